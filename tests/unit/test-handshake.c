@@ -1,0 +1,798 @@
+/* test-handshake.c: the Gnutella 0.6 handshake over real loopback sockets
+ * (127.0.0.1, ephemeral ports): two of our handshakes talking to each other,
+ * a raw client replaying the reference servent's CONNECT block, refusals,
+ * deadlines driven by a manual clock, and an oversize header block; plus
+ * the pure header-set functions. Waits iterate the main context until a
+ * condition holds; a generous real-time guard only turns a hang into a
+ * failure, no assertion depends on timing. */
+#include "config.h"
+
+#include "gnut/handshake.h"
+#include "gnut/handshake-msg.h"
+#include "gnut/listener.h"
+#include "unit.h"
+
+#include <string.h>
+
+#define GUARD_MS 20000
+
+/* The CONNECT block gtk-gnutella 1.2.3 sent as an ultrapeer (from
+ * /work/shared/interop/handshakes.txt, stream 0). */
+static const char gtkg_connect[] = "GNUTELLA CONNECT/0.6\r\n"
+                                   "Node: 127.0.0.1:36502\r\n"
+                                   "Remote-IP: 127.0.0.1\r\n"
+                                   "User-Agent: gtk-gnutella/1.2.3 (2024-03-03; Topless; "
+                                   "Linux x86_64)\r\n"
+                                   "Pong-Caching: 0.1\r\n"
+                                   "Bye-Packet: 0.1\r\n"
+                                   "GGEP: 0.5\r\n"
+                                   "GUID: df473102f65d1dbc4f48da1c4292cb9a\r\n"
+                                   "Vendor-Message: 0.2\r\n"
+                                   "X-Query-Routing: 0.2\r\n"
+                                   "X-Requeries: False\r\n"
+                                   "Upgrade: TLS/1.0\r\n"
+                                   "Accept-Encoding: deflate\r\n"
+                                   "X-Token: <token elided>\r\n"
+                                   "X-Live-Since: Wed, 15 Jan 2025 05:44:54 +0000\r\n"
+                                   "X-Ultrapeer: True\r\n"
+                                   "X-Ultrapeer-Query-Routing: 0.1\r\n"
+                                   "X-Degree: 46\r\n"
+                                   "X-Max-TTL: 4\r\n"
+                                   "X-Dynamic-Querying: 0.1\r\n"
+                                   "X-Ext-Probes: 0.1\r\n"
+                                   "X-Features: tls/1.0, browse/1.0, sflag/0.1, HSEP/0.2\r\n"
+                                   "\r\n";
+
+/* What one handshake reported. */
+typedef struct {
+	gnut_handshake *hs;
+	gboolean done;
+	guint done_calls;
+	gboolean ok;
+	guint code;
+	gboolean by_peer;
+	gboolean not_now;
+	char *error;
+	gnut_handshake_peer peer;
+	gnut_conn *conn; /* taken on success */
+	gboolean free_in_done;
+	gboolean keep_conn;
+} outcome;
+
+/* Our listening side: each accepted connection starts an incoming handshake. */
+typedef struct {
+	gnut_listener *listener;
+	guint16 port;
+	gnut_handshake_config config;
+	outcome out;
+	guint admit_code;
+	const char *tries;
+	guint admit_calls;
+} server;
+
+/* A raw peer: a socket the test writes by hand, its input gathered by a
+ * main-loop source. */
+typedef struct {
+	GSocket *sock;
+	GSource *src;
+	GByteArray *in;
+	gboolean eof;
+} raw_peer;
+
+static gboolean guard_hit(gpointer data)
+{
+	*(gboolean *)data = TRUE;
+	return G_SOURCE_REMOVE;
+}
+
+static gboolean run_until(gboolean (*cond)(gpointer), gpointer data)
+{
+	gboolean expired = FALSE;
+	GSource *t = g_timeout_source_new(GUARD_MS);
+	g_source_set_callback(t, guard_hit, &expired, NULL);
+	g_source_attach(t, NULL);
+	while (!cond(data) && !expired)
+		g_main_context_iteration(NULL, TRUE);
+	g_source_destroy(t);
+	g_source_unref(t);
+	return cond(data);
+}
+
+/* Runs the loop until nothing is pending: lets queued writes and deferred
+ * callbacks happen. */
+static void drain_loop(void)
+{
+	for (int i = 0; i < 50; i++)
+		while (g_main_context_iteration(NULL, FALSE))
+			;
+}
+
+static gboolean outcome_done(gpointer data)
+{
+	return ((outcome *)data)->done;
+}
+
+static void on_done(gnut_handshake *hs, const gnut_handshake_result *r, gpointer data)
+{
+	outcome *o = data;
+	o->done = TRUE;
+	o->done_calls++;
+	o->ok = r->ok;
+	o->code = r->code;
+	o->by_peer = r->by_peer;
+	o->not_now = r->not_now;
+	o->error = g_strdup(r->error);
+	gnut_handshake_peer_copy(r->peer, &o->peer);
+	if (r->ok && o->keep_conn)
+		o->conn = gnut_handshake_steal_conn(hs);
+	if (o->free_in_done) {
+		gnut_handshake_free(hs);
+		o->hs = NULL;
+	}
+}
+
+static void outcome_clear(outcome *o)
+{
+	g_clear_pointer(&o->hs, gnut_handshake_free);
+	g_clear_pointer(&o->conn, gnut_conn_unref);
+	gnut_handshake_peer_clear(&o->peer);
+	g_clear_pointer(&o->error, g_free);
+}
+
+static guint admit_cb(const gnut_handshake_peer *peer, gnut_handshake_dir dir, GString *reason,
+                      GString *tries, gpointer data)
+{
+	server *s = data;
+	s->admit_calls++;
+	if (s->admit_code != 200) {
+		g_string_assign(reason, "Too many connections");
+		if (s->tries != NULL)
+			g_string_append(tries, s->tries);
+	}
+	return s->admit_code;
+}
+
+static void on_accept(gnut_listener *l, gnut_conn *conn, const char *line, gpointer data)
+{
+	server *s = data;
+	s->out.keep_conn = TRUE;
+	s->out.hs = gnut_handshake_new(conn, GNUT_HANDSHAKE_INCOMING, &s->config, on_done, &s->out);
+}
+
+static void server_start(server *s, gboolean ultrapeer)
+{
+	memset(s, 0, sizeof *s);
+	gnut_handshake_config_init(&s->config);
+	s->config.ultrapeer = ultrapeer;
+	s->config.listen_addr = "127.0.0.1:6346";
+	s->config.admit = admit_cb;
+	s->config.admit_data = s;
+	s->admit_code = 200;
+	gnut_listener_config lc = {.address = "127.0.0.1"};
+	GError *err = NULL;
+	s->listener = gnut_listener_new(&lc, on_accept, s, &err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s->listener);
+	s->port = gnut_listener_get_port(s->listener);
+}
+
+static void server_stop(server *s)
+{
+	outcome_clear(&s->out);
+	gnut_listener_free(s->listener);
+	drain_loop();
+}
+
+/* Our dialling side. */
+typedef struct {
+	gnut_handshake_config config;
+	outcome out;
+	gboolean connect_failed;
+} client;
+
+static void on_connected(GObject *src, GAsyncResult *res, gpointer data)
+{
+	client *c = data;
+	gnut_conn *conn = gnut_conn_connect_finish(res, NULL);
+	if (conn == NULL) {
+		c->connect_failed = TRUE;
+		c->out.done = TRUE;
+		return;
+	}
+	c->out.keep_conn = TRUE;
+	c->out.hs = gnut_handshake_new(conn, GNUT_HANDSHAKE_OUTGOING, &c->config, on_done, &c->out);
+}
+
+static void client_dial(client *c, guint16 port, gboolean ultrapeer)
+{
+	memset(c, 0, sizeof *c);
+	gnut_handshake_config_init(&c->config);
+	c->config.ultrapeer = ultrapeer;
+	c->config.listen_addr = "127.0.0.1:7000";
+	g_autofree char *target = g_strdup_printf("127.0.0.1:%u", port);
+	gnut_conn_connect_async(target, 0, 5, NULL, on_connected, c);
+}
+
+static gboolean raw_on_input(GSocket *sock, GIOCondition cond, gpointer data)
+{
+	raw_peer *p = data;
+	guint8 buf[4096];
+	g_autoptr(GError) err = NULL;
+	gssize n = g_socket_receive(sock, (gchar *)buf, sizeof buf, NULL, &err);
+	if (n > 0) {
+		g_byte_array_append(p->in, buf, (guint)n);
+		return G_SOURCE_CONTINUE;
+	}
+	if (n < 0 && g_error_matches(err, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+		return G_SOURCE_CONTINUE;
+	p->eof = TRUE;
+	g_clear_pointer(&p->src, g_source_unref);
+	return G_SOURCE_REMOVE;
+}
+
+static void raw_attach(raw_peer *p, GSocket *sock)
+{
+	p->sock = sock;
+	p->in = g_byte_array_new();
+	g_socket_set_blocking(sock, FALSE);
+	p->src = g_socket_create_source(sock, G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);
+	g_source_set_callback(p->src, G_SOURCE_FUNC(raw_on_input), p, NULL);
+	g_source_attach(p->src, NULL);
+}
+
+static void raw_connect(raw_peer *p, guint16 port)
+{
+	memset(p, 0, sizeof *p);
+	GSocket *sock =
+	    g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
+	g_autoptr(GInetAddress) lo = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
+	g_autoptr(GSocketAddress) sa = g_inet_socket_address_new(lo, port);
+	CU_ASSERT_TRUE_FATAL(g_socket_connect(sock, sa, NULL, NULL));
+	raw_attach(p, sock);
+}
+
+static void raw_send(raw_peer *p, const void *data, gsize len)
+{
+	gsize off = 0;
+	while (off < len) {
+		g_autoptr(GError) err = NULL;
+		gssize n = g_socket_send(p->sock, (const gchar *)data + off, len - off, NULL, &err);
+		if (n < 0 && !g_error_matches(err, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+			return; /* the other side is gone: the test checks why */
+		if (n <= 0) {
+			g_main_context_iteration(NULL, FALSE);
+			continue;
+		}
+		off += (gsize)n;
+	}
+}
+
+static void raw_close(raw_peer *p)
+{
+	if (p->src != NULL) {
+		g_source_destroy(p->src);
+		g_clear_pointer(&p->src, g_source_unref);
+	}
+	if (p->sock != NULL) {
+		g_socket_close(p->sock, NULL);
+		g_clear_object(&p->sock);
+	}
+	if (p->in != NULL)
+		g_clear_pointer(&p->in, g_byte_array_unref);
+}
+
+static gboolean raw_has_block(gpointer data)
+{
+	raw_peer *p = data;
+	return p->eof || (p->in->len > 0 &&
+	                  g_strstr_len((const char *)p->in->data, p->in->len, "\r\n\r\n") != NULL);
+}
+
+static gboolean raw_is_eof(gpointer data)
+{
+	return ((raw_peer *)data)->eof;
+}
+
+/* Parses the first header block the raw peer received. */
+static gnut_head *raw_take_head(raw_peer *p)
+{
+	size_t len = 0;
+	if (gnut_head_scan(p->in->data, p->in->len, &len) != GNUT_PROTO_OK)
+		return NULL;
+	gnut_head *h = NULL;
+	if (gnut_head_parse(p->in->data, len, &h) != GNUT_PROTO_OK)
+		return NULL;
+	g_byte_array_remove_range(p->in, 0, (guint)len);
+	return h;
+}
+
+/* A listening socket that accepts but never speaks. */
+static GSocket *mute_server(guint16 *port)
+{
+	GSocket *sock =
+	    g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
+	g_autoptr(GInetAddress) lo = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
+	g_autoptr(GSocketAddress) sa = g_inet_socket_address_new(lo, 0);
+	g_socket_bind(sock, sa, TRUE, NULL);
+	g_socket_listen(sock, NULL);
+	g_autoptr(GSocketAddress) bound = g_socket_get_local_address(sock, NULL);
+	*port = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound));
+	return sock;
+}
+
+static gboolean hs_created(gpointer data)
+{
+	return ((outcome *)data)->hs != NULL;
+}
+
+static gboolean hs_waiting_response(gpointer data)
+{
+	outcome *o = data;
+	return o->hs != NULL && gnut_handshake_get_state(o->hs) == GNUT_HANDSHAKE_READ_RESPONSE;
+}
+
+/* ---- pure header sets ---- */
+
+static void test_our_headers(void)
+{
+	gnut_handshake_config c;
+	gnut_handshake_config_init(&c);
+	CU_ASSERT_EQUAL(c.degree, 32);
+	CU_ASSERT_EQUAL(c.max_ttl, 4);
+	CU_ASSERT_TRUE(c.deflate);
+	CU_ASSERT_FALSE(c.dynamic_querying);
+	c.ultrapeer = TRUE;
+	c.listen_addr = "10.1.2.3:6346";
+	g_autoptr(gnut_head) h = gnut_handshake_new_connect();
+	gnut_handshake_add_our_headers(h, &c, "192.0.2.7");
+	CU_ASSERT_STRING_EQUAL(gnut_head_get(h, "User-Agent"), PACKAGE_NAME "/" PACKAGE_VERSION);
+	CU_ASSERT_STRING_EQUAL(gnut_head_get(h, "X-Ultrapeer"), "True");
+	CU_ASSERT_STRING_EQUAL(gnut_head_get(h, "X-Query-Routing"), "0.2");
+	CU_ASSERT_STRING_EQUAL(gnut_head_get(h, "X-Ultrapeer-Query-Routing"), "0.1");
+	CU_ASSERT_STRING_EQUAL(gnut_head_get(h, "GGEP"), "0.5");
+	CU_ASSERT_STRING_EQUAL(gnut_head_get(h, "Pong-Caching"), "0.1");
+	CU_ASSERT_STRING_EQUAL(gnut_head_get(h, "Bye-Packet"), "0.1");
+	CU_ASSERT_STRING_EQUAL(gnut_head_get(h, "Vendor-Message"), "0.2");
+	CU_ASSERT_STRING_EQUAL(gnut_head_get(h, "Remote-IP"), "192.0.2.7");
+	CU_ASSERT_STRING_EQUAL(gnut_head_get(h, "Listen-IP"), "10.1.2.3:6346");
+	CU_ASSERT_STRING_EQUAL(gnut_head_get(h, "X-Max-TTL"), "4");
+	CU_ASSERT_STRING_EQUAL(gnut_head_get(h, "X-Degree"), "32");
+	CU_ASSERT_STRING_EQUAL(gnut_head_get(h, "Accept-Encoding"), "deflate");
+	CU_ASSERT_PTR_NULL(gnut_head_get(h, "X-Dynamic-Querying"));
+	CU_ASSERT_PTR_NULL(gnut_head_get(h, "Upgrade"));
+	CU_ASSERT_PTR_NULL(gnut_head_get(h, "X-Features"));
+
+	/* A leaf without compression, with dynamic querying switched on. */
+	c.ultrapeer = FALSE;
+	c.deflate = FALSE;
+	c.dynamic_querying = TRUE;
+	c.listen_addr = NULL;
+	g_autoptr(gnut_head) leaf = gnut_handshake_new_connect();
+	gnut_handshake_add_our_headers(leaf, &c, NULL);
+	CU_ASSERT_STRING_EQUAL(gnut_head_get(leaf, "X-Ultrapeer"), "False");
+	CU_ASSERT_PTR_NULL(gnut_head_get(leaf, "X-Ultrapeer-Query-Routing"));
+	CU_ASSERT_PTR_NULL(gnut_head_get(leaf, "Accept-Encoding"));
+	CU_ASSERT_PTR_NULL(gnut_head_get(leaf, "Listen-IP"));
+	CU_ASSERT_PTR_NULL(gnut_head_get(leaf, "Remote-IP"));
+	CU_ASSERT_STRING_EQUAL(gnut_head_get(leaf, "X-Dynamic-Querying"), "0.1");
+}
+
+static void test_read_gtkg_block(void)
+{
+	size_t len = 0;
+	CU_ASSERT_EQUAL_FATAL(
+	    gnut_head_scan((const uint8_t *)gtkg_connect, strlen(gtkg_connect), &len),
+	    GNUT_PROTO_OK);
+	g_autoptr(gnut_head) h = NULL;
+	CU_ASSERT_EQUAL_FATAL(gnut_head_parse((const uint8_t *)gtkg_connect, len, &h),
+	                      GNUT_PROTO_OK);
+	gnut_handshake_peer p = {0};
+	gnut_handshake_peer_read(h, &p);
+	CU_ASSERT_STRING_EQUAL(p.user_agent,
+	                       "gtk-gnutella/1.2.3 (2024-03-03; Topless; Linux x86_64)");
+	CU_ASSERT_TRUE(p.has_ultrapeer);
+	CU_ASSERT_TRUE(p.ultrapeer);
+	CU_ASSERT_STRING_EQUAL(p.listen_ip, "127.0.0.1");
+	CU_ASSERT_EQUAL(p.listen_port, 36502);
+	CU_ASSERT_STRING_EQUAL(p.remote_ip, "127.0.0.1");
+	CU_ASSERT_EQUAL(p.degree, 46);
+	CU_ASSERT_EQUAL(p.max_ttl, 4);
+	CU_ASSERT_TRUE(p.bye_packet && p.vendor_messages && p.ggep && p.pong_caching);
+	CU_ASSERT_TRUE(p.query_routing && p.ultrapeer_query_routing && p.dynamic_querying);
+	CU_ASSERT_TRUE(p.accepts_deflate);
+	CU_ASSERT_FALSE(p.sends_deflate);
+	CU_ASSERT_TRUE(p.has_guid);
+	CU_ASSERT_EQUAL(p.guid.bytes[0], 0xdf);
+	CU_ASSERT_EQUAL(p.guid.bytes[15], 0x9a);
+	CU_ASSERT_PTR_NOT_NULL(p.try_ultrapeers);
+	CU_ASSERT_PTR_NULL(p.try_ultrapeers[0]);
+
+	gnut_handshake_peer copy = {0};
+	gnut_handshake_peer_copy(&p, &copy);
+	gnut_handshake_peer_clear(&p);
+	CU_ASSERT_STRING_EQUAL(copy.listen_ip, "127.0.0.1");
+	gnut_handshake_peer_clear(&copy);
+	CU_ASSERT_PTR_NULL(copy.user_agent);
+}
+
+static void test_host_port_and_try_list(void)
+{
+	char *ip = NULL;
+	guint16 port = 0;
+	CU_ASSERT_TRUE(gnut_handshake_parse_host_port("1.2.3.4:6346", &ip, &port));
+	CU_ASSERT_STRING_EQUAL(ip, "1.2.3.4");
+	CU_ASSERT_EQUAL(port, 6346);
+	g_free(ip);
+	CU_ASSERT_TRUE(gnut_handshake_parse_host_port("[::1]:80", &ip, &port));
+	CU_ASSERT_STRING_EQUAL(ip, "::1");
+	g_free(ip);
+	ip = NULL;
+	CU_ASSERT_FALSE(gnut_handshake_parse_host_port("example.org:6346", &ip, &port));
+	CU_ASSERT_FALSE(gnut_handshake_parse_host_port("1.2.3.4", &ip, &port));
+	CU_ASSERT_FALSE(gnut_handshake_parse_host_port("1.2.3.4:0", &ip, &port));
+	CU_ASSERT_FALSE(gnut_handshake_parse_host_port("1.2.3.4:65536", &ip, &port));
+	CU_ASSERT_FALSE(gnut_handshake_parse_host_port("1.2.3.4:x", &ip, &port));
+	CU_ASSERT_FALSE(gnut_handshake_parse_host_port("[::1:80", &ip, &port));
+	CU_ASSERT_PTR_NULL(ip);
+
+	/* Bad entries are skipped, the list is capped. */
+	g_autoptr(GString) block = g_string_new("GNUTELLA/0.6 503 Full\r\nX-Try-Ultrapeers: "
+	                                        "1.1.1.1:1, junk, host.example:5, 2.2.2.2:2");
+	for (int i = 0; i < 40; i++)
+		g_string_append_printf(block, ", 3.3.3.%d:3", i);
+	g_string_append(block, "\r\nX-Ultrapeer: maybe\r\n\r\n");
+	g_autoptr(gnut_head) h = NULL;
+	CU_ASSERT_EQUAL_FATAL(gnut_head_parse((const uint8_t *)block->str, block->len, &h),
+	                      GNUT_PROTO_OK);
+	gnut_handshake_peer p = {0};
+	gnut_handshake_peer_read(h, &p);
+	CU_ASSERT_EQUAL(g_strv_length(p.try_ultrapeers), GNUT_HANDSHAKE_MAX_TRY_HOSTS);
+	CU_ASSERT_STRING_EQUAL(p.try_ultrapeers[0], "1.1.1.1:1");
+	CU_ASSERT_STRING_EQUAL(p.try_ultrapeers[1], "2.2.2.2:2");
+	CU_ASSERT_FALSE(p.has_ultrapeer);
+	CU_ASSERT_PTR_NULL(p.user_agent);
+	gnut_handshake_peer_clear(&p);
+}
+
+/* ---- two of our handshakes ---- */
+
+static gboolean both_done(gpointer data)
+{
+	outcome **o = data;
+	return o[0]->done && o[1]->done;
+}
+
+static void run_pair(server *s, client *c, gboolean server_up, gboolean client_up)
+{
+	server_start(s, server_up);
+	client_dial(c, s->port, client_up);
+	outcome *both[2] = {&s->out, &c->out};
+	CU_ASSERT_TRUE(run_until(both_done, both));
+}
+
+static void test_ultrapeer_pair(void)
+{
+	server s;
+	client c;
+	run_pair(&s, &c, TRUE, TRUE);
+	CU_ASSERT_TRUE(s.out.ok);
+	CU_ASSERT_TRUE(c.out.ok);
+	CU_ASSERT_EQUAL(c.out.code, 200);
+	CU_ASSERT_EQUAL(s.admit_calls, 1);
+	CU_ASSERT_EQUAL(s.out.done_calls, 1);
+	/* What each learnt of the other. */
+	CU_ASSERT_TRUE(s.out.peer.ultrapeer);
+	CU_ASSERT_TRUE(c.out.peer.ultrapeer);
+	CU_ASSERT_STRING_EQUAL(s.out.peer.user_agent, PACKAGE_NAME "/" PACKAGE_VERSION);
+	CU_ASSERT_STRING_EQUAL(s.out.peer.listen_ip, "127.0.0.1");
+	CU_ASSERT_EQUAL(s.out.peer.listen_port, 7000);
+	CU_ASSERT_EQUAL(c.out.peer.listen_port, 6346);
+	CU_ASSERT_STRING_EQUAL(c.out.peer.remote_ip, "127.0.0.1");
+	CU_ASSERT_TRUE(c.out.peer.bye_packet && c.out.peer.vendor_messages && c.out.peer.ggep);
+	CU_ASSERT_EQUAL(c.out.peer.degree, 32);
+	/* Compression both ways, switched on in the connections handed over. */
+	CU_ASSERT_TRUE(s.out.peer.deflate_in && s.out.peer.deflate_out);
+	CU_ASSERT_TRUE(c.out.peer.deflate_in && c.out.peer.deflate_out);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s.out.conn);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c.out.conn);
+	gnut_conn_stats st;
+	gnut_conn_get_stats(s.out.conn, &st);
+	CU_ASSERT_TRUE(st.inflating && st.deflating);
+	CU_ASSERT_EQUAL(gnut_handshake_get_state(s.out.hs), GNUT_HANDSHAKE_SUCCEEDED);
+	CU_ASSERT_PTR_NULL(gnut_handshake_steal_conn(s.out.hs));
+	outcome_clear(&c.out);
+	server_stop(&s);
+}
+
+static void test_leaf_to_ultrapeer(void)
+{
+	server s;
+	client c;
+	run_pair(&s, &c, TRUE, FALSE);
+	CU_ASSERT_TRUE(s.out.ok && c.out.ok);
+	CU_ASSERT_FALSE(s.out.peer.ultrapeer);
+	CU_ASSERT_TRUE(c.out.peer.ultrapeer);
+	CU_ASSERT_TRUE(c.out.peer.ultrapeer_query_routing);
+	CU_ASSERT_FALSE(s.out.peer.ultrapeer_query_routing);
+	outcome_clear(&c.out);
+	server_stop(&s);
+}
+
+static void test_leaf_refuses_leaf(void)
+{
+	server s;
+	client c;
+	run_pair(&s, &c, FALSE, FALSE);
+	CU_ASSERT_FALSE(s.out.ok);
+	CU_ASSERT_EQUAL(s.out.code, 503);
+	CU_ASSERT_FALSE(s.out.by_peer);
+	CU_ASSERT_FALSE(c.out.ok);
+	CU_ASSERT_EQUAL(c.out.code, 503);
+	CU_ASSERT_TRUE(c.out.by_peer);
+	CU_ASSERT_TRUE(c.out.not_now);
+	CU_ASSERT_PTR_NOT_NULL(strstr(c.out.error, "Shielded leaf node"));
+	CU_ASSERT_EQUAL(s.admit_calls, 0);
+	outcome_clear(&c.out);
+	server_stop(&s);
+}
+
+static void test_full_server_gives_try_list(void)
+{
+	server s;
+	client c;
+	server_start(&s, TRUE);
+	s.admit_code = 503;
+	s.tries = "10.0.0.1:6346,10.0.0.2:6347";
+	client_dial(&c, s.port, TRUE);
+	outcome *both[2] = {&s.out, &c.out};
+	CU_ASSERT_TRUE(run_until(both_done, both));
+	CU_ASSERT_FALSE(c.out.ok);
+	CU_ASSERT_TRUE(c.out.not_now);
+	CU_ASSERT_EQUAL(c.out.code, 503);
+	CU_ASSERT_EQUAL_FATAL(g_strv_length(c.out.peer.try_ultrapeers), 2);
+	CU_ASSERT_STRING_EQUAL(c.out.peer.try_ultrapeers[0], "10.0.0.1:6346");
+	CU_ASSERT_STRING_EQUAL(c.out.peer.try_ultrapeers[1], "10.0.0.2:6347");
+	CU_ASSERT_EQUAL(s.out.code, 503);
+	CU_ASSERT_PTR_NULL(c.out.conn);
+	outcome_clear(&c.out);
+	server_stop(&s);
+}
+
+/* ---- a raw client speaking the reference servent's lines ---- */
+
+static void test_raw_gtkg_client(void)
+{
+	server s;
+	server_start(&s, TRUE);
+	s.config.dynamic_querying = TRUE;
+	raw_peer p;
+	raw_connect(&p, s.port);
+	raw_send(&p, gtkg_connect, strlen(gtkg_connect));
+	CU_ASSERT_TRUE(run_until(raw_has_block, &p));
+	g_autoptr(gnut_head) h = raw_take_head(&p);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+	CU_ASSERT_STRING_EQUAL(gnut_head_start_line(h), "GNUTELLA/0.6 200 OK");
+	CU_ASSERT_TRUE(g_str_has_prefix(gnut_head_get(h, "User-Agent"), "gnutd/"));
+	CU_ASSERT_STRING_EQUAL(gnut_head_get(h, "X-Ultrapeer"), "True");
+	CU_ASSERT_STRING_EQUAL(gnut_head_get(h, "Content-Encoding"), "deflate");
+	CU_ASSERT_STRING_EQUAL(gnut_head_get(h, "Accept-Encoding"), "deflate");
+	CU_ASSERT_STRING_EQUAL(gnut_head_get(h, "Remote-IP"), "127.0.0.1");
+	CU_ASSERT_STRING_EQUAL(gnut_head_get(h, "X-Dynamic-Querying"), "0.1");
+	CU_ASSERT_STRING_EQUAL(gnut_head_get(h, "Listen-IP"), "127.0.0.1:6346");
+	uint64_t degree = 0;
+	CU_ASSERT_EQUAL(gnut_head_parse_u64(gnut_head_get(h, "X-Degree"), &degree), GNUT_PROTO_OK);
+	CU_ASSERT_TRUE(degree >= 16);
+	/* Its TLS offer is ignored: no upgrade of ours. */
+	CU_ASSERT_PTR_NULL(gnut_head_get(h, "Connection"));
+	CU_ASSERT_PTR_NULL(gnut_head_get(h, "Upgrade"));
+	CU_ASSERT_FALSE(s.out.done);
+	CU_ASSERT_EQUAL(gnut_handshake_get_state(s.out.hs), GNUT_HANDSHAKE_READ_FINAL);
+
+	static const char final[] =
+	    "GNUTELLA/0.6 200 OK\r\nConnection: Upgrade\r\nContent-Encoding: deflate\r\n\r\n";
+	raw_send(&p, final, strlen(final));
+	CU_ASSERT_TRUE(run_until(outcome_done, &s.out));
+	CU_ASSERT_TRUE(s.out.ok);
+	CU_ASSERT_TRUE(s.out.peer.deflate_in);
+	CU_ASSERT_TRUE(s.out.peer.deflate_out);
+	CU_ASSERT_STRING_EQUAL(s.out.peer.listen_ip, "127.0.0.1");
+	CU_ASSERT_EQUAL(s.out.peer.listen_port, 36502);
+	raw_close(&p);
+	server_stop(&s);
+}
+
+/* Sends block to a fresh server and returns the answer's start line. */
+static char *refusal_of(server *s, const char *block, raw_peer *p)
+{
+	raw_connect(p, s->port);
+	raw_send(p, block, strlen(block));
+	CU_ASSERT_TRUE(run_until(raw_is_eof, p));
+	g_autoptr(gnut_head) h = raw_take_head(p);
+	if (h == NULL)
+		return NULL;
+	const char *tries = gnut_head_get(h, "X-Try-Ultrapeers");
+	return g_strdup_printf("%s|%s", gnut_head_start_line(h), tries != NULL ? tries : "");
+}
+
+static void test_refusals(void)
+{
+	static const char no_up[] = "GNUTELLA CONNECT/0.6\r\nUser-Agent: Old/1.0\r\n\r\n";
+	server s;
+	server_start(&s, TRUE);
+	raw_peer p;
+	g_autofree char *r403 = refusal_of(&s, no_up, &p);
+	CU_ASSERT_STRING_EQUAL(r403, "GNUTELLA/0.6 403 X-Ultrapeer required|");
+	CU_ASSERT_TRUE(run_until(outcome_done, &s.out));
+	CU_ASSERT_EQUAL(s.out.code, 403);
+	CU_ASSERT_FALSE(s.out.ok);
+	raw_close(&p);
+	server_stop(&s);
+
+	static const char leaf[] = "GNUTELLA CONNECT/0.6\r\nX-Ultrapeer: False\r\n\r\n";
+	server_start(&s, TRUE);
+	s.admit_code = 503;
+	s.tries = "192.0.2.1:6346";
+	g_autofree char *r503 = refusal_of(&s, leaf, &p);
+	CU_ASSERT_STRING_EQUAL(r503, "GNUTELLA/0.6 503 Too many connections|192.0.2.1:6346");
+	CU_ASSERT_TRUE(run_until(outcome_done, &s.out));
+	CU_ASSERT_EQUAL(s.out.code, 503);
+	CU_ASSERT_EQUAL(s.out.done_calls, 1);
+	raw_close(&p);
+	server_stop(&s);
+}
+
+/* The remote's refusal codes and a bogus answer, from a raw server. */
+static void check_answer(const char *answer, gboolean ok, guint code, gboolean not_now)
+{
+	guint16 port = 0;
+	g_autoptr(GSocket) lsock = mute_server(&port);
+	client c;
+	client_dial(&c, port, TRUE);
+	CU_ASSERT_TRUE_FATAL(run_until(hs_waiting_response, &c.out));
+	raw_peer p = {0};
+	raw_attach(&p, g_socket_accept(lsock, NULL, NULL));
+	CU_ASSERT_TRUE(run_until(raw_has_block, &p));
+	g_autoptr(gnut_head) connect = raw_take_head(&p);
+	CU_ASSERT_PTR_NOT_NULL(connect);
+	if (connect != NULL)
+		CU_ASSERT_STRING_EQUAL(gnut_head_start_line(connect), "GNUTELLA CONNECT/0.6");
+	raw_send(&p, answer, strlen(answer));
+	CU_ASSERT_TRUE(run_until(outcome_done, &c.out));
+	CU_ASSERT_EQUAL(c.out.ok, ok);
+	CU_ASSERT_EQUAL(c.out.code, code);
+	CU_ASSERT_EQUAL(c.out.not_now, not_now);
+	if (ok) {
+		/* Our step 3 follows, without Connection: Upgrade. */
+		CU_ASSERT_TRUE(run_until(raw_has_block, &p));
+		g_autoptr(gnut_head) final = raw_take_head(&p);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(final);
+		CU_ASSERT_STRING_EQUAL(gnut_head_start_line(final), "GNUTELLA/0.6 200 OK");
+		CU_ASSERT_PTR_NULL(gnut_head_get(final, "Connection"));
+	}
+	outcome_clear(&c.out);
+	raw_close(&p);
+	g_socket_close(lsock, NULL);
+}
+
+static void test_remote_answers(void)
+{
+	check_answer("GNUTELLA/0.6 429 Banned for 5m\r\n\r\n", FALSE, 429, TRUE);
+	check_answer("GNUTELLA/0.6 409 Already connected\r\n\r\n", FALSE, 409, TRUE);
+	check_answer("GNUTELLA/0.6 403 Normal nodes refused\r\n\r\n", FALSE, 403, FALSE);
+	check_answer("HTTP/1.1 200 OK\r\n\r\n", FALSE, 0, FALSE);
+	/* A 200 without X-Ultrapeer is refused by us in step 3. */
+	check_answer("GNUTELLA/0.6 200 OK\r\nUser-Agent: X\r\n\r\n", FALSE, 403, FALSE);
+	check_answer("GNUTELLA/0.6 200 OK\r\nX-Ultrapeer: True\r\nUpgrade: TLS/1.0\r\n"
+	             "Connection: Upgrade\r\n\r\n",
+	             TRUE, 200, FALSE);
+}
+
+/* ---- deadlines and caps ---- */
+
+static void test_deadline_outgoing(void)
+{
+	guint16 port = 0;
+	g_autoptr(GSocket) lsock = mute_server(&port);
+	g_autoptr(gnut_clock) clock = gnut_clock_manual_new(1000000);
+	client c;
+	client_dial(&c, port, TRUE);
+	c.config.clock = clock;
+	CU_ASSERT_TRUE_FATAL(run_until(hs_waiting_response, &c.out));
+	gnut_handshake_tick(c.out.hs, gnut_clock_now_us(clock));
+	gnut_clock_manual_advance(clock, 9 * G_USEC_PER_SEC);
+	gnut_handshake_tick(c.out.hs, gnut_clock_now_us(clock));
+	drain_loop();
+	CU_ASSERT_FALSE(c.out.done);
+	gnut_clock_manual_advance(clock, 1 * G_USEC_PER_SEC);
+	gnut_handshake_tick(c.out.hs, gnut_clock_now_us(clock));
+	CU_ASSERT_FALSE(c.out.done); /* reported from the main loop, not from tick */
+	CU_ASSERT_TRUE(run_until(outcome_done, &c.out));
+	CU_ASSERT_FALSE(c.out.ok);
+	CU_ASSERT_EQUAL(c.out.code, 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(c.out.error, "timed out"));
+	CU_ASSERT_EQUAL(gnut_handshake_get_state(c.out.hs), GNUT_HANDSHAKE_FAILED);
+	outcome_clear(&c.out);
+	g_socket_close(lsock, NULL);
+}
+
+static void test_deadline_incoming(void)
+{
+	g_autoptr(gnut_clock) clock = gnut_clock_manual_new(0);
+	server s;
+	server_start(&s, TRUE);
+	s.config.clock = clock;
+	s.out.free_in_done = TRUE;
+	raw_peer p;
+	raw_connect(&p, s.port);
+	raw_send(&p, "GNUTELLA CONNECT/0.6\r\nX-Ultra", 29);
+	CU_ASSERT_TRUE_FATAL(run_until(hs_created, &s.out));
+	drain_loop();
+	CU_ASSERT_EQUAL(gnut_handshake_get_state(s.out.hs), GNUT_HANDSHAKE_READ_CONNECT);
+	gnut_clock_manual_advance(clock, 10 * G_USEC_PER_SEC);
+	gnut_handshake_tick(s.out.hs, gnut_clock_now_us(clock));
+	CU_ASSERT_TRUE(run_until(outcome_done, &s.out));
+	CU_ASSERT_FALSE(s.out.ok);
+	CU_ASSERT_PTR_NULL(s.out.hs); /* freed inside its done callback */
+	CU_ASSERT_TRUE(run_until(raw_is_eof, &p));
+	raw_close(&p);
+	server_stop(&s);
+}
+
+static void test_oversize_block(void)
+{
+	server s;
+	server_start(&s, TRUE);
+	raw_peer p;
+	raw_connect(&p, s.port);
+	raw_send(&p, "GNUTELLA CONNECT/0.6\r\n", 22);
+	g_autofree char *line = g_strnfill(200, 'a');
+	g_autofree char *junk = g_strdup_printf("X-Junk: %s\r\n", line);
+	for (int i = 0; i < 100 && !s.out.done; i++) {
+		raw_send(&p, junk, strlen(junk));
+		g_main_context_iteration(NULL, FALSE);
+	}
+	CU_ASSERT_TRUE(run_until(outcome_done, &s.out));
+	CU_ASSERT_FALSE(s.out.ok);
+	CU_ASSERT_PTR_NOT_NULL(strstr(s.out.error, "size over limit"));
+	CU_ASSERT_TRUE(run_until(raw_is_eof, &p));
+	/* Nothing was answered: the link was just closed. */
+	CU_ASSERT_EQUAL(p.in->len, 0);
+	raw_close(&p);
+	server_stop(&s);
+}
+
+static void test_free_before_done(void)
+{
+	server s;
+	server_start(&s, TRUE);
+	raw_peer p;
+	raw_connect(&p, s.port);
+	raw_send(&p, "GNUTELLA CONNECT/0.6\r\n", 22);
+	CU_ASSERT_TRUE_FATAL(run_until(hs_created, &s.out));
+	gnut_handshake_free(s.out.hs);
+	s.out.hs = NULL;
+	CU_ASSERT_TRUE(run_until(raw_is_eof, &p));
+	drain_loop();
+	CU_ASSERT_FALSE(s.out.done);
+	raw_close(&p);
+	server_stop(&s);
+}
+
+static CU_TestInfo tests[] = {
+    {"our header set", test_our_headers},
+    {"reads the gtk-gnutella CONNECT block", test_read_gtkg_block},
+    {"host:port and X-Try-Ultrapeers", test_host_port_and_try_list},
+    {"ultrapeer to ultrapeer over loopback", test_ultrapeer_pair},
+    {"leaf to ultrapeer over loopback", test_leaf_to_ultrapeer},
+    {"a leaf refuses a leaf", test_leaf_refuses_leaf},
+    {"full server: 503 and X-Try-Ultrapeers", test_full_server_gives_try_list},
+    {"raw gtk-gnutella client gets our 200", test_raw_gtkg_client},
+    {"403 without X-Ultrapeer, 503 when full", test_refusals},
+    {"remote answers: 429, 409, 403, junk, 200", test_remote_answers},
+    {"outgoing step deadline (manual clock)", test_deadline_outgoing},
+    {"incoming step deadline, freed in done", test_deadline_incoming},
+    {"oversize header block closes", test_oversize_block},
+    {"freed before done: no callback", test_free_before_done},
+    CU_TEST_INFO_NULL,
+};
+
+GNUT_UNIT_MAIN("handshake", tests)
