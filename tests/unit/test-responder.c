@@ -1,0 +1,209 @@
+/* test-responder.c: pongs and query hits built from a real share index on a
+ * temporary folder, decoded back with the proto codecs. */
+#include "gnut/digest.h"
+#include "gnut/pong.h"
+#include "gnut/qhit.h"
+#include "gnut/query.h"
+#include "gnut/responder.h"
+#include "unit.h"
+
+#include <string.h>
+
+static char *dir;
+static char *data_dir;
+static gnut_share *share;
+static uint8_t image_sha1[20];
+
+static gboolean rescan_ok;
+
+/* Runs before the suite (outside any test): no CU_ASSERT here. */
+static void rescan_done(GObject *src, GAsyncResult *res, gpointer data)
+{
+	rescan_ok = gnut_share_rescan_finish(share, res, NULL);
+	g_main_loop_quit(data);
+}
+
+static int setup(void)
+{
+	gnut_digest_init();
+	dir = gnut_unit_mkdtemp();
+	data_dir = gnut_unit_mkdtemp();
+	char *image = g_build_filename(dir, "image.png", NULL);
+	char *song = g_build_filename(dir, "a song.mp3", NULL);
+	g_file_set_contents(image, "abc", 3, NULL);
+	g_file_set_contents(song, "la la la", 8, NULL);
+	gnut_sha1_buffer("abc", 3, image_sha1);
+	g_free(image);
+	g_free(song);
+	share = gnut_share_new(data_dir, NULL);
+	gnut_share_add_dir(share, dir, NULL);
+	GMainLoop *loop = g_main_loop_new(NULL, FALSE);
+	gnut_share_rescan_async(share, NULL, rescan_done, loop);
+	g_main_loop_run(loop);
+	g_main_loop_unref(loop);
+	return rescan_ok && gnut_share_count(share) == 2 ? 0 : 1;
+}
+
+static int teardown(void)
+{
+	gnut_share_free(share);
+	gnut_unit_rmtree(dir);
+	gnut_unit_rmtree(data_dir);
+	g_free(dir);
+	g_free(data_dir);
+	return 0;
+}
+
+static gnut_responder_self self_of_test(void)
+{
+	gnut_responder_self self = {.ipv4 = 0x7f000001, .port = 6346, .speed_kbps = 1000};
+	memset(self.servent.bytes, 0x5a, sizeof self.servent.bytes);
+	return self;
+}
+
+static GByteArray *query_payload(uint16_t flags, const char *text, const char *urn)
+{
+	gnut_query q = {.flags = flags, .text = text, .text_len = strlen(text)};
+	if (urn != NULL) {
+		q.urns[0] = (gnut_slice){(const uint8_t *)urn, strlen(urn)};
+		q.n_urns = 1;
+	}
+	GByteArray *out = g_byte_array_new();
+	CU_ASSERT_EQUAL(gnut_query_encode(out, &q), GNUT_PROTO_OK);
+	return out;
+}
+
+static GPtrArray *ask(const char *text, const char *urn, uint16_t flags, uint8_t hops)
+{
+	gnut_responder_self self = self_of_test();
+	gnut_msg_header qh = {.type = GNUT_MSG_QUERY, .ttl = 2, .hops = hops};
+	memset(qh.guid.bytes, 0x11, sizeof qh.guid.bytes);
+	g_autoptr(GByteArray) payload = query_payload(flags, text, urn);
+	const char *error = "unset";
+	GPtrArray *hits =
+	    gnut_responder_hits(&self, share, &qh, payload->data, payload->len, &error);
+	CU_ASSERT_PTR_NULL(error);
+	return hits;
+}
+
+/* Decodes one hit message, checks its header, returns the payload's hit. */
+static void decode_hit(GBytes *msg, uint8_t want_ttl, gnut_qhit *hit)
+{
+	gsize len;
+	const uint8_t *p = g_bytes_get_data(msg, &len);
+	gnut_msg_header h;
+	CU_ASSERT_EQUAL_FATAL(gnut_msg_header_decode(p, len, GNUT_MSG_MAX_PAYLOAD, &h),
+	                      GNUT_PROTO_OK);
+	CU_ASSERT_EQUAL(h.type, GNUT_MSG_QUERY_HIT);
+	CU_ASSERT_EQUAL(h.ttl, want_ttl);
+	CU_ASSERT_EQUAL(h.hops, 0);
+	CU_ASSERT_EQUAL(h.guid.bytes[0], 0x11);
+	CU_ASSERT_EQUAL(h.length, len - GNUT_MSG_HEADER_LEN);
+	CU_ASSERT_EQUAL_FATAL(gnut_qhit_decode(p + GNUT_MSG_HEADER_LEN, h.length, hit),
+	                      GNUT_PROTO_OK);
+}
+
+static void check_image_hit(uint16_t flags)
+{
+	g_autoptr(GPtrArray) hits = ask("IMAGE", NULL, flags, 1);
+	CU_ASSERT_EQUAL_FATAL(hits->len, 1);
+	gnut_qhit hit;
+	decode_hit(g_ptr_array_index(hits, 0), 3, &hit);
+	CU_ASSERT_EQUAL(hit.ipv4, 0x7f000001);
+	CU_ASSERT_EQUAL(hit.port, 6346);
+	CU_ASSERT_EQUAL(memcmp(hit.vendor, "GNTU", 4), 0);
+	CU_ASSERT_EQUAL(hit.servent.bytes[3], 0x5a);
+	CU_ASSERT_EQUAL_FATAL(hit.n_results, 1);
+	CU_ASSERT_EQUAL(hit.results[0].size, 3);
+	CU_ASSERT_EQUAL(hit.results[0].name_len, strlen("image.png"));
+	CU_ASSERT_EQUAL(memcmp(hit.results[0].name, "image.png", 9), 0);
+	gnut_urn urn;
+	CU_ASSERT_TRUE(gnut_qhit_result_urn(&hit.results[0], &urn));
+	CU_ASSERT_EQUAL(memcmp(urn.sha1, image_sha1, 20), 0);
+	gnut_shared_file *f = gnut_share_by_index(share, hit.results[0].index);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT_STRING_EQUAL(f->name, "image.png");
+	gnut_shared_file_unref(f);
+	gnut_qhit_clear(&hit);
+}
+
+static void test_keyword_hit_plain_urn(void)
+{
+	check_image_hit(GNUT_QUERY_F_MARK);
+}
+
+static void test_keyword_hit_ggep_h(void)
+{
+	check_image_hit(GNUT_QUERY_F_MARK | GNUT_QUERY_F_GGEP_H);
+}
+
+static void test_sha1_query(void)
+{
+	char urn[GNUT_URN_SHA1_LEN + 1];
+	gnut_urn_format_sha1(image_sha1, urn);
+	g_autoptr(GPtrArray) hits = ask("", urn, GNUT_QUERY_F_MARK, 0);
+	CU_ASSERT_EQUAL_FATAL(hits->len, 1);
+	gnut_qhit hit;
+	decode_hit(g_ptr_array_index(hits, 0), 2, &hit);
+	CU_ASSERT_EQUAL(hit.n_results, 1);
+	gnut_qhit_clear(&hit);
+	uint8_t other[20] = {1, 2, 3};
+	gnut_urn_format_sha1(other, urn);
+	g_autoptr(GPtrArray) none = ask("", urn, GNUT_QUERY_F_MARK, 0);
+	CU_ASSERT_EQUAL(none->len, 0);
+}
+
+static void test_no_match_and_bad_query(void)
+{
+	g_autoptr(GPtrArray) none = ask("nothing here", NULL, GNUT_QUERY_F_MARK, 0);
+	CU_ASSERT_EQUAL(none->len, 0);
+	gnut_responder_self self = self_of_test();
+	gnut_msg_header qh = {.type = GNUT_MSG_QUERY, .ttl = 2};
+	const uint8_t junk[] = {0x80, 0x00, 'a', 'b'}; /* text without its NUL */
+	const char *error = NULL;
+	g_autoptr(GPtrArray) bad =
+	    gnut_responder_hits(&self, share, &qh, junk, sizeof junk, &error);
+	CU_ASSERT_EQUAL(bad->len, 0);
+	CU_ASSERT_PTR_NOT_NULL(error);
+}
+
+static void test_pong(void)
+{
+	gnut_responder_self self = self_of_test();
+	gnut_msg_header ping = {.type = GNUT_MSG_PING, .ttl = 1, .hops = 0};
+	memset(ping.guid.bytes, 0x22, sizeof ping.guid.bytes);
+	g_autoptr(GBytes) msg = gnut_responder_pong(&self, share, &ping);
+	gsize len;
+	const uint8_t *p = g_bytes_get_data(msg, &len);
+	gnut_msg_header h;
+	CU_ASSERT_EQUAL_FATAL(gnut_msg_header_decode(p, len, GNUT_MSG_MAX_PAYLOAD, &h),
+	                      GNUT_PROTO_OK);
+	CU_ASSERT_EQUAL(h.type, GNUT_MSG_PONG);
+	CU_ASSERT_TRUE(gnut_guid_equal(&h.guid, &ping.guid));
+	CU_ASSERT_EQUAL(h.ttl, 2);
+	gnut_pong pong;
+	CU_ASSERT_EQUAL_FATAL(gnut_pong_decode(p + GNUT_MSG_HEADER_LEN, h.length, &pong),
+	                      GNUT_PROTO_OK);
+	CU_ASSERT_EQUAL(pong.port, 6346);
+	CU_ASSERT_EQUAL(pong.ipv4, 0x7f000001);
+	CU_ASSERT_EQUAL(pong.files, 2);
+	CU_ASSERT_EQUAL(pong.kib, 0);
+}
+
+static CU_TestInfo tests[] = {
+    {"keyword query, plain urn", test_keyword_hit_plain_urn},
+    {"keyword query, GGEP H", test_keyword_hit_ggep_h},
+    {"SHA-1 query", test_sha1_query},
+    {"no match, bad query", test_no_match_and_bad_query},
+    {"pong", test_pong},
+    CU_TEST_INFO_NULL,
+};
+
+int main(void)
+{
+	if (setup() != 0)
+		return 1;
+	int rc = gnut_unit_run("responder", tests);
+	teardown();
+	return rc;
+}
