@@ -1,0 +1,775 @@
+/* conn.c: a connection on the main loop (see conn.h for the contract).
+ *
+ * Data paths:
+ *   socket -> [zin -> inflater] -> ibuf -> owner's readable callback
+ *   outq -> [deflater -> wbuf] -> socket;  raw bytes -> wbuf -> socket;
+ *   then a file range by sendfile(2).
+ * Without deflate, queued messages go from the outq's GBytes straight to
+ * sendmsg(2), several per call, never copied.
+ *
+ * Deferred work (writing, offering buffered input to a new owner, telling
+ * the owner about a close) runs from one idle source per connection, so no
+ * callback ever runs nested inside an API call (Redis's close-later). */
+#define G_LOG_DOMAIN "gnut-net"
+
+#include "gnut/conn.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/sendfile.h>
+
+#include "gnut/deflate-stream.h"
+
+#define READ_CHUNK    (64 * 1024)  /* most bytes read per wakeup */
+#define ZIN_CAP       (16 * 1024)  /* compressed input waiting for the inflater */
+#define DEFLATE_BATCH (16 * 1024)  /* compressed output buffered before writing */
+#define FLUSH_BUDGET  (256 * 1024) /* most bytes written per dispatch (fairness) */
+#define MAX_IOV       16           /* queued messages per sendmsg(2) */
+#define DEFLATE_LEVEL (-1)         /* zlib's default, 6: best speed/size trade-off */
+
+enum {
+	DEFER_FLUSH = 1 << 0,  /* write pending output */
+	DEFER_INPUT = 1 << 1,  /* offer buffered input to the readable callback */
+	DEFER_CLOSED = 1 << 2, /* deliver the closed callback */
+};
+
+struct gnut_conn {
+	gint ref_count;
+	GMainContext *ctx;
+	GSocketConnection *sc;
+	GSocket *sock; /* owned by sc */
+	GInetSocketAddress *remote;
+	char *peer;
+
+	/* input */
+	GByteArray *ibuf; /* unconsumed input starts at ibuf_off */
+	gsize ibuf_off;
+	gsize in_cap;
+	gnut_inflater *inflater;
+	GByteArray *zin; /* compressed input not yet inflated, from zin_off */
+	gsize zin_off;
+	gboolean peer_eof;
+	guint64 input_epoch; /* bumped by consume, new handlers, inflate on */
+	gboolean dispatching;
+	GSource *in_src;
+
+	/* output */
+	gnut_outq *outq;
+	GByteArray *wbuf; /* raw or compressed bytes, unsent from wbuf_off */
+	gsize wbuf_off;
+	gnut_deflater *deflater;
+	GSource *out_src;
+	int file_fd;
+	goffset file_off;
+	gsize file_left;
+	gnut_conn_file_done_fn file_done;
+	gpointer file_data;
+	gboolean close_after_flush;
+
+	/* owner */
+	gnut_conn_readable_fn readable;
+	gnut_conn_closed_fn closed;
+	gpointer user_data;
+
+	GSource *defer_src;
+	guint defer_flags;
+	gboolean is_closed;
+	gboolean close_delivered;
+	GError *reason;
+	gnut_conn_stats stats;
+};
+
+G_DEFINE_QUARK(gnut - conn - error - quark, gnut_conn_error)
+
+static gboolean on_readable(GSocket *sock, GIOCondition cond, gpointer data);
+static gboolean on_writable(GSocket *sock, GIOCondition cond, gpointer data);
+static gboolean on_deferred(gpointer data);
+
+static gsize input_len(const gnut_conn *conn)
+{
+	return conn->ibuf->len - conn->ibuf_off;
+}
+
+static gsize wbuf_len(const gnut_conn *conn)
+{
+	return conn->wbuf->len - conn->wbuf_off;
+}
+
+static gboolean output_pending(const gnut_conn *conn)
+{
+	return wbuf_len(conn) > 0 || !gnut_outq_is_empty(conn->outq) || conn->file_left > 0;
+}
+
+static void drop_source(GSource **src)
+{
+	if (*src != NULL) {
+		g_source_destroy(*src);
+		g_clear_pointer(src, g_source_unref);
+	}
+}
+
+static GSource *attach_socket_source(gnut_conn *conn, GIOCondition cond, GSocketSourceFunc fn)
+{
+	GSource *src = g_socket_create_source(conn->sock, cond, NULL);
+	g_source_set_callback(src, G_SOURCE_FUNC(fn), conn, NULL);
+	g_source_attach(src, conn->ctx);
+	return src;
+}
+
+/* Queues deferred work; one idle source carries all of it. */
+static void defer(gnut_conn *conn, guint flags)
+{
+	conn->defer_flags |= flags;
+	if (conn->defer_src != NULL)
+		return;
+	conn->defer_src = g_idle_source_new();
+	g_source_set_priority(conn->defer_src, G_PRIORITY_DEFAULT);
+	g_source_set_callback(conn->defer_src, on_deferred, conn, NULL);
+	g_source_attach(conn->defer_src, conn->ctx);
+}
+
+/* Writing waits for the end of the iteration, so that everything queued in
+ * it goes out in one system call (and one sync flush when deflating);
+ * while a write would block, the G_IO_OUT watch does the job instead. */
+static void schedule_flush(gnut_conn *conn)
+{
+	if (conn->out_src == NULL)
+		defer(conn, DEFER_FLUSH);
+}
+
+/* Reading is watched only while somebody consumes input and more can come. */
+static void update_in_watch(gnut_conn *conn)
+{
+	gboolean want = !conn->is_closed && !conn->peer_eof && !conn->close_after_flush &&
+	                conn->readable != NULL;
+	if (want && conn->in_src == NULL)
+		conn->in_src = attach_socket_source(conn, G_IO_IN, on_readable);
+	else if (!want)
+		drop_source(&conn->in_src);
+}
+
+static void update_out_watch(gnut_conn *conn, gboolean pending)
+{
+	if (pending && conn->out_src == NULL)
+		conn->out_src = attach_socket_source(conn, G_IO_OUT, on_writable);
+	else if (!pending)
+		drop_source(&conn->out_src);
+}
+
+static char *describe_peer(GInetSocketAddress *remote)
+{
+	if (remote == NULL)
+		return g_strdup("unknown");
+	GInetAddress *addr = g_inet_socket_address_get_address(remote);
+	g_autofree char *ip = g_inet_address_to_string(addr);
+	guint16 port = g_inet_socket_address_get_port(remote);
+	if (g_inet_address_get_family(addr) == G_SOCKET_FAMILY_IPV6)
+		return g_strdup_printf("[%s]:%u", ip, port);
+	return g_strdup_printf("%s:%u", ip, port);
+}
+
+gnut_conn *gnut_conn_new(GSocketConnection *sc)
+{
+	g_return_val_if_fail(G_IS_SOCKET_CONNECTION(sc), NULL);
+	gnut_conn *conn = g_new0(gnut_conn, 1);
+	conn->ref_count = 1;
+	conn->ctx = g_main_context_ref_thread_default();
+	conn->sc = g_object_ref(sc);
+	conn->sock = g_socket_connection_get_socket(sc);
+	/* Every call on the socket must return at once; a timeout (left by
+	 * GSocketClient) would make an idle link's watch report errors. */
+	g_socket_set_blocking(conn->sock, FALSE);
+	g_socket_set_timeout(conn->sock, 0);
+	if (g_socket_get_protocol(conn->sock) == G_SOCKET_PROTOCOL_TCP)
+		g_socket_set_option(conn->sock, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
+	GSocketAddress *remote = g_socket_connection_get_remote_address(sc, NULL);
+	if (remote != NULL && G_IS_INET_SOCKET_ADDRESS(remote))
+		conn->remote = G_INET_SOCKET_ADDRESS(remote);
+	else if (remote != NULL)
+		g_object_unref(remote);
+	conn->peer = describe_peer(conn->remote);
+	conn->ibuf = g_byte_array_new();
+	conn->zin = g_byte_array_new();
+	conn->wbuf = g_byte_array_new();
+	conn->in_cap = GNUT_CONN_DEFAULT_INPUT_CAP;
+	conn->outq = gnut_outq_new(GNUT_CONN_DEFAULT_OUTPUT_CAP);
+	conn->file_fd = -1;
+	return conn;
+}
+
+gnut_conn *gnut_conn_ref(gnut_conn *conn)
+{
+	g_return_val_if_fail(conn != NULL, NULL);
+	conn->ref_count++;
+	return conn;
+}
+
+void gnut_conn_unref(gnut_conn *conn)
+{
+	g_return_if_fail(conn != NULL);
+	if (--conn->ref_count > 0)
+		return;
+	drop_source(&conn->in_src);
+	drop_source(&conn->out_src);
+	drop_source(&conn->defer_src);
+	if (!conn->is_closed)
+		g_io_stream_close(G_IO_STREAM(conn->sc), NULL, NULL);
+	g_clear_object(&conn->sc);
+	g_clear_object(&conn->remote);
+	g_main_context_unref(conn->ctx);
+	g_free(conn->peer);
+	g_byte_array_unref(conn->ibuf);
+	g_byte_array_unref(conn->zin);
+	g_byte_array_unref(conn->wbuf);
+	gnut_inflater_free(conn->inflater);
+	gnut_deflater_free(conn->deflater);
+	gnut_outq_free(conn->outq);
+	g_clear_error(&conn->reason);
+	g_free(conn);
+}
+
+/* Stops all I/O and drops pending output. The input buffer stays: the owner
+ * may be holding a pointer into it right now. */
+static void conn_shutdown(gnut_conn *conn, gboolean close_socket)
+{
+	conn->is_closed = TRUE;
+	drop_source(&conn->in_src);
+	drop_source(&conn->out_src);
+	gnut_outq_clear(conn->outq);
+	g_byte_array_set_size(conn->wbuf, 0);
+	conn->wbuf_off = 0;
+	g_byte_array_set_size(conn->zin, 0);
+	conn->zin_off = 0;
+	conn->file_left = 0;
+	conn->file_fd = -1;
+	conn->file_done = NULL;
+	conn->file_data = NULL;
+	if (close_socket)
+		g_io_stream_close(G_IO_STREAM(conn->sc), NULL, NULL);
+}
+
+void gnut_conn_close(gnut_conn *conn, const GError *reason)
+{
+	g_return_if_fail(conn != NULL);
+	if (conn->is_closed)
+		return;
+	conn->reason = reason != NULL ? g_error_copy(reason)
+	                              : g_error_new_literal(GNUT_CONN_ERROR, GNUT_CONN_ERROR_LOCAL,
+	                                                    "closed locally");
+	g_debug("%s: closed: %s", conn->peer, conn->reason->message);
+	conn_shutdown(conn, TRUE);
+	defer(conn, DEFER_CLOSED);
+}
+
+static void close_with(gnut_conn *conn, gnut_conn_error code, const char *message)
+{
+	g_autoptr(GError) err = g_error_new_literal(GNUT_CONN_ERROR, code, message);
+	gnut_conn_close(conn, err);
+}
+
+void gnut_conn_flush_and_close(gnut_conn *conn)
+{
+	g_return_if_fail(conn != NULL);
+	if (conn->is_closed)
+		return;
+	conn->close_after_flush = TRUE;
+	update_in_watch(conn);
+	schedule_flush(conn);
+}
+
+gboolean gnut_conn_is_closed(const gnut_conn *conn)
+{
+	return conn->is_closed;
+}
+
+const GError *gnut_conn_get_close_reason(const gnut_conn *conn)
+{
+	return conn->reason;
+}
+
+const char *gnut_conn_get_peer(const gnut_conn *conn)
+{
+	return conn->peer;
+}
+
+GInetSocketAddress *gnut_conn_get_remote_address(const gnut_conn *conn)
+{
+	return conn->remote;
+}
+
+void gnut_conn_get_stats(const gnut_conn *conn, gnut_conn_stats *out)
+{
+	*out = conn->stats;
+	out->output_queued = wbuf_len(conn) + gnut_outq_bytes(conn->outq) + conn->file_left;
+	out->inflating = conn->inflater != NULL;
+	out->deflating = conn->deflater != NULL;
+}
+
+const gnut_outq *gnut_conn_get_outq(const gnut_conn *conn)
+{
+	return conn->outq;
+}
+
+void gnut_conn_set_handlers(gnut_conn *conn, gnut_conn_readable_fn readable,
+                            gnut_conn_closed_fn closed, gpointer user_data)
+{
+	g_return_if_fail(conn != NULL);
+	conn->readable = readable;
+	conn->closed = closed;
+	conn->user_data = user_data;
+	conn->input_epoch++;
+	update_in_watch(conn);
+	/* Inside the readable loop the new epoch makes it go round again. */
+	gboolean buffered = input_len(conn) > 0 || conn->zin->len > conn->zin_off;
+	if (readable != NULL && buffered && !conn->dispatching && !conn->is_closed)
+		defer(conn, DEFER_INPUT);
+}
+
+void gnut_conn_set_input_cap(gnut_conn *conn, gsize cap)
+{
+	g_return_if_fail(conn != NULL && cap > 0);
+	conn->in_cap = cap;
+}
+
+gsize gnut_conn_get_input_cap(const gnut_conn *conn)
+{
+	return conn->in_cap;
+}
+
+void gnut_conn_set_output_cap(gnut_conn *conn, gsize cap)
+{
+	g_return_if_fail(conn != NULL && cap > 0);
+	gnut_outq_set_cap(conn->outq, cap);
+}
+
+const guint8 *gnut_conn_peek_input(const gnut_conn *conn, gsize *len)
+{
+	*len = input_len(conn);
+	return conn->ibuf->data + conn->ibuf_off;
+}
+
+void gnut_conn_consume_input(gnut_conn *conn, gsize n)
+{
+	g_return_if_fail(conn != NULL && n <= input_len(conn));
+	if (n == 0)
+		return;
+	conn->ibuf_off += n;
+	if (conn->ibuf_off == conn->ibuf->len) {
+		g_byte_array_set_size(conn->ibuf, 0);
+		conn->ibuf_off = 0;
+	}
+	conn->input_epoch++;
+}
+
+/* Moves unconsumed input to the front so the free space is contiguous;
+ * done once per read, not per consume, so many small messages cost one
+ * memmove of the last partial one. */
+static void compact_input(gnut_conn *conn)
+{
+	if (conn->ibuf_off > 0) {
+		g_byte_array_remove_range(conn->ibuf, 0, (guint)conn->ibuf_off);
+		conn->ibuf_off = 0;
+	}
+	if (conn->zin_off > 0) {
+		g_byte_array_remove_range(conn->zin, 0, (guint)conn->zin_off);
+		conn->zin_off = 0;
+	}
+}
+
+/* Reads once from the socket into the input buffer, or into the compressed
+ * backlog when inflating. A full buffer reads nothing: process_input then
+ * reports the overflow. */
+static void read_some(gnut_conn *conn)
+{
+	compact_input(conn);
+	GByteArray *dst = conn->inflater != NULL ? conn->zin : conn->ibuf;
+	gsize cap = conn->inflater != NULL ? ZIN_CAP : conn->in_cap;
+	if (dst->len >= cap)
+		return;
+	gsize want = MIN(cap - dst->len, READ_CHUNK);
+	guint old = dst->len;
+	g_byte_array_set_size(dst, old + (guint)want);
+	g_autoptr(GError) err = NULL;
+	gssize got = g_socket_receive(conn->sock, (gchar *)dst->data + old, want, NULL, &err);
+	g_byte_array_set_size(dst, old + (guint)MAX(got, 0));
+	if (got < 0) {
+		if (!g_error_matches(err, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+			gnut_conn_close(conn, err);
+		return;
+	}
+	if (got == 0) {
+		conn->peer_eof = TRUE;
+		update_in_watch(conn);
+		return;
+	}
+	conn->stats.bytes_in += (guint64)got;
+	if (conn->inflater == NULL)
+		conn->stats.payload_in += (guint64)got;
+}
+
+/* Inflates compressed backlog into the free part of the input buffer. */
+static void pump_inflater(gnut_conn *conn)
+{
+	if (conn->inflater == NULL || conn->zin->len == conn->zin_off)
+		return;
+	compact_input(conn);
+	guint len = conn->ibuf->len;
+	if (len >= conn->in_cap)
+		return;
+	gsize room = conn->in_cap - len;
+	g_byte_array_set_size(conn->ibuf, len + (guint)room);
+	gsize used = 0, made = 0;
+	g_autoptr(GError) err = NULL;
+	gboolean ok = gnut_inflater_run(conn->inflater, conn->zin->data, conn->zin->len, &used,
+	                                conn->ibuf->data + len, room, &made, &err);
+	g_byte_array_set_size(conn->ibuf, len + (guint)made);
+	conn->zin_off = used;
+	conn->stats.payload_in += made;
+	if (!ok)
+		gnut_conn_close(conn, err);
+}
+
+/* Offers the input to the owner until it stops consuming, then judges what
+ * is left: a full buffer nobody can parse is an overflow, and after the
+ * peer's end of stream nothing more can come. */
+static void process_input(gnut_conn *conn)
+{
+	if (conn->dispatching || conn->is_closed)
+		return;
+	conn->dispatching = TRUE;
+	for (;;) {
+		pump_inflater(conn);
+		if (conn->is_closed || conn->readable == NULL || input_len(conn) == 0)
+			break;
+		guint64 epoch = conn->input_epoch;
+		conn->readable(conn, conn->user_data);
+		if (conn->is_closed || epoch == conn->input_epoch)
+			break;
+	}
+	conn->dispatching = FALSE;
+	if (conn->is_closed)
+		return;
+	/* A full compressed backlog that nothing drains would otherwise keep
+	 * the level-triggered read watch spinning. */
+	gboolean backlog_full = conn->zin->len - conn->zin_off >= ZIN_CAP;
+	if (conn->readable != NULL && (input_len(conn) >= conn->in_cap || backlog_full))
+		close_with(conn, GNUT_CONN_ERROR_INPUT_OVERFLOW,
+		           "input over its cap: message or header too large");
+	else if (conn->peer_eof)
+		close_with(conn, GNUT_CONN_ERROR_PEER_CLOSED, "connection closed by peer");
+}
+
+static gboolean on_readable(GSocket *sock, GIOCondition cond, gpointer data)
+{
+	gnut_conn *conn = gnut_conn_ref(data);
+	read_some(conn);
+	process_input(conn);
+	gnut_conn_unref(conn);
+	return G_SOURCE_CONTINUE;
+}
+
+void gnut_conn_enable_inflate(gnut_conn *conn)
+{
+	g_return_if_fail(conn != NULL && conn->inflater == NULL && !conn->is_closed);
+	conn->inflater = gnut_inflater_new(GNUT_INFLATE_LINK_MAX_RATIO, 0);
+	/* Whatever the peer sent after its handshake may already be buffered
+	 * as plain input: it is compressed, so it goes through the inflater. */
+	gsize moved = input_len(conn);
+	g_byte_array_append(conn->zin, conn->ibuf->data + conn->ibuf_off, (guint)moved);
+	g_byte_array_set_size(conn->ibuf, 0);
+	conn->ibuf_off = 0;
+	conn->stats.payload_in -= moved;
+	conn->input_epoch++;
+	if (moved > 0 && !conn->dispatching && conn->readable != NULL)
+		defer(conn, DEFER_INPUT);
+}
+
+void gnut_conn_enable_deflate(gnut_conn *conn)
+{
+	g_return_if_fail(conn != NULL && conn->deflater == NULL && !conn->is_closed);
+	g_return_if_fail(conn->file_left == 0);
+	conn->deflater = gnut_deflater_new(DEFLATE_LEVEL);
+}
+
+static void compact_output(gnut_conn *conn)
+{
+	if (conn->wbuf_off > 0) {
+		g_byte_array_remove_range(conn->wbuf, 0, (guint)conn->wbuf_off);
+		conn->wbuf_off = 0;
+	}
+}
+
+gboolean gnut_conn_send(gnut_conn *conn, GBytes *msg, gnut_prio prio)
+{
+	g_return_val_if_fail(conn != NULL && msg != NULL, FALSE);
+	g_return_val_if_fail(conn->file_left == 0, FALSE);
+	if (conn->is_closed || conn->close_after_flush)
+		return FALSE;
+	if (!gnut_outq_push(conn->outq, msg, prio))
+		return FALSE;
+	schedule_flush(conn);
+	return TRUE;
+}
+
+gboolean gnut_conn_write_raw(gnut_conn *conn, const void *data, gsize len)
+{
+	g_return_val_if_fail(conn != NULL && (data != NULL || len == 0), FALSE);
+	g_return_val_if_fail(conn->deflater == NULL && conn->file_left == 0, FALSE);
+	if (conn->is_closed || conn->close_after_flush)
+		return FALSE;
+	if (wbuf_len(conn) + len > gnut_outq_get_cap(conn->outq))
+		return FALSE;
+	compact_output(conn);
+	g_byte_array_append(conn->wbuf, data, (guint)len);
+	conn->stats.payload_out += len;
+	schedule_flush(conn);
+	return TRUE;
+}
+
+void gnut_conn_send_file_range(gnut_conn *conn, int fd, goffset offset, gsize len,
+                               gnut_conn_file_done_fn done, gpointer user_data)
+{
+	g_return_if_fail(conn != NULL && fd >= 0 && offset >= 0 && len > 0);
+	g_return_if_fail(conn->file_left == 0 && conn->deflater == NULL);
+	if (conn->is_closed || conn->close_after_flush)
+		return;
+	conn->file_fd = fd;
+	conn->file_off = offset;
+	conn->file_left = len;
+	conn->file_done = done;
+	conn->file_data = user_data;
+	schedule_flush(conn);
+}
+
+/* sendmsg(2) without blocking; returns the bytes written, 0 when the socket
+ * would block or failed (a failure closes the connection). */
+static gsize send_vectors(gnut_conn *conn, GOutputVector *vec, guint nv)
+{
+	g_autoptr(GError) err = NULL;
+	gssize n = g_socket_send_message(conn->sock, NULL, vec, (gint)nv, NULL, 0, 0, NULL, &err);
+	if (n < 0) {
+		if (!g_error_matches(err, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+			gnut_conn_close(conn, err);
+		return 0;
+	}
+	conn->stats.bytes_out += (guint64)n;
+	return (gsize)n;
+}
+
+/* Trims vectors so their total is at most budget; returns how many remain. */
+static guint clip_vectors(GOutputVector *vec, guint nv, gsize budget)
+{
+	for (guint i = 0; i < nv; i++) {
+		if (vec[i].size >= budget) {
+			vec[i].size = budget;
+			return i + 1;
+		}
+		budget -= vec[i].size;
+	}
+	return nv;
+}
+
+static gboolean write_wbuf(gnut_conn *conn, gsize *budget)
+{
+	GOutputVector vec = {conn->wbuf->data + conn->wbuf_off, MIN(wbuf_len(conn), *budget)};
+	gsize n = send_vectors(conn, &vec, 1);
+	if (n == 0)
+		return FALSE;
+	conn->wbuf_off += n;
+	if (conn->wbuf_off == conn->wbuf->len) {
+		g_byte_array_set_size(conn->wbuf, 0);
+		conn->wbuf_off = 0;
+	}
+	*budget -= n;
+	return TRUE;
+}
+
+static gboolean write_outq(gnut_conn *conn, gsize *budget)
+{
+	GOutputVector vec[MAX_IOV];
+	guint nv = gnut_outq_peek(conn->outq, vec, MAX_IOV);
+	nv = clip_vectors(vec, nv, *budget);
+	gsize n = send_vectors(conn, vec, nv);
+	if (n == 0)
+		return FALSE;
+	gnut_outq_consume(conn->outq, n);
+	conn->stats.payload_out += n;
+	*budget -= n;
+	return TRUE;
+}
+
+/* Compresses queued messages into wbuf until a batch is ready, then sync
+ * flushes so the peer can decode all of it. Messages are gone from the queue
+ * once compressed: drops only ever hit plain, unsent messages. */
+static void deflate_batch(gnut_conn *conn)
+{
+	compact_output(conn);
+	while (!gnut_outq_is_empty(conn->outq) && conn->wbuf->len < DEFLATE_BATCH) {
+		GOutputVector vec;
+		gnut_outq_peek(conn->outq, &vec, 1);
+		gnut_deflater_write(conn->deflater, vec.buffer, vec.size, conn->wbuf);
+		gnut_outq_consume(conn->outq, vec.size);
+		conn->stats.payload_out += vec.size;
+	}
+	gnut_deflater_flush(conn->deflater, conn->wbuf);
+}
+
+/* One sendfile(2) call; when the range is done, tells the owner (the caller
+ * holds a reference, so the owner may do anything to the connection).
+ * sendfile has no MSG_NOSIGNAL, but GSocket ignores SIGPIPE process-wide,
+ * so a peer gone away is an EPIPE error here, not a dead daemon. */
+static gboolean send_file_chunk(gnut_conn *conn, gsize *budget)
+{
+	off_t off = (off_t)conn->file_off;
+	ssize_t n = sendfile(g_socket_get_fd(conn->sock), conn->file_fd, &off,
+	                     MIN(conn->file_left, *budget));
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+		return FALSE;
+	if (n <= 0) {
+		int e = n < 0 ? errno : 0;
+		g_autoptr(GError) err =
+		    e != 0 ? g_error_new(G_IO_ERROR, g_io_error_from_errno(e), "sendfile: %s",
+		                         g_strerror(e))
+		           : g_error_new_literal(G_IO_ERROR, G_IO_ERROR_FAILED,
+		                                 "sendfile: file shorter than the range");
+		gnut_conn_close(conn, err);
+		return FALSE;
+	}
+	conn->file_off = off;
+	conn->file_left -= (gsize)n;
+	conn->stats.bytes_out += (guint64)n;
+	conn->stats.payload_out += (guint64)n;
+	*budget -= (gsize)n;
+	if (conn->file_left == 0) {
+		gnut_conn_file_done_fn done = conn->file_done;
+		gpointer data = conn->file_data;
+		conn->file_fd = -1;
+		conn->file_done = NULL;
+		conn->file_data = NULL;
+		if (done != NULL)
+			done(conn, data);
+	}
+	return TRUE;
+}
+
+/* Writes pending output in order (raw or compressed bytes, queued
+ * messages, the file range) until the socket would block or this
+ * dispatch's budget is spent; watches for writability only if output
+ * remains. Runs only from the main loop, holding a reference. */
+static void conn_flush(gnut_conn *conn)
+{
+	gsize budget = FLUSH_BUDGET;
+	gboolean blocked = FALSE;
+	while (!conn->is_closed && !blocked && budget > 0) {
+		if (wbuf_len(conn) > 0)
+			blocked = !write_wbuf(conn, &budget);
+		else if (!gnut_outq_is_empty(conn->outq) && conn->deflater != NULL)
+			deflate_batch(conn);
+		else if (!gnut_outq_is_empty(conn->outq))
+			blocked = !write_outq(conn, &budget);
+		else if (conn->file_left > 0)
+			blocked = !send_file_chunk(conn, &budget);
+		else
+			break;
+	}
+	if (conn->is_closed)
+		return;
+	gboolean pending = output_pending(conn);
+	update_out_watch(conn, pending);
+	if (!pending && conn->close_after_flush)
+		gnut_conn_close(conn, NULL);
+}
+
+static gboolean on_writable(GSocket *sock, GIOCondition cond, gpointer data)
+{
+	gnut_conn *conn = gnut_conn_ref(data);
+	conn_flush(conn);
+	gnut_conn_unref(conn);
+	return G_SOURCE_CONTINUE;
+}
+
+static gboolean on_deferred(gpointer data)
+{
+	gnut_conn *conn = gnut_conn_ref(data);
+	guint flags = conn->defer_flags;
+	conn->defer_flags = 0;
+	/* Work queued from here on needs a new source: this one ends. */
+	g_clear_pointer(&conn->defer_src, g_source_unref);
+	if ((flags & DEFER_FLUSH) != 0)
+		conn_flush(conn);
+	if ((flags & DEFER_INPUT) != 0)
+		process_input(conn);
+	if ((flags & DEFER_CLOSED) != 0 && !conn->close_delivered) {
+		conn->close_delivered = TRUE;
+		if (conn->closed != NULL)
+			conn->closed(conn, conn->reason, conn->user_data);
+	}
+	gnut_conn_unref(conn);
+	return G_SOURCE_REMOVE;
+}
+
+GSocketConnection *gnut_conn_steal_socket(gnut_conn *conn, GBytes **buffered, GError **error)
+{
+	g_return_val_if_fail(conn != NULL && buffered != NULL, NULL);
+	g_return_val_if_fail(!conn->is_closed, NULL);
+	if (output_pending(conn) || conn->inflater != NULL || conn->deflater != NULL) {
+		g_set_error_literal(error, GNUT_CONN_ERROR, GNUT_CONN_ERROR_BUSY,
+		                    "cannot hand off: output pending or stream compressed");
+		return NULL;
+	}
+	*buffered = g_bytes_new(conn->ibuf->data + conn->ibuf_off, input_len(conn));
+	g_byte_array_set_size(conn->ibuf, 0);
+	conn->ibuf_off = 0;
+	conn->reason = g_error_new_literal(GNUT_CONN_ERROR, GNUT_CONN_ERROR_HANDED_OFF,
+	                                   "socket handed to a new owner");
+	conn->close_delivered = TRUE;
+	conn_shutdown(conn, FALSE);
+	g_socket_set_blocking(conn->sock, TRUE);
+	/* Our reference goes too, so the new owner's unref closes the socket. */
+	conn->sock = NULL;
+	return g_steal_pointer(&conn->sc);
+}
+
+static void on_connected(GObject *source, GAsyncResult *res, gpointer data)
+{
+	GTask *task = data;
+	GError *err = NULL;
+	GSocketConnection *sc = g_socket_client_connect_finish(G_SOCKET_CLIENT(source), res, &err);
+	if (sc == NULL) {
+		g_task_return_error(task, err);
+	} else {
+		g_task_return_pointer(task, gnut_conn_new(sc), (GDestroyNotify)gnut_conn_unref);
+		g_object_unref(sc);
+	}
+	g_object_unref(task);
+}
+
+void gnut_conn_connect_async(const char *host_and_port, guint16 default_port, guint timeout_s,
+                             GCancellable *cancellable, GAsyncReadyCallback callback,
+                             gpointer user_data)
+{
+	g_return_if_fail(host_and_port != NULL);
+	GTask *task = g_task_new(NULL, cancellable, callback, user_data);
+	g_task_set_source_tag(task, gnut_conn_connect_async);
+	GError *err = NULL;
+	GSocketConnectable *target = g_network_address_parse(host_and_port, default_port, &err);
+	if (target == NULL) {
+		g_task_return_error(task, err);
+		g_object_unref(task);
+		return;
+	}
+	GSocketClient *client = g_socket_client_new();
+	/* Gnutella links are direct; never let the environment pick a proxy. */
+	g_socket_client_set_enable_proxy(client, FALSE);
+	g_socket_client_set_timeout(client, timeout_s);
+	g_socket_client_connect_async(client, target, cancellable, on_connected, task);
+	g_object_unref(client);
+	g_object_unref(target);
+}
+
+gnut_conn *gnut_conn_connect_finish(GAsyncResult *result, GError **error)
+{
+	g_return_val_if_fail(g_task_is_valid(result, NULL), NULL);
+	return g_task_propagate_pointer(G_TASK(result), error);
+}
