@@ -1,0 +1,125 @@
+/* servent-private.h: the servent object's state, shared by the files that
+ * implement it (servent.c: lifecycle and the control API; servent-links.c:
+ * dialing, handshakes, links and message routing; servent-transfers.c:
+ * searches, hits, uploads and downloads). Not an interface: only
+ * src/core/servent*.c include it. */
+#ifndef GNUT_SERVENT_PRIVATE_H
+#define GNUT_SERVENT_PRIVATE_H
+
+#include "gnut/download.h"
+#include "gnut/handshake.h"
+#include "gnut/listener.h"
+#include "gnut/node.h"
+#include "gnut/responder.h"
+#include "gnut/router.h"
+#include "gnut/search.h"
+#include "gnut/servent.h"
+#include "gnut/share.h"
+#include "gnut/upload.h"
+
+#define GNUT_SERVENT_DEFAULT_PORT      6346
+#define GNUT_SERVENT_DEFAULT_MAX_LINKS 32
+#define GNUT_SERVENT_QUERY_TTL         4 /* what today's network uses */
+#define GNUT_SERVENT_DIAL_TIMEOUT_S    10
+#define GNUT_SERVENT_BACKOFF_MIN_S     2
+#define GNUT_SERVENT_BACKOFF_MAX_S     300
+#define GNUT_SERVENT_NOT_NOW_S         60 /* after a 409/429/503 */
+
+/* A host we keep a link to: a --peer, or one asked for by `gnut connect`. */
+typedef struct {
+	char *host_port;
+	guint64 link;     /* the link to it while up, else 0 */
+	gboolean dialing; /* a connect or handshake is under way */
+	guint failures;   /* in a row; drives the back-off */
+	gint64 next_try_us;
+} servent_peer;
+
+/* Given as user data to an async call that may finish after the servent is
+ * freed: the servent forgets it then, and the callback sees NULL. */
+typedef struct {
+	gnut_servent *servent;
+	gpointer data;
+} servent_ticket;
+
+/* A handshake under way, and the peer it is for (NULL: incoming). */
+typedef struct {
+	gnut_servent *servent;
+	gnut_handshake *hs;
+	servent_peer *peer;
+} servent_pending;
+
+struct gnut_servent {
+	/* configuration */
+	char *data_dir;
+	char *download_dir;
+	char *listen_host;
+	guint16 listen_port;
+	gboolean ultrapeer;
+	gboolean no_bootstrap;
+	guint64 upload_limit;
+	guint64 download_limit;
+	guint upload_slots;
+	guint max_links;
+
+	gnut_clock *clock;
+	gint64 started_us;
+	gnut_guid guid;
+	uint32_t public_ipv4; /* what we write into pongs and hits */
+	GCancellable *cancel; /* cancelled at stop: pending connects */
+	GPtrArray *tickets;   /* servent_ticket* not yet redeemed */
+	GSource *tick;
+	GCallback stop_handler;
+	gpointer stop_data;
+	gboolean stopped;
+
+	/* links */
+	gnut_listener *listener;
+	gnut_router *router;
+	gnut_route_decision decision;
+	GHashTable *nodes; /* guint64* link id -> gnut_node* */
+	GArray *link_ids;  /* the keys of nodes, for the router */
+	guint64 next_link_id;
+	GPtrArray *pending; /* servent_pending* */
+	GPtrArray *peers;   /* servent_peer* */
+	guint64 msgs_dropped;
+
+	/* content */
+	gnut_share *share;
+	gboolean scanning;
+	gboolean rescan_again;
+	gnut_searches *searches;
+	gnut_uploads *uploads;
+	gnut_downloads *downloads;
+};
+
+/* servent.c */
+servent_ticket *servent_ticket_new(gnut_servent *s, gpointer data);
+/* The servent (NULL when freed meanwhile) and the data; frees the ticket. */
+gnut_servent *servent_ticket_redeem(servent_ticket *t, gpointer *data);
+
+/* servent-links.c */
+void servent_links_init(gnut_servent *s);
+void servent_links_free(gnut_servent *s);
+gboolean servent_listen(gnut_servent *s, GError **error);
+void servent_add_peer(gnut_servent *s, const char *host_port);
+void servent_links_tick(gnut_servent *s, gint64 now_us);
+void servent_links_bye_all(gnut_servent *s);
+guint servent_link_count(gnut_servent *s);
+/* Sends a message of our own (a query) to every link the router picks. */
+guint servent_originate(gnut_servent *s, const gnut_guid *guid, guint8 type, const guint8 *payload,
+                        gsize len);
+void servent_responder_self(gnut_servent *s, gnut_responder_self *self);
+
+/* servent-transfers.c */
+gboolean servent_transfers_init(gnut_servent *s, GError **error);
+void servent_transfers_tick(gnut_servent *s, gint64 now_us);
+void servent_transfers_stop(gnut_servent *s);
+void servent_transfers_free(gnut_servent *s);
+void servent_deliver_hit(gnut_servent *s, const gnut_msg_header *h, const guint8 *payload);
+/* Takes an HTTP connection (first line GET/HEAD/GIV); FALSE: not ours. */
+gboolean servent_take_http(gnut_servent *s, gnut_conn *conn, const char *first_line);
+void servent_hit_added(gnut_servent *s, const gnut_hit *h);
+/* Body bytes uploaded and downloaded since start. */
+void servent_transfer_bytes(gnut_servent *s, guint64 *up, guint64 *down);
+
+#endif
