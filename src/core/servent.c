@@ -194,7 +194,7 @@ gnut_servent *servent_ticket_redeem(servent_ticket *t, gpointer *data)
 
 void gnut_servent_stop(gnut_servent *s)
 {
-	if (s->stopped || s->started_us == 0)
+	if (s->stopped || s->listener == NULL)
 		return;
 	s->stopped = TRUE;
 	g_message("stopping");
