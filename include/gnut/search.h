@@ -39,6 +39,9 @@ void gnut_searches_free(gnut_searches *s);
 /* Records a new search for text; *guid receives the GUID its query must carry.
  * Returns the search id (never 0). */
 guint64 gnut_searches_start(gnut_searches *s, const char *text, gnut_guid *guid);
+/* Stops collecting hits for a search; the hits it has stay (for `gnut get
+ * HIT-ID` after `gnut search` ended) until GNUT_SEARCH_MAX_SEARCHES newer
+ * searches push it out. */
 void gnut_searches_stop(gnut_searches *s, guint64 search_id);
 bool gnut_searches_exists(gnut_searches *s, guint64 search_id);
 
@@ -52,7 +55,7 @@ bool gnut_searches_owns(gnut_searches *s, const gnut_guid *query_guid);
 const gnut_hit *gnut_searches_add(gnut_searches *s, const gnut_guid *query_guid,
                                   const gnut_hit *result);
 
-/* The hit with this id, or NULL (hits of stopped searches are gone). */
+/* The hit with this id, or NULL (hits of forgotten searches are gone). */
 const gnut_hit *gnut_searches_hit(gnut_searches *s, guint64 hit_id);
 
 /* Hits of one search with an id above after_id, oldest first (pointers owned

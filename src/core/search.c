@@ -94,7 +94,7 @@ void gnut_searches_stop(gnut_searches *s, guint64 search_id)
 {
 	search_entry *e = entry_by_id(s, search_id);
 	if (e != NULL)
-		entry_forget(s, e);
+		g_hash_table_remove(s->by_guid, &e->guid);
 }
 
 bool gnut_searches_exists(gnut_searches *s, guint64 search_id)

@@ -58,6 +58,8 @@ static void pending_free(servent_pending *p)
 
 void servent_links_free(gnut_servent *s)
 {
+	if (s->router == NULL)
+		return; /* the configuration was refused before links existed */
 	while (s->pending->len > 0)
 		pending_free(g_ptr_array_steal_index(s->pending, s->pending->len - 1));
 	g_ptr_array_unref(s->pending);

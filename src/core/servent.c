@@ -82,11 +82,11 @@ gnut_servent *gnut_servent_new(const gnut_servent_config *config, gnut_clock *cl
 	s->tickets = g_ptr_array_new();
 	gnut_guid_generate(&s->guid);
 	s->searches = gnut_searches_new();
-	servent_links_init(s);
 	if (!copy_config(s, config, error)) {
 		gnut_servent_free(s);
 		return NULL;
 	}
+	servent_links_init(s); /* after the configuration: the router needs our mode */
 	for (const char *const *p = config->peers; p != NULL && *p != NULL; p++)
 		servent_add_peer(s, *p);
 	if (g_mkdir_with_parents(s->data_dir, 0700) != 0 ||

@@ -30,9 +30,17 @@ static void test_start_owns_and_stop(void)
 	CU_ASSERT_TRUE(gnut_searches_owns(s, &g1));
 	gnut_guid_generate(&other);
 	CU_ASSERT_FALSE(gnut_searches_owns(s, &other));
+	gnut_hit r = make_result(1, 1, "kept.png");
+	const gnut_hit *h = gnut_searches_add(s, &g1, &r);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+	guint64 hit_id = h->id;
 	gnut_searches_stop(s, a);
 	CU_ASSERT_FALSE(gnut_searches_owns(s, &g1));
-	CU_ASSERT_FALSE(gnut_searches_exists(s, a));
+	/* a stopped search keeps its hits for gnut get, and takes no more */
+	CU_ASSERT_TRUE(gnut_searches_exists(s, a));
+	CU_ASSERT_PTR_NOT_NULL(gnut_searches_hit(s, hit_id));
+	gnut_hit late = make_result(2, 1, "late.png");
+	CU_ASSERT_PTR_NULL(gnut_searches_add(s, &g1, &late));
 	CU_ASSERT_TRUE(gnut_searches_exists(s, b));
 	gnut_searches_free(s);
 }
