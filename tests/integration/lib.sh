@@ -1,0 +1,109 @@
+# tests/integration/lib.sh: helpers for integration tests that start real
+# gnutd processes on loopback and drive them with gnut. Sourced by each test.
+# Every daemon gets --no-bootstrap and a private data dir; everything is
+# killed on exit. Only 127.0.0.1 is ever contacted.
+
+set -u
+builddir=${builddir:-$(pwd)}
+GNUTD=${GNUTD:-$builddir/src/daemon/gnutd}
+GNUT=${GNUT:-$builddir/src/cli/gnut}
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/gnut-it-XXXXXX")
+DAEMONS=()
+FAILED=0
+
+cleanup() {
+	for pid in "${DAEMONS[@]}"; do
+		kill "$pid" 2>/dev/null
+	done
+	for pid in "${DAEMONS[@]}"; do
+		wait "$pid" 2>/dev/null
+	done
+	if [ "$FAILED" -ne 0 ] || [ -n "${KEEP_WORK:-}" ]; then
+		echo "work dir kept: $WORK"
+		for log in "$WORK"/*/gnutd.log; do
+			[ -f "$log" ] && { echo "=== $log"; tail -40 "$log"; }
+		done
+	else
+		rm -rf "$WORK"
+	fi
+}
+trap cleanup EXIT
+
+fail() {
+	echo "FAIL: $*"
+	FAILED=1
+	exit 1
+}
+
+pass() {
+	echo "ok: $*"
+}
+
+# start_node NAME [gnutd options...]: starts gnutd with data dir $WORK/NAME,
+# waits until it listens, and sets PORT_<NAME>.
+start_node() {
+	local name=$1
+	shift
+	local dir=$WORK/$name
+	mkdir -p "$dir/data" "$dir/share" "$dir/downloads"
+	"$GNUTD" --data-dir "$dir/data" --listen 127.0.0.1:0 --control 127.0.0.1:0 \
+		--download-dir "$dir/downloads" --no-bootstrap "$@" >"$dir/gnutd.log" 2>&1 &
+	DAEMONS+=($!)
+	echo $! >"$dir/pid"
+	local port=""
+	for _ in $(seq 1 100); do
+		port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$dir/gnutd.log" | head -1)
+		[ -n "$port" ] && [ -f "$dir/data/control.url" ] && break
+		sleep 0.1
+	done
+	[ -n "$port" ] || fail "$name did not start: $(tail -5 "$dir/gnutd.log")"
+	eval "PORT_$name=$port"
+}
+
+# gnut_at NAME ARGS...: runs gnut against node NAME.
+gnut_at() {
+	local name=$1
+	shift
+	"$GNUT" --data-dir "$WORK/$name/data" "$@"
+}
+
+# wait_until SECONDS COMMAND...: polls COMMAND every 0.2 s until it succeeds.
+wait_until() {
+	local limit=$1
+	shift
+	local tries=$((limit * 5))
+	for _ in $(seq 1 "$tries"); do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
+# peers_of NAME: number of links NAME has.
+peers_of() {
+	gnut_at "$1" peers --json | grep -c '"host"'
+}
+
+has_peers() {
+	[ "$(peers_of "$1")" -ge "$2" ]
+}
+
+shared_files_of() {
+	gnut_at "$1" status --json | sed -n 's/.*"shared_files" *: *\([0-9]*\).*/\1/p'
+}
+
+has_shared() {
+	[ "$(shared_files_of "$1")" = "$2" ]
+}
+
+# link A B: A dials B; waits until both see the link.
+link() {
+	local b_port
+	eval "b_port=\$PORT_$2"
+	gnut_at "$1" connect "127.0.0.1:$b_port" >/dev/null || fail "connect $1 -> $2"
+}
+
+# json_field FIELD: the value of FIELD in each JSON line of stdin.
+json_field() {
+	sed -n "s/.*\"$1\" *: *\"\{0,1\}\([^\",}]*\)\"\{0,1\}.*/\1/p"
+}

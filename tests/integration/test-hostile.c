@@ -1,0 +1,330 @@
+/* test-hostile.c: a real gnutd on loopback against a hostile peer. Each
+ * attack (bad handshake, oversize message length, truncated query hit,
+ * traversal and junk in HTTP requests, an endless header block) must end in a
+ * dropped link or an HTTP error status, nothing outside the share may be
+ * served, and the daemon must still answer a proper handshake afterwards and
+ * exit cleanly on SIGTERM. */
+#include "gnut/msg-header.h"
+#include "gnut/query.h"
+#include "../unit/unit.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gstdio.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static char *top;
+static char *log_path;
+static GPid daemon_pid;
+static guint16 port;
+
+/* Starts gnutd sharing top/share (its log in top/gnutd.log) and waits for
+ * its "listening on" line. Runs before the suite: no CU_ASSERT. */
+static int start_daemon(void)
+{
+	const char *builddir = g_getenv("builddir");
+	g_autofree char *gnutd =
+	    g_build_filename(builddir ? builddir : ".", "src", "daemon", "gnutd", NULL);
+	top = gnut_unit_mkdtemp();
+	g_autofree char *data_dir = g_build_filename(top, "data", NULL);
+	g_autofree char *share = g_build_filename(top, "share", NULL);
+	g_mkdir(share, 0700);
+	g_autofree char *file = g_build_filename(share, "public.txt", NULL);
+	g_file_set_contents(file, "public content\n", -1, NULL);
+	g_autofree char *secret = g_build_filename(top, "secret.txt", NULL);
+	g_file_set_contents(secret, "SECRET-OUTSIDE-SHARE\n", -1, NULL);
+	log_path = g_build_filename(top, "gnutd.log", NULL);
+	int log_fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	char *argv[] = {gnutd,         "--data-dir", data_dir,      "--listen",
+	                "127.0.0.1:0", "--control",  "127.0.0.1:0", "--no-bootstrap",
+	                "--ultrapeer", "--share",    share,         NULL};
+	GError *error = NULL;
+	if (!g_spawn_async_with_fds(NULL, argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
+	                            &daemon_pid, -1, log_fd, log_fd, &error)) {
+		fprintf(stderr, "cannot start %s: %s\n", gnutd, error->message);
+		return 1;
+	}
+	close(log_fd);
+	for (int i = 0; i < 200 && port == 0; i++) {
+		g_autofree char *log = NULL;
+		g_file_get_contents(log_path, &log, NULL, NULL);
+		const char *at = log ? strstr(log, "listening on 127.0.0.1:") : NULL;
+		if (at != NULL)
+			port = (guint16)atoi(at + strlen("listening on 127.0.0.1:"));
+		g_usleep(50000);
+	}
+	return port == 0;
+}
+
+static gboolean daemon_alive(void)
+{
+	return waitpid(daemon_pid, NULL, WNOHANG) == 0;
+}
+
+static int dial(void)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port)};
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static void send_all(int fd, const void *data, size_t len)
+{
+	const char *p = data;
+	while (len > 0) {
+		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
+		if (n <= 0)
+			return; /* the daemon may close on us mid-attack: that is fine */
+		p += n;
+		len -= (size_t)n;
+	}
+}
+
+/* Reads until the peer closes, timeout_ms passes, or cap bytes came. */
+static GString *read_until_close(int fd, int timeout_ms, size_t cap, gboolean *closed)
+{
+	GString *got = g_string_new(NULL);
+	*closed = FALSE;
+	gint64 deadline = g_get_monotonic_time() + timeout_ms * 1000;
+	while (got->len < cap) {
+		int left = (int)((deadline - g_get_monotonic_time()) / 1000);
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		if (left <= 0 || poll(&p, 1, left) <= 0)
+			break;
+		char buf[4096];
+		ssize_t n = recv(fd, buf, sizeof buf, 0);
+		if (n <= 0) {
+			*closed = TRUE;
+			break;
+		}
+		g_string_append_len(got, buf, n);
+	}
+	return got;
+}
+
+/* Dials and completes a handshake as an ultrapeer; -1 when refused. */
+static int handshake(void)
+{
+	int fd = dial();
+	if (fd < 0)
+		return -1;
+	const char *connect_block = "GNUTELLA CONNECT/0.6\r\nUser-Agent: hostile/1\r\n"
+	                            "X-Ultrapeer: True\r\nBye-Packet: 0.1\r\n\r\n";
+	send_all(fd, connect_block, strlen(connect_block));
+	GString *got = g_string_new(NULL);
+	gint64 deadline = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
+	while (strstr(got->str, "\r\n\r\n") == NULL && g_get_monotonic_time() < deadline) {
+		char c;
+		if (recv(fd, &c, 1, 0) != 1)
+			break;
+		g_string_append_c(got, c);
+	}
+	gboolean ok = g_str_has_prefix(got->str, "GNUTELLA/0.6 200");
+	g_string_free(got, TRUE);
+	if (!ok) {
+		close(fd);
+		return -1;
+	}
+	send_all(fd, "GNUTELLA/0.6 200 OK\r\n\r\n", 23);
+	return fd;
+}
+
+static void test_bad_handshake(void)
+{
+	int fd = dial();
+	CU_ASSERT_FATAL(fd >= 0);
+	const char *bad = "GNUTELLA CONNECT/0.6\r\nthis line has no colon\r\n\r\n";
+	send_all(fd, bad, strlen(bad));
+	gboolean closed;
+	GString *got = read_until_close(fd, 5000, 65536, &closed);
+	CU_ASSERT_TRUE(closed);
+	CU_ASSERT_FALSE(g_str_has_prefix(got->str, "GNUTELLA/0.6 200"));
+	g_string_free(got, TRUE);
+	close(fd);
+	CU_ASSERT_TRUE(daemon_alive());
+}
+
+static void test_oversize_length(void)
+{
+	int fd = handshake();
+	CU_ASSERT_FATAL(fd >= 0);
+	uint8_t header[GNUT_MSG_HEADER_LEN] = {0};
+	header[16] = GNUT_MSG_QUERY;
+	header[17] = 3;
+	gnut_poke_le32(header + 19, 0x7fffffff);
+	send_all(fd, header, sizeof header);
+	gboolean closed;
+	GString *got = read_until_close(fd, 5000, 1 << 20, &closed);
+	CU_ASSERT_TRUE(closed);
+	g_string_free(got, TRUE);
+	close(fd);
+	CU_ASSERT_TRUE(daemon_alive());
+}
+
+static void test_truncated_messages(void)
+{
+	int fd = handshake();
+	CU_ASSERT_FATAL(fd >= 0);
+	/* A query hit cut short (count 5, one half result), and a query whose
+	 * text has no NUL: each is logged and dropped. */
+	uint8_t msg[GNUT_MSG_HEADER_LEN + 16] = {0};
+	memset(msg, 0x42, 16);
+	msg[16] = GNUT_MSG_QUERY_HIT;
+	msg[17] = 2;
+	gnut_poke_le32(msg + 19, 16);
+	msg[GNUT_MSG_HEADER_LEN] = 5;
+	send_all(fd, msg, sizeof msg);
+	uint8_t query[GNUT_MSG_HEADER_LEN + 4] = {0};
+	memset(query, 0x43, 16);
+	query[16] = GNUT_MSG_QUERY;
+	query[17] = 2;
+	gnut_poke_le32(query + 19, 4);
+	memcpy(query + GNUT_MSG_HEADER_LEN,
+	       "\x80\x00"
+	       "ab",
+	       4);
+	send_all(fd, query, sizeof query);
+	gboolean closed;
+	GString *got = read_until_close(fd, 1500, 1 << 20, &closed);
+	g_string_free(got, TRUE);
+	close(fd);
+	CU_ASSERT_TRUE(daemon_alive());
+	g_autofree char *log = NULL;
+	g_file_get_contents(log_path, &log, NULL, NULL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(log, "bad query dropped"));
+}
+
+/* Sends one HTTP request and returns the status code (0: closed without one)
+ * and the whole answer in *answer. */
+static int http_request(const char *request, GString **answer)
+{
+	int fd = dial();
+	if (fd < 0)
+		return -1;
+	send_all(fd, request, strlen(request));
+	gboolean closed;
+	*answer = read_until_close(fd, 5000, 1 << 20, &closed);
+	close(fd);
+	int code = 0;
+	if (g_str_has_prefix((*answer)->str, "HTTP/1."))
+		code = atoi((*answer)->str + 9);
+	return code;
+}
+
+static void expect_refused(const char *request)
+{
+	GString *answer = NULL;
+	int code = http_request(request, &answer);
+	CU_ASSERT_TRUE(code == 0 || (code >= 400 && code < 600));
+	CU_ASSERT_PTR_NULL(strstr(answer->str, "SECRET-OUTSIDE-SHARE"));
+	CU_ASSERT_PTR_NULL(strstr(answer->str, "root:"));
+	g_string_free(answer, TRUE);
+}
+
+static void test_http_traversal(void)
+{
+	expect_refused("GET /get/1/../secret.txt HTTP/1.1\r\nHost: x\r\n\r\n");
+	expect_refused("GET /get/1/..%2fsecret.txt HTTP/1.1\r\nHost: x\r\n\r\n");
+	expect_refused("GET /../../etc/passwd HTTP/1.1\r\nHost: x\r\n\r\n");
+	expect_refused("GET /etc/passwd HTTP/1.0\r\n\r\n");
+	expect_refused(
+	    "GET /uri-res/N2R?urn:sha1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA HTTP/1.1\r\n\r\n");
+	expect_refused("GET /uri-res/N2R?urn:sha1:../../secret HTTP/1.1\r\n\r\n");
+	expect_refused("GET /get/99/public.txt HTTP/1.1\r\n\r\n");
+	expect_refused("GET /get/1/public.txt HTTP/1.1\r\nRange: bytes=zz\r\n\r\n");
+	expect_refused("GET /get/1/public.txt HTTP/1.1\r\nRange: bytes=5000-6000\r\n\r\n");
+	expect_refused("DELETE /get/1/public.txt HTTP/1.1\r\n\r\n");
+	/* an endless header block: cut at the cap */
+	GString *big = g_string_new("GET /get/1/public.txt HTTP/1.1\r\n");
+	for (int i = 0; i < 2000; i++)
+		g_string_append_printf(big, "X-Junk-%d: %0100d\r\n", i, i);
+	g_string_append(big, "\r\n");
+	expect_refused(big->str);
+	g_string_free(big, TRUE);
+	/* the real file is still served */
+	GString *answer = NULL;
+	int code = http_request("GET /get/1/public.txt HTTP/1.0\r\n\r\n", &answer);
+	CU_ASSERT_EQUAL(code, 200);
+	CU_ASSERT_PTR_NOT_NULL(strstr(answer->str, "public content"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(answer->str, "Server: gnutd/"));
+	g_string_free(answer, TRUE);
+	CU_ASSERT_TRUE(daemon_alive());
+}
+
+static void test_garbage_first_line(void)
+{
+	int fd = dial();
+	CU_ASSERT_FATAL(fd >= 0);
+	uint8_t junk[512];
+	for (size_t i = 0; i < sizeof junk; i++)
+		junk[i] = (uint8_t)(i * 13 + 1);
+	send_all(fd, junk, sizeof junk);
+	gboolean closed;
+	GString *got = read_until_close(fd, 12000, 65536, &closed);
+	CU_ASSERT_TRUE(closed);
+	g_string_free(got, TRUE);
+	close(fd);
+	CU_ASSERT_TRUE(daemon_alive());
+}
+
+static void test_still_serving_then_clean_exit(void)
+{
+	int fd = handshake();
+	CU_ASSERT(fd >= 0);
+	if (fd >= 0)
+		close(fd);
+	CU_ASSERT_TRUE(daemon_alive());
+	kill(daemon_pid, SIGTERM);
+	int status = -1;
+	for (int i = 0; i < 100; i++) {
+		if (waitpid(daemon_pid, &status, WNOHANG) == daemon_pid)
+			break;
+		g_usleep(100000);
+	}
+	CU_ASSERT_TRUE(WIFEXITED(status));
+	CU_ASSERT_EQUAL(WEXITSTATUS(status), 0);
+}
+
+static CU_TestInfo tests[] = {
+    {"bad handshake", test_bad_handshake},
+    {"oversize message length", test_oversize_length},
+    {"truncated hit and query", test_truncated_messages},
+    {"HTTP traversal and junk", test_http_traversal},
+    {"garbage first line", test_garbage_first_line},
+    {"still serving, clean exit", test_still_serving_then_clean_exit},
+    CU_TEST_INFO_NULL,
+};
+
+int main(void)
+{
+	if (start_daemon() != 0) {
+		fprintf(stderr, "gnutd did not start\n");
+		return 1;
+	}
+	int rc = gnut_unit_run("hostile peer", tests);
+	if (daemon_alive()) {
+		kill(daemon_pid, SIGKILL);
+		waitpid(daemon_pid, NULL, 0);
+	}
+	if (rc != 0) {
+		g_autofree char *log = NULL;
+		g_file_get_contents(log_path, &log, NULL, NULL);
+		fprintf(stderr, "--- gnutd log\n%s\n", log ? log : "");
+	}
+	gnut_unit_rmtree(top);
+	return rc;
+}
