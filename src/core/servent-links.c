@@ -40,7 +40,10 @@ void servent_links_init(gnut_servent *s)
 	gnut_router_config_init(&rc);
 	rc.servent_guid = s->guid;
 	rc.leaf_mode = !s->ultrapeer;
+	rc.query_filter = servent_qrp_filter;
+	rc.query_filter_data = s;
 	s->router = gnut_router_new(s->clock, &rc);
+	servent_qrp_init(s);
 	gnut_route_decision_init(&s->decision);
 	s->nodes = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free,
 	                                 (GDestroyNotify)gnut_node_unref);
@@ -66,6 +69,7 @@ void servent_links_free(gnut_servent *s)
 	g_hash_table_unref(s->nodes);
 	g_array_unref(s->link_ids);
 	g_ptr_array_unref(s->peers);
+	servent_qrp_free(s);
 	gnut_route_decision_clear(&s->decision);
 	gnut_router_free(s->router);
 	if (s->listener != NULL)
@@ -128,6 +132,8 @@ static void answer_query(gnut_servent *s, gnut_node *from, const gnut_msg_header
 		g_message("link %s: bad query dropped: %s", gnut_node_get_address(from), error);
 		return;
 	}
+	g_debug("link %s: query answered with %u hit messages", gnut_node_get_address(from),
+	        hits->len);
 	for (guint i = 0; i < hits->len; i++)
 		gnut_node_send(from, g_ptr_array_index(hits, i), GNUT_PRIO_HIT);
 }
@@ -150,9 +156,12 @@ static void deliver(gnut_servent *s, gnut_node *from, const gnut_msg_header *h,
 	case GNUT_MSG_QUERY_HIT:
 		servent_deliver_hit(s, h, payload);
 		break;
+	case GNUT_QRP_MSG_TYPE:
+		servent_qrp_received(s, from, h, payload);
+		break;
 	default:
 		/* Pongs (no host cache is kept under --no-bootstrap), pushes for
-		 * us (no firewalled transfers yet), vendor and QRP messages. */
+		 * us (no firewalled transfers yet), vendor messages. */
 		break;
 	}
 }
@@ -239,6 +248,7 @@ static void on_node_closed(gnut_node *node, const char *reason, gpointer user_da
 	guint64 id = gnut_node_get_id(node);
 	g_message("link %s closed: %s", gnut_node_get_address(node), reason);
 	gnut_router_link_closed(s->router, id);
+	servent_qrp_link_closed(s, id);
 	remove_link_id(s, id);
 	servent_peer *peer = peer_of_link(s, id);
 	if (peer != NULL) {
@@ -295,6 +305,7 @@ static void add_node(gnut_servent *s, gnut_conn *conn, const gnut_handshake_peer
 	g_message("link %s up: %s, %s", gnut_node_get_address(node), gnut_node_get_mode(node),
 	          gnut_node_get_user_agent(node));
 	gnut_node_start(node);
+	servent_qrp_link_up(s, node);
 }
 
 static void on_handshake_done(gnut_handshake *hs, const gnut_handshake_result *r,

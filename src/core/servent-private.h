@@ -10,6 +10,7 @@
 #include "gnut/handshake.h"
 #include "gnut/listener.h"
 #include "gnut/node.h"
+#include "gnut/qrp-table.h"
 #include "gnut/responder.h"
 #include "gnut/router.h"
 #include "gnut/search.h"
@@ -82,6 +83,8 @@ struct gnut_servent {
 	GPtrArray *pending; /* servent_pending* */
 	GPtrArray *peers;   /* servent_peer* */
 	guint64 msgs_dropped;
+	GHashTable *qrp_links;     /* guint64* link id -> query routing state */
+	gnut_qrp_table *qrp_local; /* our table, as a leaf (built on demand) */
 
 	/* content */
 	gnut_share *share;
@@ -109,6 +112,16 @@ guint servent_link_count(gnut_servent *s);
 guint servent_originate(gnut_servent *s, const gnut_guid *guid, guint8 type, const guint8 *payload,
                         gsize len);
 void servent_responder_self(gnut_servent *s, gnut_responder_self *self);
+
+/* servent-qrp.c */
+void servent_qrp_init(gnut_servent *s);
+void servent_qrp_free(gnut_servent *s);
+void servent_qrp_link_up(gnut_servent *s, gnut_node *node);
+void servent_qrp_link_closed(gnut_servent *s, guint64 id);
+void servent_qrp_share_changed(gnut_servent *s);
+void servent_qrp_received(gnut_servent *s, gnut_node *from, const gnut_msg_header *h,
+                          const guint8 *payload);
+gboolean servent_qrp_filter(gpointer data, guint64 link, const gnut_msg_in *query);
 
 /* servent-transfers.c */
 gboolean servent_transfers_init(gnut_servent *s, GError **error);

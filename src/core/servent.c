@@ -119,9 +119,11 @@ static void on_rescan_done(GObject *source, GAsyncResult *res, gpointer user_dat
 	s->scanning = FALSE;
 	if (!ok)
 		g_warning("share scan failed: %s", error->message);
-	else
+	else {
 		g_message("sharing %u files (%" G_GUINT64_FORMAT " bytes)",
 		          gnut_share_count(s->share), gnut_share_total_bytes(s->share));
+		servent_qrp_share_changed(s);
+	}
 	if (s->rescan_again) {
 		s->rescan_again = FALSE;
 		gnut_servent_rescan(s);
