@@ -6,14 +6,14 @@
 # Builds the tree first when needed. Nothing but 127.0.0.1 is contacted.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
-cd "$top"
-if [ ! -x src/daemon/gnutd ] || [ ! -x src/cli/gnut ]; then
-	[ -x configure ] || ./autogen.sh
-	[ -f Makefile ] || ./configure
-	make -j"$(nproc)"
+build=$top/build-demo # out of tree, apart from the tests' build/
+if [ ! -x "$build/src/daemon/gnutd" ] || [ ! -x "$build/src/cli/gnut" ]; then
+	(cd "$top" && { [ -x configure ] || ./autogen.sh; })
+	mkdir -p "$build"
+	(cd "$build" && { [ -f Makefile ] || "$top/configure" >/dev/null; } && make -j"$(nproc)")
 fi
-GNUTD=$top/src/daemon/gnutd
-GNUT=$top/src/cli/gnut
+GNUTD=$build/src/daemon/gnutd
+GNUT=$build/src/cli/gnut
 work=$(mktemp -d "${TMPDIR:-/tmp}/gnutd-demo-XXXXXX")
 pids=()
 stop_all() {
