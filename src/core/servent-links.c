@@ -159,9 +159,11 @@ static void deliver(gnut_servent *s, gnut_node *from, const gnut_msg_header *h,
 	case GNUT_QRP_MSG_TYPE:
 		servent_qrp_received(s, from, h, payload);
 		break;
+	case GNUT_MSG_PONG:
+		servent_hosts_learn_pong(s, h, payload);
+		break;
 	default:
-		/* Pongs (no host cache is kept under --no-bootstrap), pushes for
-		 * us (no firewalled transfers yet), vendor messages. */
+		/* Pushes for us (no firewalled transfers yet), vendor messages. */
 		break;
 	}
 }
@@ -233,6 +235,15 @@ static void schedule_retry(gnut_servent *s, servent_peer *peer, guint at_least_s
 	peer->next_try_us = gnut_clock_now_us(s->clock) + (gint64)backoff * G_USEC_PER_SEC;
 }
 
+/* A dial to a host of the host cache ended badly, or its link closed: the
+ * cache decides when to try it again, so the peer entry goes. */
+static void forget_cached_peer(gnut_servent *s, servent_peer *peer, gboolean failed)
+{
+	if (failed)
+		servent_hosts_dial_result(s, peer->host_port, FALSE);
+	g_ptr_array_remove_fast(s->peers, peer);
+}
+
 static void remove_link_id(gnut_servent *s, guint64 id)
 {
 	for (guint i = 0; i < s->link_ids->len; i++)
@@ -251,7 +262,9 @@ static void on_node_closed(gnut_node *node, const char *reason, gpointer user_da
 	servent_qrp_link_closed(s, id);
 	remove_link_id(s, id);
 	servent_peer *peer = peer_of_link(s, id);
-	if (peer != NULL) {
+	if (peer != NULL && peer->from_cache) {
+		forget_cached_peer(s, peer, FALSE);
+	} else if (peer != NULL) {
 		peer->link = 0;
 		peer->failures = 1;
 		schedule_retry(s, peer, 0);
@@ -301,6 +314,8 @@ static void add_node(gnut_servent *s, gnut_conn *conn, const gnut_handshake_peer
 	if (dialed != NULL) {
 		dialed->link = nc.id;
 		dialed->failures = 0;
+		if (dialed->from_cache)
+			servent_hosts_dial_result(s, dialed->host_port, TRUE);
 	}
 	g_message("link %s up: %s, %s", gnut_node_get_address(node), gnut_node_get_mode(node),
 	          gnut_node_get_user_agent(node));
@@ -317,12 +332,15 @@ static void on_handshake_done(gnut_handshake *hs, const gnut_handshake_result *r
 	const char *addr = gnut_handshake_get_peer_address(hs);
 	if (p->peer != NULL)
 		p->peer->dialing = FALSE;
+	servent_hosts_learn_handshake(s, r->peer);
 	if (r->ok) {
 		gnut_conn *conn = gnut_handshake_steal_conn(hs);
 		add_node(s, conn, r->peer, p->peer);
 	} else {
 		g_message("handshake with %s failed: %s", addr, r->error);
-		if (p->peer != NULL) {
+		if (p->peer != NULL && p->peer->from_cache) {
+			forget_cached_peer(s, p->peer, TRUE);
+		} else if (p->peer != NULL) {
 			p->peer->failures++;
 			schedule_retry(s, p->peer, r->not_now ? GNUT_SERVENT_NOT_NOW_S : 0);
 		}
@@ -399,6 +417,10 @@ static void on_connected(GObject *source, GAsyncResult *res, gpointer user_data)
 	if (conn == NULL) {
 		g_message("cannot connect to %s: %s", peer->host_port, error->message);
 		peer->dialing = FALSE;
+		if (peer->from_cache) {
+			forget_cached_peer(s, peer, TRUE);
+			return;
+		}
 		peer->failures++;
 		schedule_retry(s, peer, 0);
 		return;
@@ -413,6 +435,47 @@ static void dial(gnut_servent *s, servent_peer *peer)
 	gnut_conn_connect_async(peer->host_port, GNUT_SERVENT_DEFAULT_PORT,
 	                        GNUT_SERVENT_DIAL_TIMEOUT_S, s->cancel, on_connected,
 	                        servent_ticket_new(s, peer));
+}
+
+gboolean servent_has_peer(gnut_servent *s, const char *host_port)
+{
+	for (guint i = 0; i < s->peers->len; i++) {
+		servent_peer *peer = g_ptr_array_index(s->peers, i);
+		if (g_ascii_strcasecmp(peer->host_port, host_port) == 0)
+			return TRUE;
+	}
+	return FALSE;
+}
+
+/* Peers being dialed; from_cache_only: only those picked from the cache. */
+static guint dialing_count(gnut_servent *s, gboolean from_cache_only)
+{
+	guint n = 0;
+	for (guint i = 0; i < s->peers->len; i++) {
+		servent_peer *peer = g_ptr_array_index(s->peers, i);
+		if (peer->dialing && (peer->from_cache || !from_cache_only))
+			n++;
+	}
+	return n;
+}
+
+guint servent_dialing_count(gnut_servent *s)
+{
+	return dialing_count(s, FALSE);
+}
+
+guint servent_cache_dialing_count(gnut_servent *s)
+{
+	return dialing_count(s, TRUE);
+}
+
+void servent_dial_cached(gnut_servent *s, const char *host_port)
+{
+	servent_peer *peer = g_new0(servent_peer, 1);
+	peer->host_port = g_strdup(host_port);
+	peer->from_cache = TRUE;
+	g_ptr_array_add(s->peers, peer);
+	dial(s, peer);
 }
 
 void servent_add_peer(gnut_servent *s, const char *host_port)

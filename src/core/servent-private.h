@@ -1,6 +1,7 @@
 /* servent-private.h: the servent object's state, shared by the files that
  * implement it (servent.c: lifecycle and the control API; servent-links.c:
- * dialing, handshakes, links and message routing; servent-transfers.c:
+ * dialing, handshakes, links and message routing; servent-hosts.c: the host
+ * cache; servent-qrp.c: query routing tables; servent-transfers.c:
  * searches, hits, uploads and downloads). Not an interface: only
  * src/core/servent*.c include it. */
 #ifndef GNUT_SERVENT_PRIVATE_H
@@ -8,6 +9,7 @@
 
 #include "gnut/download.h"
 #include "gnut/handshake.h"
+#include "gnut/hostcache.h"
 #include "gnut/listener.h"
 #include "gnut/node.h"
 #include "gnut/qrp-table.h"
@@ -29,9 +31,10 @@
 /* A host we keep a link to: a --peer, or one asked for by `gnut connect`. */
 typedef struct {
 	char *host_port;
-	guint64 link;     /* the link to it while up, else 0 */
-	gboolean dialing; /* a connect or handshake is under way */
-	guint failures;   /* in a row; drives the back-off */
+	guint64 link;        /* the link to it while up, else 0 */
+	gboolean dialing;    /* a connect or handshake is under way */
+	gboolean from_cache; /* picked from the host cache: forgotten when it fails */
+	guint failures;      /* in a row; drives the back-off */
 	gint64 next_try_us;
 } servent_peer;
 
@@ -83,6 +86,8 @@ struct gnut_servent {
 	GPtrArray *pending; /* servent_pending* */
 	GPtrArray *peers;   /* servent_peer* */
 	guint64 msgs_dropped;
+	gnut_hostcache *hostcache; /* NULL under --no-bootstrap */
+	gint64 hosts_saved_us;
 	GHashTable *qrp_links;     /* guint64* link id -> query routing state */
 	gnut_qrp_table *qrp_local; /* our table, as a leaf (built on demand) */
 
@@ -112,6 +117,19 @@ guint servent_link_count(gnut_servent *s);
 guint servent_originate(gnut_servent *s, const gnut_guid *guid, guint8 type, const guint8 *payload,
                         gsize len);
 void servent_responder_self(gnut_servent *s, gnut_responder_self *self);
+
+gboolean servent_has_peer(gnut_servent *s, const char *host_port);
+guint servent_dialing_count(gnut_servent *s);
+guint servent_cache_dialing_count(gnut_servent *s);
+void servent_dial_cached(gnut_servent *s, const char *host_port);
+
+/* servent-hosts.c */
+gboolean servent_hosts_init(gnut_servent *s, GError **error);
+void servent_hosts_free(gnut_servent *s);
+void servent_hosts_learn_pong(gnut_servent *s, const gnut_msg_header *h, const guint8 *payload);
+void servent_hosts_learn_handshake(gnut_servent *s, const gnut_handshake_peer *peer);
+void servent_hosts_dial_result(gnut_servent *s, const char *host_port, gboolean ok);
+void servent_hosts_tick(gnut_servent *s, gint64 now_us);
 
 /* servent-qrp.c */
 void servent_qrp_init(gnut_servent *s);

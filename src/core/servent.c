@@ -102,7 +102,7 @@ gnut_servent *gnut_servent_new(const gnut_servent_config *config, gnut_clock *cl
 			gnut_servent_free(s);
 			return NULL;
 		}
-	if (!servent_transfers_init(s, error)) {
+	if (!servent_hosts_init(s, error) || !servent_transfers_init(s, error)) {
 		gnut_servent_free(s);
 		return NULL;
 	}
@@ -145,6 +145,7 @@ static gboolean on_tick(gpointer user_data)
 	gnut_servent *s = user_data;
 	gint64 now = gnut_clock_now_us(s->clock);
 	servent_links_tick(s, now);
+	servent_hosts_tick(s, now);
 	servent_transfers_tick(s, now);
 	return G_SOURCE_CONTINUE;
 }
@@ -216,6 +217,7 @@ void gnut_servent_free(gnut_servent *s)
 		return;
 	gnut_servent_stop(s);
 	servent_transfers_free(s);
+	servent_hosts_free(s);
 	servent_links_free(s);
 	gnut_searches_free(s->searches);
 	if (s->share != NULL)

@@ -180,6 +180,82 @@ static void test_bad_arguments(void)
 	g_clear_error(&error);
 }
 
+static gnut_servent *hc_a, *hc_b, *hc_c;
+
+static guint peers_of(gnut_servent *s)
+{
+	gnut_status_info st;
+	gnut_servent_status(s, &st);
+	return st.peers;
+}
+
+static gboolean b_linked_to_c(gpointer data)
+{
+	return peers_of(hc_b) == 1 && peers_of(hc_c) == 1;
+}
+
+static gboolean a_linked(gpointer data)
+{
+	return peers_of(hc_a) == 1 && peers_of(hc_c) == 2;
+}
+
+/* Without --no-bootstrap a servent learns hosts: A dials B, which is full
+ * and refuses it naming C in X-Try-Ultrapeers; A's host cache then gives C,
+ * A links to C, and C is in the hosts file A saves. (Only loopback hosts
+ * exist here, and no bootstrap service is ever dialed.) */
+static void test_host_cache_follows_x_try(void)
+{
+	g_autofree char *c_dir = g_build_filename(top, "hc-c", NULL);
+	g_autofree char *b_dir = g_build_filename(top, "hc-b", NULL);
+	g_autofree char *a_dir = g_build_filename(top, "hc-a", NULL);
+	GError *error = NULL;
+	gnut_servent_config cc = {
+	    .data_dir = c_dir, .listen = "127.0.0.1:0", .ultrapeer = TRUE, .no_bootstrap = TRUE};
+	hc_c = gnut_servent_new(&cc, NULL, &error);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(hc_c);
+	CU_ASSERT_TRUE_FATAL(gnut_servent_start(hc_c, &error));
+	g_autofree char *c_addr = g_strdup_printf("127.0.0.1:%u", gnut_servent_port(hc_c));
+	const char *b_peers[] = {c_addr, NULL};
+	gnut_servent_config bc = {.data_dir = b_dir,
+	                          .listen = "127.0.0.1:0",
+	                          .ultrapeer = TRUE,
+	                          .no_bootstrap = TRUE,
+	                          .peers = b_peers,
+	                          .max_links = 1};
+	hc_b = gnut_servent_new(&bc, NULL, &error);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(hc_b);
+	CU_ASSERT_TRUE_FATAL(gnut_servent_start(hc_b, &error));
+	CU_ASSERT_TRUE_FATAL(run_until(b_linked_to_c, NULL));
+
+	g_autofree char *b_addr = g_strdup_printf("127.0.0.1:%u", gnut_servent_port(hc_b));
+	const char *a_peers[] = {b_addr, NULL};
+	gnut_servent_config ac = {.data_dir = a_dir,
+	                          .listen = "127.0.0.1:0",
+	                          .ultrapeer = TRUE,
+	                          .no_bootstrap = FALSE,
+	                          .peers = a_peers};
+	hc_a = gnut_servent_new(&ac, NULL, &error);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(hc_a);
+	CU_ASSERT_TRUE_FATAL(gnut_servent_start(hc_a, &error));
+	CU_ASSERT_TRUE_FATAL(run_until(a_linked, NULL));
+	g_autoptr(GPtrArray) peers = gnut_servent_peers(hc_a);
+	CU_ASSERT_EQUAL_FATAL(peers->len, 1);
+	CU_ASSERT_EQUAL(((gnut_peer_info *)g_ptr_array_index(peers, 0))->port,
+	                gnut_servent_port(hc_c));
+	CU_ASSERT_EQUAL(peers_of(hc_b), 1);
+
+	gnut_servent_free(hc_a);
+	g_autofree char *hosts_file = g_build_filename(a_dir, "hosts.cache", NULL);
+	g_autofree char *hosts = NULL;
+	CU_ASSERT_TRUE(g_file_get_contents(hosts_file, &hosts, NULL, NULL));
+	CU_ASSERT_PTR_NOT_NULL(hosts ? strstr(hosts, c_addr) : NULL);
+	gnut_servent_free(hc_b);
+	gnut_servent_free(hc_c);
+	/* under --no-bootstrap nothing is learned or saved */
+	g_autofree char *b_hosts = g_build_filename(b_dir, "hosts.cache", NULL);
+	CU_ASSERT_FALSE(g_file_test(b_hosts, G_FILE_TEST_EXISTS));
+}
+
 static void test_stop(void)
 {
 	gnut_servent_stop(b);
@@ -193,6 +269,7 @@ static CU_TestInfo tests[] = {
     {"two servents link", test_link},
     {"search and download", test_search_and_download},
     {"bad arguments", test_bad_arguments},
+    {"host cache follows X-Try-Ultrapeers", test_host_cache_follows_x_try},
     {"stop", test_stop},
     CU_TEST_INFO_NULL,
 };
