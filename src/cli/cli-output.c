@@ -1,0 +1,175 @@
+/* cli-output.c: gnut's printing (see cli-output.h). Human lines favour
+ * what a user scans for (name, size, state); --json prints the daemon's
+ * objects as they came, one per line, for scripts. */
+#include <string.h>
+
+#include "cli-output.h"
+
+#define PROGRESS_WIDTH 30
+
+const char *gnut_cli_str(JsonObject *o, const char *key)
+{
+	JsonNode *n = o ? json_object_get_member(o, key) : NULL;
+	if (n == NULL || !JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_STRING)
+		return NULL;
+	return json_node_get_string(n);
+}
+
+gint64 gnut_cli_int(JsonObject *o, const char *key)
+{
+	JsonNode *n = o ? json_object_get_member(o, key) : NULL;
+	if (n == NULL || !JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_INT64)
+		return 0;
+	return json_node_get_int(n);
+}
+
+/* A string member for a human line: "-" when absent. */
+static const char *str_or_dash(JsonObject *o, const char *key)
+{
+	const char *s = gnut_cli_str(o, key);
+	return s != NULL && *s != '\0' ? s : "-";
+}
+
+void gnut_cli_print_json(FILE *out, JsonObject *o)
+{
+	g_autoptr(JsonNode) n = json_node_new(JSON_NODE_OBJECT);
+	json_node_set_object(n, o);
+	g_autofree char *text = json_to_string(n, FALSE);
+	fprintf(out, "%s\n", text);
+	fflush(out);
+}
+
+static char *format_size(gint64 bytes)
+{
+	return g_format_size(bytes < 0 ? 0 : (guint64)bytes);
+}
+
+static char *format_duration(gint64 s)
+{
+	if (s < 0)
+		s = 0;
+	if (s >= 86400)
+		return g_strdup_printf("%" G_GINT64_FORMAT "d %02" G_GINT64_FORMAT
+		                       "h %02" G_GINT64_FORMAT "m",
+		                       s / 86400, (s % 86400) / 3600, (s % 3600) / 60);
+	if (s >= 3600)
+		return g_strdup_printf("%" G_GINT64_FORMAT "h %02" G_GINT64_FORMAT
+		                       "m %02" G_GINT64_FORMAT "s",
+		                       s / 3600, (s % 3600) / 60, s % 60);
+	if (s >= 60)
+		return g_strdup_printf("%" G_GINT64_FORMAT "m %02" G_GINT64_FORMAT "s", s / 60,
+		                       s % 60);
+	return g_strdup_printf("%" G_GINT64_FORMAT "s", s);
+}
+
+void gnut_cli_print_status(FILE *out, JsonObject *st, gboolean json)
+{
+	if (json) {
+		gnut_cli_print_json(out, st);
+		return;
+	}
+	g_autofree char *up = format_size(gnut_cli_int(st, "bytes_up"));
+	g_autofree char *down = format_size(gnut_cli_int(st, "bytes_down"));
+	g_autofree char *uptime = format_duration(gnut_cli_int(st, "uptime"));
+	fprintf(out,
+	        "version       %s\nmode          %s\npeers         %" G_GINT64_FORMAT
+	        "\nshared files  %" G_GINT64_FORMAT "\nuploaded      %s\ndownloaded    %s\n"
+	        "uptime        %s\n",
+	        str_or_dash(st, "version"), str_or_dash(st, "mode"), gnut_cli_int(st, "peers"),
+	        gnut_cli_int(st, "shared_files"), up, down, uptime);
+	fflush(out);
+}
+
+void gnut_cli_print_peer(FILE *out, JsonObject *p, gboolean json)
+{
+	if (json) {
+		gnut_cli_print_json(out, p);
+		return;
+	}
+	g_autofree char *addr = g_strdup_printf("%s:%" G_GINT64_FORMAT, str_or_dash(p, "host"),
+	                                        gnut_cli_int(p, "port"));
+	fprintf(out, "%-22s  %-9s  %s\n", addr, str_or_dash(p, "mode"),
+	        str_or_dash(p, "user_agent"));
+	fflush(out);
+}
+
+void gnut_cli_print_hit(FILE *out, JsonObject *h, gboolean json)
+{
+	if (json) {
+		gnut_cli_print_json(out, h);
+		return;
+	}
+	g_autofree char *size = format_size(gnut_cli_int(h, "size"));
+	g_autofree char *addr = g_strdup_printf("%s:%" G_GINT64_FORMAT, str_or_dash(h, "host"),
+	                                        gnut_cli_int(h, "port"));
+	fprintf(out, "%6" G_GINT64_FORMAT "  %10s  %-21s  %s\n        %s\n", gnut_cli_int(h, "id"),
+	        size, addr, str_or_dash(h, "name"), str_or_dash(h, "urn"));
+	fflush(out);
+}
+
+static int percent(gint64 done, gint64 size)
+{
+	if (size <= 0)
+		return done > 0 ? 100 : 0;
+	return (int)(MIN(done, size) * 100 / size);
+}
+
+void gnut_cli_print_download(FILE *out, JsonObject *d, gboolean json)
+{
+	if (json) {
+		gnut_cli_print_json(out, d);
+		return;
+	}
+	gint64 done = gnut_cli_int(d, "done"), size = gnut_cli_int(d, "size");
+	g_autofree char *done_s = format_size(done);
+	g_autofree char *size_s = format_size(size);
+	fprintf(out, "%4" G_GINT64_FORMAT "  %-11s  %3d%%  %10s / %-10s  %s\n      %s\n",
+	        gnut_cli_int(d, "id"), str_or_dash(d, "state"), percent(done, size), done_s, size_s,
+	        str_or_dash(d, "name"), str_or_dash(d, "path"));
+	if (gnut_cli_str(d, "error") != NULL)
+		fprintf(out, "      error: %s\n", gnut_cli_str(d, "error"));
+	fflush(out);
+}
+
+void gnut_cli_print_share(FILE *out, JsonObject *s, gboolean json)
+{
+	if (json) {
+		gnut_cli_print_json(out, s);
+		return;
+	}
+	g_autofree char *size = format_size(gnut_cli_int(s, "size"));
+	fprintf(out, "%10s  %s  %s\n", size, str_or_dash(s, "urn"), str_or_dash(s, "path"));
+	fflush(out);
+}
+
+void gnut_cli_print_done(FILE *out, JsonObject *reply, gboolean json, const char *message)
+{
+	if (json)
+		gnut_cli_print_json(out, reply);
+	else
+		fprintf(out, "%s\n", message);
+	fflush(out);
+}
+
+void gnut_cli_progress(FILE *out, JsonObject *d)
+{
+	gint64 done = gnut_cli_int(d, "done"), size = gnut_cli_int(d, "size");
+	int pct = percent(done, size);
+	char bar[PROGRESS_WIDTH + 1];
+	int filled = pct * PROGRESS_WIDTH / 100;
+	memset(bar, '#', (size_t)filled);
+	memset(bar + filled, '.', (size_t)(PROGRESS_WIDTH - filled));
+	bar[PROGRESS_WIDTH] = '\0';
+	g_autofree char *done_s = format_size(done);
+	g_autofree char *size_s = format_size(size);
+	/* \033[K clears what a longer previous line left behind */
+	fprintf(out, "\r[%s] %3d%%  %s / %s  %s\033[K", bar, pct, done_s, size_s,
+	        str_or_dash(d, "state"));
+	fflush(out);
+}
+
+void gnut_cli_progress_end(FILE *out)
+{
+	fputc('\n', out);
+	fflush(out);
+}

@@ -1,0 +1,30 @@
+/* cli-output.h: how gnut prints what the daemon answers. With --json each
+ * record is the daemon's JSON object on one line, field names untouched (the
+ * contract in DESIGN.md); without, one aligned human line per record. */
+#ifndef GNUT_CLI_OUTPUT_H
+#define GNUT_CLI_OUTPUT_H
+
+#include <json-glib/json-glib.h>
+#include <stdio.h>
+
+/* A member read without trusting its type: NULL / 0 when absent or of
+ * another type. */
+const char *gnut_cli_str(JsonObject *o, const char *key);
+gint64 gnut_cli_int(JsonObject *o, const char *key);
+
+void gnut_cli_print_json(FILE *out, JsonObject *o);
+
+void gnut_cli_print_status(FILE *out, JsonObject *status, gboolean json);
+void gnut_cli_print_peer(FILE *out, JsonObject *peer, gboolean json);
+void gnut_cli_print_hit(FILE *out, JsonObject *hit, gboolean json);
+void gnut_cli_print_download(FILE *out, JsonObject *download, gboolean json);
+void gnut_cli_print_share(FILE *out, JsonObject *share, gboolean json);
+/* An action's reply ({ok, ...}): the object with --json, else message. */
+void gnut_cli_print_done(FILE *out, JsonObject *reply, gboolean json, const char *message);
+
+/* Redraws one progress line for a download ("\r[####    ]  45% ..."); end
+ * it with gnut_cli_progress_end before printing anything else. */
+void gnut_cli_progress(FILE *out, JsonObject *download);
+void gnut_cli_progress_end(FILE *out);
+
+#endif

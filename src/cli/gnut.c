@@ -1,0 +1,495 @@
+/* gnut.c: the command-line remote of gnutd. It finds the daemon through
+ * --data-dir (control.url and control.token written there) or --control
+ * URL --token T, runs one command as control API calls, and prints the
+ * answer for a human or, with --json, one JSON object per line. Exit status:
+ * 0 done, 1 the daemon or the download failed (or cannot be reached), 2 a
+ * usage error. */
+#include "config.h"
+
+#include <locale.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli-client.h"
+#include "cli-output.h"
+#include "gnut/ctl-server.h"
+
+#define EXIT_USAGE       2
+#define SEARCH_POLL_US   (200 * 1000)
+#define DOWNLOAD_POLL_US (250 * 1000)
+#define SEARCH_DEFAULT_S 10.0
+#define SEARCH_MAX_S     86400.0
+
+/* The options every command takes (before or after the command name). */
+typedef struct {
+	char *data_dir;
+	char *control;
+	char *token;
+	gboolean json;
+} cli_common;
+
+typedef struct {
+	cli_common global, local;
+	gboolean version;
+	double timeout;
+	gboolean wait;
+	char *to;
+	char **args; /* the command's arguments, after its name */
+	gboolean json;
+	gnut_cli_client *client;
+} cli;
+
+typedef int (*cli_run)(cli *c);
+
+typedef struct {
+	const char *name;
+	const char *usage;   /* parameter string for --help */
+	const char *summary; /* one line */
+	guint min_args, max_args;
+	cli_run run;
+} cli_command;
+
+static void common_clear(cli_common *k)
+{
+	g_free(k->data_dir);
+	g_free(k->control);
+	g_free(k->token);
+}
+
+static void add_common_entries(GOptionContext *ctx, cli_common *k)
+{
+	const GOptionEntry entries[] = {
+	    {"data-dir", 'd', 0, G_OPTION_ARG_FILENAME, &k->data_dir,
+	     "gnutd's data folder (default $XDG_DATA_HOME/gnutd)", "DIR"},
+	    {"control", 'c', 0, G_OPTION_ARG_STRING, &k->control,
+	     "Control URL, instead of DIR/control.url", "URL"},
+	    {"token", 't', 0, G_OPTION_ARG_STRING, &k->token, "Control token, with --control", "T"},
+	    {"json", 'j', 0, G_OPTION_ARG_NONE, &k->json, "Print one JSON object per line", NULL},
+	    G_OPTION_ENTRY_NULL,
+	};
+	g_option_context_add_main_entries(ctx, entries, NULL);
+}
+
+/* Fails the call when the result is not of the kind the method promises. */
+static JsonNode *call(cli *c, const char *method, JsonObject *params, JsonNodeType kind,
+                      GError **error)
+{
+	g_autoptr(JsonNode) result = gnut_cli_client_call(c->client, method, params, error);
+	if (result == NULL)
+		return NULL;
+	if (JSON_NODE_TYPE(result) != kind) {
+		g_set_error(error, GNUT_CLI_ERROR, GNUT_CLI_ERROR_PROTOCOL,
+		            "%s: unexpected reply from gnutd", method);
+		return NULL;
+	}
+	return g_steal_pointer(&result);
+}
+
+static int fail(GError *error)
+{
+	fprintf(stderr, "gnut: %s\n", error->message);
+	g_error_free(error);
+	return EXIT_FAILURE;
+}
+
+/* Calls a method answering a list and prints each object of it. */
+static int print_list(cli *c, const char *method, void (*print)(FILE *, JsonObject *, gboolean))
+{
+	GError *error = NULL;
+	g_autoptr(JsonNode) list = call(c, method, NULL, JSON_NODE_ARRAY, &error);
+	if (list == NULL)
+		return fail(error);
+	JsonArray *a = json_node_get_array(list);
+	for (guint i = 0; i < json_array_get_length(a); i++) {
+		JsonNode *item = json_array_get_element(a, i);
+		if (JSON_NODE_HOLDS_OBJECT(item))
+			print(stdout, json_node_get_object(item), c->json);
+	}
+	return EXIT_SUCCESS;
+}
+
+static int run_status(cli *c)
+{
+	GError *error = NULL;
+	g_autoptr(JsonNode) st = call(c, "status", NULL, JSON_NODE_OBJECT, &error);
+	if (st == NULL)
+		return fail(error);
+	gnut_cli_print_status(stdout, json_node_get_object(st), c->json);
+	return EXIT_SUCCESS;
+}
+
+static int run_peers(cli *c)
+{
+	return print_list(c, "peers", gnut_cli_print_peer);
+}
+
+static int run_downloads(cli *c)
+{
+	return print_list(c, "downloads", gnut_cli_print_download);
+}
+
+static int run_shares(cli *c)
+{
+	return print_list(c, "shares", gnut_cli_print_share);
+}
+
+/* An action: one call with at most one string parameter, then a message. */
+static int run_action(cli *c, const char *method, const char *key, const char *value,
+                      const char *message)
+{
+	g_autoptr(JsonObject) params = json_object_new();
+	if (key != NULL)
+		json_object_set_string_member(params, key, value);
+	GError *error = NULL;
+	g_autoptr(JsonNode) reply = call(c, method, params, JSON_NODE_OBJECT, &error);
+	if (reply == NULL)
+		return fail(error);
+	gnut_cli_print_done(stdout, json_node_get_object(reply), c->json, message);
+	return EXIT_SUCCESS;
+}
+
+static int run_connect(cli *c)
+{
+	g_autofree char *msg = g_strdup_printf("connecting to %s", c->args[0]);
+	return run_action(c, "connect", "address", c->args[0], msg);
+}
+
+static int run_rescan(cli *c)
+{
+	return run_action(c, "rescan", NULL, NULL, "rescanning the shared folders");
+}
+
+static int run_stop(cli *c)
+{
+	return run_action(c, "stop", NULL, NULL, "gnutd is stopping");
+}
+
+static int run_share(cli *c)
+{
+	if (strcmp(c->args[0], "add") != 0 || c->args[1] == NULL) {
+		fprintf(stderr, "gnut: usage: gnut share add DIR\n");
+		return EXIT_USAGE;
+	}
+	g_autofree char *dir = g_canonicalize_filename(c->args[1], NULL);
+	g_autofree char *msg = g_strdup_printf("sharing %s (scanning)", dir);
+	return run_action(c, "share.add", "path", dir, msg);
+}
+
+static gboolean parse_id(const char *text, guint64 *id)
+{
+	return g_ascii_string_to_unsigned(text, 10, 1, G_MAXINT64, id, NULL);
+}
+
+static int run_cancel(cli *c)
+{
+	guint64 id;
+	if (!parse_id(c->args[0], &id)) {
+		fprintf(stderr, "gnut: cancel: \"%s\" is not a download id\n", c->args[0]);
+		return EXIT_USAGE;
+	}
+	g_autoptr(JsonObject) params = json_object_new();
+	json_object_set_int_member(params, "id", (gint64)id);
+	GError *error = NULL;
+	g_autoptr(JsonNode) reply = call(c, "download.cancel", params, JSON_NODE_OBJECT, &error);
+	if (reply == NULL)
+		return fail(error);
+	g_autofree char *msg = g_strdup_printf("download %" G_GUINT64_FORMAT " cancelled", id);
+	gnut_cli_print_done(stdout, json_node_get_object(reply), c->json, msg);
+	return EXIT_SUCCESS;
+}
+
+/* Prints the hits of search_id numbered above *after; moves *after on. */
+static gboolean poll_hits(cli *c, gint64 search_id, gint64 *after, guint *count, GError **error)
+{
+	g_autoptr(JsonObject) params = json_object_new();
+	json_object_set_int_member(params, "search_id", search_id);
+	json_object_set_int_member(params, "after", *after);
+	g_autoptr(JsonNode) hits = call(c, "search.hits", params, JSON_NODE_ARRAY, error);
+	if (hits == NULL)
+		return FALSE;
+	JsonArray *a = json_node_get_array(hits);
+	for (guint i = 0; i < json_array_get_length(a); i++) {
+		JsonNode *item = json_array_get_element(a, i);
+		if (!JSON_NODE_HOLDS_OBJECT(item))
+			continue;
+		JsonObject *hit = json_node_get_object(item);
+		gnut_cli_print_hit(stdout, hit, c->json);
+		*after = MAX(*after, gnut_cli_int(hit, "id"));
+		(*count)++;
+	}
+	return TRUE;
+}
+
+/* Starts a search, prints hits as they arrive (polled every 200 ms) until
+ * the timeout, then stops the search. */
+static int run_search(cli *c)
+{
+	if (c->timeout <= 0 || c->timeout > SEARCH_MAX_S) {
+		fprintf(stderr, "gnut: search: --timeout must be from 0 to %.0f seconds\n",
+		        SEARCH_MAX_S);
+		return EXIT_USAGE;
+	}
+	g_autofree char *query = g_strjoinv(" ", c->args);
+	g_autoptr(JsonObject) params = json_object_new();
+	json_object_set_string_member(params, "query", query);
+	GError *error = NULL;
+	g_autoptr(JsonNode) started = call(c, "search.start", params, JSON_NODE_OBJECT, &error);
+	if (started == NULL)
+		return fail(error);
+	gint64 search_id = gnut_cli_int(json_node_get_object(started), "search_id");
+	gint64 deadline = g_get_monotonic_time() + (gint64)(c->timeout * G_USEC_PER_SEC);
+	gint64 after = 0;
+	guint count = 0;
+	for (;;) {
+		if (!poll_hits(c, search_id, &after, &count, &error))
+			return fail(error);
+		gint64 left = deadline - g_get_monotonic_time();
+		if (left <= 0)
+			break;
+		g_usleep((gulong)MIN(left, SEARCH_POLL_US));
+	}
+	g_autoptr(JsonObject) stop = json_object_new();
+	json_object_set_int_member(stop, "search_id", search_id);
+	g_autoptr(JsonNode) stopped = call(c, "search.stop", stop, JSON_NODE_OBJECT, &error);
+	if (stopped == NULL)
+		return fail(error);
+	if (!c->json)
+		fprintf(stderr, "%u hit%s for \"%s\"\n", count, count == 1 ? "" : "s", query);
+	return EXIT_SUCCESS;
+}
+
+/* The download's record in the daemon's list, or NULL. */
+static JsonObject *find_download(JsonNode *list, gint64 id)
+{
+	JsonArray *a = json_node_get_array(list);
+	for (guint i = 0; i < json_array_get_length(a); i++) {
+		JsonNode *item = json_array_get_element(a, i);
+		if (JSON_NODE_HOLDS_OBJECT(item) &&
+		    gnut_cli_int(json_node_get_object(item), "id") == id)
+			return json_node_get_object(item);
+	}
+	return NULL;
+}
+
+static gboolean is_final(const char *state)
+{
+	return state != NULL && (strcmp(state, "complete") == 0 || strcmp(state, "failed") == 0 ||
+	                         strcmp(state, "cancelled") == 0);
+}
+
+/* Polls the download list until id is complete, failed or cancelled,
+ * drawing a progress bar on stderr when stdout is a terminal. */
+static int wait_download(cli *c, gint64 id)
+{
+	gboolean bar = isatty(STDOUT_FILENO);
+	for (;;) {
+		GError *error = NULL;
+		g_autoptr(JsonNode) list = call(c, "downloads", NULL, JSON_NODE_ARRAY, &error);
+		if (list == NULL) {
+			if (bar)
+				gnut_cli_progress_end(stderr);
+			return fail(error);
+		}
+		JsonObject *d = find_download(list, id);
+		if (d == NULL) {
+			if (bar)
+				gnut_cli_progress_end(stderr);
+			fprintf(stderr, "gnut: download %" G_GINT64_FORMAT " is gone\n", id);
+			return EXIT_FAILURE;
+		}
+		if (bar)
+			gnut_cli_progress(stderr, d);
+		const char *state = gnut_cli_str(d, "state");
+		if (is_final(state)) {
+			if (bar)
+				gnut_cli_progress_end(stderr);
+			gnut_cli_print_download(stdout, d, c->json);
+			if (strcmp(state, "complete") == 0)
+				return EXIT_SUCCESS;
+			const char *why = gnut_cli_str(d, "error");
+			fprintf(stderr, "gnut: download %" G_GINT64_FORMAT " %s%s%s\n", id, state,
+			        why ? ": " : "", why ? why : "");
+			return EXIT_FAILURE;
+		}
+		g_usleep(DOWNLOAD_POLL_US);
+	}
+}
+
+static int run_get(cli *c)
+{
+	g_autoptr(JsonObject) params = json_object_new();
+	json_object_set_string_member(params, "target", c->args[0]);
+	if (c->to != NULL) {
+		g_autofree char *to = g_canonicalize_filename(c->to, NULL);
+		json_object_set_string_member(params, "to", to);
+	}
+	GError *error = NULL;
+	g_autoptr(JsonNode) started = call(c, "download.start", params, JSON_NODE_OBJECT, &error);
+	if (started == NULL)
+		return fail(error);
+	JsonObject *d = json_node_get_object(started);
+	if (c->wait)
+		return wait_download(c, gnut_cli_int(d, "id"));
+	gnut_cli_print_download(stdout, d, c->json);
+	return EXIT_SUCCESS;
+}
+
+static const cli_command commands[] = {
+    {"status", "status", "the daemon's version, mode, links, shares, traffic", 0, 0, run_status},
+    {"peers", "peers", "the servents linked to", 0, 0, run_peers},
+    {"connect", "connect HOST:PORT", "link to a servent", 1, 1, run_connect},
+    {"search", "search [--timeout S] QUERY", "search the network, print hits as they arrive", 1,
+     G_MAXUINT, run_search},
+    {"get", "get [--wait] [--to DIR] URN|MAGNET|HIT-ID", "download a file", 1, 1, run_get},
+    {"downloads", "downloads", "downloads and their progress", 0, 0, run_downloads},
+    {"cancel", "cancel ID", "cancel a download", 1, 1, run_cancel},
+    {"shares", "shares", "the shared files", 0, 0, run_shares},
+    {"share", "share add DIR", "share a folder", 2, 2, run_share},
+    {"rescan", "rescan", "rescan the shared folders", 0, 0, run_rescan},
+    {"stop", "stop", "stop the daemon", 0, 0, run_stop},
+};
+
+static char *commands_summary(void)
+{
+	GString *s = g_string_new("Commands:\n");
+	for (gsize i = 0; i < G_N_ELEMENTS(commands); i++)
+		g_string_append_printf(s, "  %-42s %s\n", commands[i].usage, commands[i].summary);
+	g_string_append(s, "\n\"gnut COMMAND --help\" shows a command's options.");
+	return g_string_free(s, FALSE);
+}
+
+static const cli_command *find_command(const char *name)
+{
+	for (gsize i = 0; i < G_N_ELEMENTS(commands); i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+/* The options only some commands take. */
+static void add_command_entries(GOptionContext *ctx, const cli_command *cmd, cli *c)
+{
+	const GOptionEntry search_entries[] = {
+	    {"timeout", 0, 0, G_OPTION_ARG_DOUBLE, &c->timeout,
+	     "Seconds to wait for hits (default 10)", "S"},
+	    G_OPTION_ENTRY_NULL,
+	};
+	const GOptionEntry get_entries[] = {
+	    {"wait", 'w', 0, G_OPTION_ARG_NONE, &c->wait,
+	     "Wait until the download completes or fails", NULL},
+	    {"to", 0, 0, G_OPTION_ARG_FILENAME, &c->to, "Put the file in DIR", "DIR"},
+	    G_OPTION_ENTRY_NULL,
+	};
+	if (cmd->run == run_search)
+		g_option_context_add_main_entries(ctx, search_entries, NULL);
+	else if (cmd->run == run_get)
+		g_option_context_add_main_entries(ctx, get_entries, NULL);
+}
+
+/* Parses "CMD [options] ARGS" (args[0] is CMD); keeps the arguments. */
+static int parse_command(cli *c, const cli_command *cmd, char **args)
+{
+	g_autoptr(GOptionContext) ctx = g_option_context_new(cmd->usage);
+	g_option_context_set_summary(ctx, cmd->summary);
+	add_common_entries(ctx, &c->local);
+	add_command_entries(ctx, cmd, c);
+	g_auto(GStrv) v = g_strdupv(args);
+	g_free(v[0]);
+	v[0] = g_strdup("gnut");
+	g_autoptr(GError) error = NULL;
+	if (!g_option_context_parse_strv(ctx, &v, &error)) {
+		fprintf(stderr, "gnut: %s: %s\n", cmd->name, error->message);
+		return EXIT_USAGE;
+	}
+	guint n = g_strv_length(v) - 1;
+	if (n < cmd->min_args || n > cmd->max_args) {
+		fprintf(stderr, "gnut: usage: gnut %s\n", cmd->usage);
+		return EXIT_USAGE;
+	}
+	c->args = g_strdupv(v + 1);
+	return EXIT_SUCCESS;
+}
+
+/* Finds the daemon: --control URL --token T, else DIR/control.url. */
+static int open_client(cli *c)
+{
+	const char *data_dir = c->local.data_dir ? c->local.data_dir : c->global.data_dir;
+	const char *control = c->local.control ? c->local.control : c->global.control;
+	const char *token = c->local.token ? c->local.token : c->global.token;
+	c->json = c->local.json || c->global.json;
+	if (control != NULL) {
+		if (token == NULL) {
+			fprintf(stderr, "gnut: --control needs --token\n");
+			return EXIT_USAGE;
+		}
+		c->client = gnut_cli_client_new(control, token);
+		return EXIT_SUCCESS;
+	}
+	g_autofree char *dir =
+	    data_dir ? g_canonicalize_filename(data_dir, NULL) : gnut_ctl_default_data_dir();
+	GError *error = NULL;
+	c->client = gnut_cli_client_new_from_dir(dir, &error);
+	return c->client != NULL ? EXIT_SUCCESS : fail(error);
+}
+
+/* Parses the options before the command name (stopping at it). */
+static GStrv parse_global(cli *c, int argc, char **argv, int *status)
+{
+	g_autoptr(GOptionContext) ctx = g_option_context_new("COMMAND [ARGS...]");
+	g_option_context_set_summary(ctx, "The command-line remote of gnutd, a Gnutella servent.");
+	g_autofree char *description = commands_summary();
+	g_option_context_set_description(ctx, description);
+	g_option_context_set_strict_posix(ctx, TRUE);
+	add_common_entries(ctx, &c->global);
+	const GOptionEntry entries[] = {
+	    {"version", 0, 0, G_OPTION_ARG_NONE, &c->version, "Print the version and exit", NULL},
+	    G_OPTION_ENTRY_NULL,
+	};
+	g_option_context_add_main_entries(ctx, entries, NULL);
+	g_auto(GStrv) v = g_new0(char *, argc + 1);
+	for (int i = 0; i < argc; i++)
+		v[i] = g_strdup(argv[i]);
+	g_autoptr(GError) error = NULL;
+	*status = EXIT_SUCCESS;
+	if (!g_option_context_parse_strv(ctx, &v, &error)) {
+		fprintf(stderr, "gnut: %s\n", error->message);
+		*status = EXIT_USAGE;
+	} else if (!c->version && g_strv_length(v) < 2) {
+		g_autofree char *help = g_option_context_get_help(ctx, TRUE, NULL);
+		fputs(help, stderr);
+		*status = EXIT_USAGE;
+	}
+	return *status == EXIT_SUCCESS ? g_steal_pointer(&v) : NULL;
+}
+
+int main(int argc, char **argv)
+{
+	setlocale(LC_ALL, "");
+	g_set_prgname("gnut");
+	cli c = {.timeout = SEARCH_DEFAULT_S};
+	int status;
+	g_auto(GStrv) rest = parse_global(&c, argc, argv, &status);
+	if (rest != NULL && c.version) {
+		printf("gnut %s\n", PACKAGE_VERSION);
+	} else if (rest != NULL) {
+		const cli_command *cmd = find_command(rest[1]);
+		if (cmd == NULL) {
+			fprintf(stderr, "gnut: unknown command \"%s\" (see gnut --help)\n",
+			        rest[1]);
+			status = EXIT_USAGE;
+		} else {
+			status = parse_command(&c, cmd, rest + 1);
+			if (status == EXIT_SUCCESS)
+				status = open_client(&c);
+			if (status == EXIT_SUCCESS)
+				status = cmd->run(&c);
+		}
+	}
+	gnut_cli_client_free(c.client);
+	g_strfreev(c.args);
+	g_free(c.to);
+	common_clear(&c.global);
+	common_clear(&c.local);
+	return status;
+}

@@ -1,0 +1,390 @@
+/* options.c: gnutd's settings from argv (GOptionContext) and gnutd.conf
+ * (GKeyFile, group [gnutd]). Each source is read into a raw layer and
+ * checked on its own, so that an error names where the bad value came from
+ * ("--listen: ..." or "/path/gnutd.conf: listen: ..."); then the command
+ * line layer is laid over the file's. */
+#include <errno.h>
+#include <string.h>
+
+#include "gnut/ctl-server.h"
+#include "options.h"
+
+G_DEFINE_QUARK(gnut - options - error - quark, gnut_options_error)
+
+#define RATE_MAX_TEXT 32
+
+/* One source of settings; NULL / FALSE means "not set here". */
+typedef struct {
+	char *data_dir;
+	char *download_dir;
+	char *listen;
+	char **shares;
+	char **peers;
+	gboolean ultrapeer;
+	gboolean leaf;
+	gboolean no_bootstrap;
+	char *upload_limit;
+	char *download_limit;
+	char *control;
+	gboolean verbose;
+	gboolean version;
+} options_layer;
+
+static void layer_clear(options_layer *l)
+{
+	g_free(l->data_dir);
+	g_free(l->download_dir);
+	g_free(l->listen);
+	g_strfreev(l->shares);
+	g_strfreev(l->peers);
+	g_free(l->upload_limit);
+	g_free(l->download_limit);
+	g_free(l->control);
+	memset(l, 0, sizeof *l);
+}
+
+static gboolean fail(GError **error, const char *where, const char *key, const char *fmt, ...)
+    G_GNUC_PRINTF(4, 5);
+
+/* Sets "WHERE: KEY: problem" (WHERE empty for the command line, where the
+ * key is spelt --key). */
+static gboolean fail(GError **error, const char *where, const char *key, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	g_autofree char *problem = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	if (where == NULL)
+		g_set_error(error, GNUT_OPTIONS_ERROR, GNUT_OPTIONS_ERROR_INVALID, "--%s: %s", key,
+		            problem);
+	else
+		g_set_error(error, GNUT_OPTIONS_ERROR, GNUT_OPTIONS_ERROR_INVALID, "%s: %s: %s",
+		            where, key, problem);
+	return FALSE;
+}
+
+gboolean gnut_options_parse_rate(const char *text, guint64 *out)
+{
+	if (text == NULL || *text == '\0' || strlen(text) > RATE_MAX_TEXT ||
+	    !g_ascii_isdigit(*text))
+		return FALSE;
+	char *end = NULL;
+	errno = 0;
+	guint64 v = g_ascii_strtoull(text, &end, 10);
+	if (errno == ERANGE)
+		return FALSE;
+	guint64 unit = 1;
+	if (*end == 'k' || *end == 'K')
+		unit = 1024;
+	else if (*end == 'M')
+		unit = 1024 * 1024;
+	if (unit != 1)
+		end++;
+	if (*end != '\0' || v > G_MAXUINT64 / unit)
+		return FALSE;
+	*out = v * unit;
+	return TRUE;
+}
+
+/* "ADDR" or "ADDR:PORT" or "[v6]:PORT" with ADDR an IP literal. */
+static gboolean valid_bind_address(const char *text)
+{
+	g_autoptr(GSocketConnectable) na = g_network_address_parse(text, 0, NULL);
+	if (na == NULL)
+		return FALSE;
+	g_autoptr(GInetAddress) ip =
+	    g_inet_address_new_from_string(g_network_address_get_hostname(G_NETWORK_ADDRESS(na)));
+	return ip != NULL;
+}
+
+/* "HOST:PORT" with a port from 1 to 65535. */
+static gboolean valid_peer(const char *text)
+{
+	g_autoptr(GSocketConnectable) na = g_network_address_parse(text, 0, NULL);
+	return na != NULL && g_network_address_get_port(G_NETWORK_ADDRESS(na)) != 0 &&
+	       strchr(g_network_address_get_hostname(G_NETWORK_ADDRESS(na)), ' ') == NULL;
+}
+
+/* Makes a folder name absolute against base (the working folder for the
+ * command line, the data folder for gnutd.conf). */
+static char *absolute(const char *path, const char *base)
+{
+	return g_canonicalize_filename(path, base);
+}
+
+/* Checks one layer's values; rewrites folders as absolute names. */
+static gboolean layer_check(options_layer *l, const char *where, const char *base, GError **error)
+{
+	guint64 rate;
+	if (l->ultrapeer && l->leaf)
+		return fail(error, where, "ultrapeer", "conflicts with %s: choose one",
+		            where ? "leaf" : "--leaf");
+	if (l->listen != NULL && !valid_bind_address(l->listen))
+		return fail(error, where, "listen", "\"%s\" is not ADDR:PORT (an IP address)",
+		            l->listen);
+	if (l->control != NULL && !valid_bind_address(l->control))
+		return fail(error, where, "control", "\"%s\" is not ADDR:PORT (an IP address)",
+		            l->control);
+	if (l->upload_limit != NULL && !gnut_options_parse_rate(l->upload_limit, &rate))
+		return fail(error, where, "upload-limit",
+		            "\"%s\" is not a rate (bytes per second, optional k or M suffix)",
+		            l->upload_limit);
+	if (l->download_limit != NULL && !gnut_options_parse_rate(l->download_limit, &rate))
+		return fail(error, where, "download-limit",
+		            "\"%s\" is not a rate (bytes per second, optional k or M suffix)",
+		            l->download_limit);
+	for (char **p = l->peers; p != NULL && *p != NULL; p++)
+		if (!valid_peer(*p))
+			return fail(error, where, "peer", "\"%s\" is not HOST:PORT", *p);
+	for (char **d = l->shares; d != NULL && *d != NULL; d++) {
+		char *abs = absolute(*d, base);
+		g_free(*d);
+		*d = abs;
+		if (!g_file_test(*d, G_FILE_TEST_IS_DIR))
+			return fail(error, where, "share", "%s: no such folder", *d);
+	}
+	if (l->download_dir != NULL) {
+		char *abs = absolute(l->download_dir, base);
+		g_free(l->download_dir);
+		l->download_dir = abs;
+		if (g_file_test(abs, G_FILE_TEST_EXISTS) && !g_file_test(abs, G_FILE_TEST_IS_DIR))
+			return fail(error, where, "download-dir", "%s: not a folder", abs);
+	}
+	return TRUE;
+}
+
+static gboolean parse_argv(int argc, char **argv, options_layer *l, GError **error)
+{
+	GOptionEntry entries[] = {
+	    {"data-dir", 'd', 0, G_OPTION_ARG_FILENAME, &l->data_dir,
+	     "State, gnutd.conf and the control token (default $XDG_DATA_HOME/gnutd)", "DIR"},
+	    {"download-dir", 0, 0, G_OPTION_ARG_FILENAME, &l->download_dir,
+	     "Where finished downloads go (default DATA-DIR/downloads)", "DIR"},
+	    {"listen", 'l', 0, G_OPTION_ARG_STRING, &l->listen,
+	     "Gnutella address and port (default 0.0.0.0:6346)", "ADDR:PORT"},
+	    {"share", 's', 0, G_OPTION_ARG_FILENAME_ARRAY, &l->shares,
+	     "Share a folder (repeatable)", "DIR"},
+	    {"peer", 'p', 0, G_OPTION_ARG_STRING_ARRAY, &l->peers,
+	     "Keep a link to this servent (repeatable)", "HOST:PORT"},
+	    {"ultrapeer", 0, 0, G_OPTION_ARG_NONE, &l->ultrapeer, "Run as an ultrapeer", NULL},
+	    {"leaf", 0, 0, G_OPTION_ARG_NONE, &l->leaf, "Run as a leaf (the default)", NULL},
+	    {"control", 'c', 0, G_OPTION_ARG_STRING, &l->control,
+	     "Control API address (default 127.0.0.1, a free port)", "ADDR:PORT"},
+	    {"upload-limit", 0, 0, G_OPTION_ARG_STRING, &l->upload_limit,
+	     "Upload bytes per second, k/M suffixes, 0 = unlimited", "RATE"},
+	    {"download-limit", 0, 0, G_OPTION_ARG_STRING, &l->download_limit,
+	     "Download bytes per second, k/M suffixes, 0 = unlimited", "RATE"},
+	    {"no-bootstrap", 0, 0, G_OPTION_ARG_NONE, &l->no_bootstrap,
+	     "Dial no host but the --peer ones", NULL},
+	    {"verbose", 'v', 0, G_OPTION_ARG_NONE, &l->verbose, "Log debug messages too", NULL},
+	    {"version", 0, 0, G_OPTION_ARG_NONE, &l->version, "Print the version and exit", NULL},
+	    G_OPTION_ENTRY_NULL,
+	};
+	g_autoptr(GOptionContext) ctx = g_option_context_new("- a Gnutella 0.6 servent");
+	g_option_context_add_main_entries(ctx, entries, NULL);
+	g_option_context_set_description(
+	    ctx, "Every option but --data-dir, --verbose and --version can also be set in\n"
+	         "DATA-DIR/gnutd.conf, group [gnutd], under the same name (share=/a;/b).\n"
+	         "The command line overrides the file.");
+	g_auto(GStrv) args = g_new0(char *, argc + 1);
+	for (int i = 0; i < argc; i++)
+		args[i] = g_strdup(argv[i]);
+	GError *e = NULL;
+	if (!g_option_context_parse_strv(ctx, &args, &e)) {
+		g_set_error(error, GNUT_OPTIONS_ERROR, GNUT_OPTIONS_ERROR_INVALID, "%s",
+		            e->message);
+		g_error_free(e);
+		return FALSE;
+	}
+	if (args[0] != NULL && args[1] != NULL) {
+		g_set_error(error, GNUT_OPTIONS_ERROR, GNUT_OPTIONS_ERROR_INVALID,
+		            "unexpected argument \"%s\" (see --help)", args[1]);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/* The keys gnutd.conf may hold: the long options, less those that choose
+ * the file itself or only make sense on a command line. */
+static const char *const conf_keys[] = {
+    "download-dir", "listen",       "share",          "peer",         "ultrapeer", "leaf",
+    "control",      "upload-limit", "download-limit", "no-bootstrap", NULL,
+};
+
+static gboolean conf_bool(GKeyFile *kf, const char *path, const char *key, gboolean *out,
+                          GError **error)
+{
+	if (!g_key_file_has_key(kf, "gnutd", key, NULL))
+		return TRUE;
+	g_autoptr(GError) e = NULL;
+	*out = g_key_file_get_boolean(kf, "gnutd", key, &e);
+	if (e != NULL)
+		return fail(error, path, key, "expected true or false");
+	return TRUE;
+}
+
+static gboolean conf_string(GKeyFile *kf, const char *path, const char *key, char **out,
+                            GError **error)
+{
+	if (!g_key_file_has_key(kf, "gnutd", key, NULL))
+		return TRUE;
+	g_autoptr(GError) e = NULL;
+	*out = g_key_file_get_string(kf, "gnutd", key, &e);
+	if (e != NULL)
+		return fail(error, path, key, "%s", e->message);
+	if (**out == '\0')
+		return fail(error, path, key, "empty value");
+	return TRUE;
+}
+
+static gboolean conf_list(GKeyFile *kf, const char *path, const char *key, char ***out,
+                          GError **error)
+{
+	if (!g_key_file_has_key(kf, "gnutd", key, NULL))
+		return TRUE;
+	g_autoptr(GError) e = NULL;
+	*out = g_key_file_get_string_list(kf, "gnutd", key, NULL, &e);
+	if (e != NULL)
+		return fail(error, path, key, "%s", e->message);
+	for (char **p = *out; *p != NULL; p++)
+		if (**p == '\0')
+			return fail(error, path, key, "empty item in the list");
+	return TRUE;
+}
+
+/* Refuses other groups and unknown keys, so that a typo in gnutd.conf is an
+ * error rather than a setting silently ignored. */
+static gboolean conf_check_names(GKeyFile *kf, const char *path, GError **error)
+{
+	g_auto(GStrv) groups = g_key_file_get_groups(kf, NULL);
+	for (char **g = groups; *g != NULL; g++)
+		if (strcmp(*g, "gnutd") != 0)
+			return fail(error, path, *g, "unknown group (settings go in [gnutd])");
+	g_auto(GStrv) keys = g_key_file_get_keys(kf, "gnutd", NULL, NULL);
+	for (char **k = keys; k != NULL && *k != NULL; k++) {
+		if (strcmp(*k, "data-dir") == 0)
+			return fail(error, path, *k,
+			            "not allowed here (this file lives in the data folder: use "
+			            "--data-dir)");
+		if (!g_strv_contains(conf_keys, *k))
+			return fail(error, path, *k, "unknown key");
+	}
+	return TRUE;
+}
+
+/* Reads gnutd.conf into l; a missing file is no error. */
+static gboolean conf_load(const char *path, options_layer *l, GError **error)
+{
+	if (!g_file_test(path, G_FILE_TEST_EXISTS))
+		return TRUE;
+	g_autoptr(GKeyFile) kf = g_key_file_new();
+	g_autoptr(GError) e = NULL;
+	if (!g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, &e)) {
+		g_set_error(error, GNUT_OPTIONS_ERROR, GNUT_OPTIONS_ERROR_CONFIG, "%s: %s", path,
+		            e->message);
+		return FALSE;
+	}
+	return conf_check_names(kf, path, error) &&
+	       conf_string(kf, path, "download-dir", &l->download_dir, error) &&
+	       conf_string(kf, path, "listen", &l->listen, error) &&
+	       conf_list(kf, path, "share", &l->shares, error) &&
+	       conf_list(kf, path, "peer", &l->peers, error) &&
+	       conf_bool(kf, path, "ultrapeer", &l->ultrapeer, error) &&
+	       conf_bool(kf, path, "leaf", &l->leaf, error) &&
+	       conf_string(kf, path, "control", &l->control, error) &&
+	       conf_string(kf, path, "upload-limit", &l->upload_limit, error) &&
+	       conf_string(kf, path, "download-limit", &l->download_limit, error) &&
+	       conf_bool(kf, path, "no-bootstrap", &l->no_bootstrap, error);
+}
+
+static char *pick_string(char **cli, char **conf)
+{
+	return g_steal_pointer((*cli != NULL ? cli : conf));
+}
+
+static char **pick_list(char ***cli, char ***conf)
+{
+	char **v = g_steal_pointer((*cli != NULL ? cli : conf));
+	return v != NULL ? v : g_new0(char *, 1);
+}
+
+/* Lays the command line over the file; both layers are already checked. */
+static void merge(gnut_options *o, options_layer *cli, options_layer *conf)
+{
+	o->download_dir = pick_string(&cli->download_dir, &conf->download_dir);
+	o->listen = pick_string(&cli->listen, &conf->listen);
+	o->control = pick_string(&cli->control, &conf->control);
+	if (o->control == NULL)
+		o->control = g_strdup(GNUT_OPTIONS_DEFAULT_CONTROL);
+	o->shares = pick_list(&cli->shares, &conf->shares);
+	o->peers = pick_list(&cli->peers, &conf->peers);
+	if (cli->ultrapeer || cli->leaf)
+		o->ultrapeer = cli->ultrapeer;
+	else
+		o->ultrapeer = conf->ultrapeer && !conf->leaf;
+	o->no_bootstrap = cli->no_bootstrap || conf->no_bootstrap;
+	const char *up = cli->upload_limit ? cli->upload_limit : conf->upload_limit;
+	const char *down = cli->download_limit ? cli->download_limit : conf->download_limit;
+	if (up != NULL)
+		gnut_options_parse_rate(up, &o->upload_limit);
+	if (down != NULL)
+		gnut_options_parse_rate(down, &o->download_limit);
+	o->verbose = cli->verbose;
+}
+
+gnut_options *gnut_options_parse(int argc, char **argv, GError **error)
+{
+	options_layer cli = {0}, conf = {0};
+	g_autoptr(gnut_options) o = g_new0(gnut_options, 1);
+	g_autofree char *cwd = g_get_current_dir();
+	gboolean ok = parse_argv(argc, argv, &cli, error);
+	if (ok && cli.version) {
+		o->version = TRUE;
+		layer_clear(&cli);
+		return g_steal_pointer(&o);
+	}
+	ok = ok && layer_check(&cli, NULL, cwd, error);
+	if (ok) {
+		o->data_dir =
+		    cli.data_dir ? absolute(cli.data_dir, cwd) : gnut_ctl_default_data_dir();
+		o->conf_path = g_build_filename(o->data_dir, GNUT_OPTIONS_CONF_NAME, NULL);
+		if (g_file_test(o->data_dir, G_FILE_TEST_EXISTS) &&
+		    !g_file_test(o->data_dir, G_FILE_TEST_IS_DIR))
+			ok = fail(error, NULL, "data-dir", "%s: not a folder", o->data_dir);
+	}
+	ok = ok && conf_load(o->conf_path, &conf, error) &&
+	     layer_check(&conf, o->conf_path, o->data_dir, error);
+	if (ok)
+		merge(o, &cli, &conf);
+	layer_clear(&cli);
+	layer_clear(&conf);
+	return ok ? g_steal_pointer(&o) : NULL;
+}
+
+void gnut_options_free(gnut_options *o)
+{
+	if (o == NULL)
+		return;
+	g_free(o->data_dir);
+	g_free(o->conf_path);
+	g_free(o->download_dir);
+	g_free(o->listen);
+	g_strfreev(o->shares);
+	g_strfreev(o->peers);
+	g_free(o->control);
+	g_free(o);
+}
+
+void gnut_options_to_config(const gnut_options *o, gnut_servent_config *config)
+{
+	memset(config, 0, sizeof *config);
+	config->data_dir = o->data_dir;
+	config->download_dir = o->download_dir;
+	config->listen = o->listen;
+	config->shares = (const char *const *)o->shares;
+	config->peers = (const char *const *)o->peers;
+	config->ultrapeer = o->ultrapeer;
+	config->no_bootstrap = o->no_bootstrap;
+	config->upload_limit = o->upload_limit;
+	config->download_limit = o->download_limit;
+}

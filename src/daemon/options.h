@@ -1,0 +1,54 @@
+/* options.h: gnutd's settings, from its command line and from gnutd.conf (a
+ * GKeyFile in the data folder, group [gnutd], one key per long option with
+ * the same name). The command line overrides the file. Every problem is one
+ * GError whose message names the option or key, and gnutd exits 2 on it. */
+#ifndef GNUT_DAEMON_OPTIONS_H
+#define GNUT_DAEMON_OPTIONS_H
+
+#include <glib.h>
+
+#include "gnut/servent.h"
+
+#define GNUT_OPTIONS_ERROR (gnut_options_error_quark())
+GQuark gnut_options_error_quark(void);
+
+typedef enum {
+	GNUT_OPTIONS_ERROR_INVALID, /* a bad value, a bad option, a bad key */
+	GNUT_OPTIONS_ERROR_CONFIG,  /* gnutd.conf cannot be read or parsed */
+} gnut_options_error;
+
+/* The control address when neither --control nor the file sets one: loopback,
+ * on a port the system picks (gnut finds it in <data-dir>/control.url). */
+#define GNUT_OPTIONS_DEFAULT_CONTROL "127.0.0.1:0"
+#define GNUT_OPTIONS_CONF_NAME       "gnutd.conf"
+
+typedef struct {
+	char *data_dir;     /* absolute */
+	char *conf_path;    /* data_dir/gnutd.conf, read if it exists */
+	char *download_dir; /* NULL: the servent's default */
+	char *listen;       /* NULL: the servent's default */
+	char **shares;      /* NULL-terminated, never NULL */
+	char **peers;       /* NULL-terminated, never NULL */
+	gboolean ultrapeer;
+	gboolean no_bootstrap;
+	guint64 upload_limit; /* bytes per second, 0 = unlimited */
+	guint64 download_limit;
+	char *control; /* ADDR:PORT */
+	gboolean verbose;
+	gboolean version;
+} gnut_options;
+
+/* Parses argv (argv[0] is the program), then gnutd.conf in the data folder
+ * chosen (--data-dir, else $XDG_DATA_HOME/gnutd), then checks every value.
+ * Returns NULL with one error line naming the option or key on failure. */
+gnut_options *gnut_options_parse(int argc, char **argv, GError **error);
+void gnut_options_free(gnut_options *o);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(gnut_options, gnut_options_free)
+
+/* Fills a servent configuration that borrows o's strings. */
+void gnut_options_to_config(const gnut_options *o, gnut_servent_config *config);
+
+/* "0", "12345", "64k", "2M" (k = 1024, M = 1048576) -> bytes per second. */
+gboolean gnut_options_parse_rate(const char *text, guint64 *out);
+
+#endif

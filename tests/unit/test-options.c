@@ -1,0 +1,302 @@
+/* test-options.c: gnutd's settings: command line, gnutd.conf, the command
+ * line's precedence, rate suffixes, and one error line naming the option or
+ * key for every bad value (what gnutd prints before exiting 2). */
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "daemon/options.h"
+#include "unit.h"
+
+/* Parses a NULL-terminated argument list (argv[0] added here). */
+static gnut_options *parse(GError **error, ...)
+{
+	g_autoptr(GPtrArray) args = g_ptr_array_new();
+	g_ptr_array_add(args, "gnutd");
+	va_list ap;
+	va_start(ap, error);
+	const char *a;
+	while ((a = va_arg(ap, const char *)) != NULL)
+		g_ptr_array_add(args, (gpointer)a);
+	va_end(ap);
+	return gnut_options_parse((int)args->len, (char **)args->pdata, error);
+}
+
+static void write_conf(const char *dir, const char *text)
+{
+	g_autofree char *path = g_build_filename(dir, "gnutd.conf", NULL);
+	CU_ASSERT_TRUE(g_file_set_contents(path, text, -1, NULL));
+}
+
+/* Checks a failed parse left one line that names key. */
+static void assert_error_names(gnut_options *o, GError *error, const char *key)
+{
+	CU_ASSERT_PTR_NULL(o);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(error);
+	CU_ASSERT_EQUAL(error->domain, GNUT_OPTIONS_ERROR);
+	CU_ASSERT_PTR_NOT_NULL(strstr(error->message, key));
+	CU_ASSERT_PTR_NULL(strchr(error->message, '\n'));
+	gnut_options_free(o);
+}
+
+static void test_defaults(void)
+{
+	/* first test: GLib reads XDG_DATA_HOME once, so set it before anyone asks */
+	g_autofree char *home = gnut_unit_mkdtemp();
+	g_setenv("XDG_DATA_HOME", home, TRUE);
+	g_autofree char *expected = g_build_filename(home, "gnutd", NULL);
+	GError *error = NULL;
+	g_autoptr(gnut_options) o = parse(&error, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+	CU_ASSERT_STRING_EQUAL(o->data_dir, expected);
+	CU_ASSERT_PTR_NULL(o->listen);
+	CU_ASSERT_PTR_NULL(o->download_dir);
+	CU_ASSERT_STRING_EQUAL(o->control, "127.0.0.1:0");
+	CU_ASSERT_PTR_NOT_NULL(o->shares);
+	CU_ASSERT_PTR_NULL(o->shares[0]);
+	CU_ASSERT_PTR_NULL(o->peers[0]);
+	CU_ASSERT_FALSE(o->ultrapeer);
+	CU_ASSERT_FALSE(o->no_bootstrap);
+	CU_ASSERT_EQUAL(o->upload_limit, 0);
+	CU_ASSERT_EQUAL(o->download_limit, 0);
+	gnut_unit_rmtree(home);
+}
+
+static void test_command_line(void)
+{
+	g_autofree char *dir = gnut_unit_mkdtemp();
+	g_autofree char *s1 = g_build_filename(dir, "a", NULL);
+	g_autofree char *s2 = g_build_filename(dir, "b", NULL);
+	g_mkdir(s1, 0700);
+	g_mkdir(s2, 0700);
+	GError *error = NULL;
+	g_autoptr(gnut_options) o =
+	    parse(&error, "--data-dir", dir, "--listen", "127.0.0.1:0", "--share", s1, "--share",
+	          s2, "--peer", "127.0.0.1:6346", "--peer", "example.org:6347", "--ultrapeer",
+	          "--control", "127.0.0.1:5000", "--upload-limit", "64k", "--download-limit", "2M",
+	          "--no-bootstrap", "--download-dir", "dl", NULL);
+	CU_ASSERT_PTR_NULL(error);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+	CU_ASSERT_STRING_EQUAL(o->data_dir, dir);
+	CU_ASSERT_STRING_EQUAL(o->listen, "127.0.0.1:0");
+	CU_ASSERT_EQUAL(g_strv_length(o->shares), 2);
+	CU_ASSERT_STRING_EQUAL(o->shares[0], s1);
+	CU_ASSERT_STRING_EQUAL(o->shares[1], s2);
+	CU_ASSERT_EQUAL(g_strv_length(o->peers), 2);
+	CU_ASSERT_STRING_EQUAL(o->peers[1], "example.org:6347");
+	CU_ASSERT_TRUE(o->ultrapeer);
+	CU_ASSERT_TRUE(o->no_bootstrap);
+	CU_ASSERT_STRING_EQUAL(o->control, "127.0.0.1:5000");
+	CU_ASSERT_EQUAL(o->upload_limit, 65536);
+	CU_ASSERT_EQUAL(o->download_limit, 2 * 1024 * 1024);
+	/* a relative folder on the command line is relative to the working folder */
+	g_autofree char *cwd = g_get_current_dir();
+	g_autofree char *dl = g_build_filename(cwd, "dl", NULL);
+	CU_ASSERT_STRING_EQUAL(o->download_dir, dl);
+
+	gnut_servent_config c;
+	gnut_options_to_config(o, &c);
+	CU_ASSERT_PTR_EQUAL(c.data_dir, o->data_dir);
+	CU_ASSERT_STRING_EQUAL(c.shares[1], s2);
+	CU_ASSERT_PTR_NULL(c.shares[2]);
+	CU_ASSERT_STRING_EQUAL(c.peers[0], "127.0.0.1:6346");
+	CU_ASSERT_TRUE(c.ultrapeer);
+	CU_ASSERT_TRUE(c.no_bootstrap);
+	CU_ASSERT_EQUAL(c.upload_limit, 65536);
+	gnut_unit_rmtree(dir);
+}
+
+static void test_conf_file(void)
+{
+	g_autofree char *dir = gnut_unit_mkdtemp();
+	g_autofree char *s1 = g_build_filename(dir, "music", NULL);
+	g_mkdir(s1, 0700);
+	write_conf(dir, "# gnutd settings\n[gnutd]\nlisten=127.0.0.1:7000\nshare=music;/tmp\n"
+	                "peer=127.0.0.1:1;127.0.0.1:2;127.0.0.1:3\nultrapeer=true\n"
+	                "control=127.0.0.1:7001\nupload-limit=10k\ndownload-limit=0\n"
+	                "no-bootstrap=true\ndownload-dir=done\n");
+	GError *error = NULL;
+	g_autoptr(gnut_options) o = parse(&error, "--data-dir", dir, NULL);
+	CU_ASSERT_PTR_NULL(error);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+	CU_ASSERT_STRING_EQUAL(o->listen, "127.0.0.1:7000");
+	/* relative folders in the file are relative to the data folder */
+	CU_ASSERT_STRING_EQUAL(o->shares[0], s1);
+	CU_ASSERT_STRING_EQUAL(o->shares[1], "/tmp");
+	CU_ASSERT_EQUAL(g_strv_length(o->peers), 3);
+	CU_ASSERT_TRUE(o->ultrapeer);
+	CU_ASSERT_STRING_EQUAL(o->control, "127.0.0.1:7001");
+	CU_ASSERT_EQUAL(o->upload_limit, 10240);
+	CU_ASSERT_EQUAL(o->download_limit, 0);
+	CU_ASSERT_TRUE(o->no_bootstrap);
+	g_autofree char *done = g_build_filename(dir, "done", NULL);
+	CU_ASSERT_STRING_EQUAL(o->download_dir, done);
+	gnut_unit_rmtree(dir);
+}
+
+static void test_command_line_overrides_file(void)
+{
+	g_autofree char *dir = gnut_unit_mkdtemp();
+	write_conf(dir, "[gnutd]\nlisten=127.0.0.1:7000\nshare=/tmp\npeer=127.0.0.1:1\n"
+	                "ultrapeer=true\nupload-limit=10k\ncontrol=127.0.0.1:7001\n");
+	GError *error = NULL;
+	g_autoptr(gnut_options) o = parse(&error, "--data-dir", dir, "--listen", "127.0.0.1:8000",
+	                                  "--share", dir, "--leaf", "--upload-limit", "1M", NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+	CU_ASSERT_STRING_EQUAL(o->listen, "127.0.0.1:8000");
+	CU_ASSERT_EQUAL(g_strv_length(o->shares), 1); /* replaced, not appended */
+	CU_ASSERT_STRING_EQUAL(o->shares[0], dir);
+	CU_ASSERT_FALSE(o->ultrapeer);
+	CU_ASSERT_EQUAL(o->upload_limit, 1048576);
+	/* what the command line does not set comes from the file */
+	CU_ASSERT_STRING_EQUAL(o->peers[0], "127.0.0.1:1");
+	CU_ASSERT_STRING_EQUAL(o->control, "127.0.0.1:7001");
+	gnut_unit_rmtree(dir);
+}
+
+static void test_rates(void)
+{
+	static const struct {
+		const char *text;
+		guint64 value;
+	} good[] = {
+	    {"0", 0},
+	    {"1", 1},
+	    {"65536", 65536},
+	    {"64k", 65536},
+	    {"64K", 65536},
+	    {"2M", 2097152},
+	    {"18446744073709551615", G_MAXUINT64},
+	    {"17592186044415M", 17592186044415ULL * 1048576},
+	};
+	for (gsize i = 0; i < G_N_ELEMENTS(good); i++) {
+		guint64 v = 42;
+		CU_ASSERT_TRUE(gnut_options_parse_rate(good[i].text, &v));
+		CU_ASSERT_EQUAL(v, good[i].value);
+	}
+	static const char *const bad[] = {
+	    "",
+	    "k",
+	    "1.5k",
+	    "-1",
+	    " 1",
+	    "1 k",
+	    "1kk",
+	    "1G",
+	    "1m",
+	    "+1",
+	    "0x10",
+	    "1M ",
+	    "18446744073709551616",
+	    "17592186044416M",
+	    "18014398509481984k",
+	    "123456789012345678901234567890123",
+	};
+	for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
+		guint64 v = 42;
+		CU_ASSERT_FALSE(gnut_options_parse_rate(bad[i], &v));
+		CU_ASSERT_EQUAL(v, 42);
+	}
+	CU_ASSERT_FALSE(gnut_options_parse_rate(NULL, NULL));
+}
+
+static void test_command_line_errors(void)
+{
+	g_autofree char *dir = gnut_unit_mkdtemp();
+	g_autofree char *file = g_build_filename(dir, "f", NULL);
+	g_file_set_contents(file, "x", 1, NULL);
+	static const struct {
+		const char *args[4];
+		const char *key;
+	} cases[] = {
+	    {{"--listen", "bogus"}, "--listen"},
+	    {{"--listen", "host.example:6346"}, "--listen"},
+	    {{"--listen", "127.0.0.1:70000"}, "--listen"},
+	    {{"--control", "localhost:1"}, "--control"},
+	    {{"--upload-limit", "12x"}, "--upload-limit"},
+	    {{"--download-limit", "-1"}, "--download-limit"},
+	    {{"--peer", "nohost"}, "--peer"},
+	    {{"--peer", "127.0.0.1:0"}, "--peer"},
+	    {{"--share", "/nonexistent/gnutd-test"}, "--share"},
+	    {{"--ultrapeer", "--leaf"}, "--ultrapeer"},
+	    {{"--frobnicate"}, "--frobnicate"},
+	    {{"--listen"}, "--listen"},
+	    {{"stray"}, "stray"},
+	};
+	for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+		GError *error = NULL;
+		gnut_options *o =
+		    parse(&error, "--data-dir", dir, cases[i].args[0], cases[i].args[1], NULL);
+		assert_error_names(o, error, cases[i].key);
+		g_clear_error(&error);
+	}
+	GError *error = NULL;
+	gnut_options *o = parse(&error, "--data-dir", dir, "--share", dir, "--share", file, NULL);
+	assert_error_names(o, error, "--share");
+	g_clear_error(&error);
+	o = parse(&error, "--data-dir", dir, "--download-dir", file, NULL);
+	assert_error_names(o, error, "--download-dir");
+	g_clear_error(&error);
+	o = parse(&error, "--data-dir", file, NULL);
+	assert_error_names(o, error, "--data-dir");
+	g_clear_error(&error);
+	gnut_unit_rmtree(dir);
+}
+
+static void test_conf_errors(void)
+{
+	static const struct {
+		const char *text;
+		const char *key;
+	} cases[] = {
+	    {"[gnutd]\nlisten 127.0.0.1:1\n", "gnutd.conf"},
+	    {"[gnutd]\nlisen=127.0.0.1:1\n", "lisen"},
+	    {"[other]\nlisten=127.0.0.1:1\n", "other"},
+	    {"[gnutd]\ndata-dir=/tmp\n", "data-dir"},
+	    {"[gnutd]\nultrapeer=maybe\n", "ultrapeer"},
+	    {"[gnutd]\nultrapeer=true\nleaf=true\n", "ultrapeer"},
+	    {"[gnutd]\nupload-limit=fast\n", "upload-limit"},
+	    {"[gnutd]\ndownload-limit=1G\n", "download-limit"},
+	    {"[gnutd]\nlisten=\n", "listen"},
+	    {"[gnutd]\ncontrol=nowhere\n", "control"},
+	    {"[gnutd]\nshare=/nonexistent/gnutd-test\n", "share"},
+	    {"[gnutd]\nshare=/tmp;;/tmp\n", "share"},
+	    {"[gnutd]\npeer=127.0.0.1:1;bad\n", "peer"},
+	    {"[gnutd]\nno-bootstrap=yes please\n", "no-bootstrap"},
+	    {"[gnutd]\nverbose=true\n", "verbose"},
+	};
+	for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autofree char *dir = gnut_unit_mkdtemp();
+		write_conf(dir, cases[i].text);
+		GError *error = NULL;
+		gnut_options *o = parse(&error, "--data-dir", dir, NULL);
+		assert_error_names(o, error, cases[i].key);
+		/* and the file is named, so the user knows where to look */
+		if (error != NULL)
+			CU_ASSERT_PTR_NOT_NULL(strstr(error->message, "gnutd.conf"));
+		g_clear_error(&error);
+		gnut_unit_rmtree(dir);
+	}
+}
+
+static void test_version_skips_checks(void)
+{
+	GError *error = NULL;
+	g_autoptr(gnut_options) o =
+	    parse(&error, "--version", "--data-dir", "/nonexistent/x", NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+	CU_ASSERT_TRUE(o->version);
+}
+
+static CU_TestInfo tests[] = {
+    {"defaults ($XDG_DATA_HOME/gnutd)", test_defaults},
+    {"command line", test_command_line},
+    {"gnutd.conf", test_conf_file},
+    {"command line overrides gnutd.conf", test_command_line_overrides_file},
+    {"rates with k/M suffixes", test_rates},
+    {"command line errors name the option", test_command_line_errors},
+    {"gnutd.conf errors name the key", test_conf_errors},
+    {"--version", test_version_skips_checks},
+    CU_TEST_INFO_NULL,
+};
+
+GNUT_UNIT_MAIN("options", tests)
