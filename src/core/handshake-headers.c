@@ -195,7 +195,10 @@ void gnut_handshake_peer_read(const gnut_head *h, gnut_handshake_peer *out)
 	v = gnut_head_get(h, "Content-Encoding");
 	out->sends_deflate = v != NULL && gnut_head_value_has_token(v, "deflate");
 	v = gnut_head_get(h, "GUID");
-	out->has_guid = v != NULL && gnut_guid_from_hex(v, strlen(v), &out->guid);
+	gnut_guid guid;
+	out->has_guid = v != NULL && gnut_guid_from_hex(v, strlen(v), &guid);
+	if (out->has_guid) /* a GUID that does not parse leaves the field empty */
+		out->guid = guid;
 }
 
 void gnut_handshake_peer_copy(const gnut_handshake_peer *src, gnut_handshake_peer *dst)

@@ -191,25 +191,24 @@ static gboolean parse_mtime(line_cursor *lc, gint64 *out)
 static char *parse_path(line_cursor *lc)
 {
 	GString *path = g_string_new(NULL);
-	while (lc->p < lc->end) {
+	gboolean bad = FALSE;
+	while (lc->p < lc->end && !bad) {
 		char ch = *lc->p++;
 		if (ch == '%') {
-			if (lc->end - lc->p < 2)
-				break;
-			int hi = g_ascii_xdigit_value(lc->p[0]);
-			int lo = g_ascii_xdigit_value(lc->p[1]);
-			if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
-				break;
-			ch = (char)(hi << 4 | lo);
-			lc->p += 2;
-		} else if ((unsigned char)ch < 0x20 || ch == 0x7f) {
-			break;
+			int hi = lc->end - lc->p >= 2 ? g_ascii_xdigit_value(lc->p[0]) : -1;
+			int lo = lc->end - lc->p >= 2 ? g_ascii_xdigit_value(lc->p[1]) : -1;
+			bad = hi < 0 || lo < 0 || (hi == 0 && lo == 0);
+			if (!bad) {
+				ch = (char)(hi << 4 | lo);
+				lc->p += 2;
+			}
+		} else {
+			bad = (unsigned char)ch < 0x20 || ch == 0x7f;
 		}
 		g_string_append_c(path, ch);
-		if (path->len > GNUT_HASH_CACHE_MAX_PATH)
-			break;
+		bad = bad || path->len > GNUT_HASH_CACHE_MAX_PATH;
 	}
-	if (lc->p < lc->end || path->len == 0 || path->str[0] != '/') {
+	if (bad || path->len == 0 || path->str[0] != '/') {
 		g_string_free(path, TRUE);
 		return NULL;
 	}
@@ -254,6 +253,7 @@ gboolean gnut_hash_cache_parse(gnut_hash_cache *c, const char *data, gsize len, 
 			ok = parse_entry(c, p, nl);
 		if (!ok) {
 			g_hash_table_remove_all(c->entries);
+			c->dirty = FALSE;
 			g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
 			            "hash cache line %u is malformed", line_no);
 			return FALSE;

@@ -89,6 +89,9 @@ static void check_peer(const gnut_handshake_peer *p)
 		g_free(ip);
 		check_host_port(p->try_ultrapeers[i]);
 	}
+	/* an unparseable GUID leaves the field empty */
+	if (!p->has_guid && !gnut_guid_is_zero(&p->guid))
+		abort();
 	/* reading the peer never negotiates anything */
 	if (p->deflate_in || p->deflate_out)
 		abort();

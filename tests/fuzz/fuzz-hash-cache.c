@@ -60,7 +60,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_round_trip(c);
 	} else {
 		if (!g_error_matches(err, G_IO_ERROR, G_IO_ERROR_INVALID_DATA) ||
-		    gnut_hash_cache_size(c) != 0)
+		    gnut_hash_cache_size(c) != 0 || gnut_hash_cache_is_dirty(c))
 			abort();
 		g_error_free(err);
 	}

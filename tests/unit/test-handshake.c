@@ -439,7 +439,9 @@ static void test_host_port_and_try_list(void)
 	                                        "1.1.1.1:1, junk, host.example:5, 2.2.2.2:2");
 	for (int i = 0; i < 40; i++)
 		g_string_append_printf(block, ", 3.3.3.%d:3", i);
-	g_string_append(block, "\r\nX-Ultrapeer: maybe\r\n\r\n");
+	/* a GUID that does not parse (bad last digit) leaves the field zero */
+	g_string_append(block, "\r\nX-Ultrapeer: maybe\r\n"
+	                       "GUID: df473102f65d1dbc4f48da1c4292cb9z\r\n\r\n");
 	g_autoptr(gnut_head) h = NULL;
 	CU_ASSERT_EQUAL_FATAL(gnut_head_parse((const uint8_t *)block->str, block->len, &h),
 	                      GNUT_PROTO_OK);
@@ -450,6 +452,8 @@ static void test_host_port_and_try_list(void)
 	CU_ASSERT_STRING_EQUAL(p.try_ultrapeers[1], "2.2.2.2:2");
 	CU_ASSERT_FALSE(p.has_ultrapeer);
 	CU_ASSERT_PTR_NULL(p.user_agent);
+	CU_ASSERT_FALSE(p.has_guid);
+	CU_ASSERT_TRUE(gnut_guid_is_zero(&p.guid));
 	gnut_handshake_peer_clear(&p);
 }
 

@@ -159,6 +159,10 @@ static void test_rejects_corruption(void)
 	    "gnutd-hash-cache 1\n0102030405060708090a0b0c0d0e0f1011121314 1 2 /x\ty\n",
 	    "gnutd-hash-cache 1\n0102030405060708090a0b0c0d0e0f1011121314  1 2 /x\n",
 	    "gnutd-hash-cache 1\n\n",
+	    /* a lone '%' at the end of a path (was read as "/x") */
+	    "gnutd-hash-cache 1\n0102030405060708090a0b0c0d0e0f1011121314 1 2 /x%\n",
+	    /* a bad line after a good one: nothing kept, nothing to save */
+	    "gnutd-hash-cache 1\n0102030405060708090a0b0c0d0e0f1011121314 1 2 /x\nbad\n",
 	};
 	g_autoptr(gnut_hash_cache) c = gnut_hash_cache_new();
 	guint wrong = 0;
@@ -171,7 +175,7 @@ static void test_rejects_corruption(void)
 		char *copy = g_memdup2(bad[i], n);
 		if (gnut_hash_cache_parse(c, copy, n, &err) ||
 		    !g_error_matches(err, G_IO_ERROR, G_IO_ERROR_INVALID_DATA) ||
-		    gnut_hash_cache_size(c) != 0) {
+		    gnut_hash_cache_size(c) != 0 || gnut_hash_cache_is_dirty(c)) {
 			wrong++;
 			g_printerr("accepted bad cache #%u\n", i);
 		}
@@ -179,6 +183,18 @@ static void test_rejects_corruption(void)
 		g_free(copy);
 	}
 	CU_ASSERT_EQUAL(wrong, 0);
+	/* a path one byte over the cap, at the end of its line, is refused (it
+	 * was accepted and then silently dropped) */
+	GString *longest = g_string_new("gnutd-hash-cache 1\n"
+	                                "0102030405060708090a0b0c0d0e0f1011121314 1 2 /");
+	for (int i = 1; i <= GNUT_HASH_CACHE_MAX_PATH; i++)
+		g_string_append_c(longest, 'p');
+	g_string_append_c(longest, '\n');
+	CU_ASSERT_FALSE(gnut_hash_cache_parse(c, longest->str, longest->len, NULL));
+	g_string_erase(longest, longest->len - 2, 1); /* exactly at the cap */
+	CU_ASSERT_TRUE(gnut_hash_cache_parse(c, longest->str, longest->len, NULL));
+	CU_ASSERT_EQUAL(gnut_hash_cache_size(c), 1);
+	g_string_free(longest, TRUE);
 	/* the good twin of the lines above */
 	const char *good = "gnutd-hash-cache 1\n"
 	                   "0102030405060708090A0B0C0D0E0F1011121314 1 -2 /x%20y\n";
