@@ -36,6 +36,8 @@ gnut_proto_err gnut_urn_parse(const char *s, size_t len, gnut_urn *out);
 #define GNUT_URN_TTH_LEN      55 /* "urn:tree:tiger/:" + 39 */
 
 void gnut_urn_format_sha1(const uint8_t sha1[20], char out[GNUT_URN_SHA1_LEN + 1]);
+/* The same in a new string (g_free). */
+char *gnut_urn_sha1_strdup(const uint8_t sha1[20]);
 void gnut_urn_format_bitprint(const uint8_t sha1[20], const uint8_t tiger[24],
                               char out[GNUT_URN_BITPRINT_LEN + 1]);
 void gnut_urn_format_tth(const uint8_t tiger[24], char out[GNUT_URN_TTH_LEN + 1]);

@@ -163,9 +163,7 @@ gboolean servent_qrp_filter(gpointer data, guint64 link, const gnut_msg_in *quer
 	gnut_urn urns[GNUT_QUERY_MAX_URNS];
 	unsigned n = gnut_query_sha1s(&qd, urns, G_N_ELEMENTS(urns));
 	for (unsigned i = 0; i < n; i++) {
-		char *urn = g_malloc(GNUT_URN_SHA1_LEN + 1);
-		gnut_urn_format_sha1(urns[i].sha1, urn);
-		g_ptr_array_add(words, urn);
+		g_ptr_array_add(words, gnut_urn_sha1_strdup(urns[i].sha1));
 	}
 	return gnut_qrp_table_matches(q->remote, words);
 }

@@ -49,8 +49,7 @@ static gnut_hit_info *hit_info_new(const gnut_hit *h)
 	info->name = g_strdup(h->name);
 	info->size = h->size;
 	if (h->has_sha1) {
-		info->urn = g_malloc(GNUT_URN_SHA1_LEN + 1);
-		gnut_urn_format_sha1(h->sha1, info->urn);
+		info->urn = gnut_urn_sha1_strdup(h->sha1);
 	}
 	info->host = g_strdup_printf("%u.%u.%u.%u", h->ipv4 >> 24, (h->ipv4 >> 16) & 0xff,
 	                             (h->ipv4 >> 8) & 0xff, h->ipv4 & 0xff);

@@ -296,8 +296,7 @@ GPtrArray *gnut_servent_shares(gnut_servent *s)
 		gnut_share_info *info = g_new0(gnut_share_info, 1);
 		info->path = g_strdup(f->path);
 		info->size = f->size;
-		info->urn = g_malloc(GNUT_URN_SHA1_LEN + 1);
-		gnut_urn_format_sha1(f->sha1, info->urn);
+		info->urn = gnut_urn_sha1_strdup(f->sha1);
 		g_ptr_array_add(out, info);
 	}
 	return out;

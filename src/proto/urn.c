@@ -91,6 +91,13 @@ void gnut_urn_format_sha1(const uint8_t sha1[20], char out[GNUT_URN_SHA1_LEN + 1
 	gnut_base32_encode(sha1, GNUT_SHA1_LEN, false, out + strlen(PREFIX_SHA1));
 }
 
+char *gnut_urn_sha1_strdup(const uint8_t sha1[20])
+{
+	char *out = g_malloc(GNUT_URN_SHA1_LEN + 1);
+	gnut_urn_format_sha1(sha1, out);
+	return out;
+}
+
 void gnut_urn_format_bitprint(const uint8_t sha1[20], const uint8_t tiger[24],
                               char out[GNUT_URN_BITPRINT_LEN + 1])
 {

@@ -70,6 +70,9 @@ static void test_format(void)
 	CU_ASSERT_EQUAL(strlen(sha1), GNUT_URN_SHA1_LEN);
 	CU_ASSERT_EQUAL(strlen(tth), GNUT_URN_TTH_LEN);
 	CU_ASSERT_EQUAL(strlen(bp), GNUT_URN_BITPRINT_LEN);
+	char *dup = gnut_urn_sha1_strdup(empty_sha1);
+	CU_ASSERT_STRING_EQUAL(dup, SHA1_URN);
+	g_free(dup);
 }
 
 static void test_round_trip(void)
