@@ -134,7 +134,10 @@ static void finish_reply(GTask *task, cli_call *call)
 		g_task_return_pointer(task, json_node_copy(json_object_get_member(o, "result")),
 		                      (GDestroyNotify)json_node_unref);
 	} else if (message != NULL) {
-		g_task_return_new_error(task, GNUT_CLI_ERROR, GNUT_CLI_ERROR_REMOTE, "%s", message);
+		g_task_return_new_error(task, GNUT_CLI_ERROR,
+		                        status == SOUP_STATUS_NOT_FOUND ? GNUT_CLI_ERROR_NOT_FOUND
+		                                                        : GNUT_CLI_ERROR_REMOTE,
+		                        "%s", message);
 	} else {
 		g_task_return_new_error(task, GNUT_CLI_ERROR, GNUT_CLI_ERROR_PROTOCOL,
 		                        "%s answered HTTP %u without a control API reply",

@@ -15,6 +15,7 @@ typedef enum {
 	GNUT_CLI_ERROR_UNREACHABLE,  /* nothing answers at the control URL */
 	GNUT_CLI_ERROR_UNAUTHORIZED, /* 401: the token is not the daemon's */
 	GNUT_CLI_ERROR_REMOTE,       /* the daemon answered with an error */
+	GNUT_CLI_ERROR_NOT_FOUND,    /* ... which was "not_found" (HTTP 404) */
 	GNUT_CLI_ERROR_PROTOCOL,     /* the reply is not what the API promises */
 } gnut_cli_error;
 

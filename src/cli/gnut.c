@@ -20,6 +20,7 @@
 #define DOWNLOAD_POLL_US (250 * 1000)
 #define SEARCH_DEFAULT_S 10.0
 #define SEARCH_MAX_S     86400.0
+#define GET_SOURCE_TRIES 15 /* seconds a get by URN waits for a first source */
 
 /* The options every command takes (before or after the command name). */
 typedef struct {
@@ -326,6 +327,18 @@ static int run_get(cli *c)
 	}
 	GError *error = NULL;
 	g_autoptr(JsonNode) started = call(c, "download.start", params, JSON_NODE_OBJECT, &error);
+	/* A URN or magnet with no source known yet: the daemon sent a search
+	 * for it; ask again while its hits come in. */
+	gboolean by_hash = !g_ascii_isdigit(c->args[0][0]);
+	for (guint tries = 0; started == NULL && by_hash && tries < GET_SOURCE_TRIES &&
+	                      g_error_matches(error, GNUT_CLI_ERROR, GNUT_CLI_ERROR_NOT_FOUND);
+	     tries++) {
+		if (tries == 0 && !c->json)
+			fprintf(stderr, "gnut: %s; waiting for sources\n", error->message);
+		g_clear_error(&error);
+		g_usleep(G_USEC_PER_SEC);
+		started = call(c, "download.start", params, JSON_NODE_OBJECT, &error);
+	}
 	if (started == NULL)
 		return fail(error);
 	JsonObject *d = json_node_get_object(started);

@@ -98,6 +98,7 @@ struct gnut_servent {
 	gnut_searches *searches;
 	gnut_uploads *uploads;
 	gnut_downloads *downloads;
+	GHashTable *urn_searches; /* "urn:sha1:..." -> id of the search for its sources */
 };
 
 /* servent.c */

@@ -126,6 +126,7 @@ gboolean servent_transfers_init(gnut_servent *s, GError **error)
 	    .download_limit = s->download_limit,
 	};
 	s->downloads = gnut_downloads_new(&dc, s->clock, error);
+	s->urn_searches = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	return s->downloads != NULL;
 }
 
@@ -145,6 +146,7 @@ void servent_transfers_free(gnut_servent *s)
 {
 	g_clear_pointer(&s->uploads, gnut_uploads_free);
 	g_clear_pointer(&s->downloads, gnut_downloads_free);
+	g_clear_pointer(&s->urn_searches, g_hash_table_unref);
 }
 
 gboolean servent_take_http(gnut_servent *s, gnut_conn *conn, const char *first_line)
@@ -178,15 +180,34 @@ static void source_of_hit(const gnut_hit *h, char host[16], gnut_download_source
 	};
 }
 
-/* Starts (or feeds) the download of a file with this SHA-1 from every hit we
- * have for it. 0 with NOT_FOUND when no hit names it yet. */
+/* Sends a query for this URN unless one is out already: its hits become the
+ * download's sources (servent_hit_added). */
+static void search_sources(gnut_servent *s, const char *urn)
+{
+	guint64 id = GPOINTER_TO_SIZE(g_hash_table_lookup(s->urn_searches, urn));
+	if (id != 0 && gnut_searches_exists(s->searches, id))
+		return;
+	id = gnut_servent_search_start(s, urn, NULL);
+	if (id != 0)
+		g_hash_table_insert(s->urn_searches, g_strdup(urn), GSIZE_TO_POINTER(id));
+}
+
+/* Starts (or feeds) the download of the file with this SHA-1 from every hit
+ * we have for it. With no hit yet, a search for the URN goes out; when the
+ * name and size are known (a magnet with dn and xl) the download waits for
+ * the sources it finds, else it is NOT_FOUND until the search found one. */
 static guint64 download_by_sha1(gnut_servent *s, const uint8_t sha1[20], const char *name,
-                                guint64 size, const char *to_dir, GError **error)
+                                gboolean has_size, guint64 size, const char *to_dir, GError **error)
 {
 	g_autoptr(GPtrArray) hits = gnut_searches_sources(s->searches, sha1);
 	if (hits->len == 0) {
+		g_autofree char *urn = gnut_urn_sha1_strdup(sha1);
+		search_sources(s, urn);
+		if (name != NULL && has_size)
+			return gnut_downloads_add(s->downloads, sha1, name, size, to_dir, NULL, 0,
+			                          error);
 		g_set_error(error, GNUT_SERVENT_ERROR, GNUT_SERVENT_ERROR_NOT_FOUND,
-		            "no source known for this file yet: search for it first");
+		            "no source known yet for %s: a search for it went out", urn);
 		return 0;
 	}
 	guint n = MIN(hits->len, GNUT_DOWNLOAD_MAX_SOURCES);
@@ -196,7 +217,7 @@ static guint64 download_by_sha1(gnut_servent *s, const uint8_t sha1[20], const c
 	for (guint i = 0; i < n; i++)
 		source_of_hit(g_ptr_array_index(hits, i), hosts + 16 * i, &sources[i]);
 	guint64 id = gnut_downloads_add(s->downloads, sha1, name ? name : first->name,
-	                                size ? size : first->size, to_dir, sources, n, error);
+	                                has_size ? size : first->size, to_dir, sources, n, error);
 	g_free(sources);
 	g_free(hosts);
 	return id;
@@ -206,7 +227,7 @@ static guint64 download_by_sha1(gnut_servent *s, const uint8_t sha1[20], const c
 static guint64 download_hit(gnut_servent *s, const gnut_hit *h, const char *to_dir, GError **error)
 {
 	if (h->has_sha1)
-		return download_by_sha1(s, h->sha1, h->name, h->size, to_dir, error);
+		return download_by_sha1(s, h->sha1, h->name, TRUE, h->size, to_dir, error);
 	g_set_error(error, GNUT_SERVENT_ERROR, GNUT_SERVENT_ERROR_INVALID,
 	            "hit %" G_GUINT64_FORMAT " gives no SHA-1: it cannot be verified", h->id);
 	return 0;
@@ -225,7 +246,7 @@ static guint64 download_magnet(gnut_servent *s, const char *uri, const char *to_
 		g_set_error(error, GNUT_SERVENT_ERROR, GNUT_SERVENT_ERROR_INVALID, "magnet: %s",
 		            err ? gnut_proto_strerror(err) : "no urn:sha1 in xt");
 	else
-		id = download_by_sha1(s, urn->sha1, m.dn, m.has_xl ? m.xl : 0, to_dir, error);
+		id = download_by_sha1(s, urn->sha1, m.dn, m.has_xl, m.xl, to_dir, error);
 	gnut_magnet_clear(&m);
 	return id;
 }
@@ -251,7 +272,7 @@ guint64 gnut_servent_download_start(gnut_servent *s, const char *target, const c
 		return download_magnet(s, target, to_dir, error);
 	gnut_urn urn;
 	if (gnut_urn_parse(target, strlen(target), &urn) == GNUT_PROTO_OK && urn.has_sha1)
-		return download_by_sha1(s, urn.sha1, NULL, 0, to_dir, error);
+		return download_by_sha1(s, urn.sha1, NULL, FALSE, 0, to_dir, error);
 	g_set_error(error, GNUT_SERVENT_ERROR, GNUT_SERVENT_ERROR_INVALID,
 	            "\"%s\" is not a hit id, urn:sha1 or magnet URI", target);
 	return 0;

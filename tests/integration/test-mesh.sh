@@ -41,3 +41,11 @@ gnut_at A get --wait --to "$WORK/got" "$hit" || fail "get --wait failed"
 cmp "$WORK/image.png" "$WORK/got/image.png" || fail "downloaded file differs"
 gnut_at A downloads --json | grep -q '"state" *: *"complete"' || fail "download not complete"
 pass "image.png downloaded and verified ($(stat -c %s "$WORK/got/image.png") bytes)"
+
+# F never searched: a get by URN alone sends a search for it and waits for a
+# source, then downloads.
+urn=$(json_field urn <"$WORK/hits.json" | head -1)
+mkdir -p "$WORK/got-f"
+gnut_at F get --wait --to "$WORK/got-f" "$urn" >/dev/null || fail "get $urn from F failed"
+cmp "$WORK/image.png" "$WORK/got-f/image.png" || fail "F's download differs"
+pass "a get by URN alone found sources and downloaded"
