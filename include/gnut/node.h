@@ -39,6 +39,7 @@
 #define GNUT_NODE_MAX_UNANSWERED   4  /* pings without a pong before we give up */
 #define GNUT_NODE_BYE_WAIT_S       5  /* a Bye's flush may take this long */
 #define GNUT_NODE_MIN_DEAD_S       60 /* no traffic for this long drops the link */
+#define GNUT_NODE_BACKED_UP_S      30 /* output queue 3/4 full this long drops it */
 
 typedef struct gnut_node gnut_node;
 
@@ -104,7 +105,9 @@ void gnut_node_bye(gnut_node *node, guint16 code, const char *reason);
 /* Closes at once, without a Bye (reason for the log). */
 void gnut_node_close(gnut_node *node, const char *reason);
 
-/* Keep-alive and Bye deadlines, against now_us from the node's clock. */
+/* Keep-alive and Bye deadlines, against now_us from the node's clock, and
+ * the backed-up check: a link whose output queue stays 3/4 full for
+ * GNUT_NODE_BACKED_UP_S is closed (no Bye: it could not be sent). */
 void gnut_node_tick(gnut_node *node, gint64 now_us);
 
 guint64 gnut_node_get_id(const gnut_node *node);

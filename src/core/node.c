@@ -55,6 +55,8 @@ struct gnut_node {
 	gint64 last_rx_us; /* last time bytes arrived (even part of a message) */
 	gint64 last_ping_us;
 	gint64 bye_deadline_us;
+	gboolean backed_up;        /* output queue nearly full ... */
+	gint64 backed_up_since_us; /* ... since then */
 	guint unanswered;
 
 	guint64 msgs_in;
@@ -395,6 +397,23 @@ void gnut_node_close(gnut_node *n, const char *reason)
 	close_now(n, reason != NULL ? reason : "closed locally");
 }
 
+/* A peer that reads slower than we send backs up our output queue, which
+ * then sheds queries and hits; a queue that stays nearly full (3/4 of its
+ * cap) for GNUT_NODE_BACKED_UP_S means the peer cannot keep up at all. */
+static gboolean stayed_backed_up(gnut_node *n, gint64 now)
+{
+	const gnut_outq *q = gnut_conn_get_outq(n->conn);
+	if (gnut_outq_bytes(q) < gnut_outq_get_cap(q) / 4 * 3) {
+		n->backed_up = FALSE;
+		return FALSE;
+	}
+	if (!n->backed_up) {
+		n->backed_up = TRUE;
+		n->backed_up_since_us = now;
+	}
+	return now - n->backed_up_since_us >= (gint64)GNUT_NODE_BACKED_UP_S * G_USEC_PER_SEC;
+}
+
 void gnut_node_tick(gnut_node *n, gint64 now)
 {
 	g_return_if_fail(n != NULL);
@@ -403,6 +422,10 @@ void gnut_node_tick(gnut_node *n, gint64 now)
 	if (n->closing) {
 		if (now >= n->bye_deadline_us)
 			close_now(n, "bye not written out in time");
+		return;
+	}
+	if (stayed_backed_up(n, now)) {
+		close_now(n, "output queue stayed full: the peer does not read");
 		return;
 	}
 	gint64 silence = now - n->last_rx_us;

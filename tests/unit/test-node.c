@@ -675,6 +675,45 @@ static void test_bye_wait_is_bounded(void)
 	raw_close(&p);
 }
 
+/* A peer that stops reading: the queue sheds what it can, and the link is
+ * closed once the queue has stayed nearly full for GNUT_NODE_BACKED_UP_S. */
+static void test_backed_up_link_closed(void)
+{
+	g_autoptr(gnut_clock) clock = gnut_clock_manual_new(0);
+	gnut_handshake_peer peer;
+	peer_defaults(&peer, TRUE);
+	gnut_node_config cfg = {.id = 9, .clock = clock, .output_cap = 64 * 1024};
+	owner o;
+	raw_peer p;
+	start_node(&o, &p, &peer, &cfg, FALSE);
+	expect_opening(&p, &o);
+	g_source_destroy(p.src); /* the peer stops reading */
+	g_clear_pointer(&p.src, g_source_unref);
+	guint8 query[1000] = {0x80, 0x00};
+	gnut_guid guid;
+	gnut_guid_generate(&guid);
+	gnut_node_stats st = {0};
+	for (guint i = 0; i < 200000 && st.msgs_dropped == 0; i++) {
+		gnut_node_send_msg(o.node, &guid, GNUT_MSG_QUERY, 3, 0, query, sizeof query,
+		                   GNUT_PRIO_QUERY);
+		if (i % 32 == 0)
+			drain_loop();
+		gnut_node_get_stats(o.node, &st);
+	}
+	CU_ASSERT_TRUE_FATAL(st.msgs_dropped > 0);
+	gnut_node_tick(o.node, gnut_clock_now_us(clock));
+	gnut_clock_manual_advance(clock, (GNUT_NODE_BACKED_UP_S - 1) * SEC);
+	gnut_node_tick(o.node, gnut_clock_now_us(clock));
+	CU_ASSERT_FALSE(gnut_node_is_closed(o.node));
+	gnut_clock_manual_advance(clock, SEC);
+	gnut_node_tick(o.node, gnut_clock_now_us(clock));
+	CU_ASSERT_TRUE(gnut_node_is_closed(o.node));
+	CU_ASSERT_TRUE(run_until(owner_closed, &o));
+	CU_ASSERT_STRING_EQUAL(o.reason, "output queue stayed full: the peer does not read");
+	owner_clear(&o);
+	raw_close(&p);
+}
+
 /* The other end is plain zlib, as on a gtk-gnutella link. */
 static void test_deflate_against_zlib(void)
 {
@@ -806,6 +845,7 @@ static CU_TestInfo tests[] = {
     {"Bye received closes, relayed Bye dropped", test_bye_received},
     {"Bye and unref from inside the callback", test_unref_and_bye_in_callback},
     {"waiting for a Bye to flush is bounded", test_bye_wait_is_bounded},
+    {"backed-up link closed", test_backed_up_link_closed},
     {"deflate both ways against plain zlib", test_deflate_against_zlib},
     {"two nodes made by two handshakes", test_two_nodes_over_handshake},
     CU_TEST_INFO_NULL,
