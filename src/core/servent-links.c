@@ -5,6 +5,7 @@
  * answers of our own, hits to our searches). */
 #include "config.h"
 
+#include <stdarg.h>
 #include <string.h>
 
 #include "servent-private.h"
@@ -90,6 +91,28 @@ void servent_responder_self(gnut_servent *s, gnut_responder_self *self)
 	self->speed_kbps = 1000;
 }
 
+/* Logs bad input from peers, at most one line a second (with the count of
+ * lines held back), so that a hostile peer cannot flood the log. */
+void servent_log_bad_input(gnut_servent *s, const char *fmt, ...)
+{
+	gint64 now = gnut_clock_now_us(s->clock);
+	if (s->bad_logged && now - s->bad_log_us < G_USEC_PER_SEC) {
+		s->bad_held_back++;
+		return;
+	}
+	va_list ap;
+	va_start(ap, fmt);
+	g_autofree char *line = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	if (s->bad_held_back > 0)
+		g_message("%s (and %u more bad messages)", line, s->bad_held_back);
+	else
+		g_message("%s", line);
+	s->bad_logged = TRUE;
+	s->bad_log_us = now;
+	s->bad_held_back = 0;
+}
+
 /* ---- carrying out routing decisions ---- */
 
 /* Sends copies of a relayed message to the decision's links, one GBytes per
@@ -129,7 +152,8 @@ static void answer_query(gnut_servent *s, gnut_node *from, const gnut_msg_header
 	g_autoptr(GPtrArray) hits =
 	    gnut_responder_hits(&self, s->share, h, payload, h->length, &error);
 	if (error != NULL) {
-		g_message("link %s: bad query dropped: %s", gnut_node_get_address(from), error);
+		servent_log_bad_input(s, "link %s: bad query dropped: %s",
+		                      gnut_node_get_address(from), error);
 		return;
 	}
 	g_debug("link %s: query answered with %u hit messages", gnut_node_get_address(from),

@@ -86,6 +86,9 @@ struct gnut_servent {
 	GPtrArray *pending; /* servent_pending* */
 	GPtrArray *peers;   /* servent_peer* */
 	guint64 msgs_dropped;
+	gboolean bad_logged; /* servent_log_bad_input's rate limit */
+	gint64 bad_log_us;
+	guint bad_held_back;
 	gnut_hostcache *hostcache; /* NULL under --no-bootstrap */
 	gint64 hosts_saved_us;
 	GHashTable *qrp_links;     /* guint64* link id -> query routing state */
@@ -119,6 +122,7 @@ guint servent_originate(gnut_servent *s, const gnut_guid *guid, guint8 type, con
                         gsize len);
 void servent_responder_self(gnut_servent *s, gnut_responder_self *self);
 
+void servent_log_bad_input(gnut_servent *s, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 gboolean servent_has_peer(gnut_servent *s, const char *host_port);
 guint servent_dialing_count(gnut_servent *s);
 guint servent_cache_dialing_count(gnut_servent *s);

@@ -86,7 +86,7 @@ void servent_deliver_hit(gnut_servent *s, const gnut_msg_header *h, const guint8
 	gnut_qhit hit;
 	gnut_proto_err err = gnut_qhit_decode(payload, h->length, &hit);
 	if (err != GNUT_PROTO_OK) {
-		g_message("bad query hit dropped: %s", gnut_proto_strerror(err));
+		servent_log_bad_input(s, "bad query hit dropped: %s", gnut_proto_strerror(err));
 		return;
 	}
 	gboolean firewalled =

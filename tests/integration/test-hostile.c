@@ -237,17 +237,21 @@ static void expect_refused(const char *request)
 
 static void test_http_traversal(void)
 {
-	expect_refused("GET /get/1/../secret.txt HTTP/1.1\r\nHost: x\r\n\r\n");
-	expect_refused("GET /get/1/..%2fsecret.txt HTTP/1.1\r\nHost: x\r\n\r\n");
-	expect_refused("GET /../../etc/passwd HTTP/1.1\r\nHost: x\r\n\r\n");
-	expect_refused("GET /etc/passwd HTTP/1.0\r\n\r\n");
+	expect_refused("GET /get/1/../secret.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
 	expect_refused(
-	    "GET /uri-res/N2R?urn:sha1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA HTTP/1.1\r\n\r\n");
-	expect_refused("GET /uri-res/N2R?urn:sha1:../../secret HTTP/1.1\r\n\r\n");
-	expect_refused("GET /get/99/public.txt HTTP/1.1\r\n\r\n");
-	expect_refused("GET /get/1/public.txt HTTP/1.1\r\nRange: bytes=zz\r\n\r\n");
-	expect_refused("GET /get/1/public.txt HTTP/1.1\r\nRange: bytes=5000-6000\r\n\r\n");
-	expect_refused("DELETE /get/1/public.txt HTTP/1.1\r\n\r\n");
+	    "GET /get/1/..%2fsecret.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+	expect_refused("GET /../../etc/passwd HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+	expect_refused("GET /etc/passwd HTTP/1.0\r\n\r\n");
+	expect_refused("GET /uri-res/N2R?urn:sha1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA "
+	               "HTTP/1.1\r\nConnection: close\r\n\r\n");
+	expect_refused(
+	    "GET /uri-res/N2R?urn:sha1:../../secret HTTP/1.1\r\nConnection: close\r\n\r\n");
+	expect_refused("GET /get/99/public.txt HTTP/1.1\r\nConnection: close\r\n\r\n");
+	expect_refused(
+	    "GET /get/1/public.txt HTTP/1.1\r\nRange: bytes=zz\r\nConnection: close\r\n\r\n");
+	expect_refused("GET /get/1/public.txt HTTP/1.1\r\nRange: bytes=5000-6000\r\nConnection: "
+	               "close\r\n\r\n");
+	expect_refused("DELETE /get/1/public.txt HTTP/1.1\r\nConnection: close\r\n\r\n");
 	/* an endless header block: cut at the cap */
 	GString *big = g_string_new("GET /get/1/public.txt HTTP/1.1\r\n");
 	for (int i = 0; i < 2000; i++)
@@ -281,6 +285,40 @@ static void test_garbage_first_line(void)
 	CU_ASSERT_TRUE(daemon_alive());
 }
 
+/* Well-framed messages with random types, TTLs and payloads on many links,
+ * from a fixed seed: every one must be refused or handled without harm. */
+static void test_random_messages(void)
+{
+	/* no Bye, no QRP: they would end the link after a few messages */
+	static const guint8 types[] = {GNUT_MSG_PING,       GNUT_MSG_PONG, GNUT_MSG_VENDOR,
+	                               GNUT_MSG_VENDOR_STD, GNUT_MSG_PUSH, GNUT_MSG_QUERY,
+	                               GNUT_MSG_QUERY_HIT,  0x55};
+	GRand *rand = g_rand_new_with_seed(20261121);
+	guint8 msg[GNUT_MSG_HEADER_LEN + 2048];
+	for (int link = 0; link < 20; link++) {
+		int fd = handshake();
+		CU_ASSERT_FATAL(fd >= 0);
+		for (int i = 0; i < 100; i++) {
+			guint32 len = (guint32)g_rand_int_range(rand, 0, 2048);
+			for (guint32 b = 0; b < GNUT_MSG_HEADER_LEN + len; b++)
+				msg[b] = (guint8)g_rand_int(rand);
+			msg[16] = types[g_rand_int_range(rand, 0, G_N_ELEMENTS(types))];
+			msg[17] = (guint8)g_rand_int_range(rand, 0, 8); /* TTL */
+			msg[18] = (guint8)g_rand_int_range(rand, 0, 8); /* hops */
+			if (msg[16] == GNUT_MSG_QUERY && len > 2)
+				msg[GNUT_MSG_HEADER_LEN] |= 0x80; /* mostly well-formed flags */
+			gnut_poke_le32(msg + 19, len);
+			send_all(fd, msg, GNUT_MSG_HEADER_LEN + len);
+		}
+		gboolean closed;
+		GString *got = read_until_close(fd, 200, 1 << 22, &closed);
+		g_string_free(got, TRUE);
+		close(fd);
+	}
+	g_rand_free(rand);
+	CU_ASSERT_TRUE(daemon_alive());
+}
+
 static void test_still_serving_then_clean_exit(void)
 {
 	int fd = handshake();
@@ -305,6 +343,7 @@ static CU_TestInfo tests[] = {
     {"truncated hit and query", test_truncated_messages},
     {"HTTP traversal and junk", test_http_traversal},
     {"garbage first line", test_garbage_first_line},
+    {"random messages on 20 links", test_random_messages},
     {"still serving, clean exit", test_still_serving_then_clean_exit},
     CU_TEST_INFO_NULL,
 };
