@@ -1,5 +1,5 @@
 /* download-http.c: the HTTP exchange with one source (gnut_download_fetch,
- * see download.h).
+ * see download-private.h).
  *
  * Steps: CONNECTING -> (send a request) HEAD -> BODY -> HEAD -> ... -> OVER.
  * Each request asks one range with "Range: bytes=a-b"; the reply may serve
@@ -15,7 +15,7 @@
 
 #include "config.h"
 
-#include "gnut/download.h"
+#include "download-private.h"
 
 #include <string.h>
 

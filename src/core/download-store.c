@@ -1,8 +1,8 @@
 /* download-store.c: downloads in progress as an XML state file (see
- * download.h), written with gnut_atomic_write so that a crash leaves the
- * old file or the new one, and read back with caps on its size, the number
- * of downloads, ranges and sources, since the file may have been damaged or
- * edited by hand. The form:
+ * download-private.h), written with gnut_atomic_write so that a crash
+ * leaves the old file or the new one, and read back with caps on its size,
+ * the number of downloads, ranges and sources, since the file may have been
+ * damaged or edited by hand. The form:
  *
  *   <gnutd-downloads version="1">
  *     <download id="1" urn="urn:sha1:..." size="3145728" name="x.bin" to="/dir">
@@ -12,11 +12,14 @@
  *     </download>
  *   </gnutd-downloads>
  *
+ * A download without any <source> is one waiting for sources; one whose
+ * <source>s are all bad is damaged, and skipped.
+ *
  * The file is parsed without network access, DTD or entity expansion: a
  * document that carries a DTD is refused. */
 #define G_LOG_DOMAIN "gnut-core"
 
-#include "gnut/download.h"
+#include "download-private.h"
 
 #include <gio/gio.h>
 #include <libxml/parser.h>
@@ -32,7 +35,7 @@
 static void clear_source(gpointer p)
 {
 	gnut_download_source *s = p;
-	/* The record owns these strings (see download.h). */
+	/* The record owns these strings (see download-private.h). */
 	g_free((char *)s->host);
 	g_free((char *)s->name);
 }
@@ -182,10 +185,12 @@ static gboolean parse_source(xmlNode *n, gnut_download_source *out)
 	return TRUE;
 }
 
-/* The <range> and <source> children of a <download>. FALSE: a range that
- * does not fit the file, or too many of either. */
-static gboolean parse_children(xmlNode *dn, gnut_download_record *r)
+/* The <range> and <source> children of a <download>; *listed counts the
+ * <source>s, bad ones included. FALSE: a range that does not fit the file,
+ * or too many of either. */
+static gboolean parse_children(xmlNode *dn, gnut_download_record *r, guint *listed)
 {
+	*listed = 0;
 	for (xmlNode *c = dn->children; c != NULL; c = c->next) {
 		if (is_element(c, "range")) {
 			gnut_download_range rg;
@@ -198,6 +203,7 @@ static gboolean parse_children(xmlNode *dn, gnut_download_record *r)
 			gnut_download_source s;
 			if (r->sources->len >= GNUT_DOWNLOAD_MAX_SOURCES)
 				return FALSE;
+			(*listed)++;
 			if (parse_source(c, &s))
 				g_array_append_val(r->sources, s);
 			else
@@ -211,6 +217,7 @@ static gboolean parse_children(xmlNode *dn, gnut_download_record *r)
 static gnut_download_record *parse_download(xmlNode *dn)
 {
 	gnut_download_record *r = gnut_download_record_new();
+	guint listed = 0;
 	g_autofree char *urn_text = get_str(dn, "urn");
 	gnut_urn urn;
 	gboolean ok = get_u64(dn, "id", G_MAXUINT64, &r->id) && r->id != 0 && urn_text != NULL &&
@@ -221,7 +228,7 @@ static gnut_download_record *parse_download(xmlNode *dn)
 		r->name = get_str(dn, "name");
 		r->to_dir = get_str(dn, "to");
 		ok = r->name != NULL && (r->to_dir == NULL || g_path_is_absolute(r->to_dir)) &&
-		     parse_children(dn, r) && r->sources->len > 0;
+		     parse_children(dn, r, &listed) && (listed == 0 || r->sources->len > 0);
 	}
 	if (!ok) {
 		gnut_download_record_free(r);

@@ -10,7 +10,9 @@
  * end, 404 on the URN form with a /get/ form to try), later (503: its
  * Retry-After; an error: back-off doubling from RETRY_BASE_S), or never
  * (416, wrong file, MAX_ATTEMPTS errors in a row without data). When every
- * source is given up the download fails.
+ * source is given up the download fails. A download that never had a source
+ * waits for one in the queue until wait_until_us of the injected clock, the
+ * scheduler's timer waking for that time as for a retry, and then fails.
  *
  * The rate limit is one token bucket for all downloads, read on the
  * injected clock. Progress is saved to downloads.xml at most every
@@ -24,7 +26,7 @@
  * manager is gone. */
 #define G_LOG_DOMAIN "gnut-core"
 
-#include "gnut/download.h"
+#include "download-private.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -41,12 +43,13 @@
 #define DEFAULT_MAX_ACTIVE        4
 #define DEFAULT_CONNECT_TIMEOUT_S 20
 #define DEFAULT_IDLE_TIMEOUT_S    60
+#define DEFAULT_SOURCE_WAIT_S     120
 #define MAX_ATTEMPTS              4   /* errors in a row before a source is given up */
 #define RETRY_BASE_S              5   /* first back-off after an error; doubles */
 #define RETRY_MAX_S               600 /* longest back-off */
 #define BUSY_DEFAULT_S            60  /* a 503 without Retry-After */
 #define BUSY_MAX_S                3600
-#define SCHEDULE_POLL_MS          1000 /* longest sleep while a retry is pending */
+#define SCHEDULE_POLL_MS          1000 /* longest sleep while a retry or a wait is pending */
 #define SAVE_DELAY_MS             5000
 #define BUCKET_MIN_BURST          4096.0 /* bytes the rate limit lets through at once */
 #define BUCKET_WAKE_BYTES         4096   /* a paused fetch waits for this many tokens */
@@ -86,7 +89,8 @@ typedef struct download {
 	char *last_error; /* the last source error, for the failure message */
 	GArray *done;     /* gnut_download_range: sorted, disjoint, not adjacent */
 	guint64 done_bytes;
-	GPtrArray *sources; /* dl_source */
+	GPtrArray *sources;   /* dl_source; never shrinks (a source is marked dead) */
+	gint64 wait_until_us; /* while sources is empty: when to stop waiting for one */
 	gnut_download_state state;
 	int fd;
 	gboolean unsynced; /* written since the last fdatasync */
@@ -105,6 +109,7 @@ struct gnut_downloads {
 	guint max_active;
 	guint connect_timeout_s;
 	guint idle_timeout_s;
+	guint source_wait_s;
 	guint64 limit;
 	double tokens;
 	gint64 tokens_at_us;
@@ -277,6 +282,7 @@ static download *download_new(gnut_downloads *m, guint64 id, const uint8_t sha1[
 	d->partial = partial_path(m, sha1);
 	d->done = g_array_new(FALSE, FALSE, sizeof(gnut_download_range));
 	d->sources = g_ptr_array_new_with_free_func(dl_source_free);
+	d->wait_until_us = gnut_clock_now_us(m->clock) + (gint64)m->source_wait_s * G_USEC_PER_SEC;
 	d->state = GNUT_DOWNLOAD_QUEUED;
 	d->fd = -1;
 	return d;
@@ -911,21 +917,49 @@ static void start_fetch(download *d, dl_source *src)
 
 /* ---- scheduling ---- */
 
-/* The first source due now; else *wake is lowered to the earliest retry
- * time. NULL and *alive FALSE when every source is given up. */
-static dl_source *pick_source(download *d, gint64 now, gint64 *wake, gboolean *alive)
+/* The first source due now; else NULL, and *wake is lowered to the
+ * earliest retry time. */
+static dl_source *pick_source(download *d, gint64 now, gint64 *wake)
 {
-	*alive = FALSE;
 	for (guint i = 0; i < d->sources->len; i++) {
 		dl_source *s = g_ptr_array_index(d->sources, i);
 		if (s->dead)
 			continue;
-		*alive = TRUE;
 		if (s->next_try_us <= now)
 			return s;
 		*wake = MIN(*wake, s->next_try_us);
 	}
 	return NULL;
+}
+
+static guint count_alive(const download *d)
+{
+	guint n = 0;
+	for (guint i = 0; i < d->sources->len; i++)
+		n += !((const dl_source *)g_ptr_array_index(d->sources, i))->dead;
+	return n;
+}
+
+/* A queued download that cannot fetch, whatever the free slots: one that
+ * never had a source fails when its wait is over (else *wake is lowered to
+ * that time, so that the schedule timer comes back then); one whose every
+ * source is given up fails at once. FALSE when it may fetch. */
+static gboolean settle_sourceless(download *d, gint64 now, gint64 *wake)
+{
+	if (d->sources->len == 0) {
+		if (now >= d->wait_until_us)
+			fail_download(d, "no source found", TRUE);
+		else
+			*wake = MIN(*wake, d->wait_until_us);
+		return TRUE;
+	}
+	if (count_alive(d) > 0)
+		return FALSE;
+	g_autofree char *why =
+	    g_strdup_printf("every source failed%s%s", d->last_error != NULL ? "; last: " : "",
+	                    d->last_error != NULL ? d->last_error : "");
+	fail_download(d, why, TRUE);
+	return TRUE;
 }
 
 static guint count_fetching(const gnut_downloads *m)
@@ -953,18 +987,12 @@ static void run_schedule(gnut_downloads *m)
 			start_verify(d);
 			continue;
 		}
-		if (fetching >= m->max_active)
+		if (settle_sourceless(d, now, &wake) || fetching >= m->max_active)
 			continue;
-		gboolean alive = FALSE;
-		dl_source *src = pick_source(d, now, &wake, &alive);
+		dl_source *src = pick_source(d, now, &wake);
 		if (src != NULL) {
 			start_fetch(d, src);
 			fetching += d->fetch != NULL;
-		} else if (!alive) {
-			g_autofree char *why = g_strdup_printf(
-			    "every source failed%s%s", d->last_error != NULL ? "; last: " : "",
-			    d->last_error != NULL ? d->last_error : "");
-			fail_download(d, why, TRUE);
 		}
 	}
 	if (wake != G_MAXINT64 && m->schedule_src == NULL) { /* a notify may have set it */
@@ -1056,6 +1084,8 @@ gnut_downloads *gnut_downloads_new(const gnut_downloads_config *config, gnut_clo
 	    config->connect_timeout_s != 0 ? config->connect_timeout_s : DEFAULT_CONNECT_TIMEOUT_S;
 	m->idle_timeout_s =
 	    config->idle_timeout_s != 0 ? config->idle_timeout_s : DEFAULT_IDLE_TIMEOUT_S;
+	m->source_wait_s =
+	    config->source_wait_s != 0 ? config->source_wait_s : DEFAULT_SOURCE_WAIT_S;
 	m->all = g_ptr_array_new();
 	m->next_id = 1;
 	gnut_downloads_set_limit(m, config->download_limit);
@@ -1112,7 +1142,7 @@ static gboolean usable_source(const gnut_download_source *in, gnut_download_sour
 }
 
 /* Checks the arguments of an add; sources that cannot be used are skipped
- * later, but one at least must be usable. */
+ * later, but when there are sources one at least must be usable. */
 static gboolean check_new_download(const char *name, guint64 size, const char *to_dir,
                                    const gnut_download_source *sources, guint n_sources,
                                    GError **error)
@@ -1124,7 +1154,7 @@ static gboolean check_new_download(const char *name, guint64 size, const char *t
 	if (to_dir != NULL && (!g_path_is_absolute(to_dir) || !is_clean_text(to_dir, 4096)))
 		return invalid(error, "the target folder must be an absolute path in UTF-8");
 	if (n_sources == 0)
-		return invalid(error, "a download needs a source");
+		return TRUE; /* it waits for sources */
 	g_autoptr(GError) last = NULL;
 	for (guint i = 0; i < n_sources; i++) {
 		gnut_download_source use;
@@ -1217,9 +1247,6 @@ static void fill_status(const download *d, gnut_download_status *out)
 {
 	char urn[GNUT_URN_SHA1_LEN + 1];
 	gnut_urn_format_sha1(d->sha1, urn);
-	guint alive = 0;
-	for (guint i = 0; i < d->sources->len; i++)
-		alive += !((const dl_source *)g_ptr_array_index(d->sources, i))->dead;
 	out->id = d->id;
 	out->name = g_strdup(d->name);
 	out->urn = g_strdup(urn);
@@ -1228,7 +1255,7 @@ static void fill_status(const download *d, gnut_download_status *out)
 	out->state = d->state;
 	out->path = g_strdup(d->final_path != NULL ? d->final_path : d->partial);
 	out->error = g_strdup(d->error);
-	out->sources = alive;
+	out->sources = count_alive(d);
 }
 
 void gnut_download_status_clear(gnut_download_status *st)

@@ -6,7 +6,7 @@
  * be accepted for bytes inside the request; anything else is one of the
  * documented outcomes, with an error exactly for ERROR and WRONG_FILE. */
 #include "fuzz.h"
-#include "gnut/download.h"
+#include "core/download-private.h"
 #include "gnut/head.h"
 
 #include <stdlib.h>

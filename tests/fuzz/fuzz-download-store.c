@@ -2,11 +2,11 @@
  * progress, read back from disk by gnut_download_store_load. The store has
  * no in-memory entry point, so each input is written to a file of its own
  * (in $TMPDIR, named by the process id) and removed afterwards. Whatever
- * loads must keep the promises of download.h (caps, ranges inside the
- * file, at least one valid source per record), and saving it and loading
- * it again must give the same records. */
+ * loads must keep the promises of download-private.h (caps, ranges inside
+ * the file, only valid sources: none at all for a download waiting for
+ * one), and saving it and loading it again must give the same records. */
 #include "fuzz.h"
-#include "gnut/download.h"
+#include "core/download-private.h"
 
 #include <glib/gstdio.h>
 #include <stdio.h>
@@ -56,7 +56,7 @@ static void check_record(const gnut_download_record *r)
 {
 	if (r->id == 0 || r->name == NULL || r->size > GNUT_DOWNLOAD_MAX_SIZE ||
 	    (r->to_dir != NULL && !g_path_is_absolute(r->to_dir)) ||
-	    r->ranges->len > GNUT_DOWNLOAD_STORE_MAX_RANGES || r->sources->len == 0 ||
+	    r->ranges->len > GNUT_DOWNLOAD_STORE_MAX_RANGES ||
 	    r->sources->len > GNUT_DOWNLOAD_MAX_SOURCES)
 		abort();
 	for (guint i = 0; i < r->ranges->len; i++) {

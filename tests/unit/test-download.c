@@ -10,11 +10,14 @@
  * the /get/ fallback, back-off and failure when no source works (driven by
  * a manual clock), the rate limit (a manual clock: no byte beyond the
  * budget), resume after destroying the manager mid-download, cancel,
- * argument checks, two files of one name, and the state file.
+ * argument checks, two files of one name, the state file, and downloads
+ * added with no source: waiting until a source comes, failing when none
+ * comes within the wait, and waiting again after a restart (manual clock).
  *
  * Waits iterate the default main context until a condition holds or a
  * deadline passes; the deadline only turns a hang into a failure. */
 #include "gnut/digest.h"
+#include "core/download-private.h"
 #include "gnut/download.h"
 #include "gnut/head.h"
 #include "gnut/http-msg.h"
@@ -356,6 +359,7 @@ typedef struct {
 	char *top;
 	char *dl_dir;
 	gnut_clock *clock;
+	guint source_wait_s; /* 0: the manager's default */
 	gnut_downloads *m;
 	watch w;
 } fixture;
@@ -368,6 +372,7 @@ static gnut_downloads *manager_new(fixture *fx, guint64 limit)
 	    .download_limit = limit,
 	    .connect_timeout_s = 5,
 	    .idle_timeout_s = 10,
+	    .source_wait_s = fx->source_wait_s,
 	};
 	g_autoptr(GError) err = NULL;
 	gnut_downloads *m = gnut_downloads_new(&cfg, fx->clock, &err);
@@ -775,7 +780,6 @@ static void test_add_checks_and_merge(void)
 	gnut_download_source bad_host = {.host = "a b", .port = 1};
 	gnut_download_source bad_name = {.host = "h", .port = 1, .name = "x\ny", .get_only = TRUE};
 	gnut_download_source get_no_name = {.host = "h", .port = 1, .get_only = TRUE};
-	check_add_fails(&fx, &good, 0, 10, NULL);
 	check_add_fails(&fx, &bad_port, 1, 10, NULL);
 	check_add_fails(&fx, &bad_host, 1, 10, NULL);
 	check_add_fails(&fx, &bad_name, 1, 10, NULL);
@@ -794,6 +798,21 @@ static void test_add_checks_and_merge(void)
 	CU_ASSERT_TRUE(gnut_downloads_get(fx.m, odd, &ost));
 	CU_ASSERT_EQUAL(ost.sources, 1);
 	gnut_download_status_clear(&ost);
+
+	/* no source at all is accepted (the download waits for one), with or
+	 * without an array; the arguments are still checked */
+	uint8_t sha_none[20] = {44};
+	g_autoptr(GError) none_err = NULL;
+	guint64 none = gnut_downloads_add(fx.m, sha_none, "w", 10, NULL, &good, 0, &none_err);
+	CU_ASSERT_NOT_EQUAL(none, 0);
+	CU_ASSERT_PTR_NULL(none_err);
+	CU_ASSERT_EQUAL(gnut_downloads_add(fx.m, sha_none, "w", 10, NULL, NULL, 0, NULL), none);
+	CU_ASSERT_TRUE(gnut_downloads_get(fx.m, none, &ost));
+	CU_ASSERT_EQUAL(ost.sources, 0);
+	CU_ASSERT_EQUAL(ost.state, GNUT_DOWNLOAD_QUEUED);
+	gnut_download_status_clear(&ost);
+	check_add_fails(&fx, NULL, 0, GNUT_DOWNLOAD_MAX_SIZE + 1, NULL);
+	check_add_fails(&fx, NULL, 0, 10, "relative/dir");
 
 	/* one SHA-1, one download: sources merge, a known host:port once */
 	uint8_t sha1[20] = {42};
@@ -1223,6 +1242,199 @@ static void test_whole_partial_on_start(void)
 	fixture_clear(&fx);
 }
 
+/* ---- downloads without a source ---- */
+
+static void add_sourceless(fixture *fx, const uint8_t sha1[20], const char *name)
+{
+	g_autoptr(GError) err = NULL;
+	fx->w.id = gnut_downloads_add(fx->m, sha1, name, FILE_SIZE, NULL, NULL, 0, &err);
+	CU_ASSERT_NOT_EQUAL(fx->w.id, 0);
+	CU_ASSERT_PTR_NULL(err);
+}
+
+/* Queued with no source, nothing done, no error. */
+static void check_waiting(watch *w)
+{
+	gnut_download_status st = {0};
+	CU_ASSERT_TRUE_FATAL(gnut_downloads_get(w->m, w->id, &st));
+	CU_ASSERT_EQUAL(st.state, GNUT_DOWNLOAD_QUEUED);
+	CU_ASSERT_EQUAL(st.sources, 0);
+	CU_ASSERT_EQUAL(st.done, 0);
+	CU_ASSERT_PTR_NULL(st.error);
+	gnut_download_status_clear(&st);
+}
+
+/* Moves the manual clock, then gives the schedule timer (which polls at
+ * least every second of the loop) its chance to act on it. */
+static void advance_and_spin(fixture *fx, gint64 seconds)
+{
+	gnut_clock_manual_advance(fx->clock, seconds * G_USEC_PER_SEC);
+	spin(1200);
+}
+
+static void test_no_source_waits_then_starts(void)
+{
+	fixture fx;
+	fixture_init(&fx, TRUE, 0);
+	test_server *s = server_new(15);
+	add_sourceless(&fx, s->sha1, "later.bin");
+	spin(100);
+	check_waiting(&fx.w);
+	/* most of the default wait (120 s) passes: still waiting, nothing asked */
+	advance_and_spin(&fx, 119);
+	check_waiting(&fx.w);
+	CU_ASSERT_EQUAL(fx.w.states->len, 0);
+	CU_ASSERT_EQUAL(s->connections, 0);
+
+	gnut_download_source src = source_at(s);
+	g_autoptr(GError) err = NULL;
+	CU_ASSERT_TRUE(gnut_downloads_add_source(fx.m, fx.w.id, &src, &err));
+	CU_ASSERT_PTR_NULL(err);
+	/* past the end of the wait before the scheduler runs: with a source,
+	 * the download no longer waits, it fetches */
+	gnut_clock_manual_advance(fx.clock, 2 * G_USEC_PER_SEC);
+	CU_ASSERT_TRUE(run_until(is_final, &fx.w));
+	gnut_download_status st = status_of(&fx.w);
+	CU_ASSERT_EQUAL(st.state, GNUT_DOWNLOAD_COMPLETE);
+	CU_ASSERT_TRUE(file_equals(st.path, s->file));
+	CU_ASSERT_EQUAL(st.done, FILE_SIZE);
+	CU_ASSERT_EQUAL(st.sources, 1);
+	CU_ASSERT_PTR_NULL(st.error);
+	gnut_download_status_clear(&st);
+	/* it started as any download: connecting, downloading, verifying,
+	 * complete, over one connection */
+	CU_ASSERT_EQUAL(fx.w.states->len, 4);
+	CU_ASSERT_EQUAL(count_state(&fx.w, GNUT_DOWNLOAD_CONNECTING), 1);
+	CU_ASSERT_EQUAL(count_state(&fx.w, GNUT_DOWNLOAD_COMPLETE), 1);
+	CU_ASSERT_EQUAL(count_state(&fx.w, GNUT_DOWNLOAD_FAILED), 0);
+	CU_ASSERT_EQUAL(s->connections, 1);
+	fixture_clear(&fx);
+	server_free(s);
+}
+
+static void test_no_source_fails_after_wait(void)
+{
+	fixture fx;
+	fixture_init(&fx, TRUE, 0);
+	gnut_downloads_free(fx.m);
+	fx.source_wait_s = 30;
+	fx.m = manager_new(&fx, 0);
+	uint8_t sha1[20] = {21};
+	add_sourceless(&fx, sha1, "never.bin");
+	char urn[GNUT_URN_SHA1_LEN + 1];
+	gnut_urn_format_sha1(sha1, urn);
+	g_autofree char *saved = state_file_text(&fx);
+	CU_ASSERT_PTR_NOT_NULL(saved != NULL ? strstr(saved, urn) : NULL);
+	advance_and_spin(&fx, 29);
+	check_waiting(&fx.w);
+	CU_ASSERT_EQUAL(fx.w.states->len, 0);
+
+	gnut_clock_manual_advance(fx.clock, 1 * G_USEC_PER_SEC);
+	CU_ASSERT_TRUE(run_until(is_final, &fx.w));
+	gnut_download_status st = status_of(&fx.w);
+	CU_ASSERT_EQUAL(st.state, GNUT_DOWNLOAD_FAILED);
+	CU_ASSERT_STRING_EQUAL(st.error != NULL ? st.error : "", "no source found");
+	CU_ASSERT_EQUAL(st.sources, 0);
+	gnut_download_status_clear(&st);
+	/* the failure was notified, once; the state file forgets it */
+	CU_ASSERT_EQUAL(fx.w.states->len, 1);
+	CU_ASSERT_EQUAL(count_state(&fx.w, GNUT_DOWNLOAD_FAILED), 1);
+	g_autofree char *after = state_file_text(&fx);
+	CU_ASSERT_PTR_NULL(after != NULL ? strstr(after, urn) : "missing");
+	/* too late for a source; a new add of the file is a new download */
+	gnut_download_source src = {.host = "127.0.0.1", .port = 9};
+	g_autoptr(GError) err = NULL;
+	CU_ASSERT_FALSE(gnut_downloads_add_source(fx.m, fx.w.id, &src, &err));
+	CU_ASSERT_TRUE(g_error_matches(err, GNUT_DOWNLOAD_ERROR, GNUT_DOWNLOAD_ERROR_INVALID));
+	guint64 old = fx.w.id;
+	add_sourceless(&fx, sha1, "never.bin");
+	CU_ASSERT_NOT_EQUAL(fx.w.id, old);
+	check_waiting(&fx.w);
+	fixture_clear(&fx);
+}
+
+static void test_no_source_survives_restart(void)
+{
+	fixture fx;
+	fixture_init(&fx, TRUE, 0);
+	test_server *s = server_new(16);
+	add_sourceless(&fx, s->sha1, "restart.bin");
+	guint64 id = fx.w.id;
+	char urn[GNUT_URN_SHA1_LEN + 1];
+	gnut_urn_format_sha1(s->sha1, urn);
+	advance_and_spin(&fx, 100);
+	check_waiting(&fx.w);
+
+	gnut_downloads_free(fx.m);
+	g_autofree char *saved = state_file_text(&fx);
+	CU_ASSERT_PTR_NOT_NULL(saved != NULL ? strstr(saved, urn) : NULL);
+	CU_ASSERT_PTR_NOT_NULL(saved != NULL ? strstr(saved, "restart.bin") : NULL);
+	CU_ASSERT_PTR_NULL(saved != NULL ? strstr(saved, "<source") : "missing");
+	fx.m = manager_new(&fx, 0);
+	g_autoptr(GPtrArray) list = gnut_downloads_list(fx.m);
+	CU_ASSERT_EQUAL_FATAL(list->len, 1);
+	const gnut_download_status *ls = g_ptr_array_index(list, 0);
+	CU_ASSERT_EQUAL(ls->id, id);
+	CU_ASSERT_STRING_EQUAL(ls->name, "restart.bin");
+	CU_ASSERT_STRING_EQUAL(ls->urn, urn);
+	CU_ASSERT_EQUAL(ls->size, FILE_SIZE);
+	check_waiting(&fx.w);
+	/* a fresh wait: 100 s more, 200 s since the add, and it still waits */
+	advance_and_spin(&fx, 100);
+	check_waiting(&fx.w);
+	CU_ASSERT_EQUAL(fx.w.states->len, 0);
+
+	gnut_download_source src = source_at(s);
+	CU_ASSERT_TRUE(gnut_downloads_add_source(fx.m, id, &src, NULL));
+	CU_ASSERT_TRUE(run_until(is_final, &fx.w));
+	gnut_download_status st = status_of(&fx.w);
+	CU_ASSERT_EQUAL(st.state, GNUT_DOWNLOAD_COMPLETE);
+	CU_ASSERT_TRUE(file_equals(st.path, s->file));
+	gnut_download_status_clear(&st);
+	fixture_clear(&fx);
+	server_free(s);
+}
+
+/* A record with no <source> is a download waiting for one: it is saved and
+ * loaded as such (one whose sources are all bad is still skipped: see
+ * test_store_rejects). */
+static void test_store_sourceless(void)
+{
+	g_autofree char *dir = gnut_unit_mkdtemp();
+	g_autofree char *path = g_build_filename(dir, "downloads.xml", NULL);
+	g_autoptr(GPtrArray) recs = g_ptr_array_new_with_free_func(gnut_download_record_free);
+	gnut_download_record *r = gnut_download_record_new();
+	r->id = 3;
+	memset(r->sha1, 0x11, 20);
+	r->name = g_strdup("w.bin");
+	r->size = 10;
+	g_ptr_array_add(recs, r);
+	CU_ASSERT_TRUE_FATAL(gnut_download_store_save(path, recs, NULL));
+	g_autoptr(GPtrArray) back = gnut_download_store_load(path, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(back);
+	CU_ASSERT_EQUAL_FATAL(back->len, 1);
+	const gnut_download_record *b = g_ptr_array_index(back, 0);
+	CU_ASSERT_EQUAL(b->id, 3);
+	CU_ASSERT_STRING_EQUAL(b->name, "w.bin");
+	CU_ASSERT_EQUAL(b->sources->len, 0);
+
+	const char *mixed = "<gnutd-downloads version=\"1\">"
+	                    "<download id=\"1\" urn=\"" URN_A "\" size=\"10\" name=\"waits\">"
+	                    "<range start=\"0\" end=\"5\"/></download>"
+	                    "<download id=\"2\" urn=\"" URN_A "\" size=\"10\" name=\"bad only\">"
+	                    "<source host=\"1.2.3.4\" port=\"0\" index=\"0\"/></download>"
+	                    "</gnutd-downloads>";
+	g_file_set_contents(path, mixed, -1, NULL);
+	g_autoptr(GPtrArray) got = gnut_download_store_load(path, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(got);
+	CU_ASSERT_EQUAL_FATAL(got->len, 1);
+	const gnut_download_record *g = g_ptr_array_index(got, 0);
+	CU_ASSERT_EQUAL(g->id, 1);
+	CU_ASSERT_EQUAL(g->sources->len, 0);
+	CU_ASSERT_EQUAL(g->ranges->len, 1);
+	gnut_unit_rmtree(dir);
+}
+
 static CU_TestInfo tests[] = {
     {"whole file over one kept-alive connection", test_whole_file_keep_alive},
     {"503 with Retry-After, then the file", test_busy_then_works},
@@ -1243,6 +1455,10 @@ static CU_TestInfo tests[] = {
     {"state file round trip", test_store_round_trip},
     {"state file truncated at every offset", test_store_truncated_everywhere},
     {"state file rejects", test_store_rejects},
+    {"no source: waits, then a source starts it", test_no_source_waits_then_starts},
+    {"no source within the wait: no source found", test_no_source_fails_after_wait},
+    {"no source: still waiting after a restart", test_no_source_survives_restart},
+    {"state file: a download without a source", test_store_sourceless},
     CU_TEST_INFO_NULL,
 };
 
