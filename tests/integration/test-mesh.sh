@@ -49,3 +49,11 @@ mkdir -p "$WORK/got-f"
 gnut_at F get --wait --to "$WORK/got-f" "$urn" >/dev/null || fail "get $urn from F failed"
 cmp "$WORK/image.png" "$WORK/got-f/image.png" || fail "F's download differs"
 pass "a get by URN alone found sources and downloaded"
+
+# B never searched either: a magnet with dn and xl starts a download at once,
+# which waits for the sources its URN search finds.
+magnet="magnet:?xt=$urn&dn=image.png&xl=3145728"
+mkdir -p "$WORK/got-b"
+gnut_at B get --wait --to "$WORK/got-b" "$magnet" >/dev/null || fail "get $magnet from B failed"
+cmp "$WORK/image.png" "$WORK/got-b/image.png" || fail "B's download differs"
+pass "a magnet download found its sources and completed"
