@@ -9,16 +9,9 @@
 
 #include <glib.h>
 
+#include "gnut/digest.h" /* GNUT_SHA1_LEN */
 #include "gnut/proto-error.h"
-
-/* Also defined by digest.h and tiger-tree.h; the guards let any of them come
- * first. */
-#ifndef GNUT_SHA1_LEN
-#define GNUT_SHA1_LEN 20
-#endif
-#ifndef GNUT_TIGER_LEN
-#define GNUT_TIGER_LEN 24
-#endif
+#include "gnut/tiger-tree.h" /* GNUT_TIGER_LEN */
 
 typedef struct {
 	bool has_sha1;
