@@ -277,15 +277,7 @@ static gboolean deadline_hit(gpointer data)
 
 static gboolean run_until(gboolean (*cond)(gpointer), gpointer data)
 {
-	gboolean expired = FALSE;
-	GSource *t = g_timeout_source_new(DEADLINE_MS);
-	g_source_set_callback(t, deadline_hit, &expired, NULL);
-	g_source_attach(t, NULL);
-	while (!cond(data) && !expired)
-		g_main_context_iteration(NULL, TRUE);
-	g_source_destroy(t);
-	g_source_unref(t);
-	return cond(data);
+	return gnut_unit_run_until(cond, data, DEADLINE_MS);
 }
 
 /* Lets the loop run for ms: a chance for something that must not happen

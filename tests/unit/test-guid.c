@@ -40,10 +40,10 @@ static void test_hex_rejects(void)
 }
 
 static CU_TestInfo tests[] = {
-	{"generate marks a modern servent", test_generate_marks_modern_servent},
-	{"hex round trip", test_hex_round_trip},
-	{"hex rejects", test_hex_rejects},
-	CU_TEST_INFO_NULL,
+    {"generate marks a modern servent", test_generate_marks_modern_servent},
+    {"hex round trip", test_hex_round_trip},
+    {"hex rejects", test_hex_rejects},
+    CU_TEST_INFO_NULL,
 };
 
 GNUT_UNIT_MAIN("guid", tests)

@@ -79,23 +79,9 @@ typedef struct {
 	gboolean eof;
 } raw_peer;
 
-static gboolean guard_hit(gpointer data)
-{
-	*(gboolean *)data = TRUE;
-	return G_SOURCE_REMOVE;
-}
-
 static gboolean run_until(gboolean (*cond)(gpointer), gpointer data)
 {
-	gboolean expired = FALSE;
-	GSource *t = g_timeout_source_new(GUARD_MS);
-	g_source_set_callback(t, guard_hit, &expired, NULL);
-	g_source_attach(t, NULL);
-	while (!cond(data) && !expired)
-		g_main_context_iteration(NULL, TRUE);
-	g_source_destroy(t);
-	g_source_unref(t);
-	return cond(data);
+	return gnut_unit_run_until(cond, data, GUARD_MS);
 }
 
 /* Runs the loop until nothing is pending: lets queued writes and deferred

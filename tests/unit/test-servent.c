@@ -13,16 +13,9 @@
 
 typedef gboolean (*condition_fn)(gpointer data);
 
-/* Runs the default main context until cond holds or 20 s pass. */
 static gboolean run_until(condition_fn cond, gpointer data)
 {
-	gint64 deadline = g_get_monotonic_time() + 20 * G_USEC_PER_SEC;
-	while (!cond(data)) {
-		if (g_get_monotonic_time() > deadline)
-			return FALSE;
-		g_main_context_iteration(NULL, TRUE);
-	}
-	return TRUE;
+	return gnut_unit_run_until(cond, data, 20000);
 }
 
 static char *top;

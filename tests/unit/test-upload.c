@@ -74,18 +74,9 @@ static gboolean on_deadline(gpointer data)
 	return G_SOURCE_REMOVE;
 }
 
-/* Iterates the default context until cond(data) or the deadline. */
 static gboolean run_until(gboolean (*cond)(gpointer), gpointer data)
 {
-	gboolean expired = FALSE;
-	GSource *t = g_timeout_source_new(DEADLINE_MS);
-	g_source_set_callback(t, on_deadline, &expired, NULL);
-	g_source_attach(t, NULL);
-	while (!cond(data) && !expired)
-		g_main_context_iteration(NULL, TRUE);
-	g_source_destroy(t);
-	g_source_unref(t);
-	return cond(data);
+	return gnut_unit_run_until(cond, data, DEADLINE_MS);
 }
 
 static void on_rescan_done(GObject *source, GAsyncResult *res, gpointer data)

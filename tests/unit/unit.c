@@ -27,6 +27,26 @@ int gnut_unit_run(const char *suite_name, CU_TestInfo *tests)
 	return failed == 0 ? 0 : 1;
 }
 
+static gboolean timed_out(gpointer data)
+{
+	*(gboolean *)data = TRUE;
+	return G_SOURCE_REMOVE;
+}
+
+gboolean gnut_unit_run_until(gboolean (*cond)(gpointer), gpointer data, guint timeout_ms)
+{
+	GMainContext *ctx = g_main_context_get_thread_default();
+	gboolean expired = FALSE;
+	GSource *t = g_timeout_source_new(timeout_ms);
+	g_source_set_callback(t, timed_out, &expired, NULL);
+	g_source_attach(t, ctx);
+	while (!cond(data) && !expired)
+		g_main_context_iteration(ctx, TRUE);
+	g_source_destroy(t);
+	g_source_unref(t);
+	return cond(data);
+}
+
 char *gnut_unit_mkdtemp(void)
 {
 	GError *err = NULL;

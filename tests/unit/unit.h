@@ -12,6 +12,11 @@
  * assertion passed, 1 otherwise). */
 int gnut_unit_run(const char *suite_name, CU_TestInfo *tests);
 
+/* Iterates the thread-default main context until cond(data) holds or
+ * timeout_ms pass; returns cond(data). Tests wait on conditions, never on
+ * fixed sleeps. */
+gboolean gnut_unit_run_until(gboolean (*cond)(gpointer), gpointer data, guint timeout_ms);
+
 /* A fresh temporary directory for a test (removed by gnut_unit_rmtree). */
 char *gnut_unit_mkdtemp(void);
 void gnut_unit_rmtree(const char *path);
