@@ -1,0 +1,71 @@
+/* vendor-bear.c: the Query Status Request (BEAR/11) and Response (BEAR/12)
+ * payload codecs of vendor-bear.h, on top of the generic vendor message. */
+#include "gnut/vendor-bear.h"
+
+#include <string.h>
+
+/* Decodes the vendor head of buf and checks it names BEAR/selector with a
+ * version we read; the message's data is left in *m. The length checks
+ * specific to each message are the caller's. */
+static gnut_proto_err bear_head_decode(const uint8_t *buf, size_t len, uint16_t selector,
+                                       gnut_vendor_msg *m)
+{
+	gnut_proto_err err = gnut_vendor_msg_decode(buf, len, m);
+	if (err != GNUT_PROTO_OK)
+		return err;
+	if (memcmp(m->vendor, GNUT_BEAR_VENDOR, GNUT_VENDOR_CODE_LEN) != 0 ||
+	    m->selector != selector)
+		return GNUT_PROTO_ERR_MALFORMED;
+	if (m->version < GNUT_BEAR_QSTAT_VERSION)
+		return GNUT_PROTO_ERR_UNSUPPORTED;
+	return GNUT_PROTO_OK;
+}
+
+/* Appends a BEAR vendor message of version 1 with data[0..len). */
+static void bear_encode(GByteArray *out, uint16_t selector, const uint8_t *data, size_t len)
+{
+	gnut_vendor_msg m;
+	memcpy(m.vendor, GNUT_BEAR_VENDOR, GNUT_VENDOR_CODE_LEN);
+	m.selector = selector;
+	m.version = GNUT_BEAR_QSTAT_VERSION;
+	m.data.data = data;
+	m.data.len = len;
+	gnut_vendor_msg_encode(out, &m);
+}
+
+void gnut_bear_qstat_req_encode(GByteArray *out)
+{
+	bear_encode(out, GNUT_BEAR_SEL_QSTAT_REQ, NULL, 0);
+}
+
+gnut_proto_err gnut_bear_qstat_req_decode(const uint8_t *buf, size_t len)
+{
+	gnut_vendor_msg m;
+	gnut_proto_err err = bear_head_decode(buf, len, GNUT_BEAR_SEL_QSTAT_REQ, &m);
+	if (err != GNUT_PROTO_OK)
+		return err;
+	if (m.version == GNUT_BEAR_QSTAT_VERSION && m.data.len != 0)
+		return GNUT_PROTO_ERR_TRAILING;
+	return GNUT_PROTO_OK;
+}
+
+void gnut_bear_qstat_reply_encode(GByteArray *out, uint16_t kept)
+{
+	uint8_t data[2];
+	gnut_poke_le16(data, kept);
+	bear_encode(out, GNUT_BEAR_SEL_QSTAT_REPLY, data, sizeof data);
+}
+
+gnut_proto_err gnut_bear_qstat_reply_decode(const uint8_t *buf, size_t len, uint16_t *kept)
+{
+	gnut_vendor_msg m;
+	gnut_proto_err err = bear_head_decode(buf, len, GNUT_BEAR_SEL_QSTAT_REPLY, &m);
+	if (err != GNUT_PROTO_OK)
+		return err;
+	if (m.data.len < 2)
+		return GNUT_PROTO_ERR_TRUNCATED;
+	if (m.version == GNUT_BEAR_QSTAT_VERSION && m.data.len != 2)
+		return GNUT_PROTO_ERR_TRAILING;
+	*kept = gnut_peek_le16(m.data.data);
+	return GNUT_PROTO_OK;
+}
