@@ -45,6 +45,9 @@ guint64 gnut_searches_start(gnut_searches *s, const char *text, gnut_guid *guid)
 void gnut_searches_stop(gnut_searches *s, guint64 search_id);
 bool gnut_searches_exists(gnut_searches *s, guint64 search_id);
 
+/* The id of the live search whose query carries query_guid, or 0. */
+guint64 gnut_searches_id(gnut_searches *s, const gnut_guid *query_guid);
+
 /* Is this query GUID one of our live searches? */
 bool gnut_searches_owns(gnut_searches *s, const gnut_guid *query_guid);
 

@@ -102,6 +102,12 @@ bool gnut_searches_exists(gnut_searches *s, guint64 search_id)
 	return entry_by_id(s, search_id) != NULL;
 }
 
+guint64 gnut_searches_id(gnut_searches *s, const gnut_guid *query_guid)
+{
+	search_entry *e = g_hash_table_lookup(s->by_guid, query_guid);
+	return e != NULL ? e->id : 0;
+}
+
 bool gnut_searches_owns(gnut_searches *s, const gnut_guid *query_guid)
 {
 	return g_hash_table_contains(s->by_guid, query_guid);

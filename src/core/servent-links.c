@@ -45,6 +45,7 @@ void servent_links_init(gnut_servent *s)
 	rc.query_filter_data = s;
 	s->router = gnut_router_new(s->clock, &rc);
 	servent_qrp_init(s);
+	servent_dq_init(s);
 	gnut_route_decision_init(&s->decision);
 	s->nodes = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free,
 	                                 (GDestroyNotify)gnut_node_unref);
@@ -71,6 +72,7 @@ void servent_links_free(gnut_servent *s)
 	g_array_unref(s->link_ids);
 	g_ptr_array_unref(s->peers);
 	servent_qrp_free(s);
+	servent_dq_free(s);
 	gnut_route_decision_clear(&s->decision);
 	gnut_router_free(s->router);
 	if (s->listener != NULL)
@@ -183,6 +185,9 @@ static void deliver(gnut_servent *s, gnut_node *from, const gnut_msg_header *h,
 	case GNUT_QRP_MSG_TYPE:
 		servent_qrp_received(s, from, h, payload);
 		break;
+	case GNUT_MSG_VENDOR:
+		servent_dq_vendor(s, from, h, payload);
+		break;
 	case GNUT_MSG_PONG:
 		servent_hosts_learn_pong(s, h, payload);
 		break;
@@ -212,6 +217,10 @@ static void on_node_message(gnut_node *node, const gnut_msg_header *h, const gui
 		        gnut_msg_type_name(h->type), gnut_route_drop_str(s->decision.drop));
 		return;
 	}
+	if (h->type == GNUT_MSG_QUERY_HIT)
+		servent_dq_hit_routed(s, h, payload);
+	if ((s->decision.flags & GNUT_ROUTE_FORWARD) && h->type == GNUT_MSG_QUERY)
+		servent_dq_leaf_query(s, node, &in, &s->decision);
 	if (s->decision.flags & GNUT_ROUTE_FORWARD)
 		forward(s, h, payload, &s->decision);
 	if (s->decision.flags & GNUT_ROUTE_DELIVER_LOCAL)
@@ -284,6 +293,7 @@ static void on_node_closed(gnut_node *node, const char *reason, gpointer user_da
 	g_message("link %s closed: %s", gnut_node_get_address(node), reason);
 	gnut_router_link_closed(s->router, id);
 	servent_qrp_link_closed(s, id);
+	servent_dq_link_closed(s, id);
 	remove_link_id(s, id);
 	servent_peer *peer = peer_of_link(s, id);
 	if (peer != NULL && peer->from_cache) {
@@ -408,6 +418,7 @@ static void start_handshake(gnut_servent *s, gnut_conn *conn, gnut_handshake_dir
 	gnut_handshake_config hc;
 	gnut_handshake_config_init(&hc);
 	hc.ultrapeer = s->ultrapeer;
+	hc.dynamic_querying = s->ultrapeer; /* servent-dquery.c */
 	hc.clock = s->clock;
 	hc.admit = admit_peer;
 	hc.admit_data = s;
@@ -518,6 +529,7 @@ void servent_add_peer(gnut_servent *s, const char *host_port)
 
 void servent_links_tick(gnut_servent *s, gint64 now_us)
 {
+	servent_dq_tick(s, now_us);
 	for (guint i = 0; i < s->pending->len; i++) {
 		servent_pending *p = g_ptr_array_index(s->pending, i);
 		gnut_handshake_tick(p->hs, now_us);

@@ -1,13 +1,15 @@
 /* servent-private.h: the servent object's state, shared by the files that
  * implement it (servent.c: lifecycle and the control API; servent-links.c:
  * dialing, handshakes, links and message routing; servent-hosts.c: the host
- * cache; servent-qrp.c: query routing tables; servent-transfers.c:
+ * cache; servent-qrp.c: query routing tables; servent-dquery.c: dynamic
+ * querying of our leaves' queries; servent-transfers.c:
  * searches, hits, uploads and downloads). Not an interface: only
  * src/core/servent*.c include it. */
 #ifndef GNUT_SERVENT_PRIVATE_H
 #define GNUT_SERVENT_PRIVATE_H
 
 #include "gnut/download.h"
+#include "gnut/dquery.h"
 #include "gnut/handshake.h"
 #include "gnut/hostcache.h"
 #include "gnut/listener.h"
@@ -91,6 +93,9 @@ struct gnut_servent {
 	guint bad_held_back;
 	gnut_hostcache *hostcache; /* NULL under --no-bootstrap */
 	gint64 hosts_saved_us;
+	gnut_dquery_table *dquery; /* dynamic queries of our leaves' queries */
+	GArray *dq_steps;
+	GHashTable *dq_queries;    /* gnut_guid* -> what their steps send */
 	GHashTable *qrp_links;     /* guint64* link id -> query routing state */
 	gnut_qrp_table *qrp_local; /* our table, as a leaf (built on demand) */
 
@@ -135,6 +140,17 @@ void servent_hosts_learn_pong(gnut_servent *s, const gnut_msg_header *h, const g
 void servent_hosts_learn_handshake(gnut_servent *s, const gnut_handshake_peer *peer);
 void servent_hosts_dial_result(gnut_servent *s, const char *host_port, gboolean ok);
 void servent_hosts_tick(gnut_servent *s, gint64 now_us);
+
+/* servent-dquery.c */
+void servent_dq_init(gnut_servent *s);
+void servent_dq_free(gnut_servent *s);
+gboolean servent_dq_leaf_query(gnut_servent *s, gnut_node *from, const gnut_msg_in *in,
+                               gnut_route_decision *d);
+void servent_dq_hit_routed(gnut_servent *s, const gnut_msg_header *h, const guint8 *payload);
+void servent_dq_tick(gnut_servent *s, gint64 now_us);
+void servent_dq_link_closed(gnut_servent *s, guint64 link);
+void servent_dq_vendor(gnut_servent *s, gnut_node *from, const gnut_msg_header *h,
+                       const guint8 *payload);
 
 /* servent-qrp.c */
 void servent_qrp_init(gnut_servent *s);

@@ -28,6 +28,8 @@ static void test_start_owns_and_stop(void)
 	CU_ASSERT_NOT_EQUAL(a, b);
 	CU_ASSERT_FALSE(gnut_guid_equal(&g1, &g2));
 	CU_ASSERT_TRUE(gnut_searches_owns(s, &g1));
+	CU_ASSERT_EQUAL(gnut_searches_id(s, &g1), a);
+	CU_ASSERT_EQUAL(gnut_searches_id(s, &g2), b);
 	gnut_guid_generate(&other);
 	CU_ASSERT_FALSE(gnut_searches_owns(s, &other));
 	gnut_hit r = make_result(1, 1, "kept.png");
