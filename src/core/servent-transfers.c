@@ -182,11 +182,18 @@ static void source_of_hit(const gnut_hit *h, char host[16], gnut_download_source
 
 /* Sends a query for this URN unless one is out already: its hits become the
  * download's sources (servent_hit_added). */
+static gboolean search_gone(gpointer key, gpointer value, gpointer data)
+{
+	return !gnut_searches_exists(data, GPOINTER_TO_SIZE(value));
+}
+
 static void search_sources(gnut_servent *s, const char *urn)
 {
 	guint64 id = GPOINTER_TO_SIZE(g_hash_table_lookup(s->urn_searches, urn));
 	if (id != 0 && gnut_searches_exists(s->searches, id))
 		return;
+	/* Searches are forgotten past GNUT_SEARCH_MAX_SEARCHES: so are these. */
+	g_hash_table_foreach_remove(s->urn_searches, search_gone, s->searches);
 	id = gnut_servent_search_start(s, urn, NULL);
 	if (id != 0)
 		g_hash_table_insert(s->urn_searches, g_strdup(urn), GSIZE_TO_POINTER(id));
