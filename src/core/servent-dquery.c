@@ -98,7 +98,7 @@ gboolean servent_dq_leaf_query(gnut_servent *s, gnut_node *from, const gnut_msg_
 		    .id = link,
 		    .max_ttl = (guint8)MIN(peer->max_ttl, 255),
 		    .degree = (guint16)MIN(peer->degree, G_MAXUINT16),
-		    .qrp_hit = servent_qrp_filter(s, link, in),
+		    .qrp_hit = servent_qrp_table_hit(s, link, in),
 		};
 		g_array_append_val(ups, l);
 	}

@@ -161,6 +161,7 @@ void servent_qrp_share_changed(gnut_servent *s);
 void servent_qrp_received(gnut_servent *s, gnut_node *from, const gnut_msg_header *h,
                           const guint8 *payload);
 gboolean servent_qrp_filter(gpointer data, guint64 link, const gnut_msg_in *query);
+gboolean servent_qrp_table_hit(gnut_servent *s, guint64 link, const gnut_msg_in *query);
 
 /* servent-transfers.c */
 gboolean servent_transfers_init(gnut_servent *s, GError **error);

@@ -148,22 +148,41 @@ void servent_qrp_received(gnut_servent *s, gnut_node *from, const gnut_msg_heade
 	}
 }
 
-/* The router's question: may this query go to link? Yes unless the link
- * sent a table and the query's keywords (and SHA-1 URNs) miss it. */
-gboolean servent_qrp_filter(gpointer data, guint64 link, const gnut_msg_in *query)
+/* The ready table link sent us, or NULL. */
+static gnut_qrp_table *ready_table(gnut_servent *s, guint64 link)
 {
-	gnut_servent *s = data;
 	link_qrp *q = g_hash_table_lookup(s->qrp_links, &link);
 	if (q == NULL || q->remote == NULL || !gnut_qrp_table_ready(q->remote))
-		return TRUE;
+		return NULL;
+	return q->remote;
+}
+
+/* Do the query's keywords (and SHA-1 URNs) all hit table t? */
+static gboolean query_hits_table(const gnut_qrp_table *t, const gnut_msg_in *query)
+{
 	gnut_query qd;
 	if (gnut_query_decode(query->payload, query->payload_len, &qd) != GNUT_PROTO_OK)
 		return FALSE;
 	g_autoptr(GPtrArray) words = gnut_keywords_split(qd.text, qd.text_len);
 	gnut_urn urns[GNUT_QUERY_MAX_URNS];
 	unsigned n = gnut_query_sha1s(&qd, urns, G_N_ELEMENTS(urns));
-	for (unsigned i = 0; i < n; i++) {
+	for (unsigned i = 0; i < n; i++)
 		g_ptr_array_add(words, gnut_urn_sha1_strdup(urns[i].sha1));
-	}
-	return gnut_qrp_table_matches(q->remote, words);
+	return gnut_qrp_table_matches(t, words);
+}
+
+/* The router's question: may this query go to link? Yes unless the link
+ * sent a table and the query misses it. */
+gboolean servent_qrp_filter(gpointer data, guint64 link, const gnut_msg_in *query)
+{
+	gnut_qrp_table *t = ready_table(data, link);
+	return t == NULL || query_hits_table(t, query);
+}
+
+/* Dynamic querying's question: did link send a table, and does the query
+ * hit it? */
+gboolean servent_qrp_table_hit(gnut_servent *s, guint64 link, const gnut_msg_in *query)
+{
+	gnut_qrp_table *t = ready_table(s, link);
+	return t != NULL && query_hits_table(t, query);
 }
