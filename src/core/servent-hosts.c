@@ -93,11 +93,9 @@ void servent_hosts_dial_result(gnut_servent *s, const char *host_port, gboolean 
 	guint16 port = 0;
 	if (!gnut_handshake_parse_host_port(host_port, &ip, &port))
 		return;
-	g_autoptr(GInetAddress) a = g_inet_address_new_from_string(ip);
-	if (a == NULL || g_inet_address_get_family(a) != G_SOCKET_FAMILY_IPV4)
+	guint32 v4 = servent_ipv4_parse(ip);
+	if (v4 == 0)
 		return;
-	const guint8 *b = g_inet_address_to_bytes(a);
-	guint32 v4 = (guint32)b[0] << 24 | (guint32)b[1] << 16 | (guint32)b[2] << 8 | b[3];
 	if (ok)
 		gnut_hostcache_connected(s->hostcache, v4, port);
 	else

@@ -192,7 +192,7 @@ static void deliver(gnut_servent *s, gnut_node *from, const gnut_msg_header *h,
 		servent_hosts_learn_pong(s, h, payload);
 		break;
 	default:
-		/* Pushes for us (no firewalled transfers yet), vendor messages. */
+		/* Pushes for us (no firewalled transfers yet), unknown types. */
 		break;
 	}
 }
@@ -315,14 +315,8 @@ static void on_ping_sent(gnut_node *node, const gnut_guid *guid, gpointer user_d
 /* Learns the address peers see us at when we listen on a wildcard address. */
 static void learn_public_address(gnut_servent *s, const gnut_handshake_peer *peer)
 {
-	if (s->public_ipv4 != 0 || peer->remote_ip == NULL)
-		return;
-	g_autoptr(GInetAddress) addr = g_inet_address_new_from_string(peer->remote_ip);
-	if (addr != NULL && g_inet_address_get_family(addr) == G_SOCKET_FAMILY_IPV4) {
-		const guint8 *b = g_inet_address_to_bytes(addr);
-		s->public_ipv4 =
-		    (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
-	}
+	if (s->public_ipv4 == 0)
+		s->public_ipv4 = servent_ipv4_parse(peer->remote_ip);
 }
 
 static void add_node(gnut_servent *s, gnut_conn *conn, const gnut_handshake_peer *peer,
@@ -424,9 +418,9 @@ static void start_handshake(gnut_servent *s, gnut_conn *conn, gnut_handshake_dir
 	hc.admit_data = s;
 	g_autofree char *listen = NULL;
 	if (s->public_ipv4 != 0) {
-		uint32_t ip = s->public_ipv4;
-		listen = g_strdup_printf("%u.%u.%u.%u:%u", ip >> 24, (ip >> 16) & 0xff,
-		                         (ip >> 8) & 0xff, ip & 0xff, s->listen_port);
+		char ip[SERVENT_IPV4_LEN];
+		servent_ipv4_format(s->public_ipv4, ip);
+		listen = g_strdup_printf("%s:%u", ip, s->listen_port);
 	}
 	hc.listen_addr = listen;
 	servent_pending *p = g_new0(servent_pending, 1);
@@ -582,12 +576,6 @@ gboolean servent_listen(gnut_servent *s, GError **error)
 	if (s->listener == NULL)
 		return FALSE;
 	s->listen_port = gnut_listener_get_port(s->listener);
-	g_autoptr(GInetAddress) addr = g_inet_address_new_from_string(s->listen_host);
-	if (addr != NULL && g_inet_address_get_family(addr) == G_SOCKET_FAMILY_IPV4 &&
-	    !g_inet_address_get_is_any(addr)) {
-		const guint8 *b = g_inet_address_to_bytes(addr);
-		s->public_ipv4 =
-		    (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
-	}
+	s->public_ipv4 = servent_ipv4_parse(s->listen_host); /* 0 for the wildcard */
 	return TRUE;
 }

@@ -110,6 +110,11 @@ struct gnut_servent {
 };
 
 /* servent.c */
+#define SERVENT_IPV4_LEN 16 /* "255.255.255.255" + NUL */
+/* An IPv4 literal as a host-order value (1.2.3.4 is 0x01020304); 0 for
+ * anything else (IPv6, names, the wildcard). */
+uint32_t servent_ipv4_parse(const char *ip);
+void servent_ipv4_format(uint32_t ip, char out[SERVENT_IPV4_LEN]);
 servent_ticket *servent_ticket_new(gnut_servent *s, gpointer data);
 /* The servent (NULL when freed meanwhile) and the data; frees the ticket. */
 gnut_servent *servent_ticket_redeem(servent_ticket *t, gpointer *data);

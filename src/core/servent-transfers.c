@@ -51,8 +51,8 @@ static gnut_hit_info *hit_info_new(const gnut_hit *h)
 	if (h->has_sha1) {
 		info->urn = gnut_urn_sha1_strdup(h->sha1);
 	}
-	info->host = g_strdup_printf("%u.%u.%u.%u", h->ipv4 >> 24, (h->ipv4 >> 16) & 0xff,
-	                             (h->ipv4 >> 8) & 0xff, h->ipv4 & 0xff);
+	info->host = g_malloc(SERVENT_IPV4_LEN);
+	servent_ipv4_format(h->ipv4, info->host);
 	info->port = h->port;
 	return info;
 }
@@ -165,10 +165,9 @@ void servent_transfer_bytes(gnut_servent *s, guint64 *up, guint64 *down)
 	*down = gnut_downloads_bytes_in(s->downloads);
 }
 
-static void source_of_hit(const gnut_hit *h, char host[16], gnut_download_source *src)
+static void source_of_hit(const gnut_hit *h, char host[SERVENT_IPV4_LEN], gnut_download_source *src)
 {
-	g_snprintf(host, 16, "%u.%u.%u.%u", h->ipv4 >> 24, (h->ipv4 >> 16) & 0xff,
-	           (h->ipv4 >> 8) & 0xff, h->ipv4 & 0xff);
+	servent_ipv4_format(h->ipv4, host);
 	*src = (gnut_download_source){
 	    .host = host,
 	    .port = h->port,
@@ -219,10 +218,11 @@ static guint64 download_by_sha1(gnut_servent *s, const uint8_t sha1[20], const c
 	}
 	guint n = MIN(hits->len, GNUT_DOWNLOAD_MAX_SOURCES);
 	gnut_download_source *sources = g_new0(gnut_download_source, n);
-	char *hosts = g_malloc0((gsize)n * 16); /* dotted quads */
+	char *hosts = g_malloc0((gsize)n * SERVENT_IPV4_LEN); /* dotted quads */
 	const gnut_hit *first = g_ptr_array_index(hits, 0);
 	for (guint i = 0; i < n; i++)
-		source_of_hit(g_ptr_array_index(hits, i), hosts + 16 * i, &sources[i]);
+		source_of_hit(g_ptr_array_index(hits, i), hosts + SERVENT_IPV4_LEN * i,
+		              &sources[i]);
 	guint64 id = gnut_downloads_add(s->downloads, sha1, name ? name : first->name,
 	                                has_size ? size : first->size, to_dir, sources, n, error);
 	g_free(sources);
@@ -297,7 +297,7 @@ void servent_hit_added(gnut_servent *s, const gnut_hit *h)
 		const gnut_download_status *st = g_ptr_array_index(list, i);
 		if (gnut_download_state_is_final(st->state) || g_strcmp0(st->urn, urn) != 0)
 			continue;
-		char host[16];
+		char host[SERVENT_IPV4_LEN];
 		gnut_download_source src;
 		source_of_hit(h, host, &src);
 		gnut_downloads_add_source(s->downloads, st->id, &src, NULL);

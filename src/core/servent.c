@@ -175,6 +175,21 @@ static void drain_links(gnut_servent *s)
 			g_usleep(10000);
 }
 
+uint32_t servent_ipv4_parse(const char *ip)
+{
+	g_autoptr(GInetAddress) a = ip ? g_inet_address_new_from_string(ip) : NULL;
+	if (a == NULL || g_inet_address_get_family(a) != G_SOCKET_FAMILY_IPV4)
+		return 0;
+	const guint8 *b = g_inet_address_to_bytes(a);
+	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+}
+
+void servent_ipv4_format(uint32_t ip, char out[SERVENT_IPV4_LEN])
+{
+	g_snprintf(out, SERVENT_IPV4_LEN, "%u.%u.%u.%u", ip >> 24, (ip >> 16) & 0xff,
+	           (ip >> 8) & 0xff, ip & 0xff);
+}
+
 servent_ticket *servent_ticket_new(gnut_servent *s, gpointer data)
 {
 	servent_ticket *t = g_new(servent_ticket, 1);
