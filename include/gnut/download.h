@@ -27,6 +27,18 @@
  * them up where they were; one still without a source waits again, for a
  * fresh source_wait_s.
  *
+ * A firewalled source (its query hit had the push flag) cannot be reached:
+ * when the scheduler picks one it asks the owner's push handler to send a
+ * PUSH for the source's servent GUID and file index, and the download
+ * waits ("connecting") up to push_wait_s of the injected clock for the
+ * source to connect to us and say GIV. The owner's listener hands that
+ * connection over with gnut_downloads_take_giv, and the HTTP exchange
+ * then runs over it as over a connection we made. Every later attempt
+ * from such a source (after the connection closed, a 503, an error) is a
+ * new push. A push that brings no GIV in time counts as a failed attempt
+ * ("no GIV after push", with back-off); without a push handler a
+ * firewalled source is given up when the scheduler meets it.
+ *
  * Everything runs on the thread-default main context current when the
  * manager is created.
  *
@@ -41,6 +53,7 @@
 #include <stdint.h>
 
 #include "gnut/clock.h"
+#include "gnut/conn.h"
 #include "gnut/guid.h"
 
 #define GNUT_DOWNLOAD_ERROR (gnut_download_error_quark())
@@ -80,20 +93,23 @@ gboolean gnut_download_state_is_final(gnut_download_state state);
 /* Where a download can be fetched from. The strings belong to whoever fills
  * the struct; the manager copies them. */
 typedef struct {
-	const char *host;  /* IPv4 or IPv6 literal, or a host name */
-	guint16 port;      /* not 0 */
-	guint32 index;     /* file index at the source, for /get/<index>/<name> */
-	const char *name;  /* the file's name at the source; NULL: no /get/ form */
-	gboolean get_only; /* the source gave no URN: ask /get/<index>/<name> only */
-	gboolean has_guid; /* the servent GUID is known (for a push, later) */
-	gnut_guid guid;
+	const char *host;    /* IPv4 or IPv6 literal, or a host name */
+	guint16 port;        /* not 0, unless firewalled */
+	guint32 index;       /* file index at the source, for /get/<index>/<name> */
+	const char *name;    /* the file's name at the source; NULL: no /get/ form */
+	gboolean get_only;   /* the source gave no URN: ask /get/<index>/<name> only */
+	gboolean has_guid;   /* the servent GUID is known */
+	gnut_guid guid;      /* the servent GUID (of the query hit) */
+	gboolean firewalled; /* reached by a push only (needs has_guid); host and
+	                        port then only name it */
 } gnut_download_source;
 
 /* Checks a source as gnut_downloads_add does: host of 1 to
- * GNUT_DOWNLOAD_MAX_HOST letters, digits, '.', '-' or ':' (IPv6), a port,
- * a name (NULL, or 1 to GNUT_DOWNLOAD_MAX_NAME bytes of UTF-8 text without
- * control characters or noncharacters), and a name when get_only. Errors:
- * INVALID. */
+ * GNUT_DOWNLOAD_MAX_HOST letters, digits, '.', '-' or ':' (IPv6), a port
+ * (any, 0 included, for a firewalled source), a name (NULL, or 1 to
+ * GNUT_DOWNLOAD_MAX_NAME bytes of UTF-8 text without control characters or
+ * noncharacters), a name when get_only, and a GUID when firewalled.
+ * Errors: INVALID. */
 gboolean gnut_download_source_check(const gnut_download_source *src, GError **error);
 
 /* A snapshot of one download, for `gnut downloads` (g_free'd strings). */
@@ -122,6 +138,7 @@ typedef struct {
 	guint idle_timeout_s;     /* a source silent this long is dropped; 0: 60 s */
 	guint source_wait_s;      /* a download without a source fails after this
 	                             long without one; 0: 120 s */
+	guint push_wait_s;        /* how long a push waits for its GIV; 0: 30 s */
 } gnut_downloads_config;
 
 typedef struct gnut_downloads gnut_downloads;
@@ -143,6 +160,28 @@ void gnut_downloads_free(gnut_downloads *m);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(gnut_downloads, gnut_downloads_free)
 
 void gnut_downloads_set_notify(gnut_downloads *m, gnut_downloads_notify_fn fn, gpointer user_data);
+
+/* Asked to send a PUSH for the file index at the firewalled servent named
+ * servent (the GUID of its query hit). Called from the main loop, never
+ * inside a gnut_downloads_* call; it may call gnut_downloads_take_giv at
+ * once, but must not free the manager. */
+typedef void (*gnut_downloads_push_fn)(gnut_downloads *m, const gnut_guid *servent, guint32 index,
+                                       gpointer user_data);
+/* Sets (or, with NULL, removes) the push handler. Set it before the main
+ * loop runs: a firewalled source the scheduler meets while there is none is
+ * given up ("no push handler"). */
+void gnut_downloads_set_push_handler(gnut_downloads *m, gnut_downloads_push_fn fn,
+                                     gpointer user_data);
+/* A firewalled servent connected to us and said "GIV index:guid/name"
+ * (the caller has consumed that line and its empty line). When a download
+ * waits for a GIV from that servent GUID, it takes over conn and the
+ * caller's reference, and asks its ranges over it; the index breaks a tie
+ * between downloads waiting for the same servent, but need not match (a
+ * push proxy's PUSH carries index 0). Input already buffered in conn is
+ * left as it is. FALSE, conn untouched and still the caller's, when no
+ * download waits for that servent. */
+gboolean gnut_downloads_take_giv(gnut_downloads *m, gnut_conn *conn, const gnut_guid *servent,
+                                 guint32 index);
 /* Bytes per second over all downloads, 0 = unlimited; applies at once. */
 void gnut_downloads_set_limit(gnut_downloads *m, guint64 bytes_per_s);
 

@@ -10,7 +10,12 @@
  * what Content-Length claims. Body bytes are handed to the owner as they
  * arrive, within the owner's rate-limit budget: when the budget is spent,
  * reading pauses (the connection stops watching the socket) until a timer
- * says to try again. A watchdog drops a source that stays silent. */
+ * says to try again. A watchdog drops a source that stays silent.
+ *
+ * A firewalled source connects to us instead (a GIV after our push): the
+ * exchange then starts from that connection, with no CONNECTING work of
+ * its own, and everything after the connection exists (attach_conn) is
+ * the same code for both. */
 #define G_LOG_DOMAIN "gnut-core"
 
 #include "config.h"
@@ -55,7 +60,8 @@ struct gnut_download_fetch {
 	GMainContext *ctx;
 
 	connect_op *op;
-	GCancellable *cancel;
+	GCancellable *cancel; /* of the connect; NULL for a pushed connection */
+	GSource *kickoff_src; /* a pushed connection: the first request, soon */
 	gnut_conn *conn;
 	fetch_step step;
 	guint64 asked_start, asked_len;
@@ -465,6 +471,17 @@ static gboolean on_watchdog(gpointer data)
 	return G_SOURCE_CONTINUE; /* finish destroyed it if it fired */
 }
 
+/* The connection exists, whoever opened it: read replies from it, watch
+ * for silence, and ask the first range. */
+static void attach_conn(gnut_download_fetch *f)
+{
+	gnut_conn_set_input_cap(f->conn, FETCH_INPUT_CAP);
+	gnut_conn_set_handlers(f->conn, on_readable, on_closed, f);
+	touch(f);
+	f->watchdog_src = add_timeout(f, WATCHDOG_MS, on_watchdog);
+	send_request(f);
+}
+
 static void on_connected(GObject *source, GAsyncResult *res, gpointer data)
 {
 	connect_op *op = data;
@@ -483,27 +500,16 @@ static void on_connected(GObject *source, GAsyncResult *res, gpointer data)
 		return;
 	}
 	f->conn = conn;
-	gnut_conn_set_input_cap(conn, FETCH_INPUT_CAP);
-	gnut_conn_set_handlers(conn, on_readable, on_closed, f);
-	touch(f);
-	f->watchdog_src = add_timeout(f, WATCHDOG_MS, on_watchdog);
-	send_request(f);
+	attach_conn(f);
 }
 
-gnut_download_fetch *gnut_download_fetch_start(const gnut_download_fetch_params *params,
-                                               const gnut_download_fetch_ops *ops,
-                                               gpointer user_data)
+/* What both ways of starting share; host_port is taken. */
+static gnut_download_fetch *fetch_new(const gnut_download_fetch_params *params,
+                                      const gnut_download_fetch_ops *ops, gpointer user_data,
+                                      char *host_port)
 {
-	g_return_val_if_fail(params != NULL && ops != NULL && params->host != NULL, NULL);
-	g_return_val_if_fail(params->port != 0 && params->sha1 != NULL && params->clock != NULL,
-	                     NULL);
-	g_return_val_if_fail(!params->use_get || params->name != NULL, NULL);
-
 	gnut_download_fetch *f = g_new0(gnut_download_fetch, 1);
-	if (strchr(params->host, ':') != NULL)
-		f->host_port = g_strdup_printf("[%s]:%u", params->host, params->port);
-	else
-		f->host_port = g_strdup_printf("%s:%u", params->host, params->port);
+	f->host_port = host_port;
 	memcpy(f->sha1, params->sha1, 20);
 	f->size = params->size;
 	f->use_get = params->use_get;
@@ -515,11 +521,56 @@ gnut_download_fetch *gnut_download_fetch_start(const gnut_download_fetch_params 
 	f->user_data = user_data;
 	f->ctx = g_main_context_ref_thread_default();
 	f->step = STEP_CONNECTING;
+	return f;
+}
+
+gnut_download_fetch *gnut_download_fetch_start(const gnut_download_fetch_params *params,
+                                               const gnut_download_fetch_ops *ops,
+                                               gpointer user_data)
+{
+	g_return_val_if_fail(params != NULL && ops != NULL && params->host != NULL, NULL);
+	g_return_val_if_fail(params->port != 0 && params->sha1 != NULL && params->clock != NULL,
+	                     NULL);
+	g_return_val_if_fail(!params->use_get || params->name != NULL, NULL);
+
+	char *host_port = strchr(params->host, ':') != NULL
+	                      ? g_strdup_printf("[%s]:%u", params->host, params->port)
+	                      : g_strdup_printf("%s:%u", params->host, params->port);
+	gnut_download_fetch *f = fetch_new(params, ops, user_data, host_port);
 	f->cancel = g_cancellable_new();
 	f->op = g_new0(connect_op, 1);
 	f->op->fetch = f;
 	gnut_conn_connect_async(f->host_port, 0, params->connect_timeout_s, f->cancel, on_connected,
 	                        f->op);
+	return f;
+}
+
+static gboolean on_kickoff(gpointer data)
+{
+	gnut_download_fetch *f = data;
+	stop_source(&f->kickoff_src);
+	attach_conn(f);
+	return G_SOURCE_REMOVE;
+}
+
+gnut_download_fetch *gnut_download_fetch_start_on(gnut_conn *conn,
+                                                  const gnut_download_fetch_params *params,
+                                                  const gnut_download_fetch_ops *ops,
+                                                  gpointer user_data)
+{
+	g_return_val_if_fail(conn != NULL && params != NULL && ops != NULL, NULL);
+	g_return_val_if_fail(params->sha1 != NULL && params->clock != NULL, NULL);
+	g_return_val_if_fail(!params->use_get || params->name != NULL, NULL);
+
+	gnut_download_fetch *f =
+	    fetch_new(params, ops, user_data, g_strdup(gnut_conn_get_peer(conn)));
+	f->conn = conn;
+	/* Nothing of the previous owner (the listener that read the GIV) may
+	 * run from now on; reading waits for the first request. */
+	gnut_conn_set_handlers(conn, NULL, NULL, NULL);
+	f->kickoff_src = g_idle_source_new();
+	g_source_set_callback(f->kickoff_src, on_kickoff, f, NULL);
+	g_source_attach(f->kickoff_src, f->ctx);
 	return f;
 }
 
@@ -531,6 +582,7 @@ void gnut_download_fetch_free(gnut_download_fetch *f)
 		f->op->fetch = NULL;
 		g_cancellable_cancel(f->cancel);
 	}
+	stop_source(&f->kickoff_src);
 	stop_source(&f->watchdog_src);
 	stop_source(&f->pause_src);
 	if (f->conn != NULL) {
@@ -538,7 +590,7 @@ void gnut_download_fetch_free(gnut_download_fetch *f)
 		gnut_conn_close(f->conn, NULL);
 		gnut_conn_unref(f->conn);
 	}
-	g_object_unref(f->cancel);
+	g_clear_object(&f->cancel);
 	g_main_context_unref(f->ctx);
 	g_free(f->host_port);
 	g_free(f->name);

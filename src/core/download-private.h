@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "gnut/clock.h"
+#include "gnut/conn.h"
 #include "gnut/download.h"
 #include "gnut/head.h"
 
@@ -22,9 +23,10 @@ typedef struct {
 	guint64 start, end;
 } gnut_download_range;
 
-/* One HTTP exchange with one source: connect, then ask ranges one after the
- * other on the kept-alive connection until the owner has nothing left to
- * ask or something goes wrong; body bytes go to the owner as they arrive. */
+/* One HTTP exchange with one source: connect (or take a connection the
+ * source opened to us, after a push), then ask ranges one after the other
+ * on the kept-alive connection until the owner has nothing left to ask or
+ * something goes wrong; body bytes go to the owner as they arrive. */
 typedef struct gnut_download_fetch gnut_download_fetch;
 
 typedef enum {
@@ -64,8 +66,8 @@ typedef struct {
 } gnut_download_fetch_ops;
 
 typedef struct {
-	const char *host;
-	guint16 port;
+	const char *host;    /* gnut_download_fetch_start only */
+	guint16 port;        /* gnut_download_fetch_start only */
 	const uint8_t *sha1; /* 20 bytes */
 	guint64 size;
 	gboolean use_get; /* ask /get/<index>/<name> instead of /uri-res/N2R? */
@@ -80,6 +82,17 @@ typedef struct {
 gnut_download_fetch *gnut_download_fetch_start(const gnut_download_fetch_params *params,
                                                const gnut_download_fetch_ops *ops,
                                                gpointer user_data);
+/* Runs the exchange over conn, a connection the source opened (a GIV):
+ * takes over conn and the caller's reference, and stops its previous
+ * owner's callbacks at once. params->host and port are not used (the Host
+ * header and error messages name conn's peer), nor connect_timeout_s.
+ * Input already buffered in conn is read as the start of the first reply.
+ * The first request goes out from the main loop, so done, too, never comes
+ * inside this call. */
+gnut_download_fetch *gnut_download_fetch_start_on(gnut_conn *conn,
+                                                  const gnut_download_fetch_params *params,
+                                                  const gnut_download_fetch_ops *ops,
+                                                  gpointer user_data);
 /* Stops at once, closing the connection, without calling done. */
 void gnut_download_fetch_free(gnut_download_fetch *f);
 

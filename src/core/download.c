@@ -14,6 +14,13 @@
  * waits for one in the queue until wait_until_us of the injected clock, the
  * scheduler's timer waking for that time as for a retry, and then fails.
  *
+ * A firewalled source is never connected to: picking it calls the owner's
+ * push handler and parks the download on it (push_src) until its GIV comes
+ * (gnut_downloads_take_giv starts the fetch over the connection the source
+ * opened) or push_until_us passes, which the scheduler checks like a retry
+ * time and counts as an error of the source. A download waiting for a GIV
+ * holds a fetch slot, as one that fetches.
+ *
  * The rate limit is one token bucket for all downloads, read on the
  * injected clock. Progress is saved to downloads.xml at most every
  * SAVE_DELAY_MS, after fdatasync of the partial files (the state never
@@ -44,6 +51,7 @@
 #define DEFAULT_CONNECT_TIMEOUT_S 20
 #define DEFAULT_IDLE_TIMEOUT_S    60
 #define DEFAULT_SOURCE_WAIT_S     120
+#define DEFAULT_PUSH_WAIT_S       30
 #define MAX_ATTEMPTS              4   /* errors in a row before a source is given up */
 #define RETRY_BASE_S              5   /* first back-off after an error; doubles */
 #define RETRY_MAX_S               600 /* longest back-off */
@@ -67,8 +75,9 @@ typedef struct {
 	gboolean get_only;
 	gboolean has_guid;
 	gnut_guid guid;
-	gboolean use_get; /* ask /get/: get_only, or the URN form got a 404 */
-	guint failures;   /* errors in a row without data */
+	gboolean firewalled; /* reached by push only */
+	gboolean use_get;    /* ask /get/: get_only, or the URN form got a 404 */
+	guint failures;      /* errors in a row without data */
 	gint64 next_try_us;
 	gboolean dead;
 } dl_source;
@@ -96,6 +105,8 @@ typedef struct download {
 	gboolean unsynced; /* written since the last fdatasync */
 	gnut_download_fetch *fetch;
 	dl_source *fetch_src;
+	dl_source *push_src;  /* a push was asked for it: waiting for its GIV */
+	gint64 push_until_us; /* while push_src: when to stop waiting */
 	GCancellable *verify_cancel;
 	verify_job *job; /* while verifying; owned by its GTask */
 } download;
@@ -110,6 +121,7 @@ struct gnut_downloads {
 	guint connect_timeout_s;
 	guint idle_timeout_s;
 	guint source_wait_s;
+	guint push_wait_s;
 	guint64 limit;
 	double tokens;
 	gint64 tokens_at_us;
@@ -120,6 +132,8 @@ struct gnut_downloads {
 	GSource *save_src;
 	gnut_downloads_notify_fn notify;
 	gpointer notify_data;
+	gnut_downloads_push_fn push;
+	gpointer push_data;
 };
 
 static const char *const state_names[] = {
@@ -174,8 +188,10 @@ gboolean gnut_download_source_check(const gnut_download_source *src, GError **er
 	for (const char *p = src->host; *p != '\0'; p++)
 		if (!g_ascii_isalnum(*p) && *p != '.' && *p != '-' && *p != ':')
 			return invalid(error, "a source's host holds a character hosts do not");
-	if (src->port == 0)
+	if (src->port == 0 && !src->firewalled)
 		return invalid(error, "a source needs a port");
+	if (src->firewalled && !src->has_guid)
+		return invalid(error, "a firewalled source needs its servent GUID (for the push)");
 	if (src->name != NULL && !is_clean_text(src->name, GNUT_DOWNLOAD_MAX_NAME))
 		return invalid(error, "a source's file name is empty, too long or not text");
 	if (src->get_only && src->name == NULL)
@@ -288,13 +304,24 @@ static download *download_new(gnut_downloads *m, guint64 id, const uint8_t sha1[
 	return d;
 }
 
-/* Adds a checked source; one already known by host:port is revived
- * instead, since a new offer says it may work again. */
+/* The same source: a firewalled one is its servent GUID (its host:port is
+ * often a private address that other firewalled servents share), any other
+ * its host:port. */
+static gboolean same_source(const dl_source *s, const gnut_download_source *src)
+{
+	if (s->firewalled || src->firewalled)
+		return s->firewalled && src->firewalled &&
+		       memcmp(s->guid.bytes, src->guid.bytes, GNUT_GUID_LEN) == 0;
+	return s->port == src->port && g_ascii_strcasecmp(s->host, src->host) == 0;
+}
+
+/* Adds a checked source; one already known is revived instead, since a new
+ * offer says it may work again. */
 static void merge_source(download *d, const gnut_download_source *src)
 {
 	for (guint i = 0; i < d->sources->len; i++) {
 		dl_source *s = g_ptr_array_index(d->sources, i);
-		if (s->port == src->port && g_ascii_strcasecmp(s->host, src->host) == 0) {
+		if (same_source(s, src)) {
 			s->dead = FALSE;
 			s->failures = 0;
 			return;
@@ -311,6 +338,7 @@ static void merge_source(download *d, const gnut_download_source *src)
 	s->use_get = src->get_only;
 	s->has_guid = src->has_guid;
 	s->guid = src->guid;
+	s->firewalled = src->firewalled;
 	g_ptr_array_add(d->sources, s);
 }
 
@@ -404,6 +432,7 @@ static gnut_download_record *record_of(const download *d)
 		    .get_only = s->use_get,
 		    .has_guid = s->has_guid,
 		    .guid = s->guid,
+		    .firewalled = s->firewalled,
 		};
 		g_array_append_val(r->sources, rs);
 	}
@@ -500,6 +529,7 @@ static void fail_download(download *d, const char *why, gboolean notify)
 {
 	g_clear_pointer(&d->fetch, gnut_download_fetch_free);
 	d->fetch_src = NULL;
+	d->push_src = NULL;
 	close_partial(d);
 	g_unlink(d->partial);
 	g_free(d->error);
@@ -810,6 +840,22 @@ static void give_up_source(download *d, dl_source *src, const char *why)
 	d->last_error = g_strdup_printf("%s:%u: %s", src->host, src->port, why);
 }
 
+/* An attempt failed (a connection or protocol error, a push without a
+ * GIV): try again after a back-off that doubles, or give the source up
+ * after MAX_ATTEMPTS in a row. */
+static void source_failed(download *d, dl_source *src, gint64 now, const char *why)
+{
+	src->failures++;
+	g_free(d->last_error);
+	d->last_error = g_strdup(why);
+	if (src->failures >= MAX_ATTEMPTS)
+		src->dead = TRUE;
+	else
+		src->next_try_us =
+		    now +
+		    (gint64)MIN(RETRY_BASE_S << (src->failures - 1), RETRY_MAX_S) * G_USEC_PER_SEC;
+}
+
 /* What a fetch's outcome means for its source. */
 static void judge_source(download *d, dl_source *src, const gnut_download_fetch_result *r)
 {
@@ -844,15 +890,7 @@ static void judge_source(download *d, dl_source *src, const gnut_download_fetch_
 	case GNUT_DOWNLOAD_FETCH_LOCAL:
 		break; /* our disk, not the source: op_done fails the download */
 	case GNUT_DOWNLOAD_FETCH_ERROR:
-		src->failures++;
-		g_free(d->last_error);
-		d->last_error = g_strdup(r->error->message);
-		if (src->failures >= MAX_ATTEMPTS)
-			src->dead = TRUE;
-		else
-			src->next_try_us =
-			    now + (gint64)MIN(RETRY_BASE_S << (src->failures - 1), RETRY_MAX_S) *
-			              G_USEC_PER_SEC;
+		source_failed(d, src, now, r->error->message);
 		break;
 	}
 }
@@ -887,18 +925,10 @@ static const gnut_download_fetch_ops fetch_ops = {
     .done = op_done,
 };
 
-static void start_fetch(download *d, dl_source *src)
+static void fill_params(const download *d, const dl_source *src, gnut_download_fetch_params *p)
 {
-	gnut_downloads *m = d->mgr;
-	if (d->fd < 0)
-		d->fd = open(d->partial, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-	if (d->fd < 0) {
-		g_autofree char *why =
-		    g_strdup_printf("cannot open %s: %s", d->partial, g_strerror(errno));
-		fail_download(d, why, TRUE);
-		return;
-	}
-	gnut_download_fetch_params p = {
+	const gnut_downloads *m = d->mgr;
+	*p = (gnut_download_fetch_params){
 	    .host = src->host,
 	    .port = src->port,
 	    .sha1 = d->sha1,
@@ -910,9 +940,52 @@ static void start_fetch(download *d, dl_source *src)
 	    .idle_timeout_s = m->idle_timeout_s,
 	    .clock = m->clock,
 	};
+}
+
+/* Asks the owner for a push to a firewalled source, and waits for its GIV
+ * (the handler may even bring it at once). */
+static void start_push(download *d, dl_source *src)
+{
+	gnut_downloads *m = d->mgr;
+	d->push_src = src;
+	d->push_until_us = gnut_clock_now_us(m->clock) + (gint64)m->push_wait_s * G_USEC_PER_SEC;
+	set_state(d, GNUT_DOWNLOAD_CONNECTING, TRUE);
+	if (d->push_src == src && m->push != NULL) /* the notify may have cancelled it */
+		m->push(m, &src->guid, src->index, m->push_data);
+}
+
+/* Tries a source: connects to it, or asks for a push when it is
+ * firewalled. */
+static void start_fetch(download *d, dl_source *src)
+{
+	if (d->fd < 0)
+		d->fd = open(d->partial, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (d->fd < 0) {
+		g_autofree char *why =
+		    g_strdup_printf("cannot open %s: %s", d->partial, g_strerror(errno));
+		fail_download(d, why, TRUE);
+		return;
+	}
+	if (src->firewalled) {
+		start_push(d, src);
+		return;
+	}
+	gnut_download_fetch_params p;
+	fill_params(d, src, &p);
 	d->fetch_src = src;
 	d->fetch = gnut_download_fetch_start(&p, &fetch_ops, d);
 	set_state(d, GNUT_DOWNLOAD_CONNECTING, TRUE);
+}
+
+/* A push brought no GIV in time: an error of its source, and the download
+ * goes back to the queue. */
+static void push_expired(download *d, gint64 now)
+{
+	dl_source *src = g_steal_pointer(&d->push_src);
+	g_autofree char *why = g_strdup_printf("%s:%u: no GIV after push", src->host, src->port);
+	source_failed(d, src, now, why);
+	release_partial(d);
+	set_state(d, GNUT_DOWNLOAD_QUEUED, TRUE);
 }
 
 /* ---- scheduling ---- */
@@ -930,6 +1003,18 @@ static dl_source *pick_source(download *d, gint64 now, gint64 *wake)
 		*wake = MIN(*wake, s->next_try_us);
 	}
 	return NULL;
+}
+
+/* Without a push handler a firewalled source cannot be reached at all. */
+static void drop_unreachable(download *d)
+{
+	if (d->mgr->push != NULL)
+		return;
+	for (guint i = 0; i < d->sources->len; i++) {
+		dl_source *s = g_ptr_array_index(d->sources, i);
+		if (s->firewalled && !s->dead)
+			give_up_source(d, s, "firewalled, and no push handler to reach it");
+	}
 }
 
 static guint count_alive(const download *d)
@@ -953,6 +1038,7 @@ static gboolean settle_sourceless(download *d, gint64 now, gint64 *wake)
 			*wake = MIN(*wake, d->wait_until_us);
 		return TRUE;
 	}
+	drop_unreachable(d);
 	if (count_alive(d) > 0)
 		return FALSE;
 	g_autofree char *why =
@@ -962,14 +1048,33 @@ static gboolean settle_sourceless(download *d, gint64 now, gint64 *wake)
 	return TRUE;
 }
 
-static guint count_fetching(const gnut_downloads *m)
+static gboolean is_busy(const download *d)
+{
+	return d->fetch != NULL || d->push_src != NULL;
+}
+
+/* Downloads holding a slot: fetching, or waiting for a GIV. */
+static guint count_busy(const gnut_downloads *m)
 {
 	guint n = 0;
-	for (guint i = 0; i < m->all->len; i++) {
-		const download *d = g_ptr_array_index(m->all, i);
-		n += d->fetch != NULL;
-	}
+	for (guint i = 0; i < m->all->len; i++)
+		n += is_busy(g_ptr_array_index(m->all, i));
 	return n;
+}
+
+/* Ends the pushes whose GIV is late; else lowers *wake to when one will
+ * be. */
+static void settle_pushes(gnut_downloads *m, gint64 now, gint64 *wake)
+{
+	for (guint i = 0; i < m->all->len; i++) {
+		download *d = g_ptr_array_index(m->all, i);
+		if (d->push_src == NULL)
+			continue;
+		if (now >= d->push_until_us)
+			push_expired(d, now);
+		else
+			*wake = MIN(*wake, d->push_until_us);
+	}
 }
 
 static gboolean on_schedule(gpointer data);
@@ -978,7 +1083,8 @@ static void run_schedule(gnut_downloads *m)
 {
 	gint64 now = gnut_clock_now_us(m->clock);
 	gint64 wake = G_MAXINT64;
-	guint fetching = count_fetching(m);
+	settle_pushes(m, now, &wake);
+	guint fetching = count_busy(m);
 	for (guint i = 0; i < m->all->len; i++) {
 		download *d = g_ptr_array_index(m->all, i);
 		if (d->state != GNUT_DOWNLOAD_QUEUED)
@@ -992,7 +1098,9 @@ static void run_schedule(gnut_downloads *m)
 		dl_source *src = pick_source(d, now, &wake);
 		if (src != NULL) {
 			start_fetch(d, src);
-			fetching += d->fetch != NULL;
+			fetching += is_busy(d);
+			if (d->push_src != NULL)
+				wake = MIN(wake, d->push_until_us);
 		}
 	}
 	if (wake != G_MAXINT64 && m->schedule_src == NULL) { /* a notify may have set it */
@@ -1086,6 +1194,7 @@ gnut_downloads *gnut_downloads_new(const gnut_downloads_config *config, gnut_clo
 	    config->idle_timeout_s != 0 ? config->idle_timeout_s : DEFAULT_IDLE_TIMEOUT_S;
 	m->source_wait_s =
 	    config->source_wait_s != 0 ? config->source_wait_s : DEFAULT_SOURCE_WAIT_S;
+	m->push_wait_s = config->push_wait_s != 0 ? config->push_wait_s : DEFAULT_PUSH_WAIT_S;
 	m->all = g_ptr_array_new();
 	m->next_id = 1;
 	gnut_downloads_set_limit(m, config->download_limit);
@@ -1103,6 +1212,7 @@ void gnut_downloads_free(gnut_downloads *m)
 		download *d = g_ptr_array_index(m->all, i);
 		g_clear_pointer(&d->fetch, gnut_download_fetch_free);
 		d->fetch_src = NULL;
+		d->push_src = NULL;
 		if (stop_verify(d))
 			set_state(d, GNUT_DOWNLOAD_COMPLETE, FALSE);
 	}
@@ -1126,6 +1236,47 @@ void gnut_downloads_set_notify(gnut_downloads *m, gnut_downloads_notify_fn fn, g
 	g_return_if_fail(m != NULL);
 	m->notify = fn;
 	m->notify_data = user_data;
+}
+
+void gnut_downloads_set_push_handler(gnut_downloads *m, gnut_downloads_push_fn fn,
+                                     gpointer user_data)
+{
+	g_return_if_fail(m != NULL);
+	m->push = fn;
+	m->push_data = user_data;
+}
+
+/* The download waiting for a GIV from this servent: the one that pushed
+ * for this file index if several wait for it, else the first. */
+static download *find_push_waiting(gnut_downloads *m, const gnut_guid *servent, guint32 index)
+{
+	download *first = NULL;
+	for (guint i = 0; i < m->all->len; i++) {
+		download *d = g_ptr_array_index(m->all, i);
+		const dl_source *s = d->push_src;
+		if (s == NULL || memcmp(s->guid.bytes, servent->bytes, GNUT_GUID_LEN) != 0)
+			continue;
+		if (s->index == index)
+			return d;
+		if (first == NULL)
+			first = d;
+	}
+	return first;
+}
+
+gboolean gnut_downloads_take_giv(gnut_downloads *m, gnut_conn *conn, const gnut_guid *servent,
+                                 guint32 index)
+{
+	g_return_val_if_fail(m != NULL && conn != NULL && servent != NULL, FALSE);
+	download *d = find_push_waiting(m, servent, index);
+	if (d == NULL)
+		return FALSE;
+	dl_source *src = g_steal_pointer(&d->push_src);
+	gnut_download_fetch_params p;
+	fill_params(d, src, &p);
+	d->fetch_src = src;
+	d->fetch = gnut_download_fetch_start_on(conn, &p, &fetch_ops, d);
+	return TRUE;
 }
 
 /* The source as the download will use it: a file name that could not go
@@ -1235,6 +1386,7 @@ gboolean gnut_downloads_cancel(gnut_downloads *m, guint64 id, GError **error)
 	}
 	g_clear_pointer(&d->fetch, gnut_download_fetch_free);
 	d->fetch_src = NULL;
+	d->push_src = NULL;
 	close_partial(d);
 	g_unlink(d->partial);
 	set_state(d, GNUT_DOWNLOAD_CANCELLED, FALSE);
