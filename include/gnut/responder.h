@@ -24,8 +24,9 @@ typedef struct {
 	uint16_t port;
 	gnut_guid servent;
 	uint32_t speed_kbps;
-	bool busy;     /* every upload slot taken */
-	bool uploaded; /* we have uploaded at least one file */
+	bool busy;       /* every upload slot taken */
+	bool uploaded;   /* we have uploaded at least one file */
+	bool firewalled; /* peers cannot connect to us: downloaders must push */
 } gnut_responder_self;
 
 /* The pong answering ping (same GUID, TTL = its hops + 1, hops 0) with our

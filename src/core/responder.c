@@ -67,8 +67,9 @@ static GBytes *hit_message(const gnut_responder_self *self, const gnut_msg_heade
 	    .n_results = count,
 	    .has_trailer = true,
 	    .flags_valid = GNUT_QHIT_F_PUSH | GNUT_QHIT_F_BUSY | GNUT_QHIT_F_UPLOADED,
-	    .flags =
-	        (self->busy ? GNUT_QHIT_F_BUSY : 0) | (self->uploaded ? GNUT_QHIT_F_UPLOADED : 0),
+	    .flags = (self->busy ? GNUT_QHIT_F_BUSY : 0) |
+	             (self->uploaded ? GNUT_QHIT_F_UPLOADED : 0) |
+	             (self->firewalled ? GNUT_QHIT_F_PUSH : 0),
 	    .servent = self->servent,
 	};
 	memcpy(hit.vendor, GNUT_RESPONDER_VENDOR, GNUT_QHIT_VENDOR_LEN);

@@ -91,6 +91,7 @@ void servent_responder_self(gnut_servent *s, gnut_responder_self *self)
 	self->port = s->listen_port;
 	self->servent = s->guid;
 	self->speed_kbps = 1000;
+	self->firewalled = s->firewalled;
 }
 
 /* Logs bad input from peers, at most one line a second (with the count of
@@ -191,9 +192,11 @@ static void deliver(gnut_servent *s, gnut_node *from, const gnut_msg_header *h,
 	case GNUT_MSG_PONG:
 		servent_hosts_learn_pong(s, h, payload);
 		break;
-	default:
-		/* Pushes for us (no firewalled transfers yet), unknown types. */
+	case GNUT_MSG_PUSH:
+		servent_push_received(s, h, payload);
 		break;
+	default:
+		break; /* unknown types */
 	}
 }
 

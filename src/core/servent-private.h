@@ -2,7 +2,8 @@
  * implement it (servent.c: lifecycle and the control API; servent-links.c:
  * dialing, handshakes, links and message routing; servent-hosts.c: the host
  * cache; servent-qrp.c: query routing tables; servent-dquery.c: dynamic
- * querying of our leaves' queries; servent-transfers.c:
+ * querying of our leaves' queries; servent-push.c: firewalled transfers;
+ * servent-transfers.c:
  * searches, hits, uploads and downloads). Not an interface: only
  * src/core/servent*.c include it. */
 #ifndef GNUT_SERVENT_PRIVATE_H
@@ -62,6 +63,7 @@ struct gnut_servent {
 	guint16 listen_port;
 	gboolean ultrapeer;
 	gboolean no_bootstrap;
+	gboolean firewalled;
 	guint64 upload_limit;
 	guint64 download_limit;
 	guint upload_slots;
@@ -107,6 +109,8 @@ struct gnut_servent {
 	gnut_uploads *uploads;
 	gnut_downloads *downloads;
 	GHashTable *urn_searches; /* "urn:sha1:..." -> id of the search for its sources */
+	GPtrArray *giv_readers;   /* connections that must say GIV (servent-push.c) */
+	guint push_dials;         /* connects for peers' pushes under way */
 };
 
 /* servent.c */
@@ -167,6 +171,13 @@ void servent_qrp_received(gnut_servent *s, gnut_node *from, const gnut_msg_heade
                           const guint8 *payload);
 gboolean servent_qrp_filter(gpointer data, guint64 link, const gnut_msg_in *query);
 gboolean servent_qrp_table_hit(gnut_servent *s, guint64 link, const gnut_msg_in *query);
+
+/* servent-push.c */
+void servent_push_request(gnut_downloads *m, const gnut_guid *servent, guint32 index,
+                          gpointer user_data);
+void servent_take_giv(gnut_servent *s, gnut_conn *conn);
+void servent_push_received(gnut_servent *s, const gnut_msg_header *h, const guint8 *payload);
+void servent_push_free(gnut_servent *s);
 
 /* servent-transfers.c */
 gboolean servent_transfers_init(gnut_servent *s, GError **error);

@@ -127,6 +127,9 @@ gboolean servent_transfers_init(gnut_servent *s, GError **error)
 	};
 	s->downloads = gnut_downloads_new(&dc, s->clock, error);
 	s->urn_searches = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	s->giv_readers = g_ptr_array_new();
+	if (s->downloads != NULL)
+		gnut_downloads_set_push_handler(s->downloads, servent_push_request, s);
 	return s->downloads != NULL;
 }
 
@@ -144,6 +147,8 @@ void servent_transfers_stop(gnut_servent *s)
 
 void servent_transfers_free(gnut_servent *s)
 {
+	if (s->giv_readers != NULL)
+		servent_push_free(s);
 	g_clear_pointer(&s->uploads, gnut_uploads_free);
 	g_clear_pointer(&s->downloads, gnut_downloads_free);
 	g_clear_pointer(&s->urn_searches, g_hash_table_unref);
@@ -151,6 +156,10 @@ void servent_transfers_free(gnut_servent *s)
 
 gboolean servent_take_http(gnut_servent *s, gnut_conn *conn, const char *first_line)
 {
+	if (g_str_has_prefix(first_line, "GIV ")) {
+		servent_take_giv(s, conn);
+		return TRUE;
+	}
 	if (!gnut_uploads_wants_line(first_line))
 		return FALSE;
 	gnut_uploads_take(s->uploads, conn);
@@ -176,6 +185,7 @@ static void source_of_hit(const gnut_hit *h, char host[SERVENT_IPV4_LEN], gnut_d
 	    .get_only = !h->has_sha1,
 	    .has_guid = TRUE,
 	    .guid = h->servent,
+	    .firewalled = h->firewalled,
 	};
 }
 

@@ -59,6 +59,7 @@ static gboolean copy_config(gnut_servent *s, const gnut_servent_config *c, GErro
 	                                  : g_build_filename(c->data_dir, "downloads", NULL);
 	s->ultrapeer = c->ultrapeer;
 	s->no_bootstrap = c->no_bootstrap;
+	s->firewalled = c->firewalled;
 	s->upload_limit = c->upload_limit;
 	s->download_limit = c->download_limit;
 	s->upload_slots = c->upload_slots ? c->upload_slots : 4;

@@ -23,6 +23,7 @@ typedef struct {
 	gboolean ultrapeer;
 	gboolean leaf;
 	gboolean no_bootstrap;
+	gboolean firewalled;
 	char *upload_limit;
 	char *download_limit;
 	char *control;
@@ -176,6 +177,8 @@ static gboolean parse_argv(int argc, char **argv, options_layer *l, GError **err
 	     "Download bytes per second, k/M suffixes, 0 = unlimited", "RATE"},
 	    {"no-bootstrap", 0, 0, G_OPTION_ARG_NONE, &l->no_bootstrap,
 	     "Dial no host but the --peer ones", NULL},
+	    {"firewalled", 0, 0, G_OPTION_ARG_NONE, &l->firewalled,
+	     "Peers cannot connect to us: they push, we connect out", NULL},
 	    {"verbose", 'v', 0, G_OPTION_ARG_NONE, &l->verbose, "Log debug messages too", NULL},
 	    {"version", 0, 0, G_OPTION_ARG_NONE, &l->version, "Print the version and exit", NULL},
 	    G_OPTION_ENTRY_NULL,
@@ -207,8 +210,8 @@ static gboolean parse_argv(int argc, char **argv, options_layer *l, GError **err
 /* The keys gnutd.conf may hold: the long options, less those that choose
  * the file itself or only make sense on a command line. */
 static const char *const conf_keys[] = {
-    "download-dir", "listen",       "share",          "peer",         "ultrapeer", "leaf",
-    "control",      "upload-limit", "download-limit", "no-bootstrap", NULL,
+    "download-dir", "listen",       "share",          "peer",         "ultrapeer",  "leaf",
+    "control",      "upload-limit", "download-limit", "no-bootstrap", "firewalled", NULL,
 };
 
 static gboolean conf_bool(GKeyFile *kf, const char *path, const char *key, gboolean *out,
@@ -294,7 +297,8 @@ static gboolean conf_load(const char *path, options_layer *l, GError **error)
 	       conf_string(kf, path, "control", &l->control, error) &&
 	       conf_string(kf, path, "upload-limit", &l->upload_limit, error) &&
 	       conf_string(kf, path, "download-limit", &l->download_limit, error) &&
-	       conf_bool(kf, path, "no-bootstrap", &l->no_bootstrap, error);
+	       conf_bool(kf, path, "no-bootstrap", &l->no_bootstrap, error) &&
+	       conf_bool(kf, path, "firewalled", &l->firewalled, error);
 }
 
 static char *pick_string(char **cli, char **conf)
@@ -323,6 +327,7 @@ static void merge(gnut_options *o, options_layer *cli, options_layer *conf)
 	else
 		o->ultrapeer = conf->ultrapeer && !conf->leaf;
 	o->no_bootstrap = cli->no_bootstrap || conf->no_bootstrap;
+	o->firewalled = cli->firewalled || conf->firewalled;
 	const char *up = cli->upload_limit ? cli->upload_limit : conf->upload_limit;
 	const char *down = cli->download_limit ? cli->download_limit : conf->download_limit;
 	if (up != NULL)
@@ -385,6 +390,7 @@ void gnut_options_to_config(const gnut_options *o, gnut_servent_config *config)
 	config->peers = (const char *const *)o->peers;
 	config->ultrapeer = o->ultrapeer;
 	config->no_bootstrap = o->no_bootstrap;
+	config->firewalled = o->firewalled;
 	config->upload_limit = o->upload_limit;
 	config->download_limit = o->download_limit;
 }

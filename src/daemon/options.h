@@ -31,6 +31,7 @@ typedef struct {
 	char **peers;       /* NULL-terminated, never NULL */
 	gboolean ultrapeer;
 	gboolean no_bootstrap;
+	gboolean firewalled;
 	guint64 upload_limit; /* bytes per second, 0 = unlimited */
 	guint64 download_limit;
 	char *control; /* ADDR:PORT */

@@ -56,6 +56,7 @@ static void test_defaults(void)
 	CU_ASSERT_PTR_NULL(o->peers[0]);
 	CU_ASSERT_FALSE(o->ultrapeer);
 	CU_ASSERT_FALSE(o->no_bootstrap);
+	CU_ASSERT_FALSE(o->firewalled);
 	CU_ASSERT_EQUAL(o->upload_limit, 0);
 	CU_ASSERT_EQUAL(o->download_limit, 0);
 	gnut_unit_rmtree(home);
@@ -73,7 +74,7 @@ static void test_command_line(void)
 	    parse(&error, "--data-dir", dir, "--listen", "127.0.0.1:0", "--share", s1, "--share",
 	          s2, "--peer", "127.0.0.1:6346", "--peer", "example.org:6347", "--ultrapeer",
 	          "--control", "127.0.0.1:5000", "--upload-limit", "64k", "--download-limit", "2M",
-	          "--no-bootstrap", "--download-dir", "dl", NULL);
+	          "--no-bootstrap", "--firewalled", "--download-dir", "dl", NULL);
 	CU_ASSERT_PTR_NULL(error);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(o);
 	CU_ASSERT_STRING_EQUAL(o->data_dir, dir);
@@ -84,6 +85,7 @@ static void test_command_line(void)
 	CU_ASSERT_EQUAL(g_strv_length(o->peers), 2);
 	CU_ASSERT_STRING_EQUAL(o->peers[1], "example.org:6347");
 	CU_ASSERT_TRUE(o->ultrapeer);
+	CU_ASSERT_TRUE(o->firewalled);
 	CU_ASSERT_TRUE(o->no_bootstrap);
 	CU_ASSERT_STRING_EQUAL(o->control, "127.0.0.1:5000");
 	CU_ASSERT_EQUAL(o->upload_limit, 65536);
@@ -100,6 +102,7 @@ static void test_command_line(void)
 	CU_ASSERT_PTR_NULL(c.shares[2]);
 	CU_ASSERT_STRING_EQUAL(c.peers[0], "127.0.0.1:6346");
 	CU_ASSERT_TRUE(c.ultrapeer);
+	CU_ASSERT_TRUE(c.firewalled);
 	CU_ASSERT_TRUE(c.no_bootstrap);
 	CU_ASSERT_EQUAL(c.upload_limit, 65536);
 	gnut_unit_rmtree(dir);

@@ -112,6 +112,8 @@ static void check_image_hit(uint16_t flags)
 	CU_ASSERT_EQUAL(hit.ipv4, 0x7f000001);
 	CU_ASSERT_EQUAL(hit.port, 6346);
 	CU_ASSERT_EQUAL(memcmp(hit.vendor, "GNTU", 4), 0);
+	CU_ASSERT_TRUE(hit.flags_valid & GNUT_QHIT_F_PUSH);
+	CU_ASSERT_FALSE(hit.flags & GNUT_QHIT_F_PUSH);
 	CU_ASSERT_EQUAL(hit.servent.bytes[3], 0x5a);
 	CU_ASSERT_EQUAL_FATAL(hit.n_results, 1);
 	CU_ASSERT_EQUAL(hit.results[0].size, 3);
@@ -135,6 +137,24 @@ static void test_keyword_hit_plain_urn(void)
 static void test_keyword_hit_ggep_h(void)
 {
 	check_image_hit(GNUT_QUERY_F_MARK | GNUT_QUERY_F_GGEP_H);
+}
+
+static void test_firewalled_sets_push(void)
+{
+	gnut_responder_self self = self_of_test();
+	self.firewalled = true;
+	gnut_msg_header qh = {.type = GNUT_MSG_QUERY, .ttl = 2, .hops = 0};
+	memset(qh.guid.bytes, 0x11, sizeof qh.guid.bytes);
+	g_autoptr(GByteArray) payload = query_payload(GNUT_QUERY_F_MARK, "image", NULL);
+	const char *error = NULL;
+	g_autoptr(GPtrArray) hits =
+	    gnut_responder_hits(&self, share, &qh, payload->data, payload->len, &error);
+	CU_ASSERT_EQUAL_FATAL(hits->len, 1);
+	gnut_qhit hit;
+	decode_hit(g_ptr_array_index(hits, 0), 2, &hit);
+	CU_ASSERT_TRUE(hit.flags_valid & GNUT_QHIT_F_PUSH);
+	CU_ASSERT_TRUE(hit.flags & GNUT_QHIT_F_PUSH);
+	gnut_qhit_clear(&hit);
 }
 
 static void test_sha1_query(void)
@@ -193,6 +213,7 @@ static void test_pong(void)
 static CU_TestInfo tests[] = {
     {"keyword query, plain urn", test_keyword_hit_plain_urn},
     {"keyword query, GGEP H", test_keyword_hit_ggep_h},
+    {"firewalled: push flag", test_firewalled_sets_push},
     {"SHA-1 query", test_sha1_query},
     {"no match, bad query", test_no_match_and_bad_query},
     {"pong", test_pong},
