@@ -4,6 +4,7 @@
  * costs at most that much memory before it is refused. */
 #include "gnut/ggep.h"
 #include "gnut/cobs.h"
+#include "gnut/zinflate.h"
 
 #include <string.h>
 #include <zlib.h>
@@ -64,75 +65,9 @@ static bool id_byte_ok(uint8_t c)
 	return c >= 0x20 && c <= 0x7e;
 }
 
-/* Grows the inflate output buffer by doubling, never past limit. */
-static void grow_output(z_stream *zs, uint8_t **buf, size_t *size, size_t limit)
-{
-	size_t bigger = MIN(*size * 2, limit);
-	*buf = g_realloc(*buf, bigger);
-	zs->next_out = *buf + *size;
-	zs->avail_out = (uInt)(bigger - *size);
-	*size = bigger;
-}
-
-/* Runs inflate over the whole of zs's input into a buffer that grows up to
- * GNUT_GGEP_MAX_DATA + 1 bytes: producing that last byte proves the data is
- * over the cap, without ever allocating more. */
-static gnut_proto_err inflate_loop(z_stream *zs, uint8_t **buf, size_t *size)
-{
-	const size_t limit = GNUT_GGEP_MAX_DATA + 1;
-	for (;;) {
-		int ret = inflate(zs, Z_NO_FLUSH);
-		if (zs->total_out > GNUT_GGEP_MAX_DATA)
-			return GNUT_PROTO_ERR_TOO_LARGE;
-		if (ret == Z_STREAM_END)
-			return zs->avail_in == 0 ? GNUT_PROTO_OK : GNUT_PROTO_ERR_TRAILING;
-		if (ret != Z_OK && ret != Z_BUF_ERROR)
-			return GNUT_PROTO_ERR_MALFORMED;
-		if (zs->avail_out == 0)
-			grow_output(zs, buf, size, limit);
-		else if (zs->avail_in == 0)
-			return GNUT_PROTO_ERR_TRUNCATED;
-		else if (ret == Z_BUF_ERROR)
-			return GNUT_PROTO_ERR_MALFORMED; /* no progress with room on both sides */
-	}
-}
-
-/* Inflates a zlib stream (the "deflate" of GGEP is zlib-wrapped, as the
- * deployed servents send it) into a g_malloc'd, NUL-terminated buffer. */
-static gnut_proto_err inflate_capped(const uint8_t *in, size_t n, uint8_t **out, size_t *out_len)
-{
-	if (n == 0)
-		return GNUT_PROTO_ERR_MALFORMED;
-
-	z_stream zs;
-	memset(&zs, 0, sizeof zs);
-	if (inflateInit(&zs) != Z_OK)
-		return GNUT_PROTO_ERR_TOO_LARGE; /* zlib could not get its memory */
-
-	size_t size = MIN(MAX(n * 4, (size_t)1024), (size_t)GNUT_GGEP_MAX_DATA + 1);
-	uint8_t *buf = g_malloc(size);
-	zs.next_in = (Bytef *)in;
-	zs.avail_in = (uInt)n;
-	zs.next_out = buf;
-	zs.avail_out = (uInt)size;
-
-	gnut_proto_err err = inflate_loop(&zs, &buf, &size);
-	size_t produced = zs.total_out;
-	inflateEnd(&zs);
-	if (err != GNUT_PROTO_OK) {
-		g_free(buf);
-		return err;
-	}
-	if (produced == size)
-		buf = g_realloc(buf, size + 1);
-	buf[produced] = 0;
-	*out = buf;
-	*out_len = produced;
-	return GNUT_PROTO_OK;
-}
-
 /* Turns the wire bytes of one extension into its data: COBS is undone
- * first, then deflate (the encoder compressed first, then encoded). */
+ * first, then deflate (the encoder compressed first, then encoded). GGEP's
+ * deflate is a zlib stream, as the deployed servents send it. */
 static gnut_proto_err decode_data(uint8_t flags, const uint8_t *wire, size_t wire_len,
                                   gnut_ggep_ext *ext)
 {
@@ -140,7 +75,8 @@ static gnut_proto_err decode_data(uint8_t flags, const uint8_t *wire, size_t wir
 
 	if (!(flags & GNUT_GGEP_F_COBS)) {
 		if (deflated)
-			return inflate_capped(wire, wire_len, &ext->data, &ext->len);
+			return gnut_zinflate(wire, wire_len, GNUT_GGEP_MAX_DATA, &ext->data,
+			                     &ext->len);
 		if (wire_len > GNUT_GGEP_MAX_DATA)
 			return GNUT_PROTO_ERR_TOO_LARGE;
 		ext->data = g_malloc(wire_len + 1);
@@ -157,7 +93,7 @@ static gnut_proto_err decode_data(uint8_t flags, const uint8_t *wire, size_t wir
 	size_t plain_len = 0;
 	gnut_proto_err err = gnut_cobs_decode(wire, wire_len, plain, cap, &plain_len);
 	if (err == GNUT_PROTO_OK && deflated) {
-		err = inflate_capped(plain, plain_len, &ext->data, &ext->len);
+		err = gnut_zinflate(plain, plain_len, GNUT_GGEP_MAX_DATA, &ext->data, &ext->len);
 		g_free(plain);
 		return err;
 	}
@@ -259,7 +195,7 @@ const gnut_ggep_ext *gnut_ggep_find(const gnut_ggep *g, const char *id)
 	return NULL;
 }
 
-/* zlib-wraps data (see inflate_capped) into a new array. */
+/* zlib-wraps data (gnut_zinflate reads it back) into a new array. */
 static GByteArray *deflate_data(const uint8_t *data, size_t len)
 {
 	static const uint8_t none = 0;

@@ -9,6 +9,7 @@
 #include <zlib.h>
 
 #include "gnut/qrp.h"
+#include "gnut/zinflate.h"
 
 struct gnut_qrp_table {
 	uint32_t slots; /* 0 until a remote table's first RESET */
@@ -235,39 +236,6 @@ bool gnut_qrp_table_matches(const gnut_qrp_table *t, const GPtrArray *keywords)
 	return true;
 }
 
-/* Inflates in[0..in_len) into out, which holds expected + 1 bytes: the
- * extra byte is how a stream that would go on (a zlib bomb, or a patch for
- * a bigger table) is caught without ever inflating more than that. */
-static gnut_proto_err inflate_exact(const uint8_t *in, size_t in_len, uint8_t *out, size_t expected)
-{
-	z_stream zs;
-	memset(&zs, 0, sizeof zs);
-	if (inflateInit(&zs) != Z_OK)
-		return GNUT_PROTO_ERR_TOO_LARGE;
-	zs.next_in = (Bytef *)in;
-	zs.avail_in = (uInt)in_len;
-	zs.next_out = out;
-	zs.avail_out = (uInt)(expected + 1);
-	int rc;
-	do {
-		rc = inflate(&zs, Z_NO_FLUSH);
-	} while (rc == Z_OK && zs.avail_in > 0 && zs.avail_out > 0);
-	size_t produced = zs.total_out;
-	uInt left = zs.avail_in;
-	inflateEnd(&zs);
-
-	if (produced > expected)
-		return GNUT_PROTO_ERR_TOO_LARGE;
-	if (rc == Z_STREAM_END) {
-		if (left != 0)
-			return GNUT_PROTO_ERR_TRAILING;
-		return produced == expected ? GNUT_PROTO_OK : GNUT_PROTO_ERR_TRUNCATED;
-	}
-	if (rc == Z_OK || rc == Z_BUF_ERROR)
-		return GNUT_PROTO_ERR_TRUNCATED; /* the input ran out mid-stream */
-	return GNUT_PROTO_ERR_MALFORMED;
-}
-
 /* Applies `slots` entries of `bits` bits, read most significant first as the
  * spec's example does ("001011110000" is [2, -1, 0] with 4-bit entries). */
 static void apply_entries(gnut_qrp_table *t, const uint8_t *raw, unsigned bits)
@@ -308,8 +276,13 @@ static gnut_proto_err finish_sequence(gnut_qrp_table *t)
 		apply_entries(t, data, t->entry_bits);
 		return GNUT_PROTO_OK;
 	}
-	g_autofree uint8_t *raw = g_malloc(expected + 1);
-	gnut_proto_err err = inflate_exact(data, len, raw, expected);
+	/* Capped at the size the table needs: a zlib bomb, or a patch for a
+	 * bigger table, stops one byte past it. */
+	g_autofree uint8_t *raw = NULL;
+	size_t raw_len = 0;
+	gnut_proto_err err = gnut_zinflate(data, len, expected, &raw, &raw_len);
+	if (err == GNUT_PROTO_OK && raw_len != expected)
+		err = GNUT_PROTO_ERR_TRUNCATED;
 	if (err == GNUT_PROTO_OK)
 		apply_entries(t, raw, t->entry_bits);
 	return err;
