@@ -202,6 +202,10 @@ guint64 gnut_downloads_add(gnut_downloads *m, const uint8_t sha1[20], const char
  * a download waiting for sources starts. Errors: NOT_FOUND, INVALID. */
 gboolean gnut_downloads_add_source(gnut_downloads *m, guint64 id, const gnut_download_source *src,
                                    GError **error);
+/* The id of the download of the file with this SHA-1 still in progress,
+ * or 0. */
+guint64 gnut_downloads_find(gnut_downloads *m, const uint8_t sha1[20]);
+
 /* Stops a download and deletes its partial file. A download being
  * verified waits for its worker (at most a chunk): if the file was already
  * moved into place the download is complete instead. Errors: NOT_FOUND, and

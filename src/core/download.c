@@ -1371,6 +1371,12 @@ gboolean gnut_downloads_add_source(gnut_downloads *m, guint64 id, const gnut_dow
 	return TRUE;
 }
 
+guint64 gnut_downloads_find(gnut_downloads *m, const uint8_t sha1[20])
+{
+	download *d = find_live_by_sha1(m, sha1);
+	return d != NULL ? d->id : 0;
+}
+
 gboolean gnut_downloads_cancel(gnut_downloads *m, guint64 id, GError **error)
 {
 	g_return_val_if_fail(m != NULL, FALSE);

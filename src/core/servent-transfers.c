@@ -298,20 +298,13 @@ guint64 gnut_servent_download_start(gnut_servent *s, const char *target, const c
 /* A new hit may be one more source for a download in progress. */
 void servent_hit_added(gnut_servent *s, const gnut_hit *h)
 {
-	if (!h->has_sha1)
+	guint64 id = h->has_sha1 ? gnut_downloads_find(s->downloads, h->sha1) : 0;
+	if (id == 0)
 		return;
-	char urn[GNUT_URN_SHA1_LEN + 1];
-	gnut_urn_format_sha1(h->sha1, urn);
-	g_autoptr(GPtrArray) list = gnut_downloads_list(s->downloads);
-	for (guint i = 0; i < list->len; i++) {
-		const gnut_download_status *st = g_ptr_array_index(list, i);
-		if (gnut_download_state_is_final(st->state) || g_strcmp0(st->urn, urn) != 0)
-			continue;
-		char host[SERVENT_IPV4_LEN];
-		gnut_download_source src;
-		source_of_hit(h, host, &src);
-		gnut_downloads_add_source(s->downloads, st->id, &src, NULL);
-	}
+	char host[SERVENT_IPV4_LEN];
+	gnut_download_source src;
+	source_of_hit(h, host, &src);
+	gnut_downloads_add_source(s->downloads, id, &src, NULL);
 }
 
 GPtrArray *gnut_servent_downloads(gnut_servent *s)

@@ -351,6 +351,11 @@ static void test_add_checks_and_merge(void)
 	CU_ASSERT_TRUE(gnut_downloads_get(fx.m, odd, &ost));
 	CU_ASSERT_EQUAL(ost.sources, 1);
 	gnut_download_status_clear(&ost);
+	CU_ASSERT_EQUAL(gnut_downloads_find(fx.m, sha_odd), odd);
+	uint8_t sha_unknown[20] = {42};
+	CU_ASSERT_EQUAL(gnut_downloads_find(fx.m, sha_unknown), 0);
+	CU_ASSERT_TRUE(gnut_downloads_cancel(fx.m, odd, NULL));
+	CU_ASSERT_EQUAL(gnut_downloads_find(fx.m, sha_odd), 0); /* no longer in progress */
 
 	/* no source at all is accepted (the download waits for one), with or
 	 * without an array; the arguments are still checked */
