@@ -7,6 +7,7 @@
 
 #include <string.h>
 
+#include "gnut/filename.h"
 #include "gnut/giv.h"
 #include "gnut/push.h"
 #include "servent-private.h"
@@ -181,11 +182,8 @@ void servent_push_received(gnut_servent *s, const gnut_msg_header *h, const guin
 	g_autofree char *addr = g_strdup_printf("%s:%u", ip, push.port);
 	push_job *job = g_new0(push_job, 1);
 	job->index = f->index;
-	job->name = g_strdup(f->name);
-	/* The name in a GIV only informs: keep the line free of control bytes. */
-	for (char *c = job->name; *c != '\0'; c++)
-		if ((guchar)*c < 0x20 || *c == 0x7f)
-			*c = '_';
+	/* The name in a GIV only informs: a sanitised one keeps the line valid. */
+	job->name = gnut_filename_sanitize(f->name, -1);
 	s->push_dials++;
 	g_message("push for \"%s\": connecting back to %s", f->name, addr);
 	gnut_conn_connect_async(addr, push.port, GNUT_SERVENT_DIAL_TIMEOUT_S, s->cancel,
