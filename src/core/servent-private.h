@@ -100,6 +100,9 @@ struct gnut_servent {
 	GHashTable *dq_queries;    /* gnut_guid* -> what their steps send */
 	GHashTable *qrp_links;     /* guint64* link id -> query routing state */
 	gnut_qrp_table *qrp_local; /* our table, as a leaf (built on demand) */
+	GPtrArray *qrp_words;      /* keywords of the query last checked ... */
+	gnut_guid qrp_words_guid;  /* ... which had this GUID */
+	gboolean qrp_words_valid;
 
 	/* content */
 	gnut_share *share;

@@ -37,6 +37,7 @@ void servent_qrp_free(gnut_servent *s)
 {
 	g_clear_pointer(&s->qrp_links, g_hash_table_unref);
 	g_clear_pointer(&s->qrp_local, gnut_qrp_table_free);
+	g_clear_pointer(&s->qrp_words, g_ptr_array_unref);
 }
 
 static link_qrp *link_state(gnut_servent *s, guint64 id)
@@ -157,18 +158,33 @@ static gnut_qrp_table *ready_table(gnut_servent *s, guint64 link)
 	return q->remote;
 }
 
-/* Do the query's keywords (and SHA-1 URNs) all hit table t? */
-static gboolean query_hits_table(const gnut_qrp_table *t, const gnut_msg_in *query)
+/* The keywords and SHA-1 URNs of a query, or NULL when it does not decode.
+ * The router asks about one query once per link, so the words of the last
+ * query are kept, by GUID (a second message with that GUID is a duplicate
+ * the router drops before asking). */
+static GPtrArray *query_words(gnut_servent *s, const gnut_msg_in *query)
 {
+	if (s->qrp_words_valid && gnut_guid_equal(&s->qrp_words_guid, &query->guid))
+		return s->qrp_words;
+	g_clear_pointer(&s->qrp_words, g_ptr_array_unref);
+	s->qrp_words_valid = TRUE;
+	s->qrp_words_guid = query->guid;
 	gnut_query qd;
 	if (gnut_query_decode(query->payload, query->payload_len, &qd) != GNUT_PROTO_OK)
-		return FALSE;
-	g_autoptr(GPtrArray) words = gnut_keywords_split(qd.text, qd.text_len);
+		return NULL;
+	s->qrp_words = gnut_keywords_split(qd.text, qd.text_len);
 	gnut_urn urns[GNUT_QUERY_MAX_URNS];
 	unsigned n = gnut_query_sha1s(&qd, urns, G_N_ELEMENTS(urns));
 	for (unsigned i = 0; i < n; i++)
-		g_ptr_array_add(words, gnut_urn_sha1_strdup(urns[i].sha1));
-	return gnut_qrp_table_matches(t, words);
+		g_ptr_array_add(s->qrp_words, gnut_urn_sha1_strdup(urns[i].sha1));
+	return s->qrp_words;
+}
+
+/* Do the query's keywords (and SHA-1 URNs) all hit table t? */
+static gboolean query_hits_table(gnut_servent *s, const gnut_qrp_table *t, const gnut_msg_in *query)
+{
+	GPtrArray *words = query_words(s, query);
+	return words != NULL && gnut_qrp_table_matches(t, words);
 }
 
 /* The router's question: may this query go to link? Yes unless the link
@@ -176,7 +192,7 @@ static gboolean query_hits_table(const gnut_qrp_table *t, const gnut_msg_in *que
 gboolean servent_qrp_filter(gpointer data, guint64 link, const gnut_msg_in *query)
 {
 	gnut_qrp_table *t = ready_table(data, link);
-	return t == NULL || query_hits_table(t, query);
+	return t == NULL || query_hits_table(data, t, query);
 }
 
 /* Dynamic querying's question: did link send a table, and does the query
@@ -184,5 +200,5 @@ gboolean servent_qrp_filter(gpointer data, guint64 link, const gnut_msg_in *quer
 gboolean servent_qrp_table_hit(gnut_servent *s, guint64 link, const gnut_msg_in *query)
 {
 	gnut_qrp_table *t = ready_table(s, link);
-	return t != NULL && query_hits_table(t, query);
+	return t != NULL && query_hits_table(s, t, query);
 }
