@@ -8,8 +8,8 @@
 #include <string.h>
 
 #include "cli-client.h"
-#include "gnut/atomic-file.h"
-#include "gnut/ctl-server.h"
+#include "gnut/base/atomic-file.h"
+#include "gnut/ctl/ctl-server.h"
 
 G_DEFINE_QUARK(gnut - cli - error - quark, gnut_cli_error)
 

@@ -9,19 +9,19 @@
 #ifndef GNUT_SERVENT_PRIVATE_H
 #define GNUT_SERVENT_PRIVATE_H
 
-#include "gnut/download.h"
-#include "gnut/dquery.h"
-#include "gnut/handshake.h"
-#include "gnut/hostcache.h"
-#include "gnut/listener.h"
-#include "gnut/node.h"
-#include "gnut/qrp-table.h"
-#include "gnut/responder.h"
-#include "gnut/router.h"
-#include "gnut/search.h"
-#include "gnut/servent.h"
-#include "gnut/share.h"
-#include "gnut/upload.h"
+#include "gnut/core/transfer/download.h"
+#include "gnut/core/routing/dquery.h"
+#include "gnut/core/links/handshake.h"
+#include "gnut/core/hosts/hostcache.h"
+#include "gnut/net/listener.h"
+#include "gnut/core/links/node.h"
+#include "gnut/proto/qrp-table.h"
+#include "gnut/core/routing/responder.h"
+#include "gnut/core/routing/router.h"
+#include "gnut/core/search/search.h"
+#include "gnut/core/servent.h"
+#include "gnut/core/share/share.h"
+#include "gnut/core/transfer/upload.h"
 
 #define GNUT_SERVENT_DEFAULT_PORT      6346
 #define GNUT_SERVENT_DEFAULT_MAX_LINKS 32

@@ -5,8 +5,8 @@
 
 #include <string.h>
 
-#include "gnut/digest.h"
-#include "gnut/urn.h"
+#include "gnut/proto/digest.h"
+#include "gnut/proto/urn.h"
 #include "servent-private.h"
 
 G_DEFINE_QUARK(gnut - servent - error - quark, gnut_servent_error)

@@ -1,10 +1,10 @@
-/* ctl-methods.c: the control API's method table (see gnut/ctl.h for the
+/* ctl-methods.c: the control API's method table (see gnut/ctl/ctl.h for the
  * list, its parameters and results). Each method checks its parameters,
  * calls one gnut_servent_* function and turns the answer into JSON with the
  * contract's field names. Nothing here knows about HTTP. */
 #include <string.h>
 
-#include "gnut/ctl.h"
+#include "gnut/ctl/ctl.h"
 
 G_DEFINE_QUARK(gnut - ctl - error - quark, gnut_ctl_error)
 

@@ -1,5 +1,5 @@
 /* ctl-server.c: the HTTP/JSON transport of the control API (see
- * gnut/ctl-server.h for the shape of a call). It checks the bearer token and
+ * gnut/ctl/ctl-server.h for the shape of a call). It checks the bearer token and
  * the size of a request before reading its body, bounds the JSON's nesting
  * before parsing it, then hands {method, params} to the method table in
  * ctl-methods.c and writes back the result or the error. */
@@ -9,9 +9,9 @@
 #include <string.h>
 #include <sys/random.h>
 
-#include "gnut/atomic-file.h"
-#include "gnut/ctl-server.h"
-#include "gnut/ctl.h"
+#include "gnut/base/atomic-file.h"
+#include "gnut/ctl/ctl-server.h"
+#include "gnut/ctl/ctl.h"
 
 #define CTL_TOKEN_BYTES 32
 

@@ -12,8 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "gnut/ctl-server.h"
-#include "gnut/servent.h"
+#include "gnut/ctl/ctl-server.h"
+#include "gnut/core/servent.h"
 #include "options.h"
 
 #define EXIT_USAGE 2

@@ -7,7 +7,7 @@
 
 #include <glib.h>
 
-#include "gnut/servent.h"
+#include "gnut/core/servent.h"
 
 #define GNUT_OPTIONS_ERROR (gnut_options_error_quark())
 GQuark gnut_options_error_quark(void);

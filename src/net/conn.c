@@ -12,14 +12,14 @@
  * callback ever runs nested inside an API call (Redis's close-later). */
 #define G_LOG_DOMAIN "gnut-net"
 
-#include "gnut/conn.h"
+#include "gnut/net/conn.h"
 
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/sendfile.h>
 
-#include "gnut/deflate-stream.h"
+#include "gnut/net/deflate-stream.h"
 
 #define READ_CHUNK    (64 * 1024)  /* most bytes read per wakeup */
 #define ZIN_CAP       (16 * 1024)  /* compressed input waiting for the inflater */

@@ -1,7 +1,7 @@
 /* deflate-stream.c: zlib stream compressor and capped decompressor (see
  * deflate-stream.h). zlib counts in uInt, so large buffers are fed in
  * pieces; our own 64-bit totals back the caps. */
-#include "gnut/deflate-stream.h"
+#include "gnut/net/deflate-stream.h"
 
 #include <zlib.h>
 

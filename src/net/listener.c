@@ -3,7 +3,7 @@
  * (see listener.h). Waiting connections live in a table keyed by conn. */
 #define G_LOG_DOMAIN "gnut-net"
 
-#include "gnut/listener.h"
+#include "gnut/net/listener.h"
 
 #include <string.h>
 

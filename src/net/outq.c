@@ -1,7 +1,7 @@
 /* outq.c: the bounded priority output queue (see outq.h for the policy).
  * One GQueue of GBytes per priority plus the head being written and the
  * offset into it; byte totals per priority make the drop decision O(1). */
-#include "gnut/outq.h"
+#include "gnut/net/outq.h"
 
 struct gnut_outq {
 	gsize cap;

@@ -1,5 +1,5 @@
 /* base32.c: RFC 4648 base32 encoder and a strict decoder. */
-#include "gnut/base32.h"
+#include "gnut/proto/base32.h"
 
 static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 

@@ -1,9 +1,9 @@
 /* bye.c: the bye payload codec, lenient in the ways real peers need. */
-#include "gnut/bye.h"
+#include "gnut/proto/bye.h"
 
 #include <string.h>
 
-#include "gnut/wire.h"
+#include "gnut/proto/wire.h"
 
 static bool is_ascii_alnum(uint8_t c)
 {

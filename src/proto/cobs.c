@@ -3,7 +3,7 @@
  * n - 1 non-zero bytes; a code below 255 stands for a 0x00 after its bytes,
  * except at the very end, where that zero is the phantom one the encoder
  * appended to the input. */
-#include "gnut/cobs.h"
+#include "gnut/proto/cobs.h"
 
 size_t gnut_cobs_encoded_max(size_t n)
 {

@@ -1,6 +1,6 @@
 /* digest.c: libgcrypt initialisation and SHA-1 over libgcrypt (which uses the
  * CPU's SHA instructions where there are some). */
-#include "gnut/digest.h"
+#include "gnut/proto/digest.h"
 
 #include <gcrypt.h>
 #include <glib.h>

@@ -2,9 +2,9 @@
  * extension's data ready to use (COBS undone, deflate inflated) in freshly
  * allocated buffers capped at GNUT_GGEP_MAX_DATA bytes, so a deflate bomb
  * costs at most that much memory before it is refused. */
-#include "gnut/ggep.h"
-#include "gnut/cobs.h"
-#include "gnut/zinflate.h"
+#include "gnut/proto/ggep.h"
+#include "gnut/proto/cobs.h"
+#include "gnut/proto/zinflate.h"
 
 #include <string.h>
 #include <zlib.h>

@@ -1,6 +1,6 @@
 /* giv.c: parser, block scanner and writer of the GIV line a firewalled
  * servent sends when it connects back after a push. */
-#include "gnut/giv.h"
+#include "gnut/proto/giv.h"
 
 #include <inttypes.h>
 #include <stdbool.h>

@@ -1,5 +1,5 @@
 /* guid.c: GUID generation from the kernel's random source, hex forms and hashing. */
-#include "gnut/guid.h"
+#include "gnut/proto/guid.h"
 
 #include <string.h>
 #include <sys/random.h>

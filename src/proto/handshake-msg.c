@@ -1,7 +1,7 @@
 /* handshake-msg.c: reading and writing the Gnutella 0.6 handshake start
  * lines. Strict about the fixed words, because the first line of a
  * connection is what tells a handshake from an HTTP request or a GIV. */
-#include "gnut/handshake-msg.h"
+#include "gnut/proto/handshake-msg.h"
 
 #include <string.h>
 

@@ -1,7 +1,7 @@
 /* head.c: bounded scanner, parser and writer of HTTP-style header blocks, and
  * the small value helpers (token lists, versions, booleans, numbers) that
  * the handshake and the transfer code read headers with. */
-#include "gnut/head.h"
+#include "gnut/proto/head.h"
 
 #include <stdarg.h>
 #include <string.h>

@@ -2,7 +2,7 @@
  * request targets, byte ranges (Range, Content-Range, X-Available-Ranges)
  * and X-Alt source lists. Numbers are read with explicit uint64 overflow
  * checks; every list has a cap. */
-#include "gnut/http-msg.h"
+#include "gnut/proto/http-msg.h"
 
 #include <string.h>
 

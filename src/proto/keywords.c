@@ -2,7 +2,7 @@
  * everything that is not a letter or digit). The share index, our QRP table
  * and incoming queries all go through here, so a word is the same bytes
  * wherever it comes from. */
-#include "gnut/keywords.h"
+#include "gnut/proto/keywords.h"
 
 #include <string.h>
 

@@ -2,7 +2,7 @@
  * what it understands (URNs, lengths, escapes, UTF-8) and skips what it does
  * not (other keys, other hash schemes), so one foreign parameter does not
  * make a whole link unusable. */
-#include "gnut/magnet.h"
+#include "gnut/proto/magnet.h"
 
 #include <string.h>
 

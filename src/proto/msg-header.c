@@ -1,5 +1,5 @@
 /* msg-header.c: the Gnutella message header codec and message type names. */
-#include "gnut/msg-header.h"
+#include "gnut/proto/msg-header.h"
 
 #include <string.h>
 

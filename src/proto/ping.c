@@ -1,7 +1,7 @@
 /* ping.c: the ping payload codec (empty or GGEP; lenient with old payloads). */
-#include "gnut/ping.h"
+#include "gnut/proto/ping.h"
 
-#include "gnut/msg-header.h"
+#include "gnut/proto/msg-header.h"
 
 gnut_proto_err gnut_ping_decode(const uint8_t *buf, size_t len, gnut_ping *out)
 {

@@ -1,7 +1,7 @@
 /* pong.c: the pong payload codec. */
-#include "gnut/pong.h"
+#include "gnut/proto/pong.h"
 
-#include "gnut/msg-header.h"
+#include "gnut/proto/msg-header.h"
 
 gnut_proto_err gnut_pong_decode(const uint8_t *buf, size_t len, gnut_pong *out)
 {

@@ -1,5 +1,5 @@
 /* proto-error.c: descriptions of the codec error codes. */
-#include "gnut/proto-error.h"
+#include "gnut/proto/proto-error.h"
 
 const char *gnut_proto_strerror(gnut_proto_err err)
 {

@@ -1,9 +1,9 @@
 /* push.c: the push payload codec. */
-#include "gnut/push.h"
+#include "gnut/proto/push.h"
 
 #include <string.h>
 
-#include "gnut/msg-header.h"
+#include "gnut/proto/msg-header.h"
 
 gnut_proto_err gnut_push_decode(const uint8_t *buf, size_t len, gnut_push *out)
 {

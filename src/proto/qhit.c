@@ -1,11 +1,11 @@
 /* qhit.c: the query hit payload codec, the extension area of our own
  * results, and the URN extraction from a result. */
-#include "gnut/qhit.h"
+#include "gnut/proto/qhit.h"
 
 #include <string.h>
 
-#include "gnut/ggep.h"
-#include "gnut/query.h"
+#include "gnut/proto/ggep.h"
+#include "gnut/proto/query.h"
 
 #define TRAILER_FIXED  5 /* vendor code and open data size */
 #define OPEN_DATA_LEN  2 /* what we send: the two flag bytes */

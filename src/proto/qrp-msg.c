@@ -1,6 +1,6 @@
 /* qrp-msg.c: RESET / PATCH payloads of QRP route table updates (type 0x30),
  * decoded against the bytes really there and the caps of qrp-msg.h. */
-#include "gnut/qrp-msg.h"
+#include "gnut/proto/qrp-msg.h"
 
 #include <stdbool.h>
 

@@ -2,14 +2,14 @@
  * keywords, turning it into RESET + PATCH payloads, and rebuilding a peer's
  * from the messages it sends (collect a PATCH sequence, inflate it under a
  * cap equal to the size the table needs, apply the signed entries). */
-#include "gnut/qrp-table.h"
+#include "gnut/proto/qrp-table.h"
 
 #include <string.h>
 
 #include <zlib.h>
 
-#include "gnut/qrp.h"
-#include "gnut/zinflate.h"
+#include "gnut/proto/qrp.h"
+#include "gnut/proto/zinflate.h"
 
 struct gnut_qrp_table {
 	uint32_t slots; /* 0 until a remote table's first RESET */

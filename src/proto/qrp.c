@@ -1,5 +1,5 @@
 /* qrp.c: the QRP keyword hash, exactly as Appendix A of doc/gnutella/QRP. */
-#include "gnut/qrp.h"
+#include "gnut/proto/qrp.h"
 
 #include <glib.h>
 

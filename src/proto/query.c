@@ -1,10 +1,10 @@
 /* query.c: the query payload codec, and the walker of the HUGE/GGEP
  * extension areas that queries and query hit results carry. */
-#include "gnut/query.h"
+#include "gnut/proto/query.h"
 
 #include <string.h>
 
-#include "gnut/ggep.h"
+#include "gnut/proto/ggep.h"
 
 #define EXT_SEPARATOR  0x1C /* HUGE "file separator" between items */
 #define URN_PREFIX     "urn:"

@@ -7,9 +7,9 @@
  * is a stack of complete-subtree roots with strictly decreasing heights: a new
  * leaf is pushed and merged with the top while the heights match (binary
  * carry), and finish folds the stack from the top. */
-#include "gnut/tiger-tree.h"
+#include "gnut/proto/tiger-tree.h"
 
-#include "gnut/digest.h"
+#include "gnut/proto/digest.h"
 
 #include <gcrypt.h>
 #include <glib.h>

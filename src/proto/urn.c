@@ -1,8 +1,8 @@
 /* urn.c: content URNs in text (urn:sha1, urn:bitprint, urn:tree:tiger) and
  * in the binary GGEP "H" form. Digests are base32 without padding: 32
  * characters for SHA-1's 20 bytes, 39 for Tiger's 24. */
-#include "gnut/urn.h"
-#include "gnut/base32.h"
+#include "gnut/proto/urn.h"
+#include "gnut/proto/base32.h"
 
 #include <string.h>
 

@@ -1,6 +1,6 @@
 /* vendor-bear.c: the Query Status Request (BEAR/11) and Response (BEAR/12)
  * payload codecs of vendor-bear.h, on top of the generic vendor message. */
-#include "gnut/vendor-bear.h"
+#include "gnut/proto/vendor-bear.h"
 
 #include <string.h>
 

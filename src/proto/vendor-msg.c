@@ -1,9 +1,9 @@
 /* vendor-msg.c: the vendor message codec and the Messages Supported list. */
-#include "gnut/vendor-msg.h"
+#include "gnut/proto/vendor-msg.h"
 
 #include <string.h>
 
-#include "gnut/msg-header.h"
+#include "gnut/proto/msg-header.h"
 
 gnut_proto_err gnut_vendor_msg_decode(const uint8_t *buf, size_t len, gnut_vendor_msg *out)
 {

@@ -1,5 +1,5 @@
 /* zinflate.c: capped one-shot zlib inflation. */
-#include "gnut/zinflate.h"
+#include "gnut/proto/zinflate.h"
 
 #include <glib.h>
 #include <string.h>

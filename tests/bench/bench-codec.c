@@ -22,11 +22,11 @@
 #include <string.h>
 #include <time.h>
 
-#include "gnut/ggep.h"
-#include "gnut/msg-header.h"
-#include "gnut/qhit.h"
-#include "gnut/query.h"
-#include "gnut/urn.h"
+#include "gnut/proto/ggep.h"
+#include "gnut/proto/msg-header.h"
+#include "gnut/proto/qhit.h"
+#include "gnut/proto/query.h"
+#include "gnut/proto/urn.h"
 
 #define BENCH_QHIT_RESULTS 10
 

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "gnut/share.h"
+#include "gnut/core/share/share.h"
 
 typedef struct {
 	GMainLoop *loop;

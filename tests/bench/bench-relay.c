@@ -50,9 +50,9 @@
 #include <glib.h>
 #include <glib/gstdio.h>
 
-#include "gnut/msg-header.h"
-#include "gnut/pong.h"
-#include "gnut/query.h"
+#include "gnut/proto/msg-header.h"
+#include "gnut/proto/pong.h"
+#include "gnut/proto/query.h"
 
 #define BENCH_IO_CHUNK          (64 * 1024)
 #define BENCH_HEAD_CAP          8192 /* bytes of a handshake header block */

@@ -9,10 +9,10 @@
  * on stderr.
  *
  *   usage: bench-upload SHARE_DIR DATA_DIR [RATE_LIMIT_BYTES_PER_S] */
-#include "gnut/listener.h"
-#include "gnut/share.h"
-#include "gnut/upload.h"
-#include "gnut/urn.h"
+#include "gnut/net/listener.h"
+#include "gnut/core/share/share.h"
+#include "gnut/core/transfer/upload.h"
+#include "gnut/proto/urn.h"
 
 #include <glib-unix.h>
 #include <stdio.h>

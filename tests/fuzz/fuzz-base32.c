@@ -1,7 +1,7 @@
 /* fuzz-base32.c: base32 decoding of arbitrary text, and the round trip of
  * whatever decodes. */
 #include "fuzz.h"
-#include "gnut/base32.h"
+#include "gnut/proto/base32.h"
 
 #include <stdlib.h>
 #include <string.h>

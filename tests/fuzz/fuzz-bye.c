@@ -2,7 +2,7 @@
  * parts must lie inside the input, and a well-formed bye (code, reason, NUL
  * and nothing after) must encode back to the same bytes. */
 #include "fuzz.h"
-#include "gnut/bye.h"
+#include "gnut/proto/bye.h"
 
 #include <stdlib.h>
 #include <string.h>

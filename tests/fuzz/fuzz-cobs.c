@@ -2,7 +2,7 @@
  * encode + decode unchanged), and encoding of the raw input, which must
  * hold no 0x00 and decode back to the input. */
 #include "fuzz.h"
-#include "gnut/cobs.h"
+#include "gnut/proto/cobs.h"
 
 #include <stdlib.h>
 #include <string.h>

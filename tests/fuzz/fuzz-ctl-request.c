@@ -5,7 +5,7 @@
  * not re-encoded: json-glib writes a number too large for a double, which
  * it reads as infinity, as "inf", which is no JSON.) */
 #include "fuzz.h"
-#include "gnut/ctl-server.h"
+#include "gnut/ctl/ctl-server.h"
 
 #include <stdlib.h>
 #include <string.h>

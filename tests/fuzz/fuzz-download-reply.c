@@ -6,8 +6,8 @@
  * be accepted for bytes inside the request; anything else is one of the
  * documented outcomes, with an error exactly for ERROR and WRONG_FILE. */
 #include "fuzz.h"
-#include "core/download-private.h"
-#include "gnut/head.h"
+#include "core/transfer/download-private.h"
+#include "gnut/proto/head.h"
 
 #include <stdlib.h>
 

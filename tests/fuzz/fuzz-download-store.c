@@ -6,7 +6,7 @@
  * the file, only valid sources: none at all for a download waiting for
  * one), and saving it and loading it again must give the same records. */
 #include "fuzz.h"
-#include "core/download-private.h"
+#include "core/transfer/download-private.h"
 
 #include <glib/gstdio.h>
 #include <stdio.h>

@@ -5,7 +5,7 @@
  * noncharacter, no leading dot or space, no trailing space, no ".." run;
  * and sanitising it again must change nothing. */
 #include "fuzz.h"
-#include "gnut/filename.h"
+#include "gnut/core/transfer/filename.h"
 
 #include <stdlib.h>
 #include <string.h>

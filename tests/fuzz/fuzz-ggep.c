@@ -2,8 +2,8 @@
  * re-encoded (plain, then COBS + deflate) and must decode to the same
  * extensions; any "H" found goes through the H payload decoder. */
 #include "fuzz.h"
-#include "gnut/ggep.h"
-#include "gnut/urn.h"
+#include "gnut/proto/ggep.h"
+#include "gnut/proto/urn.h"
 
 #include <stdlib.h>
 #include <string.h>

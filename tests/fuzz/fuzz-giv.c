@@ -1,7 +1,7 @@
 /* fuzz-giv.c: GIV parsing and block scanning of arbitrary bytes, and the
  * round trip of whatever parses (format, scan, parse again: same fields). */
 #include "fuzz.h"
-#include "gnut/giv.h"
+#include "gnut/proto/giv.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -7,7 +7,7 @@
  * every header value, and whatever it accepts must format and parse back
  * to the same address. */
 #include "fuzz.h"
-#include "gnut/handshake.h"
+#include "gnut/core/links/handshake.h"
 
 #include <gio/gio.h>
 #include <stdlib.h>

@@ -4,7 +4,7 @@
  * accepted one must serialize to text that parses back to the same text,
  * and a freshly parsed cache has nothing marked as seen. */
 #include "fuzz.h"
-#include "gnut/hash-cache.h"
+#include "gnut/core/share/hash-cache.h"
 
 #include <gio/gio.h>
 #include <stdlib.h>

@@ -2,8 +2,8 @@
  * round trip of whatever parses (serialize, parse again, same headers), the
  * value helpers on every header, and the handshake start-line parsers. */
 #include "fuzz.h"
-#include "gnut/handshake-msg.h"
-#include "gnut/head.h"
+#include "gnut/proto/handshake-msg.h"
+#include "gnut/proto/head.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -3,7 +3,7 @@
  * parses: serializing, parsing that and serializing again gives the same
  * bytes. Picks and failures then run over the loaded hosts. */
 #include "fuzz.h"
-#include "gnut/hostcache.h"
+#include "gnut/core/hosts/hostcache.h"
 
 #include <stdlib.h>
 

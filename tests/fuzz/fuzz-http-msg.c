@@ -3,7 +3,7 @@
  * percent-decoding) on arbitrary text, with the round trip of whatever
  * parses. */
 #include "fuzz.h"
-#include "gnut/http-msg.h"
+#include "gnut/proto/http-msg.h"
 
 #include <stdlib.h>
 #include <string.h>

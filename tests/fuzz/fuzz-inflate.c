@@ -4,7 +4,7 @@
  * make progress or fail; and the input, compressed in sync-flushed batches,
  * must inflate back to itself. */
 #include "fuzz.h"
-#include "gnut/deflate-stream.h"
+#include "gnut/net/deflate-stream.h"
 
 #include <stdlib.h>
 #include <string.h>

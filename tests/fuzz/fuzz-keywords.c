@@ -6,8 +6,8 @@
  * our keywords would route to other QRP slots. The hash must be
  * ASCII-case-blind and fit its table size. */
 #include "fuzz.h"
-#include "gnut/keywords.h"
-#include "gnut/qrp.h"
+#include "gnut/proto/keywords.h"
+#include "gnut/proto/qrp.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,7 +1,7 @@
 /* fuzz-magnet.c: magnet parsing of arbitrary text; whatever parses is
  * formatted and parsed again and must give the same fields. */
 #include "fuzz.h"
-#include "gnut/magnet.h"
+#include "gnut/proto/magnet.h"
 
 #include <stdlib.h>
 #include <string.h>

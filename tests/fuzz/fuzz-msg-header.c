@@ -1,7 +1,7 @@
 /* fuzz-msg-header.c: message header decoding of arbitrary bytes, and the
  * round trip of whatever decodes. */
 #include "fuzz.h"
-#include "gnut/msg-header.h"
+#include "gnut/proto/msg-header.h"
 
 #include <stdlib.h>
 #include <string.h>

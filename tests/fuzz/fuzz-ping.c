@@ -1,8 +1,8 @@
 /* fuzz-ping.c: ping payload decoding of arbitrary bytes; a GGEP-looking
  * payload must encode back to the same bytes. */
 #include "fuzz.h"
-#include "gnut/msg-header.h"
-#include "gnut/ping.h"
+#include "gnut/proto/msg-header.h"
+#include "gnut/proto/ping.h"
 
 #include <stdlib.h>
 #include <string.h>

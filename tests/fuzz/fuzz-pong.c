@@ -1,7 +1,7 @@
 /* fuzz-pong.c: pong payload decoding of arbitrary bytes, and the round trip
  * of whatever decodes (non-GGEP trailing bytes are not re-encoded). */
 #include "fuzz.h"
-#include "gnut/pong.h"
+#include "gnut/proto/pong.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,7 +1,7 @@
 /* fuzz-push.c: push payload decoding of arbitrary bytes, and the round trip
  * of whatever decodes (non-GGEP trailing bytes are not re-encoded). */
 #include "fuzz.h"
-#include "gnut/push.h"
+#include "gnut/proto/push.h"
 
 #include <stdlib.h>
 #include <string.h>

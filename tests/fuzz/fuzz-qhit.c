@@ -2,7 +2,7 @@
  * extraction from every result, and the round trip of whatever decodes and
  * re-encodes. */
 #include "fuzz.h"
-#include "gnut/qhit.h"
+#include "gnut/proto/qhit.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,7 +1,7 @@
 /* fuzz-qrp-msg.c: QRP RESET / PATCH payload decoding of arbitrary bytes;
  * whatever decodes must encode back into exactly the same bytes. */
 #include "fuzz.h"
-#include "gnut/qrp-msg.h"
+#include "gnut/proto/qrp-msg.h"
 
 #include <stdlib.h>
 #include <string.h>

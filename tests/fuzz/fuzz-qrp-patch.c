@@ -6,7 +6,7 @@
  * copy must rebuild it exactly. RESETs over 2^16 slots are skipped to keep
  * the executions fast; the unit tests cover the largest tables. */
 #include "fuzz.h"
-#include "gnut/qrp-table.h"
+#include "gnut/proto/qrp-table.h"
 
 #include <stdlib.h>
 

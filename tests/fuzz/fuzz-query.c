@@ -1,7 +1,7 @@
 /* fuzz-query.c: query payload decoding of arbitrary bytes; whatever decodes
  * must re-encode, decode again to the same fields and yield the same URNs. */
 #include "fuzz.h"
-#include "gnut/query.h"
+#include "gnut/proto/query.h"
 
 #include <stdlib.h>
 #include <string.h>

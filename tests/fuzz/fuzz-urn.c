@@ -2,7 +2,7 @@
  * trip of whatever parses, and the GGEP "H" payload decoder on the same
  * bytes, whose encoder must give them back. */
 #include "fuzz.h"
-#include "gnut/urn.h"
+#include "gnut/proto/urn.h"
 
 #include <stdlib.h>
 #include <string.h>

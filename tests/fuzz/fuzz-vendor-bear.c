@@ -2,7 +2,7 @@
  * arbitrary bytes; whatever decodes is encoded again and must decode to the
  * same value (byte for byte for a version 1 message, the only one we write). */
 #include "fuzz.h"
-#include "gnut/vendor-bear.h"
+#include "gnut/proto/vendor-bear.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,7 +1,7 @@
 /* fuzz-vendor-msg.c: vendor message decoding of arbitrary bytes, its round
  * trip, and the Messages Supported list decoded from the message data. */
 #include "fuzz.h"
-#include "gnut/vendor-msg.h"
+#include "gnut/proto/vendor-msg.h"
 
 #include <stdlib.h>
 #include <string.h>

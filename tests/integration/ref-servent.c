@@ -10,11 +10,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "gnut/base32.h"
-#include "gnut/qrp.h"
-#include "gnut/query.h"
-#include "gnut/tiger-tree.h"
-#include "gnut/wire.h"
+#include "gnut/proto/base32.h"
+#include "gnut/proto/qrp.h"
+#include "gnut/proto/query.h"
+#include "gnut/proto/tiger-tree.h"
+#include "gnut/proto/wire.h"
 
 #define POLL_SLICE_MS 100    /* how often a blocked wait looks at its stop flag */
 #define REF_QRP_SLOTS 65536u /* its table size (16 bits) */

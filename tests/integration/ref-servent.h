@@ -15,8 +15,8 @@
 #include <glib.h>
 #include <zlib.h>
 
-#include "gnut/msg-header.h"
-#include "gnut/urn.h"
+#include "gnut/proto/msg-header.h"
+#include "gnut/proto/urn.h"
 
 #define REF_WAIT_S    10            /* deadline of any single wait */
 #define REF_HEAD_CAP  8192          /* a header block, handshake or HTTP */

@@ -4,8 +4,8 @@
  * dropped link or an HTTP error status, nothing outside the share may be
  * served, and the daemon must still answer a proper handshake afterwards and
  * exit cleanly on SIGTERM. */
-#include "gnut/msg-header.h"
-#include "gnut/query.h"
+#include "gnut/proto/msg-header.h"
+#include "gnut/proto/query.h"
 #include "../unit/unit.h"
 
 #include <arpa/inet.h>

@@ -14,12 +14,12 @@
  * vendor messages, a search answered by A, a download from A, a download from
  * gnutd with the reference downloader's requests, Bye, and shutdown. Every
  * wait has a deadline; only 127.0.0.1 is used. */
-#include "gnut/bye.h"
-#include "gnut/digest.h"
-#include "gnut/pong.h"
-#include "gnut/qhit.h"
-#include "gnut/query.h"
-#include "gnut/wire.h"
+#include "gnut/proto/bye.h"
+#include "gnut/proto/digest.h"
+#include "gnut/proto/pong.h"
+#include "gnut/proto/qhit.h"
+#include "gnut/proto/query.h"
+#include "gnut/proto/wire.h"
 #include "../unit/unit.h"
 #include "ref-servent.h"
 

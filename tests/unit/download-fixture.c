@@ -10,10 +10,10 @@
  * deadline passes; the deadline only turns a hang into a failure. */
 #include "download-fixture.h"
 
-#include "gnut/digest.h"
-#include "gnut/head.h"
-#include "gnut/http-msg.h"
-#include "gnut/urn.h"
+#include "gnut/proto/digest.h"
+#include "gnut/proto/head.h"
+#include "gnut/proto/http-msg.h"
+#include "gnut/proto/urn.h"
 #include "unit.h"
 
 #include <string.h>

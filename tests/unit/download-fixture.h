@@ -7,8 +7,8 @@
 #ifndef GNUT_TESTS_DOWNLOAD_FIXTURE_H
 #define GNUT_TESTS_DOWNLOAD_FIXTURE_H
 
-#include "gnut/clock.h"
-#include "gnut/download.h"
+#include "gnut/base/clock.h"
+#include "gnut/core/transfer/download.h"
 
 #include <gio/gio.h>
 #include <glib.h>

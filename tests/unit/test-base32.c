@@ -1,5 +1,5 @@
 /* test-base32.c: RFC 4648 section 10 vectors, round trips and rejects. */
-#include "gnut/base32.h"
+#include "gnut/proto/base32.h"
 #include "unit.h"
 
 #include <string.h>

@@ -3,10 +3,10 @@
  * Each wait iterates the context until a condition holds or a generous
  * deadline passes; the deadline only turns a hang into a failure, no
  * assertion depends on timing. */
-#include "gnut/conn.h"
-#include "gnut/deflate-stream.h"
-#include "gnut/listener.h"
-#include "gnut/wire.h"
+#include "gnut/net/conn.h"
+#include "gnut/net/deflate-stream.h"
+#include "gnut/net/listener.h"
+#include "gnut/proto/wire.h"
 #include "unit.h"
 
 #include <string.h>

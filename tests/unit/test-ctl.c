@@ -13,8 +13,8 @@
 
 #include "cli/cli-client.h"
 #include "cli/cli-output.h"
-#include "gnut/ctl-server.h"
-#include "gnut/ctl.h"
+#include "gnut/ctl/ctl-server.h"
+#include "gnut/ctl/ctl.h"
 #include "unit.h"
 
 #define TOKEN "0123456789abcdef-test-token"

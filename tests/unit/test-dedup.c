@@ -1,6 +1,6 @@
 /* test-dedup.c: duplicate detection per (GUID, type), expiry on a manual
  * clock without refresh on repeats, and the size cap. */
-#include "gnut/dedup.h"
+#include "gnut/core/routing/dedup.h"
 #include "unit.h"
 
 #define SEC      G_USEC_PER_SEC

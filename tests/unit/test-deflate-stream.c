@@ -1,6 +1,6 @@
 /* test-deflate-stream.c: sync-flushed batches decode at once, the output
  * cap per call holds, bombs and corrupt or trailing data are errors. */
-#include "gnut/deflate-stream.h"
+#include "gnut/net/deflate-stream.h"
 #include "unit.h"
 
 #include <string.h>

@@ -2,9 +2,9 @@
  * (the published vectors of the THEX draft, also used by gtk-gnutella and
  * the bitprint tools), incremental against one-shot, and a naive
  * level-by-level tree built here as an independent cross-check. */
-#include "gnut/base32.h"
-#include "gnut/digest.h"
-#include "gnut/tiger-tree.h"
+#include "gnut/proto/base32.h"
+#include "gnut/proto/digest.h"
+#include "gnut/proto/tiger-tree.h"
 #include "unit.h"
 
 #include <gcrypt.h>

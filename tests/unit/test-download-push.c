@@ -7,10 +7,10 @@
  * push handler, GIVs nobody waits for, and the flag in the state file. */
 #include "download-fixture.h"
 
-#include "core/download-private.h"
-#include "gnut/conn.h"
-#include "gnut/download.h"
-#include "gnut/guid.h"
+#include "core/transfer/download-private.h"
+#include "gnut/net/conn.h"
+#include "gnut/core/transfer/download.h"
+#include "gnut/proto/guid.h"
 #include "unit.h"
 
 #include <gio/gio.h>

@@ -13,11 +13,11 @@
  * Firewalled sources are in test-download-push.c. */
 #include "download-fixture.h"
 
-#include "core/download-private.h"
-#include "gnut/digest.h"
-#include "gnut/download.h"
-#include "gnut/head.h"
-#include "gnut/urn.h"
+#include "core/transfer/download-private.h"
+#include "gnut/proto/digest.h"
+#include "gnut/core/transfer/download.h"
+#include "gnut/proto/head.h"
+#include "gnut/proto/urn.h"
 #include "unit.h"
 
 #include <gio/gio.h>

@@ -6,8 +6,8 @@
  * query twice. Also the BEAR/11 and BEAR/12 vendor payload codecs: vectors,
  * round trips, truncation at every offset (exact-size heap copies, so ASan
  * sees any overread) and wrong heads. */
-#include "gnut/dquery.h"
-#include "gnut/vendor-bear.h"
+#include "gnut/core/routing/dquery.h"
+#include "gnut/proto/vendor-bear.h"
 #include "unit.h"
 
 #include <stdlib.h>

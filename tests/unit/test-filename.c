@@ -1,7 +1,7 @@
 /* test-filename.c: sanitising peers' file names (traversal, control
  * characters, leading dots, long names, UTF-8) and claiming free names in a
  * folder, also from several threads at once. */
-#include "gnut/filename.h"
+#include "gnut/core/transfer/filename.h"
 #include "unit.h"
 
 #include <gio/gio.h>

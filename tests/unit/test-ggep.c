@@ -3,9 +3,9 @@
  * the boundary sizes, hand-made wire vectors (including a COBS-encoded "H"
  * as the deployed reference servent sends it), deflate, a deflate bomb, and
  * every decoder fed truncated input and inflated length fields. */
-#include "gnut/cobs.h"
-#include "gnut/ggep.h"
-#include "gnut/urn.h"
+#include "gnut/proto/cobs.h"
+#include "gnut/proto/ggep.h"
+#include "gnut/proto/urn.h"
 #include "unit.h"
 
 #include <string.h>

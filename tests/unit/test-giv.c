@@ -1,6 +1,6 @@
 /* test-giv.c: the GIV line of push transfers: known lines, round trips,
  * every truncation, rejects, caps, and the block scanner. */
-#include "gnut/giv.h"
+#include "gnut/proto/giv.h"
 #include "unit.h"
 
 #include <string.h>

@@ -1,5 +1,5 @@
 /* test-guid.c: GUID generation marks, hex round trip and hashing. */
-#include "gnut/guid.h"
+#include "gnut/proto/guid.h"
 #include "unit.h"
 
 #include <string.h>

@@ -7,9 +7,9 @@
  * failure, no assertion depends on timing. */
 #include "config.h"
 
-#include "gnut/handshake.h"
-#include "gnut/handshake-msg.h"
-#include "gnut/listener.h"
+#include "gnut/core/links/handshake.h"
+#include "gnut/proto/handshake-msg.h"
+#include "gnut/net/listener.h"
 #include "unit.h"
 
 #include <string.h>

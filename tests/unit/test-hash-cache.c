@@ -1,8 +1,8 @@
 /* test-hash-cache.c: the hash cache (lookups keyed on size and mtime, prune,
  * text round trip with awkward paths, every truncation and many corruptions
  * rejected, file load/save) and the atomic file helpers it saves through. */
-#include "gnut/atomic-file.h"
-#include "gnut/hash-cache.h"
+#include "gnut/base/atomic-file.h"
+#include "gnut/core/share/hash-cache.h"
 #include "unit.h"
 
 #include <errno.h>

@@ -1,8 +1,8 @@
 /* test-head.c: header blocks (scan, parse, serialize, value helpers) and the
  * 0.6 handshake start lines, with blocks captured from gtk-gnutella 1.2.3
  * (shared/interop/handshakes.txt) as vectors. */
-#include "gnut/handshake-msg.h"
-#include "gnut/head.h"
+#include "gnut/proto/handshake-msg.h"
+#include "gnut/proto/head.h"
 #include "unit.h"
 
 #include <string.h>

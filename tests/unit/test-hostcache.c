@@ -3,7 +3,7 @@
  * eviction, back-off after failures and its expiry, addresses rejected (and
  * private ones only with the flag), the saved file (round trip, damaged files
  * ignored, every truncation, no temporary file left) and bootstrap names. */
-#include "gnut/hostcache.h"
+#include "gnut/core/hosts/hostcache.h"
 #include "unit.h"
 
 #include <gio/gio.h>

@@ -1,8 +1,8 @@
 /* test-http-msg.c: HTTP transfer lines and values, with the exchanges of
  * gtk-gnutella 1.2.3 (shared/interop/http.txt) as vectors: request and status
  * lines, targets, Range, Content-Range, X-Available-Ranges, X-Alt. */
-#include "gnut/head.h"
-#include "gnut/http-msg.h"
+#include "gnut/proto/head.h"
+#include "gnut/proto/http-msg.h"
 #include "unit.h"
 
 #include <string.h>

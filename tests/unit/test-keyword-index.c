@@ -1,8 +1,8 @@
 /* test-keyword-index.c: word-prefix queries over file names (case, accents,
  * separators, invalid UTF-8, max), and a brute-force cross-check of the
  * sorted-range intersection on a few thousand generated names. */
-#include "gnut/keyword-index.h"
-#include "gnut/keywords.h"
+#include "gnut/core/share/keyword-index.h"
+#include "gnut/proto/keywords.h"
 #include "unit.h"
 
 #include <string.h>

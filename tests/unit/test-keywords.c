@@ -1,7 +1,7 @@
 /* test-keywords.c: splitting text into normalised keywords: case folding,
  * NFKC (accents, ligatures, full-width forms), punctuation, combining marks,
  * invalid UTF-8, and the caps on count, word length and input length. */
-#include "gnut/keywords.h"
+#include "gnut/proto/keywords.h"
 #include "unit.h"
 
 #include <string.h>

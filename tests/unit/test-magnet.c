@@ -1,6 +1,6 @@
 /* test-magnet.c: magnet URIs as servents write them, exact formatting,
  * round trips through special characters, the caps, and rejects. */
-#include "gnut/magnet.h"
+#include "gnut/proto/magnet.h"
 #include "unit.h"
 
 #include <string.h>

@@ -3,12 +3,12 @@
  * specifications, round trips, truncation at every offset and inflated
  * lengths. Truncated inputs are private heap copies of exactly the bytes
  * given, so AddressSanitizer reports any read past them. */
-#include "gnut/bye.h"
-#include "gnut/msg-header.h"
-#include "gnut/ping.h"
-#include "gnut/pong.h"
-#include "gnut/push.h"
-#include "gnut/vendor-msg.h"
+#include "gnut/proto/bye.h"
+#include "gnut/proto/msg-header.h"
+#include "gnut/proto/ping.h"
+#include "gnut/proto/pong.h"
+#include "gnut/proto/push.h"
+#include "gnut/proto/vendor-msg.h"
 #include "unit.h"
 
 #include <stdlib.h>

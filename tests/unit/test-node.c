@@ -4,11 +4,11 @@
  * zlib on the other end, and two nodes made by two handshakes. Waits
  * iterate the main context until a condition holds; a generous real-time
  * guard only turns a hang into a failure, no assertion depends on timing. */
-#include "gnut/bye.h"
-#include "gnut/handshake.h"
-#include "gnut/listener.h"
-#include "gnut/node.h"
-#include "gnut/vendor-msg.h"
+#include "gnut/proto/bye.h"
+#include "gnut/core/links/handshake.h"
+#include "gnut/net/listener.h"
+#include "gnut/core/links/node.h"
+#include "gnut/proto/vendor-msg.h"
 #include "unit.h"
 
 #include <string.h>

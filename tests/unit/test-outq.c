@@ -1,6 +1,6 @@
 /* test-outq.c: the output queue's send order, partial writes, drop policy
  * under its byte cap, shared buffers and counters, without any socket. */
-#include "gnut/outq.h"
+#include "gnut/net/outq.h"
 #include "unit.h"
 
 #include <string.h>

@@ -1,8 +1,8 @@
 /* test-qhit.c: the query hit payload codec: the HUGE 0.94 example, a hit
  * shaped like the reference servent's, the QHD flag bytes, round trips of
  * our own hits, caps, and every truncation and inflated field. */
-#include "gnut/ggep.h"
-#include "gnut/qhit.h"
+#include "gnut/proto/ggep.h"
+#include "gnut/proto/qhit.h"
 #include "unit.h"
 
 #include <string.h>

@@ -3,10 +3,10 @@
  * inflated fields), and routing tables: Appendix B sequences applied,
  * our own tables encoded and applied back, incremental updates, merging,
  * prefixes, sequence errors and zlib bombs. */
-#include "gnut/keywords.h"
-#include "gnut/qrp-msg.h"
-#include "gnut/qrp-table.h"
-#include "gnut/qrp.h"
+#include "gnut/proto/keywords.h"
+#include "gnut/proto/qrp-msg.h"
+#include "gnut/proto/qrp-table.h"
+#include "gnut/proto/qrp.h"
 #include "unit.h"
 
 #include <string.h>

@@ -1,7 +1,7 @@
 /* test-query.c: the query payload codec: vectors after the HUGE 0.94 and
  * GGEP 0.51 examples, caps, round trips, and every truncation. */
-#include "gnut/ggep.h"
-#include "gnut/query.h"
+#include "gnut/proto/ggep.h"
+#include "gnut/proto/query.h"
 #include "unit.h"
 
 #include <string.h>

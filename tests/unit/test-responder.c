@@ -1,10 +1,10 @@
 /* test-responder.c: pongs and query hits built from a real share index on a
  * temporary folder, decoded back with the proto codecs. */
-#include "gnut/digest.h"
-#include "gnut/pong.h"
-#include "gnut/qhit.h"
-#include "gnut/query.h"
-#include "gnut/responder.h"
+#include "gnut/proto/digest.h"
+#include "gnut/proto/pong.h"
+#include "gnut/proto/qhit.h"
+#include "gnut/proto/query.h"
+#include "gnut/core/routing/responder.h"
 #include "unit.h"
 
 #include <string.h>

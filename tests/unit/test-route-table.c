@@ -1,8 +1,8 @@
 /* test-route-table.c: the injectable clock, and the route table's lookups,
  * expiry on a manual clock, size cap with oldest-first eviction, and purge
  * of a closed link's routes. */
-#include "gnut/clock.h"
-#include "gnut/route-table.h"
+#include "gnut/base/clock.h"
+#include "gnut/core/routing/route-table.h"
 #include "unit.h"
 
 #define SEC      G_USEC_PER_SEC

@@ -2,7 +2,7 @@
  * TTL/hops rules, duplicates, flooding, replies routed back (and to our own
  * searches), pushes, link-local messages, per-link facts, link closing and
  * route expiry. */
-#include "gnut/router.h"
+#include "gnut/core/routing/router.h"
 #include "unit.h"
 
 #include <string.h>

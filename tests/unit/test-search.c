@@ -1,6 +1,6 @@
 /* test-search.c: our searches: GUID ownership, hit ids, duplicates dropped,
  * "hits after", sources by SHA-1 and the caps. */
-#include "gnut/search.h"
+#include "gnut/core/search/search.h"
 #include "unit.h"
 
 #include <string.h>

@@ -2,9 +2,9 @@
  * over loopback: B finds A's file with a search and downloads it, SHA-1
  * checked; status, peers and shares report what happened; bad arguments are
  * refused. */
-#include "gnut/digest.h"
-#include "gnut/servent.h"
-#include "gnut/urn.h"
+#include "gnut/proto/digest.h"
+#include "gnut/core/servent.h"
+#include "gnut/proto/urn.h"
 #include "config.h"
 #include "unit.h"
 

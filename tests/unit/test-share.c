@@ -4,10 +4,10 @@
  * rescans and restarts, a changed file re-hashed, a corrupt cache, old refs
  * surviving a rescan, cancellation and freeing during a rescan. Rescans run
  * in a GMainLoop with a deadline. */
-#include "gnut/digest.h"
-#include "gnut/hash-cache.h"
-#include "gnut/share-scan.h"
-#include "gnut/share.h"
+#include "gnut/proto/digest.h"
+#include "gnut/core/share/hash-cache.h"
+#include "gnut/core/share/share-scan.h"
+#include "gnut/core/share/share.h"
 #include "unit.h"
 
 #include <fcntl.h>

@@ -5,12 +5,12 @@
  * is readable (or a condition holds) or a generous deadline passes: the
  * deadline only turns a hang into a failure, no assertion depends on
  * timing. Rate limiting and timeouts run on a manual clock. */
-#include "gnut/head.h"
-#include "gnut/http-msg.h"
-#include "gnut/listener.h"
-#include "gnut/share.h"
-#include "gnut/upload.h"
-#include "gnut/urn.h"
+#include "gnut/proto/head.h"
+#include "gnut/proto/http-msg.h"
+#include "gnut/net/listener.h"
+#include "gnut/core/share/share.h"
+#include "gnut/core/transfer/upload.h"
+#include "gnut/proto/urn.h"
 #include "unit.h"
 
 #include <errno.h>

@@ -2,7 +2,7 @@
  * root LWPNACQD...) in every accepted spelling, format round trips, the
  * GGEP "H" payloads, and rejects: truncation at every offset, bad base32,
  * unknown schemes, extra characters. */
-#include "gnut/urn.h"
+#include "gnut/proto/urn.h"
 #include "unit.h"
 
 #include <string.h>

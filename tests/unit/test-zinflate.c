@@ -1,6 +1,6 @@
 /* test-zinflate.c: capped zlib inflation: round trip, the cap at its edge, a
  * deflate bomb, trailing bytes, every truncation, garbage. */
-#include "gnut/zinflate.h"
+#include "gnut/proto/zinflate.h"
 #include "unit.h"
 
 #include <string.h>

@@ -9,18 +9,18 @@
  * per line, so the values sent live in this file only.
  *
  * Usage: wire-samples OUT.pcap */
-#include "gnut/digest.h"
-#include "gnut/ggep.h"
-#include "gnut/guid.h"
-#include "gnut/msg-header.h"
-#include "gnut/ping.h"
-#include "gnut/pong.h"
-#include "gnut/push.h"
-#include "gnut/qhit.h"
-#include "gnut/query.h"
-#include "gnut/tiger-tree.h"
-#include "gnut/urn.h"
-#include "gnut/wire.h"
+#include "gnut/proto/digest.h"
+#include "gnut/proto/ggep.h"
+#include "gnut/proto/guid.h"
+#include "gnut/proto/msg-header.h"
+#include "gnut/proto/ping.h"
+#include "gnut/proto/pong.h"
+#include "gnut/proto/push.h"
+#include "gnut/proto/qhit.h"
+#include "gnut/proto/query.h"
+#include "gnut/proto/tiger-tree.h"
+#include "gnut/proto/urn.h"
+#include "gnut/proto/wire.h"
 
 #include <glib.h>
 #include <stdarg.h>

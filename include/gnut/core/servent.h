@@ -1,0 +1,129 @@
+/* servent.h: a whole Gnutella servent as one object: its listening port, its
+ * links, its shares, searches, uploads and downloads. The daemon is a thin
+ * shell around it and the control API calls only what is declared here. Many
+ * servents may share one process and one GMainContext (tests do). */
+#ifndef GNUT_SERVENT_H
+#define GNUT_SERVENT_H
+
+#include <gio/gio.h>
+#include <glib.h>
+
+#include "gnut/base/clock.h"
+
+#define GNUT_SERVENT_ERROR (gnut_servent_error_quark())
+GQuark gnut_servent_error_quark(void);
+
+typedef enum {
+	GNUT_SERVENT_ERROR_INVALID, /* a bad argument: address, target, folder */
+	GNUT_SERVENT_ERROR_NOT_FOUND,
+	GNUT_SERVENT_ERROR_IO,
+} gnut_servent_error;
+
+/* Everything gnutd's options and gnutd.conf set. Strings are owned by the
+ * caller; the servent copies what it keeps. */
+typedef struct {
+	const char *data_dir;      /* state: host cache, hash cache, incomplete/ */
+	const char *download_dir;  /* finished downloads (default data_dir/downloads) */
+	const char *listen;        /* "ADDR:PORT"; port 0 picks a free one */
+	const char *const *shares; /* NULL-terminated folder list */
+	const char *const *peers;  /* NULL-terminated "HOST:PORT" list to dial */
+	gboolean ultrapeer;        /* TRUE: ultrapeer, FALSE: leaf */
+	gboolean no_bootstrap;     /* dial only the peers above */
+	gboolean firewalled;       /* peers cannot connect to us: the push flag in our
+	                              hits, and we connect out to those who push */
+	guint64 upload_limit;      /* bytes per second, 0 = unlimited */
+	guint64 download_limit;
+	guint upload_slots; /* 0 = default (4) */
+	guint max_links;    /* 0 = default */
+} gnut_servent_config;
+
+typedef struct gnut_servent gnut_servent;
+
+/* What status reports (field names follow the JSON contract). */
+typedef struct {
+	const char *version;
+	const char *mode; /* "ultrapeer" or "leaf" */
+	guint peers;
+	guint shared_files;
+	guint64 bytes_up;
+	guint64 bytes_down;
+	gint64 uptime; /* seconds */
+} gnut_status_info;
+
+typedef struct {
+	char *host;
+	guint16 port; /* the peer's listening port when known, else the socket's */
+	const char *mode;
+	char *user_agent;
+} gnut_peer_info;
+
+typedef struct {
+	guint64 id;
+	guint64 search_id;
+	char *name;
+	guint64 size;
+	char *urn; /* "urn:sha1:..." or NULL */
+	char *host;
+	guint16 port;
+} gnut_hit_info;
+
+typedef struct {
+	guint64 id;
+	char *name;
+	guint64 size;
+	guint64 done;
+	const char *state; /* "queued", "connecting", "downloading", "verifying",
+	                      "complete", "failed", "cancelled" */
+	char *path;        /* final path once complete, else the partial file */
+	char *error;       /* why it failed, or NULL */
+} gnut_download_info;
+
+typedef struct {
+	char *path;
+	guint64 size;
+	char *urn;
+} gnut_share_info;
+
+gnut_servent *gnut_servent_new(const gnut_servent_config *config, gnut_clock *clock,
+                               GError **error);
+/* Binds the listening port, starts the share scan and dials the peers. */
+gboolean gnut_servent_start(gnut_servent *s, GError **error);
+/* Says Bye on every link, closes transfers and flushes state to disk. */
+void gnut_servent_stop(gnut_servent *s);
+void gnut_servent_free(gnut_servent *s);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(gnut_servent, gnut_servent_free)
+
+/* The bound listening address, valid after start. */
+guint16 gnut_servent_port(const gnut_servent *s);
+
+/* Called when a remote asks the servent to stop (the control API's "stop"). */
+void gnut_servent_set_stop_handler(gnut_servent *s, GCallback handler, gpointer data);
+void gnut_servent_request_stop(gnut_servent *s);
+
+void gnut_servent_status(gnut_servent *s, gnut_status_info *out);
+/* Arrays of gnut_peer_info / gnut_hit_info / ... with their free functions set. */
+GPtrArray *gnut_servent_peers(gnut_servent *s);
+gboolean gnut_servent_connect(gnut_servent *s, const char *host_port, GError **error);
+
+guint64 gnut_servent_search_start(gnut_servent *s, const char *query, GError **error);
+/* Hits of a search with an id greater than after_hit_id, oldest first. */
+GPtrArray *gnut_servent_search_hits(gnut_servent *s, guint64 search_id, guint64 after_hit_id,
+                                    GError **error);
+void gnut_servent_search_stop(gnut_servent *s, guint64 search_id);
+
+/* target: a hit id, "urn:sha1:...", or a magnet URI; to_dir NULL = download_dir. */
+guint64 gnut_servent_download_start(gnut_servent *s, const char *target, const char *to_dir,
+                                    GError **error);
+GPtrArray *gnut_servent_downloads(gnut_servent *s);
+gboolean gnut_servent_download_cancel(gnut_servent *s, guint64 id, GError **error);
+
+GPtrArray *gnut_servent_shares(gnut_servent *s);
+gboolean gnut_servent_share_add(gnut_servent *s, const char *dir, GError **error);
+void gnut_servent_rescan(gnut_servent *s);
+
+void gnut_peer_info_free(gpointer p);
+void gnut_hit_info_free(gpointer p);
+void gnut_download_info_free(gpointer p);
+void gnut_share_info_free(gpointer p);
+
+#endif

@@ -1,0 +1,224 @@
+/* download.h: downloads, the HTTP client side of Gnutella file transfers.
+ *
+ * A gnut_downloads manager, owned by the servent, keeps every download of
+ * the session. A download is a file named by its SHA-1, with a size, a name
+ * and up to GNUT_DOWNLOAD_MAX_SOURCES sources (servents that offered it in
+ * a query hit). Its data lives in <data_dir>/incomplete/<BASE32 SHA-1>.part
+ * and is tracked as a set of done byte ranges, so that a restart resumes it
+ * and several sources can later fill different ranges. One source at a time
+ * is asked for 1 MiB ranges over a kept-alive HTTP/1.1 connection; a source
+ * that fails is retried with back-off, and the download fails when every
+ * source it had has failed. A complete file is checked against its SHA-1 in
+ * a worker thread and moved to its target folder under a sanitised, free
+ * name.
+ *
+ * A download may also start with no source at all (the servent knows the
+ * file's URN, from `gnut get urn:sha1:...` or a magnet, before any hit names
+ * it): it stays queued, "waiting for sources" (its status says sources 0),
+ * until gnut_downloads_add_source gives it one, and then starts as any
+ * other. If none arrives within source_wait_s of the injected clock it
+ * fails with "no source found". Its size must still be the file's: the
+ * manager never learns a size from its sources (a source serving another
+ * size is given up as the wrong file).
+ *
+ * Downloads in progress (urn, name, size, done ranges, sources, target
+ * folder), those waiting for sources included, are written atomically to
+ * <data_dir>/downloads.xml so that a restart on the same data dir picks
+ * them up where they were; one still without a source waits again, for a
+ * fresh source_wait_s.
+ *
+ * A firewalled source (its query hit had the push flag) cannot be reached:
+ * when the scheduler picks one it asks the owner's push handler to send a
+ * PUSH for the source's servent GUID and file index, and the download
+ * waits ("connecting") up to push_wait_s of the injected clock for the
+ * source to connect to us and say GIV. The owner's listener hands that
+ * connection over with gnut_downloads_take_giv, and the HTTP exchange
+ * then runs over it as over a connection we made. Every later attempt
+ * from such a source (after the connection closed, a 503, an error) is a
+ * new push. A push that brings no GIV in time counts as a failed attempt
+ * ("no GIV after push", with back-off); without a push handler a
+ * firewalled source is given up when the scheduler meets it.
+ *
+ * Everything runs on the thread-default main context current when the
+ * manager is created.
+ *
+ * The interface between the module's own files (download.c: the manager;
+ * download-http.c: the HTTP exchange with one source; download-store.c: the
+ * state file) is src/core/download-private.h. */
+#ifndef GNUT_DOWNLOAD_H
+#define GNUT_DOWNLOAD_H
+
+#include <gio/gio.h>
+#include <glib.h>
+#include <stdint.h>
+
+#include "gnut/base/clock.h"
+#include "gnut/net/conn.h"
+#include "gnut/proto/guid.h"
+
+#define GNUT_DOWNLOAD_ERROR (gnut_download_error_quark())
+GQuark gnut_download_error_quark(void);
+
+typedef enum {
+	GNUT_DOWNLOAD_ERROR_INVALID,   /* a bad argument: URN, size, source, folder */
+	GNUT_DOWNLOAD_ERROR_NOT_FOUND, /* no download with that id */
+	GNUT_DOWNLOAD_ERROR_IO,        /* our disk: partial file, target folder */
+	GNUT_DOWNLOAD_ERROR_SOURCES,   /* every source failed */
+	GNUT_DOWNLOAD_ERROR_PROTOCOL,  /* a source broke the HTTP exchange */
+	GNUT_DOWNLOAD_ERROR_CORRUPT,   /* the data does not match the SHA-1 */
+	GNUT_DOWNLOAD_ERROR_STATE,     /* the state file cannot be read */
+} gnut_download_error;
+
+typedef enum {
+	GNUT_DOWNLOAD_QUEUED,      /* waiting for a slot, a source's retry time, or a
+	                              first source */
+	GNUT_DOWNLOAD_CONNECTING,  /* connecting to a source, or waiting for its reply */
+	GNUT_DOWNLOAD_DOWNLOADING, /* receiving data */
+	GNUT_DOWNLOAD_VERIFYING,   /* every byte is here: checking the SHA-1 and moving */
+	GNUT_DOWNLOAD_COMPLETE,
+	GNUT_DOWNLOAD_FAILED,
+	GNUT_DOWNLOAD_CANCELLED,
+} gnut_download_state;
+
+/* "queued", "connecting", ... (the names of the JSON contract). */
+const char *gnut_download_state_name(gnut_download_state state);
+/* TRUE for complete, failed and cancelled. */
+gboolean gnut_download_state_is_final(gnut_download_state state);
+
+#define GNUT_DOWNLOAD_MAX_SIZE    (G_GUINT64_CONSTANT(1) << 50) /* bytes in one file */
+#define GNUT_DOWNLOAD_MAX_SOURCES 64                            /* per download */
+#define GNUT_DOWNLOAD_MAX_NAME    1024                          /* bytes of a source's name */
+#define GNUT_DOWNLOAD_MAX_HOST    255                           /* bytes of a source's host */
+
+/* Where a download can be fetched from. The strings belong to whoever fills
+ * the struct; the manager copies them. */
+typedef struct {
+	const char *host;    /* IPv4 or IPv6 literal, or a host name */
+	guint16 port;        /* not 0, unless firewalled */
+	guint32 index;       /* file index at the source, for /get/<index>/<name> */
+	const char *name;    /* the file's name at the source; NULL: no /get/ form */
+	gboolean get_only;   /* the source gave no URN: ask /get/<index>/<name> only */
+	gboolean has_guid;   /* the servent GUID is known */
+	gnut_guid guid;      /* the servent GUID (of the query hit) */
+	gboolean firewalled; /* reached by a push only (needs has_guid); host and
+	                        port then only name it */
+} gnut_download_source;
+
+/* Checks a source as gnut_downloads_add does: host of 1 to
+ * GNUT_DOWNLOAD_MAX_HOST letters, digits, '.', '-' or ':' (IPv6), a port
+ * (any, 0 included, for a firewalled source), a name (NULL, or 1 to
+ * GNUT_DOWNLOAD_MAX_NAME bytes of UTF-8 text without control characters or
+ * noncharacters), a name when get_only, and a GUID when firewalled.
+ * Errors: INVALID. */
+gboolean gnut_download_source_check(const gnut_download_source *src, GError **error);
+
+/* A snapshot of one download, for `gnut downloads` (g_free'd strings). */
+typedef struct {
+	guint64 id;
+	char *name;
+	char *urn; /* "urn:sha1:..." */
+	guint64 size;
+	guint64 done; /* bytes on disk */
+	gnut_download_state state;
+	char *path;    /* the final file once complete, else the partial file */
+	char *error;   /* why it failed, or NULL */
+	guint sources; /* sources not given up on (0 while waiting for one) */
+} gnut_download_status;
+
+void gnut_download_status_clear(gnut_download_status *st);
+/* For GPtrArray free functions. */
+void gnut_download_status_free(gpointer st);
+
+typedef struct {
+	const char *data_dir;     /* downloads.xml and incomplete/ (required) */
+	const char *download_dir; /* default target folder; NULL: data_dir/downloads */
+	guint64 download_limit;   /* bytes per second over all downloads, 0 = unlimited */
+	guint max_active;         /* downloads fetching at once; 0: 4 */
+	guint connect_timeout_s;  /* 0: 20 s */
+	guint idle_timeout_s;     /* a source silent this long is dropped; 0: 60 s */
+	guint source_wait_s;      /* a download without a source fails after this
+	                             long without one; 0: 120 s */
+	guint push_wait_s;        /* how long a push waits for its GIV; 0: 30 s */
+} gnut_downloads_config;
+
+typedef struct gnut_downloads gnut_downloads;
+
+/* Called from the main loop when a download changes state by itself
+ * (never for the change a gnut_downloads_* call makes). */
+typedef void (*gnut_downloads_notify_fn)(gnut_downloads *m, guint64 id, gnut_download_state state,
+                                         gpointer user_data);
+
+/* Creates the data folders, loads downloads.xml (a damaged file is renamed
+ * downloads.xml.bad, with a warning) and queues the downloads it lists.
+ * clock is borrowed and must outlive the manager. Errors: IO. */
+gnut_downloads *gnut_downloads_new(const gnut_downloads_config *config, gnut_clock *clock,
+                                   GError **error);
+/* Stops every transfer (no notification; a verification is cancelled and
+ * waited for, at most a chunk), saves the state of those in progress so
+ * that a new manager resumes them, and frees everything. */
+void gnut_downloads_free(gnut_downloads *m);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(gnut_downloads, gnut_downloads_free)
+
+void gnut_downloads_set_notify(gnut_downloads *m, gnut_downloads_notify_fn fn, gpointer user_data);
+
+/* Asked to send a PUSH for the file index at the firewalled servent named
+ * servent (the GUID of its query hit). Called from the main loop, never
+ * inside a gnut_downloads_* call; it may call gnut_downloads_take_giv at
+ * once, but must not free the manager. */
+typedef void (*gnut_downloads_push_fn)(gnut_downloads *m, const gnut_guid *servent, guint32 index,
+                                       gpointer user_data);
+/* Sets (or, with NULL, removes) the push handler. Set it before the main
+ * loop runs: a firewalled source the scheduler meets while there is none is
+ * given up ("no push handler"). */
+void gnut_downloads_set_push_handler(gnut_downloads *m, gnut_downloads_push_fn fn,
+                                     gpointer user_data);
+/* A firewalled servent connected to us and said "GIV index:guid/name"
+ * (the caller has consumed that line and its empty line). When a download
+ * waits for a GIV from that servent GUID, it takes over conn and the
+ * caller's reference, and asks its ranges over it; the index breaks a tie
+ * between downloads waiting for the same servent, but need not match (a
+ * push proxy's PUSH carries index 0). Input already buffered in conn is
+ * left as it is. FALSE, conn untouched and still the caller's, when no
+ * download waits for that servent. */
+gboolean gnut_downloads_take_giv(gnut_downloads *m, gnut_conn *conn, const gnut_guid *servent,
+                                 guint32 index);
+/* Bytes per second over all downloads, 0 = unlimited; applies at once. */
+void gnut_downloads_set_limit(gnut_downloads *m, guint64 bytes_per_s);
+
+/* Adds a download of the file with this SHA-1, or adds the sources to the
+ * download of it still in progress. name is sanitised (filename.h) for the
+ * final file; to_dir (absolute) is the target folder, NULL for the manager's.
+ * A source's name that gnut_download_source_check refuses is dropped (the
+ * URN form needs none); a source that is still refused is skipped, but
+ * when sources are given one at least must be usable. With no source
+ * (n_sources 0, sources may be NULL) a new download waits for one (see the
+ * top of this file). Returns the download's id (never 0), or 0 with
+ * INVALID. */
+guint64 gnut_downloads_add(gnut_downloads *m, const uint8_t sha1[20], const char *name,
+                           guint64 size, const char *to_dir, const gnut_download_source *sources,
+                           guint n_sources, GError **error);
+/* Adds one source to a download in progress (a known host:port is kept
+ * once, and revived if it was given up), checked as in gnut_downloads_add;
+ * a download waiting for sources starts. Errors: NOT_FOUND, INVALID. */
+gboolean gnut_downloads_add_source(gnut_downloads *m, guint64 id, const gnut_download_source *src,
+                                   GError **error);
+/* The id of the download of the file with this SHA-1 still in progress,
+ * or 0. */
+guint64 gnut_downloads_find(gnut_downloads *m, const uint8_t sha1[20]);
+
+/* Stops a download and deletes its partial file. A download being
+ * verified waits for its worker (at most a chunk): if the file was already
+ * moved into place the download is complete instead. Errors: NOT_FOUND, and
+ * INVALID for a download complete (then or before), failed or cancelled. */
+gboolean gnut_downloads_cancel(gnut_downloads *m, guint64 id, GError **error);
+
+/* Fills *out (clear it with gnut_download_status_clear); FALSE: no such id. */
+gboolean gnut_downloads_get(gnut_downloads *m, guint64 id, gnut_download_status *out);
+/* Every download of the session in id order: gnut_download_status items. */
+GPtrArray *gnut_downloads_list(gnut_downloads *m);
+/* Body bytes received since the manager was created. */
+guint64 gnut_downloads_bytes_in(const gnut_downloads *m);
+/* Writes downloads.xml now (after syncing the partial files). */
+gboolean gnut_downloads_save(gnut_downloads *m, GError **error);
+
+#endif

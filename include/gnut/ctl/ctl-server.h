@@ -1,0 +1,73 @@
+/* ctl-server.h: the control API over HTTP (libsoup-3), for gnut and other
+ * local remotes. One endpoint:
+ *
+ *   POST /rpc   Authorization: Bearer <token>   Content-Type: application/json
+ *   {"method": "NAME", "params": {...}}          (params optional)
+ *   -> 200 {"result": ...}
+ *   -> 4xx/5xx {"error": {"message": "...", "code": "..."}}
+ *
+ * Codes and statuses: unauthorized 401 (no or wrong token), not_found 404
+ * (other path, or the thing named does not exist), method_not_allowed 405,
+ * length_required 411 (chunked body), too_large 413 (body over
+ * GNUT_CTL_MAX_REQUEST), bad_request 400 (not JSON, too many brackets, not
+ * {method, params}), unknown_method 404, invalid_params 400, invalid 400 (a
+ * bad value: an address, a target, a file where a folder is wanted), io 500
+ * (anything else the engine reports). A request refused from its headers
+ * has its body read and dropped, never buffered, and its connection closed.
+ * The token and the URL to reach the server are written to
+ * <data-dir>/control.token (mode 0600) and <data-dir>/control.url, each
+ * atomically, so that a local user who can read the data folder can drive
+ * the daemon and nobody else can. */
+#ifndef GNUT_CTL_SERVER_H
+#define GNUT_CTL_SERVER_H
+
+#include <glib.h>
+#include <json-glib/json-glib.h>
+
+#include "gnut/core/servent.h"
+
+#define GNUT_CTL_URL_FILE     "control.url"
+#define GNUT_CTL_TOKEN_FILE   "control.token"
+#define GNUT_CTL_RPC_PATH     "/rpc"
+#define GNUT_CTL_MAX_REQUEST  (64 * 1024) /* bytes of request body */
+#define GNUT_CTL_MAX_BRACKETS 64          /* '[' and '{' in a body, strings included */
+
+typedef struct gnut_ctl_server gnut_ctl_server;
+
+/* Listens on address ("ADDR:PORT", "ADDR" = port 0, "[v6]:PORT"; an IP
+ * literal; port 0 picks a free one) for calls into s, accepting only token.
+ * Errors are G_IO_ERROR, the message naming the address. */
+gnut_ctl_server *gnut_ctl_server_new(gnut_servent *s, const char *address, const char *token,
+                                     GError **error);
+/* Stops listening; calls in progress are dropped. */
+void gnut_ctl_server_free(gnut_ctl_server *srv);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(gnut_ctl_server, gnut_ctl_server_free)
+
+/* "http://127.0.0.1:PORT": where a local client reaches the server (a
+ * wildcard bind is reached through loopback). The RPC endpoint is this URL
+ * followed by GNUT_CTL_RPC_PATH. */
+const char *gnut_ctl_server_url(const gnut_ctl_server *srv);
+
+/* Writes control.token (0600) and control.url into data_dir, atomically. */
+gboolean gnut_ctl_server_publish(const gnut_ctl_server *srv, const char *data_dir, GError **error);
+/* Removes them again (at exit), so gnut says "not running" instead of
+ * trying a dead address. */
+void gnut_ctl_server_unpublish(const char *data_dir);
+
+/* Decodes a request body, {"method": NAME, "params": {...}} (params absent
+ * or null: *params NULL). Refuses an empty body, one over
+ * GNUT_CTL_MAX_REQUEST bytes or with over GNUT_CTL_MAX_BRACKETS brackets
+ * (which bounds the parser's recursion), text that is not JSON and any other
+ * shape (G_IO_ERROR_INVALID_DATA). On success
+ * *method is g_malloc'd and *params holds a reference. */
+gboolean gnut_ctl_request_parse(const char *body, gsize len, char **method, JsonObject **params,
+                                GError **error);
+
+/* A fresh random token (256 bits from the kernel's CSPRNG, as hex). */
+char *gnut_ctl_token_new(GError **error);
+
+/* The data folder when none is given: $XDG_DATA_HOME/gnutd, i.e.
+ * ~/.local/share/gnutd. gnutd keeps its state there and gnut looks there. */
+char *gnut_ctl_default_data_dir(void);
+
+#endif

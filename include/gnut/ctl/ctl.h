@@ -1,0 +1,65 @@
+/* ctl.h: the control API as a table of methods, apart from any transport.
+ * A method takes the servent and a JSON object of named parameters and
+ * returns a JSON result (or a GError); the HTTP transport (ctl-server.h) and
+ * the tests call the same table. Field names follow DESIGN.md's contract:
+ *
+ *   status                               -> {version, mode, peers, shared_files,
+ *                                            bytes_up, bytes_down, uptime}
+ *   peers                                -> [{host, port, mode, user_agent}]
+ *   connect         {address}            -> {ok, address}
+ *   search.start    {query}              -> {search_id}
+ *   search.hits     {search_id, after?}  -> [{id, name, size, urn, host, port}]
+ *   search.stop     {search_id}          -> {ok}
+ *   download.start  {target, to?}        -> {id, name, size, done, state, path[, error]}
+ *   downloads                            -> [{id, name, size, done, state, path[, error]}]
+ *   download.cancel {id}                 -> {ok, id}
+ *   shares                               -> [{path, size, urn}]
+ *   share.add       {path}               -> {ok, path}
+ *   rescan                               -> {ok}
+ *   stop                                 -> {ok}
+ *
+ * Integers are JSON integers; ids are positive; folders must be absolute
+ * (the daemon's working folder is not the caller's). A member not listed is
+ * an error, so that a misspelt parameter is never silently ignored. */
+#ifndef GNUT_CTL_H
+#define GNUT_CTL_H
+
+#include <json-glib/json-glib.h>
+
+#include "gnut/core/servent.h"
+
+#define GNUT_CTL_ERROR (gnut_ctl_error_quark())
+GQuark gnut_ctl_error_quark(void);
+
+typedef enum {
+	GNUT_CTL_ERROR_UNKNOWN_METHOD,
+	GNUT_CTL_ERROR_INVALID_PARAMS,
+} gnut_ctl_error;
+
+/* params is never NULL (an absent object is passed as an empty one). */
+typedef JsonNode *(*gnut_ctl_fn)(gnut_servent *s, JsonObject *params, GError **error);
+
+typedef enum {
+	GNUT_CTL_METHOD_NONE = 0,
+	/* The method ends the process serving the call (stop): a transport must
+	 * send its reply, {"ok": true}, before it calls the method. */
+	GNUT_CTL_METHOD_REPLY_FIRST = 1 << 0,
+} gnut_ctl_method_flags;
+
+typedef struct {
+	const char *name;
+	gnut_ctl_fn fn;
+	gnut_ctl_method_flags flags;
+} gnut_ctl_method;
+
+/* The whole table, n_methods entries. */
+const gnut_ctl_method *gnut_ctl_methods(gsize *n_methods);
+/* NULL when there is no method of that name. */
+const gnut_ctl_method *gnut_ctl_method_lookup(const char *name);
+
+/* Looks name up and calls it; params may be NULL. An unknown name is
+ * GNUT_CTL_ERROR_UNKNOWN_METHOD, a bad parameter GNUT_CTL_ERROR_INVALID_PARAMS,
+ * and the servent's own errors come back as GNUT_SERVENT_ERROR. */
+JsonNode *gnut_ctl_call(gnut_servent *s, const char *name, JsonObject *params, GError **error);
+
+#endif

@@ -1,0 +1,220 @@
+/* handshake-headers.c: the header sets of the Gnutella 0.6 handshake: the
+ * capability headers we announce, and the reading of a peer's block into a
+ * gnut_handshake_peer. Pure functions over gnut_head: no socket, no clock,
+ * so the handshake state machine in handshake.c stays about sequencing. */
+#define G_LOG_DOMAIN "gnut-core"
+
+#include "config.h"
+
+#include "gnut/core/links/handshake.h"
+
+#include <string.h>
+
+/* Listen address headers, in order of preference: Listen-IP is the 0.6
+ * name, the others are what older or other servents send. */
+static const char *const listen_headers[] = {"Listen-IP", "X-My-Address", "Node", "X-Node"};
+/* Lists of other hosts to try, sent with refusals (and sometimes a 200). */
+static const char *const try_headers[] = {"X-Try-Ultrapeers", "X-Try"};
+
+void gnut_handshake_config_init(gnut_handshake_config *c)
+{
+	memset(c, 0, sizeof *c);
+	c->degree = GNUT_HANDSHAKE_DEFAULT_DEGREE;
+	c->max_ttl = GNUT_HANDSHAKE_DEFAULT_MAX_TTL;
+	c->deflate = TRUE;
+	c->timeout_s = GNUT_HANDSHAKE_TIMEOUT_S;
+	c->clock = gnut_clock_system();
+}
+
+void gnut_handshake_add_our_headers(gnut_head *h, const gnut_handshake_config *c,
+                                    const char *remote_ip)
+{
+	gnut_head_add(h, "User-Agent", PACKAGE_NAME "/" PACKAGE_VERSION);
+	gnut_head_add(h, "X-Ultrapeer", c->ultrapeer ? "True" : "False");
+	gnut_head_add(h, "X-Query-Routing", "0.2");
+	if (c->ultrapeer)
+		gnut_head_add(h, "X-Ultrapeer-Query-Routing", "0.1");
+	gnut_head_add(h, "GGEP", "0.5");
+	gnut_head_add(h, "Pong-Caching", "0.1");
+	gnut_head_add(h, "Bye-Packet", "0.1");
+	gnut_head_add(h, "Vendor-Message", "0.2");
+	if (remote_ip != NULL && gnut_head_is_valid_value(remote_ip))
+		gnut_head_add(h, "Remote-IP", remote_ip);
+	if (c->listen_addr != NULL && gnut_head_is_valid_value(c->listen_addr))
+		gnut_head_add(h, "Listen-IP", c->listen_addr);
+	gnut_head_addf(h, "X-Max-TTL", "%u", c->max_ttl);
+	gnut_head_addf(h, "X-Degree", "%u", c->degree);
+	if (c->dynamic_querying)
+		gnut_head_add(h, "X-Dynamic-Querying", "0.1");
+	if (c->deflate)
+		gnut_head_add(h, "Accept-Encoding", "deflate");
+}
+
+const char *gnut_handshake_reason_for(guint code)
+{
+	switch (code) {
+	case 200:
+		return "OK";
+	case 403:
+		return "Forbidden";
+	case 409:
+		return "Already connected";
+	case 429:
+		return "Too many requests";
+	case 503:
+		return "Service Unavailable";
+	default:
+		return code >= 200 && code < 300 ? "OK" : "Refused";
+	}
+}
+
+/* Why by hand: g_network_address_parse accepts host names and would let a
+ * peer's header make us resolve names; here only IP literals pass. */
+gboolean gnut_handshake_parse_host_port(const char *s, char **ip, guint16 *port)
+{
+	const char *colon = NULL;
+	g_autofree char *host = NULL;
+	if (s[0] == '[') {
+		const char *end = strchr(s, ']');
+		if (end == NULL || end[1] != ':')
+			return FALSE;
+		host = g_strndup(s + 1, (gsize)(end - s - 1));
+		colon = end + 1;
+	} else {
+		colon = strrchr(s, ':');
+		if (colon == NULL)
+			return FALSE;
+		host = g_strndup(s, (gsize)(colon - s));
+	}
+	uint64_t p = 0;
+	if (gnut_head_parse_u64(colon + 1, &p) != GNUT_PROTO_OK || p == 0 || p > G_MAXUINT16)
+		return FALSE;
+	g_strstrip(host);
+	g_autoptr(GInetAddress) addr = g_inet_address_new_from_string(host);
+	if (addr == NULL)
+		return FALSE;
+	*ip = g_inet_address_to_string(addr);
+	*port = (guint16)p;
+	return TRUE;
+}
+
+static char *format_host_port(const char *ip, guint16 port)
+{
+	if (strchr(ip, ':') != NULL)
+		return g_strdup_printf("[%s]:%u", ip, port);
+	return g_strdup_printf("%s:%u", ip, port);
+}
+
+/* A User-Agent fit for logs and `gnut peers`: capped, valid UTF-8, no
+ * control characters (the header parser already refused all but HT). */
+static char *clean_agent(const char *value)
+{
+	gsize len = MIN(strlen(value), (gsize)GNUT_HANDSHAKE_MAX_AGENT);
+	char *s = g_utf8_make_valid(value, (gssize)len);
+	for (char *p = s; *p != '\0'; p++)
+		if ((guchar)*p < 0x20 || *p == 0x7f)
+			*p = ' ';
+	return s;
+}
+
+/* Appends the valid "ip:port" entries of a comma list to out, up to the cap;
+ * invalid entries are skipped, not fatal: the list is only advice. */
+static void read_try_list(const char *value, GPtrArray *out)
+{
+	g_auto(GStrv) items = g_strsplit(value, ",", -1);
+	for (guint i = 0; items[i] != NULL && out->len < GNUT_HANDSHAKE_MAX_TRY_HOSTS; i++) {
+		g_autofree char *ip = NULL;
+		guint16 port = 0;
+		if (gnut_handshake_parse_host_port(g_strstrip(items[i]), &ip, &port))
+			g_ptr_array_add(out, format_host_port(ip, port));
+	}
+}
+
+/* TRUE when the header is present with a "major.minor" version. */
+static gboolean has_version(const gnut_head *h, const char *name)
+{
+	const char *v = gnut_head_get(h, name);
+	unsigned major = 0, minor = 0;
+	return v != NULL && gnut_head_parse_version(v, &major, &minor) == GNUT_PROTO_OK;
+}
+
+/* A small decimal header, clamped: X-Degree and X-Max-TTL only inform us. */
+static guint read_number(const gnut_head *h, const char *name, guint max)
+{
+	const char *v = gnut_head_get(h, name);
+	uint64_t n = 0;
+	if (v == NULL || gnut_head_parse_u64(v, &n) != GNUT_PROTO_OK)
+		return 0;
+	return (guint)MIN(n, (uint64_t)max);
+}
+
+static void read_addresses(const gnut_head *h, gnut_handshake_peer *out)
+{
+	for (guint i = 0; i < G_N_ELEMENTS(listen_headers) && out->listen_ip == NULL; i++) {
+		const char *v = gnut_head_get(h, listen_headers[i]);
+		if (v != NULL)
+			gnut_handshake_parse_host_port(v, &out->listen_ip, &out->listen_port);
+	}
+	const char *remote = gnut_head_get(h, "Remote-IP");
+	g_autoptr(GInetAddress) addr = NULL;
+	if (remote != NULL)
+		addr = g_inet_address_new_from_string(remote);
+	if (addr != NULL)
+		out->remote_ip = g_inet_address_to_string(addr);
+	GPtrArray *tries = g_ptr_array_new();
+	for (guint i = 0; i < G_N_ELEMENTS(try_headers); i++) {
+		const char *v = gnut_head_get(h, try_headers[i]);
+		if (v != NULL)
+			read_try_list(v, tries);
+	}
+	g_ptr_array_add(tries, NULL);
+	out->try_ultrapeers = (GStrv)g_ptr_array_free(tries, FALSE);
+}
+
+void gnut_handshake_peer_read(const gnut_head *h, gnut_handshake_peer *out)
+{
+	gnut_handshake_peer_clear(out);
+	const char *v = gnut_head_get(h, "User-Agent");
+	out->user_agent = v != NULL ? clean_agent(v) : NULL;
+	bool up = false;
+	v = gnut_head_get(h, "X-Ultrapeer");
+	out->has_ultrapeer = v != NULL && gnut_head_parse_bool(v, &up) == GNUT_PROTO_OK;
+	out->ultrapeer = out->has_ultrapeer && up;
+	read_addresses(h, out);
+	out->max_ttl = read_number(h, "X-Max-TTL", 255);
+	out->degree = read_number(h, "X-Degree", 65535);
+	out->bye_packet = has_version(h, "Bye-Packet");
+	out->vendor_messages = has_version(h, "Vendor-Message");
+	out->ggep = has_version(h, "GGEP");
+	out->pong_caching = has_version(h, "Pong-Caching");
+	out->query_routing = has_version(h, "X-Query-Routing");
+	out->ultrapeer_query_routing = has_version(h, "X-Ultrapeer-Query-Routing");
+	out->dynamic_querying = has_version(h, "X-Dynamic-Querying");
+	v = gnut_head_get(h, "Accept-Encoding");
+	out->accepts_deflate = v != NULL && gnut_head_value_has_token(v, "deflate");
+	v = gnut_head_get(h, "Content-Encoding");
+	out->sends_deflate = v != NULL && gnut_head_value_has_token(v, "deflate");
+	v = gnut_head_get(h, "GUID");
+	gnut_guid guid;
+	out->has_guid = v != NULL && gnut_guid_from_hex(v, strlen(v), &guid);
+	if (out->has_guid) /* a GUID that does not parse leaves the field empty */
+		out->guid = guid;
+}
+
+void gnut_handshake_peer_copy(const gnut_handshake_peer *src, gnut_handshake_peer *dst)
+{
+	*dst = *src;
+	dst->user_agent = g_strdup(src->user_agent);
+	dst->listen_ip = g_strdup(src->listen_ip);
+	dst->remote_ip = g_strdup(src->remote_ip);
+	dst->try_ultrapeers = g_strdupv(src->try_ultrapeers);
+}
+
+void gnut_handshake_peer_clear(gnut_handshake_peer *p)
+{
+	g_free(p->user_agent);
+	g_free(p->listen_ip);
+	g_free(p->remote_ip);
+	g_strfreev(p->try_ultrapeers);
+	memset(p, 0, sizeof *p);
+}

@@ -1,0 +1,128 @@
+/* responder.c: pongs and query hits built from the share index. */
+#include "gnut/core/routing/responder.h"
+
+#include <string.h>
+
+#include "gnut/proto/pong.h"
+#include "gnut/proto/qhit.h"
+#include "gnut/proto/query.h"
+#include "gnut/core/routing/router.h"
+
+/* A reply must outlive the path its request took (hops links) with some
+ * slack, and never exceed the hard limit. */
+static uint8_t reply_ttl(uint8_t hops)
+{
+	unsigned ttl = (unsigned)hops + 2;
+	return (uint8_t)MIN(ttl, GNUT_ROUTER_HARD_TTL_LIMIT);
+}
+
+static GBytes *message_bytes(const gnut_guid *guid, uint8_t type, uint8_t ttl, GByteArray *payload)
+{
+	GByteArray *msg = g_byte_array_sized_new(GNUT_MSG_HEADER_LEN + payload->len);
+	gnut_msg_append(msg, guid, type, ttl, 0, payload->data, payload->len);
+	return g_byte_array_free_to_bytes(msg);
+}
+
+GBytes *gnut_responder_pong(const gnut_responder_self *self, gnut_share *share,
+                            const gnut_msg_header *ping)
+{
+	gnut_pong pong = {
+	    .port = self->port,
+	    .ipv4 = self->ipv4,
+	    .files = gnut_share_count(share),
+	    .kib = (uint32_t)MIN(gnut_share_total_bytes(share) / 1024, G_MAXUINT32),
+	};
+	g_autoptr(GByteArray) payload = g_byte_array_new();
+	gnut_pong_encode(payload, &pong);
+	return message_bytes(&ping->guid, GNUT_MSG_PONG, reply_ttl(ping->hops), payload);
+}
+
+/* The files a query asks for: by SHA-1 when it names URNs, else by keywords.
+ * An empty result for a query without either. */
+static GPtrArray *matching_files(gnut_share *share, const gnut_query *q)
+{
+	gnut_urn urns[GNUT_QUERY_MAX_URNS];
+	unsigned n = gnut_query_sha1s(q, urns, G_N_ELEMENTS(urns));
+	if (n == 0) {
+		g_autofree char *text = g_strndup(q->text, q->text_len);
+		return gnut_share_search(share, text, GNUT_RESPONDER_MAX_RESULTS);
+	}
+	GPtrArray *files = g_ptr_array_new_with_free_func((GDestroyNotify)gnut_shared_file_unref);
+	for (unsigned i = 0; i < n; i++) {
+		gnut_shared_file *f = gnut_share_by_sha1(share, urns[i].sha1);
+		if (f != NULL)
+			g_ptr_array_add(files, f);
+	}
+	return files;
+}
+
+/* Encodes one query hit message holding files[first..first+count). */
+static GBytes *hit_message(const gnut_responder_self *self, const gnut_msg_header *qh, bool ggep_h,
+                           GPtrArray *files, guint first, guint count)
+{
+	gnut_qhit hit = {
+	    .port = self->port,
+	    .ipv4 = self->ipv4,
+	    .speed = self->speed_kbps,
+	    .n_results = count,
+	    .has_trailer = true,
+	    .flags_valid = GNUT_QHIT_F_PUSH | GNUT_QHIT_F_BUSY | GNUT_QHIT_F_UPLOADED,
+	    .flags = (self->busy ? GNUT_QHIT_F_BUSY : 0) |
+	             (self->uploaded ? GNUT_QHIT_F_UPLOADED : 0) |
+	             (self->firewalled ? GNUT_QHIT_F_PUSH : 0),
+	    .servent = self->servent,
+	};
+	memcpy(hit.vendor, GNUT_RESPONDER_VENDOR, GNUT_QHIT_VENDOR_LEN);
+	gnut_qhit_result results[GNUT_RESPONDER_RESULTS_PER_HIT];
+	GByteArray *exts[GNUT_RESPONDER_RESULTS_PER_HIT];
+	for (guint i = 0; i < count; i++) {
+		const gnut_shared_file *f = g_ptr_array_index(files, first + i);
+		gnut_urn urn = {.has_sha1 = true};
+		memcpy(urn.sha1, f->sha1, sizeof urn.sha1);
+		exts[i] = g_byte_array_new();
+		gnut_qhit_result_ext_encode(exts[i], &urn, !ggep_h, ggep_h);
+		results[i] = (gnut_qhit_result){
+		    .index = f->index,
+		    .size = (uint32_t)f->size,
+		    .name = f->name,
+		    .name_len = strlen(f->name),
+		    .ext = {exts[i]->data, exts[i]->len},
+		};
+	}
+	hit.results = results;
+	g_autoptr(GByteArray) payload = g_byte_array_new();
+	gnut_proto_err err = gnut_qhit_encode(payload, &hit);
+	for (guint i = 0; i < count; i++)
+		g_byte_array_unref(exts[i]);
+	if (err != GNUT_PROTO_OK)
+		return NULL;
+	return message_bytes(&qh->guid, GNUT_MSG_QUERY_HIT, reply_ttl(qh->hops), payload);
+}
+
+GPtrArray *gnut_responder_hits(const gnut_responder_self *self, gnut_share *share,
+                               const gnut_msg_header *qh, const uint8_t *payload, size_t len,
+                               const char **error)
+{
+	GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
+	gnut_query q;
+	gnut_proto_err err = gnut_query_decode(payload, len, &q);
+	*error = err == GNUT_PROTO_OK ? NULL : gnut_proto_strerror(err);
+	if (err != GNUT_PROTO_OK)
+		return out;
+	g_autoptr(GPtrArray) found = matching_files(share, &q);
+	/* Only files whose size fits the 32-bit field, and names that fit a hit. */
+	g_autoptr(GPtrArray) files = g_ptr_array_new();
+	for (guint i = 0; i < found->len && files->len < GNUT_RESPONDER_MAX_RESULTS; i++) {
+		gnut_shared_file *f = g_ptr_array_index(found, i);
+		if (f->size <= G_MAXUINT32 && strlen(f->name) <= GNUT_QHIT_MAX_NAME)
+			g_ptr_array_add(files, f);
+	}
+	bool ggep_h = (q.flags & GNUT_QUERY_F_MARK) && (q.flags & GNUT_QUERY_F_GGEP_H);
+	for (guint first = 0; first < files->len; first += GNUT_RESPONDER_RESULTS_PER_HIT) {
+		guint count = MIN(GNUT_RESPONDER_RESULTS_PER_HIT, files->len - first);
+		GBytes *msg = hit_message(self, qh, ggep_h, files, first, count);
+		if (msg != NULL)
+			g_ptr_array_add(out, msg);
+	}
+	return out;
+}

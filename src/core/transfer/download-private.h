@@ -1,0 +1,155 @@
+/* download-private.h: the interface between the three files of the
+ * downloads module, which nothing outside them (and their tests and fuzz
+ * targets) should need: download.c, the manager, asks download-http.c for
+ * one HTTP exchange with one source at a time (gnut_download_fetch, whose
+ * reply heads gnut_download_reply_judge reads without I/O), and keeps the
+ * downloads in progress in downloads.xml through download-store.c
+ * (gnut_download_record). The public side is include/gnut/core/transfer/download.h. */
+#ifndef GNUT_DOWNLOAD_PRIVATE_H
+#define GNUT_DOWNLOAD_PRIVATE_H
+
+#include <glib.h>
+#include <stdint.h>
+
+#include "gnut/base/clock.h"
+#include "gnut/net/conn.h"
+#include "gnut/core/transfer/download.h"
+#include "gnut/proto/head.h"
+
+#define GNUT_DOWNLOAD_CHUNK (1024 * 1024) /* bytes asked per request */
+
+/* A half-open byte range [start, end). */
+typedef struct {
+	guint64 start, end;
+} gnut_download_range;
+
+/* One HTTP exchange with one source: connect (or take a connection the
+ * source opened to us, after a push), then ask ranges one after the other
+ * on the kept-alive connection until the owner has nothing left to ask or
+ * something goes wrong; body bytes go to the owner as they arrive. */
+typedef struct gnut_download_fetch gnut_download_fetch;
+
+typedef enum {
+	GNUT_DOWNLOAD_FETCH_DONE,       /* the owner had nothing left to ask */
+	GNUT_DOWNLOAD_FETCH_CLOSED,     /* the source ended the connection after
+	                                   serving data: reconnect */
+	GNUT_DOWNLOAD_FETCH_BUSY,       /* 503: try again after retry_after_s */
+	GNUT_DOWNLOAD_FETCH_NOT_FOUND,  /* 404 or 410 to the request form used */
+	GNUT_DOWNLOAD_FETCH_BAD_RANGE,  /* 416: the source lacks the range */
+	GNUT_DOWNLOAD_FETCH_WRONG_FILE, /* another size or URN than ours */
+	GNUT_DOWNLOAD_FETCH_ERROR,      /* connection or protocol error */
+	GNUT_DOWNLOAD_FETCH_LOCAL,      /* our write callback failed */
+} gnut_download_fetch_outcome;
+
+typedef struct {
+	gnut_download_fetch_outcome outcome;
+	guint retry_after_s; /* BUSY: what the source asked (0: did not say) */
+	guint64 received;    /* body bytes handed to the write callback */
+	const GError *error; /* ERROR, LOCAL and WRONG_FILE: why; else NULL */
+} gnut_download_fetch_result;
+
+typedef struct {
+	/* The next range to ask for ([*start, *start + *len), *len >= 1), or
+	 * FALSE when nothing is missing. */
+	gboolean (*next_range)(gpointer user_data, guint64 *start, guint64 *len);
+	/* Body bytes for offset; FALSE with *error stops the fetch (LOCAL). */
+	gboolean (*write)(gpointer user_data, guint64 offset, const guint8 *data, gsize len,
+	                  GError **error);
+	/* How many of want bytes may be taken now (the rate limit); 0 with
+	 * *wait_us set: try again that much later. */
+	gsize (*budget)(gpointer user_data, gsize want, gint64 *wait_us);
+	/* The source accepted a request and data follows (first time only). */
+	void (*receiving)(gpointer user_data);
+	/* The fetch is over (called once, from the main loop, never inside a
+	 * gnut_download_fetch_* call); the owner may free it from here. */
+	void (*done)(gpointer user_data, const gnut_download_fetch_result *result);
+} gnut_download_fetch_ops;
+
+typedef struct {
+	const char *host;    /* gnut_download_fetch_start only */
+	guint16 port;        /* gnut_download_fetch_start only */
+	const uint8_t *sha1; /* 20 bytes */
+	guint64 size;
+	gboolean use_get; /* ask /get/<index>/<name> instead of /uri-res/N2R? */
+	guint32 index;
+	const char *name; /* required with use_get */
+	guint connect_timeout_s;
+	guint idle_timeout_s;
+	gnut_clock *clock; /* borrowed */
+} gnut_download_fetch_params;
+
+/* Starts connecting (the params' strings are copied). */
+gnut_download_fetch *gnut_download_fetch_start(const gnut_download_fetch_params *params,
+                                               const gnut_download_fetch_ops *ops,
+                                               gpointer user_data);
+/* Runs the exchange over conn, a connection the source opened (a GIV):
+ * takes over conn and the caller's reference, and stops its previous
+ * owner's callbacks at once. params->host and port are not used (the Host
+ * header and error messages name conn's peer), nor connect_timeout_s.
+ * Input already buffered in conn is read as the start of the first reply.
+ * The first request goes out from the main loop, so done, too, never comes
+ * inside this call. */
+gnut_download_fetch *gnut_download_fetch_start_on(gnut_conn *conn,
+                                                  const gnut_download_fetch_params *params,
+                                                  const gnut_download_fetch_ops *ops,
+                                                  gpointer user_data);
+/* Stops at once, closing the connection, without calling done. */
+void gnut_download_fetch_free(gnut_download_fetch *f);
+
+/* A request as gnut_download_reply_judge needs it: [start, start + len) of
+ * the file of this size and SHA-1 (len >= 1, within the size). */
+typedef struct {
+	const uint8_t *sha1;
+	guint64 size;
+	guint64 start, len;
+} gnut_download_request;
+
+/* What a reply head means (see gnut_download_reply_judge). */
+typedef struct {
+	gboolean data;                       /* TRUE: a body of [start, start + len) follows */
+	gnut_download_fetch_outcome outcome; /* else: BUSY, NOT_FOUND, BAD_RANGE, WRONG_FILE
+	                                        or ERROR */
+	guint64 start, len;                  /* within the request, len >= 1 */
+	gboolean close_after;                /* the connection cannot be used again */
+	guint retry_after_s;                 /* BUSY: what the source asked, 0 if nothing */
+} gnut_download_reply;
+
+/* Judges the reply head h to the request rq, without I/O: 200/206 with the
+ * right file and a range inside the request (a 200 without Content-Range
+ * only for a request from 0: the whole file, of which the request's bytes
+ * are taken), 503 + Retry-After, 404/410, 416; anything else, or a
+ * Content-Length that does not match, is ERROR. *error (PROTOCOL) says why
+ * for ERROR and WRONG_FILE. */
+void gnut_download_reply_judge(const gnut_head *h, const gnut_download_request *rq,
+                               gnut_download_reply *out, GError **error);
+
+/* A download as downloads.xml keeps it. The sources' strings are owned by
+ * the record (gnut_download_record_free frees them). */
+typedef struct {
+	guint64 id;
+	uint8_t sha1[20];
+	char *name;
+	guint64 size;
+	char *to_dir;    /* NULL: the manager's download folder */
+	GArray *ranges;  /* gnut_download_range, done bytes */
+	GArray *sources; /* gnut_download_source; empty: waiting for sources */
+} gnut_download_record;
+
+#define GNUT_DOWNLOAD_STORE_MAX_BYTES     (8 * 1024 * 1024) /* size of downloads.xml read */
+#define GNUT_DOWNLOAD_STORE_MAX_DOWNLOADS 4096
+#define GNUT_DOWNLOAD_STORE_MAX_RANGES    4096 /* per download */
+
+gnut_download_record *gnut_download_record_new(void);
+void gnut_download_record_free(gpointer record);
+
+/* Writes records (gnut_download_record items) to path atomically. */
+gboolean gnut_download_store_save(const char *path, GPtrArray *records, GError **error);
+/* Reads path back: a GPtrArray of records (free function set). A missing
+ * file is an empty array. A file over the caps, not XML, or not ours is
+ * STATE; a record that does not make sense (bad URN, range past the size,
+ * sources listed but none of them valid) is skipped with a warning. A
+ * record that lists no source at all is a download waiting for sources,
+ * and loads with an empty sources array. */
+GPtrArray *gnut_download_store_load(const char *path, GError **error);
+
+#endif

@@ -1,0 +1,797 @@
+/* upload.c: the upload server (see upload.h for the contract).
+ *
+ * Each HTTP connection is an upload_conn with a small state machine:
+ *   READING  waiting for a complete request head (deadline: idle timeout)
+ *   SENDING  a body goes out in chunks; reading from the client is paused
+ *   CLOSING  the last answer is being flushed, then the connection closes
+ * A request is answered from inside the readable callback: the response
+ * head is queued as raw output and the body handed to the connection's
+ * sendfile path one chunk at a time; when the last chunk is out, the
+ * connection goes back to READING or closes.
+ *
+ * Rate limiting: one token bucket for all uploads. A limited body waits in
+ * a FIFO for each chunk, so uploads take turns chunk by chunk; the FIFO is
+ * served when a chunk ends, by a timer armed for the moment the bucket
+ * will cover the head of the line, and by the tick. */
+#define G_LOG_DOMAIN "gnut-upload"
+
+#include "config.h"
+
+#include "gnut/core/transfer/upload.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "gnut/proto/head.h"
+#include "gnut/proto/http-msg.h"
+#include "gnut/proto/urn.h"
+
+#define US_PER_S          G_GINT64_CONSTANT(1000000)
+#define INPUT_CAP         (GNUT_HEAD_MAX_SIZE + 4096) /* room to see a head cross its cap */
+#define UNLIMITED_CHUNK   (16 * 1024 * 1024)          /* a new rate limit applies within a chunk */
+#define LIMITED_CHUNK_MAX (256 * 1024)                /* turn size between limited uploads */
+#define MIN_BURST         512                         /* bytes the bucket holds at least */
+#define LOG_LINE_MAX      200                         /* bytes of a request line in a log */
+#define HTTP_DATE_LEN     29                          /* "Sun, 06 Nov 1994 08:49:37 GMT" */
+
+typedef enum {
+	UC_READING,
+	UC_SENDING,
+	UC_CLOSING,
+} uc_state;
+
+typedef struct {
+	gnut_uploads *u;
+	gnut_conn *conn;
+	uc_state state;
+	gboolean has_slot;
+	guint requests;     /* request heads taken on this connection */
+	gint64 deadline_us; /* READING: the next head is due by then */
+	gint64 progress_us; /* SENDING, CLOSING: when output last moved */
+	guint64 last_out;   /* the connection's bytes_out at that time */
+	/* the body under way (SENDING) */
+	gnut_shared_file *file;
+	int fd;
+	guint64 next_off;    /* next file offset to hand to the connection */
+	guint64 left;        /* bytes not yet handed to the connection */
+	guint64 body_base;   /* the connection's payload_out when the body began */
+	gboolean keep_alive; /* after this answer */
+	gboolean waiting;    /* in u->waiting, for tokens */
+} upload_conn;
+
+struct gnut_uploads {
+	gnut_share *share;
+	gnut_clock *clock;
+	GMainContext *ctx;
+	guint slots;
+	guint max_connections;
+	gint64 idle_timeout_us;
+	gint64 send_timeout_us;
+	guint max_requests;
+	guint retry_after_s;
+	GHashTable *conns; /* set of upload_conn */
+	guint slots_used;
+	/* token bucket */
+	guint64 rate; /* bytes per second; 0: unlimited */
+	guint64 tokens;
+	gint64 stamp_us; /* time up to which tokens were credited */
+	GQueue waiting;  /* upload_conn waiting for tokens, FIFO */
+	GSource *wake;
+	gnut_uploads_stats stats; /* bytes_up: of finished bodies only */
+};
+
+/* An answer being decided. */
+typedef struct {
+	unsigned code;
+	gboolean keep_alive; /* as the client wants it; errors may still close */
+	gboolean is_head;
+	gnut_shared_file *file;
+	int fd;
+	guint64 start, len; /* the body: whole file (200) or one range (206) */
+} upload_reply;
+
+static void on_readable(gnut_conn *conn, gpointer data);
+static void on_closed(gnut_conn *conn, const GError *reason, gpointer data);
+static void serve_waiting(gnut_uploads *u);
+static void on_chunk_done(gnut_conn *conn, gpointer data);
+
+static gint64 now_us(const gnut_uploads *u)
+{
+	return gnut_clock_now_us(u->clock);
+}
+
+static guint or_default(guint v, guint dflt)
+{
+	return v != 0 ? v : dflt;
+}
+
+gnut_uploads *gnut_uploads_new(gnut_share *share, gnut_clock *clock,
+                               const gnut_uploads_config *config)
+{
+	g_return_val_if_fail(share != NULL, NULL);
+	gnut_uploads_config dflt = {0};
+	const gnut_uploads_config *c = config != NULL ? config : &dflt;
+	gnut_uploads *u = g_new0(gnut_uploads, 1);
+	u->share = share;
+	u->clock = clock != NULL ? clock : gnut_clock_system();
+	u->ctx = g_main_context_ref_thread_default();
+	u->slots = or_default(c->slots, GNUT_UPLOADS_DEFAULT_SLOTS);
+	u->max_connections = or_default(c->max_connections, GNUT_UPLOADS_DEFAULT_MAX_CONNECTIONS);
+	u->idle_timeout_us =
+	    or_default(c->idle_timeout_s, GNUT_UPLOADS_DEFAULT_IDLE_TIMEOUT_S) * US_PER_S;
+	u->send_timeout_us =
+	    or_default(c->send_timeout_s, GNUT_UPLOADS_DEFAULT_SEND_TIMEOUT_S) * US_PER_S;
+	u->max_requests = or_default(c->max_requests, GNUT_UPLOADS_DEFAULT_MAX_REQUESTS);
+	u->retry_after_s = or_default(c->retry_after_s, GNUT_UPLOADS_DEFAULT_RETRY_AFTER_S);
+	u->conns = g_hash_table_new(NULL, NULL);
+	g_queue_init(&u->waiting);
+	gnut_uploads_set_rate_limit(u, c->rate_limit);
+	return u;
+}
+
+static void drop_wake(gnut_uploads *u)
+{
+	if (u->wake != NULL) {
+		g_source_destroy(u->wake);
+		g_clear_pointer(&u->wake, g_source_unref);
+	}
+}
+
+/* Lets go of the body: its bytes go to the counters, its file and
+ * descriptor are released. */
+static void end_body(upload_conn *uc, gboolean complete)
+{
+	gnut_uploads *u = uc->u;
+	gnut_conn_stats st;
+	gnut_conn_get_stats(uc->conn, &st);
+	u->stats.bytes_up += st.payload_out - uc->body_base;
+	if (complete)
+		u->stats.uploads_done++;
+	if (uc->waiting) {
+		g_queue_remove(&u->waiting, uc);
+		uc->waiting = FALSE;
+	}
+	if (uc->fd >= 0)
+		close(uc->fd);
+	uc->fd = -1;
+	g_clear_pointer(&uc->file, gnut_shared_file_unref);
+	uc->left = 0;
+}
+
+/* Forgets a connection: its body, its slot, its entry. The caller drops
+ * the connection itself. */
+static void forget_conn(upload_conn *uc)
+{
+	gnut_uploads *u = uc->u;
+	if (uc->state == UC_SENDING)
+		end_body(uc, FALSE);
+	if (uc->has_slot)
+		u->slots_used--;
+	g_hash_table_remove(u->conns, uc);
+}
+
+void gnut_uploads_free(gnut_uploads *u)
+{
+	if (u == NULL)
+		return;
+	GHashTableIter it;
+	gpointer key;
+	g_hash_table_iter_init(&it, u->conns);
+	while (g_hash_table_iter_next(&it, &key, NULL)) {
+		upload_conn *uc = key;
+		g_hash_table_iter_steal(&it);
+		gnut_conn_set_handlers(uc->conn, NULL, NULL, NULL);
+		gnut_conn_close(uc->conn, NULL);
+		if (uc->state == UC_SENDING)
+			end_body(uc, FALSE);
+		gnut_conn_unref(uc->conn);
+		g_free(uc);
+	}
+	drop_wake(u);
+	g_queue_clear(&u->waiting);
+	g_hash_table_unref(u->conns);
+	g_main_context_unref(u->ctx);
+	g_free(u);
+}
+
+gboolean gnut_uploads_wants_line(const char *first_line)
+{
+	g_return_val_if_fail(first_line != NULL, FALSE);
+	const char *sp = strchr(first_line, ' ');
+	const char *last = strrchr(first_line, ' ');
+	if (sp == NULL || last == sp)
+		return FALSE;
+	g_autofree char *method = g_strndup(first_line, (gsize)(sp - first_line));
+	return gnut_head_is_token(method) && g_str_has_prefix(last + 1, "HTTP/");
+}
+
+/* "Sun, 06 Nov 1994 08:49:37 GMT" (RFC 7231 IMF-fixdate), without the
+ * locale that strftime and g_date_time_format would bring in. */
+static void format_http_date(gint64 unix_s, char out[HTTP_DATE_LEN + 1])
+{
+	static const char days[7][4] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
+	static const char months[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+	                                   "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+	GDateTime *dt = g_date_time_new_from_unix_utc(unix_s);
+	if (dt == NULL)
+		dt = g_date_time_new_from_unix_utc(0);
+	g_snprintf(out, HTTP_DATE_LEN + 1, "%s, %02d %s %04d %02d:%02d:%02d GMT",
+	           days[g_date_time_get_day_of_week(dt) - 1], g_date_time_get_day_of_month(dt),
+	           months[g_date_time_get_month(dt) - 1], g_date_time_get_year(dt),
+	           g_date_time_get_hour(dt), g_date_time_get_minute(dt),
+	           g_date_time_get_second(dt));
+	g_date_time_unref(dt);
+}
+
+/* A Content-Type from the file name's extension; text/html and other types
+ * a browser would run are deliberately absent. */
+static const char *content_type(const char *name)
+{
+	static const struct {
+		const char *ext;
+		const char *type;
+	} types[] = {
+	    {"mp3", "audio/mpeg"},
+	    {"ogg", "audio/ogg"},
+	    {"oga", "audio/ogg"},
+	    {"opus", "audio/ogg"},
+	    {"flac", "audio/flac"},
+	    {"wav", "audio/wav"},
+	    {"m4a", "audio/mp4"},
+	    {"mp4", "video/mp4"},
+	    {"m4v", "video/mp4"},
+	    {"mkv", "video/x-matroska"},
+	    {"webm", "video/webm"},
+	    {"avi", "video/x-msvideo"},
+	    {"ogv", "video/ogg"},
+	    {"jpg", "image/jpeg"},
+	    {"jpeg", "image/jpeg"},
+	    {"png", "image/png"},
+	    {"gif", "image/gif"},
+	    {"webp", "image/webp"},
+	    {"txt", "text/plain"},
+	    {"pdf", "application/pdf"},
+	    {"zip", "application/zip"},
+	    {"gz", "application/gzip"},
+	    {"epub", "application/epub+zip"},
+	};
+	const char *dot = strrchr(name, '.');
+	if (dot != NULL)
+		for (gsize i = 0; i < G_N_ELEMENTS(types); i++)
+			if (g_ascii_strcasecmp(dot + 1, types[i].ext) == 0)
+				return types[i].type;
+	return "application/octet-stream";
+}
+
+/* The request line for a log: at most LOG_LINE_MAX bytes of the first line,
+ * escaped, so a peer cannot forge log lines or flood the log. */
+static char *log_line(const guint8 *buf, gsize len)
+{
+	gsize n = 0;
+	while (n < len && n < LOG_LINE_MAX && buf[n] != '\r' && buf[n] != '\n')
+		n++;
+	g_autofree char *raw = g_strndup((const char *)buf, n);
+	return g_strescape(raw, NULL);
+}
+
+static gboolean is_success(unsigned code)
+{
+	return code == 200 || code == 206;
+}
+
+/* The response head for r; keep says whether the connection stays open. */
+static GString *build_reply(const gnut_uploads *u, const upload_reply *r, gboolean keep)
+{
+	g_autoptr(gnut_head) h = gnut_http_new_response(r->code, NULL);
+	char date[HTTP_DATE_LEN + 1];
+	gnut_head_add(h, "Server", PACKAGE_NAME "/" PACKAGE_VERSION);
+	format_http_date(g_get_real_time() / US_PER_S, date);
+	gnut_head_add(h, "Date", date);
+	guint64 body = 0;
+	if (r->file != NULL && (is_success(r->code) || r->code == 416)) {
+		gnut_http_content_range cr = {.satisfied = r->code != 416,
+		                              .start = r->start,
+		                              .end = r->start + r->len - 1,
+		                              .total_known = TRUE,
+		                              .total = r->file->size};
+		if (r->code != 200) {
+			g_autoptr(GString) v = g_string_new(NULL);
+			gnut_http_format_content_range(v, &cr);
+			gnut_head_add(h, "Content-Range", v->str);
+		}
+		char urn[GNUT_URN_SHA1_LEN + 1];
+		gnut_urn_format_sha1(r->file->sha1, urn);
+		gnut_head_add(h, "X-Gnutella-Content-URN", urn);
+		gnut_head_add(h, "Accept-Ranges", "bytes");
+		format_http_date(r->file->mtime, date);
+		gnut_head_add(h, "Last-Modified", date);
+		if (r->code != 416)
+			gnut_head_add(h, "Content-Type", content_type(r->file->name));
+		body = r->code != 416 ? r->len : 0;
+	}
+	if (r->code == 503)
+		gnut_head_addf(h, "Retry-After", "%u", u->retry_after_s);
+	if (r->code == 405)
+		gnut_head_add(h, "Allow", "GET, HEAD");
+	gnut_head_addf(h, "Content-Length", "%" G_GUINT64_FORMAT, body);
+	gnut_head_add(h, "Connection", keep ? "keep-alive" : "close");
+	return gnut_head_serialize(h);
+}
+
+static void count_reply(gnut_uploads *u, unsigned code)
+{
+	u->stats.requests++;
+	if (code == 503)
+		u->stats.refused_busy++;
+	else if (code == 404)
+		u->stats.not_found++;
+	else if (code >= 400)
+		u->stats.errors++;
+}
+
+/* Stops reading, flushes what is queued, then closes; the closed callback
+ * frees uc. */
+static void enter_closing(upload_conn *uc)
+{
+	uc->state = UC_CLOSING;
+	uc->progress_us = now_us(uc->u);
+	gnut_conn_set_handlers(uc->conn, NULL, on_closed, uc);
+	gnut_conn_flush_and_close(uc->conn);
+}
+
+/* Waits for the next request head on a kept-alive connection. */
+static void enter_reading(upload_conn *uc)
+{
+	uc->state = UC_READING;
+	uc->deadline_us = now_us(uc->u) + uc->u->idle_timeout_us;
+	gnut_conn_set_handlers(uc->conn, on_readable, on_closed, uc);
+}
+
+/* Hands the next chunk of the body to the connection (its bytes already
+ * paid for when limited). */
+static void send_chunk(upload_conn *uc, guint64 n)
+{
+	uc->progress_us = now_us(uc->u);
+	gnut_conn_send_file_range(uc->conn, uc->fd, (goffset)uc->next_off, (gsize)n, on_chunk_done,
+	                          uc);
+	uc->next_off += n;
+	uc->left -= n;
+}
+
+/* Unlimited bodies go out at once, in big chunks; limited ones queue for
+ * tokens behind the others. */
+static void next_chunk(upload_conn *uc)
+{
+	gnut_uploads *u = uc->u;
+	if (u->rate == 0) {
+		send_chunk(uc, MIN(uc->left, UNLIMITED_CHUNK));
+		return;
+	}
+	uc->waiting = TRUE;
+	g_queue_push_tail(&u->waiting, uc);
+	serve_waiting(u);
+}
+
+static void on_chunk_done(gnut_conn *conn, gpointer data)
+{
+	upload_conn *uc = data;
+	if (uc->left > 0) {
+		next_chunk(uc);
+		return;
+	}
+	end_body(uc, TRUE);
+	if (uc->keep_alive)
+		enter_reading(uc);
+	else
+		enter_closing(uc);
+}
+
+static void start_body(upload_conn *uc, upload_reply *r, gboolean keep)
+{
+	uc->state = UC_SENDING;
+	uc->file = g_steal_pointer(&r->file);
+	uc->fd = r->fd;
+	r->fd = -1;
+	uc->next_off = r->start;
+	uc->left = r->len;
+	uc->keep_alive = keep;
+	/* Reading pauses: pipelined requests wait in the kernel until the
+	 * body is out, and cannot fill our input buffer meanwhile. */
+	gnut_conn_set_handlers(uc->conn, NULL, on_closed, uc);
+	gnut_conn_stats st;
+	gnut_conn_get_stats(uc->conn, &st);
+	uc->body_base = st.payload_out;
+	uc->last_out = st.bytes_out;
+	next_chunk(uc);
+}
+
+/* Sends the answer r to the request logged as line, then reads the next
+ * request, sends the body, or closes. */
+static void send_reply(upload_conn *uc, upload_reply *r, const char *line)
+{
+	gnut_uploads *u = uc->u;
+	gboolean keep = r->keep_alive && (r->code < 400 || r->code == 404 || r->code == 416);
+	gboolean body = is_success(r->code) && !r->is_head && r->len > 0;
+	g_autoptr(GString) text = build_reply(u, r, keep);
+	g_info("%s \"%s\" %u %" G_GUINT64_FORMAT, gnut_conn_get_peer(uc->conn), line, r->code,
+	       body ? r->len : 0);
+	count_reply(u, r->code);
+	if (!gnut_conn_write_raw(uc->conn, text->str, text->len)) {
+		gnut_conn_close(uc->conn, NULL);
+		return;
+	}
+	if (body)
+		start_body(uc, r, keep);
+	else if (keep)
+		uc->deadline_us = now_us(u) + u->idle_timeout_us;
+	else
+		enter_closing(uc);
+}
+
+static unsigned resolve_urn(gnut_uploads *u, const char *service, const char *urn_text,
+                            gnut_shared_file **out)
+{
+	if (strcmp(service, "N2R") != 0)
+		return 404; /* THEX (N2X) and the rest are not offered */
+	g_autofree char *decoded = NULL;
+	if (gnut_http_url_decode(urn_text, strlen(urn_text), &decoded) != GNUT_PROTO_OK)
+		return 400;
+	gnut_urn urn;
+	if (gnut_urn_parse(decoded, strlen(decoded), &urn) != GNUT_PROTO_OK)
+		return 400;
+	if (!urn.has_sha1)
+		return 404;
+	*out = gnut_share_by_sha1(u->share, urn.sha1);
+	return *out != NULL ? 0 : 404;
+}
+
+/* Maps a request target to a shared file through the index only: 0 and
+ * *out, or the status to answer. */
+static unsigned resolve_target(gnut_uploads *u, const char *target, gnut_shared_file **out)
+{
+	char service[4];
+	const char *urn_text = NULL;
+	gnut_proto_err e = gnut_http_parse_uri_res(target, service, &urn_text);
+	if (e == GNUT_PROTO_OK)
+		return resolve_urn(u, service, urn_text, out);
+	if (e != GNUT_PROTO_ERR_UNSUPPORTED)
+		return 400;
+	guint32 index = 0;
+	g_autofree char *name = NULL;
+	e = gnut_http_parse_get_target(target, &index, &name);
+	if (e != GNUT_PROTO_OK)
+		return e == GNUT_PROTO_ERR_UNSUPPORTED ? 404 : 400;
+	gnut_shared_file *f = gnut_share_by_index(u->share, index);
+	if (f != NULL && strcmp(f->name, name) == 0) {
+		*out = f;
+		return 0;
+	}
+	if (f != NULL)
+		gnut_shared_file_unref(f);
+	return 404;
+}
+
+/* Opens the indexed file and checks it is still what was indexed (a
+ * regular file of the same size and mtime): 0 and r->fd, else the status.
+ * O_NONBLOCK keeps a FIFO put in the file's place from blocking the loop;
+ * O_NOFOLLOW refuses a symlink swapped in since the scan. */
+static unsigned open_indexed(upload_reply *r)
+{
+	const gnut_shared_file *f = r->file;
+	int fd = open(f->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fd < 0) {
+		int e = errno;
+		g_warning("shared file %s cannot be opened (%s): rescan the shares", f->path,
+		          g_strerror(e));
+		return e == ENOENT || e == ENOTDIR || e == ELOOP ? 404 : 500;
+	}
+	struct stat st;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (guint64)st.st_size != f->size ||
+	    (gint64)st.st_mtime != f->mtime) {
+		g_warning("shared file %s changed since it was indexed: rescan the shares",
+		          f->path);
+		close(fd);
+		return 404;
+	}
+	r->fd = fd;
+	return 0;
+}
+
+/* 200 for the whole file, 206 for the first satisfiable range, 416 when
+ * none is, 400 for a Range that does not parse. */
+static unsigned pick_range(const gnut_head *head, upload_reply *r)
+{
+	const char *value = gnut_head_get(head, "Range");
+	r->start = 0;
+	r->len = r->file->size;
+	if (value == NULL)
+		return 200;
+	gnut_http_range out[GNUT_HTTP_MAX_RANGES];
+	size_t n = 0;
+	switch (gnut_http_parse_range(value, r->file->size, out, &n)) {
+	case GNUT_HTTP_RANGE_OK:
+		r->start = out[0].start;
+		r->len = out[0].end - out[0].start + 1;
+		return 206;
+	case GNUT_HTTP_RANGE_UNSATISFIABLE:
+		r->len = 0;
+		return 416;
+	default:
+		return 400;
+	}
+}
+
+static gboolean take_slot(upload_conn *uc)
+{
+	if (uc->has_slot)
+		return TRUE;
+	if (uc->u->slots_used >= uc->u->slots)
+		return FALSE;
+	uc->u->slots_used++;
+	uc->has_slot = TRUE;
+	return TRUE;
+}
+
+static unsigned refused_method(const char *name)
+{
+	static const char *const known[] = {"POST",    "PUT",   "DELETE", "PATCH",
+	                                    "OPTIONS", "TRACE", "CONNECT"};
+	for (gsize i = 0; i < G_N_ELEMENTS(known); i++)
+		if (strcmp(name, known[i]) == 0)
+			return 405;
+	return 501;
+}
+
+/* HTTP/1.1 stays open unless told otherwise, HTTP/1.0 closes; so does a
+ * request with a body (we would read it as the next request) and the last
+ * request a connection may make. */
+static gboolean wants_keep_alive(const upload_conn *uc, const gnut_http_request *req,
+                                 const gnut_head *head)
+{
+	const char *connection = gnut_head_get(head, "Connection");
+	const char *length = gnut_head_get(head, "Content-Length");
+	if (req->minor == 0 || uc->requests >= uc->u->max_requests)
+		return FALSE;
+	if (connection != NULL && gnut_head_value_has_token(connection, "close"))
+		return FALSE;
+	if (gnut_head_get(head, "Transfer-Encoding") != NULL)
+		return FALSE;
+	return length == NULL || strcmp(length, "0") == 0;
+}
+
+/* Fills r for one parsed request head. */
+static void decide(upload_conn *uc, const gnut_head *head, upload_reply *r)
+{
+	g_auto(gnut_http_request) req = {0};
+	gnut_proto_err e = gnut_http_parse_request_line(gnut_head_start_line(head), &req);
+	if (e != GNUT_PROTO_OK) {
+		r->code = e == GNUT_PROTO_ERR_TOO_LARGE     ? 414
+		          : e == GNUT_PROTO_ERR_UNSUPPORTED ? 505
+		                                            : 400;
+		return;
+	}
+	if (req.method == GNUT_HTTP_OTHER) {
+		r->code = refused_method(req.method_name);
+		return;
+	}
+	r->is_head = req.method == GNUT_HTTP_HEAD;
+	r->keep_alive = wants_keep_alive(uc, &req, head);
+	if ((r->code = resolve_target(uc->u, req.target, &r->file)) != 0)
+		return;
+	if ((r->code = open_indexed(r)) != 0)
+		return;
+	r->code = pick_range(head, r);
+	if (is_success(r->code) && !r->is_head && r->len > 0 && !take_slot(uc))
+		r->code = 503;
+}
+
+static void reply_clear(upload_reply *r)
+{
+	g_clear_pointer(&r->file, gnut_shared_file_unref);
+	if (r->fd >= 0)
+		close(r->fd);
+	r->fd = -1;
+}
+
+static void on_readable(gnut_conn *conn, gpointer data)
+{
+	upload_conn *uc = data;
+	if (uc->state != UC_READING)
+		return;
+	gsize len = 0, head_len = 0;
+	const guint8 *in = gnut_conn_peek_input(conn, &len);
+	gnut_proto_err e = gnut_head_scan(in, len, &head_len);
+	if (e == GNUT_PROTO_ERR_TRUNCATED)
+		return;
+	g_autoptr(gnut_head) head = NULL;
+	if (e == GNUT_PROTO_OK)
+		e = gnut_head_parse(in, head_len, &head);
+	g_autofree char *line = log_line(in, len);
+	upload_reply r = {.code = 400, .fd = -1};
+	uc->requests++;
+	if (e == GNUT_PROTO_OK) {
+		gnut_conn_consume_input(conn, head_len);
+		decide(uc, head, &r);
+	}
+	send_reply(uc, &r, line);
+	reply_clear(&r);
+}
+
+static void on_closed(gnut_conn *conn, const GError *reason, gpointer data)
+{
+	upload_conn *uc = data;
+	g_debug("%s: upload connection closed: %s", gnut_conn_get_peer(conn), reason->message);
+	forget_conn(uc);
+	gnut_conn_unref(uc->conn);
+	g_free(uc);
+}
+
+void gnut_uploads_take(gnut_uploads *u, gnut_conn *conn)
+{
+	g_return_if_fail(u != NULL && conn != NULL);
+	upload_conn *uc = g_new0(upload_conn, 1);
+	uc->u = u;
+	uc->conn = conn;
+	uc->fd = -1;
+	gboolean full = g_hash_table_size(u->conns) >= u->max_connections;
+	g_hash_table_add(u->conns, uc);
+	gnut_conn_set_input_cap(conn, INPUT_CAP);
+	if (!full) {
+		enter_reading(uc);
+		return;
+	}
+	/* Too many connections: refused before the request is even read. */
+	gsize len = 0;
+	const guint8 *in = gnut_conn_peek_input(conn, &len);
+	g_autofree char *line = log_line(in, len);
+	upload_reply r = {.code = 503, .fd = -1};
+	send_reply(uc, &r, line);
+}
+
+static guint64 bucket_capacity(const gnut_uploads *u)
+{
+	return MAX(u->rate, MIN_BURST);
+}
+
+/* The smallest chunk worth a wakeup: a tenth of a second of traffic. */
+static guint64 bucket_quantum(const gnut_uploads *u)
+{
+	return MIN(bucket_capacity(u), MAX(u->rate / 10, MIN_BURST));
+}
+
+/* Credits the tokens earned since stamp_us; the stamp moves only by the
+ * time those whole tokens took, so fractions are not lost between calls. */
+static void bucket_refill(gnut_uploads *u, gint64 now)
+{
+	guint64 cap = bucket_capacity(u);
+	if (now <= u->stamp_us)
+		return;
+	gint64 elapsed = now - u->stamp_us;
+	if (u->tokens >= cap || elapsed >= US_PER_S) {
+		u->tokens = cap;
+		u->stamp_us = now;
+		return;
+	}
+	guint64 add = (guint64)elapsed * u->rate / US_PER_S;
+	if (add == 0)
+		return;
+	u->tokens = MIN(cap, u->tokens + add);
+	u->stamp_us = u->tokens == cap ? now : u->stamp_us + (gint64)(add * US_PER_S / u->rate);
+}
+
+static gboolean on_wake(gpointer data)
+{
+	gnut_uploads *u = data;
+	g_clear_pointer(&u->wake, g_source_unref);
+	serve_waiting(u);
+	return G_SOURCE_REMOVE;
+}
+
+/* Arms the timer for when the bucket will cover the head of the line. */
+static void arm_wake(gnut_uploads *u, guint64 need)
+{
+	drop_wake(u);
+	guint64 deficit = need > u->tokens ? need - u->tokens : 1;
+	guint64 ms = (deficit * 1000 + u->rate - 1) / u->rate;
+	u->wake = g_timeout_source_new((guint)CLAMP(ms, 1, 1000));
+	g_source_set_callback(u->wake, on_wake, u, NULL);
+	g_source_attach(u->wake, u->ctx);
+}
+
+/* Hands chunks to waiting bodies, first come first served, while the
+ * bucket covers them. */
+static void serve_waiting(gnut_uploads *u)
+{
+	bucket_refill(u, now_us(u));
+	upload_conn *uc;
+	while ((uc = g_queue_peek_head(&u->waiting)) != NULL) {
+		guint64 n = MIN(uc->left, UNLIMITED_CHUNK);
+		if (u->rate > 0) {
+			guint64 need = MIN(uc->left, bucket_quantum(u));
+			if (u->tokens < need) {
+				arm_wake(u, need);
+				return;
+			}
+			n = MIN(n, MIN(u->tokens, LIMITED_CHUNK_MAX));
+			u->tokens -= n;
+		}
+		g_queue_pop_head(&u->waiting);
+		uc->waiting = FALSE;
+		send_chunk(uc, n);
+	}
+	drop_wake(u);
+}
+
+void gnut_uploads_set_rate_limit(gnut_uploads *u, guint64 bytes_per_s)
+{
+	g_return_if_fail(u != NULL);
+	u->rate = MIN(bytes_per_s, GNUT_UPLOADS_MAX_RATE);
+	u->tokens = bucket_capacity(u);
+	u->stamp_us = now_us(u);
+	serve_waiting(u);
+}
+
+/* Output that has not moved for send_timeout: the client stopped reading.
+ * A body held back by the rate limiter is not stalled. */
+static gboolean stalled(upload_conn *uc, gint64 now)
+{
+	if (uc->waiting) {
+		uc->progress_us = now;
+		return FALSE;
+	}
+	gnut_conn_stats st;
+	gnut_conn_get_stats(uc->conn, &st);
+	if (st.bytes_out != uc->last_out) {
+		uc->last_out = st.bytes_out;
+		uc->progress_us = now;
+		return FALSE;
+	}
+	return now - uc->progress_us >= uc->u->send_timeout_us;
+}
+
+void gnut_uploads_tick(gnut_uploads *u, gint64 now)
+{
+	g_return_if_fail(u != NULL);
+	if (!g_queue_is_empty(&u->waiting))
+		serve_waiting(u);
+	GHashTableIter it;
+	gpointer key;
+	g_hash_table_iter_init(&it, u->conns);
+	while (g_hash_table_iter_next(&it, &key, NULL)) {
+		upload_conn *uc = key;
+		const char *why = NULL;
+		if (uc->state == UC_READING && now >= uc->deadline_us)
+			why = "no request in time";
+		else if (uc->state != UC_READING && stalled(uc, now))
+			why = "output stalled";
+		if (why == NULL || gnut_conn_is_closed(uc->conn))
+			continue;
+		g_debug("%s: upload connection dropped: %s", gnut_conn_get_peer(uc->conn), why);
+		/* The closed callback comes later, outside this loop. */
+		g_autoptr(GError) err = g_error_new_literal(G_IO_ERROR, G_IO_ERROR_TIMED_OUT, why);
+		gnut_conn_close(uc->conn, err);
+	}
+}
+
+void gnut_uploads_get_stats(const gnut_uploads *u, gnut_uploads_stats *out)
+{
+	g_return_if_fail(u != NULL && out != NULL);
+	*out = u->stats;
+	GHashTableIter it;
+	gpointer key;
+	g_hash_table_iter_init(&it, u->conns);
+	while (g_hash_table_iter_next(&it, &key, NULL)) {
+		const upload_conn *uc = key;
+		if (uc->state != UC_SENDING)
+			continue;
+		gnut_conn_stats st;
+		gnut_conn_get_stats(uc->conn, &st);
+		out->bytes_up += st.payload_out - uc->body_base;
+	}
+	out->connections = g_hash_table_size(u->conns);
+	out->active = u->slots_used;
+	out->slots = u->slots;
+}
