@@ -1,15 +1,76 @@
-/* servent.c: the servent object's life (configuration, start, the one-second
- * tick, stop) and the calls the control API makes into it. Links live in
- * servent-links.c, searches and transfers in servent-transfers.c. */
+/* servent.c: the servent object. It builds the rooms of src/core (share,
+ * search, hosts, links, routing, transfer) from the configuration, wires
+ * each room's events to the rooms that act on them, dispatches the
+ * listening port's connections by first line, runs the tick, and answers
+ * the control API. It is the only file that knows every room; the rooms
+ * know only those below them and report upward through handlers. */
 #include "config.h"
+
+#include "gnut/core/servent.h"
 
 #include <string.h>
 
+#include "gnut/base/log-limit.h"
+#include "gnut/core/hosts/hosts.h"
+#include "gnut/core/links/links.h"
+#include "gnut/core/routing/routing.h"
+#include "gnut/core/search/search-msgs.h"
+#include "gnut/core/share/share.h"
+#include "gnut/core/transfer/download.h"
+#include "gnut/core/transfer/fetch.h"
+#include "gnut/core/transfer/push-service.h"
+#include "gnut/core/transfer/upload.h"
+#include "gnut/net/listener.h"
+#include "gnut/proto/address.h"
 #include "gnut/proto/digest.h"
-#include "gnut/proto/urn.h"
-#include "servent-private.h"
+#include "servent-info.h"
 
-G_DEFINE_QUARK(gnut - servent - error - quark, gnut_servent_error)
+#define TICK_MS             250
+#define STOP_DRAIN_MS       2000 /* how long a stop waits for the links' Byes */
+#define DEFAULT_UPLOAD_SLOTS 4
+
+struct gnut_servent {
+	/* configuration */
+	char *data_dir;
+	char *download_dir;
+	char *listen_host;
+	guint16 listen_port;
+	gboolean ultrapeer;
+	gboolean no_bootstrap;
+	gboolean firewalled;
+	guint64 upload_limit;
+	guint64 download_limit;
+	guint upload_slots;
+	guint max_links;
+
+	gnut_clock *clock;
+	gint64 started_us;
+	gnut_guid guid;
+	GCancellable *cancel; /* cancelled at stop: the share scan */
+	GSource *tick;
+	GCallback stop_handler;
+	gpointer stop_data;
+	GTask *stopping; /* the stop under way, until the links drained */
+	GSource *drain;  /* the end of that wait: a deadline, or an idle once drained */
+	gboolean stopped;
+	gnut_log_limit *bad_log; /* bad input from peers, for every room */
+	gnut_listener *listener;
+	gboolean scanning;
+	gboolean rescan_again;
+
+	/* the rooms */
+	gnut_share *share;
+	gnut_searches *searches;
+	gnut_hosts *hosts; /* NULL under --no-bootstrap */
+	gnut_links *links;
+	gnut_routing *routing;
+	gnut_uploads *uploads;
+	gnut_downloads *downloads;
+	gnut_push_service *pushes;
+	gnut_fetch *fetch;
+};
+
+/* ---- configuration ---- */
 
 /* Splits "ADDR:PORT" ("[v6]:PORT" too) into an IP literal and a port. */
 static gboolean parse_listen(const char *listen, char **host, guint16 *port, GError **error)
@@ -18,10 +79,10 @@ static gboolean parse_listen(const char *listen, char **host, guint16 *port, GEr
 	guint16 p = 0;
 	if (!g_str_has_prefix(listen, "[") && strchr(listen, ':') == NULL) {
 		h = g_strdup(listen);
-		p = GNUT_SERVENT_DEFAULT_PORT;
+		p = GNUT_LINKS_DEFAULT_PORT;
 	} else {
 		g_autoptr(GNetworkAddress) na = G_NETWORK_ADDRESS(
-		    g_network_address_parse(listen, GNUT_SERVENT_DEFAULT_PORT, NULL));
+		    g_network_address_parse(listen, GNUT_LINKS_DEFAULT_PORT, NULL));
 		if (na != NULL) {
 			h = g_strdup(g_network_address_get_hostname(na));
 			p = g_network_address_get_port(na);
@@ -29,8 +90,8 @@ static gboolean parse_listen(const char *listen, char **host, guint16 *port, GEr
 	}
 	g_autoptr(GInetAddress) addr = h ? g_inet_address_new_from_string(h) : NULL;
 	if (addr == NULL) {
-		g_set_error(error, GNUT_SERVENT_ERROR, GNUT_SERVENT_ERROR_INVALID,
-		            "listen: \"%s\" is not IP:PORT", listen);
+		g_set_error(error, GNUT_ERROR, GNUT_ERROR_INVALID, "listen: \"%s\" is not IP:PORT",
+		            listen);
 		return FALSE;
 	}
 	*host = g_steal_pointer(&h);
@@ -47,8 +108,7 @@ static gboolean valid_host_port(const char *host_port)
 static gboolean copy_config(gnut_servent *s, const gnut_servent_config *c, GError **error)
 {
 	if (c->data_dir == NULL) {
-		g_set_error(error, GNUT_SERVENT_ERROR, GNUT_SERVENT_ERROR_INVALID,
-		            "data_dir: not set");
+		g_set_error(error, GNUT_ERROR, GNUT_ERROR_INVALID, "data_dir: not set");
 		return FALSE;
 	}
 	if (!parse_listen(c->listen ? c->listen : "0.0.0.0:6346", &s->listen_host, &s->listen_port,
@@ -62,16 +122,218 @@ static gboolean copy_config(gnut_servent *s, const gnut_servent_config *c, GErro
 	s->firewalled = c->firewalled;
 	s->upload_limit = c->upload_limit;
 	s->download_limit = c->download_limit;
-	s->upload_slots = c->upload_slots ? c->upload_slots : 4;
-	s->max_links = c->max_links ? c->max_links : GNUT_SERVENT_DEFAULT_MAX_LINKS;
+	s->upload_slots = c->upload_slots ? c->upload_slots : DEFAULT_UPLOAD_SLOTS;
+	s->max_links = c->max_links;
 	for (const char *const *p = c->peers; p != NULL && *p != NULL; p++) {
 		if (!valid_host_port(*p)) {
-			g_set_error(error, GNUT_SERVENT_ERROR, GNUT_SERVENT_ERROR_INVALID,
+			g_set_error(error, GNUT_ERROR, GNUT_ERROR_INVALID,
 			            "peer: \"%s\" is not HOST:PORT", *p);
 			return FALSE;
 		}
 	}
 	return TRUE;
+}
+
+/* ---- wiring: what one room reports, the others act on ---- */
+
+static void on_link_message(gnut_node *node, const gnut_msg_header *h, const guint8 *payload,
+                            gpointer data)
+{
+	gnut_servent *s = data;
+	gnut_routing_message(s->routing, node, h, payload);
+}
+
+static void on_link_up(gnut_node *node, gpointer data)
+{
+	gnut_servent *s = data;
+	gnut_routing_link_up(s->routing, node);
+}
+
+static gboolean finish_stop(gpointer data);
+
+static void on_link_closed(gnut_node *node, gpointer data)
+{
+	gnut_servent *s = data;
+	gnut_routing_link_closed(s->routing, node);
+	if (s->stopping != NULL && gnut_links_count(s->links) <= 1) {
+		/* this was the last one: finish once it is gone */
+		g_source_destroy(s->drain);
+		g_source_unref(s->drain);
+		s->drain = g_idle_source_new();
+		g_source_set_callback(s->drain, finish_stop, s, NULL);
+		g_source_attach(s->drain, g_main_context_get_thread_default());
+	}
+}
+
+static void on_ping_sent(gnut_node *node, const gnut_guid *guid, gpointer data)
+{
+	gnut_servent *s = data;
+	gnut_routing_ping_sent(s->routing, guid);
+}
+
+static void on_handshake_seen(const gnut_handshake_peer *peer, gpointer data)
+{
+	gnut_servent *s = data;
+	if (s->hosts != NULL)
+		gnut_hosts_learn_handshake(s->hosts, (const char *const *)peer->try_ultrapeers,
+		                           peer->listen_ip, peer->listen_port,
+		                           peer->has_ultrapeer && peer->ultrapeer);
+}
+
+static void on_cache_dial_result(const char *host_port, gboolean ok, gpointer data)
+{
+	gnut_servent *s = data;
+	if (s->hosts != NULL)
+		gnut_hosts_dial_result(s->hosts, host_port, ok);
+}
+
+static void on_hit_added(const gnut_hit *hit, gpointer data)
+{
+	gnut_servent *s = data;
+	gnut_fetch_hit_added(s->fetch, hit);
+}
+
+static void on_routed_hit(const gnut_msg_header *h, const guint8 *payload, gpointer data)
+{
+	gnut_servent *s = data;
+	gnut_proto_err err =
+	    gnut_searches_take_hit_msg(s->searches, &h->guid, payload, h->length, on_hit_added, s);
+	if (err != GNUT_PROTO_OK)
+		gnut_log_limited(s->bad_log, "bad query hit dropped: %s", gnut_proto_strerror(err));
+}
+
+static void on_routed_pong(const gnut_msg_header *h, const guint8 *payload, gpointer data)
+{
+	gnut_servent *s = data;
+	if (s->hosts != NULL)
+		gnut_hosts_learn_pong(s->hosts, h, payload);
+}
+
+static void on_routed_push(const gnut_msg_header *h, const guint8 *payload, gpointer data)
+{
+	gnut_servent *s = data;
+	gnut_push_service_received(s->pushes, h, payload);
+}
+
+static guint16 on_kept_hits(const gnut_guid *guid, gpointer data)
+{
+	gnut_servent *s = data;
+	return gnut_searches_kept(s->searches, guid);
+}
+
+/* The downloads want a firewalled source to connect to us. */
+static void on_push_wanted(gnut_downloads *m, const gnut_guid *servent, guint32 index,
+                           gpointer data)
+{
+	gnut_servent *s = data;
+	gnut_routing_push(s->routing, servent, index, gnut_links_self_ipv4(s->links),
+	                  gnut_links_self_port(s->links));
+}
+
+static guint64 on_fetch_search(const char *query, gpointer data)
+{
+	return gnut_servent_search_start(data, query, NULL);
+}
+
+/* ---- building the rooms ---- */
+
+static void build_links_and_routing(gnut_servent *s)
+{
+	static const gnut_links_handlers link_handlers = {
+	    .message = on_link_message,
+	    .up = on_link_up,
+	    .closed = on_link_closed,
+	    .ping_sent = on_ping_sent,
+	    .handshake_seen = on_handshake_seen,
+	    .cache_dial_result = on_cache_dial_result,
+	};
+	gnut_links_config lc = {
+	    .clock = s->clock,
+	    .guid = s->guid,
+	    .ultrapeer = s->ultrapeer,
+	    .dynamic_querying = s->ultrapeer, /* the routing room runs them */
+	    .max_links = s->max_links,
+	};
+	s->links = gnut_links_new(&lc, &link_handlers, s);
+	static const gnut_routing_handlers routing_handlers = {
+	    .hit = on_routed_hit,
+	    .pong = on_routed_pong,
+	    .push = on_routed_push,
+	    .kept_hits = on_kept_hits,
+	};
+	gnut_routing_config rc = {
+	    .clock = s->clock,
+	    .guid = s->guid,
+	    .ultrapeer = s->ultrapeer,
+	    .firewalled = s->firewalled,
+	    .links = s->links,
+	    .share = s->share,
+	    .bad_log = s->bad_log,
+	};
+	s->routing = gnut_routing_new(&rc, &routing_handlers, s);
+}
+
+/* A servent listening on a loopback or private address is on a private
+ * network: its host cache must keep such addresses, which the public
+ * network's hosts never announce. */
+static gboolean on_private_network(const gnut_servent *s)
+{
+	g_autoptr(GInetAddress) a = g_inet_address_new_from_string(s->listen_host);
+	return a != NULL && (g_inet_address_get_is_loopback(a) || g_inet_address_get_is_site_local(a));
+}
+
+static gboolean build_transfers(gnut_servent *s, GError **error)
+{
+	gnut_uploads_config uc = {.slots = s->upload_slots, .rate_limit = s->upload_limit};
+	s->uploads = gnut_uploads_new(s->share, s->clock, &uc);
+	gnut_downloads_config dc = {
+	    .data_dir = s->data_dir,
+	    .download_dir = s->download_dir,
+	    .download_limit = s->download_limit,
+	};
+	s->downloads = gnut_downloads_new(&dc, s->clock, error);
+	if (s->downloads == NULL)
+		return FALSE;
+	gnut_downloads_set_push_handler(s->downloads, on_push_wanted, s);
+	gnut_push_service_config pc = {
+	    .guid = s->guid,
+	    .share = s->share,
+	    .uploads = s->uploads,
+	    .downloads = s->downloads,
+	    .bad_log = s->bad_log,
+	};
+	s->pushes = gnut_push_service_new(&pc);
+	s->fetch = gnut_fetch_new(s->downloads, s->searches, on_fetch_search, s);
+	return TRUE;
+}
+
+static gboolean build_rooms(gnut_servent *s, const gnut_servent_config *config, GError **error)
+{
+	if (g_mkdir_with_parents(s->data_dir, 0700) != 0) {
+		g_set_error(error, GNUT_ERROR, GNUT_ERROR_IO, "data_dir: cannot create %s",
+		            s->data_dir);
+		return FALSE;
+	}
+	if ((s->share = gnut_share_new(s->data_dir, error)) == NULL)
+		return FALSE;
+	for (const char *const *d = config->shares; d != NULL && *d != NULL; d++)
+		if (!gnut_share_add_dir(s->share, *d, error))
+			return FALSE;
+	s->searches = gnut_searches_new();
+	if (!s->no_bootstrap) {
+		gnut_hosts_config hc = {
+		    .clock = s->clock,
+		    .data_dir = s->data_dir,
+		    .ultrapeer = s->ultrapeer,
+		    .allow_private = on_private_network(s),
+		};
+		if ((s->hosts = gnut_hosts_new(&hc, error)) == NULL)
+			return FALSE;
+	}
+	build_links_and_routing(s);
+	for (const char *const *p = config->peers; p != NULL && *p != NULL; p++)
+		gnut_links_add_peer(s->links, *p);
+	return build_transfers(s, error);
 }
 
 gnut_servent *gnut_servent_new(const gnut_servent_config *config, gnut_clock *clock, GError **error)
@@ -80,41 +342,33 @@ gnut_servent *gnut_servent_new(const gnut_servent_config *config, gnut_clock *cl
 	gnut_servent *s = g_new0(gnut_servent, 1);
 	s->clock = clock ? clock : gnut_clock_system();
 	s->cancel = g_cancellable_new();
-	s->tickets = g_ptr_array_new();
+	s->bad_log = gnut_log_limit_new(s->clock);
 	gnut_guid_generate(&s->guid);
-	s->searches = gnut_searches_new();
-	if (!copy_config(s, config, error)) {
-		gnut_servent_free(s);
-		return NULL;
-	}
-	servent_links_init(s); /* after the configuration: the router needs our mode */
-	for (const char *const *p = config->peers; p != NULL && *p != NULL; p++)
-		servent_add_peer(s, *p);
-	if (g_mkdir_with_parents(s->data_dir, 0700) != 0 ||
-	    (s->share = gnut_share_new(s->data_dir, error)) == NULL) {
-		if (error != NULL && *error == NULL)
-			g_set_error(error, GNUT_SERVENT_ERROR, GNUT_SERVENT_ERROR_IO,
-			            "data_dir: cannot create %s", s->data_dir);
-		gnut_servent_free(s);
-		return NULL;
-	}
-	for (const char *const *d = config->shares; d != NULL && *d != NULL; d++)
-		if (!gnut_share_add_dir(s->share, *d, error)) {
-			gnut_servent_free(s);
-			return NULL;
-		}
-	if (!servent_hosts_init(s, error) || !servent_transfers_init(s, error)) {
+	if (!copy_config(s, config, error) || !build_rooms(s, config, error)) {
 		gnut_servent_free(s);
 		return NULL;
 	}
 	return s;
 }
 
+/* ---- the share scan ---- */
+
+/* The scan's user data: the servent may be freed while the scan runs; its
+ * cancellable, referenced here, says so. */
+typedef struct {
+	gnut_servent *servent;
+	GCancellable *cancel;
+} rescan_ctx;
+
 static void on_rescan_done(GObject *source, GAsyncResult *res, gpointer user_data)
 {
-	gnut_servent *s = servent_ticket_redeem(user_data, NULL);
-	if (s == NULL)
-		return; /* the servent was freed while the scan ran */
+	rescan_ctx *ctx = user_data;
+	gboolean gone = g_cancellable_is_cancelled(ctx->cancel);
+	gnut_servent *s = ctx->servent;
+	g_object_unref(ctx->cancel);
+	g_free(ctx);
+	if (gone)
+		return;
 	g_autoptr(GError) error = NULL;
 	gboolean ok = gnut_share_rescan_finish(s->share, res, &error);
 	s->scanning = FALSE;
@@ -123,7 +377,7 @@ static void on_rescan_done(GObject *source, GAsyncResult *res, gpointer user_dat
 	else {
 		g_message("sharing %u files (%" G_GUINT64_FORMAT " bytes)",
 		          gnut_share_count(s->share), gnut_share_total_bytes(s->share));
-		servent_qrp_share_changed(s);
+		gnut_routing_share_changed(s->routing);
 	}
 	if (s->rescan_again) {
 		s->rescan_again = FALSE;
@@ -138,115 +392,183 @@ void gnut_servent_rescan(gnut_servent *s)
 		return;
 	}
 	s->scanning = TRUE;
-	gnut_share_rescan_async(s->share, s->cancel, on_rescan_done, servent_ticket_new(s, NULL));
+	rescan_ctx *ctx = g_new0(rescan_ctx, 1);
+	ctx->servent = s;
+	ctx->cancel = g_object_ref(s->cancel);
+	gnut_share_rescan_async(s->share, s->cancel, on_rescan_done, ctx);
+}
+
+/* ---- running ---- */
+
+/* Hosts from the cache are dialed while we have fewer links than we want. */
+static gboolean is_known_host(const char *host_port, gpointer data)
+{
+	gnut_servent *s = data;
+	char self[GNUT_ADDR_IPV4_PORT_LEN];
+	gnut_addr_format_ipv4_port(gnut_links_self_ipv4(s->links), s->listen_port, self);
+	return gnut_links_has_peer(s->links, host_port) || strcmp(host_port, self) == 0;
+}
+
+static void dial_cached_hosts(gnut_servent *s)
+{
+	char addr[GNUT_HOSTCACHE_ADDR_LEN];
+	while (gnut_hosts_next_dial(s->hosts, gnut_links_count(s->links),
+	                            gnut_links_dialing(s->links, FALSE),
+	                            gnut_links_dialing(s->links, TRUE), is_known_host, s, addr))
+		gnut_links_dial_cached(s->links, addr);
 }
 
 static gboolean on_tick(gpointer user_data)
 {
 	gnut_servent *s = user_data;
 	gint64 now = gnut_clock_now_us(s->clock);
-	servent_links_tick(s, now);
-	servent_hosts_tick(s, now);
-	servent_transfers_tick(s, now);
+	gnut_routing_tick(s->routing, now);
+	gnut_links_tick(s->links, now);
+	if (s->hosts != NULL) {
+		dial_cached_hosts(s);
+		gnut_hosts_tick(s->hosts, now);
+	}
+	gnut_uploads_tick(s->uploads, now);
 	return G_SOURCE_CONTINUE;
+}
+
+/* Routes a new connection by its first line: the Gnutella handshake, a GIV
+ * of a pushed download, an HTTP request for a shared file, or nothing we
+ * serve. */
+static void on_accept(gnut_listener *listener, gnut_conn *conn, const char *first_line,
+                      gpointer user_data)
+{
+	gnut_servent *s = user_data;
+	if (g_str_has_prefix(first_line, "GNUTELLA CONNECT/")) {
+		gnut_links_accept(s->links, conn);
+		return;
+	}
+	if (g_str_has_prefix(first_line, "GIV ")) {
+		gnut_push_service_take_giv(s->pushes, conn);
+		return;
+	}
+	if (gnut_uploads_wants_line(first_line)) {
+		gnut_uploads_take(s->uploads, conn);
+		return;
+	}
+	g_autofree char *shown = g_strescape(first_line, NULL);
+	g_message("connection from %s refused: unknown request \"%.80s\"", gnut_conn_get_peer(conn),
+	          shown);
+	gnut_conn_close(conn, NULL);
+	gnut_conn_unref(conn);
 }
 
 gboolean gnut_servent_start(gnut_servent *s, GError **error)
 {
-	if (!servent_listen(s, error))
+	gnut_listener_config lc = {.address = s->listen_host, .port = s->listen_port};
+	s->listener = gnut_listener_new(&lc, on_accept, s, error);
+	if (s->listener == NULL)
 		return FALSE;
+	s->listen_port = gnut_listener_get_port(s->listener);
+	uint32_t ipv4 = 0; /* stays 0 for the wildcard: learned from peers */
+	if (gnut_addr_parse_ipv4(s->listen_host, strlen(s->listen_host), &ipv4) != GNUT_PROTO_OK)
+		ipv4 = 0;
+	gnut_links_set_self(s->links, ipv4, s->listen_port);
 	s->started_us = gnut_clock_now_us(s->clock);
 	g_message("listening on %s:%u", s->listen_host, s->listen_port);
 	gnut_servent_rescan(s);
-	s->tick = g_timeout_source_new(250);
+	s->tick = g_timeout_source_new(TICK_MS);
 	g_source_set_callback(s->tick, on_tick, s, NULL);
 	g_source_attach(s->tick, g_main_context_get_thread_default());
 	on_tick(s);
 	return TRUE;
 }
 
-/* Lets the main loop run until every link has said Bye (bounded), so the
- * peers hear why we leave. */
-static void drain_links(gnut_servent *s)
-{
-	GMainContext *ctx = g_main_context_get_thread_default();
-	gint64 deadline = g_get_monotonic_time() + 2 * G_USEC_PER_SEC;
-	while (servent_link_count(s) > 0 && g_get_monotonic_time() < deadline)
-		if (!g_main_context_iteration(ctx, FALSE))
-			g_usleep(10000);
-}
+/* ---- stopping ---- */
 
-uint32_t servent_ipv4_parse(const char *ip)
+/* Ends a stop: the links said Bye (or the wait ran out). State goes to
+ * disk and nothing is dialed or scanned any more. */
+static gboolean finish_stop(gpointer data)
 {
-	g_autoptr(GInetAddress) a = ip ? g_inet_address_new_from_string(ip) : NULL;
-	if (a == NULL || g_inet_address_get_family(a) != G_SOCKET_FAMILY_IPV4)
-		return 0;
-	const guint8 *b = g_inet_address_to_bytes(a);
-	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
-}
-
-void servent_ipv4_format(uint32_t ip, char out[SERVENT_IPV4_LEN])
-{
-	g_snprintf(out, SERVENT_IPV4_LEN, "%u.%u.%u.%u", ip >> 24, (ip >> 16) & 0xff,
-	           (ip >> 8) & 0xff, ip & 0xff);
-}
-
-servent_ticket *servent_ticket_new(gnut_servent *s, gpointer data)
-{
-	servent_ticket *t = g_new(servent_ticket, 1);
-	t->servent = s;
-	t->data = data;
-	g_ptr_array_add(s->tickets, t);
-	return t;
-}
-
-gnut_servent *servent_ticket_redeem(servent_ticket *t, gpointer *data)
-{
-	gnut_servent *s = t->servent;
-	if (s != NULL)
-		g_ptr_array_remove_fast(s->tickets, t);
-	if (data != NULL)
-		*data = t->data;
-	g_free(t);
-	return s;
-}
-
-void gnut_servent_stop(gnut_servent *s)
-{
-	if (s->stopped || s->listener == NULL)
-		return;
-	s->stopped = TRUE;
-	g_message("stopping");
-	servent_links_bye_all(s);
-	drain_links(s);
-	servent_transfers_stop(s);
+	gnut_servent *s = data;
+	if (s->stopping == NULL)
+		return G_SOURCE_REMOVE; /* finished already */
+	if (s->drain != NULL) {
+		g_source_destroy(s->drain);
+		g_clear_pointer(&s->drain, g_source_unref);
+	}
+	g_autoptr(GError) error = NULL;
+	if (!gnut_downloads_save(s->downloads, &error))
+		g_warning("cannot save downloads: %s", error->message);
 	g_cancellable_cancel(s->cancel);
+	gnut_links_stop(s->links);
+	gnut_push_service_stop(s->pushes);
 	if (s->tick != NULL) {
 		g_source_destroy(s->tick);
 		g_clear_pointer(&s->tick, g_source_unref);
 	}
+	GTask *task = g_steal_pointer(&s->stopping);
+	g_task_return_boolean(task, TRUE);
+	g_object_unref(task);
+	return G_SOURCE_REMOVE;
+}
+
+void gnut_servent_stop_async(gnut_servent *s, GAsyncReadyCallback callback, gpointer user_data)
+{
+	GTask *task = g_task_new(NULL, NULL, callback, user_data);
+	g_task_set_source_tag(task, gnut_servent_stop_async);
+	if (s->stopped || s->listener == NULL) {
+		g_task_return_boolean(task, TRUE); /* never started, or stopped already */
+		g_object_unref(task);
+		return;
+	}
+	s->stopped = TRUE;
+	s->stopping = task;
+	g_message("stopping");
+	if (gnut_links_count(s->links) == 0) {
+		finish_stop(s);
+		return;
+	}
+	gnut_links_bye_all(s->links);
+	s->drain = g_timeout_source_new(STOP_DRAIN_MS);
+	g_source_set_callback(s->drain, finish_stop, s, NULL);
+	g_source_attach(s->drain, g_main_context_get_thread_default());
+}
+
+gboolean gnut_servent_stop_finish(gnut_servent *s, GAsyncResult *result, GError **error)
+{
+	g_return_val_if_fail(g_task_is_valid(result, NULL), FALSE);
+	return g_task_propagate_boolean(G_TASK(result), error);
 }
 
 void gnut_servent_free(gnut_servent *s)
 {
 	if (s == NULL)
 		return;
-	gnut_servent_stop(s);
-	servent_transfers_free(s);
-	servent_hosts_free(s);
-	servent_links_free(s);
-	gnut_searches_free(s->searches);
+	if (s->stopping != NULL)
+		finish_stop(s);
+	g_cancellable_cancel(s->cancel);
+	if (s->tick != NULL) {
+		g_source_destroy(s->tick);
+		g_source_unref(s->tick);
+	}
+	gnut_fetch_free(s->fetch);
+	gnut_push_service_free(s->pushes);
+	g_clear_pointer(&s->uploads, gnut_uploads_free);
+	g_clear_pointer(&s->downloads, gnut_downloads_free);
+	gnut_routing_free(s->routing);
+	gnut_links_free(s->links);
+	if (s->listener != NULL)
+		gnut_listener_free(s->listener);
+	gnut_hosts_free(s->hosts);
+	if (s->searches != NULL)
+		gnut_searches_free(s->searches);
 	if (s->share != NULL)
 		gnut_share_free(s->share);
+	gnut_log_limit_free(s->bad_log);
 	g_object_unref(s->cancel);
-	for (guint i = 0; i < s->tickets->len; i++)
-		((servent_ticket *)g_ptr_array_index(s->tickets, i))->servent = NULL;
-	g_ptr_array_unref(s->tickets);
 	g_free(s->data_dir);
 	g_free(s->download_dir);
 	g_free(s->listen_host);
 	g_free(s);
 }
+
+/* ---- the control API ---- */
 
 guint16 gnut_servent_port(const gnut_servent *s)
 {
@@ -267,55 +589,82 @@ void gnut_servent_request_stop(gnut_servent *s)
 
 void gnut_servent_status(gnut_servent *s, gnut_status_info *out)
 {
+	gnut_uploads_stats up;
+	gnut_uploads_get_stats(s->uploads, &up);
 	out->version = PACKAGE_VERSION;
 	out->mode = s->ultrapeer ? "ultrapeer" : "leaf";
-	out->peers = servent_link_count(s);
+	out->peers = gnut_links_count(s->links);
 	out->shared_files = gnut_share_count(s->share);
-	servent_transfer_bytes(s, &out->bytes_up, &out->bytes_down);
+	out->bytes_up = up.bytes_up;
+	out->bytes_down = gnut_downloads_bytes_in(s->downloads);
 	out->uptime = (gnut_clock_now_us(s->clock) - s->started_us) / G_USEC_PER_SEC;
 }
 
 GPtrArray *gnut_servent_peers(gnut_servent *s)
 {
-	GPtrArray *out = g_ptr_array_new_with_free_func(gnut_peer_info_free);
-	GHashTableIter it;
-	gpointer value;
-	g_hash_table_iter_init(&it, s->nodes);
-	while (g_hash_table_iter_next(&it, NULL, &value)) {
-		gnut_peer_info *p = g_new0(gnut_peer_info, 1);
-		p->host = g_strdup(gnut_node_get_host(value));
-		p->port = gnut_node_get_port(value);
-		p->mode = gnut_node_get_mode(value);
-		p->user_agent = g_strdup(gnut_node_get_user_agent(value));
-		g_ptr_array_add(out, p);
-	}
-	return out;
+	return servent_info_peers(s->links);
 }
 
 gboolean gnut_servent_connect(gnut_servent *s, const char *host_port, GError **error)
 {
 	if (!valid_host_port(host_port)) {
-		g_set_error(error, GNUT_SERVENT_ERROR, GNUT_SERVENT_ERROR_INVALID,
-		            "\"%s\" is not HOST:PORT", host_port);
+		g_set_error(error, GNUT_ERROR, GNUT_ERROR_INVALID, "\"%s\" is not HOST:PORT",
+		            host_port);
 		return FALSE;
 	}
-	servent_add_peer(s, host_port);
+	gnut_links_add_peer(s->links, host_port);
 	return TRUE;
+}
+
+guint64 gnut_servent_search_start(gnut_servent *s, const char *query, GError **error)
+{
+	g_autoptr(GByteArray) payload = g_byte_array_new();
+	if (!gnut_search_query_encode(query, payload, error))
+		return 0;
+	gnut_guid guid;
+	guint64 id = gnut_searches_start(s->searches, query, &guid);
+	guint sent =
+	    gnut_routing_originate(s->routing, &guid, GNUT_MSG_QUERY, payload->data, payload->len);
+	g_message("search %" G_GUINT64_FORMAT " \"%s\" sent to %u links", id, query, sent);
+	return id;
+}
+
+GPtrArray *gnut_servent_search_hits(gnut_servent *s, guint64 search_id, guint64 after_hit_id,
+                                    GError **error)
+{
+	g_autoptr(GPtrArray) hits = gnut_searches_hits_after(s->searches, search_id, after_hit_id);
+	if (hits == NULL) {
+		g_set_error(error, GNUT_ERROR, GNUT_ERROR_NOT_FOUND, "no search %" G_GUINT64_FORMAT,
+		            search_id);
+		return NULL;
+	}
+	return servent_info_hits(hits);
+}
+
+void gnut_servent_search_stop(gnut_servent *s, guint64 search_id)
+{
+	gnut_searches_stop(s->searches, search_id);
+}
+
+guint64 gnut_servent_download_start(gnut_servent *s, const char *target, const char *to_dir,
+                                    GError **error)
+{
+	return gnut_fetch_start(s->fetch, target, to_dir, error);
+}
+
+GPtrArray *gnut_servent_downloads(gnut_servent *s)
+{
+	return servent_info_downloads(s->downloads);
+}
+
+gboolean gnut_servent_download_cancel(gnut_servent *s, guint64 id, GError **error)
+{
+	return gnut_downloads_cancel(s->downloads, id, error);
 }
 
 GPtrArray *gnut_servent_shares(gnut_servent *s)
 {
-	GPtrArray *out = g_ptr_array_new_with_free_func(gnut_share_info_free);
-	g_autoptr(GPtrArray) files = gnut_share_list(s->share);
-	for (guint i = 0; i < files->len; i++) {
-		const gnut_shared_file *f = g_ptr_array_index(files, i);
-		gnut_share_info *info = g_new0(gnut_share_info, 1);
-		info->path = g_strdup(f->path);
-		info->size = f->size;
-		info->urn = gnut_urn_sha1_strdup(f->sha1);
-		g_ptr_array_add(out, info);
-	}
-	return out;
+	return servent_info_shares(s->share);
 }
 
 gboolean gnut_servent_share_add(gnut_servent *s, const char *dir, GError **error)
@@ -324,38 +673,4 @@ gboolean gnut_servent_share_add(gnut_servent *s, const char *dir, GError **error
 		return FALSE;
 	gnut_servent_rescan(s);
 	return TRUE;
-}
-
-void gnut_peer_info_free(gpointer p)
-{
-	gnut_peer_info *info = p;
-	g_free(info->host);
-	g_free(info->user_agent);
-	g_free(info);
-}
-
-void gnut_hit_info_free(gpointer p)
-{
-	gnut_hit_info *info = p;
-	g_free(info->name);
-	g_free(info->urn);
-	g_free(info->host);
-	g_free(info);
-}
-
-void gnut_download_info_free(gpointer p)
-{
-	gnut_download_info *info = p;
-	g_free(info->name);
-	g_free(info->path);
-	g_free(info->error);
-	g_free(info);
-}
-
-void gnut_share_info_free(gpointer p)
-{
-	gnut_share_info *info = p;
-	g_free(info->path);
-	g_free(info->urn);
-	g_free(info);
 }

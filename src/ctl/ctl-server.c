@@ -180,11 +180,11 @@ static guint error_status(const GError *e, const char **code)
 		*code = "invalid_params";
 		return SOUP_STATUS_BAD_REQUEST;
 	}
-	if (e->domain == GNUT_SERVENT_ERROR && e->code == GNUT_SERVENT_ERROR_NOT_FOUND) {
+	if (e->domain == GNUT_ERROR && e->code == GNUT_ERROR_NOT_FOUND) {
 		*code = "not_found";
 		return SOUP_STATUS_NOT_FOUND;
 	}
-	if (e->domain == GNUT_SERVENT_ERROR && e->code == GNUT_SERVENT_ERROR_INVALID) {
+	if (e->domain == GNUT_ERROR && e->code == GNUT_ERROR_INVALID) {
 		*code = "invalid";
 		return SOUP_STATUS_BAD_REQUEST;
 	}

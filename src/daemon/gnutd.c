@@ -68,11 +68,17 @@ static GLogWriterOutput write_log(GLogLevelFlags level, const GLogField *fields,
 	return G_LOG_WRITER_HANDLED;
 }
 
+static void on_stopped(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	daemon_state *d = user_data;
+	gnut_servent_stop_finish(d->servent, res, NULL);
+	g_main_loop_quit(d->loop);
+}
+
 static gboolean stop_now(gpointer user_data)
 {
 	daemon_state *d = user_data;
-	gnut_servent_stop(d->servent);
-	g_main_loop_quit(d->loop);
+	gnut_servent_stop_async(d->servent, on_stopped, d);
 	return G_SOURCE_REMOVE;
 }
 
@@ -145,7 +151,7 @@ static int run(const gnut_options *o, daemon_state *d)
 	g_autoptr(gnut_servent) s = gnut_servent_new(&config, NULL, &error);
 	if (s == NULL || !gnut_servent_start(s, &error)) {
 		fprintf(stderr, "gnutd: %s\n", error->message);
-		return g_error_matches(error, GNUT_SERVENT_ERROR, GNUT_SERVENT_ERROR_INVALID)
+		return g_error_matches(error, GNUT_ERROR, GNUT_ERROR_INVALID)
 		           ? EXIT_USAGE
 		           : EXIT_FAILURE;
 	}

@@ -233,7 +233,7 @@ static void test_bad_params(void)
 {
 	fixture f;
 	fixture_init(&f);
-	const GQuark ctl = GNUT_CTL_ERROR, sv = GNUT_SERVENT_ERROR;
+	const GQuark ctl = GNUT_CTL_ERROR, sv = GNUT_ERROR;
 	const int invalid = GNUT_CTL_ERROR_INVALID_PARAMS;
 	assert_call_fails(&f, "nosuch", NULL, ctl, GNUT_CTL_ERROR_UNKNOWN_METHOD);
 	assert_call_fails(&f, "status", "{\"verbose\": true}", ctl, invalid);
@@ -241,7 +241,7 @@ static void test_bad_params(void)
 	assert_call_fails(&f, "connect", "{\"address\": 6346}", ctl, invalid);
 	assert_call_fails(&f, "connect", "{\"address\": \"\"}", ctl, invalid);
 	assert_call_fails(&f, "connect", "{\"address\": \"no port here\"}", sv,
-	                  GNUT_SERVENT_ERROR_INVALID);
+	                  GNUT_ERROR_INVALID);
 	assert_call_fails(&f, "connect", "{\"adress\": \"127.0.0.1:1\"}", ctl, invalid);
 	assert_call_fails(&f, "search.start", "{\"query\": null}", ctl, invalid);
 	assert_call_fails(&f, "search.hits", "{}", ctl, invalid);
@@ -249,20 +249,20 @@ static void test_bad_params(void)
 	assert_call_fails(&f, "search.hits", "{\"search_id\": \"1\"}", ctl, invalid);
 	assert_call_fails(&f, "search.hits", "{\"search_id\": 1.5}", ctl, invalid);
 	assert_call_fails(&f, "search.hits", "{\"search_id\": 999}", sv,
-	                  GNUT_SERVENT_ERROR_NOT_FOUND);
+	                  GNUT_ERROR_NOT_FOUND);
 	assert_call_fails(&f, "share.add", "{\"path\": \"relative/dir\"}", ctl, invalid);
 	assert_call_fails(&f, "share.add", "{\"path\": [\"/tmp\"]}", ctl, invalid);
 	assert_call_fails(&f, "download.start", "{\"target\": \"not a target\"}", sv,
-	                  GNUT_SERVENT_ERROR_INVALID);
+	                  GNUT_ERROR_INVALID);
 	assert_call_fails(&f, "download.start", "{\"target\": \"77\"}", sv,
-	                  GNUT_SERVENT_ERROR_NOT_FOUND);
+	                  GNUT_ERROR_NOT_FOUND);
 	assert_call_fails(&f, "download.start", "{\"target\": \"1\", \"to\": \"rel\"}", ctl,
 	                  invalid);
 	assert_call_fails(&f, "download.start",
 	                  "{\"target\": \"urn:sha1:PLSTHIPQGSSZTS5FJUPAKUZWUGYQYPFB\"}", sv,
-	                  GNUT_SERVENT_ERROR_NOT_FOUND);
+	                  GNUT_ERROR_NOT_FOUND);
 	assert_call_fails(&f, "download.start", "{\"target\": \"magnet:?dn=x\"}", sv,
-	                  GNUT_SERVENT_ERROR_INVALID);
+	                  GNUT_ERROR_INVALID);
 	assert_call_fails(&f, "download.cancel", "{\"id\": true}", ctl, invalid);
 	assert_call_fails(&f, "stop", "{\"now\": true}", ctl, invalid);
 	/* a string of 4097 bytes is over the cap */

@@ -153,10 +153,10 @@ static void test_bad_arguments(void)
 	CU_ASSERT_PTR_NOT_NULL(error);
 	g_clear_error(&error);
 	CU_ASSERT_EQUAL(gnut_servent_download_start(b, "999999", NULL, &error), 0);
-	CU_ASSERT_TRUE(g_error_matches(error, GNUT_SERVENT_ERROR, GNUT_SERVENT_ERROR_NOT_FOUND));
+	CU_ASSERT_TRUE(g_error_matches(error, GNUT_ERROR, GNUT_ERROR_NOT_FOUND));
 	g_clear_error(&error);
 	CU_ASSERT_EQUAL(gnut_servent_download_start(b, "nonsense", NULL, &error), 0);
-	CU_ASSERT_TRUE(g_error_matches(error, GNUT_SERVENT_ERROR, GNUT_SERVENT_ERROR_INVALID));
+	CU_ASSERT_TRUE(g_error_matches(error, GNUT_ERROR, GNUT_ERROR_INVALID));
 	g_clear_error(&error);
 	CU_ASSERT_EQUAL(gnut_servent_download_start(b, "1", "relative/dir", &error), 0);
 	CU_ASSERT_PTR_NOT_NULL(error);
@@ -249,9 +249,30 @@ static void test_host_cache_follows_x_try(void)
 	CU_ASSERT_FALSE(g_file_test(b_hosts, G_FILE_TEST_EXISTS));
 }
 
+static void on_stopped(GObject *source, GAsyncResult *res, gpointer data)
+{
+	*(gboolean *)data = gnut_servent_stop_finish(b, res, NULL);
+}
+
+static gboolean is_set(gpointer data)
+{
+	return *(gboolean *)data;
+}
+
+static gboolean a_has_no_link(gpointer data)
+{
+	gnut_status_info st;
+	gnut_servent_status(a, &st);
+	return st.peers == 0;
+}
+
+/* A stop says Bye: the other servent sees the link go. */
 static void test_stop(void)
 {
-	gnut_servent_stop(b);
+	gboolean stopped = FALSE;
+	gnut_servent_stop_async(b, on_stopped, &stopped);
+	CU_ASSERT_TRUE(gnut_unit_run_until(is_set, &stopped, 5000));
+	CU_ASSERT_TRUE(gnut_unit_run_until(a_has_no_link, NULL, 5000));
 	gnut_servent_free(b);
 	gnut_servent_free(a);
 	gnut_unit_rmtree(top);

@@ -9,15 +9,9 @@
 #include <glib.h>
 
 #include "gnut/base/clock.h"
+#include "gnut/base/error.h"
 
-#define GNUT_SERVENT_ERROR (gnut_servent_error_quark())
-GQuark gnut_servent_error_quark(void);
-
-typedef enum {
-	GNUT_SERVENT_ERROR_INVALID, /* a bad argument: address, target, folder */
-	GNUT_SERVENT_ERROR_NOT_FOUND,
-	GNUT_SERVENT_ERROR_IO,
-} gnut_servent_error;
+/* Errors: GNUT_ERROR (gnut/base/error.h). */
 
 /* Everything gnutd's options and gnutd.conf set. Strings are owned by the
  * caller; the servent copies what it keeps. */
@@ -88,8 +82,12 @@ gnut_servent *gnut_servent_new(const gnut_servent_config *config, gnut_clock *cl
                                GError **error);
 /* Binds the listening port, starts the share scan and dials the peers. */
 gboolean gnut_servent_start(gnut_servent *s, GError **error);
-/* Says Bye on every link, closes transfers and flushes state to disk. */
-void gnut_servent_stop(gnut_servent *s);
+/* Says Bye on every link, waits (at most 2 s) until they are flushed, then
+ * saves the downloads and stops dialing and scanning. The callback runs
+ * from the main loop once that is done. */
+void gnut_servent_stop_async(gnut_servent *s, GAsyncReadyCallback callback, gpointer user_data);
+gboolean gnut_servent_stop_finish(gnut_servent *s, GAsyncResult *result, GError **error);
+/* Frees at once: links still up are dropped without a Bye. */
 void gnut_servent_free(gnut_servent *s);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(gnut_servent, gnut_servent_free)
 

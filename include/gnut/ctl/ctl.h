@@ -59,7 +59,7 @@ const gnut_ctl_method *gnut_ctl_method_lookup(const char *name);
 
 /* Looks name up and calls it; params may be NULL. An unknown name is
  * GNUT_CTL_ERROR_UNKNOWN_METHOD, a bad parameter GNUT_CTL_ERROR_INVALID_PARAMS,
- * and the servent's own errors come back as GNUT_SERVENT_ERROR. */
+ * and the servent's own errors come back as GNUT_ERROR. */
 JsonNode *gnut_ctl_call(gnut_servent *s, const char *name, JsonObject *params, GError **error);
 
 #endif

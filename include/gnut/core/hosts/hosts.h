@@ -1,0 +1,57 @@
+/* hosts.h: the hosts room as one object: the hosts the servent learns on its
+ * own (from pongs, from X-Try-Ultrapeers and Listen-IP in handshakes), kept
+ * in a host cache saved in the data dir, and the choice of which of them to
+ * dial while the servent has fewer links than it wants. The servent makes
+ * none under --no-bootstrap: then only --peer hosts and those given by `gnut
+ * connect` are dialed, and nothing is learned. */
+#ifndef GNUT_HOSTS_H
+#define GNUT_HOSTS_H
+
+#include <glib.h>
+
+#include "gnut/base/clock.h"
+#include "gnut/core/hosts/hostcache.h"
+#include "gnut/proto/msg-header.h"
+
+#define GNUT_HOSTS_FILE             "hosts.cache"
+#define GNUT_HOSTS_WANT_LINKS_UP    8 /* links an ultrapeer keeps to other ultrapeers */
+#define GNUT_HOSTS_WANT_LINKS_LEAF  3 /* ultrapeers a leaf keeps */
+#define GNUT_HOSTS_MAX_CACHE_DIALS  2 /* cache dials under way at once */
+#define GNUT_HOSTS_SAVE_INTERVAL_US (300 * G_USEC_PER_SEC)
+
+typedef struct gnut_hosts gnut_hosts;
+
+typedef struct {
+	gnut_clock *clock; /* not owned */
+	const char *data_dir;
+	gboolean ultrapeer;     /* how many links we want */
+	gboolean allow_private; /* keep loopback and private addresses (a private network) */
+} gnut_hosts_config;
+
+/* Is host_port ("a.b.c.d:port") one we are linked or dialing to already, or
+ * ourselves? Such a host is not picked. */
+typedef gboolean (*gnut_hosts_known_fn)(const char *host_port, gpointer data);
+
+/* Loads the saved cache; NULL (error set) when it cannot be used. */
+gnut_hosts *gnut_hosts_new(const gnut_hosts_config *config, GError **error);
+/* Saves the cache and frees it. */
+void gnut_hosts_free(gnut_hosts *h);
+
+void gnut_hosts_learn_pong(gnut_hosts *h, const gnut_msg_header *mh, const guint8 *payload);
+/* What a handshake told: X-Try-Ultrapeers entries, and the peer's own
+ * listening address (listen_ip NULL or port 0: none). */
+void gnut_hosts_learn_handshake(gnut_hosts *h, const char *const *try_ultrapeers,
+                                const char *listen_ip, guint16 listen_port, gboolean ultrapeer);
+/* How a dial to a cached host ended; ok: the link is up. */
+void gnut_hosts_dial_result(gnut_hosts *h, const char *host_port, gboolean ok);
+
+/* The next cached host to dial, while links + dialing is short of what we
+ * want and fewer than GNUT_HOSTS_MAX_CACHE_DIALS cache dials are under way.
+ * FALSE: none now. */
+gboolean gnut_hosts_next_dial(gnut_hosts *h, guint links, guint dialing, guint cache_dialing,
+                              gnut_hosts_known_fn known, gpointer data,
+                              char out[GNUT_HOSTCACHE_ADDR_LEN]);
+/* Saves the cache every GNUT_HOSTS_SAVE_INTERVAL_US when it changed. */
+void gnut_hosts_tick(gnut_hosts *h, gint64 now_us);
+
+#endif

@@ -1,0 +1,91 @@
+/* links.h: the servent's set of Gnutella links. It owns the hosts it keeps a
+ * link to (--peer hosts, `gnut connect` ones, and those the owner picked from
+ * the host cache), dials them with back-off, runs the 0.6 handshake both ways,
+ * admits or refuses peers (self, duplicates, max_links), and keeps each link
+ * as a gnut_node under a link id. What links carry is not its business: every
+ * message, and every link going up or down, goes to the owner's handlers. */
+#ifndef GNUT_LINKS_H
+#define GNUT_LINKS_H
+
+#include <glib.h>
+
+#include "gnut/base/clock.h"
+#include "gnut/core/links/handshake.h"
+#include "gnut/core/links/node.h"
+#include "gnut/net/conn.h"
+#include "gnut/proto/guid.h"
+#include "gnut/proto/msg-header.h"
+
+#define GNUT_LINKS_DEFAULT_PORT      6346
+#define GNUT_LINKS_DEFAULT_MAX_LINKS 32
+#define GNUT_LINKS_DIAL_TIMEOUT_S    10
+#define GNUT_LINKS_BACKOFF_MIN_S     2
+#define GNUT_LINKS_BACKOFF_MAX_S     300
+#define GNUT_LINKS_NOT_NOW_S         60 /* after a 409/429/503 */
+
+typedef struct gnut_links gnut_links;
+
+typedef struct {
+	gnut_clock *clock; /* not owned */
+	gnut_guid guid;    /* ours: a peer with it is ourselves */
+	gboolean ultrapeer;
+	gboolean dynamic_querying; /* announce X-Dynamic-Querying */
+	guint max_links;           /* 0: GNUT_LINKS_DEFAULT_MAX_LINKS */
+} gnut_links_config;
+
+/* What happens on the links, for the owner. message: a node delivered a
+ * message; up: a link's handshake succeeded and its node runs; closed: a
+ * link is going away (its node is still valid during the call);
+ * ping_sent: a node sent a keep-alive ping with this GUID; handshake_seen:
+ * the headers of a finished handshake, good or bad (hosts to learn);
+ * cache_dial_result: a dial to a host given by gnut_links_dial_cached ended,
+ * ok when its link came up. Any may be NULL. */
+typedef struct {
+	void (*message)(gnut_node *node, const gnut_msg_header *h, const guint8 *payload,
+	                gpointer data);
+	void (*up)(gnut_node *node, gpointer data);
+	void (*closed)(gnut_node *node, gpointer data);
+	void (*ping_sent)(gnut_node *node, const gnut_guid *guid, gpointer data);
+	void (*handshake_seen)(const gnut_handshake_peer *peer, gpointer data);
+	void (*cache_dial_result)(const char *host_port, gboolean ok, gpointer data);
+} gnut_links_handlers;
+
+gnut_links *gnut_links_new(const gnut_links_config *config, const gnut_links_handlers *handlers,
+                           gpointer data);
+/* Drops every link and handshake at once (no Bye: see gnut_links_bye_all). */
+void gnut_links_free(gnut_links *l);
+
+/* Our address as peers see it: set from the listening address (ipv4 0 for
+ * the wildcard), then learned from the first handshake that tells it. */
+void gnut_links_set_self(gnut_links *l, uint32_t ipv4, guint16 port);
+uint32_t gnut_links_self_ipv4(const gnut_links *l);
+guint16 gnut_links_self_port(const gnut_links *l);
+
+/* A host to keep a link to ("HOST:PORT"); asking again for a known one
+ * retries it now. */
+void gnut_links_add_peer(gnut_links *l, const char *host_port);
+/* Dials a host of the host cache once: it is forgotten when the dial or its
+ * link ends (see cache_dial_result). */
+void gnut_links_dial_cached(gnut_links *l, const char *host_port);
+gboolean gnut_links_has_peer(const gnut_links *l, const char *host_port);
+/* Hosts being dialed; cache_only: only those given by dial_cached. */
+guint gnut_links_dialing(const gnut_links *l, gboolean cache_only);
+
+/* An incoming connection whose first line was "GNUTELLA CONNECT/...". */
+void gnut_links_accept(gnut_links *l, gnut_conn *conn);
+
+guint gnut_links_count(const gnut_links *l);
+gnut_node *gnut_links_lookup(const gnut_links *l, guint64 link);
+/* The ids of every link, valid until a link comes or goes. */
+const guint64 *gnut_links_ids(const gnut_links *l, guint *n);
+/* The links' nodes, in no particular order (a new array of borrowed nodes). */
+GPtrArray *gnut_links_nodes(const gnut_links *l);
+
+/* Keep-alives, handshake deadlines, and dials that are due. */
+void gnut_links_tick(gnut_links *l, gint64 now_us);
+/* Says Bye on every link; each closes once its Bye is flushed. */
+void gnut_links_bye_all(gnut_links *l);
+/* Stops dialing: dials under way are cancelled. */
+void gnut_links_stop(gnut_links *l);
+
+#endif

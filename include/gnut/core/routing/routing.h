@@ -1,0 +1,69 @@
+/* routing.h: the routing room as one object. It takes every message the
+ * links deliver, has the router decide, and carries the decision out:
+ * copies to other links, pongs and query hits of our own (from the share),
+ * query routing tables, dynamic queries of our leaves' queries. What is for
+ * the servent's other rooms (hits for our searches, pongs to learn hosts
+ * from, pushes for our uploads) goes to the owner's handlers. */
+#ifndef GNUT_ROUTING_H
+#define GNUT_ROUTING_H
+
+#include <glib.h>
+
+#include "gnut/base/clock.h"
+#include "gnut/base/log-limit.h"
+#include "gnut/core/links/links.h"
+#include "gnut/core/share/share.h"
+#include "gnut/proto/guid.h"
+#include "gnut/proto/msg-header.h"
+
+#define GNUT_ROUTING_QUERY_TTL 4 /* our queries: what today's network uses */
+#define GNUT_ROUTING_PUSH_TTL  7 /* a push travels the hit's path back: 7 covers any */
+
+typedef struct gnut_routing gnut_routing;
+
+typedef struct {
+	gnut_clock *clock; /* not owned */
+	gnut_guid guid;    /* our servent GUID, in our hits */
+	gboolean ultrapeer;
+	gboolean firewalled;     /* the push flag in our hits */
+	gnut_links *links;       /* not owned: the links messages come from and go to */
+	gnut_share *share;       /* not owned: what our pongs and hits tell */
+	gnut_log_limit *bad_log; /* not owned: where bad input from peers is logged */
+} gnut_routing_config;
+
+/* Messages for the other rooms. kept_hits: as a leaf, how many hits our
+ * search with this GUID kept (GNUT_BEAR_QSTAT_STOP: none such). */
+typedef struct {
+	void (*hit)(const gnut_msg_header *h, const guint8 *payload, gpointer data);
+	void (*pong)(const gnut_msg_header *h, const guint8 *payload, gpointer data);
+	void (*push)(const gnut_msg_header *h, const guint8 *payload, gpointer data);
+	guint16 (*kept_hits)(const gnut_guid *guid, gpointer data);
+} gnut_routing_handlers;
+
+gnut_routing *gnut_routing_new(const gnut_routing_config *config,
+                               const gnut_routing_handlers *handlers, gpointer data);
+void gnut_routing_free(gnut_routing *r);
+
+/* What the links report (see gnut_links_handlers). */
+void gnut_routing_message(gnut_routing *r, gnut_node *from, const gnut_msg_header *h,
+                          const guint8 *payload);
+void gnut_routing_link_up(gnut_routing *r, gnut_node *node);
+void gnut_routing_link_closed(gnut_routing *r, gnut_node *node);
+void gnut_routing_ping_sent(gnut_routing *r, const gnut_guid *guid);
+
+/* Our share changed: a leaf sends its ultrapeers its new table. */
+void gnut_routing_share_changed(gnut_routing *r);
+/* Sends a message of our own (a query) to every link the router picks, at
+ * GNUT_ROUTING_QUERY_TTL; returns how many links got it. */
+guint gnut_routing_originate(gnut_routing *r, const gnut_guid *guid, guint8 type,
+                             const guint8 *payload, gsize len);
+/* Asks the firewalled servent to connect to us at ipv4:port for a file, by
+ * a PUSH along the link its hit came from. FALSE (logged) when there is no
+ * route to it or our address is unknown. */
+gboolean gnut_routing_push(gnut_routing *r, const gnut_guid *servent, guint32 index,
+                           uint32_t ipv4, guint16 port);
+/* Messages dropped so far (no route, duplicates, full queues). */
+guint64 gnut_routing_dropped(const gnut_routing *r);
+void gnut_routing_tick(gnut_routing *r, gint64 now_us);
+
+#endif

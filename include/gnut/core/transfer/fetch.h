@@ -1,0 +1,31 @@
+/* fetch.h: what the user asks to download, turned into downloads with
+ * sources. A target is a hit id, a urn:sha1 or a magnet URI; the sources are
+ * every hit our searches collected for that SHA-1, and later hits for it
+ * become more sources of the download in progress. With no hit yet, a search
+ * for the URN goes out (through the owner's search function). */
+#ifndef GNUT_FETCH_H
+#define GNUT_FETCH_H
+
+#include <glib.h>
+
+#include "gnut/core/search/search.h"
+#include "gnut/core/transfer/download.h"
+
+typedef struct gnut_fetch gnut_fetch;
+
+/* Starts a search for query (here always a "urn:sha1:..."); its id, or 0. */
+typedef guint64 (*gnut_fetch_search_fn)(const char *query, gpointer data);
+
+/* downloads and searches are not owned and outlive the fetcher. */
+gnut_fetch *gnut_fetch_new(gnut_downloads *downloads, gnut_searches *searches,
+                           gnut_fetch_search_fn search, gpointer search_data);
+void gnut_fetch_free(gnut_fetch *f);
+
+/* target: a hit id, "urn:sha1:...", or a magnet URI; to_dir NULL = the
+ * download dir. The download's id, or 0 with error set (GNUT_ERROR). */
+guint64 gnut_fetch_start(gnut_fetch *f, const char *target, const char *to_dir, GError **error);
+/* A new hit of one of our searches: one more source for a download of its
+ * file in progress. */
+void gnut_fetch_hit_added(gnut_fetch *f, const gnut_hit *h);
+
+#endif

@@ -1,0 +1,451 @@
+/* links.c: the set of Gnutella links (see links.h). Hosts to keep a link to
+ * are dialed when due, with a back-off doubling from BACKOFF_MIN_S after
+ * each failure (at least NOT_NOW_S after a "not now" refusal); a host from
+ * the host cache is dialed once and forgotten. Every connection, ours or a
+ * peer's, goes through a handshake; a good one becomes a node under the next
+ * link id. Dials run under one GCancellable, cancelled when the set stops or
+ * is freed, so a dial's callback never sees a freed set. */
+#include "config.h"
+
+#include "gnut/core/links/links.h"
+
+#include <string.h>
+
+#include "gnut/proto/address.h"
+
+/* A host we keep a link to: a --peer, one asked for by `gnut connect`, or
+ * one picked from the host cache. */
+typedef struct {
+	gnut_links *links;
+	char *host_port;
+	guint64 link;        /* the link to it while up, else 0 */
+	gboolean dialing;    /* a connect or handshake is under way */
+	gboolean from_cache; /* forgotten when its dial or link ends */
+	guint failures;      /* in a row; drives the back-off */
+	gint64 next_try_us;
+} links_peer;
+
+/* A handshake under way, and the peer it is for (NULL: incoming). */
+typedef struct {
+	gnut_links *links;
+	gnut_handshake *hs;
+	links_peer *peer;
+} links_pending;
+
+struct gnut_links {
+	gnut_links_config config;
+	gnut_links_handlers handlers;
+	gpointer data;
+	uint32_t self_ipv4;
+	guint16 self_port;
+	GCancellable *cancel;
+	GHashTable *nodes; /* guint64* link id -> gnut_node* */
+	GArray *ids;       /* the keys of nodes */
+	guint64 next_id;
+	GPtrArray *pending; /* links_pending* */
+	GPtrArray *peers;   /* links_peer* */
+};
+
+static void peer_free(gpointer p)
+{
+	links_peer *peer = p;
+	g_free(peer->host_port);
+	g_free(peer);
+}
+
+static void pending_free(links_pending *p)
+{
+	gnut_handshake_free(p->hs);
+	g_free(p);
+}
+
+gnut_links *gnut_links_new(const gnut_links_config *config, const gnut_links_handlers *handlers,
+                           gpointer data)
+{
+	gnut_links *l = g_new0(gnut_links, 1);
+	l->config = *config;
+	if (l->config.max_links == 0)
+		l->config.max_links = GNUT_LINKS_DEFAULT_MAX_LINKS;
+	l->handlers = *handlers;
+	l->data = data;
+	l->cancel = g_cancellable_new();
+	l->nodes = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free,
+	                                 (GDestroyNotify)gnut_node_unref);
+	l->ids = g_array_new(FALSE, FALSE, sizeof(guint64));
+	l->next_id = 1;
+	l->pending = g_ptr_array_new();
+	l->peers = g_ptr_array_new_with_free_func(peer_free);
+	return l;
+}
+
+void gnut_links_free(gnut_links *l)
+{
+	if (l == NULL)
+		return;
+	gnut_links_stop(l);
+	while (l->pending->len > 0)
+		pending_free(g_ptr_array_steal_index(l->pending, l->pending->len - 1));
+	g_ptr_array_unref(l->pending);
+	g_hash_table_unref(l->nodes);
+	g_array_unref(l->ids);
+	g_ptr_array_unref(l->peers);
+	g_object_unref(l->cancel);
+	g_free(l);
+}
+
+void gnut_links_stop(gnut_links *l)
+{
+	g_cancellable_cancel(l->cancel);
+}
+
+void gnut_links_set_self(gnut_links *l, uint32_t ipv4, guint16 port)
+{
+	l->self_ipv4 = ipv4;
+	l->self_port = port;
+}
+
+uint32_t gnut_links_self_ipv4(const gnut_links *l)
+{
+	return l->self_ipv4;
+}
+
+guint16 gnut_links_self_port(const gnut_links *l)
+{
+	return l->self_port;
+}
+
+guint gnut_links_count(const gnut_links *l)
+{
+	return g_hash_table_size(l->nodes);
+}
+
+gnut_node *gnut_links_lookup(const gnut_links *l, guint64 link)
+{
+	return g_hash_table_lookup(l->nodes, &link);
+}
+
+const guint64 *gnut_links_ids(const gnut_links *l, guint *n)
+{
+	*n = l->ids->len;
+	return (const guint64 *)(const void *)l->ids->data;
+}
+
+GPtrArray *gnut_links_nodes(const gnut_links *l)
+{
+	GPtrArray *out = g_ptr_array_new();
+	GHashTableIter it;
+	gpointer value;
+	g_hash_table_iter_init(&it, l->nodes);
+	while (g_hash_table_iter_next(&it, NULL, &value))
+		g_ptr_array_add(out, value);
+	return out;
+}
+
+/* ---- peers and their back-off ---- */
+
+static links_peer *peer_of_link(gnut_links *l, guint64 link)
+{
+	for (guint i = 0; i < l->peers->len; i++) {
+		links_peer *peer = g_ptr_array_index(l->peers, i);
+		if (peer->link == link)
+			return peer;
+	}
+	return NULL;
+}
+
+static links_peer *peer_by_name(const gnut_links *l, const char *host_port)
+{
+	for (guint i = 0; i < l->peers->len; i++) {
+		links_peer *peer = g_ptr_array_index(l->peers, i);
+		if (g_ascii_strcasecmp(peer->host_port, host_port) == 0)
+			return peer;
+	}
+	return NULL;
+}
+
+static void schedule_retry(gnut_links *l, links_peer *peer, guint at_least_s)
+{
+	guint backoff = GNUT_LINKS_BACKOFF_MIN_S;
+	for (guint i = 1; i < peer->failures && backoff < GNUT_LINKS_BACKOFF_MAX_S; i++)
+		backoff *= 2;
+	backoff = MIN(MAX(backoff, at_least_s), GNUT_LINKS_BACKOFF_MAX_S);
+	peer->next_try_us =
+	    gnut_clock_now_us(l->config.clock) + (gint64)backoff * G_USEC_PER_SEC;
+}
+
+/* A dial or a link of a peer ended: a cached host is forgotten (the cache
+ * decides when to try it again), any other is retried after its back-off. */
+static void peer_ended(gnut_links *l, links_peer *peer, gboolean failed, guint at_least_s)
+{
+	peer->dialing = FALSE;
+	peer->link = 0;
+	if (peer->from_cache) {
+		if (failed && l->handlers.cache_dial_result != NULL)
+			l->handlers.cache_dial_result(peer->host_port, FALSE, l->data);
+		g_ptr_array_remove_fast(l->peers, peer);
+		return;
+	}
+	peer->failures = failed ? peer->failures + 1 : 1;
+	schedule_retry(l, peer, at_least_s);
+}
+
+gboolean gnut_links_has_peer(const gnut_links *l, const char *host_port)
+{
+	return peer_by_name(l, host_port) != NULL;
+}
+
+guint gnut_links_dialing(const gnut_links *l, gboolean cache_only)
+{
+	guint n = 0;
+	for (guint i = 0; i < l->peers->len; i++) {
+		links_peer *peer = g_ptr_array_index(l->peers, i);
+		if (peer->dialing && (peer->from_cache || !cache_only))
+			n++;
+	}
+	return n;
+}
+
+/* ---- links ---- */
+
+static void remove_link_id(gnut_links *l, guint64 id)
+{
+	for (guint i = 0; i < l->ids->len; i++)
+		if (g_array_index(l->ids, guint64, i) == id) {
+			g_array_remove_index_fast(l->ids, i);
+			return;
+		}
+}
+
+static void on_node_message(gnut_node *node, const gnut_msg_header *h, const guint8 *payload,
+                            gpointer user_data)
+{
+	gnut_links *l = user_data;
+	if (l->handlers.message != NULL)
+		l->handlers.message(node, h, payload, l->data);
+}
+
+static void on_node_closed(gnut_node *node, const char *reason, gpointer user_data)
+{
+	gnut_links *l = user_data;
+	guint64 id = gnut_node_get_id(node);
+	g_message("link %s closed: %s", gnut_node_get_address(node), reason);
+	if (l->handlers.closed != NULL)
+		l->handlers.closed(node, l->data);
+	remove_link_id(l, id);
+	links_peer *peer = peer_of_link(l, id);
+	if (peer != NULL)
+		peer_ended(l, peer, FALSE, 0);
+	g_hash_table_remove(l->nodes, &id);
+}
+
+static void on_ping_sent(gnut_node *node, const gnut_guid *guid, gpointer user_data)
+{
+	gnut_links *l = user_data;
+	if (l->handlers.ping_sent != NULL)
+		l->handlers.ping_sent(node, guid, l->data);
+}
+
+/* Learns the address peers see us at when we listen on a wildcard address. */
+static void learn_self_address(gnut_links *l, const gnut_handshake_peer *peer)
+{
+	uint32_t ip;
+	if (l->self_ipv4 == 0 && peer->remote_ip != NULL &&
+	    gnut_addr_parse_ipv4(peer->remote_ip, strlen(peer->remote_ip), &ip) == GNUT_PROTO_OK)
+		l->self_ipv4 = ip;
+}
+
+static void add_node(gnut_links *l, gnut_conn *conn, const gnut_handshake_peer *peer,
+                     links_peer *dialed)
+{
+	static const gnut_node_handlers handlers = {
+	    .message = on_node_message,
+	    .closed = on_node_closed,
+	    .ping_sent = on_ping_sent,
+	};
+	gnut_node_config nc = {.id = l->next_id++, .clock = l->config.clock};
+	gnut_node *node = gnut_node_new(conn, peer, &nc, &handlers, l);
+	guint64 *key = g_new(guint64, 1);
+	*key = nc.id;
+	g_hash_table_insert(l->nodes, key, node);
+	g_array_append_val(l->ids, nc.id);
+	learn_self_address(l, peer);
+	if (dialed != NULL) {
+		dialed->link = nc.id;
+		dialed->failures = 0;
+		if (dialed->from_cache && l->handlers.cache_dial_result != NULL)
+			l->handlers.cache_dial_result(dialed->host_port, TRUE, l->data);
+	}
+	g_message("link %s up: %s, %s", gnut_node_get_address(node), gnut_node_get_mode(node),
+	          gnut_node_get_user_agent(node));
+	gnut_node_start(node);
+	if (l->handlers.up != NULL)
+		l->handlers.up(node, l->data);
+}
+
+static void on_handshake_done(gnut_handshake *hs, const gnut_handshake_result *r,
+                              gpointer user_data)
+{
+	links_pending *p = user_data;
+	gnut_links *l = p->links;
+	g_ptr_array_remove_fast(l->pending, p);
+	if (l->handlers.handshake_seen != NULL)
+		l->handlers.handshake_seen(r->peer, l->data);
+	if (r->ok) {
+		if (p->peer != NULL)
+			p->peer->dialing = FALSE;
+		add_node(l, gnut_handshake_steal_conn(hs), r->peer, p->peer);
+	} else {
+		g_message("handshake with %s failed: %s", gnut_handshake_get_peer_address(hs),
+		          r->error);
+		if (p->peer != NULL)
+			peer_ended(l, p->peer, TRUE, r->not_now ? GNUT_LINKS_NOT_NOW_S : 0);
+	}
+	pending_free(p);
+}
+
+/* Names our ultrapeer links, for a peer we refuse or accept, so that it
+ * learns where else to go. */
+static void list_ultrapeers(gnut_links *l, GString *out)
+{
+	GHashTableIter it;
+	gpointer value;
+	g_hash_table_iter_init(&it, l->nodes);
+	while (g_hash_table_iter_next(&it, NULL, &value)) {
+		if (!gnut_node_is_ultrapeer(value))
+			continue;
+		if (out->len > 0)
+			g_string_append(out, ",");
+		g_string_append_printf(out, "%s:%u", gnut_node_get_host(value),
+		                       gnut_node_get_port(value));
+	}
+}
+
+/* Refuses a second link to a servent we are already linked to (or to
+ * ourselves), and any incoming link past max_links. */
+static guint admit_peer(const gnut_handshake_peer *peer, gnut_handshake_dir dir, GString *reason,
+                        GString *try_ultrapeers, gpointer user_data)
+{
+	gnut_links *l = user_data;
+	if (peer->has_guid && gnut_guid_equal(&peer->guid, &l->config.guid)) {
+		g_string_assign(reason, "Connected to self");
+		return 409;
+	}
+	GHashTableIter it;
+	gpointer value;
+	g_hash_table_iter_init(&it, l->nodes);
+	while (g_hash_table_iter_next(&it, NULL, &value)) {
+		const gnut_handshake_peer *other = gnut_node_get_peer(value);
+		if (peer->has_guid && other->has_guid && gnut_guid_equal(&peer->guid, &other->guid))
+			return 409;
+	}
+	if (dir == GNUT_HANDSHAKE_INCOMING)
+		list_ultrapeers(l, try_ultrapeers);
+	if (dir == GNUT_HANDSHAKE_INCOMING && gnut_links_count(l) >= l->config.max_links)
+		return 503;
+	return 200;
+}
+
+static void start_handshake(gnut_links *l, gnut_conn *conn, gnut_handshake_dir dir,
+                            links_peer *peer)
+{
+	gnut_handshake_config hc;
+	gnut_handshake_config_init(&hc);
+	hc.ultrapeer = l->config.ultrapeer;
+	hc.dynamic_querying = l->config.dynamic_querying;
+	hc.clock = l->config.clock;
+	hc.admit = admit_peer;
+	hc.admit_data = l;
+	char listen[GNUT_ADDR_IPV4_PORT_LEN];
+	if (l->self_ipv4 != 0) {
+		gnut_addr_format_ipv4_port(l->self_ipv4, l->self_port, listen);
+		hc.listen_addr = listen;
+	}
+	links_pending *p = g_new0(links_pending, 1);
+	p->links = l;
+	p->peer = peer;
+	g_ptr_array_add(l->pending, p);
+	p->hs = gnut_handshake_new(conn, dir, &hc, on_handshake_done, p);
+}
+
+void gnut_links_accept(gnut_links *l, gnut_conn *conn)
+{
+	start_handshake(l, conn, GNUT_HANDSHAKE_INCOMING, NULL);
+}
+
+static void on_connected(GObject *source, GAsyncResult *res, gpointer user_data)
+{
+	g_autoptr(GError) error = NULL;
+	gnut_conn *conn = gnut_conn_connect_finish(res, &error);
+	if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+		return; /* stopped or freed: user_data may be gone */
+	links_peer *peer = user_data;
+	gnut_links *l = peer->links;
+	if (conn == NULL) {
+		g_message("cannot connect to %s: %s", peer->host_port, error->message);
+		peer_ended(l, peer, TRUE, 0);
+		return;
+	}
+	start_handshake(l, conn, GNUT_HANDSHAKE_OUTGOING, peer);
+}
+
+static void dial(gnut_links *l, links_peer *peer)
+{
+	peer->dialing = TRUE;
+	g_message("dialing %s", peer->host_port);
+	gnut_conn_connect_async(peer->host_port, GNUT_LINKS_DEFAULT_PORT, GNUT_LINKS_DIAL_TIMEOUT_S,
+	                        l->cancel, on_connected, peer);
+}
+
+static links_peer *peer_new(gnut_links *l, const char *host_port, gboolean from_cache)
+{
+	links_peer *peer = g_new0(links_peer, 1);
+	peer->links = l;
+	peer->host_port = g_strdup(host_port);
+	peer->from_cache = from_cache;
+	g_ptr_array_add(l->peers, peer);
+	return peer;
+}
+
+void gnut_links_dial_cached(gnut_links *l, const char *host_port)
+{
+	dial(l, peer_new(l, host_port, TRUE));
+}
+
+void gnut_links_add_peer(gnut_links *l, const char *host_port)
+{
+	links_peer *peer = peer_by_name(l, host_port);
+	if (peer != NULL)
+		peer->next_try_us = 0; /* asked again: try now */
+	else
+		peer_new(l, host_port, FALSE);
+}
+
+void gnut_links_tick(gnut_links *l, gint64 now_us)
+{
+	for (guint i = 0; i < l->pending->len; i++) {
+		links_pending *p = g_ptr_array_index(l->pending, i);
+		gnut_handshake_tick(p->hs, now_us);
+	}
+	GHashTableIter it;
+	gpointer value;
+	g_hash_table_iter_init(&it, l->nodes);
+	while (g_hash_table_iter_next(&it, NULL, &value))
+		gnut_node_tick(value, now_us);
+	if (g_cancellable_is_cancelled(l->cancel))
+		return;
+	for (guint i = 0; i < l->peers->len; i++) {
+		links_peer *peer = g_ptr_array_index(l->peers, i);
+		if (peer->link == 0 && !peer->dialing && now_us >= peer->next_try_us &&
+		    gnut_links_count(l) < l->config.max_links)
+			dial(l, peer);
+	}
+}
+
+void gnut_links_bye_all(gnut_links *l)
+{
+	GHashTableIter it;
+	gpointer value;
+	g_hash_table_iter_init(&it, l->nodes);
+	while (g_hash_table_iter_next(&it, NULL, &value))
+		gnut_node_bye(value, 200, "Servent shutdown");
+}

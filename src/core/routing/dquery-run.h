@@ -1,0 +1,44 @@
+/* dquery-run.h: dynamic querying for the queries of our leaves, private to
+ * the routing room: the dquery table decides, this module sends. It also
+ * speaks the leaf-guided query status messages (BEAR/11 and BEAR/12) both
+ * ways. */
+#ifndef GNUT_DQUERY_RUN_H
+#define GNUT_DQUERY_RUN_H
+
+#include "gnut/core/links/links.h"
+#include "gnut/core/routing/router.h"
+#include "qrp-routes.h"
+
+typedef struct gnut_dquery_run gnut_dquery_run;
+
+/* As a leaf: how many hits our search with this GUID kept, or
+ * GNUT_BEAR_QSTAT_STOP when it is over. */
+typedef guint16 (*gnut_dquery_kept_fn)(const gnut_guid *guid, gpointer data);
+
+typedef struct {
+	gnut_clock *clock;
+	gboolean ultrapeer;
+	gnut_links *links;    /* not owned */
+	gnut_qrp_routes *qrp; /* not owned */
+	gnut_dquery_kept_fn kept_hits;
+	gpointer kept_data;
+} gnut_dquery_run_config;
+
+gnut_dquery_run *gnut_dquery_run_new(const gnut_dquery_run_config *config);
+void gnut_dquery_run_free(gnut_dquery_run *dq);
+
+/* Takes the ultrapeer destinations out of the router's decision d for a
+ * query from our leaf and starts a dynamic query over them. TRUE when the
+ * table took them; FALSE leaves d as it was (refused: flood as before). */
+gboolean gnut_dquery_run_leaf_query(gnut_dquery_run *dq, gnut_node *from, const gnut_msg_in *in,
+                                    gnut_route_decision *d);
+/* A query hit the router passes back toward a leaf counts its results. */
+void gnut_dquery_run_hit_routed(gnut_dquery_run *dq, const gnut_msg_header *h,
+                                const guint8 *payload);
+void gnut_dquery_run_tick(gnut_dquery_run *dq, gint64 now_us);
+void gnut_dquery_run_link_closed(gnut_dquery_run *dq, guint64 link);
+/* A vendor message: a leaf's query status, or an ultrapeer asking ours. */
+void gnut_dquery_run_vendor(gnut_dquery_run *dq, gnut_node *from, const gnut_msg_header *h,
+                            const guint8 *payload);
+
+#endif

@@ -1,0 +1,212 @@
+/* qrp-routes.c: query routing tables between leaves and ultrapeers (see
+ * qrp-routes.h). As a leaf we send each ultrapeer a table of the keywords of
+ * our shared files (RESET + PATCH, then increments after a rescan); as an
+ * ultrapeer we keep each leaf's table and forward a query to a leaf only when
+ * every keyword of it hits that table. */
+#include "config.h"
+
+#include "qrp-routes.h"
+
+#include <string.h>
+
+#include "gnut/proto/keywords.h"
+#include "gnut/proto/qrp-msg.h"
+#include "gnut/proto/qrp-table.h"
+#include "gnut/proto/query.h"
+#include "gnut/proto/urn.h"
+
+struct gnut_qrp_routes {
+	gnut_links *links;
+	gnut_share *share;
+	gboolean ultrapeer;
+	GHashTable *per_link;  /* guint64* link id -> link_qrp */
+	gnut_qrp_table *local; /* our table, as a leaf (built on demand) */
+	GPtrArray *words;      /* keywords of the query last checked ... */
+	gnut_guid words_guid;  /* ... which had this GUID */
+	gboolean words_valid;
+};
+
+/* What we know of one link's tables. */
+typedef struct {
+	gnut_qrp_table *remote; /* the leaf's table (ultrapeer side) */
+	gnut_qrp_table *sent;   /* the table we last sent (leaf side) */
+} link_qrp;
+
+static void link_qrp_free(gpointer p)
+{
+	link_qrp *q = p;
+	g_clear_pointer(&q->remote, gnut_qrp_table_free);
+	g_clear_pointer(&q->sent, gnut_qrp_table_free);
+	g_free(q);
+}
+
+gnut_qrp_routes *gnut_qrp_routes_new(gnut_links *links, gnut_share *share, gboolean ultrapeer)
+{
+	gnut_qrp_routes *q = g_new0(gnut_qrp_routes, 1);
+	q->links = links;
+	q->share = share;
+	q->ultrapeer = ultrapeer;
+	q->per_link = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, link_qrp_free);
+	return q;
+}
+
+void gnut_qrp_routes_free(gnut_qrp_routes *q)
+{
+	if (q == NULL)
+		return;
+	g_hash_table_unref(q->per_link);
+	g_clear_pointer(&q->local, gnut_qrp_table_free);
+	g_clear_pointer(&q->words, g_ptr_array_unref);
+	g_free(q);
+}
+
+static link_qrp *link_state(gnut_qrp_routes *q, guint64 id)
+{
+	link_qrp *lq = g_hash_table_lookup(q->per_link, &id);
+	if (lq == NULL) {
+		lq = g_new0(link_qrp, 1);
+		guint64 *key = g_new(guint64, 1);
+		*key = id;
+		g_hash_table_insert(q->per_link, key, lq);
+	}
+	return lq;
+}
+
+void gnut_qrp_routes_link_closed(gnut_qrp_routes *q, guint64 link)
+{
+	g_hash_table_remove(q->per_link, &link);
+}
+
+/* Our table: every keyword of every shared file name with its prefixes (our
+ * share matches queries by word prefix) and every file's urn:sha1. */
+static gnut_qrp_table *build_local_table(gnut_qrp_routes *q)
+{
+	gnut_qrp_table *t = gnut_qrp_table_new(GNUT_QRP_DEFAULT_SLOTS);
+	g_autoptr(GPtrArray) files = gnut_share_list(q->share);
+	for (guint i = 0; i < files->len; i++) {
+		const gnut_shared_file *f = g_ptr_array_index(files, i);
+		g_autoptr(GPtrArray) words = gnut_keywords_split(f->name, strlen(f->name));
+		for (guint w = 0; w < words->len; w++) {
+			const char *kw = g_ptr_array_index(words, w);
+			gnut_qrp_table_add(t, kw, strlen(kw), true);
+		}
+		char urn[GNUT_URN_SHA1_LEN + 1];
+		gnut_urn_format_sha1(f->sha1, urn);
+		gnut_qrp_table_add(t, urn, strlen(urn), false);
+	}
+	return t;
+}
+
+/* Sends node what changed in our table since the last one it got. */
+static void send_table(gnut_qrp_routes *q, gnut_node *node)
+{
+	link_qrp *lq = link_state(q, gnut_node_get_id(node));
+	g_autoptr(GPtrArray) payloads = gnut_qrp_table_encode_update(q->local, lq->sent, NULL);
+	for (guint i = 0; i < payloads->len; i++) {
+		gsize len;
+		const guint8 *p = g_bytes_get_data(g_ptr_array_index(payloads, i), &len);
+		gnut_guid guid;
+		gnut_guid_generate(&guid);
+		gnut_node_send_msg(node, &guid, GNUT_QRP_MSG_TYPE, 1, 0, p, len, GNUT_PRIO_BULK);
+	}
+	g_clear_pointer(&lq->sent, gnut_qrp_table_free);
+	lq->sent = gnut_qrp_table_copy(q->local);
+}
+
+static gboolean wants_our_table(const gnut_qrp_routes *q, gnut_node *node)
+{
+	return !q->ultrapeer && gnut_node_is_ultrapeer(node);
+}
+
+void gnut_qrp_routes_link_up(gnut_qrp_routes *q, gnut_node *node)
+{
+	if (!wants_our_table(q, node))
+		return;
+	if (q->local == NULL)
+		q->local = build_local_table(q);
+	send_table(q, node);
+}
+
+void gnut_qrp_routes_share_changed(gnut_qrp_routes *q)
+{
+	if (q->ultrapeer)
+		return;
+	g_clear_pointer(&q->local, gnut_qrp_table_free);
+	q->local = build_local_table(q);
+	g_autoptr(GPtrArray) nodes = gnut_links_nodes(q->links);
+	for (guint i = 0; i < nodes->len; i++)
+		if (wants_our_table(q, g_ptr_array_index(nodes, i)))
+			send_table(q, g_ptr_array_index(nodes, i));
+}
+
+gboolean gnut_qrp_routes_received(gnut_qrp_routes *q, gnut_node *from, const gnut_msg_header *h,
+                                  const guint8 *payload)
+{
+	guint64 id = gnut_node_get_id(from);
+	gnut_qrp_msg msg;
+	gnut_proto_err err = gnut_qrp_msg_decode(payload, h->length, &msg);
+	link_qrp *lq = link_state(q, id);
+	if (err == GNUT_PROTO_OK) {
+		if (lq->remote == NULL)
+			lq->remote = gnut_qrp_table_new_remote();
+		err = gnut_qrp_table_receive(lq->remote, &msg);
+	}
+	if (err != GNUT_PROTO_OK) {
+		g_message("link %s: bad query routing table: %s", gnut_node_get_address(from),
+		          gnut_proto_strerror(err));
+		gnut_node_bye(from, 400, "Bad query routing table");
+		return FALSE;
+	}
+	return gnut_qrp_table_ready(lq->remote);
+}
+
+/* The ready table link sent us, or NULL. */
+static gnut_qrp_table *ready_table(gnut_qrp_routes *q, guint64 link)
+{
+	link_qrp *lq = g_hash_table_lookup(q->per_link, &link);
+	if (lq == NULL || lq->remote == NULL || !gnut_qrp_table_ready(lq->remote))
+		return NULL;
+	return lq->remote;
+}
+
+/* The keywords and SHA-1 URNs of a query, or NULL when it does not decode.
+ * The router asks about one query once per link, so the words of the last
+ * query are kept, by GUID (a second message with that GUID is a duplicate
+ * the router drops before asking). */
+static GPtrArray *query_words(gnut_qrp_routes *q, const gnut_msg_in *query)
+{
+	if (q->words_valid && gnut_guid_equal(&q->words_guid, &query->guid))
+		return q->words;
+	g_clear_pointer(&q->words, g_ptr_array_unref);
+	q->words_valid = TRUE;
+	q->words_guid = query->guid;
+	gnut_query qd;
+	if (gnut_query_decode(query->payload, query->payload_len, &qd) != GNUT_PROTO_OK)
+		return NULL;
+	q->words = gnut_keywords_split(qd.text, qd.text_len);
+	gnut_urn urns[GNUT_QUERY_MAX_URNS];
+	unsigned n = gnut_query_sha1s(&qd, urns, G_N_ELEMENTS(urns));
+	for (unsigned i = 0; i < n; i++)
+		g_ptr_array_add(q->words, gnut_urn_sha1_strdup(urns[i].sha1));
+	return q->words;
+}
+
+/* Do the query's keywords (and SHA-1 URNs) all hit table t? */
+static gboolean query_hits_table(gnut_qrp_routes *q, const gnut_qrp_table *t,
+                                 const gnut_msg_in *query)
+{
+	GPtrArray *words = query_words(q, query);
+	return words != NULL && gnut_qrp_table_matches(t, words);
+}
+
+gboolean gnut_qrp_routes_filter(gpointer data, guint64 link, const gnut_msg_in *query)
+{
+	gnut_qrp_table *t = ready_table(data, link);
+	return t == NULL || query_hits_table(data, t, query);
+}
+
+gboolean gnut_qrp_routes_table_hit(gnut_qrp_routes *q, guint64 link, const gnut_msg_in *query)
+{
+	gnut_qrp_table *t = ready_table(q, link);
+	return t != NULL && query_hits_table(q, t, query);
+}
