@@ -85,20 +85,21 @@ gnut_proto_err gnut_urn_parse(const char *s, size_t len, gnut_urn *out)
 	return GNUT_PROTO_OK;
 }
 
-void gnut_urn_format_sha1(const uint8_t sha1[20], char out[GNUT_URN_SHA1_LEN + 1])
+void gnut_urn_format_sha1(const uint8_t sha1[GNUT_SHA1_LEN], char out[GNUT_URN_SHA1_LEN + 1])
 {
 	memcpy(out, PREFIX_SHA1, strlen(PREFIX_SHA1));
 	gnut_base32_encode(sha1, GNUT_SHA1_LEN, false, out + strlen(PREFIX_SHA1));
 }
 
-char *gnut_urn_sha1_strdup(const uint8_t sha1[20])
+char *gnut_urn_sha1_strdup(const uint8_t sha1[GNUT_SHA1_LEN])
 {
 	char *out = g_malloc(GNUT_URN_SHA1_LEN + 1);
 	gnut_urn_format_sha1(sha1, out);
 	return out;
 }
 
-void gnut_urn_format_bitprint(const uint8_t sha1[20], const uint8_t tiger[24],
+void gnut_urn_format_bitprint(const uint8_t sha1[GNUT_SHA1_LEN],
+                              const uint8_t tiger[GNUT_TIGER_LEN],
                               char out[GNUT_URN_BITPRINT_LEN + 1])
 {
 	size_t p = strlen(PREFIX_BITPRINT);
@@ -109,7 +110,7 @@ void gnut_urn_format_bitprint(const uint8_t sha1[20], const uint8_t tiger[24],
 	gnut_base32_encode(tiger, GNUT_TIGER_LEN, false, out + p);
 }
 
-void gnut_urn_format_tth(const uint8_t tiger[24], char out[GNUT_URN_TTH_LEN + 1])
+void gnut_urn_format_tth(const uint8_t tiger[GNUT_TIGER_LEN], char out[GNUT_URN_TTH_LEN + 1])
 {
 	memcpy(out, PREFIX_TTH, strlen(PREFIX_TTH));
 	gnut_base32_encode(tiger, GNUT_TIGER_LEN, false, out + strlen(PREFIX_TTH));

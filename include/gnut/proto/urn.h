@@ -15,9 +15,9 @@
 
 typedef struct {
 	bool has_sha1;
-	uint8_t sha1[20];
+	uint8_t sha1[GNUT_SHA1_LEN];
 	bool has_tiger;
-	uint8_t tiger[24];
+	uint8_t tiger[GNUT_TIGER_LEN];
 } gnut_urn;
 
 /* Parses urn:sha1:<32 base32>, urn:bitprint:<32>.<39>, urn:tree:tiger/:<39>
@@ -28,12 +28,13 @@ gnut_proto_err gnut_urn_parse(const char *s, size_t len, gnut_urn *out);
 #define GNUT_URN_BITPRINT_LEN 85 /* "urn:bitprint:" + 32 + "." + 39 */
 #define GNUT_URN_TTH_LEN      55 /* "urn:tree:tiger/:" + 39 */
 
-void gnut_urn_format_sha1(const uint8_t sha1[20], char out[GNUT_URN_SHA1_LEN + 1]);
+void gnut_urn_format_sha1(const uint8_t sha1[GNUT_SHA1_LEN], char out[GNUT_URN_SHA1_LEN + 1]);
 /* The same in a new string (g_free). */
-char *gnut_urn_sha1_strdup(const uint8_t sha1[20]);
-void gnut_urn_format_bitprint(const uint8_t sha1[20], const uint8_t tiger[24],
+char *gnut_urn_sha1_strdup(const uint8_t sha1[GNUT_SHA1_LEN]);
+void gnut_urn_format_bitprint(const uint8_t sha1[GNUT_SHA1_LEN],
+                              const uint8_t tiger[GNUT_TIGER_LEN],
                               char out[GNUT_URN_BITPRINT_LEN + 1]);
-void gnut_urn_format_tth(const uint8_t tiger[24], char out[GNUT_URN_TTH_LEN + 1]);
+void gnut_urn_format_tth(const uint8_t tiger[GNUT_TIGER_LEN], char out[GNUT_URN_TTH_LEN + 1]);
 
 /* GGEP "H" payload types. */
 #define GNUT_GGEP_H_SHA1     0x01

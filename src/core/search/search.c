@@ -167,7 +167,7 @@ GPtrArray *gnut_searches_hits_after(gnut_searches *s, guint64 search_id, guint64
 	return out;
 }
 
-GPtrArray *gnut_searches_sources(gnut_searches *s, const uint8_t sha1[20])
+GPtrArray *gnut_searches_sources(gnut_searches *s, const uint8_t sha1[GNUT_SHA1_LEN])
 {
 	GPtrArray *out = g_ptr_array_new();
 	GHashTableIter it;
@@ -175,7 +175,7 @@ GPtrArray *gnut_searches_sources(gnut_searches *s, const uint8_t sha1[20])
 	g_hash_table_iter_init(&it, s->hits);
 	while (g_hash_table_iter_next(&it, NULL, &value)) {
 		gnut_hit *h = value;
-		if (h->has_sha1 && memcmp(h->sha1, sha1, 20) == 0)
+		if (h->has_sha1 && memcmp(h->sha1, sha1, GNUT_SHA1_LEN) == 0)
 			g_ptr_array_add(out, h);
 	}
 	return out;

@@ -13,7 +13,7 @@
 typedef struct {
 	guint64 size;
 	gint64 mtime_ns;
-	uint8_t sha1[20];
+	uint8_t sha1[GNUT_SHA1_LEN];
 	gboolean seen;
 } cache_entry;
 
@@ -38,18 +38,18 @@ void gnut_hash_cache_free(gnut_hash_cache *c)
 }
 
 gboolean gnut_hash_cache_lookup(gnut_hash_cache *c, const char *path, guint64 size, gint64 mtime_ns,
-                                uint8_t sha1[20])
+                                uint8_t sha1[GNUT_SHA1_LEN])
 {
 	cache_entry *e = g_hash_table_lookup(c->entries, path);
 	if (e == NULL || e->size != size || e->mtime_ns != mtime_ns)
 		return FALSE;
 	e->seen = TRUE;
-	memcpy(sha1, e->sha1, 20);
+	memcpy(sha1, e->sha1, GNUT_SHA1_LEN);
 	return TRUE;
 }
 
 void gnut_hash_cache_store(gnut_hash_cache *c, const char *path, guint64 size, gint64 mtime_ns,
-                           const uint8_t sha1[20])
+                           const uint8_t sha1[GNUT_SHA1_LEN])
 {
 	size_t len = strlen(path);
 	if (len == 0 || len > GNUT_HASH_CACHE_MAX_PATH)
@@ -63,7 +63,7 @@ void gnut_hash_cache_store(gnut_hash_cache *c, const char *path, guint64 size, g
 	}
 	e->size = size;
 	e->mtime_ns = mtime_ns;
-	memcpy(e->sha1, sha1, 20);
+	memcpy(e->sha1, sha1, GNUT_SHA1_LEN);
 	e->seen = TRUE;
 	c->dirty = TRUE;
 }
@@ -135,7 +135,7 @@ typedef struct {
 	const char *end;
 } line_cursor;
 
-static gboolean parse_hex_sha1(line_cursor *lc, uint8_t sha1[20])
+static gboolean parse_hex_sha1(line_cursor *lc, uint8_t sha1[GNUT_SHA1_LEN])
 {
 	if (lc->end - lc->p < 40)
 		return FALSE;
@@ -218,7 +218,7 @@ static char *parse_path(line_cursor *lc)
 static gboolean parse_entry(gnut_hash_cache *c, const char *line, const char *end)
 {
 	line_cursor lc = {line, end};
-	uint8_t sha1[20];
+	uint8_t sha1[GNUT_SHA1_LEN];
 	guint64 size;
 	gint64 mtime_ns;
 	if (!parse_hex_sha1(&lc, sha1) || !parse_space(&lc) ||

@@ -286,7 +286,7 @@ static gboolean hash_fd(int fd, const char *path, guint64 size, guint8 *buf, gsi
 }
 
 gboolean gnut_share_hash_file(const char *path, guint64 size, gint64 mtime_ns, guint8 *buf,
-                              gsize buf_len, GCancellable *cancellable, uint8_t sha1[20],
+                              gsize buf_len, GCancellable *cancellable, uint8_t sha1[GNUT_SHA1_LEN],
                               GError **error)
 {
 	g_return_val_if_fail(buf != NULL && buf_len > 0, FALSE);

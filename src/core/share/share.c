@@ -84,7 +84,7 @@ void gnut_shared_file_unref(gnut_shared_file *f)
 }
 
 static gnut_shared_file *shared_file_new(guint32 index, const gnut_scan_entry *e,
-                                         const uint8_t sha1[20])
+                                         const uint8_t sha1[GNUT_SHA1_LEN])
 {
 	shared_file_box *box = g_new0(shared_file_box, 1);
 	g_atomic_ref_count_init(&box->refs);
@@ -95,7 +95,7 @@ static gnut_shared_file *shared_file_new(guint32 index, const gnut_scan_entry *e
 	box->pub.mtime = e->mtime_ns / G_GINT64_CONSTANT(1000000000);
 	if (e->mtime_ns < 0 && e->mtime_ns % G_GINT64_CONSTANT(1000000000) != 0)
 		box->pub.mtime--; /* floor, like st_mtim.tv_sec */
-	memcpy(box->pub.sha1, sha1, 20);
+	memcpy(box->pub.sha1, sha1, GNUT_SHA1_LEN);
 	return &box->pub;
 }
 
@@ -108,7 +108,7 @@ static guint sha1_hash(gconstpointer p)
 
 static gboolean sha1_equal(gconstpointer a, gconstpointer b)
 {
-	return memcmp(a, b, 20) == 0;
+	return memcmp(a, b, GNUT_SHA1_LEN) == 0;
 }
 
 static share_snapshot *snapshot_new(void)
@@ -267,8 +267,8 @@ static void note_unhashable(gnut_share *s, const char *path, const GError *err)
 /* The SHA-1 of one walked file, from the cache when its size and mtime are
  * unchanged, else by reading it. FALSE when it cannot be hashed now (the
  * error says why; G_IO_ERROR_CANCELLED stops the whole scan). */
-static gboolean entry_sha1(rescan_job *job, const gnut_scan_entry *e, guint8 *buf, uint8_t sha1[20],
-                           GError **error)
+static gboolean entry_sha1(rescan_job *job, const gnut_scan_entry *e, guint8 *buf,
+                           uint8_t sha1[GNUT_SHA1_LEN], GError **error)
 {
 	gnut_share *s = job->s;
 	if (gnut_hash_cache_lookup(s->cache, e->path, e->size, e->mtime_ns, sha1)) {
@@ -311,7 +311,7 @@ static share_snapshot *build_snapshot(rescan_job *job, GError **error)
 	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	for (guint i = 0; i < entries->len; i++) {
 		const gnut_scan_entry *e = g_ptr_array_index(entries, i);
-		uint8_t sha1[20];
+		uint8_t sha1[GNUT_SHA1_LEN];
 		GError *local = NULL;
 		if (!entry_sha1(job, e, buf, sha1, &local)) {
 			if (g_error_matches(local, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
@@ -439,7 +439,7 @@ gnut_shared_file *gnut_share_by_index(gnut_share *s, guint32 index)
 	return f != NULL ? gnut_shared_file_ref(f) : NULL;
 }
 
-gnut_shared_file *gnut_share_by_sha1(gnut_share *s, const uint8_t sha1[20])
+gnut_shared_file *gnut_share_by_sha1(gnut_share *s, const uint8_t sha1[GNUT_SHA1_LEN])
 {
 	g_autoptr(share_snapshot) snap = current_snapshot(s);
 	gnut_shared_file *f = g_hash_table_lookup(snap->by_sha1, sha1);

@@ -10,6 +10,7 @@
 
 #include <glib.h>
 
+#include "gnut/proto/digest.h" /* GNUT_SHA1_LEN */
 #include "gnut/proto/guid.h"
 
 #define GNUT_SEARCH_MAX_SEARCHES 64   /* the oldest is forgotten past this */
@@ -23,7 +24,7 @@ typedef struct {
 	char *name;
 	guint64 size;
 	bool has_sha1;
-	uint8_t sha1[20];
+	uint8_t sha1[GNUT_SHA1_LEN];
 	uint32_t ipv4; /* host order: 1.2.3.4 is 0x01020304 */
 	uint16_t port;
 	uint32_t file_index;
@@ -66,6 +67,6 @@ const gnut_hit *gnut_searches_hit(gnut_searches *s, guint64 hit_id);
 GPtrArray *gnut_searches_hits_after(gnut_searches *s, guint64 search_id, guint64 after_id);
 
 /* Every hit, of any search, whose SHA-1 is sha1: the sources of a download. */
-GPtrArray *gnut_searches_sources(gnut_searches *s, const uint8_t sha1[20]);
+GPtrArray *gnut_searches_sources(gnut_searches *s, const uint8_t sha1[GNUT_SHA1_LEN]);
 
 #endif

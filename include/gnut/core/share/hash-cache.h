@@ -10,6 +10,8 @@
 
 #include <glib.h>
 
+#include "gnut/proto/digest.h" /* GNUT_SHA1_LEN */
+
 #define GNUT_HASH_CACHE_MAX_BYTES   (128u << 20) /* largest cache file read */
 #define GNUT_HASH_CACHE_MAX_ENTRIES 400000       /* stores past this are dropped */
 #define GNUT_HASH_CACHE_MAX_PATH    4096         /* bytes of a path, unescaped */
@@ -23,11 +25,11 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(gnut_hash_cache, gnut_hash_cache_free)
 /* The SHA-1 recorded for path if its size and mtime (nanoseconds) still are
  * the recorded ones; marks the entry as seen (see gnut_hash_cache_prune). */
 gboolean gnut_hash_cache_lookup(gnut_hash_cache *c, const char *path, guint64 size, gint64 mtime_ns,
-                                uint8_t sha1[20]);
+                                uint8_t sha1[GNUT_SHA1_LEN]);
 /* Records (or replaces) the entry for path, marked as seen. Ignored for an
  * empty or over-long path, or when the cache is full. */
 void gnut_hash_cache_store(gnut_hash_cache *c, const char *path, guint64 size, gint64 mtime_ns,
-                           const uint8_t sha1[20]);
+                           const uint8_t sha1[GNUT_SHA1_LEN]);
 /* Drops every entry not looked up or stored since the last prune (files gone
  * from the share) and clears the marks; returns how many were dropped. */
 guint gnut_hash_cache_prune(gnut_hash_cache *c);

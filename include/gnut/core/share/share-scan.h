@@ -10,6 +10,8 @@
 #include <gio/gio.h>
 #include <glib.h>
 
+#include "gnut/proto/digest.h" /* GNUT_SHA1_LEN */
+
 #define GNUT_SCAN_HASH_BUFFER (1u << 20) /* the read size while hashing */
 #define GNUT_SCAN_MAX_WARNED  10000      /* paths remembered as already logged */
 
@@ -48,7 +50,7 @@ gboolean gnut_share_scan(const char *const *roots, const gnut_scan_options *opt,
  * when the file cannot be read, or when its size or mtime differ from the
  * expected ones before or after reading (it changed: hash it next time). */
 gboolean gnut_share_hash_file(const char *path, guint64 size, gint64 mtime_ns, guint8 *buf,
-                              gsize buf_len, GCancellable *cancellable, uint8_t sha1[20],
+                              gsize buf_len, GCancellable *cancellable, uint8_t sha1[GNUT_SHA1_LEN],
                               GError **error);
 
 #endif

@@ -12,6 +12,8 @@
 #include <gio/gio.h>
 #include <glib.h>
 
+#include "gnut/proto/digest.h" /* GNUT_SHA1_LEN */
+
 #define GNUT_SHARE_MAX_FILES  200000         /* files kept by one scan; the rest are skipped */
 #define GNUT_SHARE_MAX_DEPTH  64             /* folder levels below a shared folder */
 #define GNUT_SHARE_MAX_DIRS   64             /* shared folders */
@@ -28,7 +30,7 @@ typedef struct {
 	char *name;    /* base name, UTF-8 (for a symlink: the link's own name) */
 	guint64 size;
 	gint64 mtime; /* seconds since the epoch */
-	uint8_t sha1[20];
+	uint8_t sha1[GNUT_SHA1_LEN];
 } gnut_shared_file;
 
 gnut_shared_file *gnut_shared_file_ref(gnut_shared_file *f);
@@ -68,8 +70,9 @@ gboolean gnut_share_add_dir(gnut_share *s, const char *dir, GError **error);
 void gnut_share_rescan_async(gnut_share *s, GCancellable *c, GAsyncReadyCallback cb, gpointer data);
 gboolean gnut_share_rescan_finish(gnut_share *s, GAsyncResult *res, GError **error);
 
-gnut_shared_file *gnut_share_by_index(gnut_share *s, guint32 index);         /* new ref or NULL */
-gnut_shared_file *gnut_share_by_sha1(gnut_share *s, const uint8_t sha1[20]); /* new ref or NULL */
+gnut_shared_file *gnut_share_by_index(gnut_share *s, guint32 index); /* new ref or NULL */
+gnut_shared_file *gnut_share_by_sha1(gnut_share *s,
+                                     const uint8_t sha1[GNUT_SHA1_LEN]); /* new ref or NULL */
 
 /* Files whose name keywords match every keyword of query (word-prefix match,
  * case-insensitive after NFKC + case folding, as gtk-gnutella does), at most
