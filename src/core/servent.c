@@ -551,8 +551,8 @@ void gnut_servent_free(gnut_servent *s)
 	gnut_push_service_free(s->pushes);
 	g_clear_pointer(&s->uploads, gnut_uploads_free);
 	g_clear_pointer(&s->downloads, gnut_downloads_free);
+	gnut_links_free(s->links); /* first: its handlers reach the routing room */
 	gnut_routing_free(s->routing);
-	gnut_links_free(s->links);
 	if (s->listener != NULL)
 		gnut_listener_free(s->listener);
 	gnut_hosts_free(s->hosts);
