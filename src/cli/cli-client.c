@@ -9,7 +9,7 @@
 
 #include "cli-client.h"
 #include "gnut/base/atomic-file.h"
-#include "gnut/ctl/ctl-server.h"
+#include "gnut/ctl/ctl-protocol.h"
 
 G_DEFINE_QUARK(gnut - cli - error - quark, gnut_cli_error)
 
@@ -228,10 +228,10 @@ void gnut_cli_client_call_async(gnut_cli_client *c, const char *method, JsonObje
 		g_object_unref(task);
 		return;
 	}
-	g_autofree char *auth = g_strconcat("Bearer ", c->token, NULL);
-	soup_message_headers_replace(soup_message_get_request_headers(call->msg), "Authorization",
-	                             auth);
-	soup_message_set_request_body_from_bytes(call->msg, "application/json", bytes);
+	g_autofree char *auth = g_strconcat(GNUT_CTL_AUTH_SCHEME " ", c->token, NULL);
+	soup_message_headers_replace(soup_message_get_request_headers(call->msg),
+	                             GNUT_CTL_AUTH_HEADER, auth);
+	soup_message_set_request_body_from_bytes(call->msg, GNUT_CTL_CONTENT_TYPE, bytes);
 	soup_session_send_async(c->session, call->msg, G_PRIORITY_DEFAULT, cancellable, on_sent,
 	                        task);
 }

@@ -13,7 +13,7 @@
 
 #include "cli-client.h"
 #include "cli-output.h"
-#include "gnut/ctl/ctl-server.h"
+#include "gnut/ctl/ctl-protocol.h"
 
 #define EXIT_USAGE       2
 #define SEARCH_POLL_US   (200 * 1000)

@@ -6,7 +6,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "gnut/ctl/ctl-server.h"
+#include "gnut/ctl/ctl-protocol.h"
 #include "options.h"
 
 G_DEFINE_QUARK(gnut - options - error - quark, gnut_options_error)
