@@ -11,7 +11,10 @@
 #include "gnut/base/atomic-file.h"
 #include "gnut/ctl/ctl-protocol.h"
 
-G_DEFINE_QUARK(gnut - cli - error - quark, gnut_cli_error)
+GQuark gnut_cli_error_quark(void)
+{
+	return g_quark_from_static_string("gnut-cli-error-quark");
+}
 
 #define CLI_READ_CHUNK (64 * 1024)
 #define CLI_MAX_FILE   4096 /* control.url, control.token */

@@ -628,6 +628,13 @@ static void test_tokens(void)
 	CU_ASSERT_TRUE(g_str_has_prefix(dd, g_get_user_data_dir()));
 }
 
+/* The error domains' names, as g_quark_to_string shows them. */
+static void test_error_domains(void)
+{
+	CU_ASSERT_STRING_EQUAL(g_quark_to_string(GNUT_CTL_ERROR), "gnut-ctl-error-quark");
+	CU_ASSERT_STRING_EQUAL(g_quark_to_string(GNUT_CLI_ERROR), "gnut-cli-error-quark");
+}
+
 /* A port nothing listens on: bind one, note it, close it. */
 static guint16 closed_port(void)
 {
@@ -784,6 +791,7 @@ static CU_TestInfo tests[] = {
     {"client: calls, remote errors, wrong token", test_client},
     {"control.url and control.token", test_publish},
     {"tokens and the default data folder", test_tokens},
+    {"the error domains' names", test_error_domains},
     {"client: connection refused", test_connection_refused},
     {"HTTP: stop replies first", test_stop_over_http},
     {"gnut --json output keeps the field names", test_json_output},
