@@ -132,7 +132,8 @@ static void finish_reply(GTask *task, cli_call *call)
 	const char *message = m && JSON_NODE_HOLDS_VALUE(m) ? json_node_get_string(m) : NULL;
 	if (status == SOUP_STATUS_UNAUTHORIZED) {
 		g_task_return_new_error(task, GNUT_CLI_ERROR, GNUT_CLI_ERROR_UNAUTHORIZED,
-		                        "gnutd at %s refused the token (401)", call->url);
+		                        "gnutd at %s refused the token (%u)", call->url,
+		                        SOUP_STATUS_UNAUTHORIZED);
 	} else if (status == SOUP_STATUS_OK && o != NULL && json_object_has_member(o, "result")) {
 		g_task_return_pointer(task, json_node_copy(json_object_get_member(o, "result")),
 		                      (GDestroyNotify)json_node_unref);
