@@ -33,16 +33,32 @@ trap 'exit 99' HUP INT TERM
 "$AR" t "$lib" >"$work/members" || fail "$AR t $lib failed"
 dup=$(LC_ALL=C sort "$work/members" | uniq -d | head -n 1)
 [ -z "$dup" ] || fail "two members of $lib are named $dup: objects cannot be told apart"
+find "$build/src" -type f -name '*.o' | LC_ALL=C sort >"$work/built"
+# "MEMBER COUNT PATH..." : the objects of the build folder named like each member
+awk 'NR == FNR {
+	want[$0] = 1
+	next
+}
+{
+	n = split($0, part, "/")
+	if (part[n] in want) {
+		count[part[n]]++
+		paths[part[n]] = paths[part[n]] " " $0
+	}
+}
+END {
+	for (m in want)
+		print m, count[m] + 0, paths[m]
+}' "$work/members" "$work/built" >"$work/candidates"
 : >"$work/objects"
-while IFS= read -r member; do
-	# shellcheck disable=SC2046 # automake's object paths have no blanks
-	set -- $(find "$build/src" -type f -name "$member" | LC_ALL=C sort)
-	found=${1:-}
-	if [ $# -gt 1 ]; then
+while read -r member count paths; do
+	found=
+	if [ "$count" -eq 1 ]; then
+		found=$paths
+	elif [ "$count" -gt 1 ]; then
 		# objects of that name in two folders: the archive holds one of them
 		"$AR" p "$lib" "$member" >"$work/member.o" || fail "$AR p $lib $member failed"
-		found=
-		for candidate in "$@"; do
+		for candidate in $paths; do
 			if cmp -s "$work/member.o" "$candidate"; then
 				found=$candidate
 			fi
@@ -50,10 +66,11 @@ while IFS= read -r member; do
 	fi
 	[ -n "$found" ] || fail "no object in $build/src is $member of $lib"
 	echo "$found" >>"$work/objects"
-done <"$work/members"
+done <"$work/candidates"
+[ -s "$work/objects" ] || fail "$lib holds no object"
 
 # "object: symbol TYPE ..." for the external symbols of each object
-# shellcheck disable=SC2046 # as above
+# shellcheck disable=SC2046 # object paths have no blanks (automake names them)
 "$NM" -P -A -g $(cat "$work/objects") >"$work/symbols" || fail "$NM failed on the objects"
 
 # edges "from to symbol": U/w/v are uses, every other type defines
