@@ -9,9 +9,12 @@
 
 #include "cli-client.h"
 #include "gnut/base/atomic-file.h"
-#include "gnut/ctl/ctl-server.h"
+#include "gnut/ctl/ctl-protocol.h"
 
-G_DEFINE_QUARK(gnut - cli - error - quark, gnut_cli_error)
+GQuark gnut_cli_error_quark(void)
+{
+	return g_quark_from_static_string("gnut-cli-error-quark");
+}
 
 #define CLI_READ_CHUNK (64 * 1024)
 #define CLI_MAX_FILE   4096 /* control.url, control.token */
@@ -129,7 +132,8 @@ static void finish_reply(GTask *task, cli_call *call)
 	const char *message = m && JSON_NODE_HOLDS_VALUE(m) ? json_node_get_string(m) : NULL;
 	if (status == SOUP_STATUS_UNAUTHORIZED) {
 		g_task_return_new_error(task, GNUT_CLI_ERROR, GNUT_CLI_ERROR_UNAUTHORIZED,
-		                        "gnutd at %s refused the token (401)", call->url);
+		                        "gnutd at %s refused the token (%u)", call->url,
+		                        SOUP_STATUS_UNAUTHORIZED);
 	} else if (status == SOUP_STATUS_OK && o != NULL && json_object_has_member(o, "result")) {
 		g_task_return_pointer(task, json_node_copy(json_object_get_member(o, "result")),
 		                      (GDestroyNotify)json_node_unref);
@@ -228,10 +232,10 @@ void gnut_cli_client_call_async(gnut_cli_client *c, const char *method, JsonObje
 		g_object_unref(task);
 		return;
 	}
-	g_autofree char *auth = g_strconcat("Bearer ", c->token, NULL);
-	soup_message_headers_replace(soup_message_get_request_headers(call->msg), "Authorization",
-	                             auth);
-	soup_message_set_request_body_from_bytes(call->msg, "application/json", bytes);
+	g_autofree char *auth = g_strconcat(GNUT_CTL_AUTH_SCHEME " ", c->token, NULL);
+	soup_message_headers_replace(soup_message_get_request_headers(call->msg),
+	                             GNUT_CTL_AUTH_HEADER, auth);
+	soup_message_set_request_body_from_bytes(call->msg, GNUT_CTL_CONTENT_TYPE, bytes);
 	soup_session_send_async(c->session, call->msg, G_PRIORITY_DEFAULT, cancellable, on_sent,
 	                        task);
 }

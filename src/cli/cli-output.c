@@ -6,6 +6,10 @@
 #include "cli-output.h"
 
 #define PROGRESS_WIDTH 30
+/* seconds in a minute, an hour, a day */
+#define MINUTE_S (G_TIME_SPAN_MINUTE / G_TIME_SPAN_SECOND)
+#define HOUR_S   (G_TIME_SPAN_HOUR / G_TIME_SPAN_SECOND)
+#define DAY_S    (G_TIME_SPAN_DAY / G_TIME_SPAN_SECOND)
 
 const char *gnut_cli_str(JsonObject *o, const char *key)
 {
@@ -48,17 +52,17 @@ static char *format_duration(gint64 s)
 {
 	if (s < 0)
 		s = 0;
-	if (s >= 86400)
+	if (s >= DAY_S)
 		return g_strdup_printf("%" G_GINT64_FORMAT "d %02" G_GINT64_FORMAT
 		                       "h %02" G_GINT64_FORMAT "m",
-		                       s / 86400, (s % 86400) / 3600, (s % 3600) / 60);
-	if (s >= 3600)
+		                       s / DAY_S, (s % DAY_S) / HOUR_S, (s % HOUR_S) / MINUTE_S);
+	if (s >= HOUR_S)
 		return g_strdup_printf("%" G_GINT64_FORMAT "h %02" G_GINT64_FORMAT
 		                       "m %02" G_GINT64_FORMAT "s",
-		                       s / 3600, (s % 3600) / 60, s % 60);
-	if (s >= 60)
-		return g_strdup_printf("%" G_GINT64_FORMAT "m %02" G_GINT64_FORMAT "s", s / 60,
-		                       s % 60);
+		                       s / HOUR_S, (s % HOUR_S) / MINUTE_S, s % MINUTE_S);
+	if (s >= MINUTE_S)
+		return g_strdup_printf("%" G_GINT64_FORMAT "m %02" G_GINT64_FORMAT "s",
+		                       s / MINUTE_S, s % MINUTE_S);
 	return g_strdup_printf("%" G_GINT64_FORMAT "s", s);
 }
 

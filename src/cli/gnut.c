@@ -13,13 +13,13 @@
 
 #include "cli-client.h"
 #include "cli-output.h"
-#include "gnut/ctl/ctl-server.h"
+#include "gnut/ctl/ctl-protocol.h"
 
 #define EXIT_USAGE       2
-#define SEARCH_POLL_US   (200 * 1000)
-#define DOWNLOAD_POLL_US (250 * 1000)
+#define SEARCH_POLL_US   (200 * G_TIME_SPAN_MILLISECOND)
+#define DOWNLOAD_POLL_US (250 * G_TIME_SPAN_MILLISECOND)
 #define SEARCH_DEFAULT_S 10.0
-#define SEARCH_MAX_S     86400.0
+#define SEARCH_MAX_S     ((double)(G_TIME_SPAN_DAY / G_TIME_SPAN_SECOND))
 #define GET_SOURCE_TRIES 15 /* seconds a get by URN waits for a first source */
 
 /* The options every command takes (before or after the command name). */

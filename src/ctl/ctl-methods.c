@@ -6,7 +6,10 @@
 
 #include "gnut/ctl/ctl.h"
 
-G_DEFINE_QUARK(gnut - ctl - error - quark, gnut_ctl_error)
+GQuark gnut_ctl_error_quark(void)
+{
+	return g_quark_from_static_string("gnut-ctl-error-quark");
+}
 
 /* Longest string parameter accepted (a query, a magnet, a folder). */
 #define CTL_MAX_STRING 4096

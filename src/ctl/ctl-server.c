@@ -1,5 +1,5 @@
 /* ctl-server.c: the HTTP/JSON transport of the control API (see
- * gnut/ctl/ctl-server.h for the shape of a call). It checks the bearer token and
+ * gnut/ctl/ctl-protocol.h for the shape of a call). It checks the bearer token and
  * the size of a request before reading its body, bounds the JSON's nesting
  * before parsing it, then hands {method, params} to the method table in
  * ctl-methods.c and writes back the result or the error. */
@@ -10,6 +10,7 @@
 #include <sys/random.h>
 
 #include "gnut/base/atomic-file.h"
+#include "gnut/ctl/ctl-protocol.h"
 #include "gnut/ctl/ctl-server.h"
 #include "gnut/ctl/ctl.h"
 
@@ -44,7 +45,7 @@ static void reply_error(SoupServerMessage *msg, guint status, const char *code, 
 	g_autoptr(JsonNode) root = json_builder_get_root(b);
 	char *text = json_to_string(root, FALSE);
 	soup_server_message_set_status(msg, status, NULL);
-	soup_server_message_set_response(msg, "application/json", SOUP_MEMORY_TAKE, text,
+	soup_server_message_set_response(msg, GNUT_CTL_CONTENT_TYPE, SOUP_MEMORY_TAKE, text,
 	                                 strlen(text));
 }
 
@@ -56,7 +57,7 @@ static void reply_result(SoupServerMessage *msg, JsonNode *result)
 	json_node_take_object(root, o);
 	char *text = json_to_string(root, FALSE);
 	soup_server_message_set_status(msg, SOUP_STATUS_OK, NULL);
-	soup_server_message_set_response(msg, "application/json", SOUP_MEMORY_TAKE, text,
+	soup_server_message_set_response(msg, GNUT_CTL_CONTENT_TYPE, SOUP_MEMORY_TAKE, text,
 	                                 strlen(text));
 }
 
@@ -74,10 +75,11 @@ static gboolean token_equal(const char *given, const char *expected)
 static gboolean authorized(gnut_ctl_server *srv, SoupServerMessage *msg)
 {
 	SoupMessageHeaders *h = soup_server_message_get_request_headers(msg);
-	const char *auth = soup_message_headers_get_one(h, "Authorization");
-	if (auth == NULL || g_ascii_strncasecmp(auth, "Bearer ", 7) != 0)
+	static const char scheme[] = GNUT_CTL_AUTH_SCHEME " ";
+	const char *auth = soup_message_headers_get_one(h, GNUT_CTL_AUTH_HEADER);
+	if (auth == NULL || g_ascii_strncasecmp(auth, scheme, sizeof scheme - 1) != 0)
 		return FALSE;
-	const char *given = auth + 7;
+	const char *given = auth + sizeof scheme - 1;
 	while (*given == ' ')
 		given++;
 	return token_equal(given, srv->token);
@@ -105,7 +107,8 @@ static void on_headers(SoupServer *server, SoupServerMessage *msg, const char *p
 	SoupMessageHeaders *rh = soup_server_message_get_response_headers(msg);
 	SoupEncoding encoding = soup_message_headers_get_encoding(h);
 	if (!authorized(srv, msg)) {
-		soup_message_headers_replace(rh, "WWW-Authenticate", "Bearer realm=\"gnutd\"");
+		soup_message_headers_replace(rh, "WWW-Authenticate",
+		                             GNUT_CTL_AUTH_SCHEME " realm=\"gnutd\"");
 		refuse(msg, SOUP_STATUS_UNAUTHORIZED, "unauthorized",
 		       "missing or wrong bearer token");
 	} else if (strcmp(path, GNUT_CTL_RPC_PATH) != 0) {
@@ -424,9 +427,4 @@ char *gnut_ctl_token_new(GError **error)
 		g_snprintf(hex + 2 * i, 3, "%02x", raw[i]);
 	memset(raw, 0, sizeof raw);
 	return hex;
-}
-
-char *gnut_ctl_default_data_dir(void)
-{
-	return g_build_filename(g_get_user_data_dir(), "gnutd", NULL);
 }

@@ -61,7 +61,8 @@ static GLogWriterOutput write_log(GLogLevelFlags level, const GLogField *fields,
 	g_autofree char *stamp = g_date_time_format(now, "%H:%M:%S");
 	g_autofree char *line = g_strdup(message ? message : "");
 	g_strdelimit(line, "\r\n", ' ');
-	fprintf(stderr, "%s.%03d %s%s%s%s %s\n", stamp, g_date_time_get_microsecond(now) / 1000,
+	fprintf(stderr, "%s.%03d %s%s%s%s %s\n", stamp,
+	        (int)(g_date_time_get_microsecond(now) / G_TIME_SPAN_MILLISECOND),
 	        level_name(level), domain ? " [" : "", domain ? domain : "", domain ? "]" : "",
 	        line);
 	fflush(stderr);

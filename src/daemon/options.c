@@ -6,10 +6,13 @@
 #include <errno.h>
 #include <string.h>
 
-#include "gnut/ctl/ctl-server.h"
+#include "gnut/ctl/ctl-protocol.h"
 #include "options.h"
 
-G_DEFINE_QUARK(gnut - options - error - quark, gnut_options_error)
+GQuark gnut_options_error_quark(void)
+{
+	return g_quark_from_static_string("gnut-options-error-quark");
+}
 
 #define RATE_MAX_TEXT 32
 

@@ -80,7 +80,10 @@ struct gnut_conn {
 	gnut_conn_stats stats;
 };
 
-G_DEFINE_QUARK(gnut - conn - error - quark, gnut_conn_error)
+GQuark gnut_conn_error_quark(void)
+{
+	return g_quark_from_static_string("gnut-conn-error-quark");
+}
 
 static gboolean on_readable(GSocket *sock, GIOCondition cond, gpointer data);
 static gboolean on_writable(GSocket *sock, GIOCondition cond, gpointer data);

@@ -24,7 +24,10 @@ struct gnut_inflater {
 	gboolean failed;
 };
 
-G_DEFINE_QUARK(gnut - deflate - error - quark, gnut_deflate_error)
+GQuark gnut_deflate_error_quark(void)
+{
+	return g_quark_from_static_string("gnut-deflate-error-quark");
+}
 
 gnut_deflater *gnut_deflater_new(int level)
 {

@@ -628,6 +628,13 @@ static void test_tokens(void)
 	CU_ASSERT_TRUE(g_str_has_prefix(dd, g_get_user_data_dir()));
 }
 
+/* The error domains' names, as g_quark_to_string shows them. */
+static void test_error_domains(void)
+{
+	CU_ASSERT_STRING_EQUAL(g_quark_to_string(GNUT_CTL_ERROR), "gnut-ctl-error-quark");
+	CU_ASSERT_STRING_EQUAL(g_quark_to_string(GNUT_CLI_ERROR), "gnut-cli-error-quark");
+}
+
 /* A port nothing listens on: bind one, note it, close it. */
 static guint16 closed_port(void)
 {
@@ -718,6 +725,26 @@ static void test_json_output(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(oh, "-"));
 }
 
+/* gnut status shows the uptime in the largest units that fit. */
+static void test_human_uptime(void)
+{
+	static const struct {
+		const char *uptime, *shown;
+	} cases[] = {
+	    {"0", "uptime        0s\n"},
+	    {"59", "uptime        59s\n"},
+	    {"61", "uptime        1m 01s\n"},
+	    {"3661", "uptime        1h 01m 01s\n"},
+	    {"90061", "uptime        1d 01h 01m\n"},
+	};
+	for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autofree char *json = g_strdup_printf("{\"uptime\": %s}", cases[i].uptime);
+		g_autoptr(JsonObject) st = params_of(json);
+		g_autofree char *text = printed(gnut_cli_print_status, st, FALSE);
+		CU_ASSERT_TRUE(g_str_has_suffix(text, cases[i].shown));
+	}
+}
+
 static void test_request_parse(void)
 {
 	static const char valid[] = "{\"method\": \"search.hits\", \"params\": {\"search_id\": 3}}";
@@ -784,9 +811,11 @@ static CU_TestInfo tests[] = {
     {"client: calls, remote errors, wrong token", test_client},
     {"control.url and control.token", test_publish},
     {"tokens and the default data folder", test_tokens},
+    {"the error domains' names", test_error_domains},
     {"client: connection refused", test_connection_refused},
     {"HTTP: stop replies first", test_stop_over_http},
     {"gnut --json output keeps the field names", test_json_output},
+    {"gnut status: uptime in days, hours, minutes", test_human_uptime},
     CU_TEST_INFO_NULL,
 };
 

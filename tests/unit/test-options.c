@@ -290,6 +290,12 @@ static void test_version_skips_checks(void)
 	CU_ASSERT_TRUE(o->version);
 }
 
+/* The error domain's name, as GError messages and g_quark_to_string show it. */
+static void test_error_domain(void)
+{
+	CU_ASSERT_STRING_EQUAL(g_quark_to_string(GNUT_OPTIONS_ERROR), "gnut-options-error-quark");
+}
+
 static CU_TestInfo tests[] = {
     {"defaults ($XDG_DATA_HOME/gnutd)", test_defaults},
     {"command line", test_command_line},
@@ -299,6 +305,7 @@ static CU_TestInfo tests[] = {
     {"command line errors name the option", test_command_line_errors},
     {"gnutd.conf errors name the key", test_conf_errors},
     {"--version", test_version_skips_checks},
+    {"the error domain's name", test_error_domain},
     CU_TEST_INFO_NULL,
 };
 

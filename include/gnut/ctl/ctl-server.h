@@ -1,23 +1,8 @@
 /* ctl-server.h: the control API over HTTP (libsoup-3), for gnut and other
- * local remotes. One endpoint:
- *
- *   POST /rpc   Authorization: Bearer <token>   Content-Type: application/json
- *   {"method": "NAME", "params": {...}}          (params optional)
- *   -> 200 {"result": ...}
- *   -> 4xx/5xx {"error": {"message": "...", "code": "..."}}
- *
- * Codes and statuses: unauthorized 401 (no or wrong token), not_found 404
- * (other path, or the thing named does not exist), method_not_allowed 405,
- * length_required 411 (chunked body), too_large 413 (body over
- * GNUT_CTL_MAX_REQUEST), bad_request 400 (not JSON, too many brackets, not
- * {method, params}), unknown_method 404, invalid_params 400, invalid 400 (a
- * bad value: an address, a target, a file where a folder is wanted), io 500
- * (anything else the engine reports). A request refused from its headers
- * has its body read and dropped, never buffered, and its connection closed.
- * The token and the URL to reach the server are written to
- * <data-dir>/control.token (mode 0600) and <data-dir>/control.url, each
- * atomically, so that a local user who can read the data folder can drive
- * the daemon and nobody else can. */
+ * local remotes: the server side of gnut/ctl/ctl-protocol.h, which gives
+ * the shape of a call, its error codes and statuses, and the files the
+ * server publishes. A request refused from its headers has its body read
+ * and dropped, never buffered, and its connection closed. */
 #ifndef GNUT_CTL_SERVER_H
 #define GNUT_CTL_SERVER_H
 
@@ -25,12 +10,7 @@
 #include <json-glib/json-glib.h>
 
 #include "gnut/core/servent.h"
-
-#define GNUT_CTL_URL_FILE     "control.url"
-#define GNUT_CTL_TOKEN_FILE   "control.token"
-#define GNUT_CTL_RPC_PATH     "/rpc"
-#define GNUT_CTL_MAX_REQUEST  (64 * 1024) /* bytes of request body */
-#define GNUT_CTL_MAX_BRACKETS 64          /* '[' and '{' in a body, strings included */
+#include "gnut/ctl/ctl-protocol.h"
 
 typedef struct gnut_ctl_server gnut_ctl_server;
 
@@ -65,9 +45,5 @@ gboolean gnut_ctl_request_parse(const char *body, gsize len, char **method, Json
 
 /* A fresh random token (256 bits from the kernel's CSPRNG, as hex). */
 char *gnut_ctl_token_new(GError **error);
-
-/* The data folder when none is given: $XDG_DATA_HOME/gnutd, i.e.
- * ~/.local/share/gnutd. gnutd keeps its state there and gnut looks there. */
-char *gnut_ctl_default_data_dir(void);
 
 #endif

@@ -1,0 +1,39 @@
+/* ctl-protocol.h: what the two ends of the control API must agree on,
+ * gnutd's server (ctl-server.c) and gnut (src/cli), in a header that pulls
+ * in nothing of the engine, so that the CLI depends on none of it. One
+ * endpoint:
+ *
+ *   POST /rpc   Authorization: Bearer <token>   Content-Type: application/json
+ *   {"method": "NAME", "params": {...}}          (params optional)
+ *   -> 200 {"result": ...}
+ *   -> 4xx/5xx {"error": {"message": "...", "code": "..."}}
+ *
+ * Codes and statuses: unauthorized 401 (no or wrong token), not_found 404
+ * (other path, or the thing named does not exist), method_not_allowed 405,
+ * length_required 411 (chunked body), too_large 413 (body over
+ * GNUT_CTL_MAX_REQUEST), bad_request 400 (not JSON, too many brackets, not
+ * {method, params}), unknown_method 404, invalid_params 400, invalid 400 (a
+ * bad value: an address, a target, a file where a folder is wanted), io 500
+ * (anything else the engine reports).
+ * The daemon writes the token and the URL that reaches it to
+ * <data-dir>/control.token (mode 0600) and <data-dir>/control.url, one line
+ * each, so that a local user who can read the data folder can drive the
+ * daemon and nobody else can. */
+#ifndef GNUT_CTL_PROTOCOL_H
+#define GNUT_CTL_PROTOCOL_H
+
+#define GNUT_CTL_URL_FILE     "control.url"
+#define GNUT_CTL_TOKEN_FILE   "control.token"
+#define GNUT_CTL_RPC_PATH     "/rpc"
+#define GNUT_CTL_AUTH_HEADER  "Authorization"
+#define GNUT_CTL_AUTH_SCHEME  "Bearer" /* then one space and the token */
+#define GNUT_CTL_CONTENT_TYPE "application/json"
+#define GNUT_CTL_MAX_REQUEST  (64 * 1024) /* bytes of request body */
+#define GNUT_CTL_MAX_BRACKETS 64          /* '[' and '{' in a body, strings included */
+
+/* The data folder when none is given: $XDG_DATA_HOME/gnutd, i.e.
+ * ~/.local/share/gnutd. gnutd keeps its state there and gnut looks there.
+ * g_free it. */
+char *gnut_ctl_default_data_dir(void);
+
+#endif
