@@ -6,7 +6,7 @@
 #            < net 2 < core 3 < ctl 4 < daemon 5, cli 5 (daemon and cli,
 #            though of one rank, never include each other). A file's layer
 #            is its folder, src/LAYER/ or include/gnut/LAYER/.
-#   cli      of core and ctl, src/cli includes only gnut/ctl/ctl-protocol.h.
+#   cli      src/cli includes only base headers and gnut/ctl/ctl-protocol.h.
 #   rooms    in core, a room includes only its own headers and those of the
 #            rooms before it: share < search < hosts < links < routing <
 #            transfer < the servent (src/core/*.c, gnut/core/servent.h).
@@ -130,9 +130,9 @@ function check_include(file, line, name,    h, lf, lh, rf, rh) {
 		else if ((lf == "daemon" && lh == "cli") || (lf == "cli" && lh == "daemon"))
 			report(file, line, name, h, "layers", "daemon and cli never include each other")
 	}
-	if (lf == "cli" && (lh == "core" || lh == "ctl") && h != CLI_ALLOWED)
+	if (lf == "cli" && lh != "base" && lh != "cli" && h != CLI_ALLOWED)
 		report(file, line, name, h, "cli",
-		       "of core and ctl, the cli includes only gnut/ctl/ctl-protocol.h")
+		       "the cli includes only base headers and gnut/ctl/ctl-protocol.h")
 	if (lf == "core" && lh == "core") {
 		rf = room_of(file)
 		rh = room_of(h)

@@ -42,6 +42,7 @@ put() {
 # A tree of one or two files per layer and room, every include allowed.
 clean_tree() {
 	put include/gnut/base/clock.h "/* base */"
+	put include/gnut/base/atomic-file.h "/* base */"
 	put src/base/clock.c '#include "gnut/base/clock.h"'
 	put include/gnut/proto/guid.h '#include "gnut/base/clock.h"'
 	put include/gnut/net/conn.h '#include "gnut/proto/guid.h"'
@@ -65,7 +66,7 @@ clean_tree() {
 	put src/daemon/gnutd.c '#include "options.h"' '#include "gnut/ctl/ctl-server.h"'
 	put src/cli/cli-client.h "/* cli */"
 	put src/cli/gnut.c '#include "cli-client.h"' '#include "gnut/ctl/ctl-protocol.h"' \
-		'#include "gnut/base/clock.h"' '# include "gnut/proto/guid.h"'
+		'#include "gnut/base/clock.h"' '# include "gnut/base/atomic-file.h"'
 	put tests/unit/test-download.c '#include "core/transfer/download-private.h"'
 }
 
@@ -100,6 +101,7 @@ violates upward-header include/gnut/net/conn.h '#include "gnut/core/servent.h"' 
 violates daemon-cli src/daemon/gnutd.c '#include "cli/cli-client.h"' layers
 violates cli-core src/cli/gnut.c '#include "gnut/core/servent.h"' cli
 violates cli-ctl src/cli/gnut.c '#include "gnut/ctl/ctl-server.h"' cli
+violates cli-proto src/cli/gnut.c '#include "gnut/proto/guid.h"' cli
 violates room-order src/core/share/share.c '#include "gnut/core/transfer/upload.h"' rooms
 violates room-servent src/core/transfer/download.c '#include "gnut/core/servent.h"' rooms
 violates private src/core/servent.c '#include "transfer/download-private.h"' private
