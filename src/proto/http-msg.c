@@ -6,6 +6,8 @@
 
 #include <string.h>
 
+#include "gnut/proto/address.h"
+
 /* A view of part of a NUL-terminated header value. */
 typedef struct {
 	const char *p;
@@ -438,28 +440,6 @@ static bool take_small(span *s, size_t max_digits, uint64_t max, uint64_t *out)
 	return true;
 }
 
-/* "a.b.c.d" or "a.b.c.d:port" exactly; port 0 is refused. */
-static bool parse_ipv4_port(span e, gnut_http_alt *alt)
-{
-	uint32_t ip = 0;
-	for (int i = 0; i < 4; i++) {
-		uint64_t octet = 0;
-		if (i > 0 && !take_char(&e, '.'))
-			return false;
-		if (!take_small(&e, 3, 255, &octet))
-			return false;
-		ip = ip << 8 | (uint32_t)octet;
-	}
-	uint64_t port = GNUT_HTTP_DEFAULT_PORT;
-	if (take_char(&e, ':') && !take_small(&e, 5, 65535, &port))
-		return false;
-	if (e.n != 0 || port == 0)
-		return false;
-	alt->ip = ip;
-	alt->port = (uint16_t)port;
-	return true;
-}
-
 gnut_proto_err gnut_http_parse_x_alt(const char *value, gnut_http_alt out[GNUT_HTTP_MAX_ALTS],
                                      size_t *n_out)
 {
@@ -468,7 +448,8 @@ gnut_proto_err gnut_http_parse_x_alt(const char *value, gnut_http_alt out[GNUT_H
 	span e;
 	while (next_element(&rest, &e)) {
 		gnut_http_alt alt;
-		if (!parse_ipv4_port(e, &alt))
+		if (gnut_addr_parse_ipv4_port(e.p, e.n, GNUT_HTTP_DEFAULT_PORT, &alt.ip,
+		                              &alt.port) != GNUT_PROTO_OK)
 			continue;
 		if (n == GNUT_HTTP_MAX_ALTS) {
 			*n_out = n;
@@ -483,10 +464,11 @@ gnut_proto_err gnut_http_parse_x_alt(const char *value, gnut_http_alt out[GNUT_H
 void gnut_http_format_x_alt(GString *out, const gnut_http_alt *alts, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		uint32_t ip = alts[i].ip;
-		g_string_append_printf(out, "%s%u.%u.%u.%u:%u", i > 0 ? ", " : "", ip >> 24,
-		                       (ip >> 16) & 0xff, (ip >> 8) & 0xff, ip & 0xff,
-		                       (unsigned)alts[i].port);
+		char text[GNUT_ADDR_IPV4_PORT_LEN];
+		size_t len = gnut_addr_format_ipv4_port(alts[i].ip, alts[i].port, text);
+		if (i > 0)
+			g_string_append(out, ", ");
+		g_string_append_len(out, text, (gssize)len);
 	}
 }
 

@@ -418,7 +418,25 @@ static void test_host_port_and_try_list(void)
 	CU_ASSERT_FALSE(gnut_handshake_parse_host_port("1.2.3.4:65536", &ip, &port));
 	CU_ASSERT_FALSE(gnut_handshake_parse_host_port("1.2.3.4:x", &ip, &port));
 	CU_ASSERT_FALSE(gnut_handshake_parse_host_port("[::1:80", &ip, &port));
+	/* one spelling per address: no leading zeros, no inner white space,
+	 * IPv6 only in brackets (gnut_addr_parse_host_port) */
+	CU_ASSERT_FALSE(gnut_handshake_parse_host_port("01.2.3.4:6346", &ip, &port));
+	CU_ASSERT_FALSE(gnut_handshake_parse_host_port("1.2.3.4:06346", &ip, &port));
+	CU_ASSERT_FALSE(gnut_handshake_parse_host_port("1.2.3.4 :6346", &ip, &port));
+	CU_ASSERT_FALSE(gnut_handshake_parse_host_port("1.2.3.4: 6346", &ip, &port));
+	CU_ASSERT_FALSE(gnut_handshake_parse_host_port("::1:6346", &ip, &port));
+	CU_ASSERT_FALSE(gnut_handshake_parse_host_port("[fe80::1%eth0]:6346", &ip, &port));
 	CU_ASSERT_PTR_NULL(ip);
+	port = 0;
+	/* IPv6 comes back in the canonical form GInetAddress prints */
+	CU_ASSERT_TRUE(gnut_handshake_parse_host_port("[2001:DB8:0:0::0:1]:6346", &ip, &port));
+	CU_ASSERT_STRING_EQUAL(ip, "2001:db8::1");
+	CU_ASSERT_EQUAL(port, 6346);
+	g_free(ip);
+	CU_ASSERT_TRUE(gnut_handshake_parse_host_port("[::ffff:1.2.3.4]:1", &ip, &port));
+	CU_ASSERT_STRING_EQUAL(ip, "::ffff:1.2.3.4");
+	g_free(ip);
+	ip = NULL;
 
 	/* Bad entries are skipped, the list is capped. */
 	g_autoptr(GString) block = g_string_new("GNUTELLA/0.6 503 Full\r\nX-Try-Ultrapeers: "
@@ -440,6 +458,24 @@ static void test_host_port_and_try_list(void)
 	CU_ASSERT_PTR_NULL(p.user_agent);
 	CU_ASSERT_FALSE(p.has_guid);
 	CU_ASSERT_TRUE(gnut_guid_is_zero(&p.guid));
+	gnut_handshake_peer_clear(&p);
+
+	/* Remote-IP and Listen-IP in IPv6 come back canonical; a Remote-IP that
+	 * is not exactly an IP literal is left out. */
+	static const char v6[] = "GNUTELLA/0.6 200 OK\r\nRemote-IP: 2001:DB8:0::1\r\n"
+	                         "Listen-IP: [2001:db8::0:2]:6346\r\n\r\n";
+	g_autoptr(gnut_head) h6 = NULL;
+	CU_ASSERT_EQUAL_FATAL(gnut_head_parse((const uint8_t *)v6, strlen(v6), &h6), GNUT_PROTO_OK);
+	gnut_handshake_peer_read(h6, &p);
+	CU_ASSERT_STRING_EQUAL(p.remote_ip, "2001:db8::1");
+	CU_ASSERT_STRING_EQUAL(p.listen_ip, "2001:db8::2");
+	CU_ASSERT_EQUAL(p.listen_port, 6346);
+	static const char bad[] = "GNUTELLA/0.6 200 OK\r\nRemote-IP: 1.2.3.4:5\r\n\r\n";
+	g_autoptr(gnut_head) hb = NULL;
+	CU_ASSERT_EQUAL_FATAL(gnut_head_parse((const uint8_t *)bad, strlen(bad), &hb),
+	                      GNUT_PROTO_OK);
+	gnut_handshake_peer_read(hb, &p);
+	CU_ASSERT_PTR_NULL(p.remote_ip);
 	gnut_handshake_peer_clear(&p);
 }
 

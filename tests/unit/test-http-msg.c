@@ -468,7 +468,8 @@ static void test_x_alt(void)
 	CU_ASSERT_EQUAL(gnut_http_parse_x_alt("ABCDEFGHIJKLMNOPQRSTUVWXYZ;1.2.3.4:6346,"
 	                                      "256.1.1.1:1,1.2.3.4:0,1.2.3.4:65536,[::1]:6346,"
 	                                      "1.2.3:5,1.2.3.4.5:6,1.2.3.4:,1.2.3.4 :7,tls=ff,"
-	                                      "0001.2.3.4:5,9.8.7.6:65535",
+	                                      "0001.2.3.4:5,001.2.3.4:5,1.2.3.4:06346,"
+	                                      "9.8.7.6:65535",
 	                                      a, &n),
 	                GNUT_PROTO_OK);
 	CU_ASSERT_EQUAL(n, 1);

@@ -124,8 +124,10 @@ gnut_proto_err gnut_http_parse_available_ranges(const char *value,
 void gnut_http_format_available_ranges(GString *out, const gnut_http_range *ranges, size_t n);
 
 /* Takes the "a.b.c.d[:port]" entries of an X-Alt list (also the form of
- * X-Try-Ultrapeers), comma-separated; other entries ("tls=<hex>", push
- * locations "<GUID>;ip:port", IPv6, bad addresses, port 0) are skipped. More
+ * X-Try-Ultrapeers), comma-separated, as gnut_addr_parse_ipv4_port reads
+ * them (address.h: no leading zeros); an entry without a port gets
+ * GNUT_HTTP_DEFAULT_PORT. Other entries ("tls=<hex>", push locations
+ * "<GUID>;ip:port", IPv6, bad addresses, port 0) are skipped. More
  * than GNUT_HTTP_MAX_ALTS entries is TOO_LARGE, with out and *n_out holding
  * the first GNUT_HTTP_MAX_ALTS, which a caller may still use. */
 gnut_proto_err gnut_http_parse_x_alt(const char *value, gnut_http_alt out[GNUT_HTTP_MAX_ALTS],

@@ -116,34 +116,11 @@ void gnut_hostcache_free(gnut_hostcache *hc)
 	g_free(hc);
 }
 
-static gboolean in_net(guint32 ip, guint32 net, guint bits)
-{
-	return ip >> (32 - bits) == net >> (32 - bits);
-}
-
-/* Loopback, RFC 1918, shared address space (RFC 6598) and link-local. */
-static gboolean is_private(guint32 ip)
-{
-	return in_net(ip, 0x7f000000, 8) || in_net(ip, 0x0a000000, 8) ||
-	       in_net(ip, 0xac100000, 12) || in_net(ip, 0xc0a80000, 16) ||
-	       in_net(ip, 0x64400000, 10) || in_net(ip, 0xa9fe0000, 16);
-}
-
-/* Never a Gnutella host: "this network", multicast, reserved and broadcast,
- * IETF protocol assignments, documentation (RFC 5737), benchmarking. */
-static gboolean is_bogus(guint32 ip)
-{
-	return in_net(ip, 0x00000000, 8) || in_net(ip, 0xe0000000, 4) ||
-	       in_net(ip, 0xf0000000, 4) || in_net(ip, 0xc0000000, 24) ||
-	       in_net(ip, 0xc0000200, 24) || in_net(ip, 0xc6336400, 24) ||
-	       in_net(ip, 0xcb007100, 24) || in_net(ip, 0xc6120000, 15);
-}
-
 gboolean gnut_hostcache_is_acceptable(const gnut_hostcache *hc, guint32 ip, guint16 port)
 {
-	if (port == 0 || is_bogus(ip))
+	if (port == 0 || gnut_addr_ipv4_is_bogus(ip))
 		return FALSE;
-	return !is_private(ip) || (hc->flags & GNUT_HOSTCACHE_ALLOW_PRIVATE) != 0;
+	return !gnut_addr_ipv4_is_local(ip) || (hc->flags & GNUT_HOSTCACHE_ALLOW_PRIVATE) != 0;
 }
 
 static cached_host *lookup(const gnut_hostcache *hc, guint32 ip, guint16 port)
@@ -218,42 +195,12 @@ static gboolean parse_number(const char *p, const char *end, guint64 limit, guin
 	return TRUE;
 }
 
-/* Why by hand: inet_pton and friends want a NUL-terminated string and
- * g_inet_address_new_from_string accepts IPv6 too; here a span of a line
- * must be exactly four decimal bytes. */
-static gboolean parse_ipv4(const char *p, const char *end, guint32 *ip)
-{
-	guint32 v = 0;
-	for (int part = 0; part < 4; part++) {
-		const char *dot = part < 3 ? memchr(p, '.', (gsize)(end - p)) : end;
-		guint64 byte;
-		if (dot == NULL || !parse_number(p, dot, 255, &byte))
-			return FALSE;
-		v = v << 8 | (guint32)byte;
-		p = dot + 1;
-	}
-	*ip = v;
-	return TRUE;
-}
-
-/* "a.b.c.d:port" spanning exactly [p, end), port 1..65535. */
-static gboolean parse_ipv4_port(const char *p, const char *end, guint32 *ip, guint16 *port)
-{
-	const char *colon = memchr(p, ':', (gsize)(end - p));
-	guint64 v;
-	if (colon == NULL || !parse_ipv4(p, colon, ip) ||
-	    !parse_number(colon + 1, end, 65535, &v) || v == 0)
-		return FALSE;
-	*port = (guint16)v;
-	return TRUE;
-}
-
 gboolean gnut_hostcache_add_ip_string(gnut_hostcache *hc, const char *ip, guint16 port,
                                       gnut_host_source source, gboolean ultrapeer)
 {
 	g_return_val_if_fail(ip != NULL, FALSE);
 	guint32 addr;
-	if (!parse_ipv4(ip, ip + strlen(ip), &addr))
+	if (gnut_addr_parse_ipv4(ip, strlen(ip), &addr) != GNUT_PROTO_OK)
 		return FALSE;
 	return gnut_hostcache_add(hc, addr, port, source, ultrapeer);
 }
@@ -264,7 +211,7 @@ gboolean gnut_hostcache_add_host_port(gnut_hostcache *hc, const char *host_port,
 	g_return_val_if_fail(host_port != NULL, FALSE);
 	guint32 ip;
 	guint16 port;
-	if (!parse_ipv4_port(host_port, host_port + strlen(host_port), &ip, &port))
+	if (gnut_addr_parse_ipv4_port(host_port, strlen(host_port), 0, &ip, &port) != GNUT_PROTO_OK)
 		return FALSE;
 	return gnut_hostcache_add(hc, ip, port, source, ultrapeer);
 }
@@ -370,8 +317,7 @@ const char *gnut_host_source_name(gnut_host_source source)
 
 void gnut_hostcache_format(guint32 ip, guint16 port, char buf[GNUT_HOSTCACHE_ADDR_LEN])
 {
-	g_snprintf(buf, GNUT_HOSTCACHE_ADDR_LEN, "%u.%u.%u.%u:%u", ip >> 24, (ip >> 16) & 0xff,
-	           (ip >> 8) & 0xff, ip & 0xff, port);
+	gnut_addr_format_ipv4_port(ip, port, buf);
 }
 
 GBytes *gnut_hostcache_serialize(const gnut_hostcache *hc)
@@ -430,7 +376,8 @@ static gboolean parse_line(const char *p, const char *end, parsed_host *out)
 {
 	const char *fe;
 	guint64 v;
-	if (!next_field(&p, end, &fe) || !parse_ipv4_port(p, fe, &out->ip, &out->port))
+	if (!next_field(&p, end, &fe) ||
+	    gnut_addr_parse_ipv4_port(p, (gsize)(fe - p), 0, &out->ip, &out->port) != GNUT_PROTO_OK)
 		return FALSE;
 	p = fe + 1;
 	if (!next_field(&p, end, &fe) || !parse_number(p, fe, MAX_AGE_S, &out->age_s))
@@ -544,39 +491,12 @@ gboolean gnut_hostcache_is_dirty(const gnut_hostcache *hc)
 	return hc->dirty;
 }
 
-/* A DNS host name: dot-separated labels of letters, digits and inner '-',
- * whose last label is not all digits, so no IPv4 literal (dotted or not)
- * passes. */
-static gboolean is_host_name(const char *p, const char *end)
-{
-	if (p == end || end - p > 253)
-		return FALSE;
-	gboolean last_all_digits = TRUE;
-	const char *label = p;
-	for (const char *q = p; q <= end; q++) {
-		if (q == end || *q == '.') {
-			if (q == label || q - label > 63 || label[0] == '-' || q[-1] == '-')
-				return FALSE;
-			if (q == end)
-				break;
-			label = q + 1;
-			last_all_digits = TRUE;
-		} else if (g_ascii_isalnum(*q) || *q == '-') {
-			last_all_digits = last_all_digits && g_ascii_isdigit(*q);
-		} else {
-			return FALSE;
-		}
-	}
-	return !last_all_digits;
-}
-
+/* "name:port" with a host name (never an IP literal) and a port. */
 static gboolean is_bootstrap_name(const char *name_port)
 {
-	const char *end = name_port + strlen(name_port);
-	const char *colon = strrchr(name_port, ':');
-	guint64 port;
-	return colon != NULL && is_host_name(name_port, colon) &&
-	       parse_number(colon + 1, end, 65535, &port) && port != 0;
+	gnut_addr_host_port hp;
+	return gnut_addr_parse_host_port(name_port, strlen(name_port), 0, &hp) == GNUT_PROTO_OK &&
+	       hp.kind == GNUT_ADDR_HOST_NAME;
 }
 
 static gboolean bootstrap_listed(const gnut_hostcache *hc, gnut_bootstrap_kind kind,

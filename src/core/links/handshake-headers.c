@@ -10,6 +10,8 @@
 
 #include <string.h>
 
+#include "gnut/proto/address.h"
+
 /* Listen address headers, in order of preference: Listen-IP is the 0.6
  * name, the others are what older or other servents send. */
 static const char *const listen_headers[] = {"Listen-IP", "X-My-Address", "Node", "X-Node"};
@@ -68,41 +70,51 @@ const char *gnut_handshake_reason_for(guint code)
 	}
 }
 
-/* Why by hand: g_network_address_parse accepts host names and would let a
+/* The text of an IP literal as GInetAddress prints it: dotted quad, or
+ * IPv6 in its canonical compressed form (RFC 5952), so equal addresses
+ * compare equal as strings. */
+static char *ip_text(const gnut_addr_host_port *hp)
+{
+	if (hp->kind == GNUT_ADDR_HOST_IPV4) {
+		char text[GNUT_ADDR_IPV4_LEN];
+		gnut_addr_format_ipv4(hp->ipv4, text);
+		return g_strdup(text);
+	}
+	g_autoptr(GInetAddress) a = g_inet_address_new_from_bytes(hp->ipv6, G_SOCKET_FAMILY_IPV6);
+	return g_inet_address_to_string(a);
+}
+
+/* Why not g_network_address_parse: it accepts host names and would let a
  * peer's header make us resolve names; here only IP literals pass. */
 gboolean gnut_handshake_parse_host_port(const char *s, char **ip, guint16 *port)
 {
-	const char *colon = NULL;
-	g_autofree char *host = NULL;
-	if (s[0] == '[') {
-		const char *end = strchr(s, ']');
-		if (end == NULL || end[1] != ':')
-			return FALSE;
-		host = g_strndup(s + 1, (gsize)(end - s - 1));
-		colon = end + 1;
-	} else {
-		colon = strrchr(s, ':');
-		if (colon == NULL)
-			return FALSE;
-		host = g_strndup(s, (gsize)(colon - s));
-	}
-	uint64_t p = 0;
-	if (gnut_head_parse_u64(colon + 1, &p) != GNUT_PROTO_OK || p == 0 || p > G_MAXUINT16)
+	gnut_addr_host_port hp;
+	if (gnut_addr_parse_host_port(s, strlen(s), 0, &hp) != GNUT_PROTO_OK ||
+	    hp.kind == GNUT_ADDR_HOST_NAME)
 		return FALSE;
-	g_strstrip(host);
-	g_autoptr(GInetAddress) addr = g_inet_address_new_from_string(host);
-	if (addr == NULL)
-		return FALSE;
-	*ip = g_inet_address_to_string(addr);
-	*port = (guint16)p;
+	*ip = ip_text(&hp);
+	*port = hp.port;
 	return TRUE;
+}
+
+/* Remote-IP: an IPv4 or IPv6 literal without port, normalised; NULL for
+ * anything else. */
+static char *parse_ip_literal(const char *s)
+{
+	gnut_addr_host_port hp = {.kind = GNUT_ADDR_HOST_IPV4};
+	if (gnut_addr_parse_ipv4(s, strlen(s), &hp.ipv4) != GNUT_PROTO_OK) {
+		hp.kind = GNUT_ADDR_HOST_IPV6;
+		if (gnut_addr_parse_ipv6(s, strlen(s), hp.ipv6) != GNUT_PROTO_OK)
+			return NULL;
+	}
+	return ip_text(&hp);
 }
 
 static char *format_host_port(const char *ip, guint16 port)
 {
-	if (strchr(ip, ':') != NULL)
-		return g_strdup_printf("[%s]:%u", ip, port);
-	return g_strdup_printf("%s:%u", ip, port);
+	GString *s = g_string_new(NULL);
+	gnut_addr_append_host_port(s, ip, port);
+	return g_string_free(s, FALSE);
 }
 
 /* A User-Agent fit for logs and `gnut peers`: capped, valid UTF-8, no
@@ -156,11 +168,8 @@ static void read_addresses(const gnut_head *h, gnut_handshake_peer *out)
 			gnut_handshake_parse_host_port(v, &out->listen_ip, &out->listen_port);
 	}
 	const char *remote = gnut_head_get(h, "Remote-IP");
-	g_autoptr(GInetAddress) addr = NULL;
 	if (remote != NULL)
-		addr = g_inet_address_new_from_string(remote);
-	if (addr != NULL)
-		out->remote_ip = g_inet_address_to_string(addr);
+		out->remote_ip = parse_ip_literal(remote);
 	GPtrArray *tries = g_ptr_array_new();
 	for (guint i = 0; i < G_N_ELEMENTS(try_headers); i++) {
 		const char *v = gnut_head_get(h, try_headers[i]);

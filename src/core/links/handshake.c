@@ -20,7 +20,9 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include "gnut/proto/address.h"
 #include "gnut/proto/handshake-msg.h"
+#include "gnut/proto/wire.h"
 
 /* Input held during the handshake: one block at its cap, plus one byte so
  * that gnut_head_scan, not the connection, says TOO_LARGE. */
@@ -427,9 +429,11 @@ static char *remote_ip_of(gnut_conn *conn)
 	GInetAddress *a = g_inet_socket_address_get_address(sa);
 	static const guint8 mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
 	const guint8 *b = g_inet_address_to_bytes(a);
-	if (g_inet_address_get_family(a) == G_SOCKET_FAMILY_IPV6 && memcmp(b, mapped, 12) == 0)
-		return g_strdup_printf("%u.%u.%u.%u", b[12], b[13], b[14], b[15]);
-	return g_inet_address_to_string(a);
+	if (g_inet_address_get_family(a) != G_SOCKET_FAMILY_IPV6 || memcmp(b, mapped, 12) != 0)
+		return g_inet_address_to_string(a);
+	char text[GNUT_ADDR_IPV4_LEN];
+	gnut_addr_format_ipv4(gnut_peek_be32(b + 12), text);
+	return g_strdup(text);
 }
 
 gnut_handshake *gnut_handshake_new(gnut_conn *conn, gnut_handshake_dir dir,

@@ -14,6 +14,7 @@
 #include <glib.h>
 
 #include "gnut/base/clock.h"
+#include "gnut/proto/address.h"
 
 #define GNUT_HOSTCACHE_MAX_HOSTS      2000         /* past this, least recently seen go */
 #define GNUT_HOSTCACHE_MAX_FILE_BYTES (256u << 10) /* larger saved files are damaged */
@@ -21,8 +22,9 @@
 #define GNUT_HOSTCACHE_MAX_BACKOFF_S  3600         /* ... doubling up to this */
 #define GNUT_HOSTCACHE_MAX_FAILURES   8            /* consecutive failures that drop a host */
 #define GNUT_HOSTCACHE_ATTEMPT_S      60           /* a picked host is held back this long */
-#define GNUT_HOSTCACHE_ADDR_LEN       22           /* "255.255.255.255:65535" + NUL */
 #define GNUT_HOSTCACHE_MAX_BOOTSTRAP  64           /* names added at run time */
+
+#define GNUT_HOSTCACHE_ADDR_LEN GNUT_ADDR_IPV4_PORT_LEN /* "255.255.255.255:65535" + NUL */
 
 /* Where a host was learned (kept for the stats list and the saved file). */
 typedef enum {
@@ -70,9 +72,10 @@ gnut_hostcache *gnut_hostcache_new(gnut_clock *clock, const char *path, gnut_hos
 void gnut_hostcache_free(gnut_hostcache *hc);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(gnut_hostcache, gnut_hostcache_free)
 
-/* Whether ip:port may be cached under this cache's flags: not 0.0.0.0/8,
- * multicast, reserved (240/4 with broadcast), documentation or benchmark
- * ranges, nor port 0; private ranges only with GNUT_HOSTCACHE_ALLOW_PRIVATE. */
+/* Whether ip:port may be cached under this cache's flags: not port 0 nor a
+ * bogus address (gnut_addr_ipv4_is_bogus: 0.0.0.0/8, multicast, reserved
+ * (240/4 with broadcast), protocol, documentation or benchmark ranges);
+ * local ones (gnut_addr_ipv4_is_local) only with GNUT_HOSTCACHE_ALLOW_PRIVATE. */
 gboolean gnut_hostcache_is_acceptable(const gnut_hostcache *hc, guint32 ip, guint16 port);
 
 /* Records a sighting of ip:port (ip in host order) now: a known host moves
@@ -82,10 +85,12 @@ gboolean gnut_hostcache_is_acceptable(const gnut_hostcache *hc, guint32 ip, guin
  * address is not acceptable. */
 gboolean gnut_hostcache_add(gnut_hostcache *hc, guint32 ip, guint16 port, gnut_host_source source,
                             gboolean ultrapeer);
-/* The same with a dotted-quad IPv4 literal ("a.b.c.d", no leading zeros). */
+/* The same with a dotted-quad IPv4 literal ("a.b.c.d", no leading zeros:
+ * gnut_addr_parse_ipv4). */
 gboolean gnut_hostcache_add_ip_string(gnut_hostcache *hc, const char *ip, guint16 port,
                                       gnut_host_source source, gboolean ultrapeer);
-/* The same with "a.b.c.d:port" (an X-Try-Ultrapeers entry, a Listen-IP). */
+/* The same with "a.b.c.d:port" (an X-Try-Ultrapeers entry, a Listen-IP), the
+ * port required (gnut_addr_parse_ipv4_port). */
 gboolean gnut_hostcache_add_host_port(gnut_hostcache *hc, const char *host_port,
                                       gnut_host_source source, gboolean ultrapeer);
 /* Forgets ip:port; FALSE when it was not cached. */
@@ -117,7 +122,7 @@ void gnut_hostcache_connected(gnut_hostcache *hc, guint32 ip, guint16 port);
 GArray *gnut_hostcache_list(const gnut_hostcache *hc);
 /* "pong", "x-try-ultrapeers", "handshake", "user" (the saved file's words). */
 const char *gnut_host_source_name(gnut_host_source source);
-/* Writes "a.b.c.d:port" into buf. */
+/* Writes "a.b.c.d:port" into buf (gnut_addr_format_ipv4_port). */
 void gnut_hostcache_format(guint32 ip, guint16 port, char buf[GNUT_HOSTCACHE_ADDR_LEN]);
 
 /* The text form: a "gnutd-hostcache 1" line, then one line per host, most
@@ -140,8 +145,9 @@ gboolean gnut_hostcache_is_dirty(const gnut_hostcache *hc);
 /* Bootstrap names: "name:port" entries naming hosts, never literal
  * addresses. The built-in list holds the UDP host caches the deployed
  * network runs (no servent names); nothing here contacts them. Adds a
- * run-time one (from configuration): a host name (letters, digits, '-', dots;
- * not an IP literal) and a port 1..65535, else G_IO_ERROR_INVALID_ARGUMENT;
+ * run-time one (from configuration): a host name (gnut_addr_is_host_name:
+ * letters, digits, '-', dots; not an IP literal) and a port 1..65535, else
+ * G_IO_ERROR_INVALID_ARGUMENT;
  * more than GNUT_HOSTCACHE_MAX_BOOTSTRAP is G_IO_ERROR_NO_SPACE. A name
  * already listed is accepted once. */
 gboolean gnut_hostcache_add_bootstrap_name(gnut_hostcache *hc, gnut_bootstrap_kind kind,

@@ -87,8 +87,10 @@ void gnut_handshake_peer_read(const gnut_head *h, gnut_handshake_peer *out);
 void gnut_handshake_peer_copy(const gnut_handshake_peer *src, gnut_handshake_peer *dst);
 void gnut_handshake_peer_clear(gnut_handshake_peer *p);
 
-/* Parses "1.2.3.4:6346" or "[::1]:6346" into a normalised IP literal (g_free)
- * and a port 1..65535. FALSE for anything else (host names included). */
+/* Parses "1.2.3.4:6346" or "[::1]:6346" (gnut_addr_parse_host_port: the
+ * port required, no white space, no leading zeros, IPv6 only in brackets)
+ * into a normalised IP literal (g_free) and a port 1..65535. FALSE for
+ * anything else (host names included), leaving *ip and *port alone. */
 gboolean gnut_handshake_parse_host_port(const char *s, char **ip, guint16 *port);
 
 /* Asked once the peer's main header block is known (both directions):
