@@ -99,10 +99,11 @@ static gboolean parse_listen(const char *listen, char **host, guint16 *port, GEr
 	return TRUE;
 }
 
+/* A peer to dial: a host name or IP literal, and a port (never 0). */
 static gboolean valid_host_port(const char *host_port)
 {
-	g_autoptr(GSocketConnectable) c = g_network_address_parse(host_port, 0, NULL);
-	return c != NULL && g_network_address_get_port(G_NETWORK_ADDRESS(c)) != 0;
+	gnut_addr_host_port hp;
+	return gnut_addr_parse_host_port(host_port, strlen(host_port), 0, &hp) == GNUT_PROTO_OK;
 }
 
 static gboolean copy_config(gnut_servent *s, const gnut_servent_config *c, GError **error)
