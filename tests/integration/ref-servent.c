@@ -11,12 +11,15 @@
 #include <unistd.h>
 
 #include "gnut/proto/base32.h"
+#include "gnut/proto/digest.h"
 #include "gnut/proto/qrp.h"
 #include "gnut/proto/query.h"
 #include "gnut/proto/tiger-tree.h"
 #include "gnut/proto/wire.h"
 
-#define POLL_SLICE_MS 100    /* how often a blocked wait looks at its stop flag */
+#define POLL_SLICE_MS 100 /* how often a blocked wait looks at its stop flag */
+#define ACCEPT_WAIT_S 1   /* the uploader's wait for a connection, then again */
+#define US_PER_MS     (G_USEC_PER_SEC / 1000)
 #define REF_QRP_SLOTS 65536u /* its table size (16 bits) */
 
 /* ---- time and sockets ---- */
@@ -28,7 +31,7 @@ gint64 ref_deadline_in(int seconds)
 
 static int ms_left(gint64 deadline)
 {
-	gint64 left = (deadline - g_get_monotonic_time()) / 1000;
+	gint64 left = (deadline - g_get_monotonic_time()) / US_PER_MS;
 	return left <= 0 ? 0 : (int)MIN(left, POLL_SLICE_MS);
 }
 
@@ -476,8 +479,8 @@ static void hit_append(GByteArray *batch, const ref_peer *p, const gnut_msg_head
 	}
 	ggep_magic(pl);
 	if (ggep_h) {
-		guint8 h[21] = {0x01};
-		memcpy(h + 1, p->sha1, 20);
+		guint8 h[1 + GNUT_SHA1_LEN] = {0x01};
+		memcpy(h + 1, p->sha1, GNUT_SHA1_LEN);
 		ggep_append(pl, "H", h, sizeof h, FALSE);
 	}
 	guint8 ct[8];
@@ -508,7 +511,7 @@ static gboolean query_matches(const ref_peer *p, const gnut_query *q)
 		gnut_urn urns[GNUT_QUERY_MAX_URNS];
 		unsigned n = gnut_query_sha1s(q, urns, G_N_ELEMENTS(urns));
 		for (unsigned i = 0; i < n; i++)
-			if (memcmp(urns[i].sha1, p->sha1, 20) == 0)
+			if (memcmp(urns[i].sha1, p->sha1, GNUT_SHA1_LEN) == 0)
 				return TRUE;
 		return FALSE;
 	}
@@ -698,11 +701,11 @@ gboolean ref_link_expect(ref_link *l, guint8 type, const guint8 *guid, gint64 de
 
 /* ---- the peer's file ---- */
 
-void ref_sha1(const guint8 *data, gsize len, guint8 out[20])
+void ref_sha1(const guint8 *data, gsize len, guint8 out[GNUT_SHA1_LEN])
 {
 	GChecksum *c = g_checksum_new(G_CHECKSUM_SHA1);
 	g_checksum_update(c, data, (gssize)len);
-	gsize n = 20;
+	gsize n = GNUT_SHA1_LEN;
 	g_checksum_get_digest(c, out, &n);
 	g_checksum_free(c);
 }
@@ -803,7 +806,7 @@ static GString *upload_head(const ref_peer *p, guint64 start, guint64 end, gbool
 	g_string_append_printf(r, "Last-Modified: %s\r\nContent-Type: application/ogg\r\n", mtime);
 	if (first) {
 		char tiger[40];
-		gnut_base32_encode(p->tiger, 24, false, tiger);
+		gnut_base32_encode(p->tiger, GNUT_TIGER_LEN, false, tiger);
 		g_string_append_printf(r,
 		                       "Content-Disposition: inline; filename*=\"utf-8'en'%s\"\r\n"
 		                       "X-Gnutella-Content-URN: %s\r\n"
@@ -906,7 +909,7 @@ static gpointer serve_loop(gpointer data)
 {
 	ref_server *s = data;
 	while (!g_atomic_int_get(&s->stop)) {
-		int fd = ref_accept(s->peer->listen_fd, ref_deadline_in(1), &s->stop);
+		int fd = ref_accept(s->peer->listen_fd, ref_deadline_in(ACCEPT_WAIT_S), &s->stop);
 		if (fd < 0)
 			continue;
 		g_mutex_lock(&s->lock);

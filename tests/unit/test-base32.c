@@ -1,5 +1,6 @@
 /* test-base32.c: RFC 4648 section 10 vectors, round trips and rejects. */
 #include "gnut/proto/base32.h"
+#include "gnut/proto/digest.h"
 #include "unit.h"
 
 #include <string.h>
@@ -52,22 +53,22 @@ static void test_unpadded_and_lower_case(void)
 	char enc[16];
 	gnut_base32_encode((const uint8_t *)"foobar", 6, false, enc);
 	CU_ASSERT_STRING_EQUAL(enc, "MZXW6YTBOI");
-	CU_ASSERT_EQUAL(gnut_base32_encoded_len(20, false), 32);
+	CU_ASSERT_EQUAL(gnut_base32_encoded_len(GNUT_SHA1_LEN, false), 32);
 }
 
 static void test_sha1_sized_round_trip(void)
 {
-	uint8_t digest[20];
-	for (int i = 0; i < 20; i++)
+	uint8_t digest[GNUT_SHA1_LEN];
+	for (int i = 0; i < GNUT_SHA1_LEN; i++)
 		digest[i] = (uint8_t)(i * 37 + 11);
 	char enc[40];
-	gnut_base32_encode(digest, 20, false, enc);
+	gnut_base32_encode(digest, GNUT_SHA1_LEN, false, enc);
 	CU_ASSERT_EQUAL(strlen(enc), 32);
-	uint8_t back[20];
+	uint8_t back[GNUT_SHA1_LEN];
 	size_t back_len = 0;
 	CU_ASSERT_EQUAL(gnut_base32_decode(enc, 32, back, sizeof back, &back_len), GNUT_PROTO_OK);
-	CU_ASSERT_EQUAL(back_len, 20);
-	CU_ASSERT_EQUAL(memcmp(back, digest, 20), 0);
+	CU_ASSERT_EQUAL(back_len, GNUT_SHA1_LEN);
+	CU_ASSERT_EQUAL(memcmp(back, digest, GNUT_SHA1_LEN), 0);
 }
 
 static void test_rejects(void)

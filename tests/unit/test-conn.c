@@ -842,8 +842,9 @@ static gboolean all_three_closed(gpointer data)
 static void test_listener_pending_cap(void)
 {
 	accept_ctx a = {.lines = g_ptr_array_new_with_free_func(g_free)};
-	gnut_listener_config cfg = {
-	    .address = "127.0.0.1", .max_pending = 2, .line_timeout_ms = 600000};
+	gnut_listener_config cfg = {.address = "127.0.0.1",
+	                            .max_pending = 2,
+	                            .line_timeout_ms = 10 * 60 * 1000 /* never, here */};
 	gnut_listener *l = gnut_listener_new(&cfg, on_accept, &a, NULL);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(l);
 	const gnut_listener_stats *st = gnut_listener_get_stats(l);

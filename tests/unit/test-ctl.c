@@ -17,7 +17,9 @@
 #include "gnut/ctl/ctl.h"
 #include "unit.h"
 
-#define TOKEN "0123456789abcdef-test-token"
+#define TOKEN   "0123456789abcdef-test-token"
+#define WAIT_S  30         /* bound on any wait: turns a hang into a failure */
+#define IDLE_US (2 * 1000) /* a nap when the main context has nothing to do */
 
 /* A servent on loopback that dials nobody, in a fresh data folder. */
 typedef struct {
@@ -54,14 +56,14 @@ static void fixture_clear(fixture *f)
 	g_free(f->dir);
 }
 
-/* Runs the main context until cond holds or seconds pass (a bound on a
+/* Runs the main context until cond holds or WAIT_S pass (a bound on a
  * wait, not a timing assertion: the test checks cond afterwards). */
-static gboolean iterate_until(gboolean (*cond)(gpointer), gpointer data, int seconds)
+static gboolean iterate_until(gboolean (*cond)(gpointer), gpointer data)
 {
-	gint64 deadline = g_get_monotonic_time() + seconds * G_USEC_PER_SEC;
+	gint64 deadline = g_get_monotonic_time() + WAIT_S * G_USEC_PER_SEC;
 	while (!cond(data) && g_get_monotonic_time() < deadline)
 		if (!g_main_context_iteration(NULL, FALSE))
-			g_usleep(2000);
+			g_usleep(IDLE_US);
 	return cond(data);
 }
 
@@ -184,7 +186,7 @@ static void test_share_add(void)
 	CU_ASSERT_STRING_EQUAL(gnut_cli_str(o, "path"), folder);
 
 	shares_wait w = {&f, 2};
-	CU_ASSERT_TRUE(iterate_until(shares_reached, &w, 30));
+	CU_ASSERT_TRUE(iterate_until(shares_reached, &w));
 	g_autoptr(JsonNode) shares = call(&f, "shares", NULL, &error);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(shares);
 	JsonArray *arr = json_node_get_array(shares);
@@ -201,7 +203,7 @@ static void test_share_add(void)
 	}
 	g_autoptr(JsonNode) rescan = call(&f, "rescan", NULL, &error);
 	CU_ASSERT_PTR_NOT_NULL(rescan);
-	CU_ASSERT_TRUE(iterate_until(shares_reached, &w, 30));
+	CU_ASSERT_TRUE(iterate_until(shares_reached, &w));
 	fixture_clear(&f);
 	gnut_unit_rmtree(folder);
 }
@@ -352,7 +354,7 @@ static guint http(server_fixture *sf, const char *method, const char *url, const
 	http_reply r = {0};
 	soup_session_send_and_read_async(sf->session, msg, G_PRIORITY_DEFAULT, NULL, on_http_done,
 	                                 &r);
-	iterate_until(http_done, &r, 30);
+	iterate_until(http_done, &r);
 	CU_ASSERT_TRUE(r.done);
 	CU_ASSERT_PTR_NULL(r.error);
 	if (reply_text != NULL)
@@ -507,7 +509,7 @@ static char *raw_request(server_fixture *sf, const char *request)
 	const char *url = gnut_ctl_server_url(sf->ctl);
 	raw_call rc = {.port = (guint16)atoi(strrchr(url, ':') + 1), .request = request};
 	GThread *t = g_thread_new("raw", raw_thread, &rc);
-	CU_ASSERT_TRUE(iterate_until(raw_done, &rc, 30));
+	CU_ASSERT_TRUE(iterate_until(raw_done, &rc));
 	g_thread_join(t);
 	return g_strdup(rc.reply);
 }
@@ -675,7 +677,7 @@ static void test_stop_over_http(void)
 	g_autoptr(JsonNode) r = gnut_cli_client_call(c, "stop", NULL, &error);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
 	CU_ASSERT_TRUE(json_object_get_boolean_member(json_node_get_object(r), "ok"));
-	CU_ASSERT_TRUE(iterate_until(stop_requested, &sf.f, 30));
+	CU_ASSERT_TRUE(iterate_until(stop_requested, &sf.f));
 	CU_ASSERT_EQUAL(sf.f.stop_requests, 1);
 	server_clear(&sf);
 }

@@ -4,6 +4,7 @@
  * as the deployed reference servent sends it), deflate, a deflate bomb, and
  * every decoder fed truncated input and inflated length fields. */
 #include "gnut/proto/cobs.h"
+#include "gnut/proto/digest.h"
 #include "gnut/proto/ggep.h"
 #include "gnut/proto/urn.h"
 #include "unit.h"
@@ -260,7 +261,7 @@ static void test_cobs_h_as_deployed(void)
 	*p++ = 0x0f;
 	for (int i = 0; i < 14; i++)
 		*p++ = 0xaa;
-	uint8_t sha1[20];
+	uint8_t sha1[GNUT_SHA1_LEN];
 	memset(sha1, 0xaa, sizeof sha1);
 	sha1[5] = 0;
 
@@ -269,12 +270,12 @@ static void test_cobs_h_as_deployed(void)
 	CU_ASSERT_EQUAL_FATAL(gnut_ggep_decode(wire, sizeof wire, &g, &used), GNUT_PROTO_OK);
 	const gnut_ggep_ext *h = gnut_ggep_find(&g, "H");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
-	CU_ASSERT_EQUAL(h->len, 21);
+	CU_ASSERT_EQUAL(h->len, 1 + GNUT_SHA1_LEN);
 	gnut_urn urn;
 	CU_ASSERT_EQUAL(gnut_ggep_h_decode(h->data, h->len, &urn), GNUT_PROTO_OK);
 	CU_ASSERT(urn.has_sha1);
 	CU_ASSERT(!urn.has_tiger);
-	CU_ASSERT_EQUAL(memcmp(urn.sha1, sha1, 20), 0);
+	CU_ASSERT_EQUAL(memcmp(urn.sha1, sha1, GNUT_SHA1_LEN), 0);
 	gnut_ggep_clear(&g);
 
 	/* our encoder, asked for COBS, writes the same bytes */

@@ -718,7 +718,7 @@ static void test_deadline_outgoing(void)
 {
 	guint16 port = 0;
 	g_autoptr(GSocket) lsock = mute_server(&port);
-	g_autoptr(gnut_clock) clock = gnut_clock_manual_new(1000000);
+	g_autoptr(gnut_clock) clock = gnut_clock_manual_new(1 * G_USEC_PER_SEC);
 	client c;
 	client_dial(&c, port, TRUE);
 	c.config.clock = clock;

@@ -3,6 +3,7 @@
  * rejected, file load/save) and the atomic file helpers it saves through. */
 #include "gnut/base/atomic-file.h"
 #include "gnut/core/share/hash-cache.h"
+#include "gnut/proto/digest.h"
 #include "unit.h"
 
 #include <errno.h>
@@ -12,22 +13,22 @@
 #include <string.h>
 #include <unistd.h>
 
-static void fill_sha1(uint8_t sha1[20], uint8_t seed)
+static void fill_sha1(uint8_t sha1[GNUT_SHA1_LEN], uint8_t seed)
 {
-	for (int i = 0; i < 20; i++)
+	for (int i = 0; i < GNUT_SHA1_LEN; i++)
 		sha1[i] = (uint8_t)(seed * 31 + i);
 }
 
 static void test_lookup_keys_on_size_and_mtime(void)
 {
 	g_autoptr(gnut_hash_cache) c = gnut_hash_cache_new();
-	uint8_t sha1[20], out[20];
+	uint8_t sha1[GNUT_SHA1_LEN], out[GNUT_SHA1_LEN];
 	fill_sha1(sha1, 1);
 	CU_ASSERT_FALSE(gnut_hash_cache_is_dirty(c));
 	gnut_hash_cache_store(c, "/share/a.txt", 3, 1700000000123456789, sha1);
 	CU_ASSERT_TRUE(gnut_hash_cache_is_dirty(c));
 	CU_ASSERT_TRUE(gnut_hash_cache_lookup(c, "/share/a.txt", 3, 1700000000123456789, out));
-	CU_ASSERT_EQUAL(memcmp(out, sha1, 20), 0);
+	CU_ASSERT_EQUAL(memcmp(out, sha1, GNUT_SHA1_LEN), 0);
 	CU_ASSERT_FALSE(gnut_hash_cache_lookup(c, "/share/a.txt", 4, 1700000000123456789, out));
 	CU_ASSERT_FALSE(gnut_hash_cache_lookup(c, "/share/a.txt", 3, 1700000000123456788, out));
 	CU_ASSERT_FALSE(gnut_hash_cache_lookup(c, "/share/b.txt", 3, 1700000000123456789, out));
@@ -36,7 +37,7 @@ static void test_lookup_keys_on_size_and_mtime(void)
 	gnut_hash_cache_store(c, "/share/a.txt", 4, 5, sha1);
 	CU_ASSERT_EQUAL(gnut_hash_cache_size(c), 1);
 	CU_ASSERT_TRUE(gnut_hash_cache_lookup(c, "/share/a.txt", 4, 5, out));
-	CU_ASSERT_EQUAL(memcmp(out, sha1, 20), 0);
+	CU_ASSERT_EQUAL(memcmp(out, sha1, GNUT_SHA1_LEN), 0);
 	/* empty and over-long paths are not stored */
 	gnut_hash_cache_store(c, "", 1, 1, sha1);
 	char *long_path = g_strnfill(GNUT_HASH_CACHE_MAX_PATH + 1, 'x');
@@ -49,7 +50,7 @@ static void test_lookup_keys_on_size_and_mtime(void)
 static void test_prune_drops_unseen(void)
 {
 	g_autoptr(gnut_hash_cache) c = gnut_hash_cache_new();
-	uint8_t sha1[20], out[20];
+	uint8_t sha1[GNUT_SHA1_LEN], out[GNUT_SHA1_LEN];
 	fill_sha1(sha1, 3);
 	gnut_hash_cache_store(c, "/a", 1, 1, sha1);
 	gnut_hash_cache_store(c, "/b", 2, 2, sha1);
@@ -66,7 +67,7 @@ static void test_prune_drops_unseen(void)
 static gnut_hash_cache *awkward_cache(void)
 {
 	gnut_hash_cache *c = gnut_hash_cache_new();
-	uint8_t sha1[20];
+	uint8_t sha1[GNUT_SHA1_LEN];
 	fill_sha1(sha1, 4);
 	gnut_hash_cache_store(c, "/share/line\nbreak %41 100%.txt", G_MAXUINT64, G_MAXINT64, sha1);
 	fill_sha1(sha1, 5);
@@ -93,15 +94,15 @@ static void test_text_round_trip(void)
 	CU_ASSERT_PTR_NULL(err);
 	CU_ASSERT_EQUAL(gnut_hash_cache_size(back), 3);
 	CU_ASSERT_FALSE(gnut_hash_cache_is_dirty(back));
-	uint8_t out[20], want[20];
+	uint8_t out[GNUT_SHA1_LEN], want[GNUT_SHA1_LEN];
 	fill_sha1(want, 4);
 	CU_ASSERT_TRUE(gnut_hash_cache_lookup(back, "/share/line\nbreak %41 100%.txt", G_MAXUINT64,
 	                                      G_MAXINT64, out));
-	CU_ASSERT_EQUAL(memcmp(out, want, 20), 0);
+	CU_ASSERT_EQUAL(memcmp(out, want, GNUT_SHA1_LEN), 0);
 	fill_sha1(want, 5);
 	CU_ASSERT_TRUE(gnut_hash_cache_lookup(back, "/share/caf\xc3\xa9 \x01\x7f\t end ", 0,
 	                                      -1500000000, out));
-	CU_ASSERT_EQUAL(memcmp(out, want, 20), 0);
+	CU_ASSERT_EQUAL(memcmp(out, want, GNUT_SHA1_LEN), 0);
 	/* serialising again gives the same bytes (entries in path order) */
 	g_autoptr(GBytes) again = gnut_hash_cache_serialize(back);
 	CU_ASSERT_TRUE(g_bytes_equal(text, again));
@@ -167,7 +168,7 @@ static void test_rejects_corruption(void)
 	g_autoptr(gnut_hash_cache) c = gnut_hash_cache_new();
 	guint wrong = 0;
 	for (guint i = 0; i < G_N_ELEMENTS(bad); i++) {
-		uint8_t sha1[20];
+		uint8_t sha1[GNUT_SHA1_LEN];
 		fill_sha1(sha1, 7);
 		gnut_hash_cache_store(c, "/stale", 1, 1, sha1);
 		GError *err = NULL;
@@ -199,7 +200,7 @@ static void test_rejects_corruption(void)
 	const char *good = "gnutd-hash-cache 1\n"
 	                   "0102030405060708090A0B0C0D0E0F1011121314 1 -2 /x%20y\n";
 	CU_ASSERT_TRUE(gnut_hash_cache_parse(c, good, strlen(good), NULL));
-	uint8_t out[20];
+	uint8_t out[GNUT_SHA1_LEN];
 	CU_ASSERT_TRUE(gnut_hash_cache_lookup(c, "/x y", 1, -2, out));
 	CU_ASSERT_EQUAL(out[0], 1);
 	CU_ASSERT_EQUAL(out[19], 0x14);

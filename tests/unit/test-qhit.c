@@ -1,21 +1,23 @@
 /* test-qhit.c: the query hit payload codec: the HUGE 0.94 example, a hit
  * shaped like the reference servent's, the QHD flag bytes, round trips of
  * our own hits, caps, and every truncation and inflated field. */
+#include "gnut/proto/digest.h"
 #include "gnut/proto/ggep.h"
 #include "gnut/proto/qhit.h"
+#include "gnut/proto/tiger-tree.h"
 #include "unit.h"
 
 #include <string.h>
 
 #define SPEC_URN "urn:sha1:PLSTHIPQGSSZTS5FJUPAKUZWUGYQYPFB"
 
-static const uint8_t spec_sha1[20] = {
+static const uint8_t spec_sha1[GNUT_SHA1_LEN] = {
     0x7a, 0xe5, 0x33, 0xa1, 0xf0, 0x34, 0xa5, 0x99, 0xcb, 0xa5,
     0x4d, 0x1e, 0x05, 0x53, 0x36, 0xa1, 0xb1, 0x0c, 0x3c, 0xa1,
 };
 
 /* A digest holding 0x00 (so GGEP "H" needs COBS) and 0x1C. */
-static const uint8_t zero_sha1[20] = {
+static const uint8_t zero_sha1[GNUT_SHA1_LEN] = {
     0x10, 0x11, 0x12, 0x13, 0x14, 0x00, 0x16, 0x17, 0x18, 0x19,
     0x1a, 0x1b, 0x1c, 0x1d, 0x1e, 0x1f, 0x20, 0x21, 0x22, 0x23,
 };
@@ -124,7 +126,7 @@ static void test_huge_example(void)
 	CU_ASSERT_EQUAL(h.servent.bytes[15], 15);
 	gnut_urn u;
 	CU_ASSERT(gnut_qhit_result_urn(&h.results[0], &u));
-	CU_ASSERT_EQUAL(memcmp(u.sha1, spec_sha1, 20), 0);
+	CU_ASSERT_EQUAL(memcmp(u.sha1, spec_sha1, GNUT_SHA1_LEN), 0);
 	CU_ASSERT_FALSE(u.has_tiger);
 	gnut_qhit_clear(&h);
 	CU_ASSERT_PTR_NULL(h.results);
@@ -172,9 +174,9 @@ static void test_reference_shaped_hit(void)
 
 	gnut_urn u;
 	CU_ASSERT(gnut_qhit_result_urn(&h.results[0], &u));
-	CU_ASSERT_EQUAL(memcmp(u.sha1, zero_sha1, 20), 0);
+	CU_ASSERT_EQUAL(memcmp(u.sha1, zero_sha1, GNUT_SHA1_LEN), 0);
 	CU_ASSERT(gnut_qhit_result_urn(&h.results[1], &u));
-	CU_ASSERT_EQUAL(memcmp(u.sha1, spec_sha1, 20), 0);
+	CU_ASSERT_EQUAL(memcmp(u.sha1, spec_sha1, GNUT_SHA1_LEN), 0);
 	gnut_qhit_clear(&h);
 	g_free(copy);
 }
@@ -266,7 +268,7 @@ static void test_flag_bytes_encode(void)
 static void test_result_ext_encode(void)
 {
 	gnut_urn u = {.has_sha1 = true};
-	memcpy(u.sha1, spec_sha1, 20);
+	memcpy(u.sha1, spec_sha1, GNUT_SHA1_LEN);
 	GByteArray *out = g_byte_array_new();
 	CU_ASSERT_EQUAL(gnut_qhit_result_ext_encode(out, &u, true, false), GNUT_PROTO_OK);
 	CU_ASSERT_EQUAL(out->len, 41);
@@ -277,10 +279,10 @@ static void test_result_ext_encode(void)
 	CU_ASSERT_EQUAL(gnut_qhit_result_ext_encode(out, &u, false, true), GNUT_PROTO_OK);
 	CU_ASSERT_EQUAL_FATAL(out->len, 25);
 	CU_ASSERT_EQUAL(memcmp(out->data, "\xc3\x81H\x55\x01", 5), 0);
-	CU_ASSERT_EQUAL(memcmp(out->data + 5, spec_sha1, 20), 0);
+	CU_ASSERT_EQUAL(memcmp(out->data + 5, spec_sha1, GNUT_SHA1_LEN), 0);
 
 	/* a 0x00 in the digest: COBS, and still no NUL in the bytes */
-	memcpy(u.sha1, zero_sha1, 20);
+	memcpy(u.sha1, zero_sha1, GNUT_SHA1_LEN);
 	g_byte_array_set_size(out, 0);
 	CU_ASSERT_EQUAL(gnut_qhit_result_ext_encode(out, &u, true, true), GNUT_PROTO_OK);
 	CU_ASSERT_EQUAL_FATAL(out->len, 41 + 1 + 26);
@@ -322,24 +324,24 @@ static void test_result_urn_variants(void)
 
 	/* bitprint in GGEP H */
 	gnut_urn both = {.has_sha1 = true, .has_tiger = true};
-	memcpy(both.sha1, zero_sha1, 20);
-	memset(both.tiger, 0x55, 24);
+	memcpy(both.sha1, zero_sha1, GNUT_SHA1_LEN);
+	memset(both.tiger, 0x55, GNUT_TIGER_LEN);
 	GByteArray *ext = g_byte_array_new();
 	CU_ASSERT_EQUAL(gnut_qhit_result_ext_encode(ext, &both, false, true), GNUT_PROTO_OK);
 	r.ext = (gnut_slice){ext->data, ext->len};
 	CU_ASSERT(gnut_qhit_result_urn(&r, &u));
 	CU_ASSERT(u.has_tiger);
-	CU_ASSERT_EQUAL(memcmp(u.tiger, both.tiger, 24), 0);
-	CU_ASSERT_EQUAL(memcmp(u.sha1, zero_sha1, 20), 0);
+	CU_ASSERT_EQUAL(memcmp(u.tiger, both.tiger, GNUT_TIGER_LEN), 0);
+	CU_ASSERT_EQUAL(memcmp(u.sha1, zero_sha1, GNUT_SHA1_LEN), 0);
 	g_byte_array_unref(ext);
 }
 
 static void test_round_trip_own_hit(void)
 {
 	gnut_urn a = {.has_sha1 = true}, b = {.has_sha1 = true, .has_tiger = true};
-	memcpy(a.sha1, zero_sha1, 20);
-	memcpy(b.sha1, spec_sha1, 20);
-	memset(b.tiger, 0x42, 24);
+	memcpy(a.sha1, zero_sha1, GNUT_SHA1_LEN);
+	memcpy(b.sha1, spec_sha1, GNUT_SHA1_LEN);
+	memset(b.tiger, 0x42, GNUT_TIGER_LEN);
 	GByteArray *ext_a = g_byte_array_new(), *ext_b = g_byte_array_new();
 	CU_ASSERT_EQUAL(gnut_qhit_result_ext_encode(ext_a, &a, true, true), GNUT_PROTO_OK);
 	CU_ASSERT_EQUAL(gnut_qhit_result_ext_encode(ext_b, &b, false, true), GNUT_PROTO_OK);
@@ -383,7 +385,7 @@ static void test_round_trip_own_hit(void)
 	CU_ASSERT_EQUAL(memcmp(&back.servent, &h.servent, 16), 0);
 	gnut_urn u;
 	CU_ASSERT(gnut_qhit_result_urn(&back.results[0], &u));
-	CU_ASSERT_EQUAL(memcmp(u.sha1, zero_sha1, 20), 0);
+	CU_ASSERT_EQUAL(memcmp(u.sha1, zero_sha1, GNUT_SHA1_LEN), 0);
 	CU_ASSERT(gnut_qhit_result_urn(&back.results[1], &u));
 	CU_ASSERT(u.has_tiger && u.tiger[23] == 0x42);
 	CU_ASSERT_FALSE(gnut_qhit_result_urn(&back.results[2], &u));

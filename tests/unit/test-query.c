@@ -1,5 +1,6 @@
 /* test-query.c: the query payload codec: vectors after the HUGE 0.94 and
  * GGEP 0.51 examples, caps, round trips, and every truncation. */
+#include "gnut/proto/digest.h"
 #include "gnut/proto/ggep.h"
 #include "gnut/proto/query.h"
 #include "unit.h"
@@ -9,13 +10,13 @@
 #define SPEC_URN "urn:sha1:PLSTHIPQGSSZTS5FJUPAKUZWUGYQYPFB"
 
 /* The SHA-1 of the HUGE examples, base32 PLSTHIPQGSSZTS5FJUPAKUZWUGYQYPFB. */
-static const uint8_t spec_sha1[20] = {
+static const uint8_t spec_sha1[GNUT_SHA1_LEN] = {
     0x7a, 0xe5, 0x33, 0xa1, 0xf0, 0x34, 0xa5, 0x99, 0xcb, 0xa5,
     0x4d, 0x1e, 0x05, 0x53, 0x36, 0xa1, 0xb1, 0x0c, 0x3c, 0xa1,
 };
 
 /* A digest holding 0x00 and 0x1C, the bytes that delimit items. */
-static const uint8_t zero_sha1[20] = {
+static const uint8_t zero_sha1[GNUT_SHA1_LEN] = {
     0x10, 0x11, 0x12, 0x13, 0x14, 0x00, 0x16, 0x17, 0x18, 0x19,
     0x1a, 0x1b, 0x1c, 0x1d, 0x1e, 0x1f, 0x20, 0x21, 0x22, 0x23,
 };
@@ -59,11 +60,11 @@ static bool slice_is(const gnut_slice *s, const char *text)
 }
 
 /* A GGEP block holding one "H" extension for sha1 (COBS when asked). */
-static GByteArray *ggep_h_block(const uint8_t sha1[20], unsigned flags)
+static GByteArray *ggep_h_block(const uint8_t sha1[GNUT_SHA1_LEN], unsigned flags)
 {
-	uint8_t payload[21];
+	uint8_t payload[1 + GNUT_SHA1_LEN];
 	payload[0] = GNUT_GGEP_H_SHA1;
-	memcpy(payload + 1, sha1, 20);
+	memcpy(payload + 1, sha1, GNUT_SHA1_LEN);
 	gnut_ggep_item item = {"H", payload, sizeof payload, flags};
 	GByteArray *out = g_byte_array_new();
 	CU_ASSERT_EQUAL_FATAL(gnut_ggep_encode(&item, 1, out), GNUT_PROTO_OK);
@@ -89,7 +90,7 @@ static void test_huge_sha1_query(void)
 	CU_ASSERT_EQUAL(gnut_query_sha1s(&q, urns, 4), 1);
 	CU_ASSERT(urns[0].has_sha1);
 	CU_ASSERT_FALSE(urns[0].has_tiger);
-	CU_ASSERT_EQUAL(memcmp(urns[0].sha1, spec_sha1, 20), 0);
+	CU_ASSERT_EQUAL(memcmp(urns[0].sha1, spec_sha1, GNUT_SHA1_LEN), 0);
 	g_free(copy);
 }
 
@@ -130,7 +131,7 @@ static void test_gem_two_urns(void)
 	CU_ASSERT(slice_is(&q.urns[1], bitprint));
 	gnut_urn urns[8];
 	CU_ASSERT_EQUAL(gnut_query_sha1s(&q, urns, 8), 2);
-	CU_ASSERT_EQUAL(memcmp(urns[0].sha1, spec_sha1, 20), 0);
+	CU_ASSERT_EQUAL(memcmp(urns[0].sha1, spec_sha1, GNUT_SHA1_LEN), 0);
 	CU_ASSERT(urns[1].has_tiger);
 	CU_ASSERT_EQUAL(urns[1].tiger[0], 0);
 	CU_ASSERT_EQUAL(gnut_query_sha1s(&q, urns, 1), 1);
@@ -174,7 +175,7 @@ static void test_hand_written_ggep_h(void)
 	CU_ASSERT_PTR_EQUAL(q.ggep[0].data, copy + GGEP_H_OFFSET);
 	gnut_urn urns[2];
 	CU_ASSERT_EQUAL(gnut_query_sha1s(&q, urns, 2), 1);
-	CU_ASSERT_EQUAL(memcmp(urns[0].sha1, spec_sha1, 20), 0);
+	CU_ASSERT_EQUAL(memcmp(urns[0].sha1, spec_sha1, GNUT_SHA1_LEN), 0);
 	g_free(copy);
 }
 
@@ -204,8 +205,8 @@ static void test_mixed_items(void)
 	CU_ASSERT(slice_is(&q.xml, "<audio title=\"x\"/>"));
 	gnut_urn urns[4];
 	CU_ASSERT_EQUAL(gnut_query_sha1s(&q, urns, 4), 2);
-	CU_ASSERT_EQUAL(memcmp(urns[0].sha1, spec_sha1, 20), 0);
-	CU_ASSERT_EQUAL(memcmp(urns[1].sha1, zero_sha1, 20), 0);
+	CU_ASSERT_EQUAL(memcmp(urns[0].sha1, spec_sha1, GNUT_SHA1_LEN), 0);
+	CU_ASSERT_EQUAL(memcmp(urns[1].sha1, zero_sha1, GNUT_SHA1_LEN), 0);
 	g_free(copy);
 	g_byte_array_unref(w);
 }
@@ -310,7 +311,7 @@ static void test_round_trip(void)
 	CU_ASSERT(slice_is(&back.xml, "<q/>"));
 	gnut_urn urns[4];
 	CU_ASSERT_EQUAL(gnut_query_sha1s(&back, urns, 4), 2);
-	CU_ASSERT_EQUAL(memcmp(urns[1].sha1, zero_sha1, 20), 0);
+	CU_ASSERT_EQUAL(memcmp(urns[1].sha1, zero_sha1, GNUT_SHA1_LEN), 0);
 	GByteArray *again = g_byte_array_new();
 	CU_ASSERT_EQUAL(gnut_query_encode(again, &back), GNUT_PROTO_OK);
 	CU_ASSERT_EQUAL(again->len, out->len);
@@ -445,7 +446,7 @@ static void test_ggep_u(void)
 	gnut_urn u = {0};
 	CU_ASSERT(gnut_ext_item_urn(&item, &u));
 	CU_ASSERT(u.has_sha1);
-	CU_ASSERT_EQUAL(memcmp(u.sha1, spec_sha1, 20), 0);
+	CU_ASSERT_EQUAL(memcmp(u.sha1, spec_sha1, GNUT_SHA1_LEN), 0);
 	g_byte_array_unref(block);
 }
 

@@ -7,51 +7,66 @@
 #include "gnut/core/routing/responder.h"
 #include "unit.h"
 
+#include <stdio.h>
 #include <string.h>
 
-static char *dir;
-static char *data_dir;
-static gnut_share *share;
-static uint8_t image_sha1[20];
+/* The suite's fixture: a share of two files, scanned once by suite_init;
+ * the tests only read it. */
+static struct {
+	char *dir;
+	char *data_dir;
+	gnut_share *share;
+	uint8_t image_sha1[GNUT_SHA1_LEN];
+} fx;
 
-static gboolean rescan_ok;
+typedef struct {
+	GMainLoop *loop;
+	gboolean ok;
+} rescan_wait;
 
-/* Runs before the suite (outside any test): no CU_ASSERT here. */
 static void rescan_done(GObject *src, GAsyncResult *res, gpointer data)
 {
-	rescan_ok = gnut_share_rescan_finish(share, res, NULL);
-	g_main_loop_quit(data);
+	rescan_wait *w = data;
+	w->ok = gnut_share_rescan_finish(fx.share, res, NULL);
+	g_main_loop_quit(w->loop);
 }
 
-static int setup(void)
+static int suite_cleanup(void)
+{
+	if (fx.share != NULL)
+		gnut_share_free(fx.share);
+	if (fx.dir != NULL)
+		gnut_unit_rmtree(fx.dir);
+	if (fx.data_dir != NULL)
+		gnut_unit_rmtree(fx.data_dir);
+	g_free(fx.dir);
+	g_free(fx.data_dir);
+	memset(&fx, 0, sizeof fx);
+	return 0;
+}
+
+/* Shares image.png ("abc") and "a song.mp3" and scans them. */
+static int suite_init(void)
 {
 	gnut_digest_init();
-	dir = gnut_unit_mkdtemp();
-	data_dir = gnut_unit_mkdtemp();
-	char *image = g_build_filename(dir, "image.png", NULL);
-	char *song = g_build_filename(dir, "a song.mp3", NULL);
+	fx.dir = gnut_unit_mkdtemp();
+	fx.data_dir = gnut_unit_mkdtemp();
+	g_autofree char *image = g_build_filename(fx.dir, "image.png", NULL);
+	g_autofree char *song = g_build_filename(fx.dir, "a song.mp3", NULL);
 	g_file_set_contents(image, "abc", 3, NULL);
 	g_file_set_contents(song, "la la la", 8, NULL);
-	gnut_sha1_buffer("abc", 3, image_sha1);
-	g_free(image);
-	g_free(song);
-	share = gnut_share_new(data_dir, NULL);
-	gnut_share_add_dir(share, dir, NULL);
-	GMainLoop *loop = g_main_loop_new(NULL, FALSE);
-	gnut_share_rescan_async(share, NULL, rescan_done, loop);
-	g_main_loop_run(loop);
-	g_main_loop_unref(loop);
-	return rescan_ok && gnut_share_count(share) == 2 ? 0 : 1;
-}
-
-static int teardown(void)
-{
-	gnut_share_free(share);
-	gnut_unit_rmtree(dir);
-	gnut_unit_rmtree(data_dir);
-	g_free(dir);
-	g_free(data_dir);
-	return 0;
+	gnut_sha1_buffer("abc", 3, fx.image_sha1);
+	fx.share = gnut_share_new(fx.data_dir, NULL);
+	gnut_share_add_dir(fx.share, fx.dir, NULL);
+	rescan_wait w = {g_main_loop_new(NULL, FALSE), FALSE};
+	gnut_share_rescan_async(fx.share, NULL, rescan_done, &w);
+	g_main_loop_run(w.loop);
+	g_main_loop_unref(w.loop);
+	if (w.ok && gnut_share_count(fx.share) == 2)
+		return 0;
+	fprintf(stderr, "the share of two files did not scan\n");
+	suite_cleanup();
+	return 1;
 }
 
 static gnut_responder_self self_of_test(void)
@@ -81,7 +96,7 @@ static GPtrArray *ask(const char *text, const char *urn, uint16_t flags, uint8_t
 	g_autoptr(GByteArray) payload = query_payload(flags, text, urn);
 	const char *error = "unset";
 	GPtrArray *hits =
-	    gnut_responder_hits(&self, share, &qh, payload->data, payload->len, &error);
+	    gnut_responder_hits(&self, fx.share, &qh, payload->data, payload->len, &error);
 	CU_ASSERT_PTR_NULL(error);
 	return hits;
 }
@@ -121,8 +136,8 @@ static void check_image_hit(uint16_t flags)
 	CU_ASSERT_EQUAL(memcmp(hit.results[0].name, "image.png", 9), 0);
 	gnut_urn urn;
 	CU_ASSERT_TRUE(gnut_qhit_result_urn(&hit.results[0], &urn));
-	CU_ASSERT_EQUAL(memcmp(urn.sha1, image_sha1, 20), 0);
-	gnut_shared_file *f = gnut_share_by_index(share, hit.results[0].index);
+	CU_ASSERT_EQUAL(memcmp(urn.sha1, fx.image_sha1, GNUT_SHA1_LEN), 0);
+	gnut_shared_file *f = gnut_share_by_index(fx.share, hit.results[0].index);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
 	CU_ASSERT_STRING_EQUAL(f->name, "image.png");
 	gnut_shared_file_unref(f);
@@ -148,7 +163,7 @@ static void test_firewalled_sets_push(void)
 	g_autoptr(GByteArray) payload = query_payload(GNUT_QUERY_F_MARK, "image", NULL);
 	const char *error = NULL;
 	g_autoptr(GPtrArray) hits =
-	    gnut_responder_hits(&self, share, &qh, payload->data, payload->len, &error);
+	    gnut_responder_hits(&self, fx.share, &qh, payload->data, payload->len, &error);
 	CU_ASSERT_EQUAL_FATAL(hits->len, 1);
 	gnut_qhit hit;
 	decode_hit(g_ptr_array_index(hits, 0), 2, &hit);
@@ -160,14 +175,14 @@ static void test_firewalled_sets_push(void)
 static void test_sha1_query(void)
 {
 	char urn[GNUT_URN_SHA1_LEN + 1];
-	gnut_urn_format_sha1(image_sha1, urn);
+	gnut_urn_format_sha1(fx.image_sha1, urn);
 	g_autoptr(GPtrArray) hits = ask("", urn, GNUT_QUERY_F_MARK, 0);
 	CU_ASSERT_EQUAL_FATAL(hits->len, 1);
 	gnut_qhit hit;
 	decode_hit(g_ptr_array_index(hits, 0), 2, &hit);
 	CU_ASSERT_EQUAL(hit.n_results, 1);
 	gnut_qhit_clear(&hit);
-	uint8_t other[20] = {1, 2, 3};
+	uint8_t other[GNUT_SHA1_LEN] = {1, 2, 3};
 	gnut_urn_format_sha1(other, urn);
 	g_autoptr(GPtrArray) none = ask("", urn, GNUT_QUERY_F_MARK, 0);
 	CU_ASSERT_EQUAL(none->len, 0);
@@ -182,7 +197,7 @@ static void test_no_match_and_bad_query(void)
 	const uint8_t junk[] = {0x80, 0x00, 'a', 'b'}; /* text without its NUL */
 	const char *error = NULL;
 	g_autoptr(GPtrArray) bad =
-	    gnut_responder_hits(&self, share, &qh, junk, sizeof junk, &error);
+	    gnut_responder_hits(&self, fx.share, &qh, junk, sizeof junk, &error);
 	CU_ASSERT_EQUAL(bad->len, 0);
 	CU_ASSERT_PTR_NOT_NULL(error);
 }
@@ -192,7 +207,7 @@ static void test_pong(void)
 	gnut_responder_self self = self_of_test();
 	gnut_msg_header ping = {.type = GNUT_MSG_PING, .ttl = 1, .hops = 0};
 	memset(ping.guid.bytes, 0x22, sizeof ping.guid.bytes);
-	g_autoptr(GBytes) msg = gnut_responder_pong(&self, share, &ping);
+	g_autoptr(GBytes) msg = gnut_responder_pong(&self, fx.share, &ping);
 	gsize len;
 	const uint8_t *p = g_bytes_get_data(msg, &len);
 	gnut_msg_header h;
@@ -220,11 +235,4 @@ static CU_TestInfo tests[] = {
     CU_TEST_INFO_NULL,
 };
 
-int main(void)
-{
-	if (setup() != 0)
-		return 1;
-	int rc = gnut_unit_run("responder", tests);
-	teardown();
-	return rc;
-}
+GNUT_UNIT_MAIN_WITH_FIXTURE("responder", tests, suite_init, suite_cleanup)

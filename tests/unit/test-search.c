@@ -1,6 +1,7 @@
 /* test-search.c: our searches: GUID ownership, hit ids, duplicates dropped,
  * "hits after", sources by SHA-1 and the caps. */
 #include "gnut/core/search/search.h"
+#include "gnut/proto/digest.h"
 #include "unit.h"
 
 #include <string.h>
@@ -86,14 +87,14 @@ static void test_sources_by_sha1(void)
 	gnut_hit r1 = make_result(1, 1, "a.png"), r2 = make_result(2, 2, "b.png"),
 	         r3 = make_result(3, 3, "c.png");
 	r1.has_sha1 = r2.has_sha1 = r3.has_sha1 = true;
-	memset(r1.sha1, 0xaa, 20);
-	memset(r2.sha1, 0xaa, 20);
-	memset(r3.sha1, 0xbb, 20);
+	memset(r1.sha1, 0xaa, GNUT_SHA1_LEN);
+	memset(r2.sha1, 0xaa, GNUT_SHA1_LEN);
+	memset(r3.sha1, 0xbb, GNUT_SHA1_LEN);
 	gnut_searches_add(s, &g, &r1);
 	gnut_searches_add(s, &g, &r2);
 	gnut_searches_add(s, &g, &r3);
-	uint8_t want[20];
-	memset(want, 0xaa, 20);
+	uint8_t want[GNUT_SHA1_LEN];
+	memset(want, 0xaa, GNUT_SHA1_LEN);
 	GPtrArray *src = gnut_searches_sources(s, want);
 	CU_ASSERT_EQUAL(src->len, 2);
 	g_ptr_array_unref(src);

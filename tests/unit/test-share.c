@@ -23,8 +23,9 @@
 	"code.txt" /* Café Ünïcode.txt */
 
 /* SHA-1("abc"), FIPS 180 */
-static const uint8_t sha1_abc[20] = {0xa9, 0x99, 0x3e, 0x36, 0x47, 0x06, 0x81, 0x6a, 0xba, 0x3e,
-                                     0x25, 0x71, 0x78, 0x50, 0xc2, 0x6c, 0x9c, 0xd0, 0xd8, 0x9d};
+static const uint8_t sha1_abc[GNUT_SHA1_LEN] = {0xa9, 0x99, 0x3e, 0x36, 0x47, 0x06, 0x81,
+                                                0x6a, 0xba, 0x3e, 0x25, 0x71, 0x78, 0x50,
+                                                0xc2, 0x6c, 0x9c, 0xd0, 0xd8, 0x9d};
 
 typedef struct {
 	char *top;   /* holds share/, outside/, data/ */
@@ -185,7 +186,7 @@ static void test_scan_keeps_and_skips(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
 	CU_ASSERT_STRING_EQUAL(link->path, a->path); /* the real path, not the link */
 	CU_ASSERT_NOT_EQUAL(link->index, a->index);
-	CU_ASSERT_EQUAL(memcmp(a->sha1, sha1_abc, 20), 0);
+	CU_ASSERT_EQUAL(memcmp(a->sha1, sha1_abc, GNUT_SHA1_LEN), 0);
 	CU_ASSERT_EQUAL(a->size, 3);
 	CU_ASSERT(a->mtime > 1000000000);
 	g_autoptr(gnut_shared_file) deep = find_by_name(s, "song.ogg");
@@ -215,7 +216,7 @@ static void test_lookups(void)
 	gnut_share *s = new_share(&fx);
 	CU_ASSERT_TRUE_FATAL(rescan(s, NULL, NULL));
 
-	uint8_t want[20];
+	uint8_t want[GNUT_SHA1_LEN];
 	gnut_sha1_buffer("let it be", 9, want);
 	g_autoptr(gnut_shared_file) song = gnut_share_by_sha1(s, want);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(song);
@@ -301,14 +302,14 @@ static void test_changed_file_rehashed(void)
 	gnut_share_stats st;
 	gnut_share_get_stats(s, &st);
 	CU_ASSERT_EQUAL(st.files_hashed, 4 + 1);
-	uint8_t want[20];
+	uint8_t want[GNUT_SHA1_LEN];
 	gnut_sha1_buffer("xyz", 3, want);
 	g_autoptr(gnut_shared_file) now = gnut_share_by_sha1(s, want);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(now);
 	CU_ASSERT_EQUAL(now->index, before->index);
 	CU_ASSERT_PTR_NULL(gnut_share_by_sha1(s, sha1_abc));
 	/* the old record is still whole */
-	CU_ASSERT_EQUAL(memcmp(before->sha1, sha1_abc, 20), 0);
+	CU_ASSERT_EQUAL(memcmp(before->sha1, sha1_abc, GNUT_SHA1_LEN), 0);
 	CU_ASSERT_STRING_EQUAL(before->name, "a.txt");
 
 	/* a new size with the same mtime is a change too */
@@ -501,12 +502,12 @@ static void test_hash_file(void)
 	CU_ASSERT_EQUAL(stat(path, &st), 0);
 	gint64 mtime_ns = (gint64)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
 	guint8 *buf = g_malloc(GNUT_SCAN_HASH_BUFFER);
-	uint8_t got[20], want[20];
+	uint8_t got[GNUT_SHA1_LEN], want[GNUT_SHA1_LEN];
 	gnut_sha1_buffer(content, len, want);
 	GError *err = NULL;
 	CU_ASSERT_TRUE(
 	    gnut_share_hash_file(path, len, mtime_ns, buf, GNUT_SCAN_HASH_BUFFER, NULL, got, &err));
-	CU_ASSERT_EQUAL(memcmp(got, want, 20), 0);
+	CU_ASSERT_EQUAL(memcmp(got, want, GNUT_SHA1_LEN), 0);
 	/* a size or mtime other than the walk saw: changed, not hashed */
 	CU_ASSERT_FALSE(gnut_share_hash_file(path, len - 1, mtime_ns, buf, GNUT_SCAN_HASH_BUFFER,
 	                                     NULL, got, &err));

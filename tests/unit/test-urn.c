@@ -2,16 +2,19 @@
  * root LWPNACQD...) in every accepted spelling, format round trips, the
  * GGEP "H" payloads, and rejects: truncation at every offset, bad base32,
  * unknown schemes, extra characters. */
+#include "gnut/proto/digest.h"
+#include "gnut/proto/tiger-tree.h"
 #include "gnut/proto/urn.h"
 #include "unit.h"
 
 #include <string.h>
 
-static const uint8_t empty_sha1[20] = {0xda, 0x39, 0xa3, 0xee, 0x5e, 0x6b, 0x4b, 0x0d, 0x32, 0x55,
-                                       0xbf, 0xef, 0x95, 0x60, 0x18, 0x90, 0xaf, 0xd8, 0x07, 0x09};
-static const uint8_t empty_tiger[24] = {0x5d, 0x9e, 0xd0, 0x0a, 0x03, 0x0e, 0x63, 0x8b,
-                                        0xdb, 0x75, 0x3a, 0x6a, 0x24, 0xfb, 0x90, 0x0e,
-                                        0x5a, 0x63, 0xb8, 0xe7, 0x3e, 0x6c, 0x25, 0xb6};
+static const uint8_t empty_sha1[GNUT_SHA1_LEN] = {0xda, 0x39, 0xa3, 0xee, 0x5e, 0x6b, 0x4b,
+                                                  0x0d, 0x32, 0x55, 0xbf, 0xef, 0x95, 0x60,
+                                                  0x18, 0x90, 0xaf, 0xd8, 0x07, 0x09};
+static const uint8_t empty_tiger[GNUT_TIGER_LEN] = {0x5d, 0x9e, 0xd0, 0x0a, 0x03, 0x0e, 0x63, 0x8b,
+                                                    0xdb, 0x75, 0x3a, 0x6a, 0x24, 0xfb, 0x90, 0x0e,
+                                                    0x5a, 0x63, 0xb8, 0xe7, 0x3e, 0x6c, 0x25, 0xb6};
 
 #define SHA1_URN "urn:sha1:3I42H3S6NNFQ2MSVX7XZKYAYSCX5QBYJ"
 #define TTH_URN  "urn:tree:tiger/:LWPNACQDBZRYXW3VHJVCJ64QBZNGHOHHHZWCLNQ"
@@ -29,10 +32,10 @@ static void test_parse_sha1(void)
 	CU_ASSERT_EQUAL_FATAL(parse(SHA1_URN, &u), GNUT_PROTO_OK);
 	CU_ASSERT(u.has_sha1);
 	CU_ASSERT(!u.has_tiger);
-	CU_ASSERT_EQUAL(memcmp(u.sha1, empty_sha1, 20), 0);
+	CU_ASSERT_EQUAL(memcmp(u.sha1, empty_sha1, GNUT_SHA1_LEN), 0);
 	/* prefix and digest in any case */
 	CU_ASSERT_EQUAL(parse("URN:SHA1:3i42h3s6nnfq2msvx7xzkyayscx5qbyj", &u), GNUT_PROTO_OK);
-	CU_ASSERT_EQUAL(memcmp(u.sha1, empty_sha1, 20), 0);
+	CU_ASSERT_EQUAL(memcmp(u.sha1, empty_sha1, GNUT_SHA1_LEN), 0);
 	CU_ASSERT_EQUAL(parse("Urn:Sha1:3I42H3S6NNFQ2MSVX7XZKYAYSCX5QBYJ", &u), GNUT_PROTO_OK);
 }
 
@@ -42,18 +45,18 @@ static void test_parse_tiger_and_bitprint(void)
 	CU_ASSERT_EQUAL_FATAL(parse(TTH_URN, &u), GNUT_PROTO_OK);
 	CU_ASSERT(!u.has_sha1);
 	CU_ASSERT(u.has_tiger);
-	CU_ASSERT_EQUAL(memcmp(u.tiger, empty_tiger, 24), 0);
+	CU_ASSERT_EQUAL(memcmp(u.tiger, empty_tiger, GNUT_TIGER_LEN), 0);
 	CU_ASSERT_EQUAL(parse("urn:tree:tiger:LWPNACQDBZRYXW3VHJVCJ64QBZNGHOHHHZWCLNQ", &u),
 	                GNUT_PROTO_OK);
-	CU_ASSERT_EQUAL(memcmp(u.tiger, empty_tiger, 24), 0);
+	CU_ASSERT_EQUAL(memcmp(u.tiger, empty_tiger, GNUT_TIGER_LEN), 0);
 	CU_ASSERT_EQUAL(parse("URN:TREE:TIGER/:LWPNACQDBZRYXW3VHJVCJ64QBZNGHOHHHZWCLNQ", &u),
 	                GNUT_PROTO_OK);
 
 	CU_ASSERT_EQUAL_FATAL(parse(BITPRINT_URN, &u), GNUT_PROTO_OK);
 	CU_ASSERT(u.has_sha1);
 	CU_ASSERT(u.has_tiger);
-	CU_ASSERT_EQUAL(memcmp(u.sha1, empty_sha1, 20), 0);
-	CU_ASSERT_EQUAL(memcmp(u.tiger, empty_tiger, 24), 0);
+	CU_ASSERT_EQUAL(memcmp(u.sha1, empty_sha1, GNUT_SHA1_LEN), 0);
+	CU_ASSERT_EQUAL(memcmp(u.tiger, empty_tiger, GNUT_TIGER_LEN), 0);
 }
 
 static void test_format(void)
@@ -78,17 +81,17 @@ static void test_format(void)
 static void test_round_trip(void)
 {
 	for (int seed = 0; seed < 8; seed++) {
-		uint8_t s[20], t[24];
-		for (int i = 0; i < 20; i++)
+		uint8_t s[GNUT_SHA1_LEN], t[GNUT_TIGER_LEN];
+		for (int i = 0; i < GNUT_SHA1_LEN; i++)
 			s[i] = (uint8_t)(seed * 31 + i * 17);
-		for (int i = 0; i < 24; i++)
+		for (int i = 0; i < GNUT_TIGER_LEN; i++)
 			t[i] = (uint8_t)(seed * 7 + i * 41);
 		char bp[GNUT_URN_BITPRINT_LEN + 1];
 		gnut_urn_format_bitprint(s, t, bp);
 		gnut_urn u;
 		CU_ASSERT_EQUAL(parse(bp, &u), GNUT_PROTO_OK);
-		CU_ASSERT_EQUAL(memcmp(u.sha1, s, 20), 0);
-		CU_ASSERT_EQUAL(memcmp(u.tiger, t, 24), 0);
+		CU_ASSERT_EQUAL(memcmp(u.sha1, s, GNUT_SHA1_LEN), 0);
+		CU_ASSERT_EQUAL(memcmp(u.tiger, t, GNUT_TIGER_LEN), 0);
 	}
 }
 
@@ -137,16 +140,16 @@ static void test_rejects(void)
 
 static void test_ggep_h(void)
 {
-	uint8_t sha1_form[21] = {0x01};
-	memcpy(sha1_form + 1, empty_sha1, 20);
-	uint8_t bp_form[45] = {0x02};
-	memcpy(bp_form + 1, empty_sha1, 20);
-	memcpy(bp_form + 21, empty_tiger, 24);
+	uint8_t sha1_form[1 + GNUT_SHA1_LEN] = {0x01};
+	memcpy(sha1_form + 1, empty_sha1, GNUT_SHA1_LEN);
+	uint8_t bp_form[1 + GNUT_SHA1_LEN + GNUT_TIGER_LEN] = {0x02};
+	memcpy(bp_form + 1, empty_sha1, GNUT_SHA1_LEN);
+	memcpy(bp_form + 1 + GNUT_SHA1_LEN, empty_tiger, GNUT_TIGER_LEN);
 
 	gnut_urn u;
 	CU_ASSERT_EQUAL_FATAL(gnut_ggep_h_decode(sha1_form, sizeof sha1_form, &u), GNUT_PROTO_OK);
 	CU_ASSERT(u.has_sha1 && !u.has_tiger);
-	CU_ASSERT_EQUAL(memcmp(u.sha1, empty_sha1, 20), 0);
+	CU_ASSERT_EQUAL(memcmp(u.sha1, empty_sha1, GNUT_SHA1_LEN), 0);
 	GByteArray *out = g_byte_array_new();
 	CU_ASSERT_EQUAL(gnut_ggep_h_encode(&u, out), GNUT_PROTO_OK);
 	CU_ASSERT_EQUAL(out->len, sizeof sha1_form);
@@ -154,7 +157,7 @@ static void test_ggep_h(void)
 
 	CU_ASSERT_EQUAL_FATAL(gnut_ggep_h_decode(bp_form, sizeof bp_form, &u), GNUT_PROTO_OK);
 	CU_ASSERT(u.has_sha1 && u.has_tiger);
-	CU_ASSERT_EQUAL(memcmp(u.tiger, empty_tiger, 24), 0);
+	CU_ASSERT_EQUAL(memcmp(u.tiger, empty_tiger, GNUT_TIGER_LEN), 0);
 	g_byte_array_set_size(out, 0);
 	CU_ASSERT_EQUAL(gnut_ggep_h_encode(&u, out), GNUT_PROTO_OK);
 	CU_ASSERT_EQUAL(out->len, sizeof bp_form);

@@ -1,5 +1,6 @@
-/* unit.c: runs a CUnit suite and turns its failures into an exit status, and
- * gives tests scratch directories. */
+/* unit.c: runs a CUnit suite (all its tests, or the ones named on the
+ * command line) with its fixture hooks and turns its failures into an exit
+ * status, and gives tests scratch directories. */
 #include "unit.h"
 
 #include <CUnit/Basic.h>
@@ -7,10 +8,42 @@
 #include <glib/gstdio.h>
 #include <stdio.h>
 
-int gnut_unit_run(const char *suite_name, CU_TestInfo *tests)
+/* Whether the run just finished failed. CUnit counts three kinds of
+ * failure apart: failed assertions, failed tests, and suites whose init or
+ * cleanup hook failed. A failed init skips the suite's tests without
+ * counting an assertion or a test, so the suites count must be read too, or
+ * a fixture that cannot be built would pass as "no test failed". */
+static gboolean run_failed(void)
+{
+	return CU_get_number_of_failures() + CU_get_number_of_tests_failed() +
+	           CU_get_number_of_suites_failed() >
+	       0;
+}
+
+/* Runs the named tests one by one; CUnit runs the suite's init and cleanup
+ * around each, so each passes or fails on its own. */
+static int run_named(CU_pSuite suite, CU_TestInfo *tests, int n, char **names)
+{
+	gboolean failed = FALSE;
+	for (int i = 0; i < n; i++) {
+		CU_pTest test = CU_get_test(suite, names[i]);
+		if (test == NULL) {
+			fprintf(stderr, "no test named \"%s\"; the tests are:\n", names[i]);
+			for (CU_TestInfo *t = tests; t->pName != NULL; t++)
+				fprintf(stderr, "  %s\n", t->pName);
+			return 2;
+		}
+		CU_basic_run_test(suite, test);
+		failed |= run_failed();
+	}
+	return failed ? 1 : 0;
+}
+
+int gnut_unit_main(int argc, char **argv, const char *suite_name, CU_TestInfo *tests,
+                   CU_InitializeFunc init, CU_CleanupFunc cleanup)
 {
 	CU_SuiteInfo suites[] = {
-	    {(char *)suite_name, NULL, NULL, NULL, NULL, tests},
+	    {(char *)suite_name, init, cleanup, NULL, NULL, tests},
 	    CU_SUITE_INFO_NULL,
 	};
 	if (CU_initialize_registry() != CUE_SUCCESS)
@@ -21,10 +54,20 @@ int gnut_unit_run(const char *suite_name, CU_TestInfo *tests)
 		return 99;
 	}
 	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	unsigned failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
+	int rc;
+	if (argc > 1) {
+		rc = run_named(CU_get_suite(suite_name), tests, argc - 1, argv + 1);
+	} else {
+		CU_basic_run_tests();
+		rc = run_failed() ? 1 : 0;
+	}
 	CU_cleanup_registry();
-	return failed == 0 ? 0 : 1;
+	return rc;
+}
+
+int gnut_unit_run(const char *suite_name, CU_TestInfo *tests)
+{
+	return gnut_unit_main(0, NULL, suite_name, tests, NULL, NULL);
 }
 
 static gboolean timed_out(gpointer data)
