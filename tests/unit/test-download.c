@@ -792,6 +792,13 @@ static void test_no_source_survives_restart(void)
 	dlfx_server_free(s);
 }
 
+/* The domain's name is what a GError prints; it was once spaced out by
+ * clang-format inside G_DEFINE_QUARK. */
+static void test_error_domain_name(void)
+{
+	CU_ASSERT_STRING_EQUAL(g_quark_to_string(GNUT_DOWNLOAD_ERROR), "gnut-download-error-quark");
+}
+
 static CU_TestInfo tests[] = {
     {"whole file over one kept-alive connection", test_whole_file_keep_alive},
     {"503 with Retry-After, then the file", test_busy_then_works},
@@ -812,6 +819,7 @@ static CU_TestInfo tests[] = {
     {"no source: waits, then a source starts it", test_no_source_waits_then_starts},
     {"no source within the wait: no source found", test_no_source_fails_after_wait},
     {"no source: still waiting after a restart", test_no_source_survives_restart},
+    {"the error domain's name", test_error_domain_name},
     CU_TEST_INFO_NULL,
 };
 
