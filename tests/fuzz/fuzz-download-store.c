@@ -78,7 +78,7 @@ static gboolean same_source(const gnut_download_source *a, const gnut_download_s
 
 static gboolean same_record(const gnut_download_record *a, const gnut_download_record *b)
 {
-	if (a->id != b->id || memcmp(a->sha1, b->sha1, 20) != 0 || a->size != b->size ||
+	if (a->id != b->id || memcmp(a->sha1, b->sha1, GNUT_SHA1_LEN) != 0 || a->size != b->size ||
 	    strcmp(a->name, b->name) != 0 || g_strcmp0(a->to_dir, b->to_dir) != 0 ||
 	    a->ranges->len != b->ranges->len || a->sources->len != b->sources->len)
 		return FALSE;

@@ -18,7 +18,9 @@
 
 #include <string.h>
 
-#define REPLY_CAP (512 * 1024)
+#define REPLY_CAP      (512 * 1024)
+#define US_PER_MS      1000
+#define SERVER_POLL_US 1000 /* how often dlfx_server_free looks at its handlers */
 
 /* ---- the test server ---- */
 
@@ -151,7 +153,7 @@ void dlfx_serve_conn(dlfx_server *s, GSocketConnection *conn)
 	g_mutex_lock(&s->lock);
 	s->connections++;
 	g_mutex_unlock(&s->lock);
-	g_socket_set_timeout(g_socket_connection_get_socket(conn), 20);
+	g_socket_set_timeout(g_socket_connection_get_socket(conn), DLFX_SOCKET_TIMEOUT_S);
 	GInputStream *in = g_io_stream_get_input_stream(G_IO_STREAM(conn));
 	GOutputStream *out = g_io_stream_get_output_stream(G_IO_STREAM(conn));
 	for (;;) {
@@ -206,10 +208,10 @@ void dlfx_server_free(dlfx_server *s)
 {
 	g_socket_service_stop(s->service);
 	g_socket_listener_close(G_SOCKET_LISTENER(s->service));
-	gint64 until = g_get_monotonic_time() + DLFX_DEADLINE_MS * 1000;
+	gint64 until = g_get_monotonic_time() + DLFX_DEADLINE_MS * US_PER_MS;
 	while (g_atomic_int_get(&s->running) > 0 && g_get_monotonic_time() < until) {
 		g_main_context_iteration(NULL, FALSE);
-		g_usleep(1000);
+		g_usleep(SERVER_POLL_US);
 	}
 	g_object_unref(s->service);
 	g_bytes_unref(s->file);
@@ -252,7 +254,7 @@ gboolean dlfx_run_until(gboolean (*cond)(gpointer), gpointer data)
 
 /* Lets the loop run for ms: a chance for something that must not happen
  * to happen, or for cancelled operations to wind down. */
-void dlfx_spin(guint ms)
+void dlfx_spin_ms(guint ms)
 {
 	gboolean expired = FALSE;
 	GSource *t = g_timeout_source_new(ms);
@@ -333,7 +335,7 @@ void dlfx_fixture_init(dlfx_fixture *fx, gboolean manual_clock, guint64 limit)
 	memset(fx, 0, sizeof *fx);
 	fx->top = gnut_unit_mkdtemp();
 	fx->dl_dir = g_build_filename(fx->top, "done", NULL);
-	fx->clock = manual_clock ? gnut_clock_manual_new(1000000) : gnut_clock_system();
+	fx->clock = manual_clock ? gnut_clock_manual_new(G_USEC_PER_SEC) : gnut_clock_system();
 	fx->w.states = g_array_new(FALSE, FALSE, sizeof(gnut_download_state));
 	fx->m = dlfx_manager_new(fx, limit);
 }
@@ -341,7 +343,7 @@ void dlfx_fixture_init(dlfx_fixture *fx, gboolean manual_clock, guint64 limit)
 void dlfx_fixture_clear(dlfx_fixture *fx)
 {
 	gnut_downloads_free(fx->m);
-	dlfx_spin(100); /* cancelled connects report back */
+	dlfx_spin_ms(100); /* cancelled connects report back */
 	gnut_clock_free(fx->clock);
 	g_array_unref(fx->w.states);
 	gnut_unit_rmtree(fx->top);
@@ -422,8 +424,8 @@ guint16 dlfx_dead_port(void)
 
 /* Moves the manual clock, then gives the schedule timer (which polls at
  * least every second of the loop) its chance to act on it. */
-void dlfx_advance_and_spin(dlfx_fixture *fx, gint64 seconds)
+void dlfx_advance_s_and_spin(dlfx_fixture *fx, gint64 seconds)
 {
 	gnut_clock_manual_advance(fx->clock, seconds * G_USEC_PER_SEC);
-	dlfx_spin(1200);
+	dlfx_spin_ms(1200);
 }

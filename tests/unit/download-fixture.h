@@ -9,14 +9,16 @@
 
 #include "gnut/base/clock.h"
 #include "gnut/core/transfer/download.h"
+#include "gnut/proto/digest.h"
 
 #include <gio/gio.h>
 #include <glib.h>
 #include <stdint.h>
 
-#define DLFX_DEADLINE_MS 20000
-#define DLFX_FILE_SIZE   (3 * 1024 * 1024)
-#define DLFX_URN_A       "urn:sha1:VVVVVVVVVVVVVVVVVVVVVVVVVVVVVVVV"
+#define DLFX_DEADLINE_MS      20000
+#define DLFX_SOCKET_TIMEOUT_S 20 /* blocking socket calls of the test servers */
+#define DLFX_FILE_SIZE        (3 * 1024 * 1024)
+#define DLFX_URN_A            "urn:sha1:VVVVVVVVVVVVVVVVVVVVVVVVVVVVVVVV"
 
 /* ---- the test server ---- */
 
@@ -28,7 +30,7 @@ typedef struct {
 	GSocketService *service;
 	guint16 port;
 	GBytes *file;
-	uint8_t sha1[20];
+	uint8_t sha1[GNUT_SHA1_LEN];
 	/* behaviour, set before the first request */
 	guint busy_first;     /* answer 503 to this many first requests */
 	gboolean urn_missing; /* 404 to /uri-res/ */
@@ -67,7 +69,7 @@ guint dlfx_server_count(dlfx_server *s, GPtrArray *list);
 /* Iterates the default main context until cond(data) or the deadline. */
 gboolean dlfx_run_until(gboolean (*cond)(gpointer), gpointer data);
 /* Lets the loop run for ms. */
-void dlfx_spin(guint ms);
+void dlfx_spin_ms(guint ms);
 
 /* The notified states of one download (id), and what the conditions below
  * compare with. */
@@ -124,6 +126,6 @@ char *dlfx_state_file_text(const dlfx_fixture *fx);
 /* A loopback port nobody listens on. */
 guint16 dlfx_dead_port(void);
 /* Advances the manual clock by seconds, then runs the loop a while. */
-void dlfx_advance_and_spin(dlfx_fixture *fx, gint64 seconds);
+void dlfx_advance_s_and_spin(dlfx_fixture *fx, gint64 seconds);
 
 #endif

@@ -91,8 +91,8 @@ static GSocketConnection *connect_back(pusher *p)
 	u->s = p->s;
 	u->conn = up;
 	u->giv = g_strdup_printf("GIV %" G_GUINT32_FORMAT ":%s/a b+c.bin\n\n", p->giv_index, hex);
-	g_socket_set_timeout(g_socket_connection_get_socket(up), 20);
-	g_socket_set_timeout(g_socket_connection_get_socket(ours), 20);
+	g_socket_set_timeout(g_socket_connection_get_socket(up), DLFX_SOCKET_TIMEOUT_S);
+	g_socket_set_timeout(g_socket_connection_get_socket(ours), DLFX_SOCKET_TIMEOUT_S);
 	g_autofree char *want = g_strdup(u->giv);
 	g_atomic_int_inc(&p->s->running);
 	g_thread_unref(g_thread_new("uploader", uploader_thread, u));
@@ -153,7 +153,7 @@ static gnut_download_source firewalled_at(const pusher *p)
 	return src;
 }
 
-static void add_firewalled(dlfx_fixture *fx, const pusher *p, const uint8_t sha1[20])
+static void add_firewalled(dlfx_fixture *fx, const pusher *p, const uint8_t sha1[GNUT_SHA1_LEN])
 {
 	gnut_download_source src = firewalled_at(p);
 	g_autoptr(GError) err = NULL;
@@ -282,7 +282,7 @@ static void test_push_wait_expires_then_retry(void)
 	CU_ASSERT_TRUE(dlfx_run_until(has_calls, &p));
 	check_state(&fx.w, GNUT_DOWNLOAD_CONNECTING);
 	/* the default wait is 30 s */
-	dlfx_advance_and_spin(&fx, 29);
+	dlfx_advance_s_and_spin(&fx, 29);
 	check_state(&fx.w, GNUT_DOWNLOAD_CONNECTING);
 	CU_ASSERT_EQUAL(dlfx_count_state(&fx.w, GNUT_DOWNLOAD_QUEUED), 0);
 	gnut_clock_manual_advance(fx.clock, 1 * G_USEC_PER_SEC);
@@ -295,7 +295,7 @@ static void test_push_wait_expires_then_retry(void)
 	/* a late GIV finds nobody waiting */
 	check_giv_refused(&fx, &p.guid, PUSH_INDEX);
 	/* the first back-off is 5 s: no push before */
-	dlfx_advance_and_spin(&fx, 4);
+	dlfx_advance_s_and_spin(&fx, 4);
 	CU_ASSERT_EQUAL(p.calls, 1);
 	p.answer = TRUE;
 	gnut_clock_manual_advance(fx.clock, 1 * G_USEC_PER_SEC);
@@ -323,7 +323,7 @@ static void test_push_never_answered_fails(void)
 	pusher p;
 	pusher_init(&p, &fx, NULL, 0x3A);
 	p.answer = FALSE;
-	uint8_t sha1[20] = {31};
+	uint8_t sha1[GNUT_SHA1_LEN] = {31};
 	add_firewalled(&fx, &p, sha1);
 	for (guint k = 1; k <= 8; k++) {
 		p.min_calls = k;
@@ -359,7 +359,7 @@ static void test_push_without_handler(void)
 	pusher p;
 	pusher_init(&p, &fx, s, 0x4E);
 	gnut_downloads_set_push_handler(fx.m, NULL, NULL);
-	uint8_t sha1[20] = {32};
+	uint8_t sha1[GNUT_SHA1_LEN] = {32};
 	add_firewalled(&fx, &p, sha1);
 	CU_ASSERT_TRUE(dlfx_run_until(dlfx_is_final, &fx.w));
 	gnut_download_status st = dlfx_status_of(&fx.w);
@@ -411,7 +411,7 @@ static void test_push_source_checks(void)
 	a_moved.port = dlfx_dead_port();
 	gnut_download_source direct = a;
 	direct.firewalled = FALSE;
-	uint8_t sha1[20] = {33};
+	uint8_t sha1[GNUT_SHA1_LEN] = {33};
 	guint64 id = gnut_downloads_add(fx.m, sha1, "m", 10, NULL, &a, 1, NULL);
 	CU_ASSERT_NOT_EQUAL_FATAL(id, 0);
 	CU_ASSERT_TRUE(gnut_downloads_add_source(fx.m, id, &b, NULL));
@@ -435,7 +435,7 @@ static void test_push_store(void)
 	g_autoptr(GPtrArray) recs = g_ptr_array_new_with_free_func(gnut_download_record_free);
 	gnut_download_record *r = gnut_download_record_new();
 	r->id = 9;
-	memset(r->sha1, 0x22, 20);
+	memset(r->sha1, 0x22, GNUT_SHA1_LEN);
 	r->name = g_strdup("fw.bin");
 	r->size = 10;
 	gnut_download_source fw = {.host = g_strdup("192.168.0.3"),

@@ -122,7 +122,7 @@ static server *server_new(const gnut_uploads_config *cfg, gboolean manual_clock,
 	gnut_share_rescan_async(srv->share, NULL, on_rescan_done, &done);
 	g_assert_true(run_until(is_true, &done));
 	if (manual_clock)
-		srv->clock = gnut_clock_manual_new(1000000);
+		srv->clock = gnut_clock_manual_new(G_USEC_PER_SEC);
 	srv->uploads = gnut_uploads_new(srv->share, srv->clock, cfg);
 	gnut_listener_config lc = {.address = "127.0.0.1"};
 	srv->listener = gnut_listener_new(&lc, on_accept, srv, NULL);

@@ -27,12 +27,14 @@
 #include "gnut/net/conn.h"
 #include "gnut/proto/head.h"
 #include "gnut/proto/http-msg.h"
+#include "gnut/proto/http-status.h"
 #include "gnut/proto/urn.h"
 
 #define FETCH_INPUT_CAP (128 * 1024) /* buffered input: a head, or body bytes */
 #define WATCHDOG_MS     1000         /* how often silence is checked */
 #define PAUSE_MIN_MS    5            /* rate-limit waits, bounds */
 #define PAUSE_MAX_MS    1000
+#define US_PER_MS       1000
 
 typedef enum {
 	STEP_CONNECTING,
@@ -48,7 +50,7 @@ typedef struct {
 
 struct gnut_download_fetch {
 	char *host_port; /* "host:port" or "[v6]:port": for connect and Host */
-	uint8_t sha1[20];
+	uint8_t sha1[GNUT_SHA1_LEN];
 	guint64 size;
 	gboolean use_get;
 	guint32 index;
@@ -193,7 +195,7 @@ static void judged(gnut_download_reply *out, gnut_download_fetch_outcome outcome
 }
 
 /* An X-Gnutella-Content-URN list that names a SHA-1 must name ours. */
-static gboolean urn_matches(const uint8_t sha1[20], const char *value)
+static gboolean urn_matches(const uint8_t sha1[GNUT_SHA1_LEN], const char *value)
 {
 	gboolean other = FALSE;
 	g_auto(GStrv) parts = g_strsplit(value, ",", GNUT_HTTP_MAX_ALTS);
@@ -202,7 +204,7 @@ static gboolean urn_matches(const uint8_t sha1[20], const char *value)
 		gnut_urn urn;
 		if (gnut_urn_parse(u, strlen(u), &urn) != GNUT_PROTO_OK || !urn.has_sha1)
 			continue;
-		if (memcmp(urn.sha1, sha1, 20) == 0)
+		if (memcmp(urn.sha1, sha1, GNUT_SHA1_LEN) == 0)
 			return TRUE;
 		other = TRUE;
 	}
@@ -219,7 +221,7 @@ static void judge_data(const gnut_head *h, unsigned code, const gnut_download_re
 	guint64 body_len = 0;
 	const char *cr = gnut_head_get(h, "Content-Range");
 	gnut_http_content_range c;
-	if (cr == NULL && (code != 200 || rq->start != 0)) {
+	if (cr == NULL && (code != GNUT_HTTP_OK || rq->start != 0)) {
 		judged(out, GNUT_DOWNLOAD_FETCH_ERROR, error, "%u reply without Content-Range",
 		       code);
 		return;
@@ -290,21 +292,21 @@ void gnut_download_reply_judge(const gnut_head *h, const gnut_download_request *
 	const char *retry = gnut_head_get(h, "Retry-After");
 	guint64 secs = 0;
 	switch (st.code) {
-	case 200:
-	case 206:
+	case GNUT_HTTP_OK:
+	case GNUT_HTTP_PARTIAL_CONTENT:
 		judge_ok(h, st.code, rq, out, error);
 		break;
-	case 503:
+	case GNUT_HTTP_SERVICE_UNAVAILABLE:
 		if (retry == NULL || gnut_head_parse_u64(retry, &secs) != GNUT_PROTO_OK)
 			secs = 0;
 		out->outcome = GNUT_DOWNLOAD_FETCH_BUSY;
 		out->retry_after_s = (guint)MIN(secs, G_MAXUINT);
 		break;
-	case 404:
-	case 410:
+	case GNUT_HTTP_NOT_FOUND:
+	case GNUT_HTTP_GONE:
 		out->outcome = GNUT_DOWNLOAD_FETCH_NOT_FOUND;
 		break;
-	case 416:
+	case GNUT_HTTP_RANGE_NOT_SATISFIABLE:
 		out->outcome = GNUT_DOWNLOAD_FETCH_BAD_RANGE;
 		break;
 	default:
@@ -379,7 +381,7 @@ static void pause_reading(gnut_download_fetch *f, gint64 wait_us)
 {
 	f->paused = TRUE;
 	gnut_conn_set_handlers(f->conn, NULL, on_closed, f);
-	gint64 ms = CLAMP((wait_us + 999) / 1000, PAUSE_MIN_MS, PAUSE_MAX_MS);
+	gint64 ms = CLAMP((wait_us + US_PER_MS - 1) / US_PER_MS, PAUSE_MIN_MS, PAUSE_MAX_MS);
 	f->pause_src = add_timeout(f, (guint)ms, on_resume);
 }
 
@@ -510,7 +512,7 @@ static gnut_download_fetch *fetch_new(const gnut_download_fetch_params *params,
 {
 	gnut_download_fetch *f = g_new0(gnut_download_fetch, 1);
 	f->host_port = host_port;
-	memcpy(f->sha1, params->sha1, 20);
+	memcpy(f->sha1, params->sha1, GNUT_SHA1_LEN);
 	f->size = params->size;
 	f->use_get = params->use_get;
 	f->index = params->index;

@@ -1,10 +1,19 @@
-/* download-private.h: the interface between the three files of the
- * downloads module, which nothing outside them (and their tests and fuzz
- * targets) should need: download.c, the manager, asks download-http.c for
- * one HTTP exchange with one source at a time (gnut_download_fetch, whose
- * reply heads gnut_download_reply_judge reads without I/O), and keeps the
- * downloads in progress in downloads.xml through download-store.c
- * (gnut_download_record). The public side is include/gnut/core/transfer/download.h. */
+/* download-private.h: the lower files of the downloads module, which
+ * nothing outside the module (but its tests and fuzz targets) should need.
+ * None of them knows the manager; the manager's files (download-manager.h)
+ * call them, never the other way round:
+ *
+ *   download-basics.c  the error domain, state names, source and text checks
+ *   download-ranges.c  the set of done byte ranges
+ *   download-http.c    one HTTP exchange with one source (gnut_download_fetch,
+ *                      whose reply heads gnut_download_reply_judge reads
+ *                      without I/O)
+ *   download-store.c   downloads.xml: records of downloads in progress,
+ *                      saved and loaded (gnut_download_record)
+ *   download-verify.c  the finishing job: hash the partial file and move it
+ *                      into place in a worker thread
+ *
+ * The public side is include/gnut/core/transfer/download.h. */
 #ifndef GNUT_DOWNLOAD_PRIVATE_H
 #define GNUT_DOWNLOAD_PRIVATE_H
 
@@ -12,16 +21,39 @@
 #include <stdint.h>
 
 #include "gnut/base/clock.h"
-#include "gnut/net/conn.h"
 #include "gnut/core/transfer/download.h"
+#include "gnut/net/conn.h"
+#include "gnut/proto/digest.h"
 #include "gnut/proto/head.h"
 
 #define GNUT_DOWNLOAD_CHUNK (1024 * 1024) /* bytes asked per request */
+
+/* ---- download-basics.c ---- */
+
+/* Text that may go into the state file and a header: 1 to max bytes of
+ * valid UTF-8, no control character, no noncharacter (XML cannot hold
+ * those). */
+gboolean gnut_download_text_is_clean(const char *s, gsize max);
+/* Sets an IO error "<what> <path>: <strerror(errno)>" and returns FALSE. */
+gboolean gnut_download_io_error(GError **error, const char *what, const char *path);
+
+/* ---- download-ranges.c ---- */
 
 /* A half-open byte range [start, end). */
 typedef struct {
 	guint64 start, end;
 } gnut_download_range;
+
+/* Marks [start, end) done in set (gnut_download_range items: sorted,
+ * disjoint, not adjacent), merging with overlapping or adjacent ranges;
+ * returns how many of those bytes were not done before. */
+guint64 gnut_download_ranges_add(GArray *set, guint64 start, guint64 end);
+/* The first bytes of [0, size) that set lacks, at most GNUT_DOWNLOAD_CHUNK
+ * of them; FALSE when nothing is missing. */
+gboolean gnut_download_ranges_first_missing(const GArray *set, guint64 size, guint64 *start,
+                                            guint64 *len);
+
+/* ---- download-http.c ---- */
 
 /* One HTTP exchange with one source: connect (or take a connection the
  * source opened to us, after a push), then ask ranges one after the other
@@ -68,7 +100,7 @@ typedef struct {
 typedef struct {
 	const char *host;    /* gnut_download_fetch_start only */
 	guint16 port;        /* gnut_download_fetch_start only */
-	const uint8_t *sha1; /* 20 bytes */
+	const uint8_t *sha1; /* GNUT_SHA1_LEN bytes */
 	guint64 size;
 	gboolean use_get; /* ask /get/<index>/<name> instead of /uri-res/N2R? */
 	guint32 index;
@@ -123,11 +155,13 @@ typedef struct {
 void gnut_download_reply_judge(const gnut_head *h, const gnut_download_request *rq,
                                gnut_download_reply *out, GError **error);
 
+/* ---- download-store.c ---- */
+
 /* A download as downloads.xml keeps it. The sources' strings are owned by
  * the record (gnut_download_record_free frees them). */
 typedef struct {
 	guint64 id;
-	uint8_t sha1[20];
+	uint8_t sha1[GNUT_SHA1_LEN];
 	char *name;
 	guint64 size;
 	char *to_dir;    /* NULL: the manager's download folder */
@@ -151,5 +185,37 @@ gboolean gnut_download_store_save(const char *path, GPtrArray *records, GError *
  * record that lists no source at all is a download waiting for sources,
  * and loads with an empty sources array. */
 GPtrArray *gnut_download_store_load(const char *path, GError **error);
+
+/* ---- download-verify.c ---- */
+
+/* The finishing job of a complete download: in a worker thread, hash the
+ * first size bytes of the partial file against sha1 (a mismatch deletes
+ * the file: nothing corrupt is kept), sync it, and move it to a free name
+ * in dir (created if need be), by rename or, across file systems, by copy.
+ * The strings are copied. */
+typedef struct {
+	const char *partial;
+	const uint8_t *sha1; /* GNUT_SHA1_LEN bytes */
+	guint64 size;
+	const char *dir;
+	const char *name; /* sanitised */
+} gnut_download_verify_params;
+
+typedef struct gnut_download_verify gnut_download_verify;
+
+/* The job is over: the file is at path, or error (IO, CORRUPT, or
+ * G_IO_ERROR_CANCELLED) says why not. Called from the main context current
+ * at the start, once, even after gnut_download_verify_stop (which has
+ * already told the outcome; job is then no longer the caller's). */
+typedef void (*gnut_download_verify_done_fn)(gnut_download_verify *job, const char *path,
+                                             const GError *error, gpointer user_data);
+
+gnut_download_verify *gnut_download_verify_start(const gnut_download_verify_params *params,
+                                                 gnut_download_verify_done_fn done,
+                                                 gpointer user_data);
+/* Cancels the job and waits for its worker, which stops within a chunk:
+ * the caller then knows for sure whether the file was moved into place.
+ * Returns where it went (g_free it), or NULL. */
+char *gnut_download_verify_stop(gnut_download_verify *job);
 
 #endif

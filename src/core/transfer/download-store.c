@@ -231,7 +231,7 @@ static gnut_download_record *parse_download(xmlNode *dn)
 	              gnut_urn_parse(urn_text, strlen(urn_text), &urn) == GNUT_PROTO_OK &&
 	              urn.has_sha1 && get_u64(dn, "size", GNUT_DOWNLOAD_MAX_SIZE, &r->size);
 	if (ok) {
-		memcpy(r->sha1, urn.sha1, 20);
+		memcpy(r->sha1, urn.sha1, GNUT_SHA1_LEN);
 		r->name = get_str(dn, "name");
 		r->to_dir = get_str(dn, "to");
 		ok = r->name != NULL && (r->to_dir == NULL || g_path_is_absolute(r->to_dir)) &&

@@ -9,10 +9,10 @@
  * sendfile path one chunk at a time; when the last chunk is out, the
  * connection goes back to READING or closes.
  *
- * Rate limiting: one token bucket for all uploads. A limited body waits in
- * a FIFO for each chunk, so uploads take turns chunk by chunk; the FIFO is
- * served when a chunk ends, by a timer armed for the moment the bucket
- * will cover the head of the line, and by the tick. */
+ * Rate limiting: one token bucket (gnut_rate_limit) for all uploads. A
+ * limited body waits in a FIFO for each chunk, so uploads take turns chunk
+ * by chunk; the FIFO is served when a chunk ends, by a timer armed for the
+ * moment the bucket will cover the head of the line, and by the tick. */
 #define G_LOG_DOMAIN "gnut-upload"
 
 #include "config.h"
@@ -25,17 +25,20 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "gnut/base/rate-limit.h"
 #include "gnut/proto/head.h"
 #include "gnut/proto/http-msg.h"
+#include "gnut/proto/http-status.h"
 #include "gnut/proto/urn.h"
 
-#define US_PER_S          G_GINT64_CONSTANT(1000000)
 #define INPUT_CAP         (GNUT_HEAD_MAX_SIZE + 4096) /* room to see a head cross its cap */
 #define UNLIMITED_CHUNK   (16 * 1024 * 1024)          /* a new rate limit applies within a chunk */
 #define LIMITED_CHUNK_MAX (256 * 1024)                /* turn size between limited uploads */
 #define MIN_BURST         512                         /* bytes the bucket holds at least */
-#define LOG_LINE_MAX      200                         /* bytes of a request line in a log */
-#define HTTP_DATE_LEN     29                          /* "Sun, 06 Nov 1994 08:49:37 GMT" */
+#define WAKE_MAX_MS       1000                        /* longest sleep of the waiting FIFO */
+#define US_PER_MS         1000
+#define LOG_LINE_MAX      200 /* bytes of a request line in a log */
+#define HTTP_DATE_LEN     29  /* "Sun, 06 Nov 1994 08:49:37 GMT" */
 
 typedef enum {
 	UC_READING,
@@ -74,11 +77,8 @@ struct gnut_uploads {
 	guint retry_after_s;
 	GHashTable *conns; /* set of upload_conn */
 	guint slots_used;
-	/* token bucket */
-	guint64 rate; /* bytes per second; 0: unlimited */
-	guint64 tokens;
-	gint64 stamp_us; /* time up to which tokens were credited */
-	GQueue waiting;  /* upload_conn waiting for tokens, FIFO */
+	gnut_rate_limit *limit; /* all uploads together */
+	GQueue waiting;         /* upload_conn waiting for tokens, FIFO */
 	GSource *wake;
 	gnut_uploads_stats stats; /* bytes_up: of finished bodies only */
 };
@@ -108,6 +108,12 @@ static guint or_default(guint v, guint dflt)
 	return v != 0 ? v : dflt;
 }
 
+/* The bucket holds a second of traffic, and at least MIN_BURST. */
+static guint64 bucket_capacity(guint64 rate)
+{
+	return MAX(rate, MIN_BURST);
+}
+
 gnut_uploads *gnut_uploads_new(gnut_share *share, gnut_clock *clock,
                                const gnut_uploads_config *config)
 {
@@ -121,14 +127,17 @@ gnut_uploads *gnut_uploads_new(gnut_share *share, gnut_clock *clock,
 	u->slots = or_default(c->slots, GNUT_UPLOADS_DEFAULT_SLOTS);
 	u->max_connections = or_default(c->max_connections, GNUT_UPLOADS_DEFAULT_MAX_CONNECTIONS);
 	u->idle_timeout_us =
-	    or_default(c->idle_timeout_s, GNUT_UPLOADS_DEFAULT_IDLE_TIMEOUT_S) * US_PER_S;
+	    (gint64)or_default(c->idle_timeout_s, GNUT_UPLOADS_DEFAULT_IDLE_TIMEOUT_S) *
+	    G_USEC_PER_SEC;
 	u->send_timeout_us =
-	    or_default(c->send_timeout_s, GNUT_UPLOADS_DEFAULT_SEND_TIMEOUT_S) * US_PER_S;
+	    (gint64)or_default(c->send_timeout_s, GNUT_UPLOADS_DEFAULT_SEND_TIMEOUT_S) *
+	    G_USEC_PER_SEC;
 	u->max_requests = or_default(c->max_requests, GNUT_UPLOADS_DEFAULT_MAX_REQUESTS);
 	u->retry_after_s = or_default(c->retry_after_s, GNUT_UPLOADS_DEFAULT_RETRY_AFTER_S);
 	u->conns = g_hash_table_new(NULL, NULL);
 	g_queue_init(&u->waiting);
-	gnut_uploads_set_rate_limit(u, c->rate_limit);
+	guint64 rate = MIN(c->rate_limit, GNUT_UPLOADS_MAX_RATE);
+	u->limit = gnut_rate_limit_new(u->clock, rate, bucket_capacity(rate));
 	return u;
 }
 
@@ -192,6 +201,7 @@ void gnut_uploads_free(gnut_uploads *u)
 	}
 	drop_wake(u);
 	g_queue_clear(&u->waiting);
+	gnut_rate_limit_free(u->limit);
 	g_hash_table_unref(u->conns);
 	g_main_context_unref(u->ctx);
 	g_free(u);
@@ -279,7 +289,7 @@ static char *log_line(const guint8 *buf, gsize len)
 
 static gboolean is_success(unsigned code)
 {
-	return code == 200 || code == 206;
+	return code == GNUT_HTTP_OK || code == GNUT_HTTP_PARTIAL_CONTENT;
 }
 
 /* The response head for r; keep says whether the connection stays open. */
@@ -288,16 +298,17 @@ static GString *build_reply(const gnut_uploads *u, const upload_reply *r, gboole
 	g_autoptr(gnut_head) h = gnut_http_new_response(r->code, NULL);
 	char date[HTTP_DATE_LEN + 1];
 	gnut_head_add(h, "Server", PACKAGE_NAME "/" PACKAGE_VERSION);
-	format_http_date(g_get_real_time() / US_PER_S, date);
+	format_http_date(g_get_real_time() / G_USEC_PER_SEC, date);
 	gnut_head_add(h, "Date", date);
 	guint64 body = 0;
-	if (r->file != NULL && (is_success(r->code) || r->code == 416)) {
-		gnut_http_content_range cr = {.satisfied = r->code != 416,
+	gboolean unsatisfiable = r->code == GNUT_HTTP_RANGE_NOT_SATISFIABLE;
+	if (r->file != NULL && (is_success(r->code) || unsatisfiable)) {
+		gnut_http_content_range cr = {.satisfied = !unsatisfiable,
 		                              .start = r->start,
 		                              .end = r->start + r->len - 1,
 		                              .total_known = TRUE,
 		                              .total = r->file->size};
-		if (r->code != 200) {
+		if (r->code != GNUT_HTTP_OK) {
 			g_autoptr(GString) v = g_string_new(NULL);
 			gnut_http_format_content_range(v, &cr);
 			gnut_head_add(h, "Content-Range", v->str);
@@ -308,13 +319,13 @@ static GString *build_reply(const gnut_uploads *u, const upload_reply *r, gboole
 		gnut_head_add(h, "Accept-Ranges", "bytes");
 		format_http_date(r->file->mtime, date);
 		gnut_head_add(h, "Last-Modified", date);
-		if (r->code != 416)
+		if (!unsatisfiable)
 			gnut_head_add(h, "Content-Type", content_type(r->file->name));
-		body = r->code != 416 ? r->len : 0;
+		body = !unsatisfiable ? r->len : 0;
 	}
-	if (r->code == 503)
+	if (r->code == GNUT_HTTP_SERVICE_UNAVAILABLE)
 		gnut_head_addf(h, "Retry-After", "%u", u->retry_after_s);
-	if (r->code == 405)
+	if (r->code == GNUT_HTTP_METHOD_NOT_ALLOWED)
 		gnut_head_add(h, "Allow", "GET, HEAD");
 	gnut_head_addf(h, "Content-Length", "%" G_GUINT64_FORMAT, body);
 	gnut_head_add(h, "Connection", keep ? "keep-alive" : "close");
@@ -324,11 +335,11 @@ static GString *build_reply(const gnut_uploads *u, const upload_reply *r, gboole
 static void count_reply(gnut_uploads *u, unsigned code)
 {
 	u->stats.requests++;
-	if (code == 503)
+	if (code == GNUT_HTTP_SERVICE_UNAVAILABLE)
 		u->stats.refused_busy++;
-	else if (code == 404)
+	else if (code == GNUT_HTTP_NOT_FOUND)
 		u->stats.not_found++;
-	else if (code >= 400)
+	else if (code >= GNUT_HTTP_FIRST_ERROR)
 		u->stats.errors++;
 }
 
@@ -366,7 +377,7 @@ static void send_chunk(upload_conn *uc, guint64 n)
 static void next_chunk(upload_conn *uc)
 {
 	gnut_uploads *u = uc->u;
-	if (u->rate == 0) {
+	if (gnut_rate_limit_get_rate(u->limit) == 0) {
 		send_chunk(uc, MIN(uc->left, UNLIMITED_CHUNK));
 		return;
 	}
@@ -413,7 +424,9 @@ static void start_body(upload_conn *uc, upload_reply *r, gboolean keep)
 static void send_reply(upload_conn *uc, upload_reply *r, const char *line)
 {
 	gnut_uploads *u = uc->u;
-	gboolean keep = r->keep_alive && (r->code < 400 || r->code == 404 || r->code == 416);
+	gboolean keep =
+	    r->keep_alive && (r->code < GNUT_HTTP_FIRST_ERROR || r->code == GNUT_HTTP_NOT_FOUND ||
+	                      r->code == GNUT_HTTP_RANGE_NOT_SATISFIABLE);
 	gboolean body = is_success(r->code) && !r->is_head && r->len > 0;
 	g_autoptr(GString) text = build_reply(u, r, keep);
 	g_info("%s \"%s\" %u %" G_GUINT64_FORMAT, gnut_conn_get_peer(uc->conn), line, r->code,
@@ -435,17 +448,17 @@ static unsigned resolve_urn(gnut_uploads *u, const char *service, const char *ur
                             gnut_shared_file **out)
 {
 	if (strcmp(service, "N2R") != 0)
-		return 404; /* THEX (N2X) and the rest are not offered */
+		return GNUT_HTTP_NOT_FOUND; /* THEX (N2X) and the rest are not offered */
 	g_autofree char *decoded = NULL;
 	if (gnut_http_url_decode(urn_text, strlen(urn_text), &decoded) != GNUT_PROTO_OK)
-		return 400;
+		return GNUT_HTTP_BAD_REQUEST;
 	gnut_urn urn;
 	if (gnut_urn_parse(decoded, strlen(decoded), &urn) != GNUT_PROTO_OK)
-		return 400;
+		return GNUT_HTTP_BAD_REQUEST;
 	if (!urn.has_sha1)
-		return 404;
+		return GNUT_HTTP_NOT_FOUND;
 	*out = gnut_share_by_sha1(u->share, urn.sha1);
-	return *out != NULL ? 0 : 404;
+	return *out != NULL ? 0 : GNUT_HTTP_NOT_FOUND;
 }
 
 /* Maps a request target to a shared file through the index only: 0 and
@@ -458,12 +471,13 @@ static unsigned resolve_target(gnut_uploads *u, const char *target, gnut_shared_
 	if (e == GNUT_PROTO_OK)
 		return resolve_urn(u, service, urn_text, out);
 	if (e != GNUT_PROTO_ERR_UNSUPPORTED)
-		return 400;
+		return GNUT_HTTP_BAD_REQUEST;
 	guint32 index = 0;
 	g_autofree char *name = NULL;
 	e = gnut_http_parse_get_target(target, &index, &name);
 	if (e != GNUT_PROTO_OK)
-		return e == GNUT_PROTO_ERR_UNSUPPORTED ? 404 : 400;
+		return e == GNUT_PROTO_ERR_UNSUPPORTED ? GNUT_HTTP_NOT_FOUND
+		                                       : GNUT_HTTP_BAD_REQUEST;
 	gnut_shared_file *f = gnut_share_by_index(u->share, index);
 	if (f != NULL && strcmp(f->name, name) == 0) {
 		*out = f;
@@ -471,7 +485,7 @@ static unsigned resolve_target(gnut_uploads *u, const char *target, gnut_shared_
 	}
 	if (f != NULL)
 		gnut_shared_file_unref(f);
-	return 404;
+	return GNUT_HTTP_NOT_FOUND;
 }
 
 /* Opens the indexed file and checks it is still what was indexed (a
@@ -486,7 +500,8 @@ static unsigned open_indexed(upload_reply *r)
 		int e = errno;
 		g_warning("shared file %s cannot be opened (%s): rescan the shares", f->path,
 		          g_strerror(e));
-		return e == ENOENT || e == ENOTDIR || e == ELOOP ? 404 : 500;
+		return e == ENOENT || e == ENOTDIR || e == ELOOP ? GNUT_HTTP_NOT_FOUND
+		                                                 : GNUT_HTTP_INTERNAL_SERVER_ERROR;
 	}
 	struct stat st;
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (guint64)st.st_size != f->size ||
@@ -494,7 +509,7 @@ static unsigned open_indexed(upload_reply *r)
 		g_warning("shared file %s changed since it was indexed: rescan the shares",
 		          f->path);
 		close(fd);
-		return 404;
+		return GNUT_HTTP_NOT_FOUND;
 	}
 	r->fd = fd;
 	return 0;
@@ -508,19 +523,19 @@ static unsigned pick_range(const gnut_head *head, upload_reply *r)
 	r->start = 0;
 	r->len = r->file->size;
 	if (value == NULL)
-		return 200;
+		return GNUT_HTTP_OK;
 	gnut_http_range out[GNUT_HTTP_MAX_RANGES];
 	size_t n = 0;
 	switch (gnut_http_parse_range(value, r->file->size, out, &n)) {
 	case GNUT_HTTP_RANGE_OK:
 		r->start = out[0].start;
 		r->len = out[0].end - out[0].start + 1;
-		return 206;
+		return GNUT_HTTP_PARTIAL_CONTENT;
 	case GNUT_HTTP_RANGE_UNSATISFIABLE:
 		r->len = 0;
-		return 416;
+		return GNUT_HTTP_RANGE_NOT_SATISFIABLE;
 	default:
-		return 400;
+		return GNUT_HTTP_BAD_REQUEST;
 	}
 }
 
@@ -541,8 +556,8 @@ static unsigned refused_method(const char *name)
 	                                    "OPTIONS", "TRACE", "CONNECT"};
 	for (gsize i = 0; i < G_N_ELEMENTS(known); i++)
 		if (strcmp(name, known[i]) == 0)
-			return 405;
-	return 501;
+			return GNUT_HTTP_METHOD_NOT_ALLOWED;
+	return GNUT_HTTP_NOT_IMPLEMENTED;
 }
 
 /* HTTP/1.1 stays open unless told otherwise, HTTP/1.0 closes; so does a
@@ -568,9 +583,9 @@ static void decide(upload_conn *uc, const gnut_head *head, upload_reply *r)
 	g_auto(gnut_http_request) req = {0};
 	gnut_proto_err e = gnut_http_parse_request_line(gnut_head_start_line(head), &req);
 	if (e != GNUT_PROTO_OK) {
-		r->code = e == GNUT_PROTO_ERR_TOO_LARGE     ? 414
-		          : e == GNUT_PROTO_ERR_UNSUPPORTED ? 505
-		                                            : 400;
+		r->code = e == GNUT_PROTO_ERR_TOO_LARGE     ? GNUT_HTTP_URI_TOO_LONG
+		          : e == GNUT_PROTO_ERR_UNSUPPORTED ? GNUT_HTTP_VERSION_NOT_SUPPORTED
+		                                            : GNUT_HTTP_BAD_REQUEST;
 		return;
 	}
 	if (req.method == GNUT_HTTP_OTHER) {
@@ -585,7 +600,7 @@ static void decide(upload_conn *uc, const gnut_head *head, upload_reply *r)
 		return;
 	r->code = pick_range(head, r);
 	if (is_success(r->code) && !r->is_head && r->len > 0 && !take_slot(uc))
-		r->code = 503;
+		r->code = GNUT_HTTP_SERVICE_UNAVAILABLE;
 }
 
 static void reply_clear(upload_reply *r)
@@ -610,7 +625,7 @@ static void on_readable(gnut_conn *conn, gpointer data)
 	if (e == GNUT_PROTO_OK)
 		e = gnut_head_parse(in, head_len, &head);
 	g_autofree char *line = log_line(in, len);
-	upload_reply r = {.code = 400, .fd = -1};
+	upload_reply r = {.code = GNUT_HTTP_BAD_REQUEST, .fd = -1};
 	uc->requests++;
 	if (e == GNUT_PROTO_OK) {
 		gnut_conn_consume_input(conn, head_len);
@@ -647,39 +662,14 @@ void gnut_uploads_take(gnut_uploads *u, gnut_conn *conn)
 	gsize len = 0;
 	const guint8 *in = gnut_conn_peek_input(conn, &len);
 	g_autofree char *line = log_line(in, len);
-	upload_reply r = {.code = 503, .fd = -1};
+	upload_reply r = {.code = GNUT_HTTP_SERVICE_UNAVAILABLE, .fd = -1};
 	send_reply(uc, &r, line);
 }
 
-static guint64 bucket_capacity(const gnut_uploads *u)
-{
-	return MAX(u->rate, MIN_BURST);
-}
-
 /* The smallest chunk worth a wakeup: a tenth of a second of traffic. */
-static guint64 bucket_quantum(const gnut_uploads *u)
+static guint64 bucket_quantum(guint64 rate)
 {
-	return MIN(bucket_capacity(u), MAX(u->rate / 10, MIN_BURST));
-}
-
-/* Credits the tokens earned since stamp_us; the stamp moves only by the
- * time those whole tokens took, so fractions are not lost between calls. */
-static void bucket_refill(gnut_uploads *u, gint64 now)
-{
-	guint64 cap = bucket_capacity(u);
-	if (now <= u->stamp_us)
-		return;
-	gint64 elapsed = now - u->stamp_us;
-	if (u->tokens >= cap || elapsed >= US_PER_S) {
-		u->tokens = cap;
-		u->stamp_us = now;
-		return;
-	}
-	guint64 add = (guint64)elapsed * u->rate / US_PER_S;
-	if (add == 0)
-		return;
-	u->tokens = MIN(cap, u->tokens + add);
-	u->stamp_us = u->tokens == cap ? now : u->stamp_us + (gint64)(add * US_PER_S / u->rate);
+	return MIN(bucket_capacity(rate), MAX(rate / 10, MIN_BURST));
 }
 
 static gboolean on_wake(gpointer data)
@@ -694,9 +684,8 @@ static gboolean on_wake(gpointer data)
 static void arm_wake(gnut_uploads *u, guint64 need)
 {
 	drop_wake(u);
-	guint64 deficit = need > u->tokens ? need - u->tokens : 1;
-	guint64 ms = (deficit * 1000 + u->rate - 1) / u->rate;
-	u->wake = g_timeout_source_new((guint)CLAMP(ms, 1, 1000));
+	gint64 ms = (gnut_rate_limit_wait_us(u->limit, need) + US_PER_MS - 1) / US_PER_MS;
+	u->wake = g_timeout_source_new((guint)CLAMP(ms, 1, WAKE_MAX_MS));
 	g_source_set_callback(u->wake, on_wake, u, NULL);
 	g_source_attach(u->wake, u->ctx);
 }
@@ -705,18 +694,18 @@ static void arm_wake(gnut_uploads *u, guint64 need)
  * bucket covers them. */
 static void serve_waiting(gnut_uploads *u)
 {
-	bucket_refill(u, now_us(u));
+	guint64 rate = gnut_rate_limit_get_rate(u->limit);
 	upload_conn *uc;
 	while ((uc = g_queue_peek_head(&u->waiting)) != NULL) {
 		guint64 n = MIN(uc->left, UNLIMITED_CHUNK);
-		if (u->rate > 0) {
-			guint64 need = MIN(uc->left, bucket_quantum(u));
-			if (u->tokens < need) {
+		if (rate > 0) {
+			guint64 need = MIN(uc->left, bucket_quantum(rate));
+			guint64 have = gnut_rate_limit_available(u->limit);
+			if (have < need) {
 				arm_wake(u, need);
 				return;
 			}
-			n = MIN(n, MIN(u->tokens, LIMITED_CHUNK_MAX));
-			u->tokens -= n;
+			n = gnut_rate_limit_take(u->limit, MIN(n, MIN(have, LIMITED_CHUNK_MAX)));
 		}
 		g_queue_pop_head(&u->waiting);
 		uc->waiting = FALSE;
@@ -728,9 +717,8 @@ static void serve_waiting(gnut_uploads *u)
 void gnut_uploads_set_rate_limit(gnut_uploads *u, guint64 bytes_per_s)
 {
 	g_return_if_fail(u != NULL);
-	u->rate = MIN(bytes_per_s, GNUT_UPLOADS_MAX_RATE);
-	u->tokens = bucket_capacity(u);
-	u->stamp_us = now_us(u);
+	guint64 rate = MIN(bytes_per_s, GNUT_UPLOADS_MAX_RATE);
+	gnut_rate_limit_set_rate(u->limit, rate, bucket_capacity(rate));
 	serve_waiting(u);
 }
 

@@ -42,9 +42,10 @@
  * Everything runs on the thread-default main context current when the
  * manager is created.
  *
- * The interface between the module's own files (download.c: the manager;
- * download-http.c: the HTTP exchange with one source; download-store.c: the
- * state file) is src/core/download-private.h. */
+ * The module's own files share two private headers in src/core/transfer/:
+ * download-private.h (the lower files: the HTTP exchange with one source,
+ * the state file, the finishing job, the done ranges) and
+ * download-manager.h (the manager's files above them). */
 #ifndef GNUT_DOWNLOAD_H
 #define GNUT_DOWNLOAD_H
 
@@ -54,6 +55,7 @@
 
 #include "gnut/base/clock.h"
 #include "gnut/net/conn.h"
+#include "gnut/proto/digest.h"
 #include "gnut/proto/guid.h"
 
 #define GNUT_DOWNLOAD_ERROR (gnut_download_error_quark())
@@ -194,7 +196,7 @@ void gnut_downloads_set_limit(gnut_downloads *m, guint64 bytes_per_s);
  * (n_sources 0, sources may be NULL) a new download waits for one (see the
  * top of this file). Returns the download's id (never 0), or 0 with
  * INVALID. */
-guint64 gnut_downloads_add(gnut_downloads *m, const uint8_t sha1[20], const char *name,
+guint64 gnut_downloads_add(gnut_downloads *m, const uint8_t sha1[GNUT_SHA1_LEN], const char *name,
                            guint64 size, const char *to_dir, const gnut_download_source *sources,
                            guint n_sources, GError **error);
 /* Adds one source to a download in progress (a known host:port is kept
@@ -204,7 +206,7 @@ gboolean gnut_downloads_add_source(gnut_downloads *m, guint64 id, const gnut_dow
                                    GError **error);
 /* The id of the download of the file with this SHA-1 still in progress,
  * or 0. */
-guint64 gnut_downloads_find(gnut_downloads *m, const uint8_t sha1[20]);
+guint64 gnut_downloads_find(gnut_downloads *m, const uint8_t sha1[GNUT_SHA1_LEN]);
 
 /* Stops a download and deletes its partial file. A download being
  * verified waits for its worker (at most a chunk): if the file was already

@@ -1,0 +1,85 @@
+/* download-save.c: the manager's downloads in progress written to
+ * downloads.xml (see download-manager.h). Each download becomes a record
+ * for download-store.c, after its partial file's bytes are synced: the
+ * state file never claims bytes the disk does not hold. Progress saves at
+ * most every SAVE_DELAY_MS; adding, cancelling and finishing a download
+ * save at once. */
+#define G_LOG_DOMAIN "gnut-core"
+
+#include "download-manager.h"
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#define SAVE_DELAY_MS 5000
+
+static void add_record_source(gnut_download_record *r, const gnut_dl_source *s)
+{
+	gnut_download_source rs = {
+	    .host = g_strdup(s->host),
+	    .port = s->port,
+	    .index = s->index,
+	    .name = g_strdup(s->name),
+	    .get_only = s->use_get,
+	    .has_guid = s->has_guid,
+	    .guid = s->guid,
+	    .firewalled = s->firewalled,
+	};
+	g_array_append_val(r->sources, rs);
+}
+
+static gnut_download_record *record_of(const gnut_dl *d)
+{
+	gnut_download_record *r = gnut_download_record_new();
+	r->id = d->id;
+	memcpy(r->sha1, d->sha1, GNUT_SHA1_LEN);
+	r->name = g_strdup(d->name);
+	r->size = d->size;
+	r->to_dir = g_strdup(d->to_dir);
+	g_array_append_vals(r->ranges, d->done->data, d->done->len);
+	for (guint i = 0; i < d->sources->len; i++) {
+		const gnut_dl_source *s = g_ptr_array_index(d->sources, i);
+		if (!s->dead)
+			add_record_source(r, s);
+	}
+	return r;
+}
+
+gboolean gnut_downloads_save_now(gnut_downloads *m, GError **error)
+{
+	gnut_downloads_stop_source(&m->save_src);
+	g_autoptr(GPtrArray) records = g_ptr_array_new_with_free_func(gnut_download_record_free);
+	for (guint i = 0; i < m->all->len; i++) {
+		gnut_dl *d = g_ptr_array_index(m->all, i);
+		if (gnut_download_state_is_final(d->state))
+			continue;
+		if (d->fd >= 0 && d->unsynced) {
+			if (fdatasync(d->fd) != 0)
+				g_warning("cannot sync %s: %s", d->partial, g_strerror(errno));
+			d->unsynced = FALSE;
+		}
+		g_ptr_array_add(records, record_of(d));
+	}
+	return gnut_download_store_save(m->state_path, records, error);
+}
+
+void gnut_downloads_save_or_warn(gnut_downloads *m)
+{
+	g_autoptr(GError) err = NULL;
+	if (!gnut_downloads_save_now(m, &err))
+		g_warning("cannot save the downloads: %s", err->message);
+}
+
+static gboolean on_save_timer(gpointer data)
+{
+	gnut_downloads_save_or_warn(data);
+	return G_SOURCE_REMOVE;
+}
+
+void gnut_downloads_save_later(gnut_downloads *m)
+{
+	if (m->save_src == NULL)
+		m->save_src =
+		    gnut_downloads_attach(m, g_timeout_source_new(SAVE_DELAY_MS), on_save_timer);
+}
