@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "gnut/proto/address.h"
+#include "gnut/proto/http-status.h"
 
 /* A view of part of a NUL-terminated header value. */
 typedef struct {
@@ -232,24 +233,24 @@ const char *gnut_http_reason_phrase(unsigned code)
 		unsigned code;
 		const char *phrase;
 	} phrases[] = {
-	    {200, "OK"},
-	    {206, "Partial Content"},
-	    {301, "Moved Permanently"},
-	    {302, "Found"},
-	    {400, "Bad Request"},
-	    {403, "Forbidden"},
-	    {404, "Not Found"},
-	    {409, "Conflict"},
-	    {410, "Gone"},
-	    {413, "Payload Too Large"},
-	    {414, "URI Too Long"},
-	    {416, "Requested Range Not Satisfiable"},
-	    {429, "Too Many Requests"},
-	    {431, "Request Header Fields Too Large"},
-	    {500, "Internal Server Error"},
-	    {501, "Not Implemented"},
-	    {503, "Service Unavailable"},
-	    {505, "HTTP Version Not Supported"},
+	    {GNUT_HTTP_OK, "OK"},
+	    {GNUT_HTTP_PARTIAL_CONTENT, "Partial Content"},
+	    {GNUT_HTTP_MOVED_PERMANENTLY, "Moved Permanently"},
+	    {GNUT_HTTP_FOUND, "Found"},
+	    {GNUT_HTTP_BAD_REQUEST, "Bad Request"},
+	    {GNUT_HTTP_FORBIDDEN, "Forbidden"},
+	    {GNUT_HTTP_NOT_FOUND, "Not Found"},
+	    {GNUT_HTTP_CONFLICT, "Conflict"},
+	    {GNUT_HTTP_GONE, "Gone"},
+	    {GNUT_HTTP_PAYLOAD_TOO_LARGE, "Payload Too Large"},
+	    {GNUT_HTTP_URI_TOO_LONG, "URI Too Long"},
+	    {GNUT_HTTP_RANGE_NOT_SATISFIABLE, "Requested Range Not Satisfiable"},
+	    {GNUT_HTTP_TOO_MANY_REQUESTS, "Too Many Requests"},
+	    {GNUT_HTTP_HEADER_FIELDS_TOO_LARGE, "Request Header Fields Too Large"},
+	    {GNUT_HTTP_INTERNAL_SERVER_ERROR, "Internal Server Error"},
+	    {GNUT_HTTP_NOT_IMPLEMENTED, "Not Implemented"},
+	    {GNUT_HTTP_SERVICE_UNAVAILABLE, "Service Unavailable"},
+	    {GNUT_HTTP_VERSION_NOT_SUPPORTED, "HTTP Version Not Supported"},
 	};
 	for (size_t i = 0; i < G_N_ELEMENTS(phrases); i++)
 		if (phrases[i].code == code)

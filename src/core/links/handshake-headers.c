@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "gnut/proto/address.h"
+#include "gnut/proto/http-status.h"
 
 /* Listen address headers, in order of preference: Listen-IP is the 0.6
  * name, the others are what older or other servents send. */
@@ -55,18 +56,18 @@ void gnut_handshake_add_our_headers(gnut_head *h, const gnut_handshake_config *c
 const char *gnut_handshake_reason_for(guint code)
 {
 	switch (code) {
-	case 200:
+	case GNUT_HTTP_OK:
 		return "OK";
-	case 403:
+	case GNUT_HTTP_FORBIDDEN:
 		return "Forbidden";
-	case 409:
+	case GNUT_HTTP_CONFLICT:
 		return "Already connected";
-	case 429:
+	case GNUT_HTTP_TOO_MANY_REQUESTS:
 		return "Too many requests";
-	case 503:
+	case GNUT_HTTP_SERVICE_UNAVAILABLE:
 		return "Service Unavailable";
 	default:
-		return code >= 200 && code < 300 ? "OK" : "Refused";
+		return code >= GNUT_HTTP_OK && code < 300 ? "OK" : "Refused";
 	}
 }
 

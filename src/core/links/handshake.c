@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "gnut/proto/address.h"
+#include "gnut/proto/http-status.h"
 #include "gnut/proto/handshake-msg.h"
 #include "gnut/proto/wire.h"
 
@@ -116,12 +117,14 @@ static void report(gnut_handshake *hs)
 	gnut_handshake_result r = {
 	    .ok = ok,
 	    .direction = hs->dir,
-	    .code = ok ? 200 : hs->code,
+	    .code = ok ? GNUT_HTTP_OK : hs->code,
 	    .by_peer = !ok && hs->by_peer,
 	    .error = ok ? NULL : hs->error,
 	    .peer = &hs->peer,
 	};
-	r.not_now = r.by_peer && (r.code == 409 || r.code == 429 || r.code == 503);
+	r.not_now =
+	    r.by_peer && (r.code == GNUT_HTTP_CONFLICT || r.code == GNUT_HTTP_TOO_MANY_REQUESTS ||
+	                  r.code == GNUT_HTTP_SERVICE_UNAVAILABLE);
 	hs->reported = TRUE;
 	hs->in_done = TRUE;
 	hs->done(hs, &r, hs->user_data);
@@ -232,19 +235,19 @@ static void refuse(gnut_handshake *hs, guint code, const char *reason, const cha
 /* Our admission rules, then the owner's. FALSE when the peer was refused. */
 static gboolean judge(gnut_handshake *hs)
 {
-	guint code = 200;
+	guint code = GNUT_HTTP_OK;
 	g_autoptr(GString) reason = g_string_new(NULL);
 	g_autoptr(GString) tries = g_string_new(NULL);
 	if (!hs->peer.has_ultrapeer) {
-		code = 403;
+		code = GNUT_HTTP_FORBIDDEN;
 		g_string_assign(reason, "X-Ultrapeer required");
 	} else if (!hs->config.ultrapeer && !hs->peer.ultrapeer) {
-		code = 503;
+		code = GNUT_HTTP_SERVICE_UNAVAILABLE;
 		g_string_assign(reason, "Shielded leaf node");
 	} else if (hs->config.admit != NULL) {
 		code = hs->config.admit(&hs->peer, hs->dir, reason, tries, hs->config.admit_data);
 	}
-	if (code == 200)
+	if (code == GNUT_HTTP_OK)
 		return TRUE;
 	refuse(hs, code, reason->str, tries->str);
 	return FALSE;
@@ -265,7 +268,7 @@ static gboolean check_status(gnut_handshake *hs, const gnut_head *h)
 		fail(hs, 0, FALSE, "bad status line: %s", gnut_proto_strerror(e));
 		return FALSE;
 	}
-	if (st.code != 200) {
+	if (st.code != GNUT_HTTP_OK) {
 		g_autofree char *why = clean_reason(st.reason);
 		fail(hs, st.code, TRUE, "peer refused: %u %s", st.code, why);
 		return FALSE;
@@ -316,7 +319,7 @@ static gboolean step_read_response(gnut_handshake *hs)
  * Whatever the peer offered in Upgrade: is ignored: no Connection: Upgrade. */
 static gboolean step_send_final(gnut_handshake *hs)
 {
-	g_autoptr(gnut_head) h = gnut_handshake_new_status(200, "OK");
+	g_autoptr(gnut_head) h = gnut_handshake_new_status(GNUT_HTTP_OK, "OK");
 	if (hs->peer.deflate_out)
 		gnut_head_add(h, "Content-Encoding", "deflate");
 	if (!send_block(hs, h))
@@ -351,7 +354,7 @@ static gboolean step_read_connect(gnut_handshake *hs)
 
 static gboolean step_send_response(gnut_handshake *hs)
 {
-	g_autoptr(gnut_head) h = gnut_handshake_new_status(200, "OK");
+	g_autoptr(gnut_head) h = gnut_handshake_new_status(GNUT_HTTP_OK, "OK");
 	gnut_handshake_add_our_headers(h, &hs->config, hs->remote_ip);
 	if (hs->peer.deflate_out)
 		gnut_head_add(h, "Content-Encoding", "deflate");

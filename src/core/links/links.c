@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "gnut/proto/address.h"
+#include "gnut/proto/http-status.h"
 
 /* A host we keep a link to: a --peer, one asked for by `gnut connect`, or
  * one picked from the host cache. */
@@ -169,8 +170,7 @@ static void schedule_retry(gnut_links *l, links_peer *peer, guint at_least_s)
 	for (guint i = 1; i < peer->failures && backoff < GNUT_LINKS_BACKOFF_MAX_S; i++)
 		backoff *= 2;
 	backoff = MIN(MAX(backoff, at_least_s), GNUT_LINKS_BACKOFF_MAX_S);
-	peer->next_try_us =
-	    gnut_clock_now_us(l->config.clock) + (gint64)backoff * G_USEC_PER_SEC;
+	peer->next_try_us = gnut_clock_now_us(l->config.clock) + (gint64)backoff * G_USEC_PER_SEC;
 }
 
 /* A dial or a link of a peer ended: a cached host is forgotten (the cache
@@ -328,7 +328,7 @@ static guint admit_peer(const gnut_handshake_peer *peer, gnut_handshake_dir dir,
 	gnut_links *l = user_data;
 	if (peer->has_guid && gnut_guid_equal(&peer->guid, &l->config.guid)) {
 		g_string_assign(reason, "Connected to self");
-		return 409;
+		return GNUT_HTTP_CONFLICT;
 	}
 	GHashTableIter it;
 	gpointer value;
@@ -336,13 +336,13 @@ static guint admit_peer(const gnut_handshake_peer *peer, gnut_handshake_dir dir,
 	while (g_hash_table_iter_next(&it, NULL, &value)) {
 		const gnut_handshake_peer *other = gnut_node_get_peer(value);
 		if (peer->has_guid && other->has_guid && gnut_guid_equal(&peer->guid, &other->guid))
-			return 409;
+			return GNUT_HTTP_CONFLICT;
 	}
 	if (dir == GNUT_HANDSHAKE_INCOMING)
 		list_ultrapeers(l, try_ultrapeers);
 	if (dir == GNUT_HANDSHAKE_INCOMING && gnut_links_count(l) >= l->config.max_links)
-		return 503;
-	return 200;
+		return GNUT_HTTP_SERVICE_UNAVAILABLE;
+	return GNUT_HTTP_OK;
 }
 
 static void start_handshake(gnut_links *l, gnut_conn *conn, gnut_handshake_dir dir,
@@ -447,5 +447,5 @@ void gnut_links_bye_all(gnut_links *l)
 	gpointer value;
 	g_hash_table_iter_init(&it, l->nodes);
 	while (g_hash_table_iter_next(&it, NULL, &value))
-		gnut_node_bye(value, 200, "Servent shutdown");
+		gnut_node_bye(value, GNUT_HTTP_OK, "Servent shutdown");
 }

@@ -9,6 +9,7 @@
 
 #include <string.h>
 
+#include "gnut/proto/http-status.h"
 #include "gnut/proto/keywords.h"
 #include "gnut/proto/qrp-msg.h"
 #include "gnut/proto/qrp-table.h"
@@ -154,7 +155,7 @@ gboolean gnut_qrp_routes_received(gnut_qrp_routes *q, gnut_node *from, const gnu
 	if (err != GNUT_PROTO_OK) {
 		g_message("link %s: bad query routing table: %s", gnut_node_get_address(from),
 		          gnut_proto_strerror(err));
-		gnut_node_bye(from, 400, "Bad query routing table");
+		gnut_node_bye(from, GNUT_HTTP_BAD_REQUEST, "Bad query routing table");
 		return FALSE;
 	}
 	return gnut_qrp_table_ready(lq->remote);
