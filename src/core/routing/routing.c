@@ -15,6 +15,10 @@
 #include "gnut/proto/qrp-msg.h"
 #include "qrp-routes.h"
 
+/* The speed our hits claim: hits are sorted by it, and a home line does
+ * about this much. */
+#define HIT_SPEED_KBPS 1000
+
 struct gnut_routing {
 	gnut_routing_config config;
 	gnut_routing_handlers handlers;
@@ -121,7 +125,7 @@ static void responder_self(gnut_routing *r, gnut_responder_self *self)
 	self->ipv4 = gnut_links_self_ipv4(r->config.links);
 	self->port = gnut_links_self_port(r->config.links);
 	self->servent = r->config.guid;
-	self->speed_kbps = 1000;
+	self->speed_kbps = HIT_SPEED_KBPS;
 	self->firewalled = r->config.firewalled;
 }
 
