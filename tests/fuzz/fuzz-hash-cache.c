@@ -35,10 +35,10 @@ static void check_round_trip(const gnut_hash_cache *c)
 /* The cache still works as a map after whatever the file held. */
 static void check_store_lookup(gnut_hash_cache *c)
 {
-	uint8_t sha1[20], got[20];
+	uint8_t sha1[GNUT_SHA1_LEN], got[GNUT_SHA1_LEN];
 	memset(sha1, 0xa5, sizeof sha1);
 	gnut_hash_cache_store(c, "/fuzz/probe", 7, -3, sha1);
-	if (!gnut_hash_cache_lookup(c, "/fuzz/probe", 7, -3, got) || memcmp(got, sha1, 20) != 0 ||
+	if (!gnut_hash_cache_lookup(c, "/fuzz/probe", 7, -3, got) || memcmp(got, sha1, GNUT_SHA1_LEN) != 0 ||
 	    gnut_hash_cache_lookup(c, "/fuzz/probe", 8, -3, got) || !gnut_hash_cache_is_dirty(c))
 		abort();
 }
@@ -48,7 +48,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	gnut_hash_cache *c = gnut_hash_cache_new();
 	/* A stale entry that any parse must drop; no file can hold its mtime
 	 * (the text form stops at -G_MAXINT64). */
-	uint8_t stale[20] = {0};
+	uint8_t stale[GNUT_SHA1_LEN] = {0};
 	gnut_hash_cache_store(c, "/stale", 1, G_MININT64, stale);
 	GError *err = NULL;
 	gboolean ok = gnut_hash_cache_parse(c, (const char *)data, size, &err);

@@ -39,7 +39,7 @@ typedef struct {
 	GBytes *file; /* NULL: shares nothing */
 	const char *file_name;
 	guint32 file_index;
-	guint8 sha1[20];
+	guint8 sha1[GNUT_SHA1_LEN];
 	guint8 tiger[24];
 	char urn[GNUT_URN_SHA1_LEN + 1];
 } ref_peer;
@@ -127,7 +127,7 @@ void ref_supported(GByteArray *batch);
 void ref_qrp(GByteArray *batch, const ref_peer *p);
 
 /* ---- the peer's file ---- */
-void ref_sha1(const guint8 *data, gsize len, guint8 out[20]);
+void ref_sha1(const guint8 *data, gsize len, guint8 out[GNUT_SHA1_LEN]);
 /* Shares data (taken) as name: computes its SHA-1, Tiger root and URN. */
 void ref_peer_share(ref_peer *p, GBytes *data, const char *name, guint32 index);
 
