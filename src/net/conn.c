@@ -27,6 +27,8 @@
 #define FLUSH_BUDGET  (256 * 1024) /* most bytes written per dispatch (fairness) */
 #define MAX_IOV       16           /* queued messages per sendmsg(2) */
 #define DEFLATE_LEVEL (-1)         /* zlib's default, 6: best speed/size trade-off */
+#define LINGER_MS     1500         /* after a last write, for the peer to close first */
+#define LINGER_CHUNK  4096         /* bytes discarded per read while lingering */
 
 enum {
 	DEFER_FLUSH = 1 << 0,  /* write pending output */
@@ -66,6 +68,8 @@ struct gnut_conn {
 	gnut_conn_file_done_fn file_done;
 	gpointer file_data;
 	gboolean close_after_flush;
+	GSource *linger_in;       /* discards input until the peer's EOF ... */
+	GSource *linger_deadline; /* ... or this */
 
 	/* owner */
 	gnut_conn_readable_fn readable;
@@ -239,6 +243,8 @@ static void conn_shutdown(gnut_conn *conn, gboolean close_socket)
 	conn->is_closed = TRUE;
 	drop_source(&conn->in_src);
 	drop_source(&conn->out_src);
+	drop_source(&conn->linger_in);
+	drop_source(&conn->linger_deadline);
 	gnut_outq_clear(conn->outq);
 	g_byte_array_set_size(conn->wbuf, 0);
 	conn->wbuf_off = 0;
@@ -656,6 +662,49 @@ static gboolean send_file_chunk(gnut_conn *conn, gsize *budget)
 	return TRUE;
 }
 
+static gboolean on_linger_deadline(gpointer data)
+{
+	gnut_conn *conn = gnut_conn_ref(data);
+	gnut_conn_close(conn, NULL);
+	gnut_conn_unref(conn);
+	return G_SOURCE_REMOVE;
+}
+
+/* Reads and drops what the peer still sends, until its EOF (it heard us
+ * and closed) or an error. */
+static gboolean on_linger_readable(GSocket *sock, GIOCondition cond, gpointer data)
+{
+	gnut_conn *conn = gnut_conn_ref(data);
+	char buf[LINGER_CHUNK];
+	gssize got;
+	g_autoptr(GError) err = NULL;
+	while ((got = g_socket_receive(conn->sock, buf, sizeof buf, NULL, &err)) > 0)
+		;
+	if (got == 0 || !g_error_matches(err, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+		gnut_conn_close(conn, NULL);
+	gnut_conn_unref(conn);
+	return G_SOURCE_CONTINUE;
+}
+
+/* Everything is written and the owner asked to close after it (a Bye, an
+ * HTTP error). Closing the socket now, with the peer's input unread, would
+ * send a reset that can destroy our last words before the peer reads them;
+ * so we close our sending side and wait for the peer to close, reading and
+ * dropping what still comes, for at most LINGER_MS. */
+static void linger_then_close(gnut_conn *conn)
+{
+	if (conn->linger_deadline != NULL)
+		return;
+	if (conn->peer_eof || !g_socket_shutdown(conn->sock, FALSE, TRUE, NULL)) {
+		gnut_conn_close(conn, NULL);
+		return;
+	}
+	conn->linger_in = attach_socket_source(conn, G_IO_IN, on_linger_readable);
+	conn->linger_deadline = g_timeout_source_new(LINGER_MS);
+	g_source_set_callback(conn->linger_deadline, on_linger_deadline, conn, NULL);
+	g_source_attach(conn->linger_deadline, conn->ctx);
+}
+
 /* Writes pending output in order (raw or compressed bytes, queued
  * messages, the file range) until the socket would block or this
  * dispatch's budget is spent; watches for writability only if output
@@ -681,7 +730,7 @@ static void conn_flush(gnut_conn *conn)
 	gboolean pending = output_pending(conn);
 	update_out_watch(conn, pending);
 	if (!pending && conn->close_after_flush)
-		gnut_conn_close(conn, NULL);
+		linger_then_close(conn);
 }
 
 static gboolean on_writable(GSocket *sock, GIOCondition cond, gpointer data)

@@ -126,7 +126,9 @@ void gnut_conn_enable_deflate(gnut_conn *conn);
  * closed callback and gnut_conn_get_close_reason report. Unwritten output is
  * discarded. A second close keeps the first reason. */
 void gnut_conn_close(gnut_conn *conn, const GError *reason);
-/* Stops reading, writes what is queued, then closes (a Bye). */
+/* Stops reading, writes what is queued, then closes our sending side and
+ * closes once the peer closes its own (at most 1.5 s later), so that the
+ * peer reads our last words (a Bye) instead of a reset. */
 void gnut_conn_flush_and_close(gnut_conn *conn);
 
 gboolean gnut_conn_is_closed(const gnut_conn *conn);

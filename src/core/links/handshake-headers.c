@@ -41,6 +41,11 @@ void gnut_handshake_add_our_headers(gnut_head *h, const gnut_handshake_config *c
 	gnut_head_add(h, "Pong-Caching", "0.1");
 	gnut_head_add(h, "Bye-Packet", "0.1");
 	gnut_head_add(h, "Vendor-Message", "0.2");
+	if (c->guid != NULL) {
+		char hex[GNUT_GUID_HEX_LEN + 1];
+		gnut_guid_to_hex(c->guid, hex);
+		gnut_head_add(h, "GUID", hex);
+	}
 	if (remote_ip != NULL && gnut_head_is_valid_value(remote_ip))
 		gnut_head_add(h, "Remote-IP", remote_ip);
 	if (c->listen_addr != NULL && gnut_head_is_valid_value(c->listen_addr))

@@ -351,6 +351,7 @@ static void start_handshake(gnut_links *l, gnut_conn *conn, gnut_handshake_dir d
 	gnut_handshake_config hc;
 	gnut_handshake_config_init(&hc);
 	hc.ultrapeer = l->config.ultrapeer;
+	hc.guid = &l->config.guid;
 	hc.dynamic_querying = l->config.dynamic_querying;
 	hc.clock = l->config.clock;
 	hc.admit = admit_peer;

@@ -12,7 +12,8 @@
 gboolean gnut_search_query_encode(const char *query, GByteArray *out, GError **error)
 {
 	gnut_urn urn;
-	gboolean by_urn = gnut_urn_parse(query, strlen(query), &urn) == GNUT_PROTO_OK;
+	gboolean by_urn =
+	    gnut_urn_parse(query, strlen(query), &urn) == GNUT_PROTO_OK && urn.has_sha1;
 	if (!by_urn && (strlen(query) == 0 || strlen(query) > GNUT_QUERY_MAX_TEXT ||
 	                !g_utf8_validate(query, -1, NULL))) {
 		g_set_error(error, GNUT_ERROR, GNUT_ERROR_INVALID,

@@ -104,6 +104,8 @@ typedef guint (*gnut_handshake_admit_fn)(const gnut_handshake_peer *peer, gnut_h
 
 typedef struct {
 	gboolean ultrapeer;      /* our mode */
+	const gnut_guid *guid;   /* our servent GUID, sent as GUID (so that a peer sees a
+	                            link to itself); NULL: not sent */
 	const char *listen_addr; /* "ip:port" announced as Listen-IP; NULL: not sent */
 	guint degree;            /* X-Degree */
 	guint max_ttl;           /* X-Max-TTL */
@@ -122,7 +124,8 @@ void gnut_handshake_config_init(gnut_handshake_config *c);
 
 /* Appends the capability headers we send in step 1 (CONNECT) and in a 200
  * step 2: User-Agent, X-Ultrapeer, query routing, GGEP, pong caching, bye,
- * vendor messages, Remote-IP (remote_ip, when not NULL), Listen-IP, X-Max-TTL,
+ * vendor messages, GUID (when configured), Remote-IP (remote_ip, when not
+ * NULL), Listen-IP, X-Max-TTL,
  * X-Degree, X-Dynamic-Querying when configured, Accept-Encoding: deflate when
  * configured. */
 void gnut_handshake_add_our_headers(gnut_head *h, const gnut_handshake_config *c,
