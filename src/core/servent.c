@@ -283,9 +283,22 @@ static gboolean on_private_network(const gnut_servent *s)
 	return a != NULL && (g_inet_address_get_is_loopback(a) || g_inet_address_get_is_site_local(a));
 }
 
-static gboolean build_transfers(gnut_servent *s, GError **error)
+/* An upload found a shared file no longer the one indexed. */
+static void on_share_stale(gpointer data)
 {
-	gnut_uploads_config uc = {.slots = s->upload_slots, .rate_limit = s->upload_limit};
+	gnut_servent_rescan(data);
+}
+
+static gboolean build_transfers(gnut_servent *s, const gnut_servent_config *config, GError **error)
+{
+	gnut_uploads_config uc = {
+	    .slots = s->upload_slots,
+	    .rate_limit = s->upload_limit,
+	    .slots_per_ip = config->upload_slots_per_ip,
+	    .connections_per_ip = config->upload_connections_per_ip,
+	    .stale = on_share_stale,
+	    .stale_data = s,
+	};
 	s->uploads = gnut_uploads_new(s->share, s->clock, &uc);
 	gnut_downloads_config dc = {
 	    .data_dir = s->data_dir,
@@ -334,7 +347,7 @@ static gboolean build_rooms(gnut_servent *s, const gnut_servent_config *config, 
 	build_links_and_routing(s);
 	for (const char *const *p = config->peers; p != NULL && *p != NULL; p++)
 		gnut_links_add_peer(s->links, *p);
-	return build_transfers(s, error);
+	return build_transfers(s, config, error);
 }
 
 gnut_servent *gnut_servent_new(const gnut_servent_config *config, gnut_clock *clock, GError **error)

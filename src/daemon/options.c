@@ -15,6 +15,7 @@ GQuark gnut_options_error_quark(void)
 }
 
 #define RATE_MAX_TEXT 32
+#define COUNT_MAX     100000 /* the largest slot or connection count taken */
 
 /* One source of settings; NULL / FALSE means "not set here". */
 typedef struct {
@@ -32,6 +33,9 @@ typedef struct {
 	char *control;
 	gboolean verbose;
 	gboolean version;
+	char *upload_slots;
+	char *upload_slots_per_ip;
+	char *upload_connections_per_ip;
 } options_layer;
 
 static void layer_clear(options_layer *l)
@@ -44,6 +48,9 @@ static void layer_clear(options_layer *l)
 	g_free(l->upload_limit);
 	g_free(l->download_limit);
 	g_free(l->control);
+	g_free(l->upload_slots);
+	g_free(l->upload_slots_per_ip);
+	g_free(l->upload_connections_per_ip);
 	memset(l, 0, sizeof *l);
 }
 
@@ -87,6 +94,36 @@ gboolean gnut_options_parse_rate(const char *text, guint64 *out)
 	if (*end != '\0' || v > G_MAXUINT64 / unit)
 		return FALSE;
 	*out = v * unit;
+	return TRUE;
+}
+
+/* A count from 1 to COUNT_MAX, in decimal digits only. */
+static gboolean parse_count(const char *text, guint *out)
+{
+	guint64 v = 0;
+	if (text == NULL || !g_ascii_string_to_unsigned(text, 10, 1, COUNT_MAX, &v, NULL))
+		return FALSE;
+	*out = (guint)v;
+	return TRUE;
+}
+
+/* The count options of a layer, by key, for checking them all alike. */
+static gboolean check_counts(const options_layer *l, const char *where, GError **error)
+{
+	const struct {
+		const char *key;
+		const char *value;
+	} counts[] = {
+	    {"upload-slots", l->upload_slots},
+	    {"upload-slots-per-ip", l->upload_slots_per_ip},
+	    {"upload-connections-per-ip", l->upload_connections_per_ip},
+	};
+	guint v;
+	for (gsize i = 0; i < G_N_ELEMENTS(counts); i++)
+		if (counts[i].value != NULL && !parse_count(counts[i].value, &v))
+			return fail(error, where, counts[i].key,
+			            "\"%s\" is not a count from 1 to %d", counts[i].value,
+			            COUNT_MAX);
 	return TRUE;
 }
 
@@ -137,6 +174,8 @@ static gboolean layer_check(options_layer *l, const char *where, const char *bas
 		return fail(error, where, "download-limit",
 		            "\"%s\" is not a rate (bytes per second, optional k or M suffix)",
 		            l->download_limit);
+	if (!check_counts(l, where, error))
+		return FALSE;
 	for (char **p = l->peers; p != NULL && *p != NULL; p++)
 		if (!valid_peer(*p))
 			return fail(error, where, "peer", "\"%s\" is not HOST:PORT", *p);
@@ -184,6 +223,12 @@ static gboolean parse_argv(int argc, char **argv, options_layer *l, GError **err
 	     "Peers cannot connect to us: they push, we connect out", NULL},
 	    {"verbose", 'v', 0, G_OPTION_ARG_NONE, &l->verbose, "Log debug messages too", NULL},
 	    {"version", 0, 0, G_OPTION_ARG_NONE, &l->version, "Print the version and exit", NULL},
+	    {"upload-slots", 0, 0, G_OPTION_ARG_STRING, &l->upload_slots,
+	     "Files uploaded at once, in all (default 4)", "N"},
+	    {"upload-slots-per-ip", 0, 0, G_OPTION_ARG_STRING, &l->upload_slots_per_ip,
+	     "Files uploaded at once to one address (default 1)", "N"},
+	    {"upload-connections-per-ip", 0, 0, G_OPTION_ARG_STRING, &l->upload_connections_per_ip,
+	     "HTTP connections one address may hold open (default 4)", "N"},
 	    G_OPTION_ENTRY_NULL,
 	};
 	g_autoptr(GOptionContext) ctx = g_option_context_new("- a Gnutella 0.6 servent");
@@ -213,8 +258,21 @@ static gboolean parse_argv(int argc, char **argv, options_layer *l, GError **err
 /* The keys gnutd.conf may hold: the long options, less those that choose
  * the file itself or only make sense on a command line. */
 static const char *const conf_keys[] = {
-    "download-dir", "listen",       "share",          "peer",         "ultrapeer",  "leaf",
-    "control",      "upload-limit", "download-limit", "no-bootstrap", "firewalled", NULL,
+    "download-dir",
+    "listen",
+    "share",
+    "peer",
+    "ultrapeer",
+    "leaf",
+    "control",
+    "upload-limit",
+    "download-limit",
+    "no-bootstrap",
+    "firewalled",
+    "upload-slots",
+    "upload-slots-per-ip",
+    "upload-connections-per-ip",
+    NULL,
 };
 
 static gboolean conf_bool(GKeyFile *kf, const char *path, const char *key, gboolean *out,
@@ -301,7 +359,11 @@ static gboolean conf_load(const char *path, options_layer *l, GError **error)
 	       conf_string(kf, path, "upload-limit", &l->upload_limit, error) &&
 	       conf_string(kf, path, "download-limit", &l->download_limit, error) &&
 	       conf_bool(kf, path, "no-bootstrap", &l->no_bootstrap, error) &&
-	       conf_bool(kf, path, "firewalled", &l->firewalled, error);
+	       conf_bool(kf, path, "firewalled", &l->firewalled, error) &&
+	       conf_string(kf, path, "upload-slots", &l->upload_slots, error) &&
+	       conf_string(kf, path, "upload-slots-per-ip", &l->upload_slots_per_ip, error) &&
+	       conf_string(kf, path, "upload-connections-per-ip", &l->upload_connections_per_ip,
+	                   error);
 }
 
 static char *pick_string(char **cli, char **conf)
@@ -313,6 +375,14 @@ static char **pick_list(char ***cli, char ***conf)
 {
 	char **v = g_steal_pointer((*cli != NULL ? cli : conf));
 	return v != NULL ? v : g_new0(char *, 1);
+}
+
+/* A count from the command line, else from the file, else 0 (the default). */
+static void merge_count(const char *cli, const char *conf, guint *out)
+{
+	const char *text = cli != NULL ? cli : conf;
+	if (text != NULL)
+		parse_count(text, out);
 }
 
 /* Lays the command line over the file; both layers are already checked. */
@@ -338,6 +408,10 @@ static void merge(gnut_options *o, options_layer *cli, options_layer *conf)
 	if (down != NULL)
 		gnut_options_parse_rate(down, &o->download_limit);
 	o->verbose = cli->verbose;
+	merge_count(cli->upload_slots, conf->upload_slots, &o->upload_slots);
+	merge_count(cli->upload_slots_per_ip, conf->upload_slots_per_ip, &o->upload_slots_per_ip);
+	merge_count(cli->upload_connections_per_ip, conf->upload_connections_per_ip,
+	            &o->upload_connections_per_ip);
 }
 
 gnut_options *gnut_options_parse(int argc, char **argv, GError **error)
@@ -396,4 +470,7 @@ void gnut_options_to_config(const gnut_options *o, gnut_servent_config *config)
 	config->firewalled = o->firewalled;
 	config->upload_limit = o->upload_limit;
 	config->download_limit = o->download_limit;
+	config->upload_slots = o->upload_slots;
+	config->upload_slots_per_ip = o->upload_slots_per_ip;
+	config->upload_connections_per_ip = o->upload_connections_per_ip;
 }

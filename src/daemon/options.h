@@ -37,6 +37,9 @@ typedef struct {
 	char *control; /* ADDR:PORT */
 	gboolean verbose;
 	gboolean version;
+	guint upload_slots; /* 0: the servent's default */
+	guint upload_slots_per_ip;
+	guint upload_connections_per_ip;
 } gnut_options;
 
 /* Parses argv (argv[0] is the program), then gnutd.conf in the data folder

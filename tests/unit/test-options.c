@@ -290,6 +290,55 @@ static void test_version_skips_checks(void)
 	CU_ASSERT_TRUE(o->version);
 }
 
+/* The upload caps: counts from the command line over the file's, 0 (the
+ * servent's defaults) when unset, and a bad count named. */
+static void test_upload_caps(void)
+{
+	g_autofree char *dir = gnut_unit_mkdtemp();
+	GError *error = NULL;
+	gnut_options *o = parse(&error, "--data-dir", dir, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+	CU_ASSERT_EQUAL(o->upload_slots, 0);
+	CU_ASSERT_EQUAL(o->upload_slots_per_ip, 0);
+	CU_ASSERT_EQUAL(o->upload_connections_per_ip, 0);
+	gnut_options_free(o);
+	write_conf(dir, "[gnutd]\nupload-slots=8\nupload-slots-per-ip=2\n"
+	                "upload-connections-per-ip=6\n");
+	o = parse(&error, "--data-dir", dir, "--upload-slots-per-ip", "3", NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+	CU_ASSERT_EQUAL(o->upload_slots, 8);
+	CU_ASSERT_EQUAL(o->upload_slots_per_ip, 3);
+	CU_ASSERT_EQUAL(o->upload_connections_per_ip, 6);
+	gnut_servent_config c;
+	gnut_options_to_config(o, &c);
+	CU_ASSERT_EQUAL(c.upload_slots, 8);
+	CU_ASSERT_EQUAL(c.upload_slots_per_ip, 3);
+	CU_ASSERT_EQUAL(c.upload_connections_per_ip, 6);
+	gnut_options_free(o);
+	static const struct {
+		const char *option;
+		const char *value;
+	} bad[] = {
+	    {"--upload-slots", "0"},
+	    {"--upload-slots-per-ip", "-1"},
+	    {"--upload-connections-per-ip", "4k"},
+	    {"--upload-slots", "+2"},
+	    {"--upload-slots", " 2"},
+	    {"--upload-slots-per-ip", "100001"},
+	};
+	for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
+		o = parse(&error, "--data-dir", dir, bad[i].option, bad[i].value, NULL);
+		g_autofree char *key = g_strdup_printf("%s: ", bad[i].option);
+		assert_error_names(o, error, key);
+		g_clear_error(&error);
+	}
+	write_conf(dir, "[gnutd]\nupload-connections-per-ip=many\n");
+	o = parse(&error, "--data-dir", dir, NULL);
+	assert_error_names(o, error, "gnutd.conf: upload-connections-per-ip: ");
+	g_clear_error(&error);
+	gnut_unit_rmtree(dir);
+}
+
 /* The error domain's name, as GError messages and g_quark_to_string show it. */
 static void test_error_domain(void)
 {
@@ -306,6 +355,7 @@ static CU_TestInfo tests[] = {
     {"gnutd.conf errors name the key", test_conf_errors},
     {"--version", test_version_skips_checks},
     {"the error domain's name", test_error_domain},
+    {"upload caps", test_upload_caps},
     CU_TEST_INFO_NULL,
 };
 

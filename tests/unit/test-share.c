@@ -2,14 +2,17 @@
  * and skips (hidden, symlinks in and out, special files, bad names, depth and
  * file caps), lookups by index, SHA-1 and keywords, the hash cache across
  * rescans and restarts, a changed file re-hashed, a corrupt cache, old refs
- * surviving a rescan, cancellation and freeing during a rescan. Rescans run
- * in a GMainLoop with a deadline. */
+ * surviving a rescan, cancellation and freeing during a rescan, and the
+ * confined open of a shared file (no symlink followed, a folder swapped for
+ * one refused). Rescans run in a GMainLoop with a deadline. */
 #include "gnut/proto/digest.h"
 #include "gnut/core/share/hash-cache.h"
+#include "gnut/core/share/share-open.h"
 #include "gnut/core/share/share-scan.h"
 #include "gnut/core/share/share.h"
 #include "unit.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <glib/gstdio.h>
 #include <stdlib.h>
@@ -489,6 +492,17 @@ static void test_depth_and_file_caps(void)
 	g_free(top);
 }
 
+/* The record the walk would make of path, beneath root. */
+static gnut_file_record record_of(const char *root, const char *path)
+{
+	struct stat st;
+	CU_ASSERT_EQUAL(stat(path, &st), 0);
+	gnut_file_record r = {
+	    path,      strlen(root), st.st_dev,
+	    st.st_ino, st.st_size,   (gint64)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec};
+	return r;
+}
+
 static void test_hash_file(void)
 {
 	char *top = gnut_unit_mkdtemp();
@@ -498,35 +512,200 @@ static void test_hash_file(void)
 	for (gsize i = 0; i < len; i++)
 		content[i] = (guint8)(i * 7 + (i >> 13));
 	CU_ASSERT_TRUE(g_file_set_contents(path, (char *)content, (gssize)len, NULL));
-	struct stat st;
-	CU_ASSERT_EQUAL(stat(path, &st), 0);
-	gint64 mtime_ns = (gint64)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+	gnut_file_record r = record_of(top, path);
 	guint8 *buf = g_malloc(GNUT_SCAN_HASH_BUFFER);
 	uint8_t got[GNUT_SHA1_LEN], want[GNUT_SHA1_LEN];
 	gnut_sha1_buffer(content, len, want);
 	GError *err = NULL;
-	CU_ASSERT_TRUE(
-	    gnut_share_hash_file(path, len, mtime_ns, buf, GNUT_SCAN_HASH_BUFFER, NULL, got, &err));
+	CU_ASSERT_TRUE(gnut_share_hash_file(&r, buf, GNUT_SCAN_HASH_BUFFER, NULL, got, &err));
 	CU_ASSERT_EQUAL(memcmp(got, want, GNUT_SHA1_LEN), 0);
-	/* a size or mtime other than the walk saw: changed, not hashed */
-	CU_ASSERT_FALSE(gnut_share_hash_file(path, len - 1, mtime_ns, buf, GNUT_SCAN_HASH_BUFFER,
-	                                     NULL, got, &err));
+	/* a size, mtime or inode other than the walk saw: changed, not hashed */
+	gnut_file_record other = r;
+	other.size = len - 1;
+	CU_ASSERT_FALSE(gnut_share_hash_file(&other, buf, GNUT_SCAN_HASH_BUFFER, NULL, got, &err));
 	CU_ASSERT_TRUE(g_error_matches(err, G_IO_ERROR, G_IO_ERROR_BUSY));
 	g_clear_error(&err);
-	CU_ASSERT_FALSE(gnut_share_hash_file(path, len, mtime_ns + 1, buf, GNUT_SCAN_HASH_BUFFER,
-	                                     NULL, got, &err));
+	other = r;
+	other.mtime_ns++;
+	CU_ASSERT_FALSE(gnut_share_hash_file(&other, buf, GNUT_SCAN_HASH_BUFFER, NULL, got, &err));
+	g_clear_error(&err);
+	other = r;
+	other.ino++;
+	CU_ASSERT_FALSE(gnut_share_hash_file(&other, buf, GNUT_SCAN_HASH_BUFFER, NULL, got, &err));
+	CU_ASSERT_TRUE(g_error_matches(err, G_IO_ERROR, G_IO_ERROR_BUSY));
 	g_clear_error(&err);
 	char *missing = g_build_filename(top, "missing", NULL);
-	CU_ASSERT_FALSE(
-	    gnut_share_hash_file(missing, 1, 1, buf, GNUT_SCAN_HASH_BUFFER, NULL, got, &err));
+	other = r;
+	other.path = missing;
+	CU_ASSERT_FALSE(gnut_share_hash_file(&other, buf, GNUT_SCAN_HASH_BUFFER, NULL, got, &err));
 	CU_ASSERT_TRUE(g_error_matches(err, G_IO_ERROR, G_IO_ERROR_NOT_FOUND));
 	g_clear_error(&err);
+	/* reached through a symlinked folder: not opened */
+	char *via = g_build_filename(top, "via", NULL);
+	char *via_path = g_build_filename(via, "big.bin", NULL);
+	CU_ASSERT_EQUAL(symlink(top, via), 0);
+	other = r;
+	other.path = via_path;
+	CU_ASSERT_FALSE(gnut_share_hash_file(&other, buf, GNUT_SCAN_HASH_BUFFER, NULL, got, &err));
+	CU_ASSERT_TRUE(g_error_matches(err, G_IO_ERROR, G_IO_ERROR_NOT_FOUND));
+	g_clear_error(&err);
+	g_free(via_path);
+	g_free(via);
 	g_free(missing);
 	g_free(buf);
 	g_free(content);
 	g_free(path);
 	gnut_unit_rmtree(top);
 	g_free(top);
+}
+
+/* Opens rel beneath dir both ways; both must agree. The descriptor of
+ * the first, or -1 with its errno. */
+static int open_both_ways(const char *dir, const char *rel)
+{
+	int dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	CU_ASSERT_TRUE_FATAL(dir_fd >= 0);
+	int fd = gnut_open_beneath(dir_fd, rel);
+	int err = errno;
+	int walked = gnut_open_beneath_walk(dir_fd, rel);
+	int walk_err = errno;
+	CU_ASSERT_EQUAL(fd >= 0, walked >= 0);
+	if (walked >= 0)
+		close(walked);
+	else if (fd < 0)
+		CU_ASSERT_TRUE(walk_err == err || (err == ELOOP && walk_err == ENOTDIR) ||
+		               (err == ENOTDIR && walk_err == ELOOP));
+	close(dir_fd);
+	errno = err;
+	return fd;
+}
+
+static gboolean opens_with(const char *dir, const char *rel, const char *content)
+{
+	int fd = open_both_ways(dir, rel);
+	if (fd < 0)
+		return FALSE;
+	char buf[64] = {0};
+	ssize_t n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	return n >= 0 && strcmp(buf, content) == 0;
+}
+
+static gboolean refused(const char *dir, const char *rel, int want_errno)
+{
+	int fd = open_both_ways(dir, rel);
+	int err = errno;
+	if (fd >= 0)
+		close(fd);
+	return fd < 0 && (want_errno == 0 || err == want_errno);
+}
+
+static void test_open_beneath(void)
+{
+	fixture fx = make_fixture();
+	make_link("Music", fx.share, "music-link");
+	CU_ASSERT_TRUE(opens_with(fx.share, "a.txt", "abc"));
+	CU_ASSERT_TRUE(opens_with(fx.share, "Music/deep/er/song.ogg", "la la la"));
+	/* a symlink as the file, as a folder on the way, leading out or in */
+	CU_ASSERT_TRUE(refused(fx.share, "link-inside", ELOOP));
+	CU_ASSERT_TRUE(refused(fx.share, "link-outside", ELOOP));
+	CU_ASSERT_TRUE(refused(fx.share, "loop/a.txt", 0));
+	CU_ASSERT_TRUE(refused(fx.share, "music-link/The Beatles - Let It Be.mp3", 0));
+	/* forms that could leave the folder or say nothing */
+	const char *bad[] = {
+	    "../outside/secret.txt",   "Music/../a.txt", "./a.txt", "/etc/passwd", "",
+	    "Music//deep/er/song.ogg", "Music/"};
+	for (gsize i = 0; i < G_N_ELEMENTS(bad); i++)
+		CU_ASSERT_TRUE(refused(fx.share, bad[i], EINVAL));
+	CU_ASSERT_TRUE(refused(fx.share, "missing.txt", ENOENT));
+	/* a FIFO does not block the open */
+	int fd = open_both_ways(fx.share, "pipe");
+	CU_ASSERT_TRUE(fd >= 0);
+	if (fd >= 0)
+		close(fd);
+	free_fixture(&fx);
+}
+
+/* Reads what an open descriptor holds (up to 63 bytes). */
+static char *read_fd(int fd)
+{
+	char buf[64] = {0};
+	ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
+	return g_strndup(buf, n > 0 ? (gsize)n : 0);
+}
+
+#define INSIDE_TEXT  "INSIDE-CONTENT-0\n"
+#define OUTSIDE_TEXT "OUTSIDE-SECRET-1\n" /* as long as INSIDE_TEXT */
+
+/* share/sub/inner.txt, then sub swapped for a symlink to outside/, which
+ * holds an inner.txt of the same size and mtime: the file is no longer
+ * the one indexed, and never opened. The same for a file replaced in
+ * place by another of the same size and mtime (another inode). */
+static void test_open_file_after_swap(void)
+{
+	fixture fx = make_fixture();
+	char *sub = g_build_filename(fx.share, "sub", NULL);
+	char *inner = g_build_filename(sub, "inner.txt", NULL);
+	char *outside = g_build_filename(fx.top, "outside", NULL);
+	char *outer = g_build_filename(outside, "inner.txt", NULL);
+	write_file(sub, "inner.txt", INSIDE_TEXT);
+	write_file(outside, "inner.txt", OUTSIDE_TEXT);
+	set_mtime(inner, 1600000000);
+	set_mtime(outer, 1600000000);
+	gnut_share *s = new_share(&fx);
+	CU_ASSERT_TRUE_FATAL(rescan(s, NULL, NULL));
+	g_autoptr(gnut_shared_file) f = find_by_name(s, "inner.txt");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	int fd = -1;
+	GError *err = NULL;
+	CU_ASSERT_TRUE_FATAL(gnut_share_open_file(s, f, &fd, &err));
+	g_autofree char *got = read_fd(fd);
+	CU_ASSERT_STRING_EQUAL(got, INSIDE_TEXT);
+	close(fd);
+
+	char *moved = g_build_filename(fx.top, "sub.moved", NULL);
+	CU_ASSERT_EQUAL_FATAL(rename(sub, moved), 0);
+	CU_ASSERT_EQUAL_FATAL(symlink(outside, sub), 0);
+	/* the attack is real: the indexed path now names the outside file */
+	g_autofree char *via_path = NULL;
+	CU_ASSERT_TRUE(g_file_get_contents(f->path, &via_path, NULL, NULL));
+	CU_ASSERT_STRING_EQUAL(via_path, OUTSIDE_TEXT);
+	CU_ASSERT_FALSE(gnut_share_open_file(s, f, &fd, &err));
+	CU_ASSERT_EQUAL(fd, -1);
+	CU_ASSERT_TRUE(g_error_matches(err, G_IO_ERROR, G_IO_ERROR_NOT_FOUND));
+	g_clear_error(&err);
+	gnut_share_stats st;
+	gnut_share_get_stats(s, &st);
+	CU_ASSERT_EQUAL(st.stale_opens, 1);
+	/* a rescan drops it: the symlink leads out of the share */
+	CU_ASSERT_TRUE(rescan(s, NULL, NULL));
+	g_autoptr(gnut_shared_file) gone = find_by_name(s, "inner.txt");
+	CU_ASSERT_PTR_NULL(gone);
+
+	/* replaced in place: same size and mtime, another inode */
+	char *a_path = g_build_filename(fx.share, "a.txt", NULL);
+	set_mtime(a_path, 1600000000);
+	CU_ASSERT_TRUE(rescan(s, NULL, NULL));
+	g_autoptr(gnut_shared_file) a = find_by_name(s, "a.txt");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+	char *tmp = g_build_filename(fx.share, ".a.new", NULL);
+	CU_ASSERT_TRUE(g_file_set_contents(tmp, "xyz", 3, NULL));
+	set_mtime(tmp, 1600000000);
+	CU_ASSERT_EQUAL(rename(tmp, a_path), 0);
+	CU_ASSERT_FALSE(gnut_share_open_file(s, a, &fd, &err));
+	CU_ASSERT_TRUE(g_error_matches(err, G_IO_ERROR, G_IO_ERROR_NOT_FOUND));
+	g_clear_error(&err);
+	gnut_share_get_stats(s, &st);
+	CU_ASSERT_EQUAL(st.stale_opens, 2);
+	gnut_share_free(s);
+	g_free(tmp);
+	g_free(a_path);
+	g_free(moved);
+	g_free(outer);
+	g_free(outside);
+	g_free(inner);
+	g_free(sub);
+	free_fixture(&fx);
 }
 
 /* Root reads every file, so only another user can see one skipped. */
@@ -557,6 +736,8 @@ static CU_TestInfo tests[] = {
     {"cancel, queue, free during rescan", test_cancel_and_free_during_rescan},
     {"depth and file caps", test_depth_and_file_caps},
     {"hashing one file", test_hash_file},
+    {"open beneath a folder, no symlink followed", test_open_beneath},
+    {"a shared file swapped since the scan is not opened", test_open_file_after_swap},
     {"unreadable file skipped", test_unreadable_file_skipped},
     CU_TEST_INFO_NULL,
 };

@@ -13,7 +13,9 @@
 #include "gnut/proto/urn.h"
 #include "unit.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <glib-unix.h>
 #include <glib/gstdio.h>
 #include <netinet/in.h>
@@ -22,11 +24,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define DEADLINE_MS 20000
-#define ALPHA_SIZE  100000
-#define SECRET      "TOP-SECRET-CONTENT"
-#define SMALL_NAME  "two words \xc3\xa9.txt"
-#define SMALL_BODY  "hello upload\n"
+#define DEADLINE_MS  20000
+#define ALPHA_SIZE   100000
+#define SECRET       "TOP-SECRET-CONTENT"
+#define SMALL_NAME   "two words \xc3\xa9.txt"
+#define SMALL_BODY   "hello upload\n"
+#define INSIDE_BODY  "INSIDE-CONTENT-0\n"
+#define OUTSIDE_BODY "OUTSIDE-SECRET-1\n" /* as long as INSIDE_BODY */
+#define BIG_SIZE     (32 * 1024 * 1024)   /* more than loopback socket buffers hold */
+#define SOME_MTIME   1600000000
 
 typedef struct {
 	char *root;
@@ -98,8 +104,17 @@ static void on_accept(gnut_listener *l, gnut_conn *conn, const char *line, gpoin
 	gnut_uploads_take(srv->uploads, conn);
 }
 
-/* A share of alpha.bin, SMALL_NAME and empty.dat (plus big.bin of big_size
- * bytes when non-zero), with SECRET in a file beside the shared folder. */
+static void set_mtime(const char *dir, const char *name, time_t when)
+{
+	g_autofree char *path = g_build_filename(dir, name, NULL);
+	struct timespec times[2] = {{when, 0}, {when, 0}};
+	g_assert_cmpint(utimensat(AT_FDCWD, path, times, 0), ==, 0);
+}
+
+/* A share of alpha.bin, SMALL_NAME, empty.dat and sub/inner.txt (plus
+ * big.bin of big_size bytes when non-zero), with SECRET in a file beside
+ * the shared folder and outside/inner.txt, as long and as old as
+ * sub/inner.txt but not shared. */
 static server *server_new(const gnut_uploads_config *cfg, gboolean manual_clock, gsize big_size)
 {
 	server *srv = g_new0(server, 1);
@@ -111,6 +126,14 @@ static server *server_new(const gnut_uploads_config *cfg, gboolean manual_clock,
 	write_file(srv->share_dir, SMALL_NAME, SMALL_BODY, strlen(SMALL_BODY));
 	write_file(srv->share_dir, "empty.dat", "", 0);
 	write_file(srv->root, "secret.txt", SECRET, strlen(SECRET));
+	g_autofree char *sub = g_build_filename(srv->share_dir, "sub", NULL);
+	g_autofree char *outside = g_build_filename(srv->root, "outside", NULL);
+	g_assert_cmpint(g_mkdir(sub, 0700), ==, 0);
+	g_assert_cmpint(g_mkdir(outside, 0700), ==, 0);
+	write_file(sub, "inner.txt", INSIDE_BODY, strlen(INSIDE_BODY));
+	write_file(outside, "inner.txt", OUTSIDE_BODY, strlen(OUTSIDE_BODY));
+	set_mtime(sub, "inner.txt", SOME_MTIME);
+	set_mtime(outside, "inner.txt", SOME_MTIME);
 	if (big_size > 0) {
 		g_autofree char *big = g_malloc0(big_size);
 		write_file(srv->share_dir, "big.bin", big, big_size);
@@ -162,16 +185,25 @@ static char *urn_target(server *srv, const char *name)
 	return g_strdup_printf("/uri-res/N2R?%s", urn);
 }
 
-static client *client_new(server *srv)
+/* A client connected from the loopback address from (any of 127/8). */
+static client *client_new_from(server *srv, const char *from)
 {
 	client *c = g_new0(client, 1);
 	c->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	g_assert_cmpint(c->fd, >=, 0);
+	struct sockaddr_in local = {.sin_family = AF_INET};
+	g_assert_cmpint(inet_pton(AF_INET, from, &local.sin_addr), ==, 1);
+	g_assert_cmpint(bind(c->fd, (struct sockaddr *)&local, sizeof local), ==, 0);
 	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(srv->port)};
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	g_assert_cmpint(connect(c->fd, (struct sockaddr *)&sa, sizeof sa), ==, 0);
 	c->in = g_byte_array_new();
 	return c;
+}
+
+static client *client_new(server *srv)
+{
+	return client_new_from(srv, "127.0.0.1");
 }
 
 static void client_free(client *c)
@@ -606,22 +638,46 @@ static gboolean no_slot_taken(gpointer data)
 	return st.active == 0 && st.connections == 0;
 }
 
+static gboolean one_slot_taken(gpointer data)
+{
+	gnut_uploads_stats st;
+	gnut_uploads_get_stats(data, &st);
+	return st.active == 1;
+}
+
+static gboolean no_slot_active(gpointer data)
+{
+	gnut_uploads_stats st;
+	gnut_uploads_get_stats(data, &st);
+	return st.active == 0;
+}
+
+/* Asks for big.bin on c, which does not read it: the body stays under way
+ * and holds a slot until c reads or goes. */
+static void start_stalled_body(server *srv, client *c)
+{
+	g_autofree char *target = urn_target(srv, "big.bin");
+	g_autofree char *req = get_request("GET", target, NULL);
+	client_send(c, req);
+	CU_ASSERT_TRUE_FATAL(run_until(one_slot_taken, srv->uploads));
+}
+
 static void test_busy(void)
 {
 	gnut_uploads_config cfg = {.slots = 1, .retry_after_s = 42};
-	server *srv = server_new(&cfg, FALSE, 0);
+	server *srv = server_new(&cfg, FALSE, BIG_SIZE);
 	g_autofree char *target = urn_target(srv, "alpha.bin");
 	g_autofree char *req = get_request("GET", target, NULL);
-	/* A keeps its slot between requests */
+	/* A's body is under way: A holds the only slot */
 	client *a = client_new(srv);
-	client_send(a, req);
+	start_stalled_body(srv, a);
+	client *b = client_new_from(srv, "127.0.0.2");
+	client_send(b, req);
 	response r = {0};
-	CU_ASSERT_TRUE_FATAL(client_response(a, FALSE, &r));
-	CU_ASSERT_EQUAL(r.code, 200);
-	gboolean closed = FALSE;
-	CU_ASSERT_EQUAL(one_request(srv, req, &r, &closed), 503);
+	CU_ASSERT_TRUE(client_response(b, FALSE, &r) && r.code == 503);
 	CU_ASSERT_TRUE(header_is(&r, "Retry-After", "42"));
-	CU_ASSERT_TRUE(closed);
+	CU_ASSERT_TRUE(client_closed(b));
+	client_free(b);
 	/* HEAD needs no slot */
 	g_autofree char *head = get_request("HEAD", target, NULL);
 	CU_ASSERT_EQUAL(one_request(srv, head, &r, NULL), 200);
@@ -630,24 +686,166 @@ static void test_busy(void)
 	CU_ASSERT_EQUAL(st.active, 1);
 	CU_ASSERT_EQUAL(st.slots, 1);
 	CU_ASSERT_EQUAL(st.refused_busy, 1);
-	/* A can go on; once it leaves, the slot is free again */
-	client_send(a, req);
+	CU_ASSERT_EQUAL(st.refused_per_ip, 0);
+	/* once A's body is out the slot is free again, A still connected */
 	CU_ASSERT_TRUE(client_response(a, FALSE, &r) && r.code == 200);
+	CU_ASSERT_EQUAL(r.body->len, BIG_SIZE);
+	CU_ASSERT_TRUE(run_until(no_slot_active, srv->uploads));
+	CU_ASSERT_EQUAL(one_request(srv, req, &r, NULL), 200);
 	client_free(a);
 	CU_ASSERT_TRUE(run_until(no_slot_taken, srv->uploads));
-	CU_ASSERT_EQUAL(one_request(srv, req, &r, NULL), 200);
 	response_clear(&r);
 	server_free(srv);
 
 	/* too many connections: refused before the request is read */
 	gnut_uploads_config one = {.max_connections = 1};
 	srv = server_new(&one, FALSE, 0);
+	gboolean closed = FALSE;
 	a = client_new(srv);
 	client_send(a, "HEAD /get/1/x HTTP/1.1\r\n\r\n");
 	CU_ASSERT_TRUE(client_response(a, TRUE, &r) && r.code == 404);
 	CU_ASSERT_EQUAL(one_request(srv, req, &r, &closed), 503);
 	CU_ASSERT_TRUE(closed);
 	client_free(a);
+	response_clear(&r);
+	server_free(srv);
+}
+
+/* Idle keep-alive connections, more of them than slots, lock nobody out:
+ * a connection between requests holds no slot. */
+static void test_idle_keep_alive_holds_no_slot(void)
+{
+	gnut_uploads_config cfg = {.slots = 2};
+	server *srv = server_new(&cfg, FALSE, 0);
+	g_autofree char *target = urn_target(srv, "alpha.bin");
+	g_autofree char *req = get_request("GET", target, NULL);
+	const char *from[] = {"127.0.0.1", "127.0.0.1", "127.0.0.3", "127.0.0.4"};
+	client *idle[G_N_ELEMENTS(from)];
+	response r = {0};
+	for (gsize i = 0; i < G_N_ELEMENTS(from); i++) {
+		idle[i] = client_new_from(srv, from[i]);
+		client_send(idle[i], req);
+		CU_ASSERT_TRUE(client_response(idle[i], FALSE, &r) && r.code == 200);
+		CU_ASSERT_TRUE(header_is(&r, "Connection", "keep-alive"));
+	}
+	CU_ASSERT_TRUE(run_until(no_slot_active, srv->uploads));
+	client *b = client_new_from(srv, "127.0.0.2");
+	client_send(b, req);
+	CU_ASSERT_TRUE(client_response(b, FALSE, &r) && r.code == 200);
+	CU_ASSERT_EQUAL(r.body->len, ALPHA_SIZE);
+	client_free(b);
+	/* and the idle ones may still ask again */
+	client_send(idle[0], req);
+	CU_ASSERT_TRUE(client_response(idle[0], FALSE, &r) && r.code == 200);
+	gnut_uploads_stats st;
+	gnut_uploads_get_stats(srv->uploads, &st);
+	CU_ASSERT_EQUAL(st.refused_busy, 0);
+	CU_ASSERT_EQUAL(st.uploads_done, G_N_ELEMENTS(from) + 2);
+	for (gsize i = 0; i < G_N_ELEMENTS(from); i++)
+		client_free(idle[i]);
+	response_clear(&r);
+	server_free(srv);
+}
+
+/* One body at a time per address by default, more when configured; other
+ * addresses are served meanwhile. */
+static void test_slots_per_ip(void)
+{
+	server *srv = server_new(NULL, FALSE, BIG_SIZE);
+	g_autofree char *target = urn_target(srv, "alpha.bin");
+	g_autofree char *req = get_request("GET", target, NULL);
+	client *a1 = client_new(srv);
+	start_stalled_body(srv, a1);
+	client *a2 = client_new(srv);
+	client_send(a2, req);
+	response r = {0};
+	CU_ASSERT_TRUE(client_response(a2, FALSE, &r) && r.code == 503);
+	g_autofree char *retry = g_strdup_printf("%d", GNUT_UPLOADS_DEFAULT_RETRY_AFTER_S);
+	CU_ASSERT_TRUE(header_is(&r, "Retry-After", retry));
+	CU_ASSERT_TRUE(client_closed(a2));
+	client_free(a2);
+	client *b = client_new_from(srv, "127.0.0.2");
+	client_send(b, req);
+	CU_ASSERT_TRUE(client_response(b, FALSE, &r) && r.code == 200);
+	client_free(b);
+	gnut_uploads_stats st;
+	gnut_uploads_get_stats(srv->uploads, &st);
+	CU_ASSERT_EQUAL(st.refused_busy, 1);
+	CU_ASSERT_EQUAL(st.refused_per_ip, 1);
+	client_free(a1);
+	CU_ASSERT_TRUE(run_until(no_slot_taken, srv->uploads));
+	server_free(srv);
+
+	gnut_uploads_config two = {.slots_per_ip = 2};
+	srv = server_new(&two, FALSE, BIG_SIZE);
+	g_autofree char *target2 = urn_target(srv, "alpha.bin");
+	g_autofree char *req2 = get_request("GET", target2, NULL);
+	a1 = client_new(srv);
+	start_stalled_body(srv, a1);
+	CU_ASSERT_EQUAL(one_request(srv, req2, &r, NULL), 200);
+	client_free(a1);
+	response_clear(&r);
+	server_free(srv);
+}
+
+static gboolean connections_are(server *srv, guint n)
+{
+	gnut_uploads_stats st;
+	gnut_uploads_get_stats(srv->uploads, &st);
+	return st.connections == n;
+}
+
+static gboolean three_connections(gpointer data)
+{
+	return connections_are(data, 3);
+}
+
+/* Past connections_per_ip from one address: 503 before the request is
+ * read, and closed; other addresses are served. */
+static void test_connections_per_ip(void)
+{
+	server *srv = server_new(NULL, FALSE, 0);
+	g_autofree char *target = urn_target(srv, "alpha.bin");
+	g_autofree char *head = get_request("HEAD", target, NULL);
+	client *held[GNUT_UPLOADS_DEFAULT_CONNECTIONS_PER_IP];
+	response r = {0};
+	for (gsize i = 0; i < G_N_ELEMENTS(held); i++) {
+		held[i] = client_new(srv);
+		client_send(held[i], head);
+		CU_ASSERT_TRUE(client_response(held[i], TRUE, &r) && r.code == 200);
+	}
+	gboolean closed = FALSE;
+	CU_ASSERT_EQUAL(one_request(srv, head, &r, &closed), 503);
+	CU_ASSERT_PTR_NOT_NULL(gnut_head_get(r.head, "Retry-After"));
+	CU_ASSERT_TRUE(closed);
+	client *b = client_new_from(srv, "127.0.0.2");
+	g_autofree char *req = get_request("GET", target, NULL);
+	client_send(b, req);
+	CU_ASSERT_TRUE(client_response(b, FALSE, &r) && r.code == 200);
+	client_free(b);
+	gnut_uploads_stats st;
+	gnut_uploads_get_stats(srv->uploads, &st);
+	CU_ASSERT_EQUAL(st.refused_per_ip, 1);
+	/* one goes: room for another */
+	client_free(held[0]);
+	CU_ASSERT_TRUE_FATAL(run_until(three_connections, srv));
+	held[0] = client_new(srv);
+	client_send(held[0], head);
+	CU_ASSERT_TRUE(client_response(held[0], TRUE, &r) && r.code == 200);
+	for (gsize i = 0; i < G_N_ELEMENTS(held); i++)
+		client_free(held[i]);
+	server_free(srv);
+
+	gnut_uploads_config two = {.connections_per_ip = 2};
+	srv = server_new(&two, FALSE, 0);
+	client *c1 = client_new(srv), *c2 = client_new(srv);
+	client_send(c1, head);
+	client_send(c2, head);
+	CU_ASSERT_TRUE(client_response(c1, TRUE, &r) && r.code == 200);
+	CU_ASSERT_TRUE(client_response(c2, TRUE, &r) && r.code == 200);
+	CU_ASSERT_EQUAL(one_request(srv, head, &r, NULL), 503);
+	client_free(c1);
+	client_free(c2);
 	response_clear(&r);
 	server_free(srv);
 }
@@ -674,13 +872,6 @@ static void test_oversize_head(void)
 	server_free(srv);
 }
 
-static gboolean connections_are(server *srv, guint n)
-{
-	gnut_uploads_stats st;
-	gnut_uploads_get_stats(srv->uploads, &st);
-	return st.connections == n;
-}
-
 static gboolean one_connection(gpointer data)
 {
 	return connections_are(data, 1);
@@ -688,7 +879,7 @@ static gboolean one_connection(gpointer data)
 
 static void test_idle_timeouts(void)
 {
-	gnut_uploads_config cfg = {.idle_timeout_s = 5};
+	gnut_uploads_config cfg = {.idle_timeout_s = 5, .keepalive_timeout_s = 5};
 	server *srv = server_new(&cfg, TRUE, 0);
 	/* a head that never completes */
 	client *c = client_new(srv);
@@ -714,6 +905,48 @@ static void test_idle_timeouts(void)
 	CU_ASSERT_TRUE(client_closed(c));
 	CU_ASSERT_TRUE(run_until(no_slot_taken, srv->uploads));
 	client_free(c);
+	response_clear(&r);
+	server_free(srv);
+}
+
+static void pump(void);
+
+static void advance_and_tick(server *srv, gint64 seconds)
+{
+	gnut_clock_manual_advance(srv->clock, seconds * G_USEC_PER_SEC);
+	gnut_uploads_tick(srv->uploads, gnut_clock_now_us(srv->clock));
+}
+
+/* By default an idle kept-alive connection goes after the keep-alive
+ * timeout, sooner than a first request head is given up on. */
+static void test_keep_alive_timeout(void)
+{
+	const gint64 keep = GNUT_UPLOADS_DEFAULT_KEEPALIVE_TIMEOUT_S;
+	CU_ASSERT_TRUE(keep < GNUT_UPLOADS_DEFAULT_IDLE_TIMEOUT_S);
+	server *srv = server_new(NULL, TRUE, 0);
+	g_autofree char *target = urn_target(srv, "alpha.bin");
+	g_autofree char *req = get_request("GET", target, NULL);
+	client *slow = client_new(srv);
+	client_send(slow, "GET /get/1/x HTTP/1.1\r\n");
+	CU_ASSERT_TRUE_FATAL(run_until(one_connection, srv));
+	client *c = client_new(srv);
+	client_send(c, req);
+	response r = {0};
+	CU_ASSERT_TRUE(client_response(c, FALSE, &r) && r.code == 200);
+	advance_and_tick(srv, keep - 1);
+	pump();
+	CU_ASSERT_TRUE(connections_are(srv, 2));
+	advance_and_tick(srv, 2);
+	CU_ASSERT_TRUE(client_closed(c));
+	/* the first head still has until the idle timeout */
+	CU_ASSERT_TRUE(run_until(one_connection, srv));
+	advance_and_tick(srv, GNUT_UPLOADS_DEFAULT_IDLE_TIMEOUT_S - keep - 2);
+	pump();
+	CU_ASSERT_TRUE(connections_are(srv, 1));
+	advance_and_tick(srv, 2);
+	CU_ASSERT_TRUE(client_closed(slow));
+	client_free(c);
+	client_free(slow);
 	response_clear(&r);
 	server_free(srv);
 }
@@ -841,6 +1074,69 @@ static void test_changed_on_disk(void)
 	server_free(srv);
 }
 
+static void count_call(gpointer data)
+{
+	(*(guint *)data)++;
+}
+
+static gboolean body_has(const response *r, const char *text)
+{
+	return r->body != NULL && r->body->len > 0 &&
+	       g_strstr_len((const char *)r->body->data, (gssize)r->body->len, text) != NULL;
+}
+
+/* sub/ swapped for a symlink to outside/, whose inner.txt has the size and
+ * mtime of the one indexed: 404, never the outside content, and the owner
+ * is told to rescan. The same for a file replaced in place by another of
+ * the same size and mtime. */
+static void test_swapped_folder(void)
+{
+	guint stale = 0;
+	gnut_uploads_config cfg = {.stale = count_call, .stale_data = &stale};
+	server *srv = server_new(&cfg, FALSE, 0);
+	g_autoptr(gnut_shared_file) f = shared(srv, "inner.txt");
+	g_autofree char *target = urn_target(srv, "inner.txt");
+	g_autofree char *by_index = g_strdup_printf("/get/%u/inner.txt", f->index);
+	g_autofree char *req = get_request("GET", target, NULL);
+	g_autofree char *req2 = get_request("GET", by_index, NULL);
+	response r = {0};
+	CU_ASSERT_EQUAL(one_request(srv, req, &r, NULL), 200);
+	CU_ASSERT_TRUE(body_has(&r, INSIDE_BODY));
+	g_autofree char *sub = g_build_filename(srv->share_dir, "sub", NULL);
+	g_autofree char *moved = g_build_filename(srv->root, "sub.moved", NULL);
+	g_autofree char *outside = g_build_filename(srv->root, "outside", NULL);
+	CU_ASSERT_EQUAL_FATAL(rename(sub, moved), 0);
+	CU_ASSERT_EQUAL_FATAL(symlink(outside, sub), 0);
+	const char *requests[] = {req, req2};
+	for (gsize i = 0; i < G_N_ELEMENTS(requests); i++) {
+		CU_ASSERT_EQUAL(one_request(srv, requests[i], &r, NULL), 404);
+		CU_ASSERT_TRUE(r.body != NULL && r.body->len == 0);
+		CU_ASSERT_FALSE(body_has(&r, "OUTSIDE"));
+	}
+	CU_ASSERT_EQUAL(stale, 2);
+	/* alpha.bin replaced in place: same size and mtime, other bytes */
+	struct stat st;
+	g_autofree char *alpha = g_build_filename(srv->share_dir, "alpha.bin", NULL);
+	CU_ASSERT_EQUAL_FATAL(stat(alpha, &st), 0);
+	g_autofree char *target3 = urn_target(srv, "alpha.bin");
+	g_autofree char *zeros = g_malloc0(ALPHA_SIZE);
+	write_file(srv->root, "alpha.new", zeros, ALPHA_SIZE);
+	g_autofree char *fresh = g_build_filename(srv->root, "alpha.new", NULL);
+	struct timespec times[2] = {st.st_mtim, st.st_mtim};
+	CU_ASSERT_EQUAL(utimensat(AT_FDCWD, fresh, times, 0), 0);
+	CU_ASSERT_EQUAL_FATAL(rename(fresh, alpha), 0);
+	g_autofree char *req3 = get_request("GET", target3, NULL);
+	CU_ASSERT_EQUAL(one_request(srv, req3, &r, NULL), 404);
+	CU_ASSERT_EQUAL(stale, 3);
+	gnut_uploads_stats ust;
+	gnut_uploads_get_stats(srv->uploads, &ust);
+	CU_ASSERT_EQUAL(ust.stale, 3);
+	CU_ASSERT_EQUAL(ust.uploads_done, 1);
+	CU_ASSERT_EQUAL(ust.bytes_up, strlen(INSIDE_BODY));
+	response_clear(&r);
+	server_free(srv);
+}
+
 static CU_TestInfo tests[] = {
     {"GET by urn:sha1", test_get_by_urn},
     {"GET by /get/<index>/<name>", test_get_by_index},
@@ -850,12 +1146,17 @@ static CU_TestInfo tests[] = {
     {"HEAD sends no body", test_head_then_get},
     {"keep-alive, pipelining, close", test_keep_alive},
     {"503 when slots or connections are full", test_busy},
+    {"idle keep-alive connections hold no slot", test_idle_keep_alive_holds_no_slot},
+    {"one slot per address by default", test_slots_per_ip},
+    {"connections per address capped", test_connections_per_ip},
     {"oversize request head", test_oversize_head},
     {"idle timeouts", test_idle_timeouts},
+    {"keep-alive timeout shorter than the first head's", test_keep_alive_timeout},
     {"rate limit on the manual clock", test_rate_limit},
     {"rate limit on its timer", test_rate_limit_timer},
     {"stalled client dropped", test_stalled_client_dropped},
     {"file changed or vanished on disk", test_changed_on_disk},
+    {"a folder swapped for a symlink is not followed", test_swapped_folder},
     CU_TEST_INFO_NULL,
 };
 

@@ -29,6 +29,10 @@ typedef struct {
 	guint64 download_limit;
 	guint upload_slots; /* 0 = default (4) */
 	guint max_links;    /* 0 = default */
+	/* bodies under way to one address at once; 0 = default (1) */
+	guint upload_slots_per_ip;
+	/* HTTP connections one address may hold open; 0 = default (4) */
+	guint upload_connections_per_ip;
 } gnut_servent_config;
 
 typedef struct gnut_servent gnut_servent;

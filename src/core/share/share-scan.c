@@ -1,7 +1,10 @@
 /* share-scan.c: the folder walk and the file hashing of a share rescan. The
  * walk resolves every symlink and keeps it only when its real path stays in
  * a shared folder, and enters each real folder once (by device and inode),
- * so links can neither leak files from outside nor loop. */
+ * so links can neither leak files from outside nor loop. Each file found
+ * is recorded with the shared folder it lies beneath and its device and
+ * inode; hashing opens it again through that record (share-open.h), so
+ * what is hashed is what the walk saw. */
 #define G_LOG_DOMAIN "gnut-share"
 
 #include "gnut/core/share/share-scan.h"
@@ -39,6 +42,11 @@ void gnut_scan_entry_free(gpointer entry)
 	g_free(e->path);
 	g_free(e->name);
 	g_free(e);
+}
+
+void gnut_scan_entry_record(const gnut_scan_entry *e, gnut_file_record *out)
+{
+	*out = (gnut_file_record){e->path, e->root_len, e->dev, e->ino, e->size, e->mtime_ns};
 }
 
 static guint dir_id_hash(gconstpointer p)
@@ -79,17 +87,20 @@ static void skip(walk_state *w, const char *path, const char *why)
 	g_message("not sharing %s: %s", path, why);
 }
 
-static gboolean inside_roots(const walk_state *w, const char *real)
+/* The length of the deepest root that real lies beneath (a prefix ending
+ * at a '/'), or 0 when it leaves every root. */
+static gsize root_len_of(const walk_state *w, const char *real)
 {
+	gsize best = 0;
 	for (guint i = 0; i < w->roots->len; i++) {
 		const char *root = g_ptr_array_index(w->roots, i);
-		size_t n = strlen(root);
+		gsize n = strlen(root);
 		if (strcmp(root, "/") == 0)
-			return TRUE;
-		if (strncmp(real, root, n) == 0 && (real[n] == '\0' || real[n] == '/'))
-			return TRUE;
+			best = MAX(best, 1);
+		else if (strncmp(real, root, n) == 0 && (real[n] == '\0' || real[n] == '/'))
+			best = MAX(best, n);
 	}
-	return FALSE;
+	return best;
 }
 
 static gint compare_names(gconstpointer a, gconstpointer b)
@@ -136,6 +147,9 @@ static void add_file(walk_state *w, const char *key, const char *path, const cha
 	e->key = g_strdup(key);
 	e->path = g_strdup(path);
 	e->name = g_steal_pointer(&utf8);
+	e->root_len = root_len_of(w, path);
+	e->dev = (guint64)st->st_dev;
+	e->ino = (guint64)st->st_ino;
 	e->size = (guint64)st->st_size;
 	e->mtime_ns =
 	    (gint64)st->st_mtim.tv_sec * G_GINT64_CONSTANT(1000000000) + st->st_mtim.tv_nsec;
@@ -160,7 +174,7 @@ static char *walk_entry(walk_state *w, const char *dir, const char *name, guint 
 			skip(w, key, "a symlink that cannot be resolved");
 			return NULL;
 		}
-		if (!inside_roots(w, real)) {
+		if (root_len_of(w, real) == 0) {
 			skip(w, key, "a symlink leading out of the shared folders");
 			return NULL;
 		}
@@ -244,15 +258,6 @@ gboolean gnut_share_scan(const char *const *roots, const gnut_scan_options *opt,
 	return TRUE;
 }
 
-static gboolean same_file_state(int fd, guint64 size, gint64 mtime_ns)
-{
-	struct stat st;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
-		return FALSE;
-	gint64 m = (gint64)st.st_mtim.tv_sec * G_GINT64_CONSTANT(1000000000) + st.st_mtim.tv_nsec;
-	return (guint64)st.st_size == size && m == mtime_ns;
-}
-
 /* Reads fd to its end into the digest; the total must be the expected size. */
 static gboolean hash_fd(int fd, const char *path, guint64 size, guint8 *buf, gsize buf_len,
                         GCancellable *cancellable, gnut_sha1 *h, GError **error)
@@ -285,30 +290,27 @@ static gboolean hash_fd(int fd, const char *path, guint64 size, guint8 *buf, gsi
 	return TRUE;
 }
 
-gboolean gnut_share_hash_file(const char *path, guint64 size, gint64 mtime_ns, guint8 *buf,
-                              gsize buf_len, GCancellable *cancellable, uint8_t sha1[GNUT_SHA1_LEN],
+gboolean gnut_share_hash_file(const gnut_file_record *r, guint8 *buf, gsize buf_len,
+                              GCancellable *cancellable, uint8_t sha1[GNUT_SHA1_LEN],
                               GError **error)
 {
-	g_return_val_if_fail(buf != NULL && buf_len > 0, FALSE);
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0) {
-		int err = errno;
-		g_set_error(error, G_IO_ERROR, g_io_error_from_errno(err), "cannot open %s: %s",
-		            path, g_strerror(err));
+	g_return_val_if_fail(r != NULL && buf != NULL && buf_len > 0, FALSE);
+	int fd = gnut_file_record_open(r, error);
+	if (fd < 0)
 		return FALSE;
-	}
-	if (!same_file_state(fd, size, mtime_ns)) {
+	if (!gnut_file_record_matches(r, fd)) {
 		close(fd);
-		g_set_error(error, G_IO_ERROR, G_IO_ERROR_BUSY, "%s changed since the scan", path);
+		g_set_error(error, G_IO_ERROR, G_IO_ERROR_BUSY, "%s changed since the scan",
+		            r->path);
 		return FALSE;
 	}
 	/* Tells the kernel to read ahead aggressively; advice only. */
 	(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	gnut_sha1 *h = gnut_sha1_new();
-	gboolean ok = hash_fd(fd, path, size, buf, buf_len, cancellable, h, error);
-	if (ok && !same_file_state(fd, size, mtime_ns)) {
+	gboolean ok = hash_fd(fd, r->path, r->size, buf, buf_len, cancellable, h, error);
+	if (ok && !gnut_file_record_matches(r, fd)) {
 		g_set_error(error, G_IO_ERROR, G_IO_ERROR_BUSY, "%s changed while being hashed",
-		            path);
+		            r->path);
 		ok = FALSE;
 	}
 	close(fd);

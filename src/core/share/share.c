@@ -5,7 +5,10 @@
  * take a reference to the snapshot, never a lock for the whole lookup, and
  * the files they get are refcounted, so neither a lookup nor an upload ever
  * sees half an index. Scans run one at a time (scan_lock); everything a scan
- * touches besides the snapshot swap and the counters is guarded by it. */
+ * touches besides the snapshot swap and the counters is guarded by it.
+ * Each file keeps what the walk recorded of it (its shared folder, device,
+ * inode, mtime in ns): hashing and serving reopen it through that record,
+ * confined beneath the folder (share-open.h). */
 #define G_LOG_DOMAIN "gnut-share"
 
 #include "gnut/core/share/share.h"
@@ -15,15 +18,23 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "gnut/proto/digest.h"
 #include "gnut/core/share/hash-cache.h"
 #include "gnut/core/share/keyword-index.h"
+#include "gnut/core/share/share-open.h"
 #include "gnut/core/share/share-scan.h"
 
+/* A shared file and what the walk recorded of it on disk, to reopen it
+ * later beneath its shared folder and tell whether it is still that file. */
 typedef struct {
 	gnut_shared_file pub; /* first: a gnut_shared_file* is a shared_file_box* */
 	gatomicrefcount refs;
+	guint32 root_len; /* pub.path[0..root_len) is its shared folder */
+	guint64 dev;
+	guint64 ino;
+	gint64 mtime_ns;
 } shared_file_box;
 
 typedef struct {
@@ -92,6 +103,10 @@ static gnut_shared_file *shared_file_new(guint32 index, const gnut_scan_entry *e
 	box->pub.path = g_strdup(e->path);
 	box->pub.name = g_strdup(e->name);
 	box->pub.size = e->size;
+	box->root_len = (guint32)e->root_len;
+	box->dev = e->dev;
+	box->ino = e->ino;
+	box->mtime_ns = e->mtime_ns;
 	box->pub.mtime = e->mtime_ns / G_GINT64_CONSTANT(1000000000);
 	if (e->mtime_ns < 0 && e->mtime_ns % G_GINT64_CONSTANT(1000000000) != 0)
 		box->pub.mtime--; /* floor, like st_mtim.tv_sec */
@@ -275,8 +290,9 @@ static gboolean entry_sha1(rescan_job *job, const gnut_scan_entry *e, guint8 *bu
 		job->cache_hits++;
 		return TRUE;
 	}
-	if (!gnut_share_hash_file(e->path, e->size, e->mtime_ns, buf, GNUT_SCAN_HASH_BUFFER,
-	                          job->cancel, sha1, error))
+	gnut_file_record r;
+	gnut_scan_entry_record(e, &r);
+	if (!gnut_share_hash_file(&r, buf, GNUT_SCAN_HASH_BUFFER, job->cancel, sha1, error))
 		return FALSE;
 	job->files_hashed++;
 	job->bytes_hashed += e->size;
@@ -480,6 +496,30 @@ guint64 gnut_share_total_bytes(gnut_share *s)
 {
 	g_autoptr(share_snapshot) snap = current_snapshot(s);
 	return snap->total_bytes;
+}
+
+gboolean gnut_share_open_file(gnut_share *s, const gnut_shared_file *f, int *fd, GError **error)
+{
+	g_return_val_if_fail(s != NULL && f != NULL && fd != NULL, FALSE);
+	const shared_file_box *box = (const shared_file_box *)f;
+	gnut_file_record r = {f->path, box->root_len, box->dev, box->ino, f->size, box->mtime_ns};
+	GError *local = NULL;
+	*fd = gnut_file_record_open(&r, &local);
+	if (*fd >= 0 && !gnut_file_record_matches(&r, *fd)) {
+		close(*fd);
+		*fd = -1;
+		local = g_error_new(G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+		                    "%s is no longer the file that was indexed", f->path);
+	}
+	if (*fd >= 0)
+		return TRUE;
+	if (g_error_matches(local, G_IO_ERROR, G_IO_ERROR_NOT_FOUND)) {
+		g_mutex_lock(&s->lock);
+		s->stats.stale_opens++;
+		g_mutex_unlock(&s->lock);
+	}
+	g_propagate_error(error, local);
+	return FALSE;
 }
 
 void gnut_share_get_stats(gnut_share *s, gnut_share_stats *out)

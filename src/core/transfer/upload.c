@@ -1,9 +1,13 @@
 /* upload.c: the upload server (see upload.h for the contract).
  *
  * Each HTTP connection is an upload_conn with a small state machine:
- *   READING  waiting for a complete request head (deadline: idle timeout)
- *   SENDING  a body goes out in chunks; reading from the client is paused
+ *   READING  waiting for a complete request head (deadline: idle timeout
+ *            for the first, keep-alive timeout for the next ones)
+ *   SENDING  a body goes out in chunks; reading from the client is paused;
+ *            only now does the connection hold a slot
  *   CLOSING  the last answer is being flushed, then the connection closes
+ * Connections and slots are counted per client address (ip_use) so that
+ * one address can neither hold every connection nor every slot.
  * A request is answered from inside the readable callback: the response
  * head is queued as raw output and the body handed to the connection's
  * sendfile path one chunk at a time; when the last chunk is out, the
@@ -19,12 +23,10 @@
 
 #include "gnut/core/transfer/upload.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
+#include "gnut/base/log-limit.h"
 #include "gnut/base/rate-limit.h"
 #include "gnut/proto/head.h"
 #include "gnut/proto/http-msg.h"
@@ -46,9 +48,17 @@ typedef enum {
 	UC_CLOSING,
 } uc_state;
 
+/* What one client address holds. */
+typedef struct {
+	guint conns; /* upload_conn from it, closing ones included */
+	guint slots; /* of those, the ones sending a body */
+} ip_use;
+
 typedef struct {
 	gnut_uploads *u;
 	gnut_conn *conn;
+	ip_use *use; /* its address's entry in u->by_ip */
+	char *ip;    /* that entry's key */
 	uc_state state;
 	gboolean has_slot;
 	guint requests;     /* request heads taken on this connection */
@@ -71,11 +81,18 @@ struct gnut_uploads {
 	GMainContext *ctx;
 	guint slots;
 	guint max_connections;
+	guint slots_per_ip;
+	guint connections_per_ip;
 	gint64 idle_timeout_us;
+	gint64 keepalive_timeout_us;
 	gint64 send_timeout_us;
 	guint max_requests;
 	guint retry_after_s;
-	GHashTable *conns; /* set of upload_conn */
+	void (*stale)(gpointer data);
+	gpointer stale_data;
+	GHashTable *conns;   /* set of upload_conn */
+	GHashTable *by_ip;   /* address text -> ip_use, while it has connections */
+	gnut_log_limit *log; /* what clients can make us log */
 	guint slots_used;
 	gnut_rate_limit *limit; /* all uploads together */
 	GQueue waiting;         /* upload_conn waiting for tokens, FIFO */
@@ -126,15 +143,25 @@ gnut_uploads *gnut_uploads_new(gnut_share *share, gnut_clock *clock,
 	u->ctx = g_main_context_ref_thread_default();
 	u->slots = or_default(c->slots, GNUT_UPLOADS_DEFAULT_SLOTS);
 	u->max_connections = or_default(c->max_connections, GNUT_UPLOADS_DEFAULT_MAX_CONNECTIONS);
+	u->slots_per_ip = or_default(c->slots_per_ip, GNUT_UPLOADS_DEFAULT_SLOTS_PER_IP);
+	u->connections_per_ip =
+	    or_default(c->connections_per_ip, GNUT_UPLOADS_DEFAULT_CONNECTIONS_PER_IP);
 	u->idle_timeout_us =
 	    (gint64)or_default(c->idle_timeout_s, GNUT_UPLOADS_DEFAULT_IDLE_TIMEOUT_S) *
+	    G_USEC_PER_SEC;
+	u->keepalive_timeout_us =
+	    (gint64)or_default(c->keepalive_timeout_s, GNUT_UPLOADS_DEFAULT_KEEPALIVE_TIMEOUT_S) *
 	    G_USEC_PER_SEC;
 	u->send_timeout_us =
 	    (gint64)or_default(c->send_timeout_s, GNUT_UPLOADS_DEFAULT_SEND_TIMEOUT_S) *
 	    G_USEC_PER_SEC;
 	u->max_requests = or_default(c->max_requests, GNUT_UPLOADS_DEFAULT_MAX_REQUESTS);
 	u->retry_after_s = or_default(c->retry_after_s, GNUT_UPLOADS_DEFAULT_RETRY_AFTER_S);
+	u->stale = c->stale;
+	u->stale_data = c->stale_data;
 	u->conns = g_hash_table_new(NULL, NULL);
+	u->by_ip = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	u->log = gnut_log_limit_new(u->clock);
 	g_queue_init(&u->waiting);
 	guint64 rate = MIN(c->rate_limit, GNUT_UPLOADS_MAX_RATE);
 	u->limit = gnut_rate_limit_new(u->clock, rate, bucket_capacity(rate));
@@ -149,8 +176,17 @@ static void drop_wake(gnut_uploads *u)
 	}
 }
 
-/* Lets go of the body: its bytes go to the counters, its file and
- * descriptor are released. */
+static void release_slot(upload_conn *uc)
+{
+	if (!uc->has_slot)
+		return;
+	uc->u->slots_used--;
+	uc->use->slots--;
+	uc->has_slot = FALSE;
+}
+
+/* Lets go of the body: its bytes go to the counters, its file,
+ * descriptor and slot are released. */
 static void end_body(upload_conn *uc, gboolean complete)
 {
 	gnut_uploads *u = uc->u;
@@ -168,17 +204,19 @@ static void end_body(upload_conn *uc, gboolean complete)
 	uc->fd = -1;
 	g_clear_pointer(&uc->file, gnut_shared_file_unref);
 	uc->left = 0;
+	release_slot(uc);
 }
 
-/* Forgets a connection: its body, its slot, its entry. The caller drops
+/* Forgets a connection: its body, its slot, its entries. The caller drops
  * the connection itself. */
 static void forget_conn(upload_conn *uc)
 {
 	gnut_uploads *u = uc->u;
 	if (uc->state == UC_SENDING)
 		end_body(uc, FALSE);
-	if (uc->has_slot)
-		u->slots_used--;
+	release_slot(uc);
+	if (--uc->use->conns == 0)
+		g_hash_table_remove(u->by_ip, uc->ip);
 	g_hash_table_remove(u->conns, uc);
 }
 
@@ -202,6 +240,8 @@ void gnut_uploads_free(gnut_uploads *u)
 	drop_wake(u);
 	g_queue_clear(&u->waiting);
 	gnut_rate_limit_free(u->limit);
+	gnut_log_limit_free(u->log);
+	g_hash_table_unref(u->by_ip);
 	g_hash_table_unref(u->conns);
 	g_main_context_unref(u->ctx);
 	g_free(u);
@@ -353,11 +393,11 @@ static void enter_closing(upload_conn *uc)
 	gnut_conn_flush_and_close(uc->conn);
 }
 
-/* Waits for the next request head on a kept-alive connection. */
-static void enter_reading(upload_conn *uc)
+/* Waits for a request head, due within timeout_us. */
+static void enter_reading(upload_conn *uc, gint64 timeout_us)
 {
 	uc->state = UC_READING;
-	uc->deadline_us = now_us(uc->u) + uc->u->idle_timeout_us;
+	uc->deadline_us = now_us(uc->u) + timeout_us;
 	gnut_conn_set_handlers(uc->conn, on_readable, on_closed, uc);
 }
 
@@ -395,7 +435,7 @@ static void on_chunk_done(gnut_conn *conn, gpointer data)
 	}
 	end_body(uc, TRUE);
 	if (uc->keep_alive)
-		enter_reading(uc);
+		enter_reading(uc, uc->u->keepalive_timeout_us);
 	else
 		enter_closing(uc);
 }
@@ -439,7 +479,7 @@ static void send_reply(upload_conn *uc, upload_reply *r, const char *line)
 	if (body)
 		start_body(uc, r, keep);
 	else if (keep)
-		uc->deadline_us = now_us(u) + u->idle_timeout_us;
+		uc->deadline_us = now_us(u) + u->keepalive_timeout_us;
 	else
 		enter_closing(uc);
 }
@@ -488,31 +528,24 @@ static unsigned resolve_target(gnut_uploads *u, const char *target, gnut_shared_
 	return GNUT_HTTP_NOT_FOUND;
 }
 
-/* Opens the indexed file and checks it is still what was indexed (a
- * regular file of the same size and mtime): 0 and r->fd, else the status.
- * O_NONBLOCK keeps a FIFO put in the file's place from blocking the loop;
- * O_NOFOLLOW refuses a symlink swapped in since the scan. */
-static unsigned open_indexed(upload_reply *r)
+/* Opens the indexed file through the share, confined beneath its shared
+ * folder and checked against what was indexed: 0 and r->fd, else the
+ * status. A file that is no longer the one indexed is a 404 and a stale
+ * index: the owner is asked to rescan. */
+static unsigned open_indexed(gnut_uploads *u, upload_reply *r)
 {
-	const gnut_shared_file *f = r->file;
-	int fd = open(f->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-	if (fd < 0) {
-		int e = errno;
-		g_warning("shared file %s cannot be opened (%s): rescan the shares", f->path,
-		          g_strerror(e));
-		return e == ENOENT || e == ENOTDIR || e == ELOOP ? GNUT_HTTP_NOT_FOUND
-		                                                 : GNUT_HTTP_INTERNAL_SERVER_ERROR;
+	g_autoptr(GError) err = NULL;
+	if (gnut_share_open_file(u->share, r->file, &r->fd, &err))
+		return 0;
+	if (!g_error_matches(err, G_IO_ERROR, G_IO_ERROR_NOT_FOUND)) {
+		gnut_log_limited(u->log, "shared file not served: %s", err->message);
+		return GNUT_HTTP_INTERNAL_SERVER_ERROR;
 	}
-	struct stat st;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (guint64)st.st_size != f->size ||
-	    (gint64)st.st_mtime != f->mtime) {
-		g_warning("shared file %s changed since it was indexed: rescan the shares",
-		          f->path);
-		close(fd);
-		return GNUT_HTTP_NOT_FOUND;
-	}
-	r->fd = fd;
-	return 0;
+	u->stats.stale++;
+	gnut_log_limited(u->log, "shared file not served: %s: rescanning the shares", err->message);
+	if (u->stale != NULL)
+		u->stale(u->stale_data);
+	return GNUT_HTTP_NOT_FOUND;
 }
 
 /* 200 for the whole file, 206 for the first satisfiable range, 416 when
@@ -539,13 +572,19 @@ static unsigned pick_range(const gnut_head *head, upload_reply *r)
 	}
 }
 
+/* A slot for the body about to go out, if one is free in all and for the
+ * client's address; a refusal for the address alone is counted. */
 static gboolean take_slot(upload_conn *uc)
 {
-	if (uc->has_slot)
-		return TRUE;
-	if (uc->u->slots_used >= uc->u->slots)
+	gnut_uploads *u = uc->u;
+	if (u->slots_used >= u->slots)
 		return FALSE;
-	uc->u->slots_used++;
+	if (uc->use->slots >= u->slots_per_ip) {
+		u->stats.refused_per_ip++;
+		return FALSE;
+	}
+	u->slots_used++;
+	uc->use->slots++;
 	uc->has_slot = TRUE;
 	return TRUE;
 }
@@ -596,7 +635,7 @@ static void decide(upload_conn *uc, const gnut_head *head, upload_reply *r)
 	r->keep_alive = wants_keep_alive(uc, &req, head);
 	if ((r->code = resolve_target(uc->u, req.target, &r->file)) != 0)
 		return;
-	if ((r->code = open_indexed(r)) != 0)
+	if ((r->code = open_indexed(uc->u, r)) != 0)
 		return;
 	r->code = pick_range(head, r);
 	if (is_success(r->code) && !r->is_head && r->len > 0 && !take_slot(uc))
@@ -644,6 +683,40 @@ static void on_closed(gnut_conn *conn, const GError *reason, gpointer data)
 	g_free(uc);
 }
 
+/* The client's address as text, the key of its ip_use. */
+static char *peer_ip(gnut_conn *conn)
+{
+	GInetSocketAddress *sa = gnut_conn_get_remote_address(conn);
+	if (sa == NULL)
+		return g_strdup("?");
+	return g_inet_address_to_string(g_inet_socket_address_get_address(sa));
+}
+
+/* Counts a new connection against its address; FALSE when it is over the
+ * caps, in all or for the address. */
+static gboolean admit_conn(gnut_uploads *u, upload_conn *uc)
+{
+	char *ip = peer_ip(uc->conn);
+	gpointer key = NULL, use = NULL;
+	if (g_hash_table_lookup_extended(u->by_ip, ip, &key, &use)) {
+		g_free(ip);
+	} else {
+		key = ip;
+		use = g_new0(ip_use, 1);
+		g_hash_table_insert(u->by_ip, key, use);
+	}
+	uc->ip = key;
+	uc->use = use;
+	gboolean ok = g_hash_table_size(u->conns) < u->max_connections;
+	if (ok && uc->use->conns >= u->connections_per_ip) {
+		u->stats.refused_per_ip++;
+		ok = FALSE;
+	}
+	uc->use->conns++;
+	g_hash_table_add(u->conns, uc);
+	return ok;
+}
+
 void gnut_uploads_take(gnut_uploads *u, gnut_conn *conn)
 {
 	g_return_if_fail(u != NULL && conn != NULL);
@@ -651,11 +724,10 @@ void gnut_uploads_take(gnut_uploads *u, gnut_conn *conn)
 	uc->u = u;
 	uc->conn = conn;
 	uc->fd = -1;
-	gboolean full = g_hash_table_size(u->conns) >= u->max_connections;
-	g_hash_table_add(u->conns, uc);
+	gboolean admitted = admit_conn(u, uc);
 	gnut_conn_set_input_cap(conn, INPUT_CAP);
-	if (!full) {
-		enter_reading(uc);
+	if (admitted) {
+		enter_reading(uc, u->idle_timeout_us);
 		return;
 	}
 	/* Too many connections: refused before the request is even read. */

@@ -11,20 +11,26 @@
 #include <glib.h>
 
 #include "gnut/proto/digest.h" /* GNUT_SHA1_LEN */
+#include "gnut/core/share/share-open.h"
 
 #define GNUT_SCAN_HASH_BUFFER (1u << 20) /* the read size while hashing */
 #define GNUT_SCAN_MAX_WARNED  10000      /* paths remembered as already logged */
 
 /* One file found by the walk. */
 typedef struct {
-	char *key;  /* its path as found under a shared folder (unique per scan) */
-	char *path; /* the path to read: key, or for a symlink the real path */
-	char *name; /* base name as found (a symlink's own name), UTF-8 */
+	char *key;      /* its path as found under a shared folder (unique per scan) */
+	char *path;     /* the path to read: key, or for a symlink the real path */
+	char *name;     /* base name as found (a symlink's own name), UTF-8 */
+	gsize root_len; /* path[0..root_len) is the shared folder path lies beneath */
+	guint64 dev;    /* what path named when the walk saw it */
+	guint64 ino;
 	guint64 size;
 	gint64 mtime_ns;
 } gnut_scan_entry;
 
 void gnut_scan_entry_free(gpointer entry);
+/* The record of e (borrowing its path) for share-open.h. */
+void gnut_scan_entry_record(const gnut_scan_entry *e, gnut_file_record *out);
 
 typedef struct {
 	guint max_files; /* files kept; the rest are skipped with one warning */
@@ -45,12 +51,15 @@ typedef struct {
 gboolean gnut_share_scan(const char *const *roots, const gnut_scan_options *opt,
                          GPtrArray **entries, guint *skipped, GError **error);
 
-/* SHA-1 of the file at path, read through buf (buf_len bytes, e.g.
- * GNUT_SCAN_HASH_BUFFER) with sequential read-ahead advice. Fails (G_IO_ERROR)
- * when the file cannot be read, or when its size or mtime differ from the
- * expected ones before or after reading (it changed: hash it next time). */
-gboolean gnut_share_hash_file(const char *path, guint64 size, gint64 mtime_ns, guint8 *buf,
-                              gsize buf_len, GCancellable *cancellable, uint8_t sha1[GNUT_SHA1_LEN],
+/* SHA-1 of the file r records, opened beneath its shared folder without
+ * following a symlink (gnut_file_record_open), read through buf (buf_len
+ * bytes, e.g. GNUT_SCAN_HASH_BUFFER) with sequential read-ahead advice.
+ * Fails (G_IO_ERROR) when the file cannot be opened or read (NOT_FOUND when
+ * its path no longer leads to it), or (BUSY) when it is not the file the
+ * walk saw (device, inode, size, mtime) before or after reading: it
+ * changed, hash it next time. */
+gboolean gnut_share_hash_file(const gnut_file_record *r, guint8 *buf, gsize buf_len,
+                              GCancellable *cancellable, uint8_t sha1[GNUT_SHA1_LEN],
                               GError **error);
 
 #endif

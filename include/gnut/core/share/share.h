@@ -3,7 +3,9 @@
  * (SHA-1) while unchanged ones come from a persistent hash cache; the finished
  * index (files by stable index, by SHA-1, by name keywords) replaces the old
  * one in one swap. Lookups hand out references, so an upload that still reads
- * a file of the previous index keeps a valid record across a rescan. */
+ * a file of the previous index keeps a valid record across a rescan. A file
+ * is opened only through gnut_share_open_file, confined beneath its shared
+ * folder and checked against what was indexed. */
 #ifndef GNUT_SHARE_H
 #define GNUT_SHARE_H
 
@@ -41,11 +43,13 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(gnut_shared_file, gnut_shared_file_unref)
 typedef struct {
 	guint64 files_hashed; /* files whose content was read and hashed */
 	guint64 bytes_hashed;
-	guint64 cache_hits; /* files whose SHA-1 came from the hash cache */
-	guint scans;        /* scans finished (not cancelled) */
-	guint last_files;   /* files in the index of the last scan */
-	guint last_skipped; /* entries skipped by the last scan: hidden, special,
-	                       unreadable, non-UTF-8, outside symlinks, over a cap */
+	guint64 cache_hits;  /* files whose SHA-1 came from the hash cache */
+	guint scans;         /* scans finished (not cancelled) */
+	guint last_files;    /* files in the index of the last scan */
+	guint last_skipped;  /* entries skipped by the last scan: hidden, special,
+	                        unreadable, non-UTF-8, outside symlinks, over a cap */
+	guint64 stale_opens; /* gnut_share_open_file calls that found the file
+	                        no longer the one indexed */
 } gnut_share_stats;
 
 /* A share whose hash cache lives in data_dir (created if missing; NULL keeps
@@ -73,6 +77,16 @@ gboolean gnut_share_rescan_finish(gnut_share *s, GAsyncResult *res, GError **err
 gnut_shared_file *gnut_share_by_index(gnut_share *s, guint32 index); /* new ref or NULL */
 gnut_shared_file *gnut_share_by_sha1(gnut_share *s,
                                      const uint8_t sha1[GNUT_SHA1_LEN]); /* new ref or NULL */
+
+/* Opens f (read-only, non-blocking, close-on-exec) beneath the shared
+ * folder it was found in, following no symlink in any component below that
+ * folder, and checks the descriptor is the file that was indexed: a regular
+ * file of the same device, inode, size and mtime. TRUE and *fd (the caller
+ * closes it), or FALSE and *fd = -1 with G_IO_ERROR_NOT_FOUND when the file
+ * on disk is no longer the one indexed (gone, moved, changed, replaced, a
+ * folder on its path swapped for a symlink: the index is stale and a rescan
+ * will see it anew), another G_IO_ERROR code when it cannot be opened. */
+gboolean gnut_share_open_file(gnut_share *s, const gnut_shared_file *f, int *fd, GError **error);
 
 /* Files whose name keywords match every keyword of query (word-prefix match,
  * case-insensitive after NFKC + case folding, as gtk-gnutella does), at most

@@ -22,28 +22,36 @@
  *   400  a malformed request head, request line, target, URN or Range, and a
  *        head over the caps of head.h; 414 a target over GNUT_HTTP_MAX_TARGET;
  *        505 a version other than HTTP/1.x;
- *   404  a target that names no shared file, or a file that changed (size or
- *        mtime) or vanished on disk since it was indexed (logged: rescan);
+ *   404  a target that names no shared file, or a file that is no longer the
+ *        one indexed (gnut_share_open_file: gone, changed, replaced, or a
+ *        folder on its way swapped for a symlink): logged at most once a
+ *        second, and the stale callback asks the owner to rescan;
  *   405  a standard method other than GET/HEAD (with Allow); 501 any other;
  *   500  a shared file that cannot be opened for another reason;
- *   503  with Retry-After when every upload slot is taken or too many HTTP
- *        connections are open.
+ *   503  with Retry-After when every upload slot is taken, when the
+ *        client's address already has its slots_per_ip bodies under way, or
+ *        when too many HTTP connections are open, in all or from the
+ *        client's address (connections_per_ip): then before the request is
+ *        even read.
  * Successful answers carry X-Gnutella-Content-URN, Content-Type (by file
  * extension, application/octet-stream otherwise), Accept-Ranges and
  * Last-Modified. HEAD gets the same headers as GET, without a body.
  *
  * Connections: HTTP/1.1 is kept alive unless the client says
  * "Connection: close"; HTTP/1.0 is closed after the answer. Successive
- * requests on a connection are served in order, up to max_requests; the
- * next request head must be complete within idle_timeout_s. Every 4xx/5xx
+ * requests on a connection are served in order, up to max_requests. The
+ * first request head must be complete within idle_timeout_s of the
+ * connection's hand-over, each next one within keepalive_timeout_s of the
+ * previous answer (short: an idle connection costs a descriptor and counts
+ * against its address's connections). Every 4xx/5xx
  * answer but 404 and 416 closes the connection (after 400 the stream cannot
  * be trusted; a 503 client should come back later rather than hold a
  * socket), and so does a request that announces a body (we never read one).
  *
- * Slots: a GET with a non-empty body takes one of the upload slots and its
- * connection keeps it until it closes, so a downloader that loops over
- * ranges on one connection is never refused half-way. HEAD, errors and empty
- * files take no slot.
+ * Slots: a GET with a non-empty body takes one of the upload slots, and one
+ * of its address's slots_per_ip, for as long as the body is being sent;
+ * a connection between requests holds none, so idle keep-alive connections
+ * never lock anyone out. HEAD, errors and empty files take no slot.
  *
  * Body: sent zero-copy with sendfile(2) from the file's descriptor through
  * gnut_conn_send_file_range, in chunks; reading from the client pauses
@@ -64,13 +72,16 @@
 #include "gnut/net/conn.h"
 #include "gnut/core/share/share.h"
 
-#define GNUT_UPLOADS_DEFAULT_SLOTS           4
-#define GNUT_UPLOADS_DEFAULT_MAX_CONNECTIONS 64
-#define GNUT_UPLOADS_DEFAULT_IDLE_TIMEOUT_S  20    /* for a (next) request head */
-#define GNUT_UPLOADS_DEFAULT_SEND_TIMEOUT_S  60    /* output that does not move */
-#define GNUT_UPLOADS_DEFAULT_MAX_REQUESTS    10000 /* per connection */
-#define GNUT_UPLOADS_DEFAULT_RETRY_AFTER_S   60
-#define GNUT_UPLOADS_MAX_RATE                (G_GUINT64_CONSTANT(1) << 40) /* bytes/s cap */
+#define GNUT_UPLOADS_DEFAULT_SLOTS               4
+#define GNUT_UPLOADS_DEFAULT_MAX_CONNECTIONS     64
+#define GNUT_UPLOADS_DEFAULT_IDLE_TIMEOUT_S      20    /* for a (next) request head */
+#define GNUT_UPLOADS_DEFAULT_SEND_TIMEOUT_S      60    /* output that does not move */
+#define GNUT_UPLOADS_DEFAULT_MAX_REQUESTS        10000 /* per connection */
+#define GNUT_UPLOADS_DEFAULT_RETRY_AFTER_S       60
+#define GNUT_UPLOADS_DEFAULT_SLOTS_PER_IP        1  /* bodies under way to one address */
+#define GNUT_UPLOADS_DEFAULT_CONNECTIONS_PER_IP  4  /* HTTP connections from one address */
+#define GNUT_UPLOADS_DEFAULT_KEEPALIVE_TIMEOUT_S 15 /* idle between requests */
+#define GNUT_UPLOADS_MAX_RATE                    (G_GUINT64_CONSTANT(1) << 40) /* bytes/s cap */
 
 typedef struct gnut_uploads gnut_uploads;
 
@@ -83,18 +94,28 @@ typedef struct {
 	guint send_timeout_s;
 	guint max_requests;
 	guint retry_after_s; /* Retry-After of a 503 */
+	guint slots_per_ip;
+	guint connections_per_ip;
+	guint keepalive_timeout_s;
+	/* Called (from a request's handling, never nested in an API call) when a
+	 * requested file is no longer the one indexed: the owner rescans the
+	 * shares. NULL: nobody is told. */
+	void (*stale)(gpointer data);
+	gpointer stale_data;
 } gnut_uploads_config;
 
 typedef struct {
-	guint64 bytes_up;     /* body bytes written to sockets (live) */
-	guint64 requests;     /* request heads answered */
-	guint64 uploads_done; /* bodies (200/206) sent to their last byte */
-	guint64 refused_busy; /* 503 answers */
-	guint64 not_found;    /* 404 answers */
-	guint64 errors;       /* other 4xx/5xx answers */
-	guint connections;    /* HTTP connections held now */
-	guint active;         /* slots taken now */
-	guint slots;          /* slots in all */
+	guint64 bytes_up;       /* body bytes written to sockets (live) */
+	guint64 requests;       /* request heads answered */
+	guint64 uploads_done;   /* bodies (200/206) sent to their last byte */
+	guint64 refused_busy;   /* 503 answers */
+	guint64 not_found;      /* 404 answers */
+	guint64 errors;         /* other 4xx/5xx answers */
+	guint connections;      /* HTTP connections held now */
+	guint active;           /* slots taken now */
+	guint slots;            /* slots in all */
+	guint64 refused_per_ip; /* 503 answers for an address over its caps */
+	guint64 stale;          /* 404 answers for a file no longer the one indexed */
 } gnut_uploads_stats;
 
 /* share and clock are borrowed and must outlive the object (NULL clock: the
