@@ -29,6 +29,10 @@ typedef struct {
 	guint64 download_limit;
 	guint upload_slots; /* 0 = default (4) */
 	guint max_links;    /* 0 = default */
+	/* Dial loopback and private addresses that peers name (pushes, hits,
+	 * pongs) even when not listening on such an address ourselves: for a
+	 * servent on 0.0.0.0 within a private network (gnut/proto/dial-rule.h). */
+	gboolean allow_private_peers;
 } gnut_servent_config;
 
 typedef struct gnut_servent gnut_servent;
