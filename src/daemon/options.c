@@ -32,6 +32,7 @@ typedef struct {
 	char *control;
 	gboolean verbose;
 	gboolean version;
+	gboolean allow_private_peers;
 } options_layer;
 
 static void layer_clear(options_layer *l)
@@ -184,6 +185,8 @@ static gboolean parse_argv(int argc, char **argv, options_layer *l, GError **err
 	     "Peers cannot connect to us: they push, we connect out", NULL},
 	    {"verbose", 'v', 0, G_OPTION_ARG_NONE, &l->verbose, "Log debug messages too", NULL},
 	    {"version", 0, 0, G_OPTION_ARG_NONE, &l->version, "Print the version and exit", NULL},
+	    {"allow-private-peers", 0, 0, G_OPTION_ARG_NONE, &l->allow_private_peers,
+	     "Let peers make us dial loopback and private addresses", NULL},
 	    G_OPTION_ENTRY_NULL,
 	};
 	g_autoptr(GOptionContext) ctx = g_option_context_new("- a Gnutella 0.6 servent");
@@ -213,8 +216,11 @@ static gboolean parse_argv(int argc, char **argv, options_layer *l, GError **err
 /* The keys gnutd.conf may hold: the long options, less those that choose
  * the file itself or only make sense on a command line. */
 static const char *const conf_keys[] = {
-    "download-dir", "listen",       "share",          "peer",         "ultrapeer",  "leaf",
-    "control",      "upload-limit", "download-limit", "no-bootstrap", "firewalled", NULL,
+    "download-dir", "listen",       "share",
+    "peer",         "ultrapeer",    "leaf",
+    "control",      "upload-limit", "download-limit",
+    "no-bootstrap", "firewalled",   "allow-private-peers",
+    NULL,
 };
 
 static gboolean conf_bool(GKeyFile *kf, const char *path, const char *key, gboolean *out,
@@ -301,7 +307,8 @@ static gboolean conf_load(const char *path, options_layer *l, GError **error)
 	       conf_string(kf, path, "upload-limit", &l->upload_limit, error) &&
 	       conf_string(kf, path, "download-limit", &l->download_limit, error) &&
 	       conf_bool(kf, path, "no-bootstrap", &l->no_bootstrap, error) &&
-	       conf_bool(kf, path, "firewalled", &l->firewalled, error);
+	       conf_bool(kf, path, "firewalled", &l->firewalled, error) &&
+	       conf_bool(kf, path, "allow-private-peers", &l->allow_private_peers, error);
 }
 
 static char *pick_string(char **cli, char **conf)
@@ -338,6 +345,7 @@ static void merge(gnut_options *o, options_layer *cli, options_layer *conf)
 	if (down != NULL)
 		gnut_options_parse_rate(down, &o->download_limit);
 	o->verbose = cli->verbose;
+	o->allow_private_peers = cli->allow_private_peers || conf->allow_private_peers;
 }
 
 gnut_options *gnut_options_parse(int argc, char **argv, GError **error)
@@ -396,4 +404,5 @@ void gnut_options_to_config(const gnut_options *o, gnut_servent_config *config)
 	config->firewalled = o->firewalled;
 	config->upload_limit = o->upload_limit;
 	config->download_limit = o->download_limit;
+	config->allow_private_peers = o->allow_private_peers;
 }

@@ -37,6 +37,7 @@ typedef struct {
 	char *control; /* ADDR:PORT */
 	gboolean verbose;
 	gboolean version;
+	gboolean allow_private_peers; /* peers may make us dial local addresses */
 } gnut_options;
 
 /* Parses argv (argv[0] is the program), then gnutd.conf in the data folder
