@@ -1,8 +1,8 @@
-/* test-fetch.c: which hits become download sources. A hit at an address no
- * host has, or at a local address while local addresses are not allowed,
- * is no source (nothing would dial it); a firewalled hit is one whatever
- * its address (it is reached by push, never dialed); both when the download
- * starts and for hits that come later. The main loop is never run here, so
+/* test-fetch-dial.c: which hits become download sources. A hit at an
+ * address no host has, or at a local address while local addresses are not
+ * allowed, is no source (nothing would dial it); a firewalled hit is one
+ * whatever its address (it is reached by push, never dialed); both when the
+ * download starts and for hits that come later. The main loop is never run here, so
  * no source is ever contacted. */
 #include <string.h>
 
@@ -152,4 +152,4 @@ static CU_TestInfo tests[] = {
     CU_TEST_INFO_NULL,
 };
 
-GNUT_UNIT_MAIN("fetch", tests)
+GNUT_UNIT_MAIN("fetch-dial", tests)
