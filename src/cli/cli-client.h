@@ -1,6 +1,7 @@
 /* cli-client.h: gnut's side of the control API: one call is one POST of
  * {"method", "params"} to the daemon's /rpc with its bearer token (see
- * gnut/ctl/ctl-protocol.h), over a SoupSession that never uses a proxy. */
+ * gnut/ctl/ctl-protocol.h), on a connection of its own that never goes
+ * through a proxy. */
 #ifndef GNUT_CLI_CLIENT_H
 #define GNUT_CLI_CLIENT_H
 

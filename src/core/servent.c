@@ -22,6 +22,7 @@
 #include "gnut/core/transfer/upload.h"
 #include "gnut/net/listener.h"
 #include "gnut/proto/address.h"
+#include "gnut/proto/dial-rule.h"
 #include "gnut/proto/digest.h"
 #include "servent-info.h"
 
@@ -42,6 +43,7 @@ struct gnut_servent {
 	guint64 download_limit;
 	guint upload_slots;
 	guint max_links;
+	gboolean allow_local; /* peers may make us dial local addresses (dial-rule.h) */
 
 	gnut_clock *clock;
 	gint64 started_us;
@@ -125,6 +127,8 @@ static gboolean copy_config(gnut_servent *s, const gnut_servent_config *c, GErro
 	s->download_limit = c->download_limit;
 	s->upload_slots = c->upload_slots ? c->upload_slots : DEFAULT_UPLOAD_SLOTS;
 	s->max_links = c->max_links;
+	s->allow_local =
+	    gnut_dial_allows_local(s->listen_host, strlen(s->listen_host), c->allow_private_peers);
 	for (const char *const *p = c->peers; p != NULL && *p != NULL; p++) {
 		if (!valid_host_port(*p)) {
 			g_set_error(error, GNUT_ERROR, GNUT_ERROR_INVALID,
@@ -274,15 +278,6 @@ static void build_links_and_routing(gnut_servent *s)
 	s->routing = gnut_routing_new(&rc, &routing_handlers, s);
 }
 
-/* A servent listening on a loopback or private address is on a private
- * network: its host cache must keep such addresses, which the public
- * network's hosts never announce. */
-static gboolean on_private_network(const gnut_servent *s)
-{
-	g_autoptr(GInetAddress) a = g_inet_address_new_from_string(s->listen_host);
-	return a != NULL && (g_inet_address_get_is_loopback(a) || g_inet_address_get_is_site_local(a));
-}
-
 /* An upload found a shared file no longer the one indexed. */
 static void on_share_stale(gpointer data)
 {
@@ -310,14 +305,16 @@ static gboolean build_transfers(gnut_servent *s, const gnut_servent_config *conf
 		return FALSE;
 	gnut_downloads_set_push_handler(s->downloads, on_push_wanted, s);
 	gnut_push_service_config pc = {
+	    .clock = s->clock,
 	    .guid = s->guid,
 	    .share = s->share,
 	    .uploads = s->uploads,
 	    .downloads = s->downloads,
 	    .bad_log = s->bad_log,
+	    .allow_local = s->allow_local,
 	};
 	s->pushes = gnut_push_service_new(&pc);
-	s->fetch = gnut_fetch_new(s->downloads, s->searches, on_fetch_search, s);
+	s->fetch = gnut_fetch_new(s->downloads, s->searches, s->allow_local, on_fetch_search, s);
 	return TRUE;
 }
 
@@ -339,7 +336,7 @@ static gboolean build_rooms(gnut_servent *s, const gnut_servent_config *config, 
 		    .clock = s->clock,
 		    .data_dir = s->data_dir,
 		    .ultrapeer = s->ultrapeer,
-		    .allow_private = on_private_network(s),
+		    .allow_private = s->allow_local,
 		};
 		if ((s->hosts = gnut_hosts_new(&hc, error)) == NULL)
 			return FALSE;

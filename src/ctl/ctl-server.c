@@ -87,18 +87,21 @@ static gboolean authorized(gnut_ctl_server *srv, SoupServerMessage *msg)
 
 /* Answers at the headers: the body, if any, is read and thrown away rather
  * than buffered (SoupServer reads it anyway unless the client sent "Expect:
- * 100-continue"), and the connection closes after the reply. */
+ * 100-continue"); the connection closes after the reply, as every one does. */
 static void refuse(SoupServerMessage *msg, guint status, const char *code, const char *message)
 {
 	soup_message_body_set_accumulate(soup_server_message_get_request_body(msg), FALSE);
-	soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Connection",
-	                             "close");
 	reply_error(msg, status, code, message);
 }
 
 /* Runs once the headers are in and before the body is read: a caller
  * without the token, or with a body too large to accept, is answered here
- * and its body is never buffered. */
+ * and its body is never buffered.
+ * Every reply says "Connection: close", and SoupServer then closes the
+ * connection once the reply is out. Why: libsoup 3.2 (Debian 12's) never
+ * notices that a client closed a kept-alive connection, so each one leaked
+ * a descriptor in CLOSE-WAIT (each `gnut` call is one connection). One
+ * request per connection costs a loopback connect, nothing more. */
 static void on_headers(SoupServer *server, SoupServerMessage *msg, const char *path,
                        GHashTable *query, gpointer user_data)
 {
@@ -106,6 +109,7 @@ static void on_headers(SoupServer *server, SoupServerMessage *msg, const char *p
 	SoupMessageHeaders *h = soup_server_message_get_request_headers(msg);
 	SoupMessageHeaders *rh = soup_server_message_get_response_headers(msg);
 	SoupEncoding encoding = soup_message_headers_get_encoding(h);
+	soup_message_headers_replace(rh, "Connection", "close");
 	if (!authorized(srv, msg)) {
 		soup_message_headers_replace(rh, "WWW-Authenticate",
 		                             GNUT_CTL_AUTH_SCHEME " realm=\"gnutd\"");

@@ -36,6 +36,7 @@ typedef struct {
 	char *upload_slots;
 	char *upload_slots_per_ip;
 	char *upload_connections_per_ip;
+	gboolean allow_private_peers;
 } options_layer;
 
 static void layer_clear(options_layer *l)
@@ -229,6 +230,8 @@ static gboolean parse_argv(int argc, char **argv, options_layer *l, GError **err
 	     "Files uploaded at once to one address (default 1)", "N"},
 	    {"upload-connections-per-ip", 0, 0, G_OPTION_ARG_STRING, &l->upload_connections_per_ip,
 	     "HTTP connections one address may hold open (default 4)", "N"},
+	    {"allow-private-peers", 0, 0, G_OPTION_ARG_NONE, &l->allow_private_peers,
+	     "Let peers make us dial loopback and private addresses", NULL},
 	    G_OPTION_ENTRY_NULL,
 	};
 	g_autoptr(GOptionContext) ctx = g_option_context_new("- a Gnutella 0.6 servent");
@@ -272,6 +275,7 @@ static const char *const conf_keys[] = {
     "upload-slots",
     "upload-slots-per-ip",
     "upload-connections-per-ip",
+    "allow-private-peers",
     NULL,
 };
 
@@ -363,7 +367,8 @@ static gboolean conf_load(const char *path, options_layer *l, GError **error)
 	       conf_string(kf, path, "upload-slots", &l->upload_slots, error) &&
 	       conf_string(kf, path, "upload-slots-per-ip", &l->upload_slots_per_ip, error) &&
 	       conf_string(kf, path, "upload-connections-per-ip", &l->upload_connections_per_ip,
-	                   error);
+	                   error) &&
+	       conf_bool(kf, path, "allow-private-peers", &l->allow_private_peers, error);
 }
 
 static char *pick_string(char **cli, char **conf)
@@ -412,6 +417,7 @@ static void merge(gnut_options *o, options_layer *cli, options_layer *conf)
 	merge_count(cli->upload_slots_per_ip, conf->upload_slots_per_ip, &o->upload_slots_per_ip);
 	merge_count(cli->upload_connections_per_ip, conf->upload_connections_per_ip,
 	            &o->upload_connections_per_ip);
+	o->allow_private_peers = cli->allow_private_peers || conf->allow_private_peers;
 }
 
 gnut_options *gnut_options_parse(int argc, char **argv, GError **error)
@@ -473,4 +479,5 @@ void gnut_options_to_config(const gnut_options *o, gnut_servent_config *config)
 	config->upload_slots = o->upload_slots;
 	config->upload_slots_per_ip = o->upload_slots_per_ip;
 	config->upload_connections_per_ip = o->upload_connections_per_ip;
+	config->allow_private_peers = o->allow_private_peers;
 }

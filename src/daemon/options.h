@@ -40,6 +40,7 @@ typedef struct {
 	guint upload_slots; /* 0: the servent's default */
 	guint upload_slots_per_ip;
 	guint upload_connections_per_ip;
+	gboolean allow_private_peers; /* peers may make us dial local addresses */
 } gnut_options;
 
 /* Parses argv (argv[0] is the program), then gnutd.conf in the data folder

@@ -2,8 +2,10 @@
  * real servent (loopback, no bootstrap): the contract's field names, a
  * shared folder showing up, bad parameters refused. Then the HTTP transport
  * on 127.0.0.1 with a real SoupServer, driven by raw SoupSession requests
- * (401 without or with a wrong token, 200 with it, every refusal) and by
- * gnut's own client; and gnut's --json output keeps the field names. */
+ * (401 without or with a wrong token, 200 with it, every refusal, every
+ * connection closed after its reply) and by gnut's own client, which also
+ * meets canned replies it must read to their length or refuse; and gnut's
+ * --json output keeps the field names. */
 #include "config.h"
 
 #include <glib/gstdio.h>
@@ -242,22 +244,19 @@ static void test_bad_params(void)
 	assert_call_fails(&f, "connect", NULL, ctl, invalid);
 	assert_call_fails(&f, "connect", "{\"address\": 6346}", ctl, invalid);
 	assert_call_fails(&f, "connect", "{\"address\": \"\"}", ctl, invalid);
-	assert_call_fails(&f, "connect", "{\"address\": \"no port here\"}", sv,
-	                  GNUT_ERROR_INVALID);
+	assert_call_fails(&f, "connect", "{\"address\": \"no port here\"}", sv, GNUT_ERROR_INVALID);
 	assert_call_fails(&f, "connect", "{\"adress\": \"127.0.0.1:1\"}", ctl, invalid);
 	assert_call_fails(&f, "search.start", "{\"query\": null}", ctl, invalid);
 	assert_call_fails(&f, "search.hits", "{}", ctl, invalid);
 	assert_call_fails(&f, "search.hits", "{\"search_id\": -1}", ctl, invalid);
 	assert_call_fails(&f, "search.hits", "{\"search_id\": \"1\"}", ctl, invalid);
 	assert_call_fails(&f, "search.hits", "{\"search_id\": 1.5}", ctl, invalid);
-	assert_call_fails(&f, "search.hits", "{\"search_id\": 999}", sv,
-	                  GNUT_ERROR_NOT_FOUND);
+	assert_call_fails(&f, "search.hits", "{\"search_id\": 999}", sv, GNUT_ERROR_NOT_FOUND);
 	assert_call_fails(&f, "share.add", "{\"path\": \"relative/dir\"}", ctl, invalid);
 	assert_call_fails(&f, "share.add", "{\"path\": [\"/tmp\"]}", ctl, invalid);
 	assert_call_fails(&f, "download.start", "{\"target\": \"not a target\"}", sv,
 	                  GNUT_ERROR_INVALID);
-	assert_call_fails(&f, "download.start", "{\"target\": \"77\"}", sv,
-	                  GNUT_ERROR_NOT_FOUND);
+	assert_call_fails(&f, "download.start", "{\"target\": \"77\"}", sv, GNUT_ERROR_NOT_FOUND);
 	assert_call_fails(&f, "download.start", "{\"target\": \"1\", \"to\": \"rel\"}", ctl,
 	                  invalid);
 	assert_call_fails(&f, "download.start",
@@ -512,6 +511,181 @@ static char *raw_request(server_fixture *sf, const char *request)
 	CU_ASSERT_TRUE(iterate_until(raw_done, &rc));
 	g_thread_join(t);
 	return g_strdup(rc.reply);
+}
+
+/* A kept-alive request (HTTP/1.1, no "Connection: close"), read from a
+ * thread until the server closes or CLOSE_WAIT_S pass. */
+#define CLOSE_WAIT_S 5
+
+typedef struct {
+	guint16 port;
+	const char *request;
+	GString *reply;
+	gboolean closed; /* the server closed (not the timeout) */
+	gint done;
+} kept_alive_call;
+
+static gpointer kept_alive_thread(gpointer p)
+{
+	kept_alive_call *kc = p;
+	g_autoptr(GSocketClient) client = g_socket_client_new();
+	g_socket_client_set_timeout(client, CLOSE_WAIT_S);
+	g_autoptr(GSocketConnection) conn =
+	    g_socket_client_connect_to_host(client, "127.0.0.1", kc->port, NULL, NULL);
+	if (conn != NULL) {
+		GOutputStream *out = g_io_stream_get_output_stream(G_IO_STREAM(conn));
+		GInputStream *in = g_io_stream_get_input_stream(G_IO_STREAM(conn));
+		g_output_stream_write_all(out, kc->request, strlen(kc->request), NULL, NULL, NULL);
+		char buf[4096];
+		gssize n;
+		while ((n = g_input_stream_read(in, buf, sizeof buf, NULL, NULL)) > 0)
+			g_string_append_len(kc->reply, buf, n);
+		kc->closed = n == 0;
+	}
+	g_atomic_int_set(&kc->done, 1);
+	return NULL;
+}
+
+static gboolean kept_alive_done(gpointer p)
+{
+	return g_atomic_int_get(&((kept_alive_call *)p)->done);
+}
+
+/* Every reply closes its connection, a kept-alive one too: Debian's
+ * libsoup 3.2 would otherwise keep the socket in CLOSE-WAIT once the
+ * client left (a descriptor per gnut call). */
+static void test_transport_closes(void)
+{
+	server_fixture sf;
+	server_init(&sf);
+	const char *url = gnut_ctl_server_url(sf.ctl);
+	const char *requests[] = {
+	    "POST /rpc HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " TOKEN "\r\n"
+	    "Content-Length: 19\r\n\r\n{\"method\":\"status\"}",
+	    "POST /rpc HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer wrong\r\n"
+	    "Content-Length: 19\r\n\r\n{\"method\":\"status\"}",
+	    "POST /rpc HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " TOKEN "\r\n"
+	    "Content-Length: 5\r\n\r\nnope!",
+	};
+	for (gsize i = 0; i < G_N_ELEMENTS(requests); i++) {
+		kept_alive_call kc = {.port = (guint16)atoi(strrchr(url, ':') + 1),
+		                      .request = requests[i],
+		                      .reply = g_string_new(NULL)};
+		GThread *t = g_thread_new("kept-alive", kept_alive_thread, &kc);
+		CU_ASSERT_TRUE(iterate_until(kept_alive_done, &kc));
+		g_thread_join(t);
+		CU_ASSERT_TRUE(g_str_has_prefix(kc.reply->str, "HTTP/1.1 "));
+		CU_ASSERT_PTR_NOT_NULL(strstr(kc.reply->str, "Connection: close\r\n"));
+		CU_ASSERT_TRUE(kc.closed);
+		g_string_free(kc.reply, TRUE);
+	}
+	server_clear(&sf);
+}
+
+/* A server that answers every connection with one canned reply, from its
+ * own thread, after reading the request: what gnut's client must read to
+ * its length, or refuse. */
+typedef struct {
+	GSocketService *service;
+	guint16 port;
+	const char *reply;
+	gboolean keep_open; /* after the reply, wait for the client to close */
+} canned_server;
+
+static gboolean canned_run(GThreadedSocketService *service, GSocketConnection *conn,
+                           GObject *source, gpointer user_data)
+{
+	canned_server *cs = user_data;
+	GInputStream *in = g_io_stream_get_input_stream(G_IO_STREAM(conn));
+	GOutputStream *out = g_io_stream_get_output_stream(G_IO_STREAM(conn));
+	g_autoptr(GString) request = g_string_new(NULL);
+	char buf[1024];
+	gssize n;
+	/* the request ends with its JSON body's last brace */
+	while (!g_str_has_suffix(request->str, "}") &&
+	       (n = g_input_stream_read(in, buf, sizeof buf, NULL, NULL)) > 0)
+		g_string_append_len(request, buf, n);
+	g_output_stream_write_all(out, cs->reply, strlen(cs->reply), NULL, NULL, NULL);
+	while (cs->keep_open && g_input_stream_read(in, buf, sizeof buf, NULL, NULL) > 0)
+		;
+	return TRUE;
+}
+
+static void canned_start(canned_server *cs)
+{
+	cs->service = g_threaded_socket_service_new(4);
+	g_autoptr(GInetAddress) lo = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
+	g_autoptr(GSocketAddress) sa = g_inet_socket_address_new(lo, 0);
+	g_autoptr(GSocketAddress) bound = NULL;
+	CU_ASSERT_TRUE_FATAL(
+	    g_socket_listener_add_address(G_SOCKET_LISTENER(cs->service), sa, G_SOCKET_TYPE_STREAM,
+	                                  G_SOCKET_PROTOCOL_TCP, NULL, &bound, NULL));
+	cs->port = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound));
+	g_signal_connect(cs->service, "run", G_CALLBACK(canned_run), cs);
+	g_socket_service_start(cs->service);
+}
+
+static void canned_stop(canned_server *cs)
+{
+	g_socket_service_stop(cs->service);
+	g_socket_listener_close(G_SOCKET_LISTENER(cs->service));
+	g_object_unref(cs->service);
+}
+
+static JsonNode *call_canned(const char *reply, gboolean keep_open, GError **error)
+{
+	canned_server cs = {.reply = reply, .keep_open = keep_open};
+	canned_start(&cs);
+	g_autofree char *url = g_strdup_printf("http://127.0.0.1:%u", cs.port);
+	g_autoptr(gnut_cli_client) c = gnut_cli_client_new(url, TOKEN);
+	JsonNode *result = gnut_cli_client_call(c, "status", NULL, error);
+	canned_stop(&cs);
+	return result;
+}
+
+static void test_client_replies(void)
+{
+	g_autoptr(GError) error = NULL;
+	/* read to its Content-Length, though the server keeps the connection */
+	g_autoptr(JsonNode) sized = call_canned("HTTP/1.1 200 OK\r\ncontent-length:  12 \r\n\r\n"
+	                                        "{\"result\":7}trailing junk",
+	                                        TRUE, &error);
+	CU_ASSERT_TRUE(sized != NULL && json_node_get_int(sized) == 7);
+	/* no length: read to the close */
+	g_autoptr(JsonNode) to_close =
+	    call_canned("HTTP/1.0 200 OK\r\nServer: x\r\n\r\n{\"result\":[1]}", FALSE, &error);
+	CU_ASSERT_TRUE(to_close != NULL && JSON_NODE_HOLDS_ARRAY(to_close));
+	static const char *const refused[] = {
+	    "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nc\r\n{\"result\":7}\r\n0\r\n\r\n",
+	    "HTTP/1.1 200 OK\r\nContent-Length: 40\r\n\r\n{\"result\":7}",
+	    "HTTP/1.1 200 OK\r\nContent-Length: 99999999999\r\n\r\n",
+	    "HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n",
+	    "SSH-2.0-OpenSSH_9.2\r\n\r\n",
+	    "HTTP/1.1 200 OK\r\nContent-Len",
+	    "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello",
+	};
+	for (gsize i = 0; i < G_N_ELEMENTS(refused); i++) {
+		g_clear_error(&error);
+		g_autoptr(JsonNode) r = call_canned(refused[i], FALSE, &error);
+		CU_ASSERT_PTR_NULL(r);
+		CU_ASSERT_TRUE(g_error_matches(error, GNUT_CLI_ERROR, GNUT_CLI_ERROR_PROTOCOL));
+	}
+	/* a head that never ends is cut at the cap */
+	GString *endless = g_string_new("HTTP/1.1 200 OK\r\n");
+	while (endless->len < 64 * 1024)
+		g_string_append(endless, "X-Filler: 0123456789012345678901234567890123456789\r\n");
+	g_clear_error(&error);
+	g_autoptr(JsonNode) none = call_canned(endless->str, TRUE, &error);
+	CU_ASSERT_PTR_NULL(none);
+	CU_ASSERT_TRUE(g_error_matches(error, GNUT_CLI_ERROR, GNUT_CLI_ERROR_PROTOCOL));
+	g_string_free(endless, TRUE);
+	/* an error reply with its status */
+	g_clear_error(&error);
+	g_autoptr(JsonNode) missing = call_canned(
+	    "HTTP/1.1 404 Not Found\r\n\r\n{\"error\":{\"message\":\"no such\",\"code\":\"x\"}}",
+	    FALSE, &error);
+	CU_ASSERT_PTR_NULL(missing);
+	CU_ASSERT_TRUE(g_error_matches(error, GNUT_CLI_ERROR, GNUT_CLI_ERROR_NOT_FOUND));
 }
 
 static void test_transport_body_limits(void)
@@ -815,6 +989,8 @@ static CU_TestInfo tests[] = {
     {"tokens and the default data folder", test_tokens},
     {"the error domains' names", test_error_domains},
     {"client: connection refused", test_connection_refused},
+    {"HTTP: every reply closes its connection", test_transport_closes},
+    {"client: replies read to their length or refused", test_client_replies},
     {"HTTP: stop replies first", test_stop_over_http},
     {"gnut --json output keeps the field names", test_json_output},
     {"gnut status: uptime in days, hours, minutes", test_human_uptime},

@@ -39,7 +39,7 @@ static void fetch_fx_init(fetch_fx *f)
 	dlfx_fixture_init(&f->fx, FALSE, 0);
 	f->searches = gnut_searches_new();
 	f->queries = g_ptr_array_new_with_free_func(g_free);
-	f->fetch = gnut_fetch_new(f->fx.m, f->searches, on_search, f);
+	f->fetch = gnut_fetch_new(f->fx.m, f->searches, TRUE, on_search, f);
 }
 
 static void fetch_fx_clear(fetch_fx *f)

@@ -345,6 +345,32 @@ static void test_error_domain(void)
 	CU_ASSERT_STRING_EQUAL(g_quark_to_string(GNUT_OPTIONS_ERROR), "gnut-options-error-quark");
 }
 
+/* --allow-private-peers and its key: off by default, on from either. */
+static void test_allow_private_peers(void)
+{
+	g_autofree char *dir = gnut_unit_mkdtemp();
+	GError *error = NULL;
+	g_autoptr(gnut_options) none = parse(&error, "--data-dir", dir, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(none);
+	CU_ASSERT_FALSE(none->allow_private_peers);
+	g_autoptr(gnut_options) cli =
+	    parse(&error, "--data-dir", dir, "--allow-private-peers", NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cli);
+	CU_ASSERT_TRUE(cli->allow_private_peers);
+	gnut_servent_config c;
+	gnut_options_to_config(cli, &c);
+	CU_ASSERT_TRUE(c.allow_private_peers);
+	write_conf(dir, "[gnutd]\nallow-private-peers=true\n");
+	g_autoptr(gnut_options) conf = parse(&error, "--data-dir", dir, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(conf);
+	CU_ASSERT_TRUE(conf->allow_private_peers);
+	write_conf(dir, "[gnutd]\nallow-private-peers=sometimes\n");
+	gnut_options *bad = parse(&error, "--data-dir", dir, NULL);
+	assert_error_names(bad, error, "allow-private-peers");
+	g_clear_error(&error);
+	gnut_unit_rmtree(dir);
+}
+
 static CU_TestInfo tests[] = {
     {"defaults ($XDG_DATA_HOME/gnutd)", test_defaults},
     {"command line", test_command_line},
@@ -356,6 +382,7 @@ static CU_TestInfo tests[] = {
     {"--version", test_version_skips_checks},
     {"the error domain's name", test_error_domain},
     {"upload caps", test_upload_caps},
+    {"--allow-private-peers", test_allow_private_peers},
     CU_TEST_INFO_NULL,
 };
 

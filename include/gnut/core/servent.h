@@ -33,6 +33,10 @@ typedef struct {
 	guint upload_slots_per_ip;
 	/* HTTP connections one address may hold open; 0 = default (4) */
 	guint upload_connections_per_ip;
+	/* Dial loopback and private addresses that peers name (pushes, hits,
+	 * pongs) even when not listening on such an address ourselves: for a
+	 * servent on 0.0.0.0 within a private network (gnut/proto/dial-rule.h). */
+	gboolean allow_private_peers;
 } gnut_servent_config;
 
 typedef struct gnut_servent gnut_servent;

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "gnut/base/atomic-file.h"
+#include "gnut/proto/dial-rule.h"
 
 #define FILE_HEADER "gnutd-hostcache 1"
 #define MAX_AGE_S   G_MAXUINT32
@@ -118,9 +119,8 @@ void gnut_hostcache_free(gnut_hostcache *hc)
 
 gboolean gnut_hostcache_is_acceptable(const gnut_hostcache *hc, guint32 ip, guint16 port)
 {
-	if (port == 0 || gnut_addr_ipv4_is_bogus(ip))
-		return FALSE;
-	return !gnut_addr_ipv4_is_local(ip) || (hc->flags & GNUT_HOSTCACHE_ALLOW_PRIVATE) != 0;
+	gboolean allow_local = (hc->flags & GNUT_HOSTCACHE_ALLOW_PRIVATE) != 0;
+	return gnut_dial_check_ipv4(ip, port, allow_local) == GNUT_DIAL_OK;
 }
 
 static cached_host *lookup(const gnut_hostcache *hc, guint32 ip, guint16 port)

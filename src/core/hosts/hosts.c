@@ -13,6 +13,7 @@ struct gnut_hosts {
 	gnut_hosts_config config; /* data_dir not kept */
 	gnut_hostcache *cache;
 	gint64 saved_us;
+	guint64 refused; /* hosts peers named that the cache would not take */
 	/* the exclusion callback's context while next_dial runs */
 	gnut_hosts_known_fn known;
 	gpointer known_data;
@@ -23,7 +24,8 @@ gnut_hosts *gnut_hosts_new(const gnut_hosts_config *config, GError **error)
 	g_autofree char *path = g_build_filename(config->data_dir, GNUT_HOSTS_FILE, NULL);
 	gnut_hostcache *cache = gnut_hostcache_new(
 	    config->clock, path,
-	    config->allow_private ? GNUT_HOSTCACHE_ALLOW_PRIVATE : GNUT_HOSTCACHE_FLAGS_NONE, error);
+	    config->allow_private ? GNUT_HOSTCACHE_ALLOW_PRIVATE : GNUT_HOSTCACHE_FLAGS_NONE,
+	    error);
 	if (cache == NULL)
 		return NULL;
 	gnut_hosts *h = g_new0(gnut_hosts, 1);
@@ -53,26 +55,34 @@ void gnut_hosts_free(gnut_hosts *h)
 void gnut_hosts_learn_pong(gnut_hosts *h, const gnut_msg_header *mh, const guint8 *payload)
 {
 	gnut_pong pong;
-	if (gnut_pong_decode(payload, mh->length, &pong) == GNUT_PROTO_OK)
-		gnut_hostcache_add(h->cache, pong.ipv4, pong.port, GNUT_HOST_SOURCE_PONG, FALSE);
+	if (gnut_pong_decode(payload, mh->length, &pong) == GNUT_PROTO_OK &&
+	    !gnut_hostcache_add(h->cache, pong.ipv4, pong.port, GNUT_HOST_SOURCE_PONG, FALSE))
+		h->refused++;
 }
 
 void gnut_hosts_learn_handshake(gnut_hosts *h, const char *const *try_ultrapeers,
                                 const char *listen_ip, guint16 listen_port, gboolean ultrapeer)
 {
 	for (const char *const *t = try_ultrapeers; t != NULL && *t != NULL; t++)
-		gnut_hostcache_add_host_port(h->cache, *t, GNUT_HOST_SOURCE_X_TRY_ULTRAPEERS, TRUE);
-	if (listen_ip != NULL && listen_port != 0)
-		gnut_hostcache_add_ip_string(h->cache, listen_ip, listen_port,
-		                             GNUT_HOST_SOURCE_HANDSHAKE, ultrapeer);
+		if (!gnut_hostcache_add_host_port(h->cache, *t, GNUT_HOST_SOURCE_X_TRY_ULTRAPEERS,
+		                                  TRUE))
+			h->refused++;
+	if (listen_ip != NULL && listen_port != 0 &&
+	    !gnut_hostcache_add_ip_string(h->cache, listen_ip, listen_port,
+	                                  GNUT_HOST_SOURCE_HANDSHAKE, ultrapeer))
+		h->refused++;
+}
+
+guint64 gnut_hosts_refused(const gnut_hosts *h)
+{
+	return h->refused;
 }
 
 void gnut_hosts_dial_result(gnut_hosts *h, const char *host_port, gboolean ok)
 {
 	uint32_t ip;
 	guint16 port;
-	if (gnut_addr_parse_ipv4_port(host_port, strlen(host_port), 0, &ip, &port) !=
-	    GNUT_PROTO_OK)
+	if (gnut_addr_parse_ipv4_port(host_port, strlen(host_port), 0, &ip, &port) != GNUT_PROTO_OK)
 		return;
 	if (ok)
 		gnut_hostcache_connected(h->cache, ip, port);

@@ -1,4 +1,8 @@
-/* fetch.c: targets the user asks for, turned into downloads (see fetch.h). */
+/* fetch.c: targets the user asks for, turned into downloads (see fetch.h).
+ * A hit becomes a source only when we may connect to it: a firewalled one is
+ * reached by push (we never dial its address), any other must pass the dial
+ * rule (gnut/proto/dial-rule.h), so that hits cannot point our downloads at
+ * the user's LAN or at addresses no host has. */
 #include "config.h"
 
 #include "gnut/core/transfer/fetch.h"
@@ -7,6 +11,7 @@
 
 #include "gnut/base/error.h"
 #include "gnut/proto/address.h"
+#include "gnut/proto/dial-rule.h"
 #include "gnut/proto/digest.h"
 #include "gnut/proto/magnet.h"
 #include "gnut/proto/urn.h"
@@ -14,17 +19,20 @@
 struct gnut_fetch {
 	gnut_downloads *downloads;
 	gnut_searches *searches;
+	gboolean allow_local;
 	gnut_fetch_search_fn search;
 	gpointer search_data;
 	GHashTable *urn_searches; /* "urn:sha1:..." -> id of the search for its sources */
+	guint64 refused;          /* hits not taken as sources: we may not dial them */
 };
 
-gnut_fetch *gnut_fetch_new(gnut_downloads *downloads, gnut_searches *searches,
+gnut_fetch *gnut_fetch_new(gnut_downloads *downloads, gnut_searches *searches, gboolean allow_local,
                            gnut_fetch_search_fn search, gpointer search_data)
 {
 	gnut_fetch *f = g_new0(gnut_fetch, 1);
 	f->downloads = downloads;
 	f->searches = searches;
+	f->allow_local = allow_local;
 	f->search = search;
 	f->search_data = search_data;
 	f->urn_searches = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
@@ -37,6 +45,16 @@ void gnut_fetch_free(gnut_fetch *f)
 		return;
 	g_hash_table_unref(f->urn_searches);
 	g_free(f);
+}
+
+/* Whether the hit can be a source: reached by push, or at an address we
+ * may dial. Counted when not. */
+static gboolean usable_hit(gnut_fetch *f, const gnut_hit *h)
+{
+	if (h->firewalled || gnut_dial_check_ipv4(h->ipv4, h->port, f->allow_local) == GNUT_DIAL_OK)
+		return TRUE;
+	f->refused++;
+	return FALSE;
 }
 
 static void source_of_hit(const gnut_hit *h, char host[GNUT_ADDR_IPV4_LEN],
@@ -74,14 +92,35 @@ static void search_sources(gnut_fetch *f, const char *urn)
 		g_hash_table_insert(f->urn_searches, g_strdup(urn), GSIZE_TO_POINTER(id));
 }
 
+/* The hits for sha1 that can be sources, at most GNUT_DOWNLOAD_MAX_SOURCES;
+ * *first is the first hit of all, usable or not (NULL: none). */
+static GPtrArray *usable_hits(gnut_fetch *f, const uint8_t sha1[GNUT_SHA1_LEN],
+                              const gnut_hit **first)
+{
+	g_autoptr(GPtrArray) hits = gnut_searches_sources(f->searches, sha1);
+	GPtrArray *usable = g_ptr_array_new();
+	*first = hits->len > 0 ? g_ptr_array_index(hits, 0) : NULL;
+	for (guint i = 0; i < hits->len && usable->len < GNUT_DOWNLOAD_MAX_SOURCES; i++)
+		if (usable_hit(f, g_ptr_array_index(hits, i)))
+			g_ptr_array_add(usable, g_ptr_array_index(hits, i));
+	return usable;
+}
+
 /* Starts (or feeds) the download of the file with this SHA-1 from every hit
- * we have for it. With no hit yet, a search for the URN goes out; when the
- * name and size are known (a magnet with dn and xl) the download waits for
- * the sources it finds, else it is NOT_FOUND until the search found one. */
+ * we have for it that can be a source. With none yet, a search for the URN
+ * goes out; when the name and size are known (a magnet with dn and xl, or
+ * hits we may not dial) the download waits for the sources it finds, else
+ * it is NOT_FOUND until the search found one. */
 static guint64 by_sha1(gnut_fetch *f, const uint8_t sha1[GNUT_SHA1_LEN], const char *name,
                        gboolean has_size, guint64 size, const char *to_dir, GError **error)
 {
-	g_autoptr(GPtrArray) hits = gnut_searches_sources(f->searches, sha1);
+	const gnut_hit *first;
+	g_autoptr(GPtrArray) hits = usable_hits(f, sha1, &first);
+	if (first != NULL) {
+		name = name ? name : first->name;
+		size = has_size ? size : first->size;
+		has_size = TRUE;
+	}
 	if (hits->len == 0) {
 		g_autofree char *urn = gnut_urn_sha1_strdup(sha1);
 		search_sources(f, urn);
@@ -92,15 +131,13 @@ static guint64 by_sha1(gnut_fetch *f, const uint8_t sha1[GNUT_SHA1_LEN], const c
 		            "no source known yet for %s: a search for it went out", urn);
 		return 0;
 	}
-	guint n = MIN(hits->len, GNUT_DOWNLOAD_MAX_SOURCES);
+	guint n = hits->len;
 	gnut_download_source *sources = g_new0(gnut_download_source, n);
 	char *hosts = g_malloc0((gsize)n * GNUT_ADDR_IPV4_LEN); /* dotted quads */
-	const gnut_hit *first = g_ptr_array_index(hits, 0);
 	for (guint i = 0; i < n; i++)
 		source_of_hit(g_ptr_array_index(hits, i), hosts + GNUT_ADDR_IPV4_LEN * i,
 		              &sources[i]);
-	guint64 id = gnut_downloads_add(f->downloads, sha1, name ? name : first->name,
-	                                has_size ? size : first->size, to_dir, sources, n, error);
+	guint64 id = gnut_downloads_add(f->downloads, sha1, name, size, to_dir, sources, n, error);
 	g_free(sources);
 	g_free(hosts);
 	return id;
@@ -163,10 +200,15 @@ guint64 gnut_fetch_start(gnut_fetch *f, const char *target, const char *to_dir, 
 void gnut_fetch_hit_added(gnut_fetch *f, const gnut_hit *h)
 {
 	guint64 id = h->has_sha1 ? gnut_downloads_find(f->downloads, h->sha1) : 0;
-	if (id == 0)
+	if (id == 0 || !usable_hit(f, h))
 		return;
 	char host[GNUT_ADDR_IPV4_LEN];
 	gnut_download_source src;
 	source_of_hit(h, host, &src);
 	gnut_downloads_add_source(f->downloads, id, &src, NULL);
+}
+
+guint64 gnut_fetch_refused(const gnut_fetch *f)
+{
+	return f->refused;
 }

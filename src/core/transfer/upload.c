@@ -323,6 +323,8 @@ static char *log_line(const guint8 *buf, gsize len)
 	gsize n = 0;
 	while (n < len && n < LOG_LINE_MAX && buf[n] != '\r' && buf[n] != '\n')
 		n++;
+	if (n == 0)
+		return g_strdup(""); /* nothing read yet: buf may be NULL */
 	g_autofree char *raw = g_strndup((const char *)buf, n);
 	return g_strescape(raw, NULL);
 }

@@ -72,8 +72,9 @@ gnut_hostcache *gnut_hostcache_new(gnut_clock *clock, const char *path, gnut_hos
 void gnut_hostcache_free(gnut_hostcache *hc);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(gnut_hostcache, gnut_hostcache_free)
 
-/* Whether ip:port may be cached under this cache's flags: not port 0 nor a
- * bogus address (gnut_addr_ipv4_is_bogus: 0.0.0.0/8, multicast, reserved
+/* Whether ip:port may be cached under this cache's flags: what
+ * gnut_dial_check_ipv4 (gnut/proto/dial-rule.h) lets us dial: not port 0 nor
+ * a bogus address (gnut_addr_ipv4_is_bogus: 0.0.0.0/8, multicast, reserved
  * (240/4 with broadcast), protocol, documentation or benchmark ranges);
  * local ones (gnut_addr_ipv4_is_local) only with GNUT_HOSTCACHE_ALLOW_PRIVATE. */
 gboolean gnut_hostcache_is_acceptable(const gnut_hostcache *hc, guint32 ip, guint16 port);

@@ -25,7 +25,9 @@ typedef struct {
 	gnut_clock *clock; /* not owned */
 	const char *data_dir;
 	gboolean ultrapeer;     /* how many links we want */
-	gboolean allow_private; /* keep loopback and private addresses (a private network) */
+	gboolean allow_private; /* keep loopback and private addresses: the servent is on a
+	                           private network, or --allow-private-peers
+	                           (gnut_dial_allows_local) */
 } gnut_hosts_config;
 
 /* Is host_port ("a.b.c.d:port") one we are linked or dialing to already, or
@@ -42,6 +44,9 @@ void gnut_hosts_learn_pong(gnut_hosts *h, const gnut_msg_header *mh, const guint
  * listening address (listen_ip NULL or port 0: none). */
 void gnut_hosts_learn_handshake(gnut_hosts *h, const char *const *try_ultrapeers,
                                 const char *listen_ip, guint16 listen_port, gboolean ultrapeer);
+/* Hosts peers named (pongs, X-Try-Ultrapeers, Listen-IP) that the cache
+ * refused: malformed, or an address we must not dial (gnut/proto/dial-rule.h). */
+guint64 gnut_hosts_refused(const gnut_hosts *h);
 /* How a dial to a cached host ended; ok: the link is up. */
 void gnut_hosts_dial_result(gnut_hosts *h, const char *host_port, gboolean ok);
 

@@ -2,7 +2,9 @@
  * sources. A target is a hit id, a urn:sha1 or a magnet URI; the sources are
  * every hit our searches collected for that SHA-1, and later hits for it
  * become more sources of the download in progress. With no hit yet, a search
- * for the URN goes out (through the owner's search function). */
+ * for the URN goes out (through the owner's search function). A hit is a
+ * source only when it is reached by push or at an address the dial rule
+ * lets us connect to (gnut/proto/dial-rule.h); others are counted. */
 #ifndef GNUT_FETCH_H
 #define GNUT_FETCH_H
 
@@ -16,8 +18,9 @@ typedef struct gnut_fetch gnut_fetch;
 /* Starts a search for query (here always a "urn:sha1:..."); its id, or 0. */
 typedef guint64 (*gnut_fetch_search_fn)(const char *query, gpointer data);
 
-/* downloads and searches are not owned and outlive the fetcher. */
-gnut_fetch *gnut_fetch_new(gnut_downloads *downloads, gnut_searches *searches,
+/* downloads and searches are not owned and outlive the fetcher.
+ * allow_local: hits at local addresses may be dialed (gnut_dial_allows_local). */
+gnut_fetch *gnut_fetch_new(gnut_downloads *downloads, gnut_searches *searches, gboolean allow_local,
                            gnut_fetch_search_fn search, gpointer search_data);
 void gnut_fetch_free(gnut_fetch *f);
 
@@ -27,5 +30,7 @@ guint64 gnut_fetch_start(gnut_fetch *f, const char *target, const char *to_dir, 
 /* A new hit of one of our searches: one more source for a download of its
  * file in progress. */
 void gnut_fetch_hit_added(gnut_fetch *f, const gnut_hit *h);
+/* Hits not taken as sources because we may not dial their address. */
+guint64 gnut_fetch_refused(const gnut_fetch *f);
 
 #endif
