@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "gnut/base/ip-admit.h"
 #include "gnut/ctl/ctl-protocol.h"
 #include "options.h"
 
@@ -32,6 +33,11 @@ typedef struct {
 	char *control;
 	gboolean verbose;
 	gboolean version;
+	char *max_pending;
+	char *max_handshakes;
+	char *per_ip_pending;
+	char *per_ip_handshakes;
+	char *reconnect_limit;
 } options_layer;
 
 static void layer_clear(options_layer *l)
@@ -44,6 +50,11 @@ static void layer_clear(options_layer *l)
 	g_free(l->upload_limit);
 	g_free(l->download_limit);
 	g_free(l->control);
+	g_free(l->max_pending);
+	g_free(l->max_handshakes);
+	g_free(l->per_ip_pending);
+	g_free(l->per_ip_handshakes);
+	g_free(l->reconnect_limit);
 	memset(l, 0, sizeof *l);
 }
 
@@ -87,6 +98,67 @@ gboolean gnut_options_parse_rate(const char *text, guint64 *out)
 	if (*end != '\0' || v > G_MAXUINT64 / unit)
 		return FALSE;
 	*out = v * unit;
+	return TRUE;
+}
+
+gboolean gnut_options_parse_count(const char *text, guint min, guint *out)
+{
+	if (text == NULL || *text == '\0' || strlen(text) > 7)
+		return FALSE;
+	for (const char *p = text; *p != '\0'; p++)
+		if (!g_ascii_isdigit(*p))
+			return FALSE;
+	guint64 v = g_ascii_strtoull(text, NULL, 10);
+	if (v < min || v > GNUT_OPTIONS_MAX_COUNT)
+		return FALSE;
+	*out = (guint)v;
+	return TRUE;
+}
+
+gboolean gnut_options_parse_reconnect_limit(const char *text, guint *burst, guint *seconds)
+{
+	if (text != NULL && strcmp(text, "0") == 0) {
+		*burst = GNUT_IP_ADMIT_UNLIMITED;
+		*seconds = 0;
+		return TRUE;
+	}
+	const char *slash = text ? strchr(text, '/') : NULL;
+	if (slash == NULL)
+		return FALSE;
+	g_autofree char *b = g_strndup(text, (gsize)(slash - text));
+	guint bv, sv;
+	if (!gnut_options_parse_count(b, 1, &bv) || !gnut_options_parse_count(slash + 1, 1, &sv))
+		return FALSE;
+	*burst = bv;
+	*seconds = sv;
+	return TRUE;
+}
+
+/* Checks the admission values of one layer (see gnutd(8), CAPS). */
+static gboolean check_admission(const options_layer *l, const char *where, GError **error)
+{
+	guint n, m;
+	const struct {
+		const char *key;
+		const char *value;
+		guint min;
+	} counts[] = {
+	    {"max-pending", l->max_pending, 1},
+	    {"max-handshakes", l->max_handshakes, 1},
+	    {"per-ip-pending", l->per_ip_pending, 0},
+	    {"per-ip-handshakes", l->per_ip_handshakes, 0},
+	};
+	for (gsize i = 0; i < G_N_ELEMENTS(counts); i++)
+		if (counts[i].value != NULL &&
+		    !gnut_options_parse_count(counts[i].value, counts[i].min, &n))
+			return fail(error, where, counts[i].key,
+			            "\"%s\" is not a count from %u to %u", counts[i].value,
+			            counts[i].min, GNUT_OPTIONS_MAX_COUNT);
+	if (l->reconnect_limit != NULL &&
+	    !gnut_options_parse_reconnect_limit(l->reconnect_limit, &n, &m))
+		return fail(error, where, "reconnect-limit",
+		            "\"%s\" is not BURST/SECONDS (e.g. 5/12), or 0 for no limit",
+		            l->reconnect_limit);
 	return TRUE;
 }
 
@@ -154,7 +226,7 @@ static gboolean layer_check(options_layer *l, const char *where, const char *bas
 		if (g_file_test(abs, G_FILE_TEST_EXISTS) && !g_file_test(abs, G_FILE_TEST_IS_DIR))
 			return fail(error, where, "download-dir", "%s: not a folder", abs);
 	}
-	return TRUE;
+	return check_admission(l, where, error);
 }
 
 static gboolean parse_argv(int argc, char **argv, options_layer *l, GError **error)
@@ -184,6 +256,19 @@ static gboolean parse_argv(int argc, char **argv, options_layer *l, GError **err
 	     "Peers cannot connect to us: they push, we connect out", NULL},
 	    {"verbose", 'v', 0, G_OPTION_ARG_NONE, &l->verbose, "Log debug messages too", NULL},
 	    {"version", 0, 0, G_OPTION_ARG_NONE, &l->version, "Print the version and exit", NULL},
+	    {"max-pending", 0, 0, G_OPTION_ARG_STRING, &l->max_pending,
+	     "Connections before their first line, in all (default: from the descriptor limit)",
+	     "N"},
+	    {"max-handshakes", 0, 0, G_OPTION_ARG_STRING, &l->max_handshakes,
+	     "Incoming handshakes under way, in all (default: from the descriptor limit)", "N"},
+	    {"per-ip-pending", 0, 0, G_OPTION_ARG_STRING, &l->per_ip_pending,
+	     "Connections before their first line from one address (default 4, 0 = no cap)", "N"},
+	    {"per-ip-handshakes", 0, 0, G_OPTION_ARG_STRING, &l->per_ip_handshakes,
+	     "Incoming handshakes from one address (default 4, 0 = no cap)", "N"},
+	    {"reconnect-limit", 0, 0, G_OPTION_ARG_STRING, &l->reconnect_limit,
+	     "Connections from one address: BURST at once, then one per SECONDS (default 5/12, "
+	     "0 = no limit)",
+	     "BURST/SECONDS"},
 	    G_OPTION_ENTRY_NULL,
 	};
 	g_autoptr(GOptionContext) ctx = g_option_context_new("- a Gnutella 0.6 servent");
@@ -213,8 +298,23 @@ static gboolean parse_argv(int argc, char **argv, options_layer *l, GError **err
 /* The keys gnutd.conf may hold: the long options, less those that choose
  * the file itself or only make sense on a command line. */
 static const char *const conf_keys[] = {
-    "download-dir", "listen",       "share",          "peer",         "ultrapeer",  "leaf",
-    "control",      "upload-limit", "download-limit", "no-bootstrap", "firewalled", NULL,
+    "download-dir",
+    "listen",
+    "share",
+    "peer",
+    "ultrapeer",
+    "leaf",
+    "control",
+    "upload-limit",
+    "download-limit",
+    "no-bootstrap",
+    "firewalled",
+    "max-pending",
+    "max-handshakes",
+    "per-ip-pending",
+    "per-ip-handshakes",
+    "reconnect-limit",
+    NULL,
 };
 
 static gboolean conf_bool(GKeyFile *kf, const char *path, const char *key, gboolean *out,
@@ -301,7 +401,12 @@ static gboolean conf_load(const char *path, options_layer *l, GError **error)
 	       conf_string(kf, path, "upload-limit", &l->upload_limit, error) &&
 	       conf_string(kf, path, "download-limit", &l->download_limit, error) &&
 	       conf_bool(kf, path, "no-bootstrap", &l->no_bootstrap, error) &&
-	       conf_bool(kf, path, "firewalled", &l->firewalled, error);
+	       conf_bool(kf, path, "firewalled", &l->firewalled, error) &&
+	       conf_string(kf, path, "max-pending", &l->max_pending, error) &&
+	       conf_string(kf, path, "max-handshakes", &l->max_handshakes, error) &&
+	       conf_string(kf, path, "per-ip-pending", &l->per_ip_pending, error) &&
+	       conf_string(kf, path, "per-ip-handshakes", &l->per_ip_handshakes, error) &&
+	       conf_string(kf, path, "reconnect-limit", &l->reconnect_limit, error);
 }
 
 static char *pick_string(char **cli, char **conf)
@@ -313,6 +418,39 @@ static char **pick_list(char ***cli, char ***conf)
 {
 	char **v = g_steal_pointer((*cli != NULL ? cli : conf));
 	return v != NULL ? v : g_new0(char *, 1);
+}
+
+/* A per-address cap: 0 lifts it. */
+static guint per_ip_cap(guint n)
+{
+	return n == 0 ? GNUT_IP_ADMIT_UNLIMITED : n;
+}
+
+static const char *either(const char *cli, const char *conf)
+{
+	return cli != NULL ? cli : conf;
+}
+
+/* The admission values, command line over file; both are checked. */
+static void merge_admission(gnut_options *o, const options_layer *cli, const options_layer *conf)
+{
+	const char *v;
+	guint n;
+	if ((v = either(cli->max_pending, conf->max_pending)) != NULL &&
+	    gnut_options_parse_count(v, 1, &n))
+		o->max_pending = n;
+	if ((v = either(cli->max_handshakes, conf->max_handshakes)) != NULL &&
+	    gnut_options_parse_count(v, 1, &n))
+		o->max_handshakes = n;
+	if ((v = either(cli->per_ip_pending, conf->per_ip_pending)) != NULL &&
+	    gnut_options_parse_count(v, 0, &n))
+		o->per_ip_pending = per_ip_cap(n);
+	if ((v = either(cli->per_ip_handshakes, conf->per_ip_handshakes)) != NULL &&
+	    gnut_options_parse_count(v, 0, &n))
+		o->per_ip_handshakes = per_ip_cap(n);
+	if ((v = either(cli->reconnect_limit, conf->reconnect_limit)) != NULL)
+		gnut_options_parse_reconnect_limit(v, &o->reconnect_burst,
+		                                   &o->reconnect_interval_s);
 }
 
 /* Lays the command line over the file; both layers are already checked. */
@@ -338,6 +476,7 @@ static void merge(gnut_options *o, options_layer *cli, options_layer *conf)
 	if (down != NULL)
 		gnut_options_parse_rate(down, &o->download_limit);
 	o->verbose = cli->verbose;
+	merge_admission(o, cli, conf);
 }
 
 gnut_options *gnut_options_parse(int argc, char **argv, GError **error)
@@ -396,4 +535,10 @@ void gnut_options_to_config(const gnut_options *o, gnut_servent_config *config)
 	config->firewalled = o->firewalled;
 	config->upload_limit = o->upload_limit;
 	config->download_limit = o->download_limit;
+	config->max_pending = o->max_pending;
+	config->max_handshakes = o->max_handshakes;
+	config->per_ip_pending = o->per_ip_pending;
+	config->per_ip_handshakes = o->per_ip_handshakes;
+	config->reconnect_burst = o->reconnect_burst;
+	config->reconnect_interval_s = o->reconnect_interval_s;
 }

@@ -37,6 +37,13 @@ typedef struct {
 	char *control; /* ADDR:PORT */
 	gboolean verbose;
 	gboolean version;
+	/* connection admission, as in gnut_servent_config: 0 = default */
+	guint max_pending;
+	guint max_handshakes;
+	guint per_ip_pending;    /* GNUT_IP_ADMIT_UNLIMITED for "0" */
+	guint per_ip_handshakes; /* idem */
+	guint reconnect_burst;   /* GNUT_IP_ADMIT_UNLIMITED for "0" (no throttle) */
+	guint reconnect_interval_s;
 } gnut_options;
 
 /* Parses argv (argv[0] is the program), then gnutd.conf in the data folder
@@ -51,5 +58,12 @@ void gnut_options_to_config(const gnut_options *o, gnut_servent_config *config);
 
 /* "0", "12345", "64k", "2M" (k = 1024, M = 1048576) -> bytes per second. */
 gboolean gnut_options_parse_rate(const char *text, guint64 *out);
+
+/* A count of connections: decimal digits, min to GNUT_OPTIONS_MAX_COUNT. */
+#define GNUT_OPTIONS_MAX_COUNT 1000000
+gboolean gnut_options_parse_count(const char *text, guint min, guint *out);
+/* "BURST/SECONDS" (each 1 to GNUT_OPTIONS_MAX_COUNT), or "0" for no
+ * throttle (burst GNUT_IP_ADMIT_UNLIMITED, seconds 0). */
+gboolean gnut_options_parse_reconnect_limit(const char *text, guint *burst, guint *seconds);
 
 #endif
