@@ -32,6 +32,13 @@
 /* Descriptors of downloads: 4 fetching at once, a socket and a file each. */
 #define DOWNLOAD_FDS 8
 
+/* Connection admission, as in gnut_servent_config; the two global caps are
+ * sized when left at 0 (see size_admission). */
+typedef struct {
+	guint max_pending, max_handshakes;
+	guint per_ip_pending, per_ip_handshakes, reconnect_burst, reconnect_interval_s;
+} servent_admission;
+
 struct gnut_servent {
 	/* configuration */
 	char *data_dir;
@@ -45,7 +52,7 @@ struct gnut_servent {
 	guint64 download_limit;
 	guint upload_slots;
 	guint max_links;
-	gnut_servent_config admission; /* its admission fields, caps sized */
+	servent_admission admission;
 
 	gnut_clock *clock;
 	gint64 started_us;
@@ -116,11 +123,11 @@ static gboolean valid_host_port(const char *host_port)
 static void size_admission(gnut_servent *s, const gnut_servent_config *c)
 {
 	guint64 reserved = (s->max_links ? s->max_links : GNUT_LINKS_DEFAULT_MAX_LINKS) +
-	                   GNUT_UPLOADS_DEFAULT_MAX_CONNECTIONS + s->upload_slots +
-	                   DOWNLOAD_FDS + GNUT_PUSH_MAX_DIALS;
+	                   GNUT_UPLOADS_DEFAULT_MAX_CONNECTIONS + s->upload_slots + DOWNLOAD_FDS +
+	                   GNUT_PUSH_MAX_DIALS;
 	guint64 nofile = gnut_fd_budget_limit();
 	guint cap = gnut_fd_budget_admission_cap(nofile, reserved);
-	gnut_servent_config *a = &s->admission;
+	servent_admission *a = &s->admission;
 	a->max_pending = c->max_pending ? c->max_pending : cap;
 	a->max_handshakes = c->max_handshakes ? c->max_handshakes : cap;
 	a->per_ip_pending = c->per_ip_pending;
@@ -490,7 +497,7 @@ static void on_accept(gnut_listener *listener, gnut_conn *conn, const char *firs
 
 gboolean gnut_servent_start(gnut_servent *s, GError **error)
 {
-	const gnut_servent_config *a = &s->admission;
+	const servent_admission *a = &s->admission;
 	gnut_listener_config lc = {
 	    .address = s->listen_host,
 	    .port = s->listen_port,

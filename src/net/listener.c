@@ -154,18 +154,20 @@ static void admit(gnut_listener *l, GSocket *sock)
 		g_socket_close(sock, NULL);
 		return;
 	}
-	pending_conn *p = g_new0(pending_conn, 1);
-	const char *why = refusal(l, G_INET_SOCKET_ADDRESS(remote), &p->key);
+	GInetSocketAddress *inet = G_INET_SOCKET_ADDRESS(remote);
+	gnut_ip_key key;
+	const char *why = refusal(l, inet, &key);
 	if (why != NULL) {
-		g_autofree char *ip = g_inet_address_to_string(
-		    g_inet_socket_address_get_address(G_INET_SOCKET_ADDRESS(remote)));
+		g_autofree char *ip =
+		    g_inet_address_to_string(g_inet_socket_address_get_address(inet));
 		gnut_log_limited(l->refusal_log, "connection from %s refused: %s", ip, why);
 		g_socket_close(sock, NULL);
-		g_free(p);
 		return;
 	}
 	g_autoptr(GSocketConnection) sc = g_socket_connection_factory_create_connection(sock);
+	pending_conn *p = g_new0(pending_conn, 1);
 	p->listener = l;
+	p->key = key;
 	p->conn = gnut_conn_new(sc);
 	gnut_conn_set_input_cap(p->conn, l->line_max);
 	p->timer = g_timeout_source_new(l->line_timeout_ms);
@@ -207,7 +209,9 @@ static gboolean on_resume(gpointer data)
 /* accept(2) failed with something else than "nothing waiting": the backlog
  * keeps the socket readable, so accepting again at once would spin. Stop
  * watching it for fd_pause_ms. Out of descriptors, one line says so for the
- * whole shortage; other failures go through the refusal log limit. */
+ * whole shortage (a shortage that comes back after an accept succeeded is
+ * another one: at most a line per pause); other failures go through the
+ * refusal log limit. */
 static void pause_accepting(gnut_listener *l, const GError *error)
 {
 	l->stats.accept_errors++;
@@ -227,24 +231,31 @@ static void pause_accepting(gnut_listener *l, const GError *error)
 	g_source_attach(l->resume, l->ctx);
 }
 
+/* accept(2) got a descriptor (Linux takes one before it looks at the
+ * backlog, so even "nothing waiting" says so): a shortage is over. */
+static void descriptors_back(gnut_listener *l)
+{
+	if (!l->out_of_fds)
+		return;
+	g_message("descriptors available again: accepting resumed after %" G_GUINT64_FORMAT
+	          " pauses",
+	          l->stats.fd_pauses);
+	l->out_of_fds = FALSE;
+}
+
 static gboolean on_listen_ready(GSocket *listening, GIOCondition condition, gpointer data)
 {
 	gnut_listener *l = data;
 	for (guint i = 0; i < ACCEPT_BATCH; i++) {
 		g_autoptr(GError) error = NULL;
 		g_autoptr(GSocket) sock = g_socket_accept(listening, NULL, &error);
-		if (sock == NULL) {
-			if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
-				return G_SOURCE_CONTINUE;
+		if (sock == NULL && !g_error_matches(error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK)) {
 			pause_accepting(l, error);
 			return G_SOURCE_REMOVE;
 		}
-		if (l->out_of_fds) {
-			g_message("descriptors available again: accepting resumed after "
-			          "%" G_GUINT64_FORMAT " pauses",
-			          l->stats.fd_pauses);
-			l->out_of_fds = FALSE;
-		}
+		descriptors_back(l);
+		if (sock == NULL)
+			return G_SOURCE_CONTINUE;
 		admit(l, sock);
 	}
 	return G_SOURCE_CONTINUE;
