@@ -17,7 +17,8 @@
  * (links, upload connections, downloads, push dials) and FIXED the rest
  * (standard streams, the main loop, listening sockets, the control API and
  * its clients, state files, the share scan). The two caps together take at
- * most half of what is left; the other half is headroom. */
+ * most half of what is left; the other half is headroom. gnutd(8), CAPS,
+ * documents the formula with the servent's figures. */
 #ifndef GNUT_FD_BUDGET_H
 #define GNUT_FD_BUDGET_H
 
