@@ -209,8 +209,7 @@ static gboolean on_resume(gpointer data)
 /* accept(2) failed with something else than "nothing waiting": the backlog
  * keeps the socket readable, so accepting again at once would spin. Stop
  * watching it for fd_pause_ms. Out of descriptors, one line says so for the
- * whole shortage (a shortage that comes back after an accept succeeded is
- * another one: at most a line per pause); other failures go through the
+ * whole shortage (see shortage_over); other failures go through the
  * refusal log limit. */
 static void pause_accepting(gnut_listener *l, const GError *error)
 {
@@ -231,9 +230,12 @@ static void pause_accepting(gnut_listener *l, const GError *error)
 	g_source_attach(l->resume, l->ctx);
 }
 
-/* accept(2) got a descriptor (Linux takes one before it looks at the
- * backlog, so even "nothing waiting" says so): a shortage is over. */
-static void descriptors_back(gnut_listener *l)
+/* accept(2) found nothing waiting: Linux takes a descriptor before it
+ * looks at the backlog, so there was one to spare, and every peer that
+ * waited is in. Only this ends a shortage: an accept that succeeds while
+ * others wait may take the last descriptor again, and a shortage that
+ * comes and goes under a steady flood stays one episode, one line. */
+static void shortage_over(gnut_listener *l)
 {
 	if (!l->out_of_fds)
 		return;
@@ -249,13 +251,14 @@ static gboolean on_listen_ready(GSocket *listening, GIOCondition condition, gpoi
 	for (guint i = 0; i < ACCEPT_BATCH; i++) {
 		g_autoptr(GError) error = NULL;
 		g_autoptr(GSocket) sock = g_socket_accept(listening, NULL, &error);
-		if (sock == NULL && !g_error_matches(error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK)) {
+		if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK)) {
+			shortage_over(l);
+			return G_SOURCE_CONTINUE;
+		}
+		if (sock == NULL) {
 			pause_accepting(l, error);
 			return G_SOURCE_REMOVE;
 		}
-		descriptors_back(l);
-		if (sock == NULL)
-			return G_SOURCE_CONTINUE;
 		admit(l, sock);
 	}
 	return G_SOURCE_CONTINUE;

@@ -13,7 +13,8 @@
  * already. Refusals are logged at most once a second. When accept(2) runs
  * out of descriptors (EMFILE, ENFILE) or fails otherwise, accepting pauses
  * for fd_pause_ms (new peers wait in the kernel's backlog), logged once per
- * episode: never a busy loop. No Gnutella policy lives here. */
+ * shortage (it ends when accept finds nothing waiting): never a busy loop.
+ * No Gnutella policy lives here. */
 #ifndef GNUT_LISTENER_H
 #define GNUT_LISTENER_H
 
