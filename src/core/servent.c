@@ -10,6 +10,7 @@
 
 #include <string.h>
 
+#include "gnut/base/fd-budget.h"
 #include "gnut/base/log-limit.h"
 #include "gnut/core/hosts/hosts.h"
 #include "gnut/core/links/links.h"
@@ -29,6 +30,15 @@
 #define TICK_MS             250
 #define STOP_DRAIN_MS       2000 /* how long a stop waits for the links' Byes */
 #define DEFAULT_UPLOAD_SLOTS 4
+/* Descriptors of downloads: 4 fetching at once, a socket and a file each. */
+#define DOWNLOAD_FDS 8
+
+/* Connection admission, as in gnut_servent_config; the two global caps are
+ * sized when left at 0 (see size_admission). */
+typedef struct {
+	guint max_pending, max_handshakes;
+	guint per_ip_pending, per_ip_handshakes, reconnect_burst, reconnect_interval_s;
+} servent_admission;
 
 struct gnut_servent {
 	/* configuration */
@@ -44,6 +54,7 @@ struct gnut_servent {
 	guint upload_slots;
 	guint max_links;
 	gboolean allow_local; /* peers may make us dial local addresses (dial-rule.h) */
+	servent_admission admission;
 
 	gnut_clock *clock;
 	gint64 started_us;
@@ -108,6 +119,28 @@ static gboolean valid_host_port(const char *host_port)
 	return gnut_addr_parse_host_port(host_port, strlen(host_port), 0, &hp) == GNUT_PROTO_OK;
 }
 
+/* Keeps c's admission caps, sizing those left at 0 from the descriptor
+ * limit after what the servent holds on purpose: links, upload connections
+ * and their files, downloads, push dials (see gnut/base/fd-budget.h). */
+static void size_admission(gnut_servent *s, const gnut_servent_config *c)
+{
+	guint64 reserved = (s->max_links ? s->max_links : GNUT_LINKS_DEFAULT_MAX_LINKS) +
+	                   GNUT_UPLOADS_DEFAULT_MAX_CONNECTIONS + s->upload_slots + DOWNLOAD_FDS +
+	                   GNUT_PUSH_MAX_DIALS;
+	guint64 nofile = gnut_fd_budget_limit();
+	guint cap = gnut_fd_budget_admission_cap(nofile, reserved);
+	servent_admission *a = &s->admission;
+	a->max_pending = c->max_pending ? c->max_pending : cap;
+	a->max_handshakes = c->max_handshakes ? c->max_handshakes : cap;
+	a->per_ip_pending = c->per_ip_pending;
+	a->per_ip_handshakes = c->per_ip_handshakes;
+	a->reconnect_burst = c->reconnect_burst;
+	a->reconnect_interval_s = c->reconnect_interval_s;
+	g_message("admission: at most %u connections before their first line and %u incoming "
+	          "handshakes (descriptor limit %" G_GUINT64_FORMAT ")",
+	          a->max_pending, a->max_handshakes, nofile);
+}
+
 static gboolean copy_config(gnut_servent *s, const gnut_servent_config *c, GError **error)
 {
 	if (c->data_dir == NULL) {
@@ -129,6 +162,7 @@ static gboolean copy_config(gnut_servent *s, const gnut_servent_config *c, GErro
 	s->max_links = c->max_links;
 	s->allow_local =
 	    gnut_dial_allows_local(s->listen_host, strlen(s->listen_host), c->allow_private_peers);
+	size_admission(s, c);
 	for (const char *const *p = c->peers; p != NULL && *p != NULL; p++) {
 		if (!valid_host_port(*p)) {
 			g_set_error(error, GNUT_ERROR, GNUT_ERROR_INVALID,
@@ -258,6 +292,8 @@ static void build_links_and_routing(gnut_servent *s)
 	    .ultrapeer = s->ultrapeer,
 	    .dynamic_querying = s->ultrapeer, /* the routing room runs them */
 	    .max_links = s->max_links,
+	    .max_handshakes = s->admission.max_handshakes,
+	    .per_ip_handshakes = s->admission.per_ip_handshakes,
 	};
 	s->links = gnut_links_new(&lc, &link_handlers, s);
 	static const gnut_routing_handlers routing_handlers = {
@@ -471,7 +507,18 @@ static void on_accept(gnut_listener *listener, gnut_conn *conn, const char *firs
 
 gboolean gnut_servent_start(gnut_servent *s, GError **error)
 {
-	gnut_listener_config lc = {.address = s->listen_host, .port = s->listen_port};
+	const servent_admission *a = &s->admission;
+	gnut_listener_config lc = {
+	    .address = s->listen_host,
+	    .port = s->listen_port,
+	    .max_pending = a->max_pending,
+	    .per_ip_pending = a->per_ip_pending,
+	    .reconnect_burst = a->reconnect_burst,
+	    .reconnect_interval_ms = a->reconnect_interval_s > G_MAXUINT / 1000
+	                                 ? G_MAXUINT
+	                                 : a->reconnect_interval_s * 1000,
+	    .clock = s->clock,
+	};
 	s->listener = gnut_listener_new(&lc, on_accept, s, error);
 	if (s->listener == NULL)
 		return FALSE;

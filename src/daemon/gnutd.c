@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "gnut/base/fd-budget.h"
 #include "gnut/ctl/ctl-server.h"
 #include "gnut/core/servent.h"
 #include "options.h"
@@ -144,8 +145,25 @@ static gnut_ctl_server *start_control(const gnut_options *o, gnut_servent *s, GE
 	return g_steal_pointer(&ctl);
 }
 
+/* Raises the soft descriptor limit to the hard one: the servent sizes its
+ * caps on connections not yet admitted from it (gnut/base/fd-budget.h). */
+static void raise_fd_limit(void)
+{
+	guint64 before = 0, after = 0;
+	g_autoptr(GError) error = NULL;
+	if (!gnut_fd_budget_raise(&before, &after, &error))
+		g_warning("%s", error->message);
+	else if (after != before)
+		g_message("descriptor limit raised from %" G_GUINT64_FORMAT
+		          " to %" G_GUINT64_FORMAT,
+		          before, after);
+	else
+		g_message("descriptor limit: %" G_GUINT64_FORMAT " (the hard limit)", after);
+}
+
 static int run(const gnut_options *o, daemon_state *d)
 {
+	raise_fd_limit();
 	gnut_servent_config config;
 	gnut_options_to_config(o, &config);
 	g_autoptr(GError) error = NULL;

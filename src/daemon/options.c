@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "gnut/base/ip-admit.h"
 #include "gnut/ctl/ctl-protocol.h"
 #include "options.h"
 
@@ -15,7 +16,6 @@ GQuark gnut_options_error_quark(void)
 }
 
 #define RATE_MAX_TEXT 32
-#define COUNT_MAX     100000 /* the largest slot or connection count taken */
 
 /* One source of settings; NULL / FALSE means "not set here". */
 typedef struct {
@@ -37,6 +37,11 @@ typedef struct {
 	char *upload_slots_per_ip;
 	char *upload_connections_per_ip;
 	gboolean allow_private_peers;
+	char *max_pending;
+	char *max_handshakes;
+	char *per_ip_pending;
+	char *per_ip_handshakes;
+	char *reconnect_limit;
 } options_layer;
 
 static void layer_clear(options_layer *l)
@@ -52,6 +57,11 @@ static void layer_clear(options_layer *l)
 	g_free(l->upload_slots);
 	g_free(l->upload_slots_per_ip);
 	g_free(l->upload_connections_per_ip);
+	g_free(l->max_pending);
+	g_free(l->max_handshakes);
+	g_free(l->per_ip_pending);
+	g_free(l->per_ip_handshakes);
+	g_free(l->reconnect_limit);
 	memset(l, 0, sizeof *l);
 }
 
@@ -98,11 +108,15 @@ gboolean gnut_options_parse_rate(const char *text, guint64 *out)
 	return TRUE;
 }
 
-/* A count from 1 to COUNT_MAX, in decimal digits only. */
-static gboolean parse_count(const char *text, guint *out)
+gboolean gnut_options_parse_count(const char *text, guint min, guint *out)
 {
-	guint64 v = 0;
-	if (text == NULL || !g_ascii_string_to_unsigned(text, 10, 1, COUNT_MAX, &v, NULL))
+	if (text == NULL || *text == '\0' || strlen(text) > 7)
+		return FALSE;
+	for (const char *p = text; *p != '\0'; p++)
+		if (!g_ascii_isdigit(*p))
+			return FALSE;
+	guint64 v = g_ascii_strtoull(text, NULL, 10);
+	if (v < min || v > GNUT_OPTIONS_MAX_COUNT)
 		return FALSE;
 	*out = (guint)v;
 	return TRUE;
@@ -121,10 +135,57 @@ static gboolean check_counts(const options_layer *l, const char *where, GError *
 	};
 	guint v;
 	for (gsize i = 0; i < G_N_ELEMENTS(counts); i++)
-		if (counts[i].value != NULL && !parse_count(counts[i].value, &v))
+		if (counts[i].value != NULL && !gnut_options_parse_count(counts[i].value, 1, &v))
 			return fail(error, where, counts[i].key,
-			            "\"%s\" is not a count from 1 to %d", counts[i].value,
-			            COUNT_MAX);
+			            "\"%s\" is not a count from 1 to %u", counts[i].value,
+			            GNUT_OPTIONS_MAX_COUNT);
+	return TRUE;
+}
+
+gboolean gnut_options_parse_reconnect_limit(const char *text, guint *burst, guint *seconds)
+{
+	if (text != NULL && strcmp(text, "0") == 0) {
+		*burst = GNUT_IP_ADMIT_UNLIMITED;
+		*seconds = 0;
+		return TRUE;
+	}
+	const char *slash = text ? strchr(text, '/') : NULL;
+	if (slash == NULL)
+		return FALSE;
+	g_autofree char *b = g_strndup(text, (gsize)(slash - text));
+	guint bv, sv;
+	if (!gnut_options_parse_count(b, 1, &bv) || !gnut_options_parse_count(slash + 1, 1, &sv))
+		return FALSE;
+	*burst = bv;
+	*seconds = sv;
+	return TRUE;
+}
+
+/* Checks the admission values of one layer (see gnutd(8), CAPS). */
+static gboolean check_admission(const options_layer *l, const char *where, GError **error)
+{
+	guint n, m;
+	const struct {
+		const char *key;
+		const char *value;
+		guint min;
+	} counts[] = {
+	    {"max-pending", l->max_pending, 1},
+	    {"max-handshakes", l->max_handshakes, 1},
+	    {"per-ip-pending", l->per_ip_pending, 0},
+	    {"per-ip-handshakes", l->per_ip_handshakes, 0},
+	};
+	for (gsize i = 0; i < G_N_ELEMENTS(counts); i++)
+		if (counts[i].value != NULL &&
+		    !gnut_options_parse_count(counts[i].value, counts[i].min, &n))
+			return fail(error, where, counts[i].key,
+			            "\"%s\" is not a count from %u to %u", counts[i].value,
+			            counts[i].min, GNUT_OPTIONS_MAX_COUNT);
+	if (l->reconnect_limit != NULL &&
+	    !gnut_options_parse_reconnect_limit(l->reconnect_limit, &n, &m))
+		return fail(error, where, "reconnect-limit",
+		            "\"%s\" is not BURST/SECONDS (e.g. 5/12), or 0 for no limit",
+		            l->reconnect_limit);
 	return TRUE;
 }
 
@@ -194,7 +255,7 @@ static gboolean layer_check(options_layer *l, const char *where, const char *bas
 		if (g_file_test(abs, G_FILE_TEST_EXISTS) && !g_file_test(abs, G_FILE_TEST_IS_DIR))
 			return fail(error, where, "download-dir", "%s: not a folder", abs);
 	}
-	return TRUE;
+	return check_admission(l, where, error);
 }
 
 static gboolean parse_argv(int argc, char **argv, options_layer *l, GError **error)
@@ -232,6 +293,19 @@ static gboolean parse_argv(int argc, char **argv, options_layer *l, GError **err
 	     "HTTP connections one address may hold open (default 4)", "N"},
 	    {"allow-private-peers", 0, 0, G_OPTION_ARG_NONE, &l->allow_private_peers,
 	     "Let peers make us dial loopback and private addresses", NULL},
+	    {"max-pending", 0, 0, G_OPTION_ARG_STRING, &l->max_pending,
+	     "Connections before their first line, in all (default: from the descriptor limit)",
+	     "N"},
+	    {"max-handshakes", 0, 0, G_OPTION_ARG_STRING, &l->max_handshakes,
+	     "Incoming handshakes under way, in all (default: from the descriptor limit)", "N"},
+	    {"per-ip-pending", 0, 0, G_OPTION_ARG_STRING, &l->per_ip_pending,
+	     "Connections before their first line from one address (default 4, 0 = no cap)", "N"},
+	    {"per-ip-handshakes", 0, 0, G_OPTION_ARG_STRING, &l->per_ip_handshakes,
+	     "Incoming handshakes from one address (default 4, 0 = no cap)", "N"},
+	    {"reconnect-limit", 0, 0, G_OPTION_ARG_STRING, &l->reconnect_limit,
+	     "Connections from one address: BURST at once, then one per SECONDS (default 5/12, "
+	     "0 = no limit)",
+	     "BURST/SECONDS"},
 	    G_OPTION_ENTRY_NULL,
 	};
 	g_autoptr(GOptionContext) ctx = g_option_context_new("- a Gnutella 0.6 servent");
@@ -276,6 +350,11 @@ static const char *const conf_keys[] = {
     "upload-slots-per-ip",
     "upload-connections-per-ip",
     "allow-private-peers",
+    "max-pending",
+    "max-handshakes",
+    "per-ip-pending",
+    "per-ip-handshakes",
+    "reconnect-limit",
     NULL,
 };
 
@@ -368,7 +447,12 @@ static gboolean conf_load(const char *path, options_layer *l, GError **error)
 	       conf_string(kf, path, "upload-slots-per-ip", &l->upload_slots_per_ip, error) &&
 	       conf_string(kf, path, "upload-connections-per-ip", &l->upload_connections_per_ip,
 	                   error) &&
-	       conf_bool(kf, path, "allow-private-peers", &l->allow_private_peers, error);
+	       conf_bool(kf, path, "allow-private-peers", &l->allow_private_peers, error) &&
+	       conf_string(kf, path, "max-pending", &l->max_pending, error) &&
+	       conf_string(kf, path, "max-handshakes", &l->max_handshakes, error) &&
+	       conf_string(kf, path, "per-ip-pending", &l->per_ip_pending, error) &&
+	       conf_string(kf, path, "per-ip-handshakes", &l->per_ip_handshakes, error) &&
+	       conf_string(kf, path, "reconnect-limit", &l->reconnect_limit, error);
 }
 
 static char *pick_string(char **cli, char **conf)
@@ -387,7 +471,40 @@ static void merge_count(const char *cli, const char *conf, guint *out)
 {
 	const char *text = cli != NULL ? cli : conf;
 	if (text != NULL)
-		parse_count(text, out);
+		gnut_options_parse_count(text, 1, out);
+}
+
+/* A per-address cap: 0 lifts it. */
+static guint per_ip_cap(guint n)
+{
+	return n == 0 ? GNUT_IP_ADMIT_UNLIMITED : n;
+}
+
+static const char *either(const char *cli, const char *conf)
+{
+	return cli != NULL ? cli : conf;
+}
+
+/* The admission values, command line over file; both are checked. */
+static void merge_admission(gnut_options *o, const options_layer *cli, const options_layer *conf)
+{
+	const char *v;
+	guint n;
+	if ((v = either(cli->max_pending, conf->max_pending)) != NULL &&
+	    gnut_options_parse_count(v, 1, &n))
+		o->max_pending = n;
+	if ((v = either(cli->max_handshakes, conf->max_handshakes)) != NULL &&
+	    gnut_options_parse_count(v, 1, &n))
+		o->max_handshakes = n;
+	if ((v = either(cli->per_ip_pending, conf->per_ip_pending)) != NULL &&
+	    gnut_options_parse_count(v, 0, &n))
+		o->per_ip_pending = per_ip_cap(n);
+	if ((v = either(cli->per_ip_handshakes, conf->per_ip_handshakes)) != NULL &&
+	    gnut_options_parse_count(v, 0, &n))
+		o->per_ip_handshakes = per_ip_cap(n);
+	if ((v = either(cli->reconnect_limit, conf->reconnect_limit)) != NULL)
+		gnut_options_parse_reconnect_limit(v, &o->reconnect_burst,
+		                                   &o->reconnect_interval_s);
 }
 
 /* Lays the command line over the file; both layers are already checked. */
@@ -418,6 +535,7 @@ static void merge(gnut_options *o, options_layer *cli, options_layer *conf)
 	merge_count(cli->upload_connections_per_ip, conf->upload_connections_per_ip,
 	            &o->upload_connections_per_ip);
 	o->allow_private_peers = cli->allow_private_peers || conf->allow_private_peers;
+	merge_admission(o, cli, conf);
 }
 
 gnut_options *gnut_options_parse(int argc, char **argv, GError **error)
@@ -480,4 +598,10 @@ void gnut_options_to_config(const gnut_options *o, gnut_servent_config *config)
 	config->upload_slots_per_ip = o->upload_slots_per_ip;
 	config->upload_connections_per_ip = o->upload_connections_per_ip;
 	config->allow_private_peers = o->allow_private_peers;
+	config->max_pending = o->max_pending;
+	config->max_handshakes = o->max_handshakes;
+	config->per_ip_pending = o->per_ip_pending;
+	config->per_ip_handshakes = o->per_ip_handshakes;
+	config->reconnect_burst = o->reconnect_burst;
+	config->reconnect_interval_s = o->reconnect_interval_s;
 }

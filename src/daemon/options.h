@@ -41,6 +41,13 @@ typedef struct {
 	guint upload_slots_per_ip;
 	guint upload_connections_per_ip;
 	gboolean allow_private_peers; /* peers may make us dial local addresses */
+	/* connection admission, as in gnut_servent_config: 0 = default */
+	guint max_pending;
+	guint max_handshakes;
+	guint per_ip_pending;    /* GNUT_IP_ADMIT_UNLIMITED for "0" */
+	guint per_ip_handshakes; /* idem */
+	guint reconnect_burst;   /* GNUT_IP_ADMIT_UNLIMITED for "0" (no throttle) */
+	guint reconnect_interval_s;
 } gnut_options;
 
 /* Parses argv (argv[0] is the program), then gnutd.conf in the data folder
@@ -55,5 +62,12 @@ void gnut_options_to_config(const gnut_options *o, gnut_servent_config *config);
 
 /* "0", "12345", "64k", "2M" (k = 1024, M = 1048576) -> bytes per second. */
 gboolean gnut_options_parse_rate(const char *text, guint64 *out);
+
+/* A count of connections: decimal digits, min to GNUT_OPTIONS_MAX_COUNT. */
+#define GNUT_OPTIONS_MAX_COUNT 1000000
+gboolean gnut_options_parse_count(const char *text, guint min, guint *out);
+/* "BURST/SECONDS" (each 1 to GNUT_OPTIONS_MAX_COUNT), or "0" for no
+ * throttle (burst GNUT_IP_ADMIT_UNLIMITED, seconds 0). */
+gboolean gnut_options_parse_reconnect_limit(const char *text, guint *burst, guint *seconds);
 
 #endif

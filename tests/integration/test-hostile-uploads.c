@@ -169,9 +169,13 @@ static int suite_init(void)
 	make_files();
 	fx.log_path = g_build_filename(fx.top, "gnutd.log", NULL);
 	int log_fd = open(fx.log_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	char *argv[] = {gnutd,         "--data-dir", data_dir,      "--listen",
-	                "127.0.0.1:0", "--control",  "127.0.0.1:0", "--no-bootstrap",
-	                "--share",     share,        NULL};
+	/* connection admission lifted: these tests hit the upload caps, which
+	 * come after it (test-hostile-admission tests admission) */
+	char *argv[] = {gnutd,         "--data-dir",          data_dir,
+	                "--listen",    "127.0.0.1:0",         "--control",
+	                "127.0.0.1:0", "--no-bootstrap",      "--share",
+	                share,         "--reconnect-limit=0", "--per-ip-pending=0",
+	                NULL};
 	g_autoptr(GError) error = NULL;
 	gboolean spawned = g_spawn_async_with_fds(NULL, argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD, NULL,
 	                                          NULL, &fx.daemon_pid, -1, log_fd, log_fd, &error);

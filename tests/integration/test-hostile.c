@@ -122,9 +122,12 @@ static int suite_init(void)
 	g_file_set_contents(secret, "SECRET-OUTSIDE-SHARE\n", -1, NULL);
 	fx.log_path = g_build_filename(fx.top, "gnutd.log", NULL);
 	int log_fd = open(fx.log_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	/* Every attack comes from 127.0.0.1, dozens a second: no reconnection
+	 * throttle here (test-hostile-admission attacks that one). */
 	char *argv[] = {gnutd,         "--data-dir", data_dir,      "--listen",
 	                "127.0.0.1:0", "--control",  "127.0.0.1:0", "--no-bootstrap",
-	                "--ultrapeer", "--share",    share,         NULL};
+	                "--ultrapeer", "--share",    share,         "--reconnect-limit=0",
+	                NULL};
 	g_autoptr(GError) error = NULL;
 	gboolean spawned = g_spawn_async_with_fds(NULL, argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD, NULL,
 	                                          NULL, &fx.daemon_pid, -1, log_fd, log_fd, &error);

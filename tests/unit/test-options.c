@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "daemon/options.h"
+#include "gnut/base/ip-admit.h"
 #include "unit.h"
 
 /* Parses a NULL-terminated argument list (argv[0] added here). */
@@ -324,7 +325,7 @@ static void test_upload_caps(void)
 	    {"--upload-connections-per-ip", "4k"},
 	    {"--upload-slots", "+2"},
 	    {"--upload-slots", " 2"},
-	    {"--upload-slots-per-ip", "100001"},
+	    {"--upload-slots-per-ip", "1000001"},
 	};
 	for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
 		o = parse(&error, "--data-dir", dir, bad[i].option, bad[i].value, NULL);
@@ -371,6 +372,77 @@ static void test_allow_private_peers(void)
 	gnut_unit_rmtree(dir);
 }
 
+/* The admission caps: defaults (0), the command line, gnutd.conf under
+ * it, what reaches the servent, and errors naming the option or key. */
+static void test_admission(void)
+{
+	g_autofree char *dir = gnut_unit_mkdtemp();
+	GError *error = NULL;
+	gnut_options *o = parse(&error, "--data-dir", dir, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+	CU_ASSERT_EQUAL(o->max_pending, 0);
+	CU_ASSERT_EQUAL(o->max_handshakes, 0);
+	CU_ASSERT_EQUAL(o->per_ip_pending, 0);
+	CU_ASSERT_EQUAL(o->per_ip_handshakes, 0);
+	CU_ASSERT_EQUAL(o->reconnect_burst, 0);
+	CU_ASSERT_EQUAL(o->reconnect_interval_s, 0);
+	gnut_options_free(o);
+
+	o = parse(&error, "--data-dir", dir, "--max-pending", "100", "--max-handshakes", "50",
+	          "--per-ip-pending", "0", "--per-ip-handshakes", "2", "--reconnect-limit", "3/20",
+	          NULL);
+	CU_ASSERT_PTR_NULL(error);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+	gnut_servent_config c;
+	gnut_options_to_config(o, &c);
+	CU_ASSERT_EQUAL(c.max_pending, 100);
+	CU_ASSERT_EQUAL(c.max_handshakes, 50);
+	CU_ASSERT_EQUAL(c.per_ip_pending, GNUT_IP_ADMIT_UNLIMITED);
+	CU_ASSERT_EQUAL(c.per_ip_handshakes, 2);
+	CU_ASSERT_EQUAL(c.reconnect_burst, 3);
+	CU_ASSERT_EQUAL(c.reconnect_interval_s, 20);
+	gnut_options_free(o);
+
+	write_conf(dir, "[gnutd]\nmax-pending=10\nreconnect-limit=0\nper-ip-pending=6\n"
+	                "per-ip-handshakes=0\n");
+	o = parse(&error, "--data-dir", dir, "--per-ip-pending", "7", NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+	CU_ASSERT_EQUAL(o->max_pending, 10);
+	CU_ASSERT_EQUAL(o->per_ip_pending, 7);
+	CU_ASSERT_EQUAL(o->per_ip_handshakes, GNUT_IP_ADMIT_UNLIMITED);
+	CU_ASSERT_EQUAL(o->reconnect_burst, GNUT_IP_ADMIT_UNLIMITED);
+	CU_ASSERT_EQUAL(o->reconnect_interval_s, 0);
+	gnut_options_free(o);
+
+	static const struct {
+		const char *args[2];
+		const char *key;
+	} bad[] = {
+	    {{"--max-pending", "0"}, "--max-pending"},
+	    {{"--max-handshakes", "-3"}, "--max-handshakes"},
+	    {{"--per-ip-pending", "4k"}, "--per-ip-pending"},
+	    {{"--per-ip-handshakes", "99999999"}, "--per-ip-handshakes"},
+	    {{"--reconnect-limit", "5"}, "--reconnect-limit"},
+	    {{"--reconnect-limit", "0/12"}, "--reconnect-limit"},
+	    {{"--reconnect-limit", "5/"}, "--reconnect-limit"},
+	    {{"--reconnect-limit", "off"}, "--reconnect-limit"},
+	};
+	g_autofree char *empty = gnut_unit_mkdtemp();
+	for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
+		o = parse(&error, "--data-dir", empty, bad[i].args[0], bad[i].args[1], NULL);
+		assert_error_names(o, error, bad[i].key);
+		g_clear_error(&error);
+	}
+	write_conf(dir, "[gnutd]\nmax-handshakes=many\n");
+	o = parse(&error, "--data-dir", dir, NULL);
+	assert_error_names(o, error, "max-handshakes");
+	if (error != NULL)
+		CU_ASSERT_PTR_NOT_NULL(strstr(error->message, "gnutd.conf"));
+	g_clear_error(&error);
+	gnut_unit_rmtree(dir);
+	gnut_unit_rmtree(empty);
+}
+
 static CU_TestInfo tests[] = {
     {"defaults ($XDG_DATA_HOME/gnutd)", test_defaults},
     {"command line", test_command_line},
@@ -383,6 +455,7 @@ static CU_TestInfo tests[] = {
     {"the error domain's name", test_error_domain},
     {"upload caps", test_upload_caps},
     {"--allow-private-peers", test_allow_private_peers},
+    {"admission caps", test_admission},
     CU_TEST_INFO_NULL,
 };
 

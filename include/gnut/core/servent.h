@@ -37,6 +37,16 @@ typedef struct {
 	 * pongs) even when not listening on such an address ourselves: for a
 	 * servent on 0.0.0.0 within a private network (gnut/proto/dial-rule.h). */
 	gboolean allow_private_peers;
+	/* connection admission (gnutd(8), CAPS); 0 = default everywhere, and
+	 * GNUT_IP_ADMIT_UNLIMITED (gnut/base/ip-admit.h) lifts a per-address cap
+	 * or the throttle */
+	guint max_pending;          /* connections before their first line; default:
+	                               sized from RLIMIT_NOFILE (gnut/base/fd-budget.h) */
+	guint max_handshakes;       /* incoming handshakes under way; default: idem */
+	guint per_ip_pending;       /* of the first, from one address (default 4) */
+	guint per_ip_handshakes;    /* of the second, from one address (default 4) */
+	guint reconnect_burst;      /* connections from one address at once (default 5) */
+	guint reconnect_interval_s; /* then one per interval (default 12) */
 } gnut_servent_config;
 
 typedef struct gnut_servent gnut_servent;

@@ -4,13 +4,18 @@
  * the host cache is dialed once and forgotten. Every connection, ours or a
  * peer's, goes through a handshake; a good one becomes a node under the next
  * link id. Dials run under one GCancellable, cancelled when the set stops or
- * is freed, so a dial's callback never sees a freed set. */
+ * is freed, so a dial's callback never sees a freed set. Each incoming
+ * handshake holds a place of its address in a gnut_ip_admit table until it
+ * ends. */
 #include "config.h"
 
 #include "gnut/core/links/links.h"
 
 #include <string.h>
 
+#include "gnut/base/ip-admit.h"
+#include "gnut/base/log-limit.h"
+#include "gnut/net/listener.h"
 #include "gnut/proto/address.h"
 #include "gnut/proto/http-status.h"
 
@@ -26,11 +31,14 @@ typedef struct {
 	gint64 next_try_us;
 } links_peer;
 
-/* A handshake under way, and the peer it is for (NULL: incoming). */
+/* A handshake under way, and the peer it is for (NULL: incoming). An
+ * incoming one holds a place of its address (key) until it ends. */
 typedef struct {
 	gnut_links *links;
 	gnut_handshake *hs;
 	links_peer *peer;
+	gboolean held;
+	gnut_ip_key key;
 } links_pending;
 
 struct gnut_links {
@@ -43,8 +51,12 @@ struct gnut_links {
 	GHashTable *nodes; /* guint64* link id -> gnut_node* */
 	GArray *ids;       /* the keys of nodes */
 	guint64 next_id;
-	GPtrArray *pending; /* links_pending* */
-	GPtrArray *peers;   /* links_peer* */
+	GPtrArray *pending;          /* links_pending* */
+	GPtrArray *peers;            /* links_peer* */
+	gnut_ip_admit *admit;        /* incoming handshakes per address */
+	guint incoming;              /* incoming handshakes under way */
+	guint64 refused_handshakes;  /* closed at once by the caps */
+	gnut_log_limit *refusal_log; /* one line a second for those */
 };
 
 static void peer_free(gpointer p)
@@ -56,6 +68,10 @@ static void peer_free(gpointer p)
 
 static void pending_free(links_pending *p)
 {
+	if (p->held) {
+		gnut_ip_admit_release(p->links->admit, &p->key);
+		p->links->incoming--;
+	}
 	gnut_handshake_free(p->hs);
 	g_free(p);
 }
@@ -67,6 +83,15 @@ gnut_links *gnut_links_new(const gnut_links_config *config, const gnut_links_han
 	l->config = *config;
 	if (l->config.max_links == 0)
 		l->config.max_links = GNUT_LINKS_DEFAULT_MAX_LINKS;
+	if (l->config.max_handshakes == 0)
+		l->config.max_handshakes = GNUT_LINKS_DEFAULT_MAX_HANDSHAKES;
+	if (l->config.per_ip_handshakes == 0)
+		l->config.per_ip_handshakes = GNUT_LINKS_DEFAULT_PER_IP_HANDSHAKES;
+	gnut_clock *clock = config->clock != NULL ? config->clock : gnut_clock_system();
+	/* more entries than handshakes allowed: the table never fills with holds */
+	gnut_ip_admit_config ac = {.max_entries = MIN(l->config.max_handshakes, G_MAXUINT / 2) * 2};
+	l->admit = gnut_ip_admit_new(clock, &ac);
+	l->refusal_log = gnut_log_limit_new(clock);
 	l->handlers = *handlers;
 	l->data = data;
 	l->cancel = g_cancellable_new();
@@ -87,6 +112,8 @@ void gnut_links_free(gnut_links *l)
 	while (l->pending->len > 0)
 		pending_free(g_ptr_array_steal_index(l->pending, l->pending->len - 1));
 	g_ptr_array_unref(l->pending);
+	gnut_ip_admit_free(l->admit);
+	gnut_log_limit_free(l->refusal_log);
 	g_hash_table_unref(l->nodes);
 	g_array_unref(l->ids);
 	g_ptr_array_unref(l->peers);
@@ -345,8 +372,8 @@ static guint admit_peer(const gnut_handshake_peer *peer, gnut_handshake_dir dir,
 	return GNUT_HTTP_OK;
 }
 
-static void start_handshake(gnut_links *l, gnut_conn *conn, gnut_handshake_dir dir,
-                            links_peer *peer)
+static links_pending *start_handshake(gnut_links *l, gnut_conn *conn, gnut_handshake_dir dir,
+                                      links_peer *peer)
 {
 	gnut_handshake_config hc;
 	gnut_handshake_config_init(&hc);
@@ -366,11 +393,48 @@ static void start_handshake(gnut_links *l, gnut_conn *conn, gnut_handshake_dir d
 	p->peer = peer;
 	g_ptr_array_add(l->pending, p);
 	p->hs = gnut_handshake_new(conn, dir, &hc, on_handshake_done, p);
+	return p;
+}
+
+/* Why an incoming handshake on conn is refused; NULL when admitted, with a
+ * place of its address taken (key). */
+static const char *handshake_refusal(gnut_links *l, gnut_conn *conn, gnut_ip_key *key)
+{
+	if (l->incoming >= l->config.max_handshakes)
+		return "too many handshakes under way";
+	if (!gnut_listener_conn_key(conn, key))
+		return "no peer address";
+	if (!gnut_ip_admit_hold(l->admit, key, l->config.per_ip_handshakes))
+		return "too many handshakes from this address";
+	return NULL;
 }
 
 void gnut_links_accept(gnut_links *l, gnut_conn *conn)
 {
-	start_handshake(l, conn, GNUT_HANDSHAKE_INCOMING, NULL);
+	gnut_ip_key key;
+	const char *why = handshake_refusal(l, conn, &key);
+	if (why != NULL) {
+		l->refused_handshakes++;
+		gnut_log_limited(l->refusal_log, "handshake from %s refused: %s",
+		                 gnut_conn_get_peer(conn), why);
+		gnut_conn_close(conn, NULL);
+		gnut_conn_unref(conn);
+		return;
+	}
+	links_pending *p = start_handshake(l, conn, GNUT_HANDSHAKE_INCOMING, NULL);
+	p->held = TRUE;
+	p->key = key;
+	l->incoming++;
+}
+
+guint gnut_links_incoming_handshakes(const gnut_links *l)
+{
+	return l->incoming;
+}
+
+guint64 gnut_links_refused_handshakes(const gnut_links *l)
+{
+	return l->refused_handshakes;
 }
 
 static void on_connected(GObject *source, GAsyncResult *res, gpointer user_data)

@@ -3,7 +3,13 @@
  * the host cache), dials them with back-off, runs the 0.6 handshake both ways,
  * admits or refuses peers (self, duplicates, max_links), and keeps each link
  * as a gnut_node under a link id. What links carry is not its business: every
- * message, and every link going up or down, goes to the owner's handlers. */
+ * message, and every link going up or down, goes to the owner's handlers.
+ *
+ * Incoming handshakes under way are capped, in all (max_handshakes) and per
+ * remote address (per_ip_handshakes), so that half-finished handshakes from
+ * one peer can neither exhaust descriptors nor lock other peers out: beyond
+ * a cap the connection is closed at once, counted, and logged at most once
+ * a second. */
 #ifndef GNUT_LINKS_H
 #define GNUT_LINKS_H
 
@@ -16,12 +22,14 @@
 #include "gnut/proto/guid.h"
 #include "gnut/proto/msg-header.h"
 
-#define GNUT_LINKS_DEFAULT_PORT      6346
-#define GNUT_LINKS_DEFAULT_MAX_LINKS 32
-#define GNUT_LINKS_DIAL_TIMEOUT_S    10
-#define GNUT_LINKS_BACKOFF_MIN_S     2
-#define GNUT_LINKS_BACKOFF_MAX_S     300
-#define GNUT_LINKS_NOT_NOW_S         60 /* after a 409/429/503 */
+#define GNUT_LINKS_DEFAULT_PORT              6346
+#define GNUT_LINKS_DEFAULT_MAX_LINKS         32
+#define GNUT_LINKS_DIAL_TIMEOUT_S            10
+#define GNUT_LINKS_BACKOFF_MIN_S             2
+#define GNUT_LINKS_BACKOFF_MAX_S             300
+#define GNUT_LINKS_NOT_NOW_S                 60 /* after a 409/429/503 */
+#define GNUT_LINKS_DEFAULT_MAX_HANDSHAKES    64 /* incoming, under way at once */
+#define GNUT_LINKS_DEFAULT_PER_IP_HANDSHAKES 4  /* of them from one address */
 
 typedef struct gnut_links gnut_links;
 
@@ -31,6 +39,8 @@ typedef struct {
 	gboolean ultrapeer;
 	gboolean dynamic_querying; /* announce X-Dynamic-Querying */
 	guint max_links;           /* 0: GNUT_LINKS_DEFAULT_MAX_LINKS */
+	guint max_handshakes;      /* 0: GNUT_LINKS_DEFAULT_MAX_HANDSHAKES */
+	guint per_ip_handshakes;   /* 0: the default; GNUT_IP_ADMIT_UNLIMITED: no cap */
 } gnut_links_config;
 
 /* What happens on the links, for the owner. message: a node delivered a
@@ -71,8 +81,12 @@ gboolean gnut_links_has_peer(const gnut_links *l, const char *host_port);
 /* Hosts being dialed; cache_only: only those given by dial_cached. */
 guint gnut_links_dialing(const gnut_links *l, gboolean cache_only);
 
-/* An incoming connection whose first line was "GNUTELLA CONNECT/...". */
+/* An incoming connection whose first line was "GNUTELLA CONNECT/..."
+ * (taken over; closed at once beyond the handshake caps). */
 void gnut_links_accept(gnut_links *l, gnut_conn *conn);
+/* Incoming handshakes under way, and those refused by the caps so far. */
+guint gnut_links_incoming_handshakes(const gnut_links *l);
+guint64 gnut_links_refused_handshakes(const gnut_links *l);
 
 guint gnut_links_count(const gnut_links *l);
 gnut_node *gnut_links_lookup(const gnut_links *l, guint64 link);
