@@ -37,6 +37,11 @@ typedef struct {
 	char *control; /* ADDR:PORT */
 	gboolean verbose;
 	gboolean version;
+	/* caps on what peers can make us do or hold; 0: the servent's default */
+	guint max_links_per_ip;
+	guint leaf_query_rate;
+	guint ultrapeer_query_rate;
+	guint64 qrp_total_slots;
 } gnut_options;
 
 /* Parses argv (argv[0] is the program), then gnutd.conf in the data folder

@@ -29,6 +29,11 @@ typedef struct {
 	guint64 download_limit;
 	guint upload_slots; /* 0 = default (4) */
 	guint max_links;    /* 0 = default */
+	/* Caps on what peers can make us do or hold (gnutd(8), LIMITS); 0 = default. */
+	guint max_links_per_ip;     /* incoming links from one IP (2) */
+	guint leaf_query_rate;      /* queries a second a leaf may send us (1) */
+	guint ultrapeer_query_rate; /* queries a second another link may send us (50) */
+	guint64 qrp_total_slots;    /* slots of all links' query routing tables (2^24) */
 } gnut_servent_config;
 
 typedef struct gnut_servent gnut_servent;

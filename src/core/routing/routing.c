@@ -46,14 +46,16 @@ static guint16 kept_hits(const gnut_guid *guid, gpointer data)
 	return r->handlers.kept_hits(guid, r->data);
 }
 
+/* Flow control as configured; rates over GNUT_FLOW_MAX_RATE are lowered to
+ * it (gnutd's options refuse them before). */
 static gnut_flow *flow_new(const gnut_routing_config *config)
 {
 	gnut_flow_config fc;
 	gnut_flow_config_init(&fc);
 	if (config->leaf_query_rate != 0)
-		fc.leaf_rate = config->leaf_query_rate;
+		fc.leaf_rate = MIN(config->leaf_query_rate, GNUT_FLOW_MAX_RATE);
 	if (config->ultrapeer_query_rate != 0)
-		fc.ultrapeer_rate = config->ultrapeer_query_rate;
+		fc.ultrapeer_rate = MIN(config->ultrapeer_query_rate, GNUT_FLOW_MAX_RATE);
 	return gnut_flow_new(config->clock, &fc);
 }
 
@@ -68,8 +70,9 @@ gnut_routing *gnut_routing_new(const gnut_routing_config *config,
 	gnut_router_config_init(&rc);
 	rc.servent_guid = config->guid;
 	rc.leaf_mode = !config->ultrapeer;
-	guint64 qrp_total =
-	    config->qrp_total_slots != 0 ? config->qrp_total_slots : GNUT_ROUTING_QRP_TOTAL_SLOTS;
+	guint64 qrp_total = config->qrp_total_slots != 0
+	                        ? MIN(config->qrp_total_slots, GNUT_ROUTING_QRP_MAX_TOTAL)
+	                        : GNUT_ROUTING_QRP_TOTAL_SLOTS;
 	r->qrp = gnut_qrp_routes_new(config->links, config->share, config->ultrapeer,
 	                             GNUT_ROUTING_QRP_LINK_SLOTS, qrp_total);
 	rc.query_filter = gnut_qrp_routes_filter;

@@ -1,8 +1,8 @@
 /* links.h: the servent's set of Gnutella links. It owns the hosts it keeps a
  * link to (--peer hosts, `gnut connect` ones, and those the owner picked from
  * the host cache), dials them with back-off, runs the 0.6 handshake both ways,
- * admits or refuses peers (self, duplicates, max_links), and keeps each link
- * as a gnut_node under a link id. What links carry is not its business: every
+ * admits or refuses peers (self, duplicates, max_links, max_links_per_ip),
+ * and keeps each link as a gnut_node under a link id. What links carry is not its business: every
  * message, and every link going up or down, goes to the owner's handlers. */
 #ifndef GNUT_LINKS_H
 #define GNUT_LINKS_H
@@ -22,6 +22,7 @@
 #define GNUT_LINKS_BACKOFF_MIN_S     2
 #define GNUT_LINKS_BACKOFF_MAX_S     300
 #define GNUT_LINKS_NOT_NOW_S         60 /* after a 409/429/503 */
+#define GNUT_LINKS_DEFAULT_PER_IP    2  /* incoming links from one IP address */
 
 typedef struct gnut_links gnut_links;
 
@@ -31,6 +32,8 @@ typedef struct {
 	gboolean ultrapeer;
 	gboolean dynamic_querying; /* announce X-Dynamic-Querying */
 	guint max_links;           /* 0: GNUT_LINKS_DEFAULT_MAX_LINKS */
+	guint max_links_per_ip;    /* incoming links (leaves and ultrapeers) from one IP,
+	                              up or admitted; 0: GNUT_LINKS_DEFAULT_PER_IP */
 } gnut_links_config;
 
 /* What happens on the links, for the owner. message: a node delivered a

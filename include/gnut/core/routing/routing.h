@@ -42,13 +42,14 @@ typedef struct {
 	gnut_clock *clock; /* not owned */
 	gnut_guid guid;    /* our servent GUID, in our hits */
 	gboolean ultrapeer;
-	gboolean firewalled;        /* the push flag in our hits */
-	gnut_links *links;          /* not owned: the links messages come from and go to */
-	gnut_share *share;          /* not owned: what our pongs and hits tell */
-	gnut_log_limit *bad_log;    /* not owned: where bad input from peers is logged */
-	guint leaf_query_rate;      /* queries a second from a leaf (0: GNUT_FLOW_LEAF_RATE) */
-	guint ultrapeer_query_rate; /* from other links (0: GNUT_FLOW_ULTRAPEER_RATE) */
-	guint64 qrp_total_slots;    /* all links' tables (0: GNUT_ROUTING_QRP_TOTAL_SLOTS) */
+	gboolean firewalled;     /* the push flag in our hits */
+	gnut_links *links;       /* not owned: the links messages come from and go to */
+	gnut_share *share;       /* not owned: what our pongs and hits tell */
+	gnut_log_limit *bad_log; /* not owned: where bad input from peers is logged */
+	/* 0 for the defaults; higher than the bounds are lowered to them */
+	guint leaf_query_rate; /* a second from a leaf: GNUT_FLOW_LEAF_RATE, GNUT_FLOW_MAX_RATE */
+	guint ultrapeer_query_rate; /* from others: GNUT_FLOW_ULTRAPEER_RATE, GNUT_FLOW_MAX_RATE */
+	guint64 qrp_total_slots; /* all links' tables: GNUT_ROUTING_QRP_TOTAL_SLOTS, _MAX_TOTAL */
 } gnut_routing_config;
 
 /* Messages for the other rooms. kept_hits: as a leaf, how many hits our
