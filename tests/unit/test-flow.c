@@ -1,8 +1,11 @@
 /* test-flow.c: the flow control policy of flow.h on a manual clock: query
  * budgets per link (stricter for leaves), drops, the Bye for a link that
- * keeps flooding, and when a Hops Flow goes out and with which value. */
+ * keeps flooding, when a Hops Flow goes out and with which value, and each
+ * link's share of the results of our searches. */
 #include "gnut/core/routing/flow.h"
 #include "unit.h"
+
+#include <string.h>
 
 #define SEC G_USEC_PER_SEC
 
@@ -50,6 +53,7 @@ static void test_defaults(void)
 	CU_ASSERT_EQUAL(c.flood_drops, 100);
 	CU_ASSERT_EQUAL(c.flood_window_s, 10);
 	CU_ASSERT_EQUAL(c.calm_s, 5);
+	CU_ASSERT_EQUAL(c.hits_per_search, 500);
 }
 
 /* A leaf: a burst of 10, then 1 a second; an ultrapeer link: 500, then 50
@@ -165,12 +169,53 @@ static void test_hops_flow_out(void)
 	fixture_clear(&fx);
 }
 
+/* Hits for our searches: a link brings one search 500 results at most (a
+ * hit that would pass it is dropped whole); other searches and other links
+ * have shares of their own; the count is kept for the last 256 searches a
+ * link answered. */
+static void test_own_hits_per_link(void)
+{
+	fixture fx;
+	fixture_init(&fx, NULL);
+	gnut_guid s1, s2;
+	memset(&s1, 1, sizeof s1);
+	memset(&s2, 2, sizeof s2);
+	for (int i = 0; i < 5; i++)
+		CU_ASSERT_TRUE(gnut_flow_own_hits(fx.flow, UP, &s1, 99));
+	CU_ASSERT_TRUE(gnut_flow_own_hits(fx.flow, UP, &s1, 5));
+	CU_ASSERT_FALSE(gnut_flow_own_hits(fx.flow, UP, &s1, 6));
+	CU_ASSERT_TRUE(gnut_flow_own_hits(fx.flow, UP, &s1, 0));
+	CU_ASSERT_FALSE(gnut_flow_own_hits(fx.flow, UP, &s1, 1));
+	CU_ASSERT_TRUE(gnut_flow_own_hits(fx.flow, UP, &s2, 255));
+	CU_ASSERT_TRUE(gnut_flow_own_hits(fx.flow, LEAF, &s1, 255));
+	CU_ASSERT_FALSE(gnut_flow_own_hits(fx.flow, UP, &s1, 1)); /* s1 answered after s2 */
+	/* 255 more searches answered: s2, the one answered longest ago, is
+	 * forgotten; s1 is still counted */
+	for (guint i = 0; i < 255; i++) {
+		gnut_guid g;
+		memset(&g, 0, sizeof g);
+		g.bytes[0] = 0x80;
+		g.bytes[1] = (guint8)i;
+		CU_ASSERT_TRUE(gnut_flow_own_hits(fx.flow, UP, &g, 1));
+	}
+	CU_ASSERT_FALSE(gnut_flow_own_hits(fx.flow, UP, &s1, 1));
+	CU_ASSERT_TRUE(gnut_flow_own_hits(fx.flow, UP, &s2, 500));
+	gnut_flow_stats st;
+	gnut_flow_get_stats(fx.flow, &st);
+	CU_ASSERT_EQUAL(st.hits_dropped, 4);
+	/* the count goes with the link */
+	gnut_flow_link_closed(fx.flow, UP);
+	CU_ASSERT_TRUE(gnut_flow_own_hits(fx.flow, UP, &s1, 500));
+	fixture_clear(&fx);
+}
+
 static CU_TestInfo tests[] = {
     {"defaults", test_defaults},
     {"query budgets: leaf and ultrapeer", test_budgets},
     {"rates from the config, links come and go", test_config_and_link_life},
     {"a link that keeps flooding is closed", test_flooding_link_closed},
     {"Hops Flow sent on trouble, lifted when calm", test_hops_flow_out},
+    {"hits for our searches: a share per link", test_own_hits_per_link},
     CU_TEST_INFO_NULL,
 };
 

@@ -1,7 +1,8 @@
 /* flow.c: the flow control policy of flow.h. Each link has a token bucket of
  * queries (the rate limiter of gnut/base), a count of the queries dropped in
- * the current flood window, and the Hops Flow state we last told it. All of
- * it is per link and fixed in size: a call costs O(1) whatever the traffic. */
+ * the current flood window, the Hops Flow state we last told it, and the
+ * results it brought our last searches. All of it is per link and bounded:
+ * a call costs O(1) whatever the traffic. */
 #include "gnut/core/routing/flow.h"
 
 #include <string.h>
@@ -17,7 +18,16 @@ typedef struct {
 	gboolean troubled;  /* trouble_us is set */
 	gint64 trouble_us;  /* last drop or backed-up output seen */
 	gboolean held_back; /* we sent it GNUT_FLOW_HOPS_OWN_ONLY, not lifted since */
+	GHashTable *hits;   /* gnut_guid * -> own_search * (owned): results brought */
+	GQueue hit_order;   /* the same own_search *, the last answered at the tail */
 } flow_link;
+
+/* The results a link brought one of our searches. */
+typedef struct {
+	gnut_guid guid; /* the hash key points here */
+	guint results;
+	GList node; /* its place in hit_order; data = this */
+} own_search;
 
 struct gnut_flow {
 	gnut_clock *clock;
@@ -35,6 +45,7 @@ void gnut_flow_config_init(gnut_flow_config *cfg)
 	cfg->flood_drops = GNUT_FLOW_FLOOD_DROPS;
 	cfg->flood_window_s = GNUT_FLOW_FLOOD_WINDOW_S;
 	cfg->calm_s = GNUT_FLOW_CALM_S;
+	cfg->hits_per_search = GNUT_FLOW_HITS_PER_SEARCH;
 }
 
 static gboolean rate_valid(guint rate)
@@ -46,6 +57,7 @@ static void flow_link_free(gpointer p)
 {
 	flow_link *fl = p;
 	gnut_rate_limit_free(fl->budget);
+	g_hash_table_unref(fl->hits);
 	g_free(fl);
 }
 
@@ -54,6 +66,7 @@ gnut_flow *gnut_flow_new(gnut_clock *clock, const gnut_flow_config *cfg)
 	g_return_val_if_fail(clock != NULL && cfg != NULL, NULL);
 	g_return_val_if_fail(rate_valid(cfg->leaf_rate) && rate_valid(cfg->ultrapeer_rate), NULL);
 	g_return_val_if_fail(cfg->burst_s >= 1 && cfg->flood_window_s >= 1, NULL);
+	g_return_val_if_fail(cfg->hits_per_search >= 1, NULL);
 	gnut_flow *f = g_new0(gnut_flow, 1);
 	f->clock = clock;
 	f->cfg = *cfg;
@@ -76,6 +89,8 @@ static flow_link *link_state(gnut_flow *f, guint64 link)
 	if (fl != NULL)
 		return fl;
 	fl = g_new0(flow_link, 1);
+	fl->hits = g_hash_table_new_full(gnut_guid_hash, gnut_guid_equal, NULL, g_free);
+	g_queue_init(&fl->hit_order);
 	guint rate = f->cfg.ultrapeer_rate;
 	fl->budget = gnut_rate_limit_new(f->clock, rate, (guint64)rate * f->cfg.burst_s);
 	guint64 *key = g_new(guint64, 1);
@@ -134,6 +149,40 @@ gnut_flow_verdict gnut_flow_query(gnut_flow *f, guint64 link)
 		return GNUT_FLOW_DROP;
 	f->stats.links_flooding++;
 	return GNUT_FLOW_CLOSE;
+}
+
+/* The count of guid's results on fl, made (forgetting the search answered
+ * longest ago when GNUT_FLOW_SEARCHES_KEPT are counted) if new, and moved
+ * to the tail of hit_order. */
+static own_search *own_search_of(flow_link *fl, const gnut_guid *guid)
+{
+	own_search *os = g_hash_table_lookup(fl->hits, guid);
+	if (os != NULL) {
+		g_queue_unlink(&fl->hit_order, &os->node);
+	} else {
+		if (fl->hit_order.length >= GNUT_FLOW_SEARCHES_KEPT) {
+			own_search *old = g_queue_pop_head(&fl->hit_order);
+			g_hash_table_remove(fl->hits, &old->guid);
+		}
+		os = g_new0(own_search, 1);
+		os->guid = *guid;
+		os->node.data = os;
+		g_hash_table_insert(fl->hits, &os->guid, os);
+	}
+	g_queue_push_tail_link(&fl->hit_order, &os->node);
+	return os;
+}
+
+gboolean gnut_flow_own_hits(gnut_flow *f, guint64 link, const gnut_guid *guid, guint results)
+{
+	g_return_val_if_fail(f != NULL && guid != NULL, FALSE);
+	own_search *os = own_search_of(link_state(f, link), guid);
+	if (results > f->cfg.hits_per_search - MIN(os->results, f->cfg.hits_per_search)) {
+		f->stats.hits_dropped++;
+		return FALSE;
+	}
+	os->results += results;
+	return TRUE;
 }
 
 gboolean gnut_flow_hops_flow_due(gnut_flow *f, guint64 link, gboolean backed_up, guint8 *hops)

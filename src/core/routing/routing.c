@@ -345,6 +345,22 @@ static gboolean leaf_query_taken(gnut_routing *r, gnut_node *from, const gnut_ms
 	return FALSE;
 }
 
+/* A hit for a search of ours counts against its link's share of that
+ * search's results (flow.h): one peer cannot fill our searches with its
+ * own answers. FALSE when it was dropped. */
+static gboolean hit_within_share(gnut_routing *r, gnut_node *from, const gnut_msg_header *h,
+                                 const guint8 *payload)
+{
+	if (!(r->decision.flags & GNUT_ROUTE_DELIVER_LOCAL) ||
+	    gnut_flow_own_hits(r->flow, gnut_node_get_id(from), &h->guid, payload[0]))
+		return TRUE;
+	r->stats.dropped++;
+	gnut_log_limited(r->config.bad_log,
+	                 "link %s: hit over the link's share of a search dropped",
+	                 gnut_node_get_address(from));
+	return FALSE;
+}
+
 void gnut_routing_message(gnut_routing *r, gnut_node *from, const gnut_msg_header *h,
                           const guint8 *payload)
 {
@@ -367,6 +383,8 @@ void gnut_routing_message(gnut_routing *r, gnut_node *from, const gnut_msg_heade
 		        gnut_msg_type_name(h->type), gnut_route_drop_str(r->decision.drop));
 		return;
 	}
+	if (h->type == GNUT_MSG_QUERY_HIT && !hit_within_share(r, from, h, payload))
+		return;
 	if (h->type == GNUT_MSG_QUERY_HIT)
 		gnut_dquery_run_hit_routed(r->dq, h, payload);
 	if ((r->decision.flags & GNUT_ROUTE_FORWARD) && h->type == GNUT_MSG_QUERY &&
@@ -467,6 +485,7 @@ void gnut_routing_get_stats(const gnut_routing *r, gnut_routing_stats *out)
 	out->queries_over_budget = fs.queries_dropped;
 	out->links_flooding = fs.links_flooding;
 	out->hops_flows_sent = fs.hops_flows;
+	out->hits_over_share = fs.hits_dropped;
 	out->qrp_slots_held = gnut_qrp_routes_slots_held(r->qrp);
 }
 

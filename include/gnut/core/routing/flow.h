@@ -31,6 +31,13 @@
  * (one message per change). Leaves are never sent one: they relay nothing,
  * and their own queries (hops 0) pass any Hops Flow.
  *
+ * Hits in. A link may bring our own searches at most hits_per_search
+ * results each (a quarter of what the search room keeps for a search,
+ * GNUT_SEARCH_MAX_HITS): one peer cannot fill a search with its own
+ * answers. The count is kept for the last GNUT_FLOW_SEARCHES_KEPT searches
+ * each link answered; only our own searches' GUIDs are counted (the router
+ * vouches for them), so a peer cannot make that state grow.
+ *
  * Hops Flow in (what a peer asks of us) is the router's: see router.h. */
 #ifndef GNUT_FLOW_H
 #define GNUT_FLOW_H
@@ -38,26 +45,30 @@
 #include <glib.h>
 
 #include "gnut/base/clock.h"
+#include "gnut/proto/guid.h"
 
-#define GNUT_FLOW_LEAF_RATE      1   /* queries a second from a leaf of ours */
-#define GNUT_FLOW_ULTRAPEER_RATE 50  /* queries a second from any other link */
-#define GNUT_FLOW_BURST_S        10  /* burst: this many seconds of the rate */
-#define GNUT_FLOW_FLOOD_DROPS    100 /* more drops than this in a window: Bye */
-#define GNUT_FLOW_FLOOD_WINDOW_S 10
-#define GNUT_FLOW_CALM_S         5      /* out of trouble this long: lift Hops Flow */
-#define GNUT_FLOW_MAX_RATE       100000 /* the highest rate accepted (a sanity bound) */
+#define GNUT_FLOW_LEAF_RATE       1   /* queries a second from a leaf of ours */
+#define GNUT_FLOW_ULTRAPEER_RATE  50  /* queries a second from any other link */
+#define GNUT_FLOW_BURST_S         10  /* burst: this many seconds of the rate */
+#define GNUT_FLOW_FLOOD_DROPS     100 /* more drops than this in a window: Bye */
+#define GNUT_FLOW_FLOOD_WINDOW_S  10
+#define GNUT_FLOW_CALM_S          5      /* out of trouble this long: lift Hops Flow */
+#define GNUT_FLOW_MAX_RATE        100000 /* the highest rate accepted (a sanity bound) */
+#define GNUT_FLOW_HITS_PER_SEARCH 500    /* results one link may bring one of our searches */
+#define GNUT_FLOW_SEARCHES_KEPT   256    /* searches whose results are counted per link */
 
 #define GNUT_FLOW_BYE_CODE      429 /* "Flooding" */
 #define GNUT_FLOW_HOPS_OWN_ONLY 0   /* Hops Flow: send us only your own queries */
 #define GNUT_FLOW_HOPS_ALL      255 /* Hops Flow: send us everything */
 
 typedef struct {
-	guint leaf_rate;      /* GNUT_FLOW_LEAF_RATE; 1 to GNUT_FLOW_MAX_RATE */
-	guint ultrapeer_rate; /* GNUT_FLOW_ULTRAPEER_RATE; 1 to GNUT_FLOW_MAX_RATE */
-	guint burst_s;        /* GNUT_FLOW_BURST_S; at least 1 */
-	guint flood_drops;    /* GNUT_FLOW_FLOOD_DROPS */
-	guint flood_window_s; /* GNUT_FLOW_FLOOD_WINDOW_S; at least 1 */
-	guint calm_s;         /* GNUT_FLOW_CALM_S */
+	guint leaf_rate;       /* GNUT_FLOW_LEAF_RATE; 1 to GNUT_FLOW_MAX_RATE */
+	guint ultrapeer_rate;  /* GNUT_FLOW_ULTRAPEER_RATE; 1 to GNUT_FLOW_MAX_RATE */
+	guint burst_s;         /* GNUT_FLOW_BURST_S; at least 1 */
+	guint flood_drops;     /* GNUT_FLOW_FLOOD_DROPS */
+	guint flood_window_s;  /* GNUT_FLOW_FLOOD_WINDOW_S; at least 1 */
+	guint calm_s;          /* GNUT_FLOW_CALM_S */
+	guint hits_per_search; /* GNUT_FLOW_HITS_PER_SEARCH; at least 1 */
 } gnut_flow_config;
 
 /* Fills cfg with the defaults above. */
@@ -73,6 +84,7 @@ typedef struct {
 	guint64 queries_dropped; /* over their link's budget */
 	guint64 links_flooding;  /* CLOSE verdicts given */
 	guint64 hops_flows;      /* Hops Flow messages called for */
+	guint64 hits_dropped;    /* hits for our searches over their link's share */
 } gnut_flow_stats;
 
 typedef struct gnut_flow gnut_flow;
@@ -93,6 +105,11 @@ void gnut_flow_link_closed(gnut_flow *f, guint64 link);
 
 /* A query arrived on link: takes one from its budget. */
 gnut_flow_verdict gnut_flow_query(gnut_flow *f, guint64 link);
+
+/* A query hit with `results` results for our own search guid arrived on
+ * link: FALSE (drop it) when that would take the results the link brought
+ * that search over hits_per_search. */
+gboolean gnut_flow_own_hits(gnut_flow *f, guint64 link, const gnut_guid *guid, guint results);
 
 /* Whether link must be sent a Hops Flow now, and which (*hops), given
  * whether our output to it is backed up. Call it after a DROP verdict and

@@ -10,7 +10,8 @@
  * dropped before any routing work (a link that keeps flooding is told Bye
  * 429 "Flooding"); a peer's Hops Flow is honoured and ours sent when a link
  * is in trouble; a leaf's query the dynamic querying caps refuse is dropped,
- * never flooded; a RESET over the table size caps is refused with a Bye 413
+ * never flooded; a link brings each of our searches a share of its results
+ * at most; a RESET over the table size caps is refused with a Bye 413
  * (GNUT_ROUTING_QRP_*); route tables are capped per link (router.h). */
 #ifndef GNUT_ROUTING_H
 #define GNUT_ROUTING_H
@@ -93,6 +94,7 @@ typedef struct {
 	guint64 links_flooding;       /* links told Bye for flooding */
 	guint64 leaf_queries_refused; /* leaf queries over the dynamic querying caps */
 	guint64 hops_flows_sent;      /* Hops Flow messages we sent */
+	guint64 hits_over_share;      /* hits for our searches over their link's share */
 	guint64 qrp_tables_refused;   /* RESETs over the table size caps */
 	guint64 qrp_slots_held;       /* slots of every link's table, now */
 } gnut_routing_stats;
