@@ -124,11 +124,13 @@ void gnut_route_table_put(gnut_route_table *t, const gnut_guid *guid, guint64 li
 	g_return_if_fail(t != NULL && guid != NULL);
 	gnut_route_table_expire(t);
 	route_entry *e = g_hash_table_lookup(t->by_guid, guid);
-	if (e != NULL) {
+	if (e != NULL && e->link == link) {
+		g_queue_unlink(&t->age, &e->node);
+		g_queue_unlink(&routes_of(t, link)->entries, &e->link_node);
+	} else if (e != NULL) {
 		g_queue_unlink(&t->age, &e->node);
 		unlink_from_link(t, e);
-		if (e->link != link)
-			make_room(t, link); /* e is out of the queues: never the one evicted */
+		make_room(t, link); /* e is out of the queues: never the one evicted */
 	} else {
 		make_room(t, link);
 		e = g_new0(route_entry, 1);
