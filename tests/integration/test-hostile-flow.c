@@ -445,8 +445,9 @@ static void test_leaf_flood(void)
 	CU_ASSERT_TRUE(daemon_alive());
 }
 
-/* Sends p queries 50 at a time (numbering them from *n on) until cond
- * holds or max were sent; returns cond. */
+/* Sends p queries 50 at a time (numbering them from *n on), each batch
+ * followed by a ping whose pong says gnutd has handled it, until cond holds
+ * or max were sent; returns cond. */
 static gboolean flood_until(peer *p, guint32 *n, guint32 max, peer_cond cond)
 {
 	while (!cond(p, NULL) && !p->closed && *n < max) {
@@ -455,7 +456,7 @@ static gboolean flood_until(peer *p, guint32 *n, guint32 max, peer_cond cond)
 			guid_for(guid, 0x20, *n);
 			send_query(p, guid);
 		}
-		wait_for(p, cond, NULL, NULL, 0, 20);
+		ping_through(p);
 	}
 	return wait_for(p, cond, NULL, NULL, 0, REPLY_WAIT_MS);
 }
@@ -463,7 +464,8 @@ static gboolean flood_until(peer *p, guint32 *n, guint32 max, peer_cond cond)
 /* An ultrapeer link that understands Hops Flow floods: once its budget
  * (500, then 50 a second) is spent, gnutd asks it for its own queries only
  * (Hops Flow 0), and closes it when the flood goes on. Sent 50 at a time,
- * so that the Hops Flow is seen before the 100 drops that end the link. */
+ * each batch handled before the next goes, so that the Hops Flow is seen
+ * before the 100 drops that end the link. */
 static void test_ultrapeer_flood_hops_flow(void)
 {
 	guint code;
