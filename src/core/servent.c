@@ -276,7 +276,7 @@ static guint64 on_fetch_search(const char *query, gpointer data)
 
 /* ---- building the rooms ---- */
 
-static void build_links_and_routing(gnut_servent *s)
+static void build_links_and_routing(gnut_servent *s, const gnut_servent_config *config)
 {
 	static const gnut_links_handlers link_handlers = {
 	    .message = on_link_message,
@@ -294,6 +294,7 @@ static void build_links_and_routing(gnut_servent *s)
 	    .max_links = s->max_links,
 	    .max_handshakes = s->admission.max_handshakes,
 	    .per_ip_handshakes = s->admission.per_ip_handshakes,
+	    .max_links_per_ip = config->max_links_per_ip,
 	};
 	s->links = gnut_links_new(&lc, &link_handlers, s);
 	static const gnut_routing_handlers routing_handlers = {
@@ -310,6 +311,9 @@ static void build_links_and_routing(gnut_servent *s)
 	    .links = s->links,
 	    .share = s->share,
 	    .bad_log = s->bad_log,
+	    .leaf_query_rate = config->leaf_query_rate,
+	    .ultrapeer_query_rate = config->ultrapeer_query_rate,
+	    .qrp_total_slots = config->qrp_total_slots,
 	};
 	s->routing = gnut_routing_new(&rc, &routing_handlers, s);
 }
@@ -377,7 +381,7 @@ static gboolean build_rooms(gnut_servent *s, const gnut_servent_config *config, 
 		if ((s->hosts = gnut_hosts_new(&hc, error)) == NULL)
 			return FALSE;
 	}
-	build_links_and_routing(s);
+	build_links_and_routing(s, config);
 	for (const char *const *p = config->peers; p != NULL && *p != NULL; p++)
 		gnut_links_add_peer(s->links, *p);
 	return build_transfers(s, config, error);

@@ -7,6 +7,9 @@
 #include <string.h>
 
 #include "gnut/base/ip-admit.h"
+#include "gnut/core/links/links.h"
+#include "gnut/core/routing/flow.h"
+#include "gnut/core/routing/routing.h"
 #include "gnut/ctl/ctl-protocol.h"
 #include "options.h"
 
@@ -42,7 +45,32 @@ typedef struct {
 	char *per_ip_pending;
 	char *per_ip_handshakes;
 	char *reconnect_limit;
+	char *max_links_per_ip;
+	char *leaf_query_rate;
+	char *ultrapeer_query_rate;
+	char *qrp_total_slots;
 } options_layer;
+
+/* The caps gnutd(8) lists under LIMITS: a whole number (k and M suffixes
+ * too) from 1 to max each. */
+#define MAX_LINKS_PER_IP 65535
+static const struct {
+	const char *key;
+	gsize layer_offset; /* of the char * in options_layer */
+	guint64 max;
+} cap_keys[] = {
+    {"max-links-per-ip", G_STRUCT_OFFSET(options_layer, max_links_per_ip), MAX_LINKS_PER_IP},
+    {"leaf-query-rate", G_STRUCT_OFFSET(options_layer, leaf_query_rate), GNUT_FLOW_MAX_RATE},
+    {"ultrapeer-query-rate", G_STRUCT_OFFSET(options_layer, ultrapeer_query_rate),
+     GNUT_FLOW_MAX_RATE},
+    {"qrp-total-slots", G_STRUCT_OFFSET(options_layer, qrp_total_slots),
+     GNUT_ROUTING_QRP_MAX_TOTAL},
+};
+
+static char **cap_text(options_layer *l, gsize i)
+{
+	return G_STRUCT_MEMBER_P(l, cap_keys[i].layer_offset);
+}
 
 static void layer_clear(options_layer *l)
 {
@@ -62,6 +90,8 @@ static void layer_clear(options_layer *l)
 	g_free(l->per_ip_pending);
 	g_free(l->per_ip_handshakes);
 	g_free(l->reconnect_limit);
+	for (gsize i = 0; i < G_N_ELEMENTS(cap_keys); i++)
+		g_free(*cap_text(l, i));
 	memset(l, 0, sizeof *l);
 }
 
@@ -241,6 +271,15 @@ static gboolean layer_check(options_layer *l, const char *where, const char *bas
 	for (char **p = l->peers; p != NULL && *p != NULL; p++)
 		if (!valid_peer(*p))
 			return fail(error, where, "peer", "\"%s\" is not HOST:PORT", *p);
+	for (gsize i = 0; i < G_N_ELEMENTS(cap_keys); i++) {
+		const char *text = *cap_text(l, i);
+		if (text != NULL &&
+		    (!gnut_options_parse_rate(text, &rate) || rate == 0 || rate > cap_keys[i].max))
+			return fail(error, where, cap_keys[i].key,
+			            "\"%s\" is not a number from 1 to %" G_GUINT64_FORMAT
+			            " (optional k or M suffix)",
+			            text, cap_keys[i].max);
+	}
 	for (char **d = l->shares; d != NULL && *d != NULL; d++) {
 		char *abs = absolute(*d, base);
 		g_free(*d);
@@ -306,6 +345,19 @@ static gboolean parse_argv(int argc, char **argv, options_layer *l, GError **err
 	     "Connections from one address: BURST at once, then one per SECONDS (default 5/12, "
 	     "0 = no limit)",
 	     "BURST/SECONDS"},
+	    {"max-links-per-ip", 0, 0, G_OPTION_ARG_STRING, &l->max_links_per_ip,
+	     "Incoming links from one IP address (default " G_STRINGIFY(
+	         GNUT_LINKS_DEFAULT_PER_IP) ")",
+	     "N"},
+	    {"leaf-query-rate", 0, 0, G_OPTION_ARG_STRING, &l->leaf_query_rate,
+	     "Queries a second a leaf may send us (default " G_STRINGIFY(GNUT_FLOW_LEAF_RATE) ")",
+	     "N"},
+	    {"ultrapeer-query-rate", 0, 0, G_OPTION_ARG_STRING, &l->ultrapeer_query_rate,
+	     "Queries a second any other link may send us (default " G_STRINGIFY(
+	         GNUT_FLOW_ULTRAPEER_RATE) ")",
+	     "N"},
+	    {"qrp-total-slots", 0, 0, G_OPTION_ARG_STRING, &l->qrp_total_slots,
+	     "Slots of all links' query routing tables together (default 16M)", "N"},
 	    G_OPTION_ENTRY_NULL,
 	};
 	g_autoptr(GOptionContext) ctx = g_option_context_new("- a Gnutella 0.6 servent");
@@ -357,6 +409,15 @@ static const char *const conf_keys[] = {
     "reconnect-limit",
     NULL,
 };
+
+/* gnutd.conf may hold the caps too (cap_keys). */
+static gboolean is_cap_key(const char *key)
+{
+	for (gsize i = 0; i < G_N_ELEMENTS(cap_keys); i++)
+		if (strcmp(cap_keys[i].key, key) == 0)
+			return TRUE;
+	return FALSE;
+}
 
 static gboolean conf_bool(GKeyFile *kf, const char *path, const char *key, gboolean *out,
                           GError **error)
@@ -413,9 +474,17 @@ static gboolean conf_check_names(GKeyFile *kf, const char *path, GError **error)
 			return fail(error, path, *k,
 			            "not allowed here (this file lives in the data folder: use "
 			            "--data-dir)");
-		if (!g_strv_contains(conf_keys, *k))
+		if (!g_strv_contains(conf_keys, *k) && !is_cap_key(*k))
 			return fail(error, path, *k, "unknown key");
 	}
+	return TRUE;
+}
+
+static gboolean conf_caps(GKeyFile *kf, const char *path, options_layer *l, GError **error)
+{
+	for (gsize i = 0; i < G_N_ELEMENTS(cap_keys); i++)
+		if (!conf_string(kf, path, cap_keys[i].key, cap_text(l, i), error))
+			return FALSE;
 	return TRUE;
 }
 
@@ -452,7 +521,8 @@ static gboolean conf_load(const char *path, options_layer *l, GError **error)
 	       conf_string(kf, path, "max-handshakes", &l->max_handshakes, error) &&
 	       conf_string(kf, path, "per-ip-pending", &l->per_ip_pending, error) &&
 	       conf_string(kf, path, "per-ip-handshakes", &l->per_ip_handshakes, error) &&
-	       conf_string(kf, path, "reconnect-limit", &l->reconnect_limit, error);
+	       conf_string(kf, path, "reconnect-limit", &l->reconnect_limit, error) &&
+	       conf_caps(kf, path, l, error);
 }
 
 static char *pick_string(char **cli, char **conf)
@@ -536,6 +606,16 @@ static void merge(gnut_options *o, options_layer *cli, options_layer *conf)
 	            &o->upload_connections_per_ip);
 	o->allow_private_peers = cli->allow_private_peers || conf->allow_private_peers;
 	merge_admission(o, cli, conf);
+	guint64 caps[G_N_ELEMENTS(cap_keys)] = {0}; /* in cap_keys' order */
+	for (gsize i = 0; i < G_N_ELEMENTS(cap_keys); i++) {
+		const char *text = *cap_text(cli, i) ? *cap_text(cli, i) : *cap_text(conf, i);
+		if (text != NULL)
+			gnut_options_parse_rate(text, &caps[i]);
+	}
+	o->max_links_per_ip = (guint)caps[0];
+	o->leaf_query_rate = (guint)caps[1];
+	o->ultrapeer_query_rate = (guint)caps[2];
+	o->qrp_total_slots = caps[3];
 }
 
 gnut_options *gnut_options_parse(int argc, char **argv, GError **error)
@@ -604,4 +684,8 @@ void gnut_options_to_config(const gnut_options *o, gnut_servent_config *config)
 	config->per_ip_handshakes = o->per_ip_handshakes;
 	config->reconnect_burst = o->reconnect_burst;
 	config->reconnect_interval_s = o->reconnect_interval_s;
+	config->max_links_per_ip = o->max_links_per_ip;
+	config->leaf_query_rate = o->leaf_query_rate;
+	config->ultrapeer_query_rate = o->ultrapeer_query_rate;
+	config->qrp_total_slots = o->qrp_total_slots;
 }

@@ -48,6 +48,11 @@ typedef struct {
 	guint per_ip_handshakes; /* idem */
 	guint reconnect_burst;   /* GNUT_IP_ADMIT_UNLIMITED for "0" (no throttle) */
 	guint reconnect_interval_s;
+	/* caps on what peers can make us do or hold; 0: the servent's default */
+	guint max_links_per_ip;
+	guint leaf_query_rate;
+	guint ultrapeer_query_rate;
+	guint64 qrp_total_slots;
 } gnut_options;
 
 /* Parses argv (argv[0] is the program), then gnutd.conf in the data folder

@@ -1,7 +1,12 @@
 /* qrp-table.c: query routing tables as presence bitmaps: building ours from
  * keywords, turning it into RESET + PATCH payloads, and rebuilding a peer's
- * from the messages it sends (collect a PATCH sequence, inflate it under a
- * cap equal to the size the table needs, apply the signed entries). */
+ * from the messages it sends. A PATCH sequence is applied as it streams in:
+ * each message's data is inflated (zlib, in small pieces) and its entries
+ * applied to a staging copy of the slots, which replaces them once the last
+ * message checks out. So a table being patched costs two bitmaps and a zlib
+ * stream, never a buffer of the whole patch: what a peer can make us hold
+ * grows with the slots it announced (an eighth of a byte each, twice), not
+ * with its entry size or compression. */
 #include "gnut/proto/qrp-table.h"
 
 #include <string.h>
@@ -9,7 +14,9 @@
 #include <zlib.h>
 
 #include "gnut/proto/qrp.h"
-#include "gnut/proto/zinflate.h"
+
+/* Bytes inflated at a time while a compressed PATCH is applied. */
+#define INFLATE_CHUNK 4096
 
 struct gnut_qrp_table {
 	uint32_t slots; /* 0 until a remote table's first RESET */
@@ -19,14 +26,18 @@ struct gnut_qrp_table {
 	uint8_t infinity;
 	bool have_reset; /* slots are sized: built here, or a RESET came */
 	bool ready;      /* no update in progress since the last RESET */
-	/* The PATCH sequence being collected; next_seq == 0 when there is none. */
+	/* The PATCH sequence being applied; next_seq == 0 when there is none. */
 	uint8_t next_seq;
 	uint8_t seq_size;
 	uint8_t compressor;
 	uint8_t entry_bits;
-	GByteArray *pending;
+	uint8_t *staging;  /* the slots as the sequence so far leaves them */
+	uint32_t staged;   /* slots present in staging */
+	size_t raw_bytes;  /* uncompressed patch bytes applied so far */
+	size_t wire_bytes; /* data bytes received so far (compressed or not) */
+	z_stream *zs;      /* the inflater of a compressed sequence */
+	bool stream_ended; /* zs reached the end of the zlib stream */
 };
-
 static bool is_power_of_two(uint32_t v)
 {
 	return v != 0 && (v & (v - 1)) == 0;
@@ -50,6 +61,11 @@ static size_t map_bytes(uint32_t slots)
 static size_t patch_bytes(uint32_t slots, unsigned entry_bits)
 {
 	return (size_t)(((uint64_t)slots * entry_bits + 7) / 8);
+}
+
+static bool map_get(const uint8_t *map, uint32_t slot)
+{
+	return (map[slot >> 3] >> (slot & 7)) & 1;
 }
 
 /* Gives t `slots` empty slots (slots 0: none). */
@@ -94,9 +110,11 @@ gnut_qrp_table *gnut_qrp_table_copy(const gnut_qrp_table *t)
 
 static void drop_sequence(gnut_qrp_table *t)
 {
-	if (t->pending != NULL)
-		g_byte_array_unref(t->pending);
-	t->pending = NULL;
+	g_clear_pointer(&t->staging, g_free);
+	if (t->zs != NULL) {
+		inflateEnd(t->zs);
+		g_clear_pointer(&t->zs, g_free);
+	}
 	t->next_seq = 0;
 }
 
@@ -127,7 +145,7 @@ uint32_t gnut_qrp_table_count(const gnut_qrp_table *t)
 bool gnut_qrp_table_get(const gnut_qrp_table *t, uint32_t slot)
 {
 	g_return_val_if_fail(slot < t->slots, false);
-	return (t->map[slot >> 3] >> (slot & 7)) & 1;
+	return map_get(t->map, slot);
 }
 
 bool gnut_qrp_table_ready(const gnut_qrp_table *t)
@@ -141,19 +159,24 @@ bool gnut_qrp_table_equal(const gnut_qrp_table *a, const gnut_qrp_table *b)
 	       memcmp(a->map, b->map, a->slots == 0 ? 1 : map_bytes(a->slots)) == 0;
 }
 
-static void set_slot(gnut_qrp_table *t, uint32_t slot, bool present)
+static void map_set(uint8_t *map, uint32_t *count, uint32_t slot, bool present)
 {
 	uint8_t bit = (uint8_t)(1u << (slot & 7));
-	bool was = (t->map[slot >> 3] & bit) != 0;
+	bool was = (map[slot >> 3] & bit) != 0;
 	if (was == present)
 		return;
 	if (present) {
-		t->map[slot >> 3] |= bit;
-		t->count++;
+		map[slot >> 3] |= bit;
+		(*count)++;
 	} else {
-		t->map[slot >> 3] &= (uint8_t)~bit;
-		t->count--;
+		map[slot >> 3] &= (uint8_t)~bit;
+		(*count)--;
 	}
+}
+
+static void set_slot(gnut_qrp_table *t, uint32_t slot, bool present)
+{
+	map_set(t->map, &t->count, slot, present);
 }
 
 static void add_exact(gnut_qrp_table *t, const char *kw, size_t len)
@@ -236,28 +259,72 @@ bool gnut_qrp_table_matches(const gnut_qrp_table *t, const GPtrArray *keywords)
 	return true;
 }
 
-/* Applies `slots` entries of `bits` bits, read most significant first as the
- * spec's example does ("001011110000" is [2, -1, 0] with 4-bit entries). */
-static void apply_entries(gnut_qrp_table *t, const uint8_t *raw, unsigned bits)
+/* Applies n whole bytes of raw patch entries to the staging slots, from
+ * where the sequence got to, read most significant first as the spec's
+ * example does ("001011110000" is [2, -1, 0] with 4-bit entries); entries
+ * past the last slot (padding in the last byte) are ignored. */
+static void apply_raw(gnut_qrp_table *t, const uint8_t *raw, size_t n)
 {
-	unsigned per_byte = 8 / bits;
-	unsigned mask = (1u << bits) - 1;
-	unsigned sign = 1u << (bits - 1);
-	for (uint32_t i = 0; i < t->slots; i++) {
-		unsigned shift = 8 - bits * (i % per_byte + 1);
-		unsigned v = (raw[i / per_byte] >> shift) & mask;
-		if (v == 0)
-			continue;
-		if (bits == 1)
-			set_slot(t, i, !gnut_qrp_table_get(t, i));
-		else
-			set_slot(t, i, (v & sign) != 0);
+	unsigned bits = t->entry_bits, per_byte = 8 / bits;
+	unsigned mask = (1u << bits) - 1, sign = 1u << (bits - 1);
+	uint64_t slot = (uint64_t)t->raw_bytes * per_byte;
+	for (size_t b = 0; b < n; b++) {
+		for (unsigned k = 0; k < per_byte; k++, slot++) {
+			unsigned v = (raw[b] >> (8 - bits * (k + 1))) & mask;
+			if (v == 0 || slot >= t->slots)
+				continue;
+			bool present =
+			    bits == 1 ? !map_get(t->staging, (uint32_t)slot) : (v & sign) != 0;
+			map_set(t->staging, &t->staged, (uint32_t)slot, present);
+		}
+	}
+	t->raw_bytes += n;
+}
+
+/* n more bytes of uncompressed patch: TOO_LARGE past the size the table
+ * needs (a zlib bomb stops at its first piece over it). */
+static gnut_proto_err take_raw(gnut_qrp_table *t, const uint8_t *raw, size_t n)
+{
+	if (n > patch_bytes(t->slots, t->entry_bits) - t->raw_bytes)
+		return GNUT_PROTO_ERR_TOO_LARGE;
+	apply_raw(t, raw, n);
+	return GNUT_PROTO_OK;
+}
+
+/* Inflates one message's share of the zlib stream, INFLATE_CHUNK bytes at a
+ * time, and applies what comes out. Input that ends mid-stream waits for
+ * the next message; bytes after the end of the stream are TRAILING. */
+static gnut_proto_err take_compressed(gnut_qrp_table *t, const uint8_t *data, size_t len)
+{
+	if (t->stream_ended)
+		return GNUT_PROTO_ERR_TRAILING;
+	uint8_t out[INFLATE_CHUNK];
+	t->zs->next_in = (Bytef *)data;
+	t->zs->avail_in = (uInt)len;
+	for (;;) {
+		t->zs->next_out = out;
+		t->zs->avail_out = sizeof out;
+		int ret = inflate(t->zs, Z_NO_FLUSH);
+		if (ret != Z_OK && ret != Z_STREAM_END && ret != Z_BUF_ERROR)
+			return GNUT_PROTO_ERR_MALFORMED;
+		gnut_proto_err err = take_raw(t, out, sizeof out - t->zs->avail_out);
+		if (err != GNUT_PROTO_OK)
+			return err;
+		if (ret == Z_STREAM_END) {
+			t->stream_ended = true;
+			return t->zs->avail_in == 0 ? GNUT_PROTO_OK : GNUT_PROTO_ERR_TRAILING;
+		}
+		if (t->zs->avail_in == 0 && t->zs->avail_out != 0)
+			return GNUT_PROTO_OK;
+		if (ret == Z_BUF_ERROR)
+			return GNUT_PROTO_ERR_MALFORMED; /* no progress with room on both sides */
 	}
 }
 
-/* The collected patch can be no bigger than the table needs, plus, when
- * compressed, zlib's worst-case growth on data that does not compress. */
-static size_t pending_cap(const gnut_qrp_table *t)
+/* The data a sequence may bring: no more than the table needs, plus, when
+ * compressed, zlib's worst-case growth on data that does not compress (it
+ * also bounds the work a stream of empty blocks costs). */
+static size_t wire_cap(const gnut_qrp_table *t)
 {
 	size_t raw = patch_bytes(t->slots, t->entry_bits);
 	if (t->compressor == GNUT_QRP_COMPRESSOR_NONE)
@@ -265,27 +332,43 @@ static size_t pending_cap(const gnut_qrp_table *t)
 	return raw + raw / 64 + 1024;
 }
 
+/* The first PATCH after a RESET or a finished sequence: staging starts as
+ * a copy of the slots, since a patch only says what changes. */
+static gnut_proto_err start_sequence(gnut_qrp_table *t, const gnut_qrp_patch *p)
+{
+	t->next_seq = 1;
+	t->seq_size = p->seq_size;
+	t->compressor = p->compressor;
+	t->entry_bits = p->entry_bits;
+	t->staging = g_memdup2(t->map, map_bytes(t->slots));
+	t->staged = t->count;
+	t->raw_bytes = 0;
+	t->wire_bytes = 0;
+	t->stream_ended = false;
+	if (t->compressor == GNUT_QRP_COMPRESSOR_NONE)
+		return GNUT_PROTO_OK;
+	t->zs = g_new0(z_stream, 1);
+	if (inflateInit(t->zs) != Z_OK) {
+		g_clear_pointer(&t->zs, g_free);
+		return GNUT_PROTO_ERR_TOO_LARGE; /* zlib could not get its memory */
+	}
+	return GNUT_PROTO_OK;
+}
+
+/* The last message came: the patch must have been exactly the size the
+ * table needs (and its zlib stream complete); then staging becomes the
+ * slots. */
 static gnut_proto_err finish_sequence(gnut_qrp_table *t)
 {
-	size_t expected = patch_bytes(t->slots, t->entry_bits);
-	const uint8_t *data = t->pending->data;
-	size_t len = t->pending->len;
-	if (t->compressor == GNUT_QRP_COMPRESSOR_NONE) {
-		if (len != expected)
-			return GNUT_PROTO_ERR_TRUNCATED; /* over the cap was refused earlier */
-		apply_entries(t, data, t->entry_bits);
-		return GNUT_PROTO_OK;
-	}
-	/* Capped at the size the table needs: a zlib bomb, or a patch for a
-	 * bigger table, stops one byte past it. */
-	g_autofree uint8_t *raw = NULL;
-	size_t raw_len = 0;
-	gnut_proto_err err = gnut_zinflate(data, len, expected, &raw, &raw_len);
-	if (err == GNUT_PROTO_OK && raw_len != expected)
-		err = GNUT_PROTO_ERR_TRUNCATED;
-	if (err == GNUT_PROTO_OK)
-		apply_entries(t, raw, t->entry_bits);
-	return err;
+	if (t->compressor != GNUT_QRP_COMPRESSOR_NONE && !t->stream_ended)
+		return GNUT_PROTO_ERR_TRUNCATED;
+	if (t->raw_bytes != patch_bytes(t->slots, t->entry_bits))
+		return GNUT_PROTO_ERR_TRUNCATED;
+	uint8_t *old = t->map;
+	t->map = t->staging;
+	t->staging = old;
+	t->count = t->staged;
+	return GNUT_PROTO_OK;
 }
 
 static gnut_proto_err fail_sequence(gnut_qrp_table *t, gnut_proto_err err)
@@ -301,27 +384,30 @@ static gnut_proto_err receive_patch(gnut_qrp_table *t, const gnut_qrp_patch *p)
 	if (t->next_seq == 0) {
 		if (p->seq_no != 1)
 			return GNUT_PROTO_ERR_MALFORMED;
-		t->next_seq = 1;
-		t->seq_size = p->seq_size;
-		t->compressor = p->compressor;
-		t->entry_bits = p->entry_bits;
-		t->pending = g_byte_array_new();
+		gnut_proto_err err = start_sequence(t, p);
+		if (err != GNUT_PROTO_OK)
+			return fail_sequence(t, err);
 	} else if (p->seq_no != t->next_seq || p->seq_size != t->seq_size ||
 	           p->compressor != t->compressor || p->entry_bits != t->entry_bits) {
 		return fail_sequence(t, GNUT_PROTO_ERR_MALFORMED);
 	}
-	if (p->data.len > pending_cap(t) - t->pending->len)
+	if (p->data.len > wire_cap(t) - t->wire_bytes)
 		return fail_sequence(t, GNUT_PROTO_ERR_TOO_LARGE);
-	g_byte_array_append(t->pending, p->data.data, (guint)p->data.len);
+	t->wire_bytes += p->data.len;
+	gnut_proto_err err = t->compressor == GNUT_QRP_COMPRESSOR_NONE
+	                         ? take_raw(t, p->data.data, p->data.len)
+	                         : take_compressed(t, p->data.data, p->data.len);
+	if (err == GNUT_PROTO_OK && p->seq_no == p->seq_size)
+		err = finish_sequence(t);
+	if (err != GNUT_PROTO_OK)
+		return fail_sequence(t, err);
 	if (p->seq_no < p->seq_size) {
 		t->next_seq++;
 		return GNUT_PROTO_OK;
 	}
-	gnut_proto_err err = finish_sequence(t);
 	drop_sequence(t);
-	if (err == GNUT_PROTO_OK)
-		t->ready = true;
-	return err;
+	t->ready = true;
+	return GNUT_PROTO_OK;
 }
 
 gnut_proto_err gnut_qrp_table_receive(gnut_qrp_table *t, const gnut_qrp_msg *msg)

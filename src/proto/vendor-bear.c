@@ -1,5 +1,6 @@
-/* vendor-bear.c: the Query Status Request (BEAR/11) and Response (BEAR/12)
- * payload codecs of vendor-bear.h, on top of the generic vendor message. */
+/* vendor-bear.c: the Hops Flow (BEAR/4), Query Status Request (BEAR/11) and
+ * Response (BEAR/12) payload codecs of vendor-bear.h, on top of the generic
+ * vendor message. All three are at version 1. */
 #include "gnut/proto/vendor-bear.h"
 
 #include <string.h>
@@ -31,6 +32,25 @@ static void bear_encode(GByteArray *out, uint16_t selector, const uint8_t *data,
 	m.data.data = data;
 	m.data.len = len;
 	gnut_vendor_msg_encode(out, &m);
+}
+
+void gnut_bear_hops_flow_encode(GByteArray *out, uint8_t hops)
+{
+	bear_encode(out, GNUT_BEAR_SEL_HOPS_FLOW, &hops, 1);
+}
+
+gnut_proto_err gnut_bear_hops_flow_decode(const uint8_t *buf, size_t len, uint8_t *hops)
+{
+	gnut_vendor_msg m;
+	gnut_proto_err err = bear_head_decode(buf, len, GNUT_BEAR_SEL_HOPS_FLOW, &m);
+	if (err != GNUT_PROTO_OK)
+		return err;
+	if (m.data.len < 1)
+		return GNUT_PROTO_ERR_TRUNCATED;
+	if (m.version == GNUT_BEAR_QSTAT_VERSION && m.data.len != 1)
+		return GNUT_PROTO_ERR_TRAILING;
+	*hops = m.data.data[0];
+	return GNUT_PROTO_OK;
 }
 
 void gnut_bear_qstat_req_encode(GByteArray *out)

@@ -114,6 +114,7 @@ static void test_defaults_and_strings(void)
 	CU_ASSERT_EQUAL(c.max_horizon, 200000);
 	CU_ASSERT_EQUAL(c.status_timeout_us, 10 * SEC);
 	CU_ASSERT_EQUAL(c.max_queries, 64);
+	CU_ASSERT_EQUAL(c.max_per_leaf, 16);
 	CU_ASSERT_STRING_EQUAL(gnut_dquery_end_str(GNUT_DQUERY_END_LEAF_STOP),
 	                       "stopped by the leaf");
 	CU_ASSERT_STRING_EQUAL(gnut_dquery_start_result_str(GNUT_DQUERY_REFUSED_FULL),
@@ -474,6 +475,17 @@ static void test_caps(void)
 	world_free(&w);
 }
 
+/* A leaf's query refused by the caps (or as a duplicate) is dropped, never
+ * flooded; only the lack of any ultrapeer link lets it be routed as it was. */
+static void test_refusals_drop(void)
+{
+	CU_ASSERT_TRUE(gnut_dquery_refusal_drops(GNUT_DQUERY_REFUSED_FULL));
+	CU_ASSERT_TRUE(gnut_dquery_refusal_drops(GNUT_DQUERY_REFUSED_LEAF_FULL));
+	CU_ASSERT_TRUE(gnut_dquery_refusal_drops(GNUT_DQUERY_REFUSED_DUPLICATE));
+	CU_ASSERT_FALSE(gnut_dquery_refusal_drops(GNUT_DQUERY_REFUSED_NO_LINKS));
+	CU_ASSERT_FALSE(gnut_dquery_refusal_drops(GNUT_DQUERY_STARTED));
+}
+
 static void test_lifetime(void)
 {
 	world w;
@@ -712,6 +724,7 @@ static CU_TestInfo tests[] = {
     {"guided: a leaf that never answers loses guidance", test_guided_leaf_never_answers},
     {"a link closing mid-query", test_link_closed},
     {"caps: concurrent, per leaf, duplicate, no links", test_caps},
+    {"a leaf query the caps refused is dropped", test_refusals_drop},
     {"lifetime", test_lifetime},
     {"horizon cap", test_horizon_cap},
     {"random run: TTL caps, each link at most once", test_random_ttl_caps_and_once},

@@ -8,6 +8,7 @@
 #include "gnut/proto/ping.h"
 #include "gnut/proto/pong.h"
 #include "gnut/proto/push.h"
+#include "gnut/proto/vendor-bear.h"
 #include "gnut/proto/vendor-msg.h"
 #include "unit.h"
 
@@ -460,6 +461,42 @@ static void test_vendor_vector(void)
 	CU_ASSERT_EQUAL(m.data.len, 0);
 }
 
+/* The same vector through the Hops Flow codec: hops 5 read, written back
+ * byte for byte; cut short, padded, of version 0 or another selector, it is
+ * refused and *hops left alone. */
+static void test_hops_flow_codec(void)
+{
+	uint8_t hops = 0;
+	CU_ASSERT_EQUAL(gnut_bear_hops_flow_decode(hops_flow_vec, sizeof hops_flow_vec, &hops),
+	                GNUT_PROTO_OK);
+	CU_ASSERT_EQUAL(hops, 5);
+	GByteArray *out = g_byte_array_new();
+	gnut_bear_hops_flow_encode(out, 5);
+	CU_ASSERT_EQUAL(out->len, GNUT_BEAR_HOPS_FLOW_LEN);
+	CU_ASSERT_EQUAL(memcmp(out->data, hops_flow_vec, sizeof hops_flow_vec), 0);
+	g_byte_array_unref(out);
+
+	hops = 42;
+	for (size_t n = 0; n < sizeof hops_flow_vec; n++)
+		CU_ASSERT_EQUAL(gnut_bear_hops_flow_decode(hops_flow_vec, n, &hops),
+		                GNUT_PROTO_ERR_TRUNCATED);
+	uint8_t v[sizeof hops_flow_vec + 1];
+	memcpy(v, hops_flow_vec, sizeof hops_flow_vec);
+	v[sizeof hops_flow_vec] = 0;
+	CU_ASSERT_EQUAL(gnut_bear_hops_flow_decode(v, sizeof v, &hops), GNUT_PROTO_ERR_TRAILING);
+	v[6] = 2; /* version 2 may carry more: accepted */
+	CU_ASSERT_EQUAL(gnut_bear_hops_flow_decode(v, sizeof v, &hops), GNUT_PROTO_OK);
+	CU_ASSERT_EQUAL(hops, 5);
+	hops = 42;
+	v[6] = 0;
+	CU_ASSERT_EQUAL(gnut_bear_hops_flow_decode(v, sizeof v, &hops), GNUT_PROTO_ERR_UNSUPPORTED);
+	v[6] = 1;
+	v[4] = 11;
+	CU_ASSERT_EQUAL(gnut_bear_hops_flow_decode(v, sizeof v - 1, &hops),
+	                GNUT_PROTO_ERR_MALFORMED);
+	CU_ASSERT_EQUAL(hops, 42);
+}
+
 /* Messages Supported, whole payload: vendor 0000, selector 0, version 0,
  * count 2, then BEAR/4 v1 and GTKG/7 v2. */
 static const uint8_t supported_vec[] = {
@@ -556,6 +593,7 @@ static CU_TestInfo tests[] = {
     {"bye: leniency", test_bye_leniency},
     {"bye: truncated and capped", test_bye_truncated_and_capped},
     {"vendor: known vector", test_vendor_vector},
+    {"vendor: Hops Flow codec", test_hops_flow_codec},
     {"vendor: messages supported vector", test_supported_vector},
     {"vendor: messages supported truncated and inflated", test_supported_truncated_and_inflated},
     CU_TEST_INFO_NULL,

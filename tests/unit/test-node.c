@@ -329,7 +329,12 @@ static void expect_opening(raw_peer *p, owner *o)
 	CU_ASSERT_TRUE(gnut_vendor_msg_is_supported_list(&vm));
 	gnut_vmsg_supported sup;
 	CU_ASSERT_EQUAL(gnut_vmsg_supported_decode(vm.data.data, vm.data.len, &sup), GNUT_PROTO_OK);
-	CU_ASSERT_EQUAL(sup.count, 0);
+	CU_ASSERT_EQUAL(sup.count, 1); /* Hops Flow, BEAR/4 version 1 */
+	gnut_vmsg_entry e;
+	CU_ASSERT_TRUE(gnut_vmsg_supported_get(&sup, 0, &e));
+	CU_ASSERT_EQUAL(memcmp(e.vendor, "BEAR", 4), 0);
+	CU_ASSERT_EQUAL(e.selector, 4);
+	CU_ASSERT_EQUAL(e.version, 1);
 	CU_ASSERT_TRUE_FATAL(raw_next(p, &ping));
 	CU_ASSERT_EQUAL(ping.h.type, GNUT_MSG_PING);
 	CU_ASSERT_EQUAL(ping.h.ttl, 1);
@@ -364,7 +369,8 @@ static void test_opening_and_accessors(void)
 	gnut_node_get_stats(o.node, &st);
 	CU_ASSERT_EQUAL(st.msgs_out, 2);
 	CU_ASSERT_EQUAL(st.keepalives, 1);
-	CU_ASSERT_EQUAL(st.bytes_out, 2 * GNUT_MSG_HEADER_LEN + 10);
+	/* Messages Supported: vendor head 8, count 2, one entry 8; the ping: none */
+	CU_ASSERT_EQUAL(st.bytes_out, 2 * GNUT_MSG_HEADER_LEN + 10 + GNUT_VMSG_ENTRY_LEN);
 	CU_ASSERT_FALSE(gnut_node_is_closing(o.node));
 	owner_clear(&o);
 	raw_close(&p);
@@ -673,6 +679,7 @@ static void test_backed_up_link_closed(void)
 	raw_peer p;
 	start_node(&o, &p, &peer, &cfg, FALSE);
 	expect_opening(&p, &o);
+	CU_ASSERT_FALSE(gnut_node_output_backed_up(o.node));
 	g_source_destroy(p.src); /* the peer stops reading */
 	g_clear_pointer(&p.src, g_source_unref);
 	guint8 query[1000] = {0x80, 0x00};
@@ -687,6 +694,7 @@ static void test_backed_up_link_closed(void)
 		gnut_node_get_stats(o.node, &st);
 	}
 	CU_ASSERT_TRUE_FATAL(st.msgs_dropped > 0);
+	CU_ASSERT_TRUE(gnut_node_output_backed_up(o.node));
 	gnut_node_tick(o.node, gnut_clock_now_us(clock));
 	gnut_clock_manual_advance(clock, (GNUT_NODE_BACKED_UP_S - 1) * SEC);
 	gnut_node_tick(o.node, gnut_clock_now_us(clock));

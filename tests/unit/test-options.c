@@ -282,6 +282,63 @@ static void test_conf_errors(void)
 	}
 }
 
+/* The caps of gnutd(8)'s LIMITS: unset they are 0 (the servent's
+ * defaults); set on the command line or in gnutd.conf (the command line
+ * first), they reach the servent's config; 0, too big or not a number is
+ * an error naming the key. */
+static void test_caps(void)
+{
+	g_autofree char *dir = gnut_unit_mkdtemp();
+	GError *error = NULL;
+	gnut_options *o = parse(&error, "--data-dir", dir, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+	CU_ASSERT_EQUAL(o->max_links_per_ip, 0);
+	CU_ASSERT_EQUAL(o->leaf_query_rate, 0);
+	CU_ASSERT_EQUAL(o->ultrapeer_query_rate, 0);
+	CU_ASSERT_EQUAL(o->qrp_total_slots, 0);
+	gnut_options_free(o);
+
+	write_conf(dir, "[gnutd]\nmax-links-per-ip=8\nleaf-query-rate=3\n"
+	                "ultrapeer-query-rate=200\nqrp-total-slots=64M\n");
+	o = parse(&error, "--data-dir", dir, "--leaf-query-rate", "5", NULL);
+	CU_ASSERT_PTR_NULL(error);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+	CU_ASSERT_EQUAL(o->max_links_per_ip, 8);
+	CU_ASSERT_EQUAL(o->leaf_query_rate, 5);
+	CU_ASSERT_EQUAL(o->ultrapeer_query_rate, 200);
+	CU_ASSERT_EQUAL(o->qrp_total_slots, 64u << 20);
+	gnut_servent_config c;
+	gnut_options_to_config(o, &c);
+	CU_ASSERT_EQUAL(c.max_links_per_ip, 8);
+	CU_ASSERT_EQUAL(c.leaf_query_rate, 5);
+	CU_ASSERT_EQUAL(c.ultrapeer_query_rate, 200);
+	CU_ASSERT_EQUAL(c.qrp_total_slots, 64u << 20);
+	gnut_options_free(o);
+
+	static const struct {
+		const char *args[2];
+		const char *key;
+	} bad[] = {
+	    {{"--max-links-per-ip", "0"}, "--max-links-per-ip"},
+	    {{"--max-links-per-ip", "65536"}, "--max-links-per-ip"},
+	    {{"--leaf-query-rate", "100001"}, "--leaf-query-rate"},
+	    {{"--ultrapeer-query-rate", "fast"}, "--ultrapeer-query-rate"},
+	    {{"--qrp-total-slots", "8192M"}, "--qrp-total-slots"},
+	};
+	write_conf(dir, "[gnutd]\n");
+	for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
+		o = parse(&error, "--data-dir", dir, bad[i].args[0], bad[i].args[1], NULL);
+		assert_error_names(o, error, bad[i].key);
+		g_clear_error(&error);
+	}
+	write_conf(dir, "[gnutd]\nqrp-total-slots=0\n");
+	o = parse(&error, "--data-dir", dir, NULL);
+	assert_error_names(o, error, "qrp-total-slots");
+	CU_ASSERT_PTR_NOT_NULL(error != NULL ? strstr(error->message, "gnutd.conf") : NULL);
+	g_clear_error(&error);
+	gnut_unit_rmtree(dir);
+}
+
 static void test_version_skips_checks(void)
 {
 	GError *error = NULL;
@@ -451,6 +508,7 @@ static CU_TestInfo tests[] = {
     {"rates with k/M suffixes", test_rates},
     {"command line errors name the option", test_command_line_errors},
     {"gnutd.conf errors name the key", test_conf_errors},
+    {"caps (LIMITS)", test_caps},
     {"--version", test_version_skips_checks},
     {"the error domain's name", test_error_domain},
     {"upload caps", test_upload_caps},

@@ -601,12 +601,60 @@ static void test_zlib_rejects(void)
 	/* the exact size goes through */
 	CU_ASSERT_EQUAL(feed_deflated(t, lots, 8, NULL, 0), GNUT_PROTO_OK);
 	CU_ASSERT_EQUAL(gnut_qrp_table_count(t), 8);
-	/* collected compressed data is capped too: 2 x 1 KiB of junk for 8 slots */
+	/* compressed data received is capped too, even when it inflates to
+	 * nothing: a zlib header then empty stored blocks (5 bytes each), 2 x
+	 * 1 KiB of them for 8 slots */
 	g_autofree uint8_t *slab = g_malloc0(5 + 1024);
-	memcpy(slab, (uint8_t[]){1, 1, 2, 1, 8}, 5);
-	CU_ASSERT_EQUAL(feed(t, slab, 5 + 1024), GNUT_PROTO_OK);
-	slab[1] = 2;
-	CU_ASSERT_EQUAL(feed(t, slab, 5 + 1024), GNUT_PROTO_ERR_TOO_LARGE);
+	memcpy(slab, (uint8_t[]){1, 1, 2, 1, 8, 0x78, 0x01}, 7);
+	for (size_t off = 7; off + 5 <= 5 + 1024; off += 5)
+		memcpy(slab + off, (uint8_t[]){0x00, 0x00, 0x00, 0xff, 0xff}, 5);
+	CU_ASSERT_EQUAL(feed(t, slab, 5 + 1022), GNUT_PROTO_OK);
+	memcpy(slab, (uint8_t[]){1, 2, 2, 1, 8}, 5);
+	for (size_t off = 5; off + 5 <= 5 + 1024; off += 5)
+		memcpy(slab + off, (uint8_t[]){0x00, 0x00, 0x00, 0xff, 0xff}, 5);
+	CU_ASSERT_EQUAL(feed(t, slab, 5 + 1020), GNUT_PROTO_ERR_TOO_LARGE);
+	CU_ASSERT_EQUAL(gnut_qrp_table_count(t), 8);
+}
+
+/* A sequence is applied as it streams in, yet all at once or not at all:
+ * a sequence that fails at its last message leaves the slots as they were,
+ * and the same messages with a good ending replace them. */
+static void test_streamed_sequence_all_or_nothing(void)
+{
+	const uint32_t slots = 1u << 16;
+	g_autoptr(GPtrArray) words = g_ptr_array_new_with_free_func(g_free);
+	for (int i = 0; i < 2000; i++)
+		g_ptr_array_add(words, g_strdup_printf("word%d", i));
+	g_autoptr(gnut_qrp_table) src = gnut_qrp_table_from_keywords(slots, words, false);
+	for (int compressed = 0; compressed < 2; compressed++) {
+		gnut_qrp_encode_opts o = GNUT_QRP_ENCODE_DEFAULTS;
+		o.chunk_size = 512;
+		o.entry_bits = 8;
+		o.compressor = compressed ? GNUT_QRP_COMPRESSOR_ZLIB : GNUT_QRP_COMPRESSOR_NONE;
+		g_autoptr(GPtrArray) msgs = gnut_qrp_table_encode_update(src, NULL, &o);
+		CU_ASSERT_FATAL(msgs->len >= 3); /* a RESET, then two PATCH or more */
+		g_autoptr(gnut_qrp_table) t = gnut_qrp_table_new_remote();
+		for (guint i = 0; i + 1 < msgs->len; i++) {
+			gsize n;
+			const uint8_t *d = g_bytes_get_data(g_ptr_array_index(msgs, i), &n);
+			CU_ASSERT_EQUAL(feed(t, d, n), GNUT_PROTO_OK);
+		}
+		CU_ASSERT_EQUAL(gnut_qrp_table_count(t), 0);
+		CU_ASSERT_FALSE(gnut_qrp_table_ready(t));
+		/* the last message cut short: the sequence fails, nothing applied */
+		gsize n;
+		const uint8_t *last = g_bytes_get_data(g_ptr_array_index(msgs, msgs->len - 1), &n);
+		CU_ASSERT_EQUAL(feed(t, last, n - 1), GNUT_PROTO_ERR_TRUNCATED);
+		CU_ASSERT_EQUAL(gnut_qrp_table_count(t), 0);
+		CU_ASSERT_FALSE(gnut_qrp_table_ready(t));
+		/* the whole patch again, whole: the table is the source's */
+		for (guint i = 1; i < msgs->len; i++) {
+			const uint8_t *d = g_bytes_get_data(g_ptr_array_index(msgs, i), &n);
+			CU_ASSERT_EQUAL(feed(t, d, n), GNUT_PROTO_OK);
+		}
+		CU_ASSERT_TRUE(gnut_qrp_table_ready(t));
+		CU_ASSERT_TRUE(gnut_qrp_table_equal(t, src));
+	}
 }
 
 static void test_prefixes_and_short_words(void)
@@ -662,6 +710,7 @@ static CU_TestInfo tests[] = {
     {"table: 1- and 2-bit entries", test_small_entries},
     {"table: sequence errors", test_sequence_errors},
     {"table: zlib bomb and bad streams", test_zlib_rejects},
+    {"table: a streamed sequence applies all or nothing", test_streamed_sequence_all_or_nothing},
     {"table: prefixes and short words", test_prefixes_and_short_words},
     {"table: merge across sizes", test_merge_scaling},
     CU_TEST_INFO_NULL,

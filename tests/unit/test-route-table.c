@@ -1,6 +1,6 @@
 /* test-route-table.c: the injectable clock, and the route table's lookups,
- * expiry on a manual clock, size cap with oldest-first eviction, and purge
- * of a closed link's routes. */
+ * expiry on a manual clock, size cap with oldest-first eviction, the cap per
+ * link, and purge of a closed link's routes. */
 #include "gnut/base/clock.h"
 #include "gnut/core/routing/route-table.h"
 #include "unit.h"
@@ -187,6 +187,61 @@ static void test_purge_link(void)
 	gnut_clock_free(c);
 }
 
+/* The cap per link: a link flooding new GUIDs evicts its own oldest routes
+ * and never another link's, even with the table full; a route moving to a
+ * link counts against that link. */
+static void test_cap_per_link(void)
+{
+	gnut_clock *c = gnut_clock_manual_new(0);
+	gnut_route_table *t = gnut_route_table_new(c, LIFETIME, 100);
+	gnut_route_table_set_max_per_link(t, 10);
+	for (guint i = 0; i < 5; i++) {
+		gnut_guid g = guid_n(100000 + i);
+		gnut_route_table_put(t, &g, 1);
+	}
+	for (guint i = 0; i < 5000; i++) {
+		gnut_guid g = guid_n(i);
+		gnut_route_table_put(t, &g, 2);
+	}
+	CU_ASSERT_EQUAL(gnut_route_table_link_size(t, 1), 5);
+	CU_ASSERT_EQUAL(gnut_route_table_link_size(t, 2), 10);
+	CU_ASSERT_EQUAL(gnut_route_table_size(t), 15);
+	for (guint i = 0; i < 5; i++) {
+		gnut_guid g = guid_n(100000 + i);
+		CU_ASSERT_TRUE(gnut_route_table_lookup(t, &g, NULL));
+	}
+	for (guint i = 4990; i < 5000; i++) {
+		gnut_guid g = guid_n(i);
+		CU_ASSERT_TRUE(gnut_route_table_lookup(t, &g, NULL));
+	}
+	gnut_guid old = guid_n(4989);
+	CU_ASSERT_FALSE(gnut_route_table_lookup(t, &old, NULL));
+	/* one of link 1's routes moves to link 2: link 2's oldest goes */
+	gnut_guid moved = guid_n(100000);
+	gnut_route_table_put(t, &moved, 2);
+	CU_ASSERT_EQUAL(gnut_route_table_link_size(t, 1), 4);
+	CU_ASSERT_EQUAL(gnut_route_table_link_size(t, 2), 10);
+	gnut_guid oldest = guid_n(4990);
+	CU_ASSERT_FALSE(gnut_route_table_lookup(t, &oldest, NULL));
+	guint64 link = 0;
+	CU_ASSERT_TRUE(gnut_route_table_lookup(t, &moved, &link));
+	CU_ASSERT_EQUAL(link, 2);
+	/* refreshing a route of a full link evicts nothing */
+	gnut_route_table_put(t, &moved, 2);
+	CU_ASSERT_EQUAL(gnut_route_table_link_size(t, 2), 10);
+	CU_ASSERT_EQUAL(gnut_route_table_size(t), 14);
+	/* expiry and purge keep the per-link counts */
+	gnut_clock_manual_advance(c, LIFETIME);
+	gnut_route_table_expire(t);
+	CU_ASSERT_EQUAL(gnut_route_table_link_size(t, 1), 0);
+	CU_ASSERT_EQUAL(gnut_route_table_link_size(t, 2), 0);
+	gnut_route_table_put(t, &moved, 3);
+	CU_ASSERT_EQUAL(gnut_route_table_purge_link(t, 3), 1);
+	CU_ASSERT_EQUAL(gnut_route_table_size(t), 0);
+	gnut_route_table_free(t);
+	gnut_clock_free(c);
+}
+
 static CU_TestInfo tests[] = {
     {"manual clock", test_manual_clock},
     {"system clock", test_system_clock},
@@ -195,6 +250,7 @@ static CU_TestInfo tests[] = {
     {"put refreshes the lifetime", test_put_refreshes},
     {"cap evicts the oldest", test_cap_evicts_oldest},
     {"cap under load", test_cap_under_load},
+    {"cap per link", test_cap_per_link},
     {"purge a closed link", test_purge_link},
     CU_TEST_INFO_NULL,
 };

@@ -143,6 +143,8 @@ static void test_defaults(void)
 	CU_ASSERT_TRUE(cfg.pong_caching);
 	CU_ASSERT_FALSE(cfg.leaf_mode);
 	CU_ASSERT_EQUAL(cfg.route_lifetime_us, 600 * SEC);
+	CU_ASSERT_EQUAL(cfg.route_max_entries, 65536);
+	CU_ASSERT_EQUAL(cfg.route_max_per_link, 8192);
 	gnut_route_link l;
 	gnut_route_link_init(&l);
 	CU_ASSERT_FALSE(l.leaf);
@@ -563,6 +565,65 @@ static void test_max_ttl_and_hops_flow(void)
 	world_free(&w);
 }
 
+/* Facts are read back to change one (the routing room sets Hops Flow and
+ * the QRP flag at different times), and Hops Flow is asked by those who
+ * send queries themselves. */
+static void test_link_facts_read_back(void)
+{
+	world w;
+	world_init(&w);
+	gnut_route_link l;
+	gnut_router_link_get(w.r, 2, &l);
+	CU_ASSERT_FALSE(l.leaf);
+	CU_ASSERT_EQUAL(l.hops_flow, 255);
+	CU_ASSERT_TRUE(gnut_router_hops_flow_allows(w.r, 2, 255));
+	l.hops_flow = 0;
+	gnut_router_link_set(w.r, 2, &l);
+	gnut_router_link_get(w.r, 4, &l);
+	CU_ASSERT_TRUE(l.leaf && l.qrp);
+	CU_ASSERT_TRUE(gnut_router_hops_flow_allows(w.r, 2, 0));
+	CU_ASSERT_FALSE(gnut_router_hops_flow_allows(w.r, 2, 1));
+	gnut_msg_in q = msg(62, GNUT_MSG_QUERY, 4, 0);
+	CU_ASSERT_EQUAL(ttl_to(decide(&w, 1, &q), 2), -1); /* relayed: hops 1 > 0 */
+	/* our own queries (hops 0) still go */
+	gnut_msg_in own = msg(63, GNUT_MSG_QUERY, 4, 0);
+	gnut_router_originate(w.r, &own, links, N_LINKS, &w.d);
+	CU_ASSERT_EQUAL(ttl_to(&w.d, 2), 4);
+	gnut_router_link_closed(w.r, 2);
+	CU_ASSERT_TRUE(gnut_router_hops_flow_allows(w.r, 2, 7));
+	world_free(&w);
+}
+
+/* One link flooding queries with fresh GUIDs fills only its share of the
+ * query route table: the route of another link's query survives, and its
+ * hits still go back. */
+static void test_routes_capped_per_link(void)
+{
+	world w;
+	gnut_router_config cfg;
+	world_init_cfg(&w, &cfg);
+	cfg.route_max_entries = 100;
+	cfg.route_max_per_link = 10;
+	world_start(&w, &cfg);
+	gnut_msg_in q = msg(250, GNUT_MSG_QUERY, 3, 0);
+	CU_ASSERT_TRUE(decide(&w, 1, &q)->flags & GNUT_ROUTE_FORWARD);
+	for (guint i = 0; i < 200; i++) { /* guid_n has 256 distinct GUIDs */
+		gnut_msg_in flood = msg(i, GNUT_MSG_QUERY, 3, 0);
+		decide(&w, 2, &flood);
+	}
+	gnut_guid servent = guid_n(800);
+	gnut_msg_in h = hit(&w, 250, 3, 1, &servent);
+	const gnut_route_decision *d = decide(&w, 3, &h);
+	CU_ASSERT_EQUAL(d->flags, GNUT_ROUTE_FORWARD);
+	CU_ASSERT_EQUAL(ttl_to(d, 1), 2);
+	/* link 2's own oldest routes are the ones gone */
+	gnut_msg_in old_hit = hit(&w, 0, 3, 1, &servent);
+	CU_ASSERT_EQUAL(decide(&w, 3, &old_hit)->drop, GNUT_ROUTE_DROP_NO_ROUTE);
+	gnut_msg_in new_hit = hit(&w, 199, 3, 1, &servent);
+	CU_ASSERT_EQUAL(ttl_to(decide(&w, 3, &new_hit), 2), 2);
+	world_free(&w);
+}
+
 static void test_link_local(void)
 {
 	world w;
@@ -695,6 +756,8 @@ static CU_TestInfo tests[] = {
     {"pings flooded without pong caching", test_pings_flooded_without_pong_caching},
     {"leaves and QRP", test_leaves_and_qrp},
     {"X-Max-TTL and Hops Flow", test_max_ttl_and_hops_flow},
+    {"link facts read back, Hops Flow asked", test_link_facts_read_back},
+    {"query routes capped per link", test_routes_capped_per_link},
     {"link-local messages", test_link_local},
     {"leaf mode", test_leaf_mode},
     {"link closed", test_link_closed},

@@ -37,7 +37,7 @@ typedef struct {
 	 * pongs) even when not listening on such an address ourselves: for a
 	 * servent on 0.0.0.0 within a private network (gnut/proto/dial-rule.h). */
 	gboolean allow_private_peers;
-	/* connection admission (gnutd(8), CAPS); 0 = default everywhere, and
+	/* connection admission (gnutd(8), LIMITS); 0 = default everywhere, and
 	 * GNUT_IP_ADMIT_UNLIMITED (gnut/base/ip-admit.h) lifts a per-address cap
 	 * or the throttle */
 	guint max_pending;          /* connections before their first line; default:
@@ -47,6 +47,11 @@ typedef struct {
 	guint per_ip_handshakes;    /* of the second, from one address (default 4) */
 	guint reconnect_burst;      /* connections from one address at once (default 5) */
 	guint reconnect_interval_s; /* then one per interval (default 12) */
+	/* Caps on what peers can make us do or hold (gnutd(8), LIMITS); 0 = default. */
+	guint max_links_per_ip;     /* incoming links from one IP (2) */
+	guint leaf_query_rate;      /* queries a second a leaf may send us (1) */
+	guint ultrapeer_query_rate; /* queries a second another link may send us (50) */
+	guint64 qrp_total_slots;    /* slots of all links' query routing tables (2^24) */
 } gnut_servent_config;
 
 typedef struct gnut_servent gnut_servent;

@@ -87,17 +87,20 @@ void gnut_qrp_table_merge(gnut_qrp_table *dst, const gnut_qrp_table *src);
 bool gnut_qrp_table_matches(const gnut_qrp_table *t, const GPtrArray *keywords);
 
 /* Feeds one decoded QRP message received from the peer whose table t is.
- * RESET resizes and empties the table (and drops a sequence in progress);
- * PATCH messages are collected until the last of their sequence, which is
- * then checked, inflated (zlib, never beyond the size the table needs) and
- * applied. Errors (close the link: the spec gives no way to recover):
- * GNUT_PROTO_ERR_MALFORMED for a PATCH before any RESET, out of order, or
- * changing seq_size / compressor / entry_bits mid-sequence, or for zlib data
- * that does not inflate; GNUT_PROTO_ERR_TOO_LARGE when the collected or the
- * inflated patch is bigger than the table needs; GNUT_PROTO_ERR_TRUNCATED
- * when it is smaller; GNUT_PROTO_ERR_TRAILING for bytes after the end of the
- * zlib stream. On error the sequence is dropped and the slots are unchanged;
- * a sequence is applied all at once or not at all. */
+ * RESET resizes and empties the table (and drops a sequence in progress).
+ * PATCH messages are applied as they come (each one's data inflated, zlib,
+ * never beyond the size the table needs) to a staging copy of the slots,
+ * which replaces them when the last message of the sequence checks out: a
+ * table being patched holds two bitmaps and a zlib stream, whatever the
+ * entry size, compression or slicing of the patch. Errors (close the link:
+ * the spec gives no way to recover): GNUT_PROTO_ERR_MALFORMED for a PATCH
+ * before any RESET, out of order, or changing seq_size / compressor /
+ * entry_bits mid-sequence, or for zlib data that does not inflate;
+ * GNUT_PROTO_ERR_TOO_LARGE when the data received or inflated is bigger
+ * than the table needs; GNUT_PROTO_ERR_TRUNCATED when the sequence ends
+ * short of it (or mid-stream); GNUT_PROTO_ERR_TRAILING for bytes after the
+ * end of the zlib stream. On error the sequence is dropped and the slots
+ * are unchanged; a sequence is applied all at once or not at all. */
 gnut_proto_err gnut_qrp_table_receive(gnut_qrp_table *t, const gnut_qrp_msg *msg);
 
 /* How gnut_qrp_table_encode_update writes the table. */

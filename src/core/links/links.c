@@ -39,6 +39,7 @@ typedef struct {
 	links_peer *peer;
 	gboolean held;
 	gnut_ip_key key;
+	gboolean ip_admitted; /* incoming, admitted: counts against its IP */
 } links_pending;
 
 struct gnut_links {
@@ -92,6 +93,8 @@ gnut_links *gnut_links_new(const gnut_links_config *config, const gnut_links_han
 	gnut_ip_admit_config ac = {.max_entries = MIN(l->config.max_handshakes, G_MAXUINT / 2) * 2};
 	l->admit = gnut_ip_admit_new(clock, &ac);
 	l->refusal_log = gnut_log_limit_new(clock);
+	if (l->config.max_links_per_ip == 0)
+		l->config.max_links_per_ip = GNUT_LINKS_DEFAULT_PER_IP;
 	l->handlers = *handlers;
 	l->data = data;
 	l->cancel = g_cancellable_new();
@@ -347,12 +350,67 @@ static void list_ultrapeers(gnut_links *l, GString *out)
 	}
 }
 
+/* ---- links per IP ---- */
+
+/* Whether two "ip:port" socket addresses ("[v6]:port" too) share their IP. */
+static gboolean same_ip(const char *a, const char *b)
+{
+	const char *ca = strrchr(a, ':'), *cb = strrchr(b, ':');
+	gsize la = ca != NULL ? (gsize)(ca - a) : strlen(a);
+	gsize lb = cb != NULL ? (gsize)(cb - b) : strlen(b);
+	return la == lb && strncmp(a, b, la) == 0;
+}
+
+/* Refuses an incoming link from an IP that already has max_links_per_ip
+ * incoming links with us, up or admitted and finishing their handshake:
+ * one host must not take the link slots, nor the memory each link may make
+ * us hold (a query routing table, routes, dynamic queries). Links we dialed
+ * do not count: we chose them. */
+static guint admit_per_ip(gnut_links *l, links_pending *p, GString *reason)
+{
+	const char *addr = gnut_handshake_get_peer_address(p->hs);
+	guint n = 0;
+	GHashTableIter it;
+	gpointer key, value;
+	g_hash_table_iter_init(&it, l->nodes);
+	while (g_hash_table_iter_next(&it, &key, &value))
+		if (peer_of_link(l, *(guint64 *)key) == NULL &&
+		    same_ip(addr, gnut_node_get_address(value)))
+			n++;
+	for (guint i = 0; i < l->pending->len; i++) {
+		links_pending *o = g_ptr_array_index(l->pending, i);
+		if (o != p && o->ip_admitted &&
+		    same_ip(addr, gnut_handshake_get_peer_address(o->hs)))
+			n++;
+	}
+	if (n >= l->config.max_links_per_ip) {
+		g_string_assign(reason, "Too many links from your address");
+		return GNUT_HTTP_TOO_MANY_REQUESTS;
+	}
+	p->ip_admitted = TRUE;
+	return GNUT_HTTP_OK;
+}
+
+/* Incoming handshakes already admitted but not finished (but p): they
+ * take link slots as the links that are up do. */
+static guint admitted_pending(const gnut_links *l, const links_pending *p)
+{
+	guint n = 0;
+	for (guint i = 0; i < l->pending->len; i++) {
+		const links_pending *o = g_ptr_array_index(l->pending, i);
+		n += o != p && o->ip_admitted;
+	}
+	return n;
+}
+
 /* Refuses a second link to a servent we are already linked to (or to
- * ourselves), and any incoming link past max_links. */
+ * ourselves), any incoming link past max_links, and one past the links
+ * its IP may have. */
 static guint admit_peer(const gnut_handshake_peer *peer, gnut_handshake_dir dir, GString *reason,
                         GString *try_ultrapeers, gpointer user_data)
 {
-	gnut_links *l = user_data;
+	links_pending *p = user_data;
+	gnut_links *l = p->links;
 	if (peer->has_guid && gnut_guid_equal(&peer->guid, &l->config.guid)) {
 		g_string_assign(reason, "Connected to self");
 		return GNUT_HTTP_CONFLICT;
@@ -367,8 +425,11 @@ static guint admit_peer(const gnut_handshake_peer *peer, gnut_handshake_dir dir,
 	}
 	if (dir == GNUT_HANDSHAKE_INCOMING)
 		list_ultrapeers(l, try_ultrapeers);
-	if (dir == GNUT_HANDSHAKE_INCOMING && gnut_links_count(l) >= l->config.max_links)
+	if (dir == GNUT_HANDSHAKE_INCOMING &&
+	    gnut_links_count(l) + admitted_pending(l, p) >= l->config.max_links)
 		return GNUT_HTTP_SERVICE_UNAVAILABLE;
+	if (dir == GNUT_HANDSHAKE_INCOMING)
+		return admit_per_ip(l, p, reason);
 	return GNUT_HTTP_OK;
 }
 
@@ -382,7 +443,6 @@ static links_pending *start_handshake(gnut_links *l, gnut_conn *conn, gnut_hands
 	hc.dynamic_querying = l->config.dynamic_querying;
 	hc.clock = l->config.clock;
 	hc.admit = admit_peer;
-	hc.admit_data = l;
 	char listen[GNUT_ADDR_IPV4_PORT_LEN];
 	if (l->self_ipv4 != 0) {
 		gnut_addr_format_ipv4_port(l->self_ipv4, l->self_port, listen);
@@ -391,6 +451,7 @@ static links_pending *start_handshake(gnut_links *l, gnut_conn *conn, gnut_hands
 	links_pending *p = g_new0(links_pending, 1);
 	p->links = l;
 	p->peer = peer;
+	hc.admit_data = p;
 	g_ptr_array_add(l->pending, p);
 	p->hs = gnut_handshake_new(conn, dir, &hc, on_handshake_done, p);
 	return p;

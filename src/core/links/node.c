@@ -17,6 +17,7 @@
 
 #include "gnut/proto/bye.h"
 #include "gnut/proto/ping.h"
+#include "gnut/proto/vendor-bear.h"
 #include "gnut/proto/vendor-msg.h"
 
 #define NODE_INPUT_CAP    (GNUT_MSG_HEADER_LEN + GNUT_MSG_MAX_PAYLOAD)
@@ -240,13 +241,17 @@ static void send_ping(gnut_node *n, gint64 now)
 		n->handlers.ping_sent(n, &guid, n->user_data);
 }
 
-/* An empty Messages Supported: we understand no vendor message yet, and
- * saying so is what lets the peer's ones flow (it ignores what we lack). */
+/* Messages Supported: the vendor messages a peer may send us (it sends
+ * none we do not list). Hops Flow, so that a peer can be asked to stop
+ * relaying queries to us (the routing room's flow control). */
 static void send_messages_supported(gnut_node *n)
 {
+	static const gnut_vmsg_entry ours[] = {
+	    {{'B', 'E', 'A', 'R'}, GNUT_BEAR_SEL_HOPS_FLOW, 1},
+	};
 	gnut_vendor_msg vm = {.selector = GNUT_VMSG_SEL_SUPPORTED, .version = 0};
 	g_autoptr(GByteArray) data = g_byte_array_new();
-	gnut_vmsg_supported_encode(data, NULL, 0);
+	gnut_vmsg_supported_encode(data, ours, G_N_ELEMENTS(ours));
 	vm.data.data = data->data;
 	vm.data.len = data->len;
 	g_autoptr(GByteArray) payload = g_byte_array_new();
@@ -397,13 +402,18 @@ void gnut_node_close(gnut_node *n, const char *reason)
 	close_now(n, reason != NULL ? reason : "closed locally");
 }
 
+gboolean gnut_node_output_backed_up(const gnut_node *n)
+{
+	const gnut_outq *q = gnut_conn_get_outq(n->conn);
+	return gnut_outq_bytes(q) >= gnut_outq_get_cap(q) / 4 * 3;
+}
+
 /* A peer that reads slower than we send backs up our output queue, which
  * then sheds queries and hits; a queue that stays nearly full (3/4 of its
  * cap) for GNUT_NODE_BACKED_UP_S means the peer cannot keep up at all. */
 static gboolean stayed_backed_up(gnut_node *n, gint64 now)
 {
-	const gnut_outq *q = gnut_conn_get_outq(n->conn);
-	if (gnut_outq_bytes(q) < gnut_outq_get_cap(q) / 4 * 3) {
+	if (!gnut_node_output_backed_up(n)) {
 		n->backed_up = FALSE;
 		return FALSE;
 	}

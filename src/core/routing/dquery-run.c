@@ -17,8 +17,9 @@
 struct gnut_dquery_run {
 	gnut_dquery_run_config config;
 	gnut_dquery_table *table;
-	GArray *steps;      /* gnut_dquery_step, reused */
+	GArray *steps;       /* gnut_dquery_step, reused */
 	GHashTable *queries; /* gnut_guid* -> dq_query: what their steps send */
+	gnut_dquery_start_result last_refusal;
 };
 
 /* What the steps of one dynamic query send again. */
@@ -75,7 +76,8 @@ static void run_steps(gnut_dquery_run *dq)
 			g_hash_table_remove(dq->queries, &st->guid);
 		} else if (st->action == GNUT_DQUERY_ASK_STATUS && node != NULL) {
 			send_status_request(node, &st->guid);
-		} else if (st->action == GNUT_DQUERY_SEND && node != NULL && q != NULL) {
+		} else if (st->action == GNUT_DQUERY_SEND && node != NULL && q != NULL &&
+		           gnut_router_hops_flow_allows(dq->config.router, st->link, q->hops)) {
 			gsize len;
 			const guint8 *p = g_bytes_get_data(q->payload, &len);
 			gnut_node_send_msg(node, &st->guid, GNUT_MSG_QUERY, st->ttl, q->hops, p,
@@ -90,15 +92,11 @@ static gboolean is_ultrapeer_link(gnut_dquery_run *dq, guint64 link)
 	return node != NULL && gnut_node_is_ultrapeer(node);
 }
 
-/* Takes the ultrapeer destinations out of the router's decision d for a
- * query from our leaf and starts a dynamic query over them. TRUE when the
- * table took them; FALSE leaves d as it was (refused: flood as before). */
-gboolean gnut_dquery_run_leaf_query(gnut_dquery_run *dq, gnut_node *from, const gnut_msg_in *in,
-                                    gnut_route_decision *d)
+/* The ultrapeer destinations of d as the dquery table wants them. */
+static GArray *ultrapeer_candidates(gnut_dquery_run *dq, const gnut_msg_in *in,
+                                    const gnut_route_decision *d)
 {
-	if (!dq->config.ultrapeer || gnut_node_is_ultrapeer(from) || in->type != GNUT_MSG_QUERY)
-		return FALSE;
-	g_autoptr(GArray) ups = g_array_new(FALSE, FALSE, sizeof(gnut_dquery_link));
+	GArray *ups = g_array_new(FALSE, FALSE, sizeof(gnut_dquery_link));
 	for (guint i = 0; i < d->dests->len; i++) {
 		guint64 link = g_array_index(d->dests, gnut_route_dest, i).link;
 		if (!is_ultrapeer_link(dq, link))
@@ -113,13 +111,28 @@ gboolean gnut_dquery_run_leaf_query(gnut_dquery_run *dq, gnut_node *from, const 
 		};
 		g_array_append_val(ups, l);
 	}
+	return ups;
+}
+
+gnut_dquery_run_result gnut_dquery_run_leaf_query(gnut_dquery_run *dq, gnut_node *from,
+                                                  const gnut_msg_in *in, gnut_route_decision *d)
+{
+	if (!dq->config.ultrapeer || gnut_node_is_ultrapeer(from) || in->type != GNUT_MSG_QUERY)
+		return GNUT_DQUERY_RUN_NOT_MINE;
+	g_autoptr(GArray) ups = ultrapeer_candidates(dq, in, d);
+	if (ups->len == 0)
+		return GNUT_DQUERY_RUN_NOT_MINE;
 	gnut_query q;
 	gboolean guided = gnut_query_decode(in->payload, in->payload_len, &q) == GNUT_PROTO_OK &&
 	                  (q.flags & GNUT_QUERY_F_MARK) && (q.flags & GNUT_QUERY_F_LEAF_GUIDED);
-	if (gnut_dquery_start(dq->table, &in->guid, gnut_node_get_id(from), guided,
-	                      (gnut_dquery_link *)(void *)ups->data, ups->len,
-	                      dq->steps) != GNUT_DQUERY_STARTED)
-		return FALSE;
+	gnut_dquery_start_result res =
+	    gnut_dquery_start(dq->table, &in->guid, gnut_node_get_id(from), guided,
+	                      (gnut_dquery_link *)(void *)ups->data, ups->len, dq->steps);
+	if (res != GNUT_DQUERY_STARTED) {
+		dq->last_refusal = res;
+		return gnut_dquery_refusal_drops(res) ? GNUT_DQUERY_RUN_REFUSED
+		                                      : GNUT_DQUERY_RUN_NOT_MINE;
+	}
 	for (guint i = d->dests->len; i-- > 0;)
 		if (is_ultrapeer_link(dq, g_array_index(d->dests, gnut_route_dest, i).link))
 			g_array_remove_index(d->dests, i);
@@ -130,7 +143,12 @@ gboolean gnut_dquery_run_leaf_query(gnut_dquery_run *dq, gnut_node *from, const 
 	*key = in->guid;
 	g_hash_table_replace(dq->queries, key, saved);
 	run_steps(dq);
-	return TRUE;
+	return GNUT_DQUERY_RUN_STARTED;
+}
+
+const char *gnut_dquery_run_refusal(const gnut_dquery_run *dq)
+{
+	return gnut_dquery_start_result_str(dq->last_refusal);
 }
 
 void gnut_dquery_run_hit_routed(gnut_dquery_run *dq, const gnut_msg_header *h,
@@ -167,7 +185,8 @@ void gnut_dquery_run_vendor(gnut_dquery_run *dq, gnut_node *from, const gnut_msg
 	if (gnut_bear_qstat_req_decode(payload, h->length) == GNUT_PROTO_OK &&
 	    gnut_node_is_ultrapeer(from)) {
 		g_autoptr(GByteArray) p = g_byte_array_new();
-		gnut_bear_qstat_reply_encode(p, dq->config.kept_hits(&h->guid, dq->config.kept_data));
+		gnut_bear_qstat_reply_encode(p,
+		                             dq->config.kept_hits(&h->guid, dq->config.kept_data));
 		gnut_node_send_msg(from, &h->guid, GNUT_MSG_VENDOR, 1, 0, p->data, p->len,
 		                   GNUT_PRIO_CONTROL);
 	}

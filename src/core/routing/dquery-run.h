@@ -20,18 +20,28 @@ typedef struct {
 	gboolean ultrapeer;
 	gnut_links *links;    /* not owned */
 	gnut_qrp_routes *qrp; /* not owned */
+	gnut_router *router;  /* not owned: the links' Hops Flow */
 	gnut_dquery_kept_fn kept_hits;
 	gpointer kept_data;
 } gnut_dquery_run_config;
+
+typedef enum {
+	GNUT_DQUERY_RUN_NOT_MINE, /* not a leaf's query, or no ultrapeer link for it:
+	                             the decision is left as it was */
+	GNUT_DQUERY_RUN_STARTED,  /* its ultrapeer destinations are the dynamic query's */
+	GNUT_DQUERY_RUN_REFUSED,  /* over the caps: drop it (gnut_dquery_refusal_drops) */
+} gnut_dquery_run_result;
 
 gnut_dquery_run *gnut_dquery_run_new(const gnut_dquery_run_config *config);
 void gnut_dquery_run_free(gnut_dquery_run *dq);
 
 /* Takes the ultrapeer destinations out of the router's decision d for a
- * query from our leaf and starts a dynamic query over them. TRUE when the
- * table took them; FALSE leaves d as it was (refused: flood as before). */
-gboolean gnut_dquery_run_leaf_query(gnut_dquery_run *dq, gnut_node *from, const gnut_msg_in *in,
-                                    gnut_route_decision *d);
+ * query from our leaf and starts a dynamic query over them. A refused one
+ * must be dropped: never flooded (d is then left as it was). */
+gnut_dquery_run_result gnut_dquery_run_leaf_query(gnut_dquery_run *dq, gnut_node *from,
+                                                  const gnut_msg_in *in, gnut_route_decision *d);
+/* Why the last REFUSED was refused, for the log. */
+const char *gnut_dquery_run_refusal(const gnut_dquery_run *dq);
 /* A query hit the router passes back toward a leaf counts its results. */
 void gnut_dquery_run_hit_routed(gnut_dquery_run *dq, const gnut_msg_header *h,
                                 const guint8 *payload);

@@ -60,8 +60,8 @@ void gnut_dquery_config_init(gnut_dquery_config *cfg)
 	cfg->status_every = 1;
 	cfg->status_timeout_us = 10 * G_USEC_PER_SEC;
 	cfg->lifetime_us = 3 * 60 * G_USEC_PER_SEC;
-	cfg->max_queries = 64;
-	cfg->max_per_leaf = 16;
+	cfg->max_queries = GNUT_DQUERY_MAX_QUERIES;
+	cfg->max_per_leaf = GNUT_DQUERY_MAX_PER_LEAF;
 }
 
 const char *gnut_dquery_start_result_str(gnut_dquery_start_result r)
@@ -79,6 +79,12 @@ const char *gnut_dquery_start_result_str(gnut_dquery_start_result r)
 		return "no ultrapeer link";
 	}
 	return "unknown start result";
+}
+
+gboolean gnut_dquery_refusal_drops(gnut_dquery_start_result r)
+{
+	return r == GNUT_DQUERY_REFUSED_FULL || r == GNUT_DQUERY_REFUSED_LEAF_FULL ||
+	       r == GNUT_DQUERY_REFUSED_DUPLICATE;
 }
 
 const char *gnut_dquery_end_str(gnut_dquery_end e)

@@ -9,7 +9,6 @@
 
 #include <string.h>
 
-#include "gnut/proto/http-status.h"
 #include "gnut/proto/keywords.h"
 #include "gnut/proto/qrp-msg.h"
 #include "gnut/proto/qrp-table.h"
@@ -20,6 +19,9 @@ struct gnut_qrp_routes {
 	gnut_links *links;
 	gnut_share *share;
 	gboolean ultrapeer;
+	guint32 max_link_slots;
+	guint64 max_total_slots;
+	guint64 slots_held;    /* of every link's remote table */
 	GHashTable *per_link;  /* guint64* link id -> link_qrp */
 	gnut_qrp_table *local; /* our table, as a leaf (built on demand) */
 	GPtrArray *words;      /* keywords of the query last checked ... */
@@ -41,12 +43,15 @@ static void link_qrp_free(gpointer p)
 	g_free(q);
 }
 
-gnut_qrp_routes *gnut_qrp_routes_new(gnut_links *links, gnut_share *share, gboolean ultrapeer)
+gnut_qrp_routes *gnut_qrp_routes_new(gnut_links *links, gnut_share *share, gboolean ultrapeer,
+                                     guint32 max_link_slots, guint64 max_total_slots)
 {
 	gnut_qrp_routes *q = g_new0(gnut_qrp_routes, 1);
 	q->links = links;
 	q->share = share;
 	q->ultrapeer = ultrapeer;
+	q->max_link_slots = max_link_slots;
+	q->max_total_slots = max_total_slots;
 	q->per_link = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, link_qrp_free);
 	return q;
 }
@@ -73,9 +78,21 @@ static link_qrp *link_state(gnut_qrp_routes *q, guint64 id)
 	return lq;
 }
 
+/* Slots of the table link sent us, 0 when none. */
+static guint32 remote_slots(const link_qrp *lq)
+{
+	return lq != NULL && lq->remote != NULL ? gnut_qrp_table_slots(lq->remote) : 0;
+}
+
 void gnut_qrp_routes_link_closed(gnut_qrp_routes *q, guint64 link)
 {
+	q->slots_held -= remote_slots(g_hash_table_lookup(q->per_link, &link));
 	g_hash_table_remove(q->per_link, &link);
+}
+
+guint64 gnut_qrp_routes_slots_held(const gnut_qrp_routes *q)
+{
+	return q->slots_held;
 }
 
 /* Our table: every keyword of every shared file name with its prefixes (our
@@ -140,25 +157,47 @@ void gnut_qrp_routes_share_changed(gnut_qrp_routes *q)
 			send_table(q, g_ptr_array_index(nodes, i));
 }
 
-gboolean gnut_qrp_routes_received(gnut_qrp_routes *q, gnut_node *from, const gnut_msg_header *h,
-                                  const guint8 *payload)
+/* May the link's table become `slots` slots? Not over the cap per link, nor
+ * over what all links' tables may hold together: without the caps one peer
+ * announcing the largest tables on a few links made us hold ~150 MB. */
+static gnut_qrp_routes_result admit_reset(const gnut_qrp_routes *q, const link_qrp *lq,
+                                          guint32 slots, const char **why)
 {
-	guint64 id = gnut_node_get_id(from);
+	if (slots > q->max_link_slots) {
+		*why = "QRP table too large";
+		return GNUT_QRP_ROUTES_TOO_LARGE;
+	}
+	if (q->slots_held - remote_slots(lq) + slots > q->max_total_slots) {
+		*why = "QRP tables full";
+		return GNUT_QRP_ROUTES_FULL;
+	}
+	return GNUT_QRP_ROUTES_PENDING;
+}
+
+gnut_qrp_routes_result gnut_qrp_routes_received(gnut_qrp_routes *q, guint64 link,
+                                                const gnut_msg_header *h, const guint8 *payload,
+                                                const char **why)
+{
 	gnut_qrp_msg msg;
 	gnut_proto_err err = gnut_qrp_msg_decode(payload, h->length, &msg);
-	link_qrp *lq = link_state(q, id);
+	link_qrp *lq = link_state(q, link);
+	if (err == GNUT_PROTO_OK && msg.variant == GNUT_QRP_VARIANT_RESET) {
+		gnut_qrp_routes_result refused = admit_reset(q, lq, msg.u.reset.table_length, why);
+		if (refused != GNUT_QRP_ROUTES_PENDING)
+			return refused;
+	}
+	guint32 before = remote_slots(lq);
 	if (err == GNUT_PROTO_OK) {
 		if (lq->remote == NULL)
 			lq->remote = gnut_qrp_table_new_remote();
 		err = gnut_qrp_table_receive(lq->remote, &msg);
 	}
+	q->slots_held = q->slots_held - before + remote_slots(lq);
 	if (err != GNUT_PROTO_OK) {
-		g_message("link %s: bad query routing table: %s", gnut_node_get_address(from),
-		          gnut_proto_strerror(err));
-		gnut_node_bye(from, GNUT_HTTP_BAD_REQUEST, "Bad query routing table");
-		return FALSE;
+		*why = gnut_proto_strerror(err);
+		return GNUT_QRP_ROUTES_BAD;
 	}
-	return gnut_qrp_table_ready(lq->remote);
+	return gnut_qrp_table_ready(lq->remote) ? GNUT_QRP_ROUTES_READY : GNUT_QRP_ROUTES_PENDING;
 }
 
 /* The ready table link sent us, or NULL. */

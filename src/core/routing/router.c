@@ -46,6 +46,7 @@ void gnut_router_config_init(gnut_router_config *cfg)
 	cfg->route_max_entries = 65536;
 	cfg->dedup_lifetime_us = 10 * 60 * G_USEC_PER_SEC;
 	cfg->dedup_max_entries = 131072;
+	cfg->route_max_per_link = cfg->route_max_entries / 8;
 }
 
 const char *gnut_route_drop_str(gnut_route_drop drop)
@@ -102,6 +103,9 @@ gnut_router *gnut_router_new(gnut_clock *clock, const gnut_router_config *cfg)
 	r->pings = gnut_route_table_new(clock, cfg->route_lifetime_us, cfg->route_max_entries);
 	r->queries = gnut_route_table_new(clock, cfg->route_lifetime_us, cfg->route_max_entries);
 	r->servents = gnut_route_table_new(clock, cfg->route_lifetime_us, cfg->route_max_entries);
+	gnut_route_table_set_max_per_link(r->pings, cfg->route_max_per_link);
+	gnut_route_table_set_max_per_link(r->queries, cfg->route_max_per_link);
+	gnut_route_table_set_max_per_link(r->servents, cfg->route_max_per_link);
 	r->links = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, g_free);
 	return r;
 }
@@ -147,6 +151,18 @@ static gnut_route_link link_facts(const gnut_router *r, guint64 link)
 		return rec->facts;
 	gnut_route_link_init(&facts);
 	return facts;
+}
+
+void gnut_router_link_get(const gnut_router *r, guint64 link, gnut_route_link *facts)
+{
+	g_return_if_fail(r != NULL && facts != NULL);
+	*facts = link_facts(r, link);
+}
+
+gboolean gnut_router_hops_flow_allows(const gnut_router *r, guint64 link, guint8 hops)
+{
+	g_return_val_if_fail(r != NULL, FALSE);
+	return hops <= link_facts(r, link).hops_flow;
 }
 
 static gboolean link_is_up(const guint64 *links, size_t n_links, guint64 link)
@@ -227,7 +243,7 @@ static guint8 broadcast_ttl(const gnut_router *r, guint64 link, const gnut_msg_i
 {
 	gnut_route_link facts = link_facts(r, link);
 	gboolean query = msg->type == GNUT_MSG_QUERY;
-	if (query && hops_out > facts.hops_flow)
+	if (query && !gnut_router_hops_flow_allows(r, link, hops_out))
 		return 0;
 	if (facts.leaf) {
 		if (!query || !facts.qrp || !query_passes(r, link, msg))

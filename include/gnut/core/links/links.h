@@ -1,8 +1,8 @@
 /* links.h: the servent's set of Gnutella links. It owns the hosts it keeps a
  * link to (--peer hosts, `gnut connect` ones, and those the owner picked from
  * the host cache), dials them with back-off, runs the 0.6 handshake both ways,
- * admits or refuses peers (self, duplicates, max_links), and keeps each link
- * as a gnut_node under a link id. What links carry is not its business: every
+ * admits or refuses peers (self, duplicates, max_links, max_links_per_ip),
+ * and keeps each link as a gnut_node under a link id. What links carry is not its business: every
  * message, and every link going up or down, goes to the owner's handlers.
  *
  * Incoming handshakes under way are capped, in all (max_handshakes) and per
@@ -30,6 +30,7 @@
 #define GNUT_LINKS_NOT_NOW_S                 60 /* after a 409/429/503 */
 #define GNUT_LINKS_DEFAULT_MAX_HANDSHAKES    64 /* incoming, under way at once */
 #define GNUT_LINKS_DEFAULT_PER_IP_HANDSHAKES 4  /* of them from one address */
+#define GNUT_LINKS_DEFAULT_PER_IP            2  /* incoming links from one IP address */
 
 typedef struct gnut_links gnut_links;
 
@@ -41,6 +42,8 @@ typedef struct {
 	guint max_links;           /* 0: GNUT_LINKS_DEFAULT_MAX_LINKS */
 	guint max_handshakes;      /* 0: GNUT_LINKS_DEFAULT_MAX_HANDSHAKES */
 	guint per_ip_handshakes;   /* 0: the default; GNUT_IP_ADMIT_UNLIMITED: no cap */
+	guint max_links_per_ip;    /* incoming links (leaves and ultrapeers) from one IP,
+	                              up or admitted; 0: GNUT_LINKS_DEFAULT_PER_IP */
 } gnut_links_config;
 
 /* What happens on the links, for the owner. message: a node delivered a

@@ -8,11 +8,11 @@
  * after a silence, the link dropped when pings stay unanswered or nothing at
  * all arrives for long), and it says and hears Bye.
  *
- * Right after gnut_node_start it sends an empty Messages Supported vendor
- * message (GUID zero, TTL 1; only if the peer announced Vendor-Message) and
- * a TTL-1 ping. It does not answer pings itself: pongs are the owner's
- * (router's) business, like every message but Bye. A Bye received is logged
- * and closes the link; it is not delivered as a message.
+ * Right after gnut_node_start it sends a Messages Supported vendor message
+ * listing Hops Flow (BEAR/4 v1) (GUID zero, TTL 1; only if the peer
+ * announced Vendor-Message), and a TTL-1 ping. It does not answer pings itself: pongs are the
+ * owner's (router's) business, like every message but Bye. A Bye received is logged and closes the
+ * link; it is not delivered as a message.
  *
  * Time: the node reads the injected clock when messages arrive, and
  * gnut_node_tick(now) (the owner calls it about every second) runs the
@@ -109,6 +109,10 @@ void gnut_node_close(gnut_node *node, const char *reason);
  * the backed-up check: a link whose output queue stays 3/4 full for
  * GNUT_NODE_BACKED_UP_S is closed (no Bye: it could not be sent). */
 void gnut_node_tick(gnut_node *node, gint64 now_us);
+
+/* TRUE while 3/4 or more of the output queue's cap is queued: the peer
+ * reads slower than we send (flow control asks it to send us less). */
+gboolean gnut_node_output_backed_up(const gnut_node *node);
 
 guint64 gnut_node_get_id(const gnut_node *node);
 const gnut_handshake_peer *gnut_node_get_peer(const gnut_node *node);

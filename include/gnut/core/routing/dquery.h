@@ -67,6 +67,14 @@
 #define GNUT_DQUERY_MAX_TTL    7    /* no config or link TTL above this */
 #define GNUT_DQUERY_MAX_DEGREE 1000 /* X-Degree values are clamped to this */
 
+/* The default caps on what runs at once: what one leaf can make us hold and
+ * work on, and what all of them can. A query lasts 3 minutes at most, so a
+ * leaf within its query budget (flow.h: 1 a second) could keep ~180
+ * running: 16 is what a user searching by hand uses, and each one costs a
+ * copy of the query and its candidate links. */
+#define GNUT_DQUERY_MAX_QUERIES  64 /* dynamic queries at once */
+#define GNUT_DQUERY_MAX_PER_LEAF 16 /* of which from one leaf */
+
 typedef struct {
 	guint results_local;           /* results wanted for our own queries (150) */
 	guint results_leaf;            /* for a leaf's queries (50) */
@@ -86,8 +94,8 @@ typedef struct {
 	guint status_every;            /* links sent to between status requests (1) */
 	gint64 status_timeout_us;      /* wait for a leaf's status, at most (10 s) */
 	gint64 lifetime_us;            /* a query ends after this long (3 min) */
-	guint max_queries;             /* dynamic queries at once (64); more are refused */
-	guint max_per_leaf;            /* of which from one leaf (16) */
+	guint max_queries;             /* GNUT_DQUERY_MAX_QUERIES; more are refused */
+	guint max_per_leaf;            /* GNUT_DQUERY_MAX_PER_LEAF */
 } gnut_dquery_config;
 
 /* Fills cfg with the defaults above. */
@@ -121,6 +129,13 @@ typedef enum {
 
 /* Short English descriptions, for logs and stats. */
 const char *gnut_dquery_start_result_str(gnut_dquery_start_result r);
+
+/* What becomes of a leaf's query the table did not start. Refused by the
+ * caps (FULL, LEAF_FULL) or as a DUPLICATE, it is dropped (and counted):
+ * flooding it instead, as was done once, made the caps a way to get the
+ * widest search there is. NO_LINKS only means there is no ultrapeer link to
+ * send it to: it is routed as it was (our answer, our leaves by QRP). */
+gboolean gnut_dquery_refusal_drops(gnut_dquery_start_result r);
 const char *gnut_dquery_end_str(gnut_dquery_end e);
 
 typedef enum {
@@ -152,7 +167,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(gnut_dquery_table, gnut_dquery_table_free)
  * link) over the ultrapeer links[0..n) (the origin, id 0 and repeated ids
  * are skipped); leaf_guided when the leaf set GNUT_QUERY_F_LEAF_GUIDED.
  * Fills out with the probe's SEND steps. Refused (out left empty), the
- * caller floods the query as before or drops it. Every started query later
+ * caller does what gnut_dquery_refusal_drops says. Every started query later
  * yields exactly one FINISHED step, from gnut_dquery_tick. */
 gnut_dquery_start_result gnut_dquery_start(gnut_dquery_table *t, const gnut_guid *guid,
                                            guint64 origin, gboolean leaf_guided,

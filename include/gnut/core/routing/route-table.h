@@ -9,7 +9,11 @@
  *
  * Entries expire after a lifetime measured on the injected clock, and the
  * table holds at most max_entries: adding to a full table evicts the entry
- * that was added (or refreshed) longest ago. */
+ * that was added (or refreshed) longest ago. A cap per link can be set too:
+ * adding to a link that holds its cap evicts that link's oldest entry, so
+ * that one link flooding requests cannot push the routes of the others
+ * out. Every operation but purge_link costs O(1) (amortised over expiry),
+ * whatever the table holds; purge_link costs O(the link's entries). */
 #ifndef GNUT_ROUTE_TABLE_H
 #define GNUT_ROUTE_TABLE_H
 
@@ -24,6 +28,11 @@ typedef struct gnut_route_table gnut_route_table;
 gnut_route_table *gnut_route_table_new(gnut_clock *clock, gint64 lifetime_us, guint max_entries);
 void gnut_route_table_free(gnut_route_table *t);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(gnut_route_table, gnut_route_table_free)
+
+/* At most max_per_link entries naming one link (0, the default: no cap but
+ * max_entries). Entries over a new cap stay until they expire or are
+ * refreshed. */
+void gnut_route_table_set_max_per_link(gnut_route_table *t, guint max_per_link);
 
 /* Remembers guid -> link as of now, replacing any previous route for guid and
  * restarting its lifetime (a route in use stays alive). */
@@ -43,5 +52,7 @@ void gnut_route_table_expire(gnut_route_table *t);
 
 /* Entries held, expired ones not yet freed included. */
 guint gnut_route_table_size(const gnut_route_table *t);
+/* Of which naming link. */
+guint gnut_route_table_link_size(const gnut_route_table *t, guint64 link);
 
 #endif

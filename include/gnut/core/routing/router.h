@@ -48,6 +48,15 @@
  *   - Bye, vendor and QRP messages are link-local: delivered, never relayed;
  *     one with hops > 0 was wrongly relayed by someone and is dropped.
  *   - As a leaf we relay nothing: everything that is for us is delivered.
+ *   - Memory: each route table holds at most route_max_entries, and at most
+ *     route_max_per_link naming one link (an eighth of the table by
+ *     default): a link flooding requests or hits evicts its own routes, not
+ *     the others'. The seen set is global (max dedup_max_entries); the
+ *     routing room's per-link query budgets (flow.h) bound what one link
+ *     puts in it.
+ *   - Cost: a decision is O(links) (the flood) plus O(1) amortised in the
+ *     route tables and the seen set, whatever they hold: nothing is scanned
+ *     per message.
  */
 #ifndef GNUT_ROUTER_H
 #define GNUT_ROUTER_H
@@ -105,6 +114,7 @@ typedef struct {
 	guint dedup_max_entries;              /* cap on the seen set (131072) */
 	gnut_route_query_filter query_filter; /* NULL: every query passes */
 	gpointer query_filter_data;
+	guint route_max_per_link; /* routes one link may hold in each table (8192) */
 } gnut_router_config;
 
 /* Fills cfg with the defaults above and a zero servent GUID. */
@@ -159,6 +169,15 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(gnut_router, gnut_router_free)
 /* Records (or replaces) what we know of link; unknown links get the defaults
  * of gnut_route_link_init. */
 void gnut_router_link_set(gnut_router *r, guint64 link, const gnut_route_link *facts);
+
+/* What we know of link (gnut_route_link_init's defaults for a link never
+ * set): read it before changing one fact, so as to keep the others. */
+void gnut_router_link_get(const gnut_router *r, guint64 link, gnut_route_link *facts);
+
+/* Whether a query written with this hops count may go to link: its Hops
+ * Flow (BEAR/4) allows it. What the router checks for its floods, for
+ * those who send queries themselves (dynamic querying). */
+gboolean gnut_router_hops_flow_allows(const gnut_router *r, guint64 link, guint8 hops);
 
 /* The link closed: forget its facts and every route through it. */
 void gnut_router_link_closed(gnut_router *r, guint64 link);

@@ -3,7 +3,16 @@
  * copies to other links, pongs and query hits of our own (from the share),
  * query routing tables, dynamic queries of our leaves' queries. What is for
  * the servent's other rooms (hits for our searches, pongs to learn hosts
- * from, pushes for our uploads) goes to the owner's handlers. */
+ * from, pushes for our uploads) goes to the owner's handlers.
+ *
+ * It also keeps links in check (flow.h has the rules and their figures):
+ * every query first takes from its link's budget, and one over it is
+ * dropped before any routing work (a link that keeps flooding is told Bye
+ * 429 "Flooding"); a peer's Hops Flow is honoured and ours sent when a link
+ * is in trouble; a leaf's query the dynamic querying caps refuse is dropped,
+ * never flooded; a link brings each of our searches a share of its results
+ * at most; a RESET over the table size caps is refused with a Bye 413
+ * (GNUT_ROUTING_QRP_*); route tables are capped per link (router.h). */
 #ifndef GNUT_ROUTING_H
 #define GNUT_ROUTING_H
 
@@ -19,6 +28,15 @@
 #define GNUT_ROUTING_QUERY_TTL 4 /* our queries: what today's network uses */
 #define GNUT_ROUTING_PUSH_TTL  7 /* a push travels the hit's path back: 7 covers any */
 
+/* The query routing tables peers may make us hold, in slots (a bit each,
+ * two while a patch streams in). Per link: gtk-gnutella's largest table
+ * (2^21), so that no deployed servent is refused; all links together: 2^24,
+ * 256 leaves with the usual 64K tables or 8 with the largest, 2 MiB of
+ * bitmaps (4 MiB while every table is patched at once). */
+#define GNUT_ROUTING_QRP_LINK_SLOTS  (1u << 21)
+#define GNUT_ROUTING_QRP_TOTAL_SLOTS (G_GUINT64_CONSTANT(1) << 24)
+#define GNUT_ROUTING_QRP_MAX_TOTAL   (G_GUINT64_CONSTANT(1) << 32) /* the highest total accepted */
+
 typedef struct gnut_routing gnut_routing;
 
 typedef struct {
@@ -29,6 +47,10 @@ typedef struct {
 	gnut_links *links;       /* not owned: the links messages come from and go to */
 	gnut_share *share;       /* not owned: what our pongs and hits tell */
 	gnut_log_limit *bad_log; /* not owned: where bad input from peers is logged */
+	/* 0 for the defaults; higher than the bounds are lowered to them */
+	guint leaf_query_rate; /* a second from a leaf: GNUT_FLOW_LEAF_RATE, GNUT_FLOW_MAX_RATE */
+	guint ultrapeer_query_rate; /* from others: GNUT_FLOW_ULTRAPEER_RATE, GNUT_FLOW_MAX_RATE */
+	guint64 qrp_total_slots; /* all links' tables: GNUT_ROUTING_QRP_TOTAL_SLOTS, _MAX_TOTAL */
 } gnut_routing_config;
 
 /* Messages for the other rooms. kept_hits: as a leaf, how many hits our
@@ -60,10 +82,23 @@ guint gnut_routing_originate(gnut_routing *r, const gnut_guid *guid, guint8 type
 /* Asks the firewalled servent to connect to us at ipv4:port for a file, by
  * a PUSH along the link its hit came from. FALSE (logged) when there is no
  * route to it or our address is unknown. */
-gboolean gnut_routing_push(gnut_routing *r, const gnut_guid *servent, guint32 index,
-                           uint32_t ipv4, guint16 port);
-/* Messages dropped so far (no route, duplicates, full queues). */
+gboolean gnut_routing_push(gnut_routing *r, const gnut_guid *servent, guint32 index, uint32_t ipv4,
+                           guint16 port);
+/* Messages dropped so far (no route, duplicates, full queues, flow control). */
 guint64 gnut_routing_dropped(const gnut_routing *r);
+
+/* What flow control and the memory caps did. */
+typedef struct {
+	guint64 dropped;              /* every message dropped (gnut_routing_dropped) */
+	guint64 queries_over_budget;  /* queries over their link's budget (flow.h) */
+	guint64 links_flooding;       /* links told Bye for flooding */
+	guint64 leaf_queries_refused; /* leaf queries over the dynamic querying caps */
+	guint64 hops_flows_sent;      /* Hops Flow messages we sent */
+	guint64 hits_over_share;      /* hits for our searches over their link's share */
+	guint64 qrp_tables_refused;   /* RESETs over the table size caps */
+	guint64 qrp_slots_held;       /* slots of every link's table, now */
+} gnut_routing_stats;
+void gnut_routing_get_stats(const gnut_routing *r, gnut_routing_stats *out);
 void gnut_routing_tick(gnut_routing *r, gint64 now_us);
 
 #endif

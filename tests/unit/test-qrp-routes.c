@@ -1,0 +1,153 @@
+/* test-qrp-routes.c: the query routing tables an ultrapeer keeps for its
+ * links (the routing room's private qrp-routes.h): tables received whole,
+ * bad ones refused, and the memory caps: a table's slots per link, and all
+ * links' together, with what a link gave back on closing or shrinking
+ * counted out. */
+#include "core/routing/qrp-routes.h"
+#include "gnut/proto/qrp-table.h"
+#include "unit.h"
+
+#include <string.h>
+
+#define LINK_CAP  (1u << 12)
+#define TOTAL_CAP (3u << 12)
+
+typedef struct {
+	gnut_qrp_routes *q;
+} fixture;
+
+static void fixture_init(fixture *fx)
+{
+	fx->q = gnut_qrp_routes_new(NULL, NULL, TRUE, LINK_CAP, TOTAL_CAP);
+}
+
+static void fixture_clear(fixture *fx)
+{
+	gnut_qrp_routes_free(fx->q);
+}
+
+static gnut_qrp_routes_result feed(fixture *fx, guint64 link, GBytes *payload, const char **why)
+{
+	gsize len;
+	const guint8 *p = g_bytes_get_data(payload, &len);
+	gnut_msg_header h = {.type = GNUT_QRP_MSG_TYPE, .ttl = 1, .length = (uint32_t)len};
+	*why = NULL;
+	return gnut_qrp_routes_received(fx->q, link, &h, p, why);
+}
+
+/* Sends link a whole table of `slots` slots with the word "beatles" in it;
+ * returns the result of the last message. */
+static gnut_qrp_routes_result send_table(fixture *fx, guint64 link, guint32 slots, const char **why)
+{
+	g_autoptr(gnut_qrp_table) t = gnut_qrp_table_new(slots);
+	gnut_qrp_table_add(t, "beatles", 7, false);
+	g_autoptr(GPtrArray) msgs = gnut_qrp_table_encode_update(t, NULL, NULL);
+	gnut_qrp_routes_result res = GNUT_QRP_ROUTES_BAD;
+	for (guint i = 0; i < msgs->len; i++) {
+		res = feed(fx, link, g_ptr_array_index(msgs, i), why);
+		if (res != GNUT_QRP_ROUTES_PENDING && res != GNUT_QRP_ROUTES_READY)
+			break;
+	}
+	return res;
+}
+
+/* Just a RESET of `slots` slots (what an attacker sends, the largest). */
+static gnut_qrp_routes_result send_reset(fixture *fx, guint64 link, guint32 slots, const char **why)
+{
+	g_autoptr(GByteArray) b = g_byte_array_new();
+	gnut_qrp_reset r = {.table_length = slots, .infinity = 7};
+	gnut_qrp_reset_encode(&r, b);
+	g_autoptr(GBytes) payload = g_bytes_new(b->data, b->len);
+	return feed(fx, link, payload, why);
+}
+
+static gnut_msg_in query_for(const char *text, guint8 *buf, gsize cap)
+{
+	gsize n = strlen(text);
+	g_assert(n + 3 <= cap);
+	buf[0] = 0;
+	buf[1] = 0;
+	memcpy(buf + 2, text, n + 1);
+	gnut_msg_in m = {.type = GNUT_MSG_QUERY, .ttl = 1, .payload = buf, .payload_len = n + 3};
+	m.guid.bytes[0] = (guint8)n; /* words are kept per GUID: one per text */
+	m.guid.bytes[1] = (guint8)text[0];
+	return m;
+}
+
+/* A table received whole is routed by; a bad message is refused. */
+static void test_table_received(void)
+{
+	fixture fx;
+	fixture_init(&fx);
+	const char *why;
+	CU_ASSERT_EQUAL(send_table(&fx, 1, 1024, &why), GNUT_QRP_ROUTES_READY);
+	CU_ASSERT_EQUAL(gnut_qrp_routes_slots_held(fx.q), 1024);
+	guint8 buf[64];
+	gnut_msg_in hit = query_for("beatles", buf, sizeof buf);
+	CU_ASSERT_TRUE(gnut_qrp_routes_table_hit(fx.q, 1, &hit));
+	CU_ASSERT_TRUE(gnut_qrp_routes_filter(fx.q, 1, &hit));
+	guint8 buf2[64];
+	gnut_msg_in miss = query_for("zappa", buf2, sizeof buf2);
+	CU_ASSERT_FALSE(gnut_qrp_routes_filter(fx.q, 1, &miss));
+	CU_ASSERT_TRUE(gnut_qrp_routes_filter(fx.q, 2, &miss)); /* no table: passes */
+	g_autoptr(GBytes) junk = g_bytes_new_static("\x01\x01\x01\x00\x04", 5);
+	CU_ASSERT_EQUAL(feed(&fx, 3, junk, &why), GNUT_QRP_ROUTES_BAD);
+	CU_ASSERT_PTR_NOT_NULL(why);
+	fixture_clear(&fx);
+}
+
+/* Over the cap per link: refused, whatever the room left in all; the
+ * link's table stays as it was. */
+static void test_link_cap(void)
+{
+	fixture fx;
+	fixture_init(&fx);
+	const char *why;
+	CU_ASSERT_EQUAL(send_reset(&fx, 1, GNUT_QRP_MAX_SLOTS, &why), GNUT_QRP_ROUTES_TOO_LARGE);
+	CU_ASSERT_STRING_EQUAL(why, "QRP table too large");
+	CU_ASSERT_EQUAL(gnut_qrp_routes_slots_held(fx.q), 0);
+	CU_ASSERT_EQUAL(send_table(&fx, 1, LINK_CAP, &why), GNUT_QRP_ROUTES_READY);
+	CU_ASSERT_EQUAL(send_reset(&fx, 1, LINK_CAP * 2, &why), GNUT_QRP_ROUTES_TOO_LARGE);
+	CU_ASSERT_EQUAL(gnut_qrp_routes_slots_held(fx.q), LINK_CAP);
+	guint8 buf[64];
+	gnut_msg_in hit = query_for("beatles", buf, sizeof buf);
+	CU_ASSERT_TRUE(gnut_qrp_routes_table_hit(fx.q, 1, &hit));
+	fixture_clear(&fx);
+}
+
+/* All links together: the table that would pass the total is refused; a
+ * link closing, or shrinking its table, makes room; a link's own table
+ * does not count against its next one. */
+static void test_total_cap(void)
+{
+	fixture fx;
+	fixture_init(&fx);
+	const char *why;
+	for (guint64 link = 1; link <= 3; link++)
+		CU_ASSERT_EQUAL(send_table(&fx, link, LINK_CAP, &why), GNUT_QRP_ROUTES_READY);
+	CU_ASSERT_EQUAL(gnut_qrp_routes_slots_held(fx.q), TOTAL_CAP);
+	CU_ASSERT_EQUAL(send_reset(&fx, 4, 1, &why), GNUT_QRP_ROUTES_FULL);
+	CU_ASSERT_STRING_EQUAL(why, "QRP tables full");
+	CU_ASSERT_EQUAL(send_reset(&fx, 3, LINK_CAP, &why), GNUT_QRP_ROUTES_PENDING);
+	CU_ASSERT_EQUAL(gnut_qrp_routes_slots_held(fx.q), TOTAL_CAP);
+	CU_ASSERT_EQUAL(send_table(&fx, 3, LINK_CAP / 4, &why), GNUT_QRP_ROUTES_READY);
+	CU_ASSERT_EQUAL(gnut_qrp_routes_slots_held(fx.q), TOTAL_CAP - LINK_CAP / 4 * 3);
+	CU_ASSERT_EQUAL(send_table(&fx, 4, LINK_CAP / 2, &why), GNUT_QRP_ROUTES_READY);
+	CU_ASSERT_EQUAL(send_reset(&fx, 5, LINK_CAP / 2, &why), GNUT_QRP_ROUTES_FULL);
+	gnut_qrp_routes_link_closed(fx.q, 1);
+	CU_ASSERT_EQUAL(gnut_qrp_routes_slots_held(fx.q), LINK_CAP + LINK_CAP / 4 + LINK_CAP / 2);
+	CU_ASSERT_EQUAL(send_table(&fx, 5, LINK_CAP, &why), GNUT_QRP_ROUTES_READY);
+	gnut_qrp_routes_link_closed(fx.q, 42); /* never sent one: nothing changes */
+	CU_ASSERT_EQUAL(gnut_qrp_routes_slots_held(fx.q),
+	                2 * LINK_CAP + LINK_CAP / 4 + LINK_CAP / 2);
+	fixture_clear(&fx);
+}
+
+static CU_TestInfo tests[] = {
+    {"tables received, bad ones refused", test_table_received},
+    {"cap per link", test_link_cap},
+    {"cap over all links", test_total_cap},
+    CU_TEST_INFO_NULL,
+};
+
+GNUT_UNIT_MAIN("qrp-routes", tests)
