@@ -54,7 +54,9 @@
  * once gnutd has them.
  *
  * Usage: bench-soak [-n LINKS] [--rate Q/S] [--duration S] [--per-ip K]
- * [--gnutd PATH] [--gnut PATH] [--show-log]; gnutd and gnut default to
+ * [--gnutd PATH] [--gnut PATH] [--gnutd-arg OPT]... [--show-log]; each
+ * --gnutd-arg passes one more option to gnutd (raising its caps to soak
+ * more links or queries than a default servent takes); gnutd and gnut default to
  * $GNUTD and $GNUT, else those of the build tree this program sits in.
  * Loopback only. Not run by make check. Build without sanitizers. */
 #define _GNU_SOURCE /* RUSAGE_THREAD */
@@ -100,6 +102,7 @@ typedef struct {
 	double duration_s;
 	gint per_ip;
 	char *gnutd, *gnut;
+	char **gnutd_args; /* more options for gnutd (--gnutd-arg, repeatable) */
 	gboolean show_log;
 } soak_opts;
 
@@ -269,7 +272,7 @@ static void child_setup(gpointer data)
 
 /* Starts gnutd on a fresh data dir and share, its output going to a log
  * file there (a pipe nobody drains could stall it), and waits for its port. */
-static gboolean daemon_start(soak_daemon *d, const char *gnutd, GError **error)
+static gboolean daemon_start(soak_daemon *d, const char *gnutd, char **extra, GError **error)
 {
 	d->dir = g_dir_make_tmp("gnut-bench-soak-XXXXXX", error);
 	if (d->dir == NULL)
@@ -284,13 +287,19 @@ static gboolean daemon_start(soak_daemon *d, const char *gnutd, GError **error)
 	int log_fd = open(d->log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (log_fd < 0)
 		return soak_fail_errno(error, d->log_path);
-	const char *argv[] = {gnutd,         "--data-dir",  d->data_dir,      "--listen",
-	                      "127.0.0.1:0", "--control",   "127.0.0.1:0",    "--share",
-	                      share,         "--ultrapeer", "--no-bootstrap", NULL};
+	const char *base[] = {gnutd,         "--data-dir",  d->data_dir,     "--listen",
+	                      "127.0.0.1:0", "--control",   "127.0.0.1:0",   "--share",
+	                      share,         "--ultrapeer", "--no-bootstrap"};
+	g_autoptr(GPtrArray) argv = g_ptr_array_new();
+	for (gsize i = 0; i < G_N_ELEMENTS(base); i++)
+		g_ptr_array_add(argv, (gpointer)base[i]);
+	for (char **a = extra; a != NULL && *a != NULL; a++)
+		g_ptr_array_add(argv, *a);
+	g_ptr_array_add(argv, NULL);
 	g_auto(GStrv) env = g_environ_unsetenv(g_get_environ(), "G_MESSAGES_DEBUG");
 	gboolean ok =
-	    g_spawn_async_with_fds(NULL, (char **)argv, env, G_SPAWN_DO_NOT_REAP_CHILD, child_setup,
-	                           &d->nofile, &d->pid, -1, log_fd, log_fd, error);
+	    g_spawn_async_with_fds(NULL, (char **)argv->pdata, env, G_SPAWN_DO_NOT_REAP_CHILD,
+	                           child_setup, &d->nofile, &d->pid, -1, log_fd, log_fd, error);
 	close(log_fd);
 	if (!ok)
 		return FALSE;
@@ -559,7 +568,7 @@ static gboolean soak_pump(const soak_opts *o, soak_daemon *d, soak_links *ls,
 
 static gboolean soak_run(const soak_opts *o, soak_daemon *d, GError **error)
 {
-	if (!daemon_start(d, o->gnutd, error))
+	if (!daemon_start(d, o->gnutd, o->gnutd_args, error))
 		return FALSE;
 	printf("gnutd: %s, started with RLIMIT_NOFILE %llu (hard %llu)\n", o->gnutd,
 	       (unsigned long long)d->nofile.rlim_cur, (unsigned long long)d->nofile.rlim_max);
@@ -616,6 +625,9 @@ static gboolean parse_opts(soak_opts *o, int *argc, char ***argv, GError **error
 	    {"per-ip", 0, 0, G_OPTION_ARG_INT, &o->per_ip, "links per source address (8)", "K"},
 	    {"gnutd", 0, 0, G_OPTION_ARG_FILENAME, &o->gnutd, "the daemon to run", "PATH"},
 	    {"gnut", 0, 0, G_OPTION_ARG_FILENAME, &o->gnut, "the CLI to time", "PATH"},
+	    {"gnutd-arg", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o->gnutd_args,
+	     "one more option for gnutd (repeatable), e.g. --gnutd-arg=--max-links-per-ip=8",
+	     "OPT"},
 	    {"show-log", 0, 0, G_OPTION_ARG_NONE, &o->show_log, "print the daemon's log at the end",
 	     NULL},
 	    G_OPTION_ENTRY_NULL};
@@ -652,6 +664,7 @@ int main(int argc, char **argv)
 		g_printerr("bench-soak: %s: not an executable (see --gnutd, --gnut)\n", missing);
 		g_free(o.gnutd);
 		g_free(o.gnut);
+		g_strfreev(o.gnutd_args);
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -661,6 +674,7 @@ int main(int argc, char **argv)
 	gboolean ok = soak_run(&o, &d, &error);
 	daemon_stop(&d, !ok || o.show_log);
 	g_free(o.gnutd);
+	g_strfreev(o.gnutd_args);
 	g_free(o.gnut);
 	if (!ok) {
 		g_printerr("bench-soak: %s\n", error->message);
