@@ -8,23 +8,19 @@
  *              program can measure (the baseline of the ratios);
  *   forwarder  sender -> a thread that copies bytes -> counter: two loopback
  *              hops with no Gnutella work at all (its CPU time is reported);
- *   gnutd      sender -> a real gnutd (--ultrapeer --no-bootstrap, started
- *              here) -> counter, both endpoints linked to it as ultrapeers by
- *              a Gnutella 0.6 handshake without deflate.
- * A baseline moves the stream in hundredths of a second, so it is repeated
- * (passes summed) for at least BENCH_BASELINE_MIN_S; gnutd gets one pass
- * with fresh GUIDs. The CPU time of this program's pumping thread is shown
- * for each run: near 100% means the figure is this program's limit.
- * The counter parses every 23-byte header, counts the queries, skips what
- * else the daemon sends and answers its pings with pongs, so that the link
- * stays up. The sender answers pings only once its stream is written (a
- * pong must not cut a query in half; the daemon pings a link only after a
- * silence, which a busy sender never leaves). A run ends when every query
- * arrived, when nothing arrived for BENCH_IDLE_S after the last byte was
- * sent (the daemon's output queue sheds queries under load: the loss is
- * reported), or at the deadline. The daemon's CPU seconds come from
- * /proc/PID/stat (utime + stime) before and after; it is stopped (SIGTERM,
- * then SIGKILL) before the program ends.
+ *   gnutd      sender -> a real gnutd (--ultrapeer --no-bootstrap, its
+ *              query budget per link lifted, started here) -> counter, both endpoints linked to it
+ * as ultrapeers by a Gnutella 0.6 handshake without deflate. A baseline moves the stream in
+ * hundredths of a second, so it is repeated (passes summed) for at least BENCH_BASELINE_MIN_S;
+ * gnutd gets one pass with fresh GUIDs. The CPU time of this program's pumping thread is shown for
+ * each run: near 100% means the figure is this program's limit. The counter parses every 23-byte
+ * header, counts the queries, skips what else the daemon sends and answers its pings with pongs, so
+ * that the link stays up. The sender answers pings only once its stream is written (a pong must not
+ * cut a query in half; the daemon pings a link only after a silence, which a busy sender never
+ * leaves). A run ends when every query arrived, when nothing arrived for BENCH_IDLE_S after the
+ * last byte was sent (the daemon's output queue sheds queries under load: the loss is reported), or
+ * at the deadline. The daemon's CPU seconds come from /proc/PID/stat (utime + stime) before and
+ * after; it is stopped (SIGTERM, then SIGKILL) before the program ends.
  *
  * Usage: bench-relay [-n N] [--deadline S] [--gnutd PATH] [--show-log];
  * gnutd defaults to $GNUTD, else src/daemon/gnutd of the build tree this
@@ -655,9 +651,14 @@ static gboolean daemon_start(bench_daemon *d, const char *gnutd, GError **error)
 			close(log_fd);
 		return fail_errno(error, d->dir);
 	}
-	const char *argv[] = {gnutd,         "--data-dir", data,          "--listen",
-	                      "127.0.0.1:0", "--control",  "127.0.0.1:0", "--no-bootstrap",
-	                      "--ultrapeer", NULL};
+	/* the query budget of an ultrapeer link (50/s by default) lifted: this
+	 * measures relaying, not flow control */
+	const char *argv[] = {gnutd,         "--data-dir",
+	                      data,          "--listen",
+	                      "127.0.0.1:0", "--control",
+	                      "127.0.0.1:0", "--no-bootstrap",
+	                      "--ultrapeer", "--ultrapeer-query-rate=10000000",
+	                      NULL};
 	g_auto(GStrv) env = g_environ_unsetenv(g_get_environ(), "G_MESSAGES_DEBUG");
 	gboolean ok = g_spawn_async_with_fds(NULL, (char **)argv, env, G_SPAWN_DO_NOT_REAP_CHILD,
 	                                     NULL, NULL, &d->pid, -1, log_fd, log_fd, error);

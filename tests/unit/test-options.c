@@ -321,7 +321,7 @@ static void test_caps(void)
 	} bad[] = {
 	    {{"--max-links-per-ip", "0"}, "--max-links-per-ip"},
 	    {{"--max-links-per-ip", "65536"}, "--max-links-per-ip"},
-	    {{"--leaf-query-rate", "100001"}, "--leaf-query-rate"},
+	    {{"--leaf-query-rate", "10000001"}, "--leaf-query-rate"},
 	    {{"--ultrapeer-query-rate", "fast"}, "--ultrapeer-query-rate"},
 	    {{"--qrp-total-slots", "8192M"}, "--qrp-total-slots"},
 	};

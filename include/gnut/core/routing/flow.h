@@ -47,15 +47,17 @@
 #include "gnut/base/clock.h"
 #include "gnut/proto/guid.h"
 
-#define GNUT_FLOW_LEAF_RATE       1   /* queries a second from a leaf of ours */
-#define GNUT_FLOW_ULTRAPEER_RATE  50  /* queries a second from any other link */
-#define GNUT_FLOW_BURST_S         10  /* burst: this many seconds of the rate */
-#define GNUT_FLOW_FLOOD_DROPS     100 /* more drops than this in a window: Bye */
-#define GNUT_FLOW_FLOOD_WINDOW_S  10
-#define GNUT_FLOW_CALM_S          5      /* out of trouble this long: lift Hops Flow */
-#define GNUT_FLOW_MAX_RATE        100000 /* the highest rate accepted (a sanity bound) */
-#define GNUT_FLOW_HITS_PER_SEARCH 500    /* results one link may bring one of our searches */
-#define GNUT_FLOW_SEARCHES_KEPT   256    /* searches whose results are counted per link */
+#define GNUT_FLOW_LEAF_RATE      1   /* queries a second from a leaf of ours */
+#define GNUT_FLOW_ULTRAPEER_RATE 50  /* queries a second from any other link */
+#define GNUT_FLOW_BURST_S        10  /* burst: this many seconds of the rate */
+#define GNUT_FLOW_FLOOD_DROPS    100 /* more drops than this in a window: Bye */
+#define GNUT_FLOW_FLOOD_WINDOW_S 10
+#define GNUT_FLOW_CALM_S         5 /* out of trouble this long: lift Hops Flow */
+#define GNUT_FLOW_MAX_RATE                                                                         \
+	10000000                      /* the highest rate accepted: a bound on the                 \
+	                                maths, and enough to lift the budget */
+#define GNUT_FLOW_HITS_PER_SEARCH 500 /* results one link may bring one of our searches */
+#define GNUT_FLOW_SEARCHES_KEPT   256 /* searches whose results are counted per link */
 
 #define GNUT_FLOW_BYE_CODE      429 /* "Flooding" */
 #define GNUT_FLOW_HOPS_OWN_ONLY 0   /* Hops Flow: send us only your own queries */
