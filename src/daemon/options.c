@@ -297,33 +297,11 @@ static gboolean layer_check(options_layer *l, const char *where, const char *bas
 	return check_admission(l, where, error);
 }
 
-static gboolean parse_argv(int argc, char **argv, options_layer *l, GError **error)
+/* The options that set caps on what peers can make us do or hold (and
+ * --allow-private-peers), after the others in --help (GLib copies them). */
+static void add_limit_entries(GOptionContext *ctx, options_layer *l)
 {
 	GOptionEntry entries[] = {
-	    {"data-dir", 'd', 0, G_OPTION_ARG_FILENAME, &l->data_dir,
-	     "State, gnutd.conf and the control token (default $XDG_DATA_HOME/gnutd)", "DIR"},
-	    {"download-dir", 0, 0, G_OPTION_ARG_FILENAME, &l->download_dir,
-	     "Where finished downloads go (default DATA-DIR/downloads)", "DIR"},
-	    {"listen", 'l', 0, G_OPTION_ARG_STRING, &l->listen,
-	     "Gnutella address and port (default 0.0.0.0:6346)", "ADDR:PORT"},
-	    {"share", 's', 0, G_OPTION_ARG_FILENAME_ARRAY, &l->shares,
-	     "Share a folder (repeatable)", "DIR"},
-	    {"peer", 'p', 0, G_OPTION_ARG_STRING_ARRAY, &l->peers,
-	     "Keep a link to this servent (repeatable)", "HOST:PORT"},
-	    {"ultrapeer", 0, 0, G_OPTION_ARG_NONE, &l->ultrapeer, "Run as an ultrapeer", NULL},
-	    {"leaf", 0, 0, G_OPTION_ARG_NONE, &l->leaf, "Run as a leaf (the default)", NULL},
-	    {"control", 'c', 0, G_OPTION_ARG_STRING, &l->control,
-	     "Control API address (default 127.0.0.1, a free port)", "ADDR:PORT"},
-	    {"upload-limit", 0, 0, G_OPTION_ARG_STRING, &l->upload_limit,
-	     "Upload bytes per second, k/M suffixes, 0 = unlimited", "RATE"},
-	    {"download-limit", 0, 0, G_OPTION_ARG_STRING, &l->download_limit,
-	     "Download bytes per second, k/M suffixes, 0 = unlimited", "RATE"},
-	    {"no-bootstrap", 0, 0, G_OPTION_ARG_NONE, &l->no_bootstrap,
-	     "Dial no host but the --peer ones", NULL},
-	    {"firewalled", 0, 0, G_OPTION_ARG_NONE, &l->firewalled,
-	     "Peers cannot connect to us: they push, we connect out", NULL},
-	    {"verbose", 'v', 0, G_OPTION_ARG_NONE, &l->verbose, "Log debug messages too", NULL},
-	    {"version", 0, 0, G_OPTION_ARG_NONE, &l->version, "Print the version and exit", NULL},
 	    {"upload-slots", 0, 0, G_OPTION_ARG_STRING, &l->upload_slots,
 	     "Files uploaded at once, in all (default 4)", "N"},
 	    {"upload-slots-per-ip", 0, 0, G_OPTION_ARG_STRING, &l->upload_slots_per_ip,
@@ -360,8 +338,41 @@ static gboolean parse_argv(int argc, char **argv, options_layer *l, GError **err
 	     "Slots of all links' query routing tables together (default 16M)", "N"},
 	    G_OPTION_ENTRY_NULL,
 	};
+	g_option_context_add_main_entries(ctx, entries, NULL);
+}
+
+static gboolean parse_argv(int argc, char **argv, options_layer *l, GError **error)
+{
+	GOptionEntry entries[] = {
+	    {"data-dir", 'd', 0, G_OPTION_ARG_FILENAME, &l->data_dir,
+	     "State, gnutd.conf and the control token (default $XDG_DATA_HOME/gnutd)", "DIR"},
+	    {"download-dir", 0, 0, G_OPTION_ARG_FILENAME, &l->download_dir,
+	     "Where finished downloads go (default DATA-DIR/downloads)", "DIR"},
+	    {"listen", 'l', 0, G_OPTION_ARG_STRING, &l->listen,
+	     "Gnutella address and port (default 0.0.0.0:6346)", "ADDR:PORT"},
+	    {"share", 's', 0, G_OPTION_ARG_FILENAME_ARRAY, &l->shares,
+	     "Share a folder (repeatable)", "DIR"},
+	    {"peer", 'p', 0, G_OPTION_ARG_STRING_ARRAY, &l->peers,
+	     "Keep a link to this servent (repeatable)", "HOST:PORT"},
+	    {"ultrapeer", 0, 0, G_OPTION_ARG_NONE, &l->ultrapeer, "Run as an ultrapeer", NULL},
+	    {"leaf", 0, 0, G_OPTION_ARG_NONE, &l->leaf, "Run as a leaf (the default)", NULL},
+	    {"control", 'c', 0, G_OPTION_ARG_STRING, &l->control,
+	     "Control API address (default 127.0.0.1, a free port)", "ADDR:PORT"},
+	    {"upload-limit", 0, 0, G_OPTION_ARG_STRING, &l->upload_limit,
+	     "Upload bytes per second, k/M suffixes, 0 = unlimited", "RATE"},
+	    {"download-limit", 0, 0, G_OPTION_ARG_STRING, &l->download_limit,
+	     "Download bytes per second, k/M suffixes, 0 = unlimited", "RATE"},
+	    {"no-bootstrap", 0, 0, G_OPTION_ARG_NONE, &l->no_bootstrap,
+	     "Dial no host but the --peer ones", NULL},
+	    {"firewalled", 0, 0, G_OPTION_ARG_NONE, &l->firewalled,
+	     "Peers cannot connect to us: they push, we connect out", NULL},
+	    {"verbose", 'v', 0, G_OPTION_ARG_NONE, &l->verbose, "Log debug messages too", NULL},
+	    {"version", 0, 0, G_OPTION_ARG_NONE, &l->version, "Print the version and exit", NULL},
+	    G_OPTION_ENTRY_NULL,
+	};
 	g_autoptr(GOptionContext) ctx = g_option_context_new("- a Gnutella 0.6 servent");
 	g_option_context_add_main_entries(ctx, entries, NULL);
+	add_limit_entries(ctx, l);
 	g_option_context_set_description(
 	    ctx, "Every option but --data-dir, --verbose and --version can also be set in\n"
 	         "DATA-DIR/gnutd.conf, group [gnutd], under the same name (share=/a;/b).\n"
