@@ -79,7 +79,9 @@ int gnut_open_beneath(int dir_fd, const char *rel)
 	    .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
 	};
 	long fd = syscall(SYS_openat2, dir_fd, rel, &how, sizeof how);
-	if (fd < 0 && errno == ENOSYS)
+	/* ENOSYS: a kernel before 5.6; EPERM: a seccomp filter (older container
+	 * runtimes) that does not know the call. The walk gives the same answer. */
+	if (fd < 0 && (errno == ENOSYS || errno == EPERM))
 		return gnut_open_beneath_walk(dir_fd, rel);
 	return (int)fd;
 }

@@ -27,7 +27,8 @@ typedef struct {
  * folder dir_fd, read-only, non-blocking (a FIFO never blocks the open) and
  * close-on-exec, following no symlink, in the last component or any
  * other. Uses openat2(2) with RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS, and
- * gnut_open_beneath_walk where the kernel lacks it (ENOSYS). Returns the
+ * gnut_open_beneath_walk where the kernel lacks it (ENOSYS) or a seccomp
+ * filter refuses it (EPERM). Returns the
  * descriptor, or -1 with errno: ELOOP or ENOTDIR for a symlink on the way,
  * EXDEV for a way out of dir_fd, EINVAL for a rel of the wrong form, or what
  * openat(2) says. */
