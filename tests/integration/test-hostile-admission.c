@@ -11,25 +11,21 @@
  * lifted; descriptor exhaustion, under 64 descriptors), and every gnutd
  * must exit 0 on SIGTERM at the end. */
 #include "../unit/unit.h"
+#include "gnutd-fixture.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <glib/gstdio.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #define POLL_US            (50 * 1000) /* how often a wait looks again */
 #define START_WAIT_S       20          /* for gnutd to listen */
-#define EXIT_WAIT_S        10          /* for gnutd to exit on SIGTERM */
 #define REPLY_WAIT_MS      5000        /* for an answer or a close */
 #define IDLE_CLOSE_WAIT_MS 15000       /* past gnutd's deadline on a first line (10 s) */
 #define RECOVER_WAIT_MS    20000       /* for a good peer once descriptors are back */
@@ -43,158 +39,48 @@
 #define CPU_WINDOW_US   (2 * G_USEC_PER_SEC)
 #define CPU_MAX_S       0.5
 
-/* One gnutd: its process, its log (stdout and stderr), its port. */
-typedef struct {
-	GPid pid; /* 0 once reaped */
-	int status;
-	char *log_path;
-	guint16 port;
-} daemon_proc;
+/* The suite's fixture: the gnutd with the default caps that most attacks
+ * are made on. */
+static gnutd_fixture fx;
 
-/* The suite's fixture: gnutd's path, a shared folder, and the gnutd with
- * the default caps that most attacks are made on. */
-static struct {
-	char *top;
-	char *gnutd;
-	char *share;
-	daemon_proc main;
-} fx;
-
-static gboolean daemon_alive(daemon_proc *d)
+static guint count_in_log(const gnutd_fixture *d, const char *needle)
 {
-	if (d->pid > 0 && waitpid(d->pid, &d->status, WNOHANG) == d->pid)
-		d->pid = 0;
-	return d->pid > 0;
-}
-
-static char *daemon_log(const daemon_proc *d)
-{
-	char *log = NULL;
-	if (d->log_path == NULL || !g_file_get_contents(d->log_path, &log, NULL, NULL))
-		return g_strdup("");
-	return log;
-}
-
-static guint count_in_log(const daemon_proc *d, const char *needle)
-{
-	g_autofree char *log = daemon_log(d);
+	g_autofree char *log = gnutd_fixture_log_from(d, 0);
 	guint n = 0;
 	for (const char *p = strstr(log, needle); p != NULL; p = strstr(p + 1, needle))
 		n++;
 	return n;
 }
 
-/* Signals gnutd and waits for it to exit; FALSE when it did not. */
-static gboolean signal_daemon(daemon_proc *d, int sig)
+/* Starts an ultrapeer gnutd in a folder of its own with the extra options
+ * (NULL-ended), under a descriptor limit of nofile (0: the test's own), and
+ * waits for its "listening on" line. */
+static gboolean start_daemon(gnutd_fixture *d, const char *const *extra, rlim_t nofile)
 {
-	kill(d->pid, sig);
-	gint64 deadline = g_get_monotonic_time() + EXIT_WAIT_S * G_USEC_PER_SEC;
-	while (daemon_alive(d) && g_get_monotonic_time() < deadline)
-		g_usleep(POLL_US);
-	return !daemon_alive(d);
+	gnutd_fixture_init(d);
+	d->nofile = nofile;
+	return gnutd_fixture_start(d, extra, NULL, START_WAIT_S);
 }
 
-/* Stops gnutd with SIGTERM: TRUE when it exited 0. Kills it otherwise,
- * printing its log. */
-static gboolean stop_daemon(daemon_proc *d)
+/* Stops a test's own gnutd with SIGTERM: TRUE when it exited 0. Kills it
+ * otherwise, printing its log, and removes its folder either way. */
+static gboolean stop_daemon(gnutd_fixture *d)
 {
-	gboolean clean = daemon_alive(d) && signal_daemon(d, SIGTERM) && WIFEXITED(d->status) &&
-	                 WEXITSTATUS(d->status) == 0;
-	if (daemon_alive(d))
-		signal_daemon(d, SIGKILL);
-	if (!clean) {
-		g_autofree char *log = daemon_log(d);
-		fprintf(stderr, "gnutd (wait status %d) log:\n%s\n", d->status, log);
-	}
-	g_clear_pointer(&d->log_path, g_free);
+	gboolean clean = gnutd_fixture_stop(d);
+	gnutd_fixture_free(d, !clean);
 	return clean;
-}
-
-/* In the child before exec: the descriptor limit asked for (0: as is). */
-static void child_limit(gpointer data)
-{
-	rlim_t n = (rlim_t)GPOINTER_TO_SIZE(data);
-	struct rlimit rl = {.rlim_cur = n, .rlim_max = n};
-	if (n > 0)
-		setrlimit(RLIMIT_NOFILE, &rl);
-}
-
-/* Starts a gnutd named name (its data in top/name, its log in
- * top/name.log) with the extra options, under a descriptor limit of nofile
- * (0: the test's own), and waits for its "listening on" line. */
-static gboolean start_daemon(daemon_proc *d, const char *name, const char *const *extra,
-                             rlim_t nofile)
-{
-	g_autofree char *data_dir = g_build_filename(fx.top, name, NULL);
-	g_autofree char *log_name = g_strconcat(name, ".log", NULL);
-	d->log_path = g_build_filename(fx.top, log_name, NULL);
-	g_autoptr(GPtrArray) argv = g_ptr_array_new();
-	const char *const base[] = {fx.gnutd,         "--data-dir", data_dir,      "--listen",
-	                            "127.0.0.1:0",    "--control",  "127.0.0.1:0", "--ultrapeer",
-	                            "--no-bootstrap", "--share",    fx.share};
-	for (gsize i = 0; i < G_N_ELEMENTS(base); i++)
-		g_ptr_array_add(argv, (gpointer)base[i]);
-	for (const char *const *e = extra; e != NULL && *e != NULL; e++)
-		g_ptr_array_add(argv, (gpointer)*e);
-	g_ptr_array_add(argv, NULL);
-	int log_fd = open(d->log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	g_autoptr(GError) error = NULL;
-	gboolean spawned = g_spawn_async_with_fds(
-	    NULL, (char **)argv->pdata, NULL, G_SPAWN_DO_NOT_REAP_CHILD, child_limit,
-	    GSIZE_TO_POINTER((gsize)nofile), &d->pid, -1, log_fd, log_fd, &error);
-	close(log_fd);
-	if (!spawned) {
-		fprintf(stderr, "cannot start %s: %s\n", fx.gnutd, error->message);
-		return FALSE;
-	}
-	const char *mark = "listening on 127.0.0.1:";
-	gint64 deadline = g_get_monotonic_time() + START_WAIT_S * G_USEC_PER_SEC;
-	while (d->port == 0 && g_get_monotonic_time() < deadline && daemon_alive(d)) {
-		g_autofree char *log = daemon_log(d);
-		const char *at = strstr(log, mark);
-		if (at != NULL)
-			d->port = (guint16)atoi(at + strlen(mark));
-		else
-			g_usleep(POLL_US);
-	}
-	if (d->port != 0)
-		return TRUE;
-	fprintf(stderr, "gnutd %s did not start\n", name);
-	stop_daemon(d);
-	return FALSE;
-}
-
-static void fixture_free(void)
-{
-	if (fx.top != NULL)
-		gnut_unit_rmtree(fx.top);
-	g_free(fx.top);
-	g_free(fx.gnutd);
-	g_free(fx.share);
-	memset(&fx, 0, sizeof fx);
 }
 
 static int suite_init(void)
 {
-	const char *builddir = g_getenv("builddir");
-	fx.gnutd = g_build_filename(builddir ? builddir : ".", "src", "daemon", "gnutd", NULL);
-	fx.top = gnut_unit_mkdtemp();
-	fx.share = g_build_filename(fx.top, "share", NULL);
-	g_mkdir(fx.share, 0700);
-	g_autofree char *file = g_build_filename(fx.share, "public.txt", NULL);
-	g_file_set_contents(file, "public content\n", -1, NULL);
-	if (start_daemon(&fx.main, "main", NULL, 0))
-		return 0;
-	fixture_free();
-	return 1;
+	const char *const extra[] = {"--ultrapeer", NULL};
+	return start_daemon(&fx, extra, 0) ? 0 : 1;
 }
 
 /* After the last test the fixture's gnutd must still run and exit 0. */
 static int suite_cleanup(void)
 {
-	gboolean clean = stop_daemon(&fx.main);
-	fixture_free();
-	return clean ? 0 : 1;
+	return gnutd_fixture_stop_clean(&fx);
 }
 
 /* ---- the peers ---- */
@@ -336,19 +222,19 @@ static void test_silent_sockets(void)
 	enum { N = 80 };
 	int fds[N];
 	for (int i = 0; i < N; i++)
-		CU_ASSERT_TRUE_FATAL((fds[i] = dial_from("127.0.0.1", fx.main.port, FALSE)) >= 0);
+		CU_ASSERT_TRUE_FATAL((fds[i] = dial_from("127.0.0.1", fx.port, FALSE)) >= 0);
 	CU_ASSERT_TRUE(wait_closed(fds, N, N - PER_IP_CAP, REPLY_WAIT_MS));
 	CU_ASSERT_TRUE(count_closed(fds, N) >= N - PER_IP_CAP);
-	CU_ASSERT_TRUE(good_peer_links("127.0.0.2", fx.main.port));
+	CU_ASSERT_TRUE(good_peer_links("127.0.0.2", fx.port));
 	CU_ASSERT_TRUE(wait_closed(fds, N, N, IDLE_CLOSE_WAIT_MS));
 	close_all(fds, N);
-	CU_ASSERT_TRUE(daemon_alive(&fx.main));
+	CU_ASSERT_TRUE(gnutd_fixture_alive(&fx));
 }
 
 /* 20 connections from one address that send "GNUTELLA CONNECT/0.6" and the
  * start of a header block, then nothing: at most a handful stay open, the
  * rest are closed at once, and a peer from another address links. */
-static void half_handshakes(daemon_proc *d, const char *attacker, const char *good)
+static void half_handshakes(gnutd_fixture *d, const char *attacker, const char *good)
 {
 	enum { N = 20 };
 	int fds[N];
@@ -360,12 +246,12 @@ static void half_handshakes(daemon_proc *d, const char *attacker, const char *go
 	CU_ASSERT_TRUE(count_closed(fds, N) >= N - PER_IP_CAP);
 	CU_ASSERT_TRUE(good_peer_links(good, d->port));
 	close_all(fds, N);
-	CU_ASSERT_TRUE(daemon_alive(d));
+	CU_ASSERT_TRUE(gnutd_fixture_alive(d));
 }
 
 static void test_half_handshakes(void)
 {
-	half_handshakes(&fx.main, "127.0.0.3", "127.0.0.4");
+	half_handshakes(&fx, "127.0.0.3", "127.0.0.4");
 }
 
 /* The handshake cap alone: a gnutd with no throttle and no cap per address
@@ -373,9 +259,10 @@ static void test_half_handshakes(void)
  * exactly PER_IP_CAP of them. */
 static void test_handshake_cap(void)
 {
-	const char *const extra[] = {"--reconnect-limit=0", "--per-ip-pending=0", NULL};
-	daemon_proc d = {0};
-	CU_ASSERT_TRUE_FATAL(start_daemon(&d, "handshakes", extra, 0));
+	const char *const extra[] = {"--ultrapeer", "--reconnect-limit=0", "--per-ip-pending=0",
+	                             NULL};
+	gnutd_fixture d;
+	CU_ASSERT_TRUE_FATAL(start_daemon(&d, extra, 0));
 	half_handshakes(&d, "127.0.0.10", "127.0.0.11");
 	CU_ASSERT_TRUE(count_in_log(&d, "too many handshakes from this address") >= 1);
 	CU_ASSERT_TRUE(stop_daemon(&d));
@@ -389,24 +276,24 @@ static void test_reconnect_storm(void)
 {
 	guint linked = 0;
 	for (int i = 0; i < 30; i++) {
-		int fd = handshake_from("127.0.0.5", fx.main.port);
+		int fd = handshake_from("127.0.0.5", fx.port);
 		if (fd >= 0) {
 			linked++;
 			close(fd);
 		}
 		if (i == 15)
-			CU_ASSERT_TRUE(good_peer_links("127.0.0.6", fx.main.port));
+			CU_ASSERT_TRUE(good_peer_links("127.0.0.6", fx.port));
 	}
 	CU_ASSERT_TRUE(linked >= 1 && linked <= RECONNECT_BURST);
 	const char *line = "from 127.0.0.5 refused: reconnecting too often";
 	gint64 deadline = g_get_monotonic_time() + REPLY_WAIT_MS * G_TIME_SPAN_MILLISECOND;
-	while (count_in_log(&fx.main, line) == 0 && g_get_monotonic_time() < deadline) {
-		CU_ASSERT_FALSE(good_peer_links("127.0.0.5", fx.main.port));
+	while (count_in_log(&fx, line) == 0 && g_get_monotonic_time() < deadline) {
+		CU_ASSERT_FALSE(good_peer_links("127.0.0.5", fx.port));
 		g_usleep(4 * POLL_US);
 	}
-	CU_ASSERT_TRUE(count_in_log(&fx.main, line) >= 1);
-	CU_ASSERT_TRUE(good_peer_links("127.0.0.6", fx.main.port));
-	CU_ASSERT_TRUE(daemon_alive(&fx.main));
+	CU_ASSERT_TRUE(count_in_log(&fx, line) >= 1);
+	CU_ASSERT_TRUE(good_peer_links("127.0.0.6", fx.port));
+	CU_ASSERT_TRUE(gnutd_fixture_alive(&fx));
 }
 
 /* utime + stime of pid, in seconds. */
@@ -431,10 +318,10 @@ static double cpu_seconds(GPid pid)
  * lets a good peer in once the sockets are gone. */
 static void test_out_of_descriptors(void)
 {
-	const char *const extra[] = {"--max-pending=200", "--per-ip-pending=0",
+	const char *const extra[] = {"--ultrapeer", "--max-pending=200", "--per-ip-pending=0",
 	                             "--reconnect-limit=0", NULL};
-	daemon_proc d = {0};
-	CU_ASSERT_TRUE_FATAL(start_daemon(&d, "exhausted", extra, EXHAUST_NOFILE));
+	gnutd_fixture d;
+	CU_ASSERT_TRUE_FATAL(start_daemon(&d, extra, EXHAUST_NOFILE));
 	int fds[EXHAUST_SOCKETS];
 	for (int i = 0; i < EXHAUST_SOCKETS; i++)
 		CU_ASSERT_TRUE_FATAL((fds[i] = dial_from("127.0.0.7", d.port, TRUE)) >= 0);
@@ -457,8 +344,8 @@ static void test_out_of_descriptors(void)
 
 static void test_still_serving(void)
 {
-	CU_ASSERT_TRUE(good_peer_links("127.0.0.9", fx.main.port));
-	CU_ASSERT_TRUE(daemon_alive(&fx.main));
+	CU_ASSERT_TRUE(good_peer_links("127.0.0.9", fx.port));
+	CU_ASSERT_TRUE(gnutd_fixture_alive(&fx));
 }
 
 static CU_TestInfo tests[] = {

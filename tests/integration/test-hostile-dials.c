@@ -20,24 +20,20 @@
 #include "gnut/proto/qhit.h"
 #include "gnut/proto/query.h"
 #include "../unit/unit.h"
+#include "gnutd-fixture.h"
 
 #include <arpa/inet.h>
 #include <dirent.h>
-#include <fcntl.h>
-#include <glib/gstdio.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #define POLL_US       (50 * 1000) /* how often a wait looks again */
 #define START_WAIT_S  20          /* for gnutd to listen and index its share */
-#define EXIT_WAIT_S   10          /* for gnutd to exit on SIGTERM */
 #define REPLY_WAIT_MS 10000       /* for an answer, a GIV, a connect-back */
 #define DRAIN_MS      500         /* connect-backs still coming after a barrier */
 #define BURST         20          /* pushes to one IP within a second */
@@ -46,130 +42,27 @@
 #define CTL_WARM_UP   20          /* requests before the descriptors are counted */
 #define GNUT_RUNS     20          /* real `gnut status` runs among them */
 #define FD_SLACK      2           /* descriptors gnutd may open meanwhile */
-#define SHARED_NAME   "public.txt"
-#define SHARED_TEXT   "public content\n"
+#define SHARED_NAME   GNUTD_FIXTURE_PUBLIC_NAME
+#define SHARED_TEXT   GNUTD_FIXTURE_PUBLIC_TEXT
 
 /* The suite's fixture: one gnutd and what a peer learned about it. */
 static struct {
-	char *top;
-	char *data_dir;
-	char *log_path;
-	GPid daemon_pid; /* 0 once reaped */
-	int status;      /* its wait status, once reaped */
-	guint16 port;
+	gnutd_fixture d;
 	gnut_guid servent; /* gnutd's servent GUID, from its query hit */
 	guint32 index;     /* the shared file's index, from the same hit */
 } fx;
 
 /* ---- the daemon ---- */
 
-static gboolean daemon_alive(void)
-{
-	if (fx.daemon_pid > 0 && waitpid(fx.daemon_pid, &fx.status, WNOHANG) == fx.daemon_pid)
-		fx.daemon_pid = 0;
-	return fx.daemon_pid > 0;
-}
-
-static char *log_from(gsize from)
-{
-	g_autofree char *log = NULL;
-	gsize len = 0;
-	if (fx.log_path == NULL || !g_file_get_contents(fx.log_path, &log, &len, NULL) ||
-	    from > len)
-		return g_strdup("");
-	return g_strdup(log + from);
-}
-
-static gsize log_size(void)
-{
-	g_autofree char *log = log_from(0);
-	return strlen(log);
-}
-
-static gboolean signal_daemon(int sig)
-{
-	kill(fx.daemon_pid, sig);
-	gint64 deadline = g_get_monotonic_time() + EXIT_WAIT_S * G_USEC_PER_SEC;
-	while (daemon_alive() && g_get_monotonic_time() < deadline)
-		g_usleep(POLL_US);
-	return !daemon_alive();
-}
-
-static void fixture_free(gboolean show_log)
-{
-	if (daemon_alive() && !signal_daemon(SIGKILL))
-		fprintf(stderr, "gnutd (pid %d) survived SIGKILL\n", (int)fx.daemon_pid);
-	if (show_log) {
-		g_autofree char *log = log_from(0);
-		fprintf(stderr, "--- gnutd log\n%s\n", log);
-	}
-	if (fx.top != NULL)
-		gnut_unit_rmtree(fx.top);
-	g_free(fx.top);
-	g_free(fx.data_dir);
-	g_free(fx.log_path);
-	memset(&fx, 0, sizeof fx);
-}
-
 static int suite_cleanup(void)
 {
-	gboolean clean = FALSE;
-	if (!daemon_alive())
-		fprintf(stderr, "gnutd was gone before the suite ended\n");
-	else if (!signal_daemon(SIGTERM))
-		fprintf(stderr, "gnutd did not exit on SIGTERM\n");
-	else if (!WIFEXITED(fx.status) || WEXITSTATUS(fx.status) != 0)
-		fprintf(stderr, "gnutd ended with wait status %d on SIGTERM\n", fx.status);
-	else
-		clean = TRUE;
-	fixture_free(!clean || CU_get_number_of_failures() > 0);
-	return clean ? 0 : 1;
+	return gnutd_fixture_stop_clean(&fx.d);
 }
 
 static char *build_path(const char *dir, const char *name)
 {
 	const char *builddir = g_getenv("builddir");
 	return g_build_filename(builddir ? builddir : ".", "src", dir, name, NULL);
-}
-
-static gboolean spawn_daemon(void)
-{
-	g_autofree char *gnutd = build_path("daemon", "gnutd");
-	g_autofree char *share = g_build_filename(fx.top, "share", NULL);
-	g_mkdir(share, 0700);
-	g_autofree char *file = g_build_filename(share, SHARED_NAME, NULL);
-	g_file_set_contents(file, SHARED_TEXT, -1, NULL);
-	fx.data_dir = g_build_filename(fx.top, "data", NULL);
-	fx.log_path = g_build_filename(fx.top, "gnutd.log", NULL);
-	int log_fd = open(fx.log_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	char *argv[] = {gnutd,         "--data-dir",   fx.data_dir,   "--listen",
-	                "127.0.0.1:0", "--control",    "127.0.0.1:0", "--no-bootstrap",
-	                "--ultrapeer", "--firewalled", "--share",     share,
-	                NULL};
-	g_autoptr(GError) error = NULL;
-	gboolean spawned = g_spawn_async_with_fds(NULL, argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD, NULL,
-	                                          NULL, &fx.daemon_pid, -1, log_fd, log_fd, &error);
-	close(log_fd);
-	if (!spawned)
-		fprintf(stderr, "cannot start %s: %s\n", gnutd, error->message);
-	return spawned;
-}
-
-/* Waits for gnutd's "listening on" line and for its share to be indexed. */
-static gboolean wait_started(void)
-{
-	static const char listening[] = "listening on 127.0.0.1:";
-	gint64 deadline = g_get_monotonic_time() + START_WAIT_S * G_USEC_PER_SEC;
-	while (g_get_monotonic_time() < deadline && daemon_alive()) {
-		g_autofree char *log = log_from(0);
-		const char *at = strstr(log, listening);
-		if (at != NULL)
-			fx.port = (guint16)atoi(at + strlen(listening));
-		if (fx.port != 0 && strstr(log, "sharing 1 files") != NULL)
-			return TRUE;
-		g_usleep(POLL_US);
-	}
-	return FALSE;
 }
 
 /* ---- sockets ---- */
@@ -282,7 +175,7 @@ static int accept_giv(listener *l, GString *giv)
 /* Dials gnutd and completes a handshake as an ultrapeer; -1 when refused. */
 static int handshake(void)
 {
-	int fd = dial_to("127.0.0.1", fx.port);
+	int fd = dial_to("127.0.0.1", fx.d.port);
 	if (fd < 0)
 		return -1;
 	const char *connect_block = "GNUTELLA CONNECT/0.6\r\nUser-Agent: hostile-dials/1\r\n"
@@ -360,19 +253,13 @@ static gboolean learn_servent(void)
 
 static int suite_init(void)
 {
-	fx.top = gnut_unit_mkdtemp();
-	if (!spawn_daemon()) {
-		fixture_free(FALSE);
+	gnutd_fixture_init(&fx.d);
+	const char *const extra[] = {"--ultrapeer", "--firewalled", NULL};
+	if (!gnutd_fixture_start(&fx.d, extra, "sharing 1 files", START_WAIT_S))
 		return 1;
-	}
-	if (!wait_started()) {
-		fprintf(stderr, "gnutd did not start and index its share\n");
-		fixture_free(TRUE);
-		return 1;
-	}
 	if (!learn_servent()) {
 		fprintf(stderr, "gnutd sent no query hit for its file\n");
-		fixture_free(TRUE);
+		gnutd_fixture_free(&fx.d, TRUE);
 		return 1;
 	}
 	return 0;
@@ -419,7 +306,7 @@ static void test_bogus_targets(void)
 {
 	static const char *const targets[] = {"0.0.0.0", "224.0.0.1", "255.255.255.255",
 	                                      "240.0.0.1"};
-	gsize log_start = log_size();
+	gsize log_start = gnutd_fixture_log_size(&fx.d);
 	listener trap;
 	CU_ASSERT_TRUE_FATAL(listener_open(&trap, "127.0.0.1"));
 	int link = handshake();
@@ -428,7 +315,7 @@ static void test_bogus_targets(void)
 		send_push(link, targets[i], trap.port);
 	CU_ASSERT_TRUE(barrier(link, "127.0.0.20"));
 	CU_ASSERT_EQUAL(accept_all(&trap, DRAIN_MS), 0);
-	g_autofree char *log = log_from(log_start);
+	g_autofree char *log = gnutd_fixture_log_from(&fx.d, log_start);
 	for (size_t i = 0; i < G_N_ELEMENTS(targets); i++) {
 		g_autofree char *dialed = g_strdup_printf("connecting back to %s:", targets[i]);
 		CU_ASSERT_PTR_NULL(strstr(log, dialed));
@@ -437,7 +324,7 @@ static void test_bogus_targets(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(log, "connecting back to 127.0.0.20:"));
 	close(link);
 	close(trap.fd);
-	CU_ASSERT_TRUE(daemon_alive());
+	CU_ASSERT_TRUE(gnutd_fixture_alive(&fx.d));
 }
 
 /* Twenty pushes to one IP within a second, each to its own port: at most
@@ -467,7 +354,7 @@ static void test_burst_to_one_ip(void)
 	for (int i = 0; i < BURST; i++)
 		close(targets[i].fd);
 	close(link);
-	CU_ASSERT_TRUE(daemon_alive());
+	CU_ASSERT_TRUE(gnutd_fixture_alive(&fx.d));
 }
 
 /* The same push three times at once, then twice more once it was answered:
@@ -489,7 +376,7 @@ static void test_repeats_merged(void)
 	CU_ASSERT_EQUAL(accept_all(&l, DRAIN_MS), 0);
 	close(l.fd);
 	close(link);
-	CU_ASSERT_TRUE(daemon_alive());
+	CU_ASSERT_TRUE(gnutd_fixture_alive(&fx.d));
 }
 
 /* After all that, a good push gets its GIV, naming gnutd and its file, and
@@ -517,14 +404,14 @@ static void test_good_push_served(void)
 	close(c);
 	close(l.fd);
 	close(link);
-	CU_ASSERT_TRUE(daemon_alive());
+	CU_ASSERT_TRUE(gnutd_fixture_alive(&fx.d));
 }
 
 /* ---- the control API ---- */
 
 static guint open_fds(void)
 {
-	g_autofree char *path = g_strdup_printf("/proc/%d/fd", (int)fx.daemon_pid);
+	g_autofree char *path = g_strdup_printf("/proc/%d/fd", (int)fx.d.pid);
 	DIR *d = opendir(path);
 	if (d == NULL)
 		return 0;
@@ -537,7 +424,7 @@ static guint open_fds(void)
 
 static char *read_line_file(const char *name)
 {
-	g_autofree char *path = g_build_filename(fx.data_dir, name, NULL);
+	g_autofree char *path = g_build_filename(fx.d.data_dir, name, NULL);
 	char *text = NULL;
 	g_file_get_contents(path, &text, NULL, NULL);
 	return text ? g_strstrip(text) : g_strdup("");
@@ -572,7 +459,7 @@ static void ctl_request(const char *ip, guint16 port, const char *token, ctl_kin
 static gboolean run_gnut_status(void)
 {
 	g_autofree char *gnut = build_path("cli", "gnut");
-	char *argv[] = {gnut, "--data-dir", fx.data_dir, "status", NULL};
+	char *argv[] = {gnut, "--data-dir", fx.d.data_dir, "status", NULL};
 	int status = -1;
 	g_autofree char *out = NULL;
 	gboolean ran = g_spawn_sync(NULL, argv, NULL, G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &out,
@@ -615,7 +502,7 @@ static void test_control_descriptors(void)
 	guint after = open_fds();
 	if (after > before + FD_SLACK)
 		fprintf(stderr, "gnutd held %u descriptors before, %u after\n", before, after);
-	CU_ASSERT_TRUE(daemon_alive());
+	CU_ASSERT_TRUE(gnutd_fixture_alive(&fx.d));
 }
 
 static CU_TestInfo tests[] = {

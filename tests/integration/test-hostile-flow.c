@@ -18,143 +18,46 @@
 #include "gnut/proto/vendor-bear.h"
 #include "gnut/proto/vendor-msg.h"
 #include "../unit/unit.h"
+#include "gnutd-fixture.h"
 
 #include <arpa/inet.h>
-#include <fcntl.h>
-#include <glib/gstdio.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#define POLL_US       (50 * 1000) /* how often a wait on gnutd looks again */
 #define START_WAIT_S  20          /* for gnutd to listen and index its share */
-#define EXIT_WAIT_S   10          /* for gnutd to exit on SIGTERM */
 #define REPLY_WAIT_MS 10000       /* for an answer, a Bye or a close */
 #define QUIET_MS      1500        /* nothing more comes: gnutd is done with it */
 #define RSS_BOUND_KB  (20 * 1024) /* what the QRP attack may add to gnutd's RSS */
 
-static struct {
-	char *top;
-	char *log_path;
-	GPid daemon_pid; /* 0 once reaped */
-	int status;
-	guint16 port;
-} fx;
+static gnutd_fixture fx;
 
 /* ---- the daemon ---- */
 
-static gboolean daemon_alive(void)
-{
-	if (fx.daemon_pid > 0 && waitpid(fx.daemon_pid, &fx.status, WNOHANG) == fx.daemon_pid)
-		fx.daemon_pid = 0;
-	return fx.daemon_pid > 0;
-}
-
-static char *log_text(void)
-{
-	g_autofree char *log = NULL;
-	if (fx.log_path == NULL || !g_file_get_contents(fx.log_path, &log, NULL, NULL))
-		return g_strdup("");
-	return g_steal_pointer(&log);
-}
-
-static gboolean signal_daemon(int sig)
-{
-	kill(fx.daemon_pid, sig);
-	gint64 deadline = g_get_monotonic_time() + EXIT_WAIT_S * G_USEC_PER_SEC;
-	while (daemon_alive() && g_get_monotonic_time() < deadline)
-		g_usleep(POLL_US);
-	return !daemon_alive();
-}
-
-static void fixture_free(gboolean show_log)
-{
-	if (daemon_alive() && !signal_daemon(SIGKILL))
-		fprintf(stderr, "gnutd (pid %d) survived SIGKILL\n", (int)fx.daemon_pid);
-	if (show_log) {
-		g_autofree char *log = log_text();
-		fprintf(stderr, "--- gnutd log\n%s\n", log);
-	}
-	if (fx.top != NULL)
-		gnut_unit_rmtree(fx.top);
-	g_free(fx.top);
-	g_free(fx.log_path);
-	memset(&fx, 0, sizeof fx);
-}
-
 static int suite_cleanup(void)
 {
-	gboolean clean = FALSE;
-	if (!daemon_alive())
-		fprintf(stderr, "gnutd was gone before the suite ended\n");
-	else if (!signal_daemon(SIGTERM))
-		fprintf(stderr, "gnutd did not exit on SIGTERM\n");
-	else if (!WIFEXITED(fx.status) || WEXITSTATUS(fx.status) != 0)
-		fprintf(stderr, "gnutd ended with wait status %d on SIGTERM\n", fx.status);
-	else
-		clean = TRUE;
-	fixture_free(!clean || CU_get_number_of_failures() > 0);
-	return clean ? 0 : 1;
+	return gnutd_fixture_stop_clean(&fx);
 }
 
 /* Starts an ultrapeer gnutd sharing public.txt and waits until it listens
  * and has indexed the file (every test's queries are for it). */
 static int suite_init(void)
 {
-	const char *builddir = g_getenv("builddir");
-	g_autofree char *gnutd =
-	    g_build_filename(builddir ? builddir : ".", "src", "daemon", "gnutd", NULL);
-	fx.top = gnut_unit_mkdtemp();
-	g_autofree char *data_dir = g_build_filename(fx.top, "data", NULL);
-	g_autofree char *share = g_build_filename(fx.top, "share", NULL);
-	g_mkdir(share, 0700);
-	g_autofree char *file = g_build_filename(share, "public.txt", NULL);
-	g_file_set_contents(file, "public content\n", -1, NULL);
-	fx.log_path = g_build_filename(fx.top, "gnutd.log", NULL);
-	int log_fd = open(fx.log_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	gnutd_fixture_init(&fx);
 	/* the reconnection throttle lifted: these tests hit the caps that come
 	 * after admission (test-hostile-admission tests the throttle) */
-	char *argv[] = {gnutd,         "--data-dir", data_dir,      "--listen",
-	                "127.0.0.1:0", "--control",  "127.0.0.1:0", "--no-bootstrap",
-	                "--ultrapeer", "--share",    share,         "--reconnect-limit=0",
-	                NULL};
-	g_autoptr(GError) error = NULL;
-	gboolean spawned = g_spawn_async_with_fds(NULL, argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD, NULL,
-	                                          NULL, &fx.daemon_pid, -1, log_fd, log_fd, &error);
-	close(log_fd);
-	if (!spawned) {
-		fprintf(stderr, "cannot start %s: %s\n", gnutd, error->message);
-		fixture_free(FALSE);
-		return 1;
-	}
-	gint64 deadline = g_get_monotonic_time() + START_WAIT_S * G_USEC_PER_SEC;
-	gboolean indexed = FALSE;
-	while ((fx.port == 0 || !indexed) && g_get_monotonic_time() < deadline && daemon_alive()) {
-		g_autofree char *log = log_text();
-		const char *at = strstr(log, "listening on 127.0.0.1:");
-		if (at != NULL)
-			fx.port = (guint16)atoi(at + strlen("listening on 127.0.0.1:"));
-		indexed = strstr(log, "sharing 1 files") != NULL;
-		if (fx.port == 0 || !indexed)
-			g_usleep(POLL_US);
-	}
-	if (fx.port != 0 && indexed)
-		return 0;
-	fprintf(stderr, "gnutd did not start\n");
-	fixture_free(TRUE);
-	return 1;
+	const char *const extra[] = {"--ultrapeer", "--reconnect-limit=0", NULL};
+	return gnutd_fixture_start(&fx, extra, "sharing 1 files", START_WAIT_S) ? 0 : 1;
 }
 
 /* gnutd's resident memory in KiB, from /proc/PID/status; 0 when unknown. */
 static guint64 daemon_rss_kb(void)
 {
-	g_autofree char *path = g_strdup_printf("/proc/%d/status", (int)fx.daemon_pid);
+	g_autofree char *path = g_strdup_printf("/proc/%d/status", (int)fx.pid);
 	g_autofree char *status = NULL;
 	if (!g_file_get_contents(path, &status, NULL, NULL))
 		return 0;
@@ -445,7 +348,7 @@ static void test_leaf_flood(void)
 	CU_ASSERT_TRUE(query_answered(good, 3));
 	peer_free(leaf);
 	peer_free(good);
-	CU_ASSERT_TRUE(daemon_alive());
+	CU_ASSERT_TRUE(gnutd_fixture_alive(&fx));
 }
 
 /* Sends p queries 50 at a time (numbering them from *n on), each batch
@@ -484,7 +387,7 @@ static void test_ultrapeer_flood_hops_flow(void)
 	CU_ASSERT_TRUE(flood_until(up, &sent, 10000, is_closed));
 	CU_ASSERT_EQUAL(up->bye_code, 429);
 	peer_free(up);
-	CU_ASSERT_TRUE(daemon_alive());
+	CU_ASSERT_TRUE(gnutd_fixture_alive(&fx));
 }
 
 #define OBSERVERS 5
@@ -555,7 +458,7 @@ static void test_leaf_queries_past_dq_caps(void)
 	peer_free(leaf);
 	for (guint i = 0; i < OBSERVERS; i++)
 		peer_free(obs[i]);
-	CU_ASSERT_TRUE(daemon_alive());
+	CU_ASSERT_TRUE(gnutd_fixture_alive(&fx));
 }
 
 #define QRP_LINKS 8
@@ -627,7 +530,7 @@ static void test_huge_qrp_tables_one_ip(void)
 	CU_ASSERT_EQUAL(bye_413, accepted);
 	for (guint i = 0; i < QRP_LINKS; i++)
 		peer_free(links[i]);
-	CU_ASSERT_TRUE(daemon_alive());
+	CU_ASSERT_TRUE(gnutd_fixture_alive(&fx));
 }
 
 /* gnutd still links a good peer and answers it (its clean exit is checked
@@ -640,7 +543,7 @@ static void test_still_serving(void)
 	CU_ASSERT_TRUE(query_answered(good, 4));
 	CU_ASSERT_TRUE(ping_through(good));
 	peer_free(good);
-	CU_ASSERT_TRUE(daemon_alive());
+	CU_ASSERT_TRUE(gnutd_fixture_alive(&fx));
 }
 
 static CU_TestInfo tests[] = {

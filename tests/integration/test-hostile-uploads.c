@@ -12,6 +12,7 @@
 #include "gnut/proto/digest.h"
 #include "gnut/proto/urn.h"
 #include "../unit/unit.h"
+#include "gnutd-fixture.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -19,21 +20,17 @@
 #include <glib/gstdio.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#define POLL_US       (50 * 1000) /* how often a wait looks again */
-#define START_WAIT_S  30          /* for gnutd to listen and scan its share */
-#define EXIT_WAIT_S   10          /* for gnutd to exit on SIGTERM */
-#define REPLY_WAIT_MS 10000       /* for an answer or a close */
-#define RESCAN_WAIT_S 30          /* for the rescan a stale file causes */
-#define PUBLIC_BODY   "public content\n"
+#define START_WAIT_S  60    /* for gnutd to listen and scan its share */
+#define REPLY_WAIT_MS 10000 /* for an answer or a close */
+#define RESCAN_WAIT_S 30    /* for the rescan a stale file causes */
+#define PUBLIC_BODY   GNUTD_FIXTURE_PUBLIC_TEXT
 #define INSIDE_BODY   "INSIDE-CONTENT-0\n"
 #define OUTSIDE_BODY  "OUTSIDE-SECRET-1\n" /* as long as INSIDE_BODY */
 #define BIG_SIZE      (32 * 1024 * 1024)   /* more than loopback socket buffers hold */
@@ -43,88 +40,11 @@
 #define MANY          10
 #define SCAN_DONE     "sharing 3 files"
 
-static struct {
-	char *top;
-	char *log_path;
-	GPid daemon_pid; /* 0 once reaped */
-	int status;      /* its wait status, once reaped */
-	guint16 port;
-} fx;
-
-static gboolean daemon_alive(void)
-{
-	if (fx.daemon_pid > 0 && waitpid(fx.daemon_pid, &fx.status, WNOHANG) == fx.daemon_pid)
-		fx.daemon_pid = 0;
-	return fx.daemon_pid > 0;
-}
-
-/* gnutd's log, from byte offset from on ("" when there is none). */
-static char *log_from(gsize from)
-{
-	g_autofree char *log = NULL;
-	gsize len = 0;
-	if (fx.log_path == NULL || !g_file_get_contents(fx.log_path, &log, &len, NULL) ||
-	    from > len)
-		return g_strdup("");
-	return g_strdup(log + from);
-}
-
-static gsize log_size(void)
-{
-	g_autofree char *log = log_from(0);
-	return strlen(log);
-}
-
-/* Waits until gnutd's log from offset from on holds text. */
-static gboolean wait_log(gsize from, const char *text, int seconds)
-{
-	gint64 deadline = g_get_monotonic_time() + seconds * G_USEC_PER_SEC;
-	while (g_get_monotonic_time() < deadline && daemon_alive()) {
-		g_autofree char *log = log_from(from);
-		if (strstr(log, text) != NULL)
-			return TRUE;
-		g_usleep(POLL_US);
-	}
-	return FALSE;
-}
-
-static gboolean signal_daemon(int sig)
-{
-	kill(fx.daemon_pid, sig);
-	gint64 deadline = g_get_monotonic_time() + EXIT_WAIT_S * G_USEC_PER_SEC;
-	while (daemon_alive() && g_get_monotonic_time() < deadline)
-		g_usleep(POLL_US);
-	return !daemon_alive();
-}
-
-static void fixture_free(gboolean show_log)
-{
-	if (daemon_alive() && !signal_daemon(SIGKILL))
-		fprintf(stderr, "gnutd (pid %d) survived SIGKILL\n", (int)fx.daemon_pid);
-	if (show_log) {
-		g_autofree char *log = log_from(0);
-		fprintf(stderr, "--- gnutd log\n%s\n", log);
-	}
-	if (fx.top != NULL)
-		gnut_unit_rmtree(fx.top);
-	g_free(fx.top);
-	g_free(fx.log_path);
-	memset(&fx, 0, sizeof fx);
-}
+static gnutd_fixture fx;
 
 static int suite_cleanup(void)
 {
-	gboolean clean = FALSE;
-	if (!daemon_alive())
-		fprintf(stderr, "gnutd was gone before the suite ended\n");
-	else if (!signal_daemon(SIGTERM))
-		fprintf(stderr, "gnutd did not exit on SIGTERM\n");
-	else if (!WIFEXITED(fx.status) || WEXITSTATUS(fx.status) != 0)
-		fprintf(stderr, "gnutd ended with wait status %d on SIGTERM\n", fx.status);
-	else
-		clean = TRUE;
-	fixture_free(!clean || CU_get_number_of_failures() > 0);
-	return clean ? 0 : 1;
+	return gnutd_fixture_stop_clean(&fx);
 }
 
 static void write_file(const char *dir, const char *name, const char *text)
@@ -139,15 +59,14 @@ static void write_file(const char *dir, const char *name, const char *text)
  * outside/inner.txt, as long and as old as sub/inner.txt. */
 static void make_files(void)
 {
-	g_autofree char *share = g_build_filename(fx.top, "share", NULL);
-	g_autofree char *sub = g_build_filename(share, "sub", NULL);
+	g_autofree char *sub = g_build_filename(fx.share, "sub", NULL);
 	g_autofree char *outside = g_build_filename(fx.top, "outside", NULL);
 	g_mkdir_with_parents(sub, 0700);
 	g_mkdir_with_parents(outside, 0700);
-	write_file(share, "public.txt", PUBLIC_BODY);
+	write_file(fx.share, GNUTD_FIXTURE_PUBLIC_NAME, PUBLIC_BODY);
 	write_file(sub, "inner.txt", INSIDE_BODY);
 	write_file(outside, "inner.txt", OUTSIDE_BODY);
-	g_autofree char *big = g_build_filename(share, "big.bin", NULL);
+	g_autofree char *big = g_build_filename(fx.share, "big.bin", NULL);
 	int fd = open(big, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 	if (fd >= 0) {
 		if (ftruncate(fd, BIG_SIZE) != 0)
@@ -160,41 +79,12 @@ static void make_files(void)
  * its first scan. */
 static int suite_init(void)
 {
-	const char *builddir = g_getenv("builddir");
-	g_autofree char *gnutd =
-	    g_build_filename(builddir ? builddir : ".", "src", "daemon", "gnutd", NULL);
-	fx.top = gnut_unit_mkdtemp();
-	g_autofree char *data_dir = g_build_filename(fx.top, "data", NULL);
-	g_autofree char *share = g_build_filename(fx.top, "share", NULL);
+	gnutd_fixture_init(&fx);
 	make_files();
-	fx.log_path = g_build_filename(fx.top, "gnutd.log", NULL);
-	int log_fd = open(fx.log_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 	/* connection admission lifted: these tests hit the upload caps, which
 	 * come after it (test-hostile-admission tests admission) */
-	char *argv[] = {gnutd,         "--data-dir",          data_dir,
-	                "--listen",    "127.0.0.1:0",         "--control",
-	                "127.0.0.1:0", "--no-bootstrap",      "--share",
-	                share,         "--reconnect-limit=0", "--per-ip-pending=0",
-	                NULL};
-	g_autoptr(GError) error = NULL;
-	gboolean spawned = g_spawn_async_with_fds(NULL, argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD, NULL,
-	                                          NULL, &fx.daemon_pid, -1, log_fd, log_fd, &error);
-	close(log_fd);
-	if (!spawned) {
-		fprintf(stderr, "cannot start %s: %s\n", gnutd, error->message);
-		fixture_free(FALSE);
-		return 1;
-	}
-	const char *listening = "listening on 127.0.0.1:";
-	if (wait_log(0, listening, START_WAIT_S) && wait_log(0, SCAN_DONE, START_WAIT_S)) {
-		g_autofree char *log = log_from(0);
-		fx.port = (guint16)atoi(strstr(log, listening) + strlen(listening));
-	}
-	if (fx.port != 0)
-		return 0;
-	fprintf(stderr, "gnutd did not start or scan\n");
-	fixture_free(TRUE);
-	return 1;
+	const char *const extra[] = {"--reconnect-limit=0", "--per-ip-pending=0", NULL};
+	return gnutd_fixture_start(&fx, extra, SCAN_DONE, START_WAIT_S) ? 0 : 1;
 }
 
 /* A connection to gnutd from the loopback address from; -1 if refused. */
@@ -349,7 +239,7 @@ static void test_idle_keep_alive(void)
 	for (gsize i = 0; i < G_N_ELEMENTS(idle); i++)
 		close(idle[i]);
 	answer_clear(&a);
-	CU_ASSERT_TRUE(daemon_alive());
+	CU_ASSERT_TRUE(gnutd_fixture_alive(&fx));
 }
 
 /* One address opens many connections: past its cap each gets 503 with
@@ -395,7 +285,7 @@ static void test_many_connections_one_ip(void)
 	for (gsize i = 0; i < G_N_ELEMENTS(held); i++)
 		close(held[i]);
 	answer_clear(&a);
-	CU_ASSERT_TRUE(daemon_alive());
+	CU_ASSERT_TRUE(gnutd_fixture_alive(&fx));
 }
 
 /* share/sub swapped for a symlink to outside/, whose inner.txt has the
@@ -419,7 +309,7 @@ static void test_swapped_folder(void)
 	g_autofree char *outside = g_build_filename(fx.top, "outside", NULL);
 	CU_ASSERT_EQUAL_FATAL(rename(sub, moved), 0);
 	CU_ASSERT_EQUAL_FATAL(symlink(outside, sub), 0);
-	gsize log_start = log_size();
+	gsize log_start = gnutd_fixture_log_size(&fx);
 	for (int round = 0; round < 2; round++) {
 		fd = dial_from(from);
 		CU_ASSERT_FATAL(fd >= 0);
@@ -436,17 +326,18 @@ static void test_swapped_folder(void)
 		close(fd);
 		/* the first 404 starts a rescan; the second comes after it */
 		if (round == 0)
-			CU_ASSERT_TRUE(wait_log(log_start, "sharing 2 files", RESCAN_WAIT_S));
+			CU_ASSERT_TRUE(gnutd_fixture_wait_log(&fx, log_start, "sharing 2 files",
+			                                      RESCAN_WAIT_S));
 	}
 	answer_clear(&a);
-	CU_ASSERT_TRUE(daemon_alive());
+	CU_ASSERT_TRUE(gnutd_fixture_alive(&fx));
 }
 
 /* After it all, a good peer is still served. */
 static void test_still_serving(void)
 {
 	CU_ASSERT_EQUAL(fetch_public("127.0.0.41"), 200);
-	CU_ASSERT_TRUE(daemon_alive());
+	CU_ASSERT_TRUE(gnutd_fixture_alive(&fx));
 }
 
 static CU_TestInfo tests[] = {

@@ -9,25 +9,20 @@
 #include "gnut/proto/msg-header.h"
 #include "gnut/proto/query.h"
 #include "../unit/unit.h"
+#include "gnutd-fixture.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <glib/gstdio.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#define POLL_US            (50 * 1000) /* how often a wait looks again */
-#define START_WAIT_S       10          /* for gnutd to listen */
-#define EXIT_WAIT_S        10          /* for gnutd to exit on SIGTERM */
-#define REPLY_WAIT_S       5           /* for an answer or a close */
+#define START_WAIT_S       10 /* for gnutd to listen */
+#define REPLY_WAIT_S       5  /* for an answer or a close */
 #define REPLY_WAIT_MS      (REPLY_WAIT_S * 1000)
 #define DROP_WAIT_MS       1500  /* for gnutd to read, log and drop bad messages */
 #define IDLE_CLOSE_WAIT_MS 12000 /* past gnutd's deadline on a first line */
@@ -35,122 +30,24 @@
 
 /* The suite's fixture: one gnutd, started by suite_init, that every attack
  * is made on; suite_cleanup stops it and requires a clean exit. */
-static struct {
-	char *top;
-	char *log_path;
-	GPid daemon_pid; /* 0 once reaped */
-	int status;      /* its wait status, once reaped */
-	guint16 port;
-} fx;
+static gnutd_fixture fx;
 
-static gboolean daemon_alive(void)
-{
-	if (fx.daemon_pid > 0 && waitpid(fx.daemon_pid, &fx.status, WNOHANG) == fx.daemon_pid)
-		fx.daemon_pid = 0;
-	return fx.daemon_pid > 0;
-}
-
-/* gnutd's log, from byte offset from on ("" when there is none). */
-static char *log_from(gsize from)
-{
-	g_autofree char *log = NULL;
-	gsize len = 0;
-	if (fx.log_path == NULL || !g_file_get_contents(fx.log_path, &log, &len, NULL) ||
-	    from > len)
-		return g_strdup("");
-	return g_strdup(log + from);
-}
-
-/* Signals gnutd and waits for it to exit; FALSE when it did not within
- * EXIT_WAIT_S. */
-static gboolean signal_daemon(int sig)
-{
-	kill(fx.daemon_pid, sig);
-	gint64 deadline = g_get_monotonic_time() + EXIT_WAIT_S * G_USEC_PER_SEC;
-	while (daemon_alive() && g_get_monotonic_time() < deadline)
-		g_usleep(POLL_US);
-	return !daemon_alive();
-}
-
-/* Kills gnutd if it still runs, shows its log when asked, removes it all. */
-static void fixture_free(gboolean show_log)
-{
-	if (daemon_alive() && !signal_daemon(SIGKILL))
-		fprintf(stderr, "gnutd (pid %d) survived SIGKILL\n", (int)fx.daemon_pid);
-	if (show_log) {
-		g_autofree char *log = log_from(0);
-		fprintf(stderr, "--- gnutd log\n%s\n", log);
-	}
-	if (fx.top != NULL)
-		gnut_unit_rmtree(fx.top);
-	g_free(fx.top);
-	g_free(fx.log_path);
-	memset(&fx, 0, sizeof fx);
-}
-
-/* After the last attack gnutd must still run and exit 0 on SIGTERM: a
- * failure here fails the program (see gnut_unit_main). */
 static int suite_cleanup(void)
 {
-	gboolean clean = FALSE;
-	if (!daemon_alive())
-		fprintf(stderr, "gnutd was gone before the suite ended\n");
-	else if (!signal_daemon(SIGTERM))
-		fprintf(stderr, "gnutd did not exit on SIGTERM\n");
-	else if (!WIFEXITED(fx.status) || WEXITSTATUS(fx.status) != 0)
-		fprintf(stderr, "gnutd ended with wait status %d on SIGTERM\n", fx.status);
-	else
-		clean = TRUE;
-	fixture_free(!clean || CU_get_number_of_failures() > 0);
-	return clean ? 0 : 1;
+	return gnutd_fixture_stop_clean(&fx);
 }
 
-/* Starts gnutd sharing top/share (its log in top/gnutd.log) and waits for
- * its "listening on" line. */
+/* Starts gnutd sharing public.txt, with secret.txt beside its share, and
+ * waits for its "listening on" line. */
 static int suite_init(void)
 {
-	const char *builddir = g_getenv("builddir");
-	g_autofree char *gnutd =
-	    g_build_filename(builddir ? builddir : ".", "src", "daemon", "gnutd", NULL);
-	fx.top = gnut_unit_mkdtemp();
-	g_autofree char *data_dir = g_build_filename(fx.top, "data", NULL);
-	g_autofree char *share = g_build_filename(fx.top, "share", NULL);
-	g_mkdir(share, 0700);
-	g_autofree char *file = g_build_filename(share, "public.txt", NULL);
-	g_file_set_contents(file, "public content\n", -1, NULL);
+	gnutd_fixture_init(&fx);
 	g_autofree char *secret = g_build_filename(fx.top, "secret.txt", NULL);
 	g_file_set_contents(secret, "SECRET-OUTSIDE-SHARE\n", -1, NULL);
-	fx.log_path = g_build_filename(fx.top, "gnutd.log", NULL);
-	int log_fd = open(fx.log_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 	/* Every attack comes from 127.0.0.1, dozens a second: no reconnection
 	 * throttle here (test-hostile-admission attacks that one). */
-	char *argv[] = {gnutd,         "--data-dir", data_dir,      "--listen",
-	                "127.0.0.1:0", "--control",  "127.0.0.1:0", "--no-bootstrap",
-	                "--ultrapeer", "--share",    share,         "--reconnect-limit=0",
-	                NULL};
-	g_autoptr(GError) error = NULL;
-	gboolean spawned = g_spawn_async_with_fds(NULL, argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD, NULL,
-	                                          NULL, &fx.daemon_pid, -1, log_fd, log_fd, &error);
-	close(log_fd);
-	if (!spawned) {
-		fprintf(stderr, "cannot start %s: %s\n", gnutd, error->message);
-		fixture_free(FALSE);
-		return 1;
-	}
-	gint64 deadline = g_get_monotonic_time() + START_WAIT_S * G_USEC_PER_SEC;
-	while (fx.port == 0 && g_get_monotonic_time() < deadline && daemon_alive()) {
-		g_autofree char *log = log_from(0);
-		const char *at = strstr(log, "listening on 127.0.0.1:");
-		if (at != NULL)
-			fx.port = (guint16)atoi(at + strlen("listening on 127.0.0.1:"));
-		else
-			g_usleep(POLL_US);
-	}
-	if (fx.port != 0)
-		return 0;
-	fprintf(stderr, "gnutd did not start\n");
-	fixture_free(TRUE);
-	return 1;
+	const char *const extra[] = {"--ultrapeer", "--reconnect-limit=0", NULL};
+	return gnutd_fixture_start(&fx, extra, NULL, START_WAIT_S) ? 0 : 1;
 }
 
 static int dial(void)
@@ -238,7 +135,7 @@ static void test_bad_handshake(void)
 	CU_ASSERT_FALSE(g_str_has_prefix(got->str, "GNUTELLA/0.6 200"));
 	g_string_free(got, TRUE);
 	close(fd);
-	CU_ASSERT_TRUE(daemon_alive());
+	CU_ASSERT_TRUE(gnutd_fixture_alive(&fx));
 }
 
 static void test_oversize_length(void)
@@ -255,7 +152,7 @@ static void test_oversize_length(void)
 	CU_ASSERT_TRUE(closed);
 	g_string_free(got, TRUE);
 	close(fd);
-	CU_ASSERT_TRUE(daemon_alive());
+	CU_ASSERT_TRUE(gnutd_fixture_alive(&fx));
 }
 
 /* The port of our end of fd: gnutd names the link by it in its log. */
@@ -270,7 +167,7 @@ static guint16 local_port(int fd)
 
 static void test_truncated_messages(void)
 {
-	g_autofree char *before = log_from(0);
+	g_autofree char *before = gnutd_fixture_log_from(&fx, 0);
 	gsize log_start = strlen(before); /* what the other tests made gnutd log */
 	int fd = handshake();
 	CU_ASSERT_FATAL(fd >= 0);
@@ -303,11 +200,11 @@ static void test_truncated_messages(void)
 		send_all(fd, query, sizeof query);
 		GString *got = read_until_close(fd, DROP_WAIT_MS, 1 << 20, &closed);
 		g_string_free(got, TRUE);
-		g_autofree char *log = log_from(log_start);
+		g_autofree char *log = gnutd_fixture_log_from(&fx, log_start);
 		logged = strstr(log, dropped) != NULL;
 	}
 	close(fd);
-	CU_ASSERT_TRUE(daemon_alive());
+	CU_ASSERT_TRUE(gnutd_fixture_alive(&fx));
 	CU_ASSERT_TRUE(logged);
 }
 
@@ -369,7 +266,7 @@ static void test_http_traversal(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(answer->str, "public content"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(answer->str, "Server: gnutd/"));
 	g_string_free(answer, TRUE);
-	CU_ASSERT_TRUE(daemon_alive());
+	CU_ASSERT_TRUE(gnutd_fixture_alive(&fx));
 }
 
 static void test_garbage_first_line(void)
@@ -385,7 +282,7 @@ static void test_garbage_first_line(void)
 	CU_ASSERT_TRUE(closed);
 	g_string_free(got, TRUE);
 	close(fd);
-	CU_ASSERT_TRUE(daemon_alive());
+	CU_ASSERT_TRUE(gnutd_fixture_alive(&fx));
 }
 
 /* Well-framed messages with random types, TTLs and payloads on many links,
@@ -419,7 +316,7 @@ static void test_random_messages(void)
 		close(fd);
 	}
 	g_rand_free(rand);
-	CU_ASSERT_TRUE(daemon_alive());
+	CU_ASSERT_TRUE(gnutd_fixture_alive(&fx));
 }
 
 /* gnutd still links after the attacks (its clean exit is checked by
@@ -430,7 +327,7 @@ static void test_still_serving(void)
 	CU_ASSERT(fd >= 0);
 	if (fd >= 0)
 		close(fd);
-	CU_ASSERT_TRUE(daemon_alive());
+	CU_ASSERT_TRUE(gnutd_fixture_alive(&fx));
 }
 
 static CU_TestInfo tests[] = {
