@@ -27,8 +27,8 @@
 #include "gnut/proto/digest.h"
 #include "servent-info.h"
 
-#define TICK_MS             250
-#define STOP_DRAIN_MS       2000 /* how long a stop waits for the links' Byes */
+#define TICK_MS              250
+#define STOP_DRAIN_MS        2000 /* how long a stop waits for the links' Byes */
 #define DEFAULT_UPLOAD_SLOTS 4
 /* Descriptors of downloads: 4 fetching at once, a socket and a file each. */
 #define DOWNLOAD_FDS 8

@@ -170,9 +170,8 @@ static int run(const gnut_options *o, daemon_state *d)
 	g_autoptr(gnut_servent) s = gnut_servent_new(&config, NULL, &error);
 	if (s == NULL || !gnut_servent_start(s, &error)) {
 		fprintf(stderr, "gnutd: %s\n", error->message);
-		return g_error_matches(error, GNUT_ERROR, GNUT_ERROR_INVALID)
-		           ? EXIT_USAGE
-		           : EXIT_FAILURE;
+		return g_error_matches(error, GNUT_ERROR, GNUT_ERROR_INVALID) ? EXIT_USAGE
+		                                                              : EXIT_FAILURE;
 	}
 	g_autoptr(gnut_ctl_server) ctl = start_control(o, s, &error);
 	if (ctl == NULL) {

@@ -38,7 +38,8 @@ static void check_store_lookup(gnut_hash_cache *c)
 	uint8_t sha1[GNUT_SHA1_LEN], got[GNUT_SHA1_LEN];
 	memset(sha1, 0xa5, sizeof sha1);
 	gnut_hash_cache_store(c, "/fuzz/probe", 7, -3, sha1);
-	if (!gnut_hash_cache_lookup(c, "/fuzz/probe", 7, -3, got) || memcmp(got, sha1, GNUT_SHA1_LEN) != 0 ||
+	if (!gnut_hash_cache_lookup(c, "/fuzz/probe", 7, -3, got) ||
+	    memcmp(got, sha1, GNUT_SHA1_LEN) != 0 ||
 	    gnut_hash_cache_lookup(c, "/fuzz/probe", 8, -3, got) || !gnut_hash_cache_is_dirty(c))
 		abort();
 }
