@@ -671,16 +671,18 @@ static gboolean on_linger_deadline(gpointer data)
 }
 
 /* Reads and drops what the peer still sends, until its EOF (it heard us
- * and closed) or an error. */
+ * and closed) or an error; at most READ_CHUNK bytes a wakeup, so that a peer
+ * that keeps sending cannot hold the main loop here. */
 static gboolean on_linger_readable(GSocket *sock, GIOCondition cond, gpointer data)
 {
 	gnut_conn *conn = gnut_conn_ref(data);
 	char buf[LINGER_CHUNK];
-	gssize got;
+	gssize got = 0;
+	gsize budget = READ_CHUNK;
 	g_autoptr(GError) err = NULL;
-	while ((got = g_socket_receive(conn->sock, buf, sizeof buf, NULL, &err)) > 0)
-		;
-	if (got == 0 || !g_error_matches(err, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+	while (budget > 0 && (got = g_socket_receive(conn->sock, buf, sizeof buf, NULL, &err)) > 0)
+		budget -= MIN(budget, (gsize)got);
+	if (got == 0 || (got < 0 && !g_error_matches(err, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK)))
 		gnut_conn_close(conn, NULL);
 	gnut_conn_unref(conn);
 	return G_SOURCE_CONTINUE;
