@@ -462,7 +462,7 @@ static gboolean is_known_host(const char *host_port, gpointer data)
 
 static void dial_cached_hosts(gnut_servent *s)
 {
-	char addr[GNUT_HOSTCACHE_ADDR_LEN];
+	char addr[GNUT_ADDR_IPV4_PORT_LEN];
 	while (gnut_hosts_next_dial(s->hosts, gnut_links_count(s->links),
 	                            gnut_links_dialing(s->links, FALSE),
 	                            gnut_links_dialing(s->links, TRUE), is_known_host, s, addr))

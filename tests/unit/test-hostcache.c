@@ -4,6 +4,7 @@
  * private ones only with the flag), the saved file (round trip, damaged files
  * ignored, every truncation, no temporary file left) and bootstrap names. */
 #include "gnut/core/hosts/hostcache.h"
+#include "gnut/proto/address.h"
 #include "unit.h"
 
 #include <gio/gio.h>
@@ -24,13 +25,13 @@ static gnut_hostcache *memory_cache(gnut_clock *clock, gnut_hostcache_flags flag
 }
 
 /* Picks once; returns the host as "a.b.c.d:port", or "" when none. */
-static const char *pick_str(gnut_hostcache *hc, char buf[GNUT_HOSTCACHE_ADDR_LEN])
+static const char *pick_str(gnut_hostcache *hc, char buf[GNUT_ADDR_IPV4_PORT_LEN])
 {
 	guint32 ip = 0;
 	guint16 port = 0;
 	buf[0] = '\0';
 	if (gnut_hostcache_pick(hc, NULL, NULL, &ip, &port))
-		gnut_hostcache_format(ip, port, buf);
+		gnut_addr_format_ipv4_port(ip, port, buf);
 	return buf;
 }
 
@@ -50,7 +51,7 @@ static void test_pick_order(void)
 {
 	g_autoptr(gnut_clock) clock = gnut_clock_manual_new(START_US);
 	g_autoptr(gnut_hostcache) hc = memory_cache(clock, GNUT_HOSTCACHE_FLAGS_NONE);
-	char buf[GNUT_HOSTCACHE_ADDR_LEN];
+	char buf[GNUT_ADDR_IPV4_PORT_LEN];
 	CU_ASSERT_STRING_EQUAL(pick_str(hc, buf), ""); /* empty cache */
 	CU_ASSERT_TRUE(gnut_hostcache_add(hc, IP(1, 1, 1, 1), 6346, GNUT_HOST_SOURCE_PONG, FALSE));
 	gnut_clock_manual_advance(clock, SEC);
@@ -85,7 +86,7 @@ static void test_sighting_refreshes(void)
 {
 	g_autoptr(gnut_clock) clock = gnut_clock_manual_new(START_US);
 	g_autoptr(gnut_hostcache) hc = memory_cache(clock, GNUT_HOSTCACHE_FLAGS_NONE);
-	char buf[GNUT_HOSTCACHE_ADDR_LEN];
+	char buf[GNUT_ADDR_IPV4_PORT_LEN];
 	guint32 a = IP(5, 6, 7, 8);
 	gnut_hostcache_add(hc, a, 1000, GNUT_HOST_SOURCE_PONG, FALSE);
 	gnut_clock_manual_advance(clock, SEC);
@@ -167,7 +168,7 @@ static void test_backoff_after_failure(void)
 {
 	g_autoptr(gnut_clock) clock = gnut_clock_manual_new(START_US);
 	g_autoptr(gnut_hostcache) hc = memory_cache(clock, GNUT_HOSTCACHE_FLAGS_NONE);
-	char buf[GNUT_HOSTCACHE_ADDR_LEN];
+	char buf[GNUT_ADDR_IPV4_PORT_LEN];
 	guint32 up = IP(30, 0, 0, 1), leaf = IP(30, 0, 0, 2);
 	gnut_hostcache_add(hc, leaf, 6346, GNUT_HOST_SOURCE_PONG, FALSE);
 	gnut_hostcache_add(hc, up, 6346, GNUT_HOST_SOURCE_PONG, TRUE);
@@ -284,8 +285,8 @@ static void test_address_strings(void)
 		                                         GNUT_HOST_SOURCE_X_TRY_ULTRAPEERS, TRUE);
 	CU_ASSERT_EQUAL(accepted, 0);
 	CU_ASSERT_EQUAL(gnut_hostcache_size(hc), 2);
-	char buf[GNUT_HOSTCACHE_ADDR_LEN];
-	gnut_hostcache_format(IP(255, 255, 255, 255), 65535, buf);
+	char buf[GNUT_ADDR_IPV4_PORT_LEN];
+	gnut_addr_format_ipv4_port(IP(255, 255, 255, 255), 65535, buf);
 	CU_ASSERT_STRING_EQUAL(buf, "255.255.255.255:65535");
 	CU_ASSERT_STRING_EQUAL(gnut_host_source_name(GNUT_HOST_SOURCE_X_TRY_ULTRAPEERS),
 	                       "x-try-ultrapeers");
@@ -319,7 +320,7 @@ static void test_private_only_with_flag(void)
 	CU_ASSERT_TRUE(gnut_hostcache_is_acceptable(strict, IP(100, 128, 0, 1), 6346));
 	CU_ASSERT_TRUE(gnut_hostcache_is_acceptable(strict, IP(11, 0, 0, 1), 6346));
 	/* a loopback test network picks its loopback peers */
-	char buf[GNUT_HOSTCACHE_ADDR_LEN];
+	char buf[GNUT_ADDR_IPV4_PORT_LEN];
 	CU_ASSERT_TRUE(gnut_hostcache_remove(open, IP(100, 64, 0, 1), 6346));
 	gnut_hostcache_add(open, IP(127, 0, 0, 1), 6346, GNUT_HOST_SOURCE_USER, TRUE);
 	CU_ASSERT_STRING_EQUAL(pick_str(open, buf), "127.0.0.1:6346");

@@ -315,11 +315,6 @@ const char *gnut_host_source_name(gnut_host_source source)
 	return source_names[source];
 }
 
-void gnut_hostcache_format(guint32 ip, guint16 port, char buf[GNUT_HOSTCACHE_ADDR_LEN])
-{
-	gnut_addr_format_ipv4_port(ip, port, buf);
-}
-
 GBytes *gnut_hostcache_serialize(const gnut_hostcache *hc)
 {
 	GString *out = g_string_new(FILE_HEADER "\n");
@@ -328,8 +323,8 @@ GBytes *gnut_hostcache_serialize(const gnut_hostcache *hc)
 		const cached_host *h = l->data;
 		gint64 age_s = (now - h->last_seen_us) / G_USEC_PER_SEC;
 		age_s = CLAMP(age_s, 0, (gint64)MAX_AGE_S);
-		char addr[GNUT_HOSTCACHE_ADDR_LEN];
-		gnut_hostcache_format(h->ip, h->port, addr);
+		char addr[GNUT_ADDR_IPV4_PORT_LEN];
+		gnut_addr_format_ipv4_port(h->ip, h->port, addr);
 		g_string_append_printf(out, "%s %" G_GINT64_FORMAT " %c %s %u\n", addr, age_s,
 		                       h->ultrapeer ? 'U' : 'L', source_names[h->source],
 		                       h->failures);

@@ -93,14 +93,14 @@ void gnut_hosts_dial_result(gnut_hosts *h, const char *host_port, gboolean ok)
 static gboolean exclude_known(guint32 ip, guint16 port, gpointer user_data)
 {
 	gnut_hosts *h = user_data;
-	char addr[GNUT_HOSTCACHE_ADDR_LEN];
-	gnut_hostcache_format(ip, port, addr);
+	char addr[GNUT_ADDR_IPV4_PORT_LEN];
+	gnut_addr_format_ipv4_port(ip, port, addr);
 	return h->known(addr, h->known_data);
 }
 
 gboolean gnut_hosts_next_dial(gnut_hosts *h, guint links, guint dialing, guint cache_dialing,
                               gnut_hosts_known_fn known, gpointer data,
-                              char out[GNUT_HOSTCACHE_ADDR_LEN])
+                              char out[GNUT_ADDR_IPV4_PORT_LEN])
 {
 	guint want = h->config.ultrapeer ? GNUT_HOSTS_WANT_LINKS_UP : GNUT_HOSTS_WANT_LINKS_LEAF;
 	if (links + dialing >= want || cache_dialing >= GNUT_HOSTS_MAX_CACHE_DIALS)
@@ -111,7 +111,7 @@ gboolean gnut_hosts_next_dial(gnut_hosts *h, guint links, guint dialing, guint c
 	guint16 port;
 	if (!gnut_hostcache_pick(h->cache, exclude_known, h, &ip, &port))
 		return FALSE;
-	gnut_hostcache_format(ip, port, out);
+	gnut_addr_format_ipv4_port(ip, port, out);
 	return TRUE;
 }
 

@@ -24,8 +24,6 @@
 #define GNUT_HOSTCACHE_ATTEMPT_S      60           /* a picked host is held back this long */
 #define GNUT_HOSTCACHE_MAX_BOOTSTRAP  64           /* names added at run time */
 
-#define GNUT_HOSTCACHE_ADDR_LEN GNUT_ADDR_IPV4_PORT_LEN /* "255.255.255.255:65535" + NUL */
-
 /* Where a host was learned (kept for the stats list and the saved file). */
 typedef enum {
 	GNUT_HOST_SOURCE_PONG,
@@ -123,8 +121,6 @@ void gnut_hostcache_connected(gnut_hostcache *hc, guint32 ip, guint16 port);
 GArray *gnut_hostcache_list(const gnut_hostcache *hc);
 /* "pong", "x-try-ultrapeers", "handshake", "user" (the saved file's words). */
 const char *gnut_host_source_name(gnut_host_source source);
-/* Writes "a.b.c.d:port" into buf (gnut_addr_format_ipv4_port). */
-void gnut_hostcache_format(guint32 ip, guint16 port, char buf[GNUT_HOSTCACHE_ADDR_LEN]);
 
 /* The text form: a "gnutd-hostcache 1" line, then one line per host, most
  * recently seen first: "<a.b.c.d>:<port> <age s> <U|L> <source> <failures>".

@@ -11,6 +11,7 @@
 
 #include "gnut/base/clock.h"
 #include "gnut/core/hosts/hostcache.h"
+#include "gnut/proto/address.h"
 #include "gnut/proto/msg-header.h"
 
 #define GNUT_HOSTS_FILE             "hosts.cache"
@@ -55,7 +56,7 @@ void gnut_hosts_dial_result(gnut_hosts *h, const char *host_port, gboolean ok);
  * FALSE: none now. */
 gboolean gnut_hosts_next_dial(gnut_hosts *h, guint links, guint dialing, guint cache_dialing,
                               gnut_hosts_known_fn known, gpointer data,
-                              char out[GNUT_HOSTCACHE_ADDR_LEN]);
+                              char out[GNUT_ADDR_IPV4_PORT_LEN]);
 /* Saves the cache every GNUT_HOSTS_SAVE_INTERVAL_US when it changed. */
 void gnut_hosts_tick(gnut_hosts *h, gint64 now_us);
 
