@@ -40,12 +40,6 @@ struct gnut_routing {
 	gnut_routing_stats stats; /* but those flow and qrp keep */
 };
 
-static guint16 kept_hits(const gnut_guid *guid, gpointer data)
-{
-	gnut_routing *r = data;
-	return r->handlers.kept_hits(guid, r->data);
-}
-
 /* Flow control as configured; rates over GNUT_FLOW_MAX_RATE are lowered to
  * it (gnutd's options refuse them before). */
 static gnut_flow *flow_new(const gnut_routing_config *config)
@@ -84,8 +78,8 @@ gnut_routing *gnut_routing_new(const gnut_routing_config *config,
 	    .links = config->links,
 	    .qrp = r->qrp,
 	    .router = r->router,
-	    .kept_hits = kept_hits,
-	    .kept_data = r,
+	    .kept_hits = handlers->kept_hits, /* the owner answers directly */
+	    .kept_data = data,
 	};
 	r->dq = gnut_dquery_run_new(&dc);
 	r->flow = flow_new(config);
@@ -470,11 +464,6 @@ void gnut_routing_ping_sent(gnut_routing *r, const gnut_guid *guid)
 void gnut_routing_share_changed(gnut_routing *r)
 {
 	gnut_qrp_routes_share_changed(r->qrp);
-}
-
-guint64 gnut_routing_dropped(const gnut_routing *r)
-{
-	return r->stats.dropped;
 }
 
 void gnut_routing_get_stats(const gnut_routing *r, gnut_routing_stats *out)

@@ -84,12 +84,11 @@ guint gnut_routing_originate(gnut_routing *r, const gnut_guid *guid, guint8 type
  * route to it or our address is unknown. */
 gboolean gnut_routing_push(gnut_routing *r, const gnut_guid *servent, guint32 index, uint32_t ipv4,
                            guint16 port);
-/* Messages dropped so far (no route, duplicates, full queues, flow control). */
-guint64 gnut_routing_dropped(const gnut_routing *r);
 
 /* What flow control and the memory caps did. */
 typedef struct {
-	guint64 dropped;              /* every message dropped (gnut_routing_dropped) */
+	guint64 dropped;              /* every message dropped: no route, duplicates, full
+	                                 queues, flow control */
 	guint64 queries_over_budget;  /* queries over their link's budget (flow.h) */
 	guint64 links_flooding;       /* links told Bye for flooding */
 	guint64 leaf_queries_refused; /* leaf queries over the dynamic querying caps */
