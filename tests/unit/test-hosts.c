@@ -57,7 +57,7 @@ static gboolean nothing_known(const char *host_port, gpointer data)
 
 /* The next host next_dial gives with links and dials as given, or "". */
 static const char *next(gnut_hosts *h, guint links, guint dialing, guint cache_dialing,
-                        char out[GNUT_HOSTCACHE_ADDR_LEN])
+                        char out[GNUT_ADDR_IPV4_PORT_LEN])
 {
 	if (!gnut_hosts_next_dial(h, links, dialing, cache_dialing, nothing_known, NULL, out))
 		out[0] = '\0';
@@ -80,7 +80,7 @@ static void test_leaf_wants_three_links(void)
 	g_autoptr(gnut_clock) clock = gnut_clock_manual_new(START_US);
 	g_autofree char *dir = gnut_unit_mkdtemp();
 	gnut_hosts *h = hosts_new(clock, dir, FALSE, TRUE);
-	char out[GNUT_HOSTCACHE_ADDR_LEN];
+	char out[GNUT_ADDR_IPV4_PORT_LEN];
 	CU_ASSERT_STRING_EQUAL(next(h, 0, 0, 0, out), ""); /* nothing learned yet */
 	learn_listen(h, "127.0.0.2", 6346);
 	/* links + dialing at GNUT_HOSTS_WANT_LINKS_LEAF: no dial */
@@ -104,7 +104,7 @@ static void test_ultrapeer_wants_eight_links(void)
 	g_autoptr(gnut_clock) clock = gnut_clock_manual_new(START_US);
 	g_autofree char *dir = gnut_unit_mkdtemp();
 	gnut_hosts *h = hosts_new(clock, dir, TRUE, TRUE);
-	char out[GNUT_HOSTCACHE_ADDR_LEN];
+	char out[GNUT_ADDR_IPV4_PORT_LEN];
 	for (guint i = 0; i < 4; i++) {
 		g_autofree char *ip = g_strdup_printf("127.0.1.%u", i + 1);
 		learn_listen(h, ip, 6346);
@@ -133,7 +133,7 @@ static void test_known_hosts_excluded(void)
 	learn_listen(h, "127.0.0.3", 6347); /* newer: picked first */
 	const char *const linked[] = {"127.0.0.3:6347", NULL};
 	known_list k = {linked, g_ptr_array_new_with_free_func(g_free)};
-	char out[GNUT_HOSTCACHE_ADDR_LEN];
+	char out[GNUT_ADDR_IPV4_PORT_LEN];
 	CU_ASSERT_TRUE(gnut_hosts_next_dial(h, 0, 0, 0, is_known, &k, out));
 	CU_ASSERT_STRING_EQUAL(out, "127.0.0.2:6346");
 	/* the callback was asked about the newer host, as "a.b.c.d:port" */
@@ -167,7 +167,7 @@ static void test_learn_pong(void)
 	g_autoptr(gnut_clock) clock = gnut_clock_manual_new(START_US);
 	g_autofree char *dir = gnut_unit_mkdtemp();
 	gnut_hosts *h = hosts_new(clock, dir, FALSE, TRUE);
-	char out[GNUT_HOSTCACHE_ADDR_LEN];
+	char out[GNUT_ADDR_IPV4_PORT_LEN];
 	g_autoptr(GByteArray) pong = pong_payload(0x7f000005, 6350); /* 127.0.0.5 */
 	gnut_msg_header mh = {.type = GNUT_MSG_PONG, .ttl = 1, .hops = 2, .length = pong->len};
 	gnut_guid_generate(&mh.guid);
@@ -187,7 +187,7 @@ static void test_learn_pong_public_only(void)
 	g_autoptr(gnut_clock) clock = gnut_clock_manual_new(START_US);
 	g_autofree char *dir = gnut_unit_mkdtemp();
 	gnut_hosts *h = hosts_new(clock, dir, FALSE, FALSE);
-	char out[GNUT_HOSTCACHE_ADDR_LEN];
+	char out[GNUT_ADDR_IPV4_PORT_LEN];
 	gnut_msg_header mh = {.type = GNUT_MSG_PONG, .ttl = 1};
 	g_autoptr(GByteArray) loop = pong_payload(0x7f000005, 6350);
 	mh.length = loop->len;
@@ -206,7 +206,7 @@ static void test_learn_handshake(void)
 	g_autoptr(gnut_clock) clock = gnut_clock_manual_new(START_US);
 	g_autofree char *dir = gnut_unit_mkdtemp();
 	gnut_hosts *h = hosts_new(clock, dir, TRUE, TRUE);
-	char out[GNUT_HOSTCACHE_ADDR_LEN];
+	char out[GNUT_ADDR_IPV4_PORT_LEN];
 	/* no listening address: nothing from it */
 	gnut_hosts_learn_handshake(h, NULL, NULL, 6346, TRUE);
 	gnut_hosts_learn_handshake(h, NULL, "127.0.0.9", 0, TRUE);
@@ -233,7 +233,7 @@ static void test_learn_handshake_public_only(void)
 	g_autoptr(gnut_clock) clock = gnut_clock_manual_new(START_US);
 	g_autofree char *dir = gnut_unit_mkdtemp();
 	gnut_hosts *h = hosts_new(clock, dir, FALSE, FALSE);
-	char out[GNUT_HOSTCACHE_ADDR_LEN];
+	char out[GNUT_ADDR_IPV4_PORT_LEN];
 	const char *const tries[] = {"192.168.1.2:6346", "5.6.7.8:6346", "not a host", NULL};
 	gnut_hosts_learn_handshake(h, tries, "10.0.0.1", 6346, TRUE);
 	CU_ASSERT_STRING_EQUAL(next(h, 0, 0, 0, out), "5.6.7.8:6346");
@@ -249,7 +249,7 @@ static void test_dial_result(void)
 	g_autoptr(gnut_clock) clock = gnut_clock_manual_new(START_US);
 	g_autofree char *dir = gnut_unit_mkdtemp();
 	gnut_hosts *h = hosts_new(clock, dir, FALSE, TRUE);
-	char out[GNUT_HOSTCACHE_ADDR_LEN];
+	char out[GNUT_ADDR_IPV4_PORT_LEN];
 	learn_listen(h, "127.0.0.2", 6346);
 	gnut_clock_manual_advance(clock, SEC);
 	learn_listen(h, "127.0.0.3", 6346); /* newer: picked first */
@@ -283,7 +283,7 @@ static void test_saved_at_free(void)
 	const char *const tries[] = {"127.0.0.7:6346", NULL};
 	gnut_hosts_learn_handshake(h, tries, "127.0.0.8", 6347, FALSE);
 	CU_ASSERT_FALSE(g_file_test(path, G_FILE_TEST_EXISTS));
-	char out[GNUT_HOSTCACHE_ADDR_LEN];
+	char out[GNUT_ADDR_IPV4_PORT_LEN];
 	CU_ASSERT_STRING_EQUAL(next(h, 0, 0, 0, out), "127.0.0.7:6346"); /* an attempt */
 	gnut_hosts_free(h);
 	g_autofree char *text = NULL;
@@ -340,7 +340,7 @@ static void test_saved_by_tick_when_dirty(void)
 	gnut_hosts_tick(h, gnut_clock_now_us(clock));
 	CU_ASSERT_TRUE(g_file_test(path, G_FILE_TEST_EXISTS));
 	gnut_hosts *again = hosts_new(clock, dir, FALSE, TRUE);
-	char out[GNUT_HOSTCACHE_ADDR_LEN];
+	char out[GNUT_ADDR_IPV4_PORT_LEN];
 	CU_ASSERT_STRING_EQUAL(next(again, 0, 0, 0, out), "127.0.0.4:6348");
 	CU_ASSERT_STRING_EQUAL(next(again, 0, 0, 0, out), "127.0.0.3:6347");
 	CU_ASSERT_STRING_EQUAL(next(again, 0, 0, 0, out), "127.0.0.2:6346");
