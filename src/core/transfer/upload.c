@@ -6,8 +6,9 @@
  *   SENDING  a body goes out in chunks; reading from the client is paused;
  *            only now does the connection hold a slot
  *   CLOSING  the last answer is being flushed, then the connection closes
- * Connections and slots are counted per client address (ip_use) so that
- * one address can neither hold every connection nor every slot.
+ * Connections and slots are held per client address (two gnut_ip_admit
+ * tables, as the listener's) so that one address can neither hold every
+ * connection nor every slot.
  * A request is answered from inside the readable callback: the response
  * head is queued as raw output and the body handed to the connection's
  * sendfile path one chunk at a time; when the last chunk is out, the
@@ -27,7 +28,9 @@
 #include <unistd.h>
 
 #include "gnut/base/log-limit.h"
+#include "gnut/base/ip-admit.h"
 #include "gnut/base/rate-limit.h"
+#include "gnut/net/listener.h"
 #include "gnut/proto/head.h"
 #include "gnut/proto/http-msg.h"
 #include "gnut/proto/http-status.h"
@@ -48,17 +51,12 @@ typedef enum {
 	UC_CLOSING,
 } uc_state;
 
-/* What one client address holds. */
-typedef struct {
-	guint conns; /* upload_conn from it, closing ones included */
-	guint slots; /* of those, the ones sending a body */
-} ip_use;
-
 typedef struct {
 	gnut_uploads *u;
 	gnut_conn *conn;
-	ip_use *use; /* its address's entry in u->by_ip */
-	char *ip;    /* that entry's key */
+	gboolean keyed; /* key is its address (else no per-address cap applies) */
+	gnut_ip_key key;
+	gboolean conn_held; /* a place in u->conn_holds */
 	uc_state state;
 	gboolean has_slot;
 	guint requests;     /* request heads taken on this connection */
@@ -90,9 +88,10 @@ struct gnut_uploads {
 	guint retry_after_s;
 	void (*stale)(gpointer data);
 	gpointer stale_data;
-	GHashTable *conns;   /* set of upload_conn */
-	GHashTable *by_ip;   /* address text -> ip_use, while it has connections */
-	gnut_log_limit *log; /* what clients can make us log */
+	GHashTable *conns;         /* set of upload_conn */
+	gnut_ip_admit *conn_holds; /* connections per address */
+	gnut_ip_admit *slot_holds; /* slots per address */
+	gnut_log_limit *log;       /* what clients can make us log */
 	guint slots_used;
 	gnut_rate_limit *limit; /* all uploads together */
 	GQueue waiting;         /* upload_conn waiting for tokens, FIFO */
@@ -160,7 +159,10 @@ gnut_uploads *gnut_uploads_new(gnut_share *share, gnut_clock *clock,
 	u->stale = c->stale;
 	u->stale_data = c->stale_data;
 	u->conns = g_hash_table_new(NULL, NULL);
-	u->by_ip = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	/* more entries than connections: the tables never fill with holds */
+	gnut_ip_admit_config ac = {.max_entries = u->max_connections + 1};
+	u->conn_holds = gnut_ip_admit_new(u->clock, &ac);
+	u->slot_holds = gnut_ip_admit_new(u->clock, &ac);
 	u->log = gnut_log_limit_new(u->clock);
 	g_queue_init(&u->waiting);
 	guint64 rate = MIN(c->rate_limit, GNUT_UPLOADS_MAX_RATE);
@@ -181,7 +183,8 @@ static void release_slot(upload_conn *uc)
 	if (!uc->has_slot)
 		return;
 	uc->u->slots_used--;
-	uc->use->slots--;
+	if (uc->keyed)
+		gnut_ip_admit_release(uc->u->slot_holds, &uc->key);
 	uc->has_slot = FALSE;
 }
 
@@ -215,8 +218,8 @@ static void forget_conn(upload_conn *uc)
 	if (uc->state == UC_SENDING)
 		end_body(uc, FALSE);
 	release_slot(uc);
-	if (--uc->use->conns == 0)
-		g_hash_table_remove(u->by_ip, uc->ip);
+	if (uc->conn_held)
+		gnut_ip_admit_release(u->conn_holds, &uc->key);
 	g_hash_table_remove(u->conns, uc);
 }
 
@@ -241,7 +244,8 @@ void gnut_uploads_free(gnut_uploads *u)
 	g_queue_clear(&u->waiting);
 	gnut_rate_limit_free(u->limit);
 	gnut_log_limit_free(u->log);
-	g_hash_table_unref(u->by_ip);
+	gnut_ip_admit_free(u->conn_holds);
+	gnut_ip_admit_free(u->slot_holds);
 	g_hash_table_unref(u->conns);
 	g_main_context_unref(u->ctx);
 	g_free(u);
@@ -581,12 +585,11 @@ static gboolean take_slot(upload_conn *uc)
 	gnut_uploads *u = uc->u;
 	if (u->slots_used >= u->slots)
 		return FALSE;
-	if (uc->use->slots >= u->slots_per_ip) {
+	if (uc->keyed && !gnut_ip_admit_hold(u->slot_holds, &uc->key, u->slots_per_ip)) {
 		u->stats.refused_per_ip++;
 		return FALSE;
 	}
 	u->slots_used++;
-	uc->use->slots++;
 	uc->has_slot = TRUE;
 	return TRUE;
 }
@@ -685,36 +688,20 @@ static void on_closed(gnut_conn *conn, const GError *reason, gpointer data)
 	g_free(uc);
 }
 
-/* The client's address as text, the key of its ip_use. */
-static char *peer_ip(gnut_conn *conn)
-{
-	GInetSocketAddress *sa = gnut_conn_get_remote_address(conn);
-	if (sa == NULL)
-		return g_strdup("?");
-	return g_inet_address_to_string(g_inet_socket_address_get_address(sa));
-}
-
 /* Counts a new connection against its address; FALSE when it is over the
- * caps, in all or for the address. */
+ * caps, in all or for the address (a refused one holds no place of its
+ * address, but is counted in all until it is closed). */
 static gboolean admit_conn(gnut_uploads *u, upload_conn *uc)
 {
-	char *ip = peer_ip(uc->conn);
-	gpointer key = NULL, use = NULL;
-	if (g_hash_table_lookup_extended(u->by_ip, ip, &key, &use)) {
-		g_free(ip);
-	} else {
-		key = ip;
-		use = g_new0(ip_use, 1);
-		g_hash_table_insert(u->by_ip, key, use);
-	}
-	uc->ip = key;
-	uc->use = use;
+	uc->keyed = gnut_listener_conn_key(uc->conn, &uc->key);
 	gboolean ok = g_hash_table_size(u->conns) < u->max_connections;
-	if (ok && uc->use->conns >= u->connections_per_ip) {
-		u->stats.refused_per_ip++;
-		ok = FALSE;
+	if (ok && uc->keyed) {
+		uc->conn_held = gnut_ip_admit_hold(u->conn_holds, &uc->key, u->connections_per_ip);
+		if (!uc->conn_held) {
+			u->stats.refused_per_ip++;
+			ok = FALSE;
+		}
 	}
-	uc->use->conns++;
 	g_hash_table_add(u->conns, uc);
 	return ok;
 }
