@@ -49,8 +49,10 @@ struct gnut_links {
 	uint32_t self_ipv4;
 	guint16 self_port;
 	GCancellable *cancel;
-	GHashTable *nodes; /* guint64* link id -> gnut_node* */
-	GArray *ids;       /* the keys of nodes */
+	GHashTable *nodes;         /* guint64* link id -> gnut_node* */
+	gnut_ip_admit *link_holds; /* incoming links per address, up or admitted */
+	GHashTable *link_keys;     /* guint64* id of an incoming link -> its gnut_ip_key */
+	GArray *ids;               /* the keys of nodes */
 	guint64 next_id;
 	GPtrArray *pending;          /* links_pending* */
 	GPtrArray *peers;            /* links_peer* */
@@ -69,6 +71,8 @@ static void peer_free(gpointer p)
 
 static void pending_free(links_pending *p)
 {
+	if (p->ip_admitted) /* admitted, but no link came of it */
+		gnut_ip_admit_release(p->links->link_holds, &p->key);
 	if (p->held) {
 		gnut_ip_admit_release(p->links->admit, &p->key);
 		p->links->incoming--;
@@ -92,6 +96,10 @@ gnut_links *gnut_links_new(const gnut_links_config *config, const gnut_links_han
 	/* more entries than handshakes allowed: the table never fills with holds */
 	gnut_ip_admit_config ac = {.max_entries = MIN(l->config.max_handshakes, G_MAXUINT / 2) * 2};
 	l->admit = gnut_ip_admit_new(clock, &ac);
+	/* incoming links up or admitted are at most 2 * max_links (see admit_peer) */
+	gnut_ip_admit_config lc = {.max_entries = MIN(l->config.max_links, G_MAXUINT / 4) * 2 + 1};
+	l->link_holds = gnut_ip_admit_new(clock, &lc);
+	l->link_keys = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
 	l->refusal_log = gnut_log_limit_new(clock);
 	if (l->config.max_links_per_ip == 0)
 		l->config.max_links_per_ip = GNUT_LINKS_DEFAULT_PER_IP;
@@ -116,6 +124,8 @@ void gnut_links_free(gnut_links *l)
 		pending_free(g_ptr_array_steal_index(l->pending, l->pending->len - 1));
 	g_ptr_array_unref(l->pending);
 	gnut_ip_admit_free(l->admit);
+	gnut_ip_admit_free(l->link_holds);
+	g_hash_table_unref(l->link_keys);
 	gnut_log_limit_free(l->refusal_log);
 	g_hash_table_unref(l->nodes);
 	g_array_unref(l->ids);
@@ -262,6 +272,11 @@ static void on_node_closed(gnut_node *node, const char *reason, gpointer user_da
 	if (l->handlers.closed != NULL)
 		l->handlers.closed(node, l->data);
 	remove_link_id(l, id);
+	gnut_ip_key *key = g_hash_table_lookup(l->link_keys, &id);
+	if (key != NULL) {
+		gnut_ip_admit_release(l->link_holds, key);
+		g_hash_table_remove(l->link_keys, &id);
+	}
 	links_peer *peer = peer_of_link(l, id);
 	if (peer != NULL)
 		peer_ended(l, peer, FALSE, 0);
@@ -284,8 +299,8 @@ static void learn_self_address(gnut_links *l, const gnut_handshake_peer *peer)
 		l->self_ipv4 = ip;
 }
 
-static void add_node(gnut_links *l, gnut_conn *conn, const gnut_handshake_peer *peer,
-                     links_peer *dialed)
+static guint64 add_node(gnut_links *l, gnut_conn *conn, const gnut_handshake_peer *peer,
+                        links_peer *dialed)
 {
 	static const gnut_node_handlers handlers = {
 	    .message = on_node_message,
@@ -310,6 +325,7 @@ static void add_node(gnut_links *l, gnut_conn *conn, const gnut_handshake_peer *
 	gnut_node_start(node);
 	if (l->handlers.up != NULL)
 		l->handlers.up(node, l->data);
+	return nc.id;
 }
 
 static void on_handshake_done(gnut_handshake *hs, const gnut_handshake_result *r,
@@ -323,7 +339,13 @@ static void on_handshake_done(gnut_handshake *hs, const gnut_handshake_result *r
 	if (r->ok) {
 		if (p->peer != NULL)
 			p->peer->dialing = FALSE;
-		add_node(l, gnut_handshake_steal_conn(hs), r->peer, p->peer);
+		guint64 id = add_node(l, gnut_handshake_steal_conn(hs), r->peer, p->peer);
+		if (p->ip_admitted) { /* its hold of the address goes with the link */
+			guint64 *k = g_new(guint64, 1);
+			*k = id;
+			g_hash_table_insert(l->link_keys, k, g_memdup2(&p->key, sizeof p->key));
+			p->ip_admitted = FALSE;
+		}
 	} else {
 		g_message("handshake with %s failed: %s", gnut_handshake_get_peer_address(hs),
 		          r->error);
@@ -352,15 +374,6 @@ static void list_ultrapeers(gnut_links *l, GString *out)
 
 /* ---- links per IP ---- */
 
-/* Whether two "ip:port" socket addresses ("[v6]:port" too) share their IP. */
-static gboolean same_ip(const char *a, const char *b)
-{
-	const char *ca = strrchr(a, ':'), *cb = strrchr(b, ':');
-	gsize la = ca != NULL ? (gsize)(ca - a) : strlen(a);
-	gsize lb = cb != NULL ? (gsize)(cb - b) : strlen(b);
-	return la == lb && strncmp(a, b, la) == 0;
-}
-
 /* Refuses an incoming link from an IP that already has max_links_per_ip
  * incoming links with us, up or admitted and finishing their handshake:
  * one host must not take the link slots, nor the memory each link may make
@@ -368,26 +381,11 @@ static gboolean same_ip(const char *a, const char *b)
  * do not count: we chose them. */
 static guint admit_per_ip(gnut_links *l, links_pending *p, GString *reason)
 {
-	const char *addr = gnut_handshake_get_peer_address(p->hs);
-	guint n = 0;
-	GHashTableIter it;
-	gpointer key, value;
-	g_hash_table_iter_init(&it, l->nodes);
-	while (g_hash_table_iter_next(&it, &key, &value))
-		if (peer_of_link(l, *(guint64 *)key) == NULL &&
-		    same_ip(addr, gnut_node_get_address(value)))
-			n++;
-	for (guint i = 0; i < l->pending->len; i++) {
-		links_pending *o = g_ptr_array_index(l->pending, i);
-		if (o != p && o->ip_admitted &&
-		    same_ip(addr, gnut_handshake_get_peer_address(o->hs)))
-			n++;
-	}
-	if (n >= l->config.max_links_per_ip) {
+	if (p->held && !gnut_ip_admit_hold(l->link_holds, &p->key, l->config.max_links_per_ip)) {
 		g_string_assign(reason, "Too many links from your address");
 		return GNUT_HTTP_TOO_MANY_REQUESTS;
 	}
-	p->ip_admitted = TRUE;
+	p->ip_admitted = p->held;
 	return GNUT_HTTP_OK;
 }
 
