@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "gnut/base/ip-admit.h"
+#include "gnut/proto/address.h"
 #include "gnut/core/links/links.h"
 #include "gnut/core/routing/flow.h"
 #include "gnut/core/routing/routing.h"
@@ -231,11 +232,13 @@ static gboolean valid_bind_address(const char *text)
 }
 
 /* "HOST:PORT" with a port from 1 to 65535. */
+/* HOST:PORT as the servent checks it (gnut_addr_parse_host_port, port
+ * required), so that an option the servent would refuse is refused here,
+ * naming its key. */
 static gboolean valid_peer(const char *text)
 {
-	g_autoptr(GSocketConnectable) na = g_network_address_parse(text, 0, NULL);
-	return na != NULL && g_network_address_get_port(G_NETWORK_ADDRESS(na)) != 0 &&
-	       strchr(g_network_address_get_hostname(G_NETWORK_ADDRESS(na)), ' ') == NULL;
+	gnut_addr_host_port hp;
+	return gnut_addr_parse_host_port(text, strlen(text), 0, &hp) == GNUT_PROTO_OK;
 }
 
 /* Makes a folder name absolute against base (the working folder for the
