@@ -22,10 +22,12 @@
 #include "gnut/core/transfer/push-service.h"
 #include "gnut/core/transfer/upload.h"
 #include "gnut/net/listener.h"
+#include "gnut/net/udp.h"
 #include "gnut/proto/address.h"
 #include "gnut/proto/dial-rule.h"
 #include "gnut/proto/digest.h"
 #include "servent-info.h"
+#include "udp-dispatch.h"
 
 #define TICK_MS              250
 #define STOP_DRAIN_MS        2000 /* how long a stop waits for the links' Byes */
@@ -68,6 +70,8 @@ struct gnut_servent {
 	gboolean stopped;
 	gnut_log_limit *bad_log; /* bad input from peers, for every room */
 	gnut_listener *listener;
+	gnut_udp *udp;                   /* NULL when the port could not be bound */
+	gnut_udp_dispatch *udp_dispatch; /* datagrams to the rooms, by message type */
 	gboolean scanning;
 	gboolean rescan_again;
 
@@ -394,6 +398,7 @@ gnut_servent *gnut_servent_new(const gnut_servent_config *config, gnut_clock *cl
 	s->clock = clock ? clock : gnut_clock_system();
 	s->cancel = g_cancellable_new();
 	s->bad_log = gnut_log_limit_new(s->clock);
+	s->udp_dispatch = gnut_udp_dispatch_new(s->bad_log);
 	gnut_guid_generate(&s->guid);
 	if (!copy_config(s, config, error) || !build_rooms(s, config, error)) {
 		gnut_servent_free(s);
@@ -509,6 +514,25 @@ static void on_accept(gnut_listener *listener, gnut_conn *conn, const char *firs
 	gnut_conn_unref(conn);
 }
 
+static void on_datagram(gnut_udp *udp, const guint8 *data, gsize len, GInetSocketAddress *from,
+                        gpointer user_data)
+{
+	(void)udp;
+	gnut_servent *s = user_data;
+	gnut_udp_dispatch_datagram(s->udp_dispatch, data, len, from);
+}
+
+/* The UDP socket on the listening address and port. Without it the servent
+ * still runs, as one that cannot receive datagrams. */
+static void start_udp(gnut_servent *s)
+{
+	gnut_udp_config uc = {.address = s->listen_host, .port = s->listen_port, .clock = s->clock};
+	g_autoptr(GError) error = NULL;
+	s->udp = gnut_udp_new(&uc, on_datagram, s, &error);
+	if (s->udp == NULL)
+		g_warning("no UDP on %s:%u: %s", s->listen_host, s->listen_port, error->message);
+}
+
 gboolean gnut_servent_start(gnut_servent *s, GError **error)
 {
 	const servent_admission *a = &s->admission;
@@ -527,6 +551,7 @@ gboolean gnut_servent_start(gnut_servent *s, GError **error)
 	if (s->listener == NULL)
 		return FALSE;
 	s->listen_port = gnut_listener_get_port(s->listener);
+	start_udp(s);
 	uint32_t ipv4 = 0; /* stays 0 for the wildcard: learned from peers */
 	if (gnut_addr_parse_ipv4(s->listen_host, strlen(s->listen_host), &ipv4) != GNUT_PROTO_OK)
 		ipv4 = 0;
@@ -617,6 +642,8 @@ void gnut_servent_free(gnut_servent *s)
 	gnut_routing_free(s->routing);
 	if (s->listener != NULL)
 		gnut_listener_free(s->listener);
+	gnut_udp_free(s->udp);
+	gnut_udp_dispatch_free(s->udp_dispatch);
 	gnut_hosts_free(s->hosts);
 	if (s->searches != NULL)
 		gnut_searches_free(s->searches);
