@@ -295,6 +295,7 @@ static void build_links_and_routing(gnut_servent *s, const gnut_servent_config *
 	    .guid = s->guid,
 	    .ultrapeer = s->ultrapeer,
 	    .dynamic_querying = s->ultrapeer, /* the routing room runs them */
+	    .no_compression = config->no_compression,
 	    .max_links = s->max_links,
 	    .max_handshakes = s->admission.max_handshakes,
 	    .per_ip_handshakes = s->admission.per_ip_handshakes,
@@ -312,6 +313,7 @@ static void build_links_and_routing(gnut_servent *s, const gnut_servent_config *
 	    .guid = s->guid,
 	    .ultrapeer = s->ultrapeer,
 	    .firewalled = s->firewalled,
+	    .no_compression = config->no_compression,
 	    .links = s->links,
 	    .share = s->share,
 	    .bad_log = s->bad_log,

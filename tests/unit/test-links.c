@@ -354,6 +354,38 @@ static void test_link_up_both_sides(void)
 	side_clear(&b);
 }
 
+/* A side whose links neither offer nor accept deflate links uncompressed
+ * with one that compresses: neither direction deflates, and the other side
+ * saw no Accept-Encoding. */
+static void test_no_compression(void)
+{
+	side a, b;
+	side_init(&a, NULL, FALSE, FALSE, 0);
+	side_init(&b, NULL, FALSE, TRUE, 0);
+	gnut_links_free(a.links);
+	gnut_links_config cfg = {
+	    .clock = a.clock, .guid = a.guid, .ultrapeer = TRUE, .no_compression = TRUE};
+	a.links = gnut_links_new(&cfg, &handlers, &a);
+	g_autofree char *where = address_of(&b);
+	gnut_links_add_peer(a.links, where);
+	tick(&a);
+	pair p = {&a, &b};
+	CU_ASSERT_TRUE_FATAL(gnut_unit_run_until(both_up, &p, GUARD_MS));
+	side *sides[] = {&a, &b};
+	for (guint i = 0; i < 2; i++) {
+		const gnut_handshake_peer *peer =
+		    gnut_node_get_peer(g_ptr_array_index(sides[i]->up, 0));
+		CU_ASSERT_FALSE(peer->deflate_in);
+		CU_ASSERT_FALSE(peer->deflate_out);
+	}
+	const gnut_handshake_peer *a_seen_by_b = g_ptr_array_index(b.seen, 0);
+	CU_ASSERT_FALSE(a_seen_by_b->accepts_deflate);
+	const gnut_handshake_peer *b_seen_by_a = g_ptr_array_index(a.seen, 0);
+	CU_ASSERT_TRUE(b_seen_by_a->accepts_deflate);
+	side_clear(&a);
+	side_clear(&b);
+}
+
 /* What a node receives goes to its owner's message handler: a's opening
  * ping (the GUID ping_sent told a), then a message a sends. */
 static void test_messages_reach_owner(void)
@@ -640,6 +672,7 @@ static void test_dial_cached(void)
 
 static CU_TestInfo tests[] = {
     {"a dialed peer comes up on both sides", test_link_up_both_sides},
+    {"no_compression: links stay uncompressed both ways", test_no_compression},
     {"messages reach the owner", test_messages_reach_owner},
     {"bye_all closes both sides", test_bye_all},
     {"the peer hears the Bye of bye_all", test_bye_heard},

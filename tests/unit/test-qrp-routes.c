@@ -18,7 +18,7 @@ typedef struct {
 
 static void fixture_init(fixture *fx)
 {
-	fx->q = gnut_qrp_routes_new(NULL, NULL, TRUE, LINK_CAP, TOTAL_CAP);
+	fx->q = gnut_qrp_routes_new(NULL, NULL, TRUE, TRUE, LINK_CAP, TOTAL_CAP);
 }
 
 static void fixture_clear(fixture *fx)

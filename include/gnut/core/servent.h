@@ -23,6 +23,7 @@ typedef struct {
 	const char *const *peers;  /* NULL-terminated "HOST:PORT" list to dial */
 	gboolean ultrapeer;        /* TRUE: ultrapeer, FALSE: leaf */
 	gboolean no_bootstrap;     /* dial only the peers above */
+	gboolean no_compression;   /* links and QRP tables uncompressed, for packet captures */
 	gboolean firewalled;       /* peers cannot connect to us: the push flag in our
 	                              hits, and we connect out to those who push */
 	guint64 upload_limit;      /* bytes per second, 0 = unlimited */

@@ -439,6 +439,7 @@ static links_pending *start_handshake(gnut_links *l, gnut_conn *conn, gnut_hands
 	hc.ultrapeer = l->config.ultrapeer;
 	hc.guid = &l->config.guid;
 	hc.dynamic_querying = l->config.dynamic_querying;
+	hc.deflate = !l->config.no_compression;
 	hc.clock = l->config.clock;
 	hc.admit = admit_peer;
 	char listen[GNUT_ADDR_IPV4_PORT_LEN];

@@ -19,6 +19,7 @@ struct gnut_qrp_routes {
 	gnut_links *links;
 	gnut_share *share;
 	gboolean ultrapeer;
+	gnut_qrp_encode_opts encode; /* how our table goes out */
 	guint32 max_link_slots;
 	guint64 max_total_slots;
 	guint64 slots_held;    /* of every link's remote table */
@@ -44,9 +45,13 @@ static void link_qrp_free(gpointer p)
 }
 
 gnut_qrp_routes *gnut_qrp_routes_new(gnut_links *links, gnut_share *share, gboolean ultrapeer,
-                                     guint32 max_link_slots, guint64 max_total_slots)
+                                     gboolean compress, guint32 max_link_slots,
+                                     guint64 max_total_slots)
 {
 	gnut_qrp_routes *q = g_new0(gnut_qrp_routes, 1);
+	q->encode = GNUT_QRP_ENCODE_DEFAULTS;
+	if (!compress)
+		q->encode.compressor = GNUT_QRP_COMPRESSOR_NONE;
 	q->links = links;
 	q->share = share;
 	q->ultrapeer = ultrapeer;
@@ -119,7 +124,8 @@ static gnut_qrp_table *build_local_table(gnut_qrp_routes *q)
 static void send_table(gnut_qrp_routes *q, gnut_node *node)
 {
 	link_qrp *lq = link_state(q, gnut_node_get_id(node));
-	g_autoptr(GPtrArray) payloads = gnut_qrp_table_encode_update(q->local, lq->sent, NULL);
+	g_autoptr(GPtrArray) payloads =
+	    gnut_qrp_table_encode_update(q->local, lq->sent, &q->encode);
 	for (guint i = 0; i < payloads->len; i++) {
 		gsize len;
 		const guint8 *p = g_bytes_get_data(g_ptr_array_index(payloads, i), &len);

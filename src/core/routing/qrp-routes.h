@@ -17,8 +17,10 @@ typedef struct gnut_qrp_routes gnut_qrp_routes;
  * when we are an ultrapeer that only receives tables: a test's). A link's
  * table may have at most max_link_slots slots, all links' together at most
  * max_total_slots. */
+/* compress: our table's patches go out zlib-compressed (else raw). */
 gnut_qrp_routes *gnut_qrp_routes_new(gnut_links *links, gnut_share *share, gboolean ultrapeer,
-                                     guint32 max_link_slots, guint64 max_total_slots);
+                                     gboolean compress, guint32 max_link_slots,
+                                     guint64 max_total_slots);
 void gnut_qrp_routes_free(gnut_qrp_routes *q);
 
 void gnut_qrp_routes_link_up(gnut_qrp_routes *q, gnut_node *node);

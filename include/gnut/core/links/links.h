@@ -39,6 +39,7 @@ typedef struct {
 	gnut_guid guid;    /* ours: a peer with it is ourselves */
 	gboolean ultrapeer;
 	gboolean dynamic_querying; /* announce X-Dynamic-Querying */
+	gboolean no_compression;   /* neither offer nor accept deflate on links */
 	guint max_links;           /* 0: GNUT_LINKS_DEFAULT_MAX_LINKS */
 	guint max_handshakes;      /* 0: GNUT_LINKS_DEFAULT_MAX_HANDSHAKES */
 	guint per_ip_handshakes;   /* 0: the default; GNUT_IP_ADMIT_UNLIMITED: no cap */
