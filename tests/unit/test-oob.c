@@ -22,11 +22,13 @@ static const uint8_t reply_v2_vec[] = {'L', 'I', 'M', 'E', 0x0c, 0x00, 0x02, 0x0
 static void test_reply_vectors(void)
 {
 	gnut_oob_reply r;
-	CU_ASSERT_EQUAL(gnut_oob_reply_decode(reply_v3_vec, sizeof reply_v3_vec, &r), GNUT_PROTO_OK);
+	CU_ASSERT_EQUAL(gnut_oob_reply_decode(reply_v3_vec, sizeof reply_v3_vec, &r),
+	                GNUT_PROTO_OK);
 	CU_ASSERT_EQUAL(r.version, 3);
 	CU_ASSERT_EQUAL(r.hits, 7);
 	CU_ASSERT_TRUE(r.unsolicited);
-	CU_ASSERT_EQUAL(gnut_oob_reply_decode(reply_v2_vec, sizeof reply_v2_vec, &r), GNUT_PROTO_OK);
+	CU_ASSERT_EQUAL(gnut_oob_reply_decode(reply_v2_vec, sizeof reply_v2_vec, &r),
+	                GNUT_PROTO_OK);
 	CU_ASSERT_EQUAL(r.version, 2);
 	CU_ASSERT_EQUAL(r.hits, 255);
 	CU_ASSERT_FALSE(r.unsolicited);
@@ -56,17 +58,20 @@ static void test_reply_refusals(void)
 	buf[10] = 0xc3; /* v3 may grow: the extra is ignored */
 	CU_ASSERT_EQUAL(gnut_oob_reply_decode(buf, 11, &r), GNUT_PROTO_OK);
 	for (size_t cut = 0; cut < sizeof reply_v3_vec; cut++)
-		CU_ASSERT_EQUAL(gnut_oob_reply_decode(reply_v3_vec, cut, &r), GNUT_PROTO_ERR_TRUNCATED);
+		CU_ASSERT_EQUAL(gnut_oob_reply_decode(reply_v3_vec, cut, &r),
+		                GNUT_PROTO_ERR_TRUNCATED);
 }
 
 static void test_claim_vectors(void)
 {
 	gnut_oob_claim c;
-	CU_ASSERT_EQUAL(gnut_oob_claim_decode(claim_v2_vec, sizeof claim_v2_vec, &c), GNUT_PROTO_OK);
+	CU_ASSERT_EQUAL(gnut_oob_claim_decode(claim_v2_vec, sizeof claim_v2_vec, &c),
+	                GNUT_PROTO_OK);
 	CU_ASSERT_EQUAL(c.version, 2);
 	CU_ASSERT_EQUAL(c.wanted, 3);
 	CU_ASSERT_EQUAL(c.token_len, 0);
-	CU_ASSERT_EQUAL(gnut_oob_claim_decode(claim_v3_vec, sizeof claim_v3_vec, &c), GNUT_PROTO_OK);
+	CU_ASSERT_EQUAL(gnut_oob_claim_decode(claim_v3_vec, sizeof claim_v3_vec, &c),
+	                GNUT_PROTO_OK);
 	CU_ASSERT_EQUAL(c.version, 3);
 	CU_ASSERT_EQUAL(c.wanted, 5);
 	static const uint8_t token[] = {1, 2, 3, 4, 5, 6, 7, 8};
@@ -90,14 +95,16 @@ static void test_claim_refusals(void)
 	uint8_t buf[64];
 	memcpy(buf, claim_v3_vec, sizeof claim_v3_vec);
 	buf[12] = 'X'; /* "SX": no token */
-	CU_ASSERT_EQUAL(gnut_oob_claim_decode(buf, sizeof claim_v3_vec, &c), GNUT_PROTO_ERR_MALFORMED);
+	CU_ASSERT_EQUAL(gnut_oob_claim_decode(buf, sizeof claim_v3_vec, &c),
+	                GNUT_PROTO_ERR_MALFORMED);
 	memcpy(buf, claim_v3_vec, sizeof claim_v3_vec);
 	buf[sizeof claim_v3_vec] = 0;
 	CU_ASSERT_EQUAL(gnut_oob_claim_decode(buf, sizeof claim_v3_vec + 1, &c),
 	                GNUT_PROTO_ERR_TRAILING);
 	memcpy(buf, claim_v2_vec, sizeof claim_v2_vec);
 	buf[8] = 0; /* wants nothing */
-	CU_ASSERT_EQUAL(gnut_oob_claim_decode(buf, sizeof claim_v2_vec, &c), GNUT_PROTO_ERR_MALFORMED);
+	CU_ASSERT_EQUAL(gnut_oob_claim_decode(buf, sizeof claim_v2_vec, &c),
+	                GNUT_PROTO_ERR_MALFORMED);
 	buf[6] = 1;
 	buf[8] = 1;
 	CU_ASSERT_EQUAL(gnut_oob_claim_decode(buf, sizeof claim_v2_vec, &c),
@@ -111,7 +118,8 @@ static void test_claim_refusals(void)
 	for (size_t cut = 0; cut < sizeof claim_v3_vec; cut++)
 		CU_ASSERT_NOT_EQUAL(gnut_oob_claim_decode(claim_v3_vec, cut, &c), GNUT_PROTO_OK);
 	for (size_t cut = 0; cut < sizeof claim_v2_vec; cut++)
-		CU_ASSERT_EQUAL(gnut_oob_claim_decode(claim_v2_vec, cut, &c), GNUT_PROTO_ERR_TRUNCATED);
+		CU_ASSERT_EQUAL(gnut_oob_claim_decode(claim_v2_vec, cut, &c),
+		                GNUT_PROTO_ERR_TRUNCATED);
 }
 
 static void test_guid_marking(void)

@@ -33,16 +33,16 @@
 #include "gnut/proto/vendor-msg.h"
 #include "gnut/proto/wire.h"
 
-#define GNUT_OOB_VENDOR           "LIME"
-#define GNUT_OOB_SEL_CLAIM        11 /* LIME/11, the Ack */
-#define GNUT_OOB_SEL_REPLY_NUMBER 12 /* LIME/12, the Reply Number */
-#define GNUT_OOB_VERSION          3  /* what we send */
-#define GNUT_OOB_OLDEST_VERSION   2  /* what we still read */
-#define GNUT_OOB_GGEP_TOKEN       "SO"
-#define GNUT_OOB_TOKEN_MAX        32 /* longest token kept (LimeWire's are 8..16 bytes) */
+#define GNUT_OOB_VENDOR              "LIME"
+#define GNUT_OOB_SEL_CLAIM           11 /* LIME/11, the Ack */
+#define GNUT_OOB_SEL_REPLY_NUMBER    12 /* LIME/12, the Reply Number */
+#define GNUT_OOB_VERSION             3  /* what we send */
+#define GNUT_OOB_OLDEST_VERSION      2  /* what we still read */
+#define GNUT_OOB_GGEP_TOKEN          "SO"
+#define GNUT_OOB_TOKEN_MAX           32 /* longest token kept (LimeWire's are 8..16 bytes) */
 #define GNUT_OOB_REPLY_F_UNSOLICITED 0x01
-#define GNUT_OOB_REPLY_LEN        (GNUT_VENDOR_MSG_HEAD + 2) /* 10 */
-#define GNUT_OOB_CLAIM_V2_LEN     (GNUT_VENDOR_MSG_HEAD + 1) /* 9 */
+#define GNUT_OOB_REPLY_LEN           (GNUT_VENDOR_MSG_HEAD + 2) /* 10 */
+#define GNUT_OOB_CLAIM_V2_LEN        (GNUT_VENDOR_MSG_HEAD + 1) /* 9 */
 
 typedef struct {
 	uint16_t version;
