@@ -16,6 +16,9 @@
  *    over either cap is not sent (gnut_udp_send returns FALSE).
  * Whether an answer may be sent at all (reflection: a reply larger than the
  * request to an address that never proved it asked) is the owner's policy.
+ * The addresses we sent to lately are remembered (as many as the address
+ * table holds) so that a datagram from any other counts as unsolicited:
+ * what firewall detection needs to know that strangers can reach us.
  *
  * Reading drains at most RECV_BATCH datagrams per wake-up so that the rest
  * of the main loop runs under a flood. Sources are attached to the
