@@ -27,6 +27,7 @@
 #include "gnut/proto/dial-rule.h"
 #include "gnut/proto/digest.h"
 #include "servent-info.h"
+#include "servent-oob.h"
 #include "udp-dispatch.h"
 
 #define TICK_MS              250
@@ -85,6 +86,7 @@ struct gnut_servent {
 	gnut_downloads *downloads;
 	gnut_push_service *pushes;
 	gnut_fetch *fetch;
+	servent_oob *oob; /* firewall detection, out-of-band hits over UDP */
 };
 
 /* ---- configuration ---- */
@@ -258,6 +260,12 @@ static void on_routed_push(const gnut_msg_header *h, const guint8 *payload, gpoi
 	gnut_push_service_received(s->pushes, h, payload);
 }
 
+static gboolean on_oob_send(uint32_t ipv4, guint16 port, GBytes *msg, gpointer data)
+{
+	gnut_servent *s = data;
+	return s->oob != NULL && servent_oob_send(s->oob, ipv4, port, msg);
+}
+
 static guint16 on_kept_hits(const gnut_guid *guid, gpointer data)
 {
 	gnut_servent *s = data;
@@ -307,6 +315,7 @@ static void build_links_and_routing(gnut_servent *s, const gnut_servent_config *
 	    .pong = on_routed_pong,
 	    .push = on_routed_push,
 	    .kept_hits = on_kept_hits,
+	    .oob_send = on_oob_send,
 	};
 	gnut_routing_config rc = {
 	    .clock = s->clock,
@@ -314,6 +323,7 @@ static void build_links_and_routing(gnut_servent *s, const gnut_servent_config *
 	    .ultrapeer = s->ultrapeer,
 	    .firewalled = s->firewalled,
 	    .no_compression = config->no_compression,
+	    .allow_local = s->allow_local,
 	    .links = s->links,
 	    .share = s->share,
 	    .bad_log = s->bad_log,
@@ -322,6 +332,16 @@ static void build_links_and_routing(gnut_servent *s, const gnut_servent_config *
 	    .qrp_total_slots = config->qrp_total_slots,
 	};
 	s->routing = gnut_routing_new(&rc, &routing_handlers, s);
+	servent_oob_config oc = {
+	    .searches = s->searches,
+	    .routing = s->routing,
+	    .links = s->links,
+	    .bad_log = s->bad_log,
+	    .forced_firewalled = s->firewalled,
+	    .hit_added = on_hit_added,
+	    .hit_data = s,
+	};
+	s->oob = servent_oob_new(&oc);
 }
 
 /* An upload found a shared file no longer the one indexed. */
@@ -497,6 +517,7 @@ static void on_accept(gnut_listener *listener, gnut_conn *conn, const char *firs
                       gpointer user_data)
 {
 	gnut_servent *s = user_data;
+	servent_oob_incoming_seen(s->oob, gnut_conn_get_peer(conn));
 	if (g_str_has_prefix(first_line, "GNUTELLA CONNECT/")) {
 		gnut_links_accept(s->links, conn);
 		return;
@@ -522,6 +543,7 @@ static void on_datagram(gnut_udp *udp, const guint8 *data, gsize len, GInetSocke
 	(void)udp;
 	gnut_servent *s = user_data;
 	gnut_udp_dispatch_datagram(s->udp_dispatch, data, len, from);
+	servent_oob_datagram_seen(s->oob);
 }
 
 /* The UDP socket on the listening address and port. Without it the servent
@@ -533,6 +555,7 @@ static void start_udp(gnut_servent *s)
 	s->udp = gnut_udp_new(&uc, on_datagram, s, &error);
 	if (s->udp == NULL)
 		g_warning("no UDP on %s:%u: %s", s->listen_host, s->listen_port, error->message);
+	servent_oob_attach(s->oob, s->udp, s->udp_dispatch);
 }
 
 gboolean gnut_servent_start(gnut_servent *s, GError **error)
@@ -641,6 +664,7 @@ void gnut_servent_free(gnut_servent *s)
 	g_clear_pointer(&s->uploads, gnut_uploads_free);
 	g_clear_pointer(&s->downloads, gnut_downloads_free);
 	gnut_links_free(s->links); /* first: its handlers reach the routing room */
+	servent_oob_free(s->oob);
 	gnut_routing_free(s->routing);
 	if (s->listener != NULL)
 		gnut_listener_free(s->listener);
@@ -689,6 +713,7 @@ void gnut_servent_status(gnut_servent *s, gnut_status_info *out)
 	out->bytes_up = up.bytes_up;
 	out->bytes_down = gnut_downloads_bytes_in(s->downloads);
 	out->uptime = (gnut_clock_now_us(s->clock) - s->started_us) / G_USEC_PER_SEC;
+	servent_oob_status(s->oob, out);
 }
 
 GPtrArray *gnut_servent_peers(gnut_servent *s)
@@ -709,14 +734,19 @@ gboolean gnut_servent_connect(gnut_servent *s, const char *host_port, GError **e
 
 guint64 gnut_servent_search_start(gnut_servent *s, const char *query, GError **error)
 {
+	uint32_t ipv4;
+	guint16 port;
+	gboolean firewalled;
+	gboolean oob = servent_oob_query_marking(s->oob, &ipv4, &port, &firewalled);
 	g_autoptr(GByteArray) payload = g_byte_array_new();
-	if (!gnut_search_query_encode(query, payload, error))
+	if (!gnut_search_query_encode(query, firewalled, oob, payload, error))
 		return 0;
 	gnut_guid guid;
-	guint64 id = gnut_searches_start(s->searches, query, &guid);
+	guint64 id = gnut_searches_start_oob(s->searches, query, ipv4, oob ? port : 0, &guid);
 	guint sent =
 	    gnut_routing_originate(s->routing, &guid, GNUT_MSG_QUERY, payload->data, payload->len);
-	g_message("search %" G_GUINT64_FORMAT " \"%s\" sent to %u links", id, query, sent);
+	g_message("search %" G_GUINT64_FORMAT " \"%s\" sent to %u links%s", id, query, sent,
+	          oob ? " (hits out of band welcome)" : "");
 	return id;
 }
 

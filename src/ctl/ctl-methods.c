@@ -195,6 +195,13 @@ static JsonNode *m_status(gnut_servent *s, JsonObject *params, GError **error)
 	json_object_set_int_member(o, "bytes_up", (gint64)st.bytes_up);
 	json_object_set_int_member(o, "bytes_down", (gint64)st.bytes_down);
 	json_object_set_int_member(o, "uptime", st.uptime);
+	json_object_set_boolean_member(o, "tcp_firewalled", st.tcp_firewalled);
+	json_object_set_boolean_member(o, "udp_firewalled", st.udp_firewalled);
+	json_object_set_int_member(o, "oob_claims_sent", (gint64)st.oob_claims_sent);
+	json_object_set_int_member(o, "oob_hits_received", (gint64)st.oob_hits_received);
+	json_object_set_int_member(o, "oob_hits_dropped", (gint64)st.oob_hits_dropped);
+	json_object_set_int_member(o, "oob_offers_sent", (gint64)st.oob_offers_sent);
+	json_object_set_int_member(o, "oob_hits_sent", (gint64)st.oob_hits_sent);
 	return object_node(o);
 }
 

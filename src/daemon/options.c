@@ -369,7 +369,7 @@ static gboolean parse_argv(int argc, char **argv, options_layer *l, GError **err
 	    {"no-bootstrap", 0, 0, G_OPTION_ARG_NONE, &l->no_bootstrap,
 	     "Dial no host but the --peer ones", NULL},
 	    {"firewalled", 0, 0, G_OPTION_ARG_NONE, &l->firewalled,
-	     "Peers cannot connect to us: they push, we connect out", NULL},
+	     "Peers cannot connect to us: they push, we connect out (else detected)", NULL},
 	    {"no-compression", 0, 0, G_OPTION_ARG_NONE, &l->no_compression,
 	     "No deflate on links, raw QRP tables (packet captures stay readable)", NULL},
 	    {"verbose", 'v', 0, G_OPTION_ARG_NONE, &l->verbose, "Log debug messages too", NULL},

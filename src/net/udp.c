@@ -8,6 +8,8 @@
 
 #include "gnut/net/udp.h"
 
+#include <string.h>
+
 #include "gnut/base/ip-admit.h"
 #include "gnut/base/log-limit.h"
 #include "gnut/base/rate-limit.h"
@@ -24,6 +26,8 @@ struct gnut_udp {
 	gnut_ip_admit *send_admit;
 	gnut_rate_limit *send_budget; /* NULL: unlimited */
 	gnut_log_limit *drop_log;
+	gnut_clock *clock;
+	GHashTable *sent_to; /* gnut_ip_key* (owned) -> gint64* when we last sent there */
 	gnut_udp_recv_fn recv;
 	gpointer user_data;
 	gnut_udp_stats stats;
@@ -39,6 +43,49 @@ static gboolean address_key(GInetSocketAddress *address, gnut_ip_key *key)
 	GInetAddress *ip = g_inet_socket_address_get_address(address);
 	return gnut_ip_key_from_bytes(key, g_inet_address_to_bytes(ip),
 	                              g_inet_address_get_native_size(ip));
+}
+
+static guint ip_key_hash(gconstpointer key)
+{
+	const gnut_ip_key *k = key;
+	guint h = 5381;
+	for (gsize i = 0; i < sizeof k->bytes; i++)
+		h = h * 33 + k->bytes[i];
+	return h;
+}
+
+static gboolean ip_key_equal(gconstpointer a, gconstpointer b)
+{
+	return memcmp(a, b, sizeof(gnut_ip_key)) == 0;
+}
+
+/* Whether we sent key's address a datagram within GNUT_UDP_SOLICITED_US. */
+static gboolean solicited(gnut_udp *u, const gnut_ip_key *key)
+{
+	const gint64 *when = g_hash_table_lookup(u->sent_to, key);
+	return when != NULL && gnut_clock_now_us(u->clock) - *when < GNUT_UDP_SOLICITED_US;
+}
+
+static gboolean sent_long_ago(gpointer key, gpointer value, gpointer data)
+{
+	(void)key;
+	return *(const gint64 *)data - *(const gint64 *)value >= GNUT_UDP_SOLICITED_US;
+}
+
+/* Remembers that we sent to key's address now; when the table is full the
+ * entries past the window go, and a new address finds no room until then. */
+static void note_sent(gnut_udp *u, const gnut_ip_key *key)
+{
+	gint64 now = gnut_clock_now_us(u->clock);
+	gint64 *when = g_hash_table_lookup(u->sent_to, key);
+	if (when == NULL && g_hash_table_size(u->sent_to) >= GNUT_UDP_ADDRESS_TABLE)
+		g_hash_table_foreach_remove(u->sent_to, sent_long_ago, &now);
+	if (when == NULL && g_hash_table_size(u->sent_to) < GNUT_UDP_ADDRESS_TABLE) {
+		when = g_new(gint64, 1);
+		g_hash_table_insert(u->sent_to, g_memdup2(key, sizeof *key), when);
+	}
+	if (when != NULL)
+		*when = now;
 }
 
 /* One datagram read; FALSE when nothing more is waiting (or on an error,
@@ -76,6 +123,8 @@ static gboolean receive_one(gnut_udp *u)
 	}
 	u->stats.received++;
 	u->stats.received_bytes += (guint64)n;
+	if (!solicited(u, &key))
+		u->stats.unsolicited++;
 	u->recv(u, u->buffer, (gsize)n, inet, u->user_data);
 	return TRUE;
 }
@@ -120,6 +169,7 @@ gboolean gnut_udp_send(gnut_udp *u, GInetSocketAddress *to, const guint8 *data, 
 		gnut_rate_limit_take(u->send_budget, len);
 	u->stats.sent++;
 	u->stats.sent_bytes += len;
+	note_sent(u, &key);
 	return TRUE;
 }
 
@@ -179,6 +229,8 @@ gnut_udp *gnut_udp_new(const gnut_udp_config *config, gnut_udp_recv_fn recv, gpo
 	if (rate != G_MAXUINT64)
 		u->send_budget = gnut_rate_limit_new(clock, rate, MAX(rate, u->max_datagram));
 	u->drop_log = gnut_log_limit_new(clock);
+	u->clock = clock;
+	u->sent_to = g_hash_table_new_full(ip_key_hash, ip_key_equal, g_free, g_free);
 	u->recv = recv;
 	u->user_data = user_data;
 	if (!udp_bind(u, config, error)) {
@@ -202,6 +254,8 @@ void gnut_udp_free(gnut_udp *u)
 	}
 	gnut_ip_admit_free(u->recv_admit);
 	gnut_ip_admit_free(u->send_admit);
+	if (u->sent_to != NULL)
+		g_hash_table_unref(u->sent_to);
 	if (u->send_budget != NULL)
 		gnut_rate_limit_free(u->send_budget);
 	gnut_log_limit_free(u->drop_log);

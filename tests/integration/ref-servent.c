@@ -64,6 +64,46 @@ int ref_dial(guint16 port)
 }
 
 /* Waits for fd to be readable; FALSE at the deadline or once *stop is set. */
+int ref_udp_loopback(guint16 *port)
+{
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	struct sockaddr_in sa = {.sin_family = AF_INET};
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	socklen_t len = sizeof sa;
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0 ||
+	    getsockname(fd, (struct sockaddr *)&sa, &len) != 0) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	*port = ntohs(sa.sin_port);
+	return fd;
+}
+
+gboolean ref_udp_send(int fd, guint16 port, const GByteArray *datagram)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port)};
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	return sendto(fd, datagram->data, datagram->len, 0, (struct sockaddr *)&sa, sizeof sa) ==
+	       (ssize_t)datagram->len;
+}
+
+gboolean ref_udp_recv(int fd, GByteArray *out, guint16 *from_port, gint64 deadline)
+{
+	if (!ref_wait_readable(fd, deadline, NULL))
+		return FALSE;
+	guint8 buf[65536];
+	struct sockaddr_in sa;
+	socklen_t len = sizeof sa;
+	ssize_t n = recvfrom(fd, buf, sizeof buf, 0, (struct sockaddr *)&sa, &len);
+	if (n < 0)
+		return FALSE;
+	g_byte_array_set_size(out, 0);
+	g_byte_array_append(out, buf, (guint)n);
+	*from_port = ntohs(sa.sin_port);
+	return TRUE;
+}
+
 gboolean ref_wait_readable(int fd, gint64 deadline, const gint *stop)
 {
 	for (;;) {

@@ -7,6 +7,7 @@
  * shaped like its own (vendor GTKG, private GGEP, GGEP "H" COBS-encoded when
  * the SHA-1 holds a 0x00 byte, "CT"), and an HTTP uploader that serves at
  * most 512 KiB a reply and bans an address that opens too many connections.
+ * A UDP socket of its own lets it query out of band and claim hits.
  * Plain sockets, zlib and a few of our codecs; loopback only; every wait
  * has a deadline. */
 #ifndef GNUT_REF_SERVENT_H
@@ -91,6 +92,12 @@ int ref_dial(guint16 port);
 gboolean ref_wait_readable(int fd, gint64 deadline, const gint *stop);
 int ref_accept(int listen_fd, gint64 deadline, const gint *stop);
 gboolean ref_send_all(int fd, const void *data, gsize len);
+/* A UDP socket on 127.0.0.1 (an ephemeral port, in *port), as its one UDP
+ * socket on its listening port; datagrams to and from 127.0.0.1. */
+int ref_udp_loopback(guint16 *port);
+gboolean ref_udp_send(int fd, guint16 port, const GByteArray *datagram);
+/* The next datagram (replacing out's bytes) and its sender's port. */
+gboolean ref_udp_recv(int fd, GByteArray *out, guint16 *from_port, gint64 deadline);
 /* Reads until buf holds a whole header block within REF_HEAD_CAP bytes;
  * returns its text (without the empty line) and leaves in buf what came
  * after it. NULL on EOF, the deadline, the cap or *stop. */

@@ -16,11 +16,13 @@
  * those links and leave them as they found them: the handshake tests check
  * what was kept; then keep-alive and vendor messages, a search answered by
  * A and the download of that hit, a download from gnutd with the reference
- * downloader's requests, a Bye on a third link of the test's own, and
+ * downloader's requests, an out-of-band (v3) query from B whose hits it
+ * claims over UDP (LIME/12, LIME/11 with a token, hits carrying it), a Bye on a third link of the test's own, and
  * shutdown, on a gnutd of the test's own. Every wait has a deadline; only
  * 127.0.0.1 is used. */
 #include "gnut/proto/bye.h"
 #include "gnut/proto/digest.h"
+#include "gnut/proto/ggep.h"
 #include "gnut/proto/pong.h"
 #include "gnut/proto/qhit.h"
 #include "gnut/proto/query.h"
@@ -848,6 +850,102 @@ static gboolean find_shared_file(guint8 sha1[GNUT_SHA1_LEN])
 	return found;
 }
 
+/* ---- the reference claims gnutd's hits out of band ---- */
+
+/* B's query for gnutd's file as the reference sends an OOB v3 one, relayed
+ * once (hops 1): flags 0x8c (mark, GGEP H, OOB), an empty GGEP "SO", and
+ * its UDP address in GUID bytes 0-3 (127.0.0.1) and 13-14 (port, LE). */
+static gboolean send_oob_query(guint16 udp_port, guint8 guid[16])
+{
+	g_autoptr(GByteArray) pl = g_byte_array_new();
+	const guint8 flags[2] = {0x8c, 0x00};
+	g_byte_array_append(pl, flags, 2);
+	g_byte_array_append(pl, (const guint8 *)SHARED_WORD, sizeof SHARED_WORD);
+	const guint8 so[] = {0xc3, 0x82, 'S', 'O', 0x40};
+	g_byte_array_append(pl, so, sizeof so);
+	ref_new_guid(guid);
+	const guint8 loopback[4] = {127, 0, 0, 1};
+	memcpy(guid, loopback, 4);
+	guid[13] = (guint8)udp_port;
+	guid[14] = (guint8)(udp_port >> 8);
+	g_autoptr(GByteArray) batch = g_byte_array_new();
+	ref_frame(batch, guid, GNUT_MSG_QUERY, 3, 1, pl->data, pl->len);
+	return ref_link_write(&fx.link_b, batch);
+}
+
+/* The next datagram from gnutd's port carrying a message of type for guid;
+ * its payload (exactly what the header announces) goes to payload. */
+static gboolean udp_expect(int fd, const guint8 guid[16], guint8 type, GByteArray *payload)
+{
+	gint64 deadline = ref_deadline_in(REF_WAIT_S);
+	g_autoptr(GByteArray) d = g_byte_array_new();
+	guint16 from = 0;
+	while (ref_udp_recv(fd, d, &from, deadline)) {
+		if (from != fx.gnutd.port || d->len < GNUT_MSG_HEADER_LEN ||
+		    memcmp(d->data, guid, 16) != 0 || d->data[16] != type)
+			continue;
+		if (gnut_peek_le32(d->data + 19) != d->len - GNUT_MSG_HEADER_LEN)
+			return FALSE;
+		g_byte_array_set_size(payload, 0);
+		g_byte_array_append(payload, d->data + GNUT_MSG_HEADER_LEN,
+		                    d->len - GNUT_MSG_HEADER_LEN);
+		return TRUE;
+	}
+	return FALSE;
+}
+
+/* gnutd's UDP hit: its file, and the claim's token in GGEP "SO" of the
+ * private area, as OOB v3 requires. */
+static void check_oob_hit(const GByteArray *payload, const guint8 *token, gsize token_len)
+{
+	gnut_qhit hit;
+	CU_ASSERT_EQUAL_FATAL(gnut_qhit_decode(payload->data, payload->len, &hit), GNUT_PROTO_OK);
+	CU_ASSERT_STRING_EQUAL(hit.results[0].name, SHARED_FILE_NAME);
+	gnut_ggep g;
+	gsize used = 0;
+	CU_ASSERT_EQUAL_FATAL(
+	    gnut_ggep_decode(hit.private_ggep.data, hit.private_ggep.len, &g, &used),
+	    GNUT_PROTO_OK);
+	const gnut_ggep_ext *so = gnut_ggep_find(&g, "SO");
+	CU_ASSERT_PTR_NOT_NULL(so);
+	CU_ASSERT_TRUE(so != NULL && so->len == token_len &&
+	               memcmp(so->data, token, token_len) == 0);
+	gnut_ggep_clear(&g);
+	gnut_qhit_clear(&hit);
+}
+
+/* The reference queries out of band: gnutd answers with a LIME/12 v3 over
+ * UDP instead of TCP hits; the reference claims them with a LIME/11 v3
+ * carrying its token (one byte of which is 0x00), and the hits come over UDP
+ * with that token. */
+static void test_oob_claim_of_gnutd_hits(void)
+{
+	guint16 udp_port = 0;
+	int fd = ref_udp_loopback(&udp_port);
+	CU_ASSERT_FATAL(fd >= 0);
+	guint8 guid[16];
+	CU_ASSERT_FATAL(send_oob_query(udp_port, guid));
+	g_autoptr(GByteArray) p = g_byte_array_new();
+	gboolean offered = udp_expect(fd, guid, GNUT_MSG_VENDOR, p);
+	CU_ASSERT_TRUE(offered);
+	if (offered) {
+		CU_ASSERT_EQUAL(p->len, 10); /* vendor, selector 12, version 3, hits, flags */
+		CU_ASSERT_EQUAL(memcmp(p->data, "LIME\x0c\x00\x03\x00", 8), 0);
+		CU_ASSERT(p->data[8] >= 1);
+		const guint8 claim[] = {'L',  'I',  'M', 'E', 0x0b, 0x00, 0x03, 0x00, p->data[8],
+		                        0xc3, 0x82, 'S', 'O', 0x44, 0x5a, 0x00, 0xa5, 0x17};
+		g_autoptr(GByteArray) d = g_byte_array_new();
+		ref_frame(d, guid, GNUT_MSG_VENDOR, 1, 0, claim, sizeof claim);
+		CU_ASSERT(ref_udp_send(fd, fx.gnutd.port, d));
+		gboolean hit_came = udp_expect(fd, guid, GNUT_MSG_QUERY_HIT, p);
+		CU_ASSERT_TRUE(hit_came);
+		if (hit_came)
+			check_oob_hit(p, claim + 14, 4);
+	}
+	CU_ASSERT(status_field("oob_hits_sent") >= 1);
+	close(fd);
+}
+
 /* The reference's downloader fetching gnutd's file on one connection. */
 typedef struct {
 	int fd;
@@ -1133,6 +1231,7 @@ static CU_TestInfo tests[] = {
     {"search answered with a reference hit, download of that hit",
      test_search_and_download_from_reference},
     {"the reference downloads from gnutd", test_download_from_gnutd},
+    {"the reference claims gnutd's hits out of band", test_oob_claim_of_gnutd_hits},
     {"Bye from the reference", test_bye},
     {"shutdown says Bye", test_shutdown},
     CU_TEST_INFO_NULL,

@@ -140,8 +140,21 @@ static void test_status(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
 	CU_ASSERT_TRUE_FATAL(JSON_NODE_HOLDS_OBJECT(r));
 	JsonObject *o = json_node_get_object(r);
-	static const char *const fields[] = {"version",  "mode",       "peers",  "shared_files",
-	                                     "bytes_up", "bytes_down", "uptime", NULL};
+	static const char *const fields[] = {"version",
+	                                     "mode",
+	                                     "peers",
+	                                     "shared_files",
+	                                     "bytes_up",
+	                                     "bytes_down",
+	                                     "uptime",
+	                                     "tcp_firewalled",
+	                                     "udp_firewalled",
+	                                     "oob_claims_sent",
+	                                     "oob_hits_received",
+	                                     "oob_hits_dropped",
+	                                     "oob_offers_sent",
+	                                     "oob_hits_sent",
+	                                     NULL};
 	CU_ASSERT_TRUE(has_exactly(o, fields));
 	CU_ASSERT_STRING_EQUAL(gnut_cli_str(o, "version"), PACKAGE_VERSION);
 	CU_ASSERT_STRING_EQUAL(gnut_cli_str(o, "mode"), "leaf");

@@ -4,7 +4,10 @@
 #include "gnut/proto/pong.h"
 #include "gnut/proto/qhit.h"
 #include "gnut/proto/query.h"
+#include "gnut/core/routing/oob-serve.h"
 #include "gnut/core/routing/responder.h"
+#include "gnut/proto/oob.h"
+#include "gnut/proto/vendor-msg.h"
 #include "unit.h"
 
 #include <stdio.h>
@@ -225,7 +228,141 @@ static void test_pong(void)
 	CU_ASSERT_EQUAL(pong.kib, 0);
 }
 
+/* ---- out-of-band delivery (oob-serve.h) ---- */
+
+typedef struct {
+	GPtrArray *sent; /* GBytes */
+	uint32_t ipv4;
+	uint16_t port;
+} udp_capture;
+
+static gboolean capture_send(uint32_t ipv4, uint16_t port, GBytes *msg, gpointer data)
+{
+	udp_capture *c = data;
+	c->ipv4 = ipv4;
+	c->port = port;
+	g_ptr_array_add(c->sent, g_bytes_ref(msg));
+	return TRUE;
+}
+
+/* An OOB v3 query for "image" whose GUID is marked ipv4:7000 (17.x.x.x
+ * keeps the first GUID byte decode_hit checks). */
+#define QUERIER_IP 0x11000009
+static GByteArray *oob_query(gnut_msg_header *qh, uint8_t hops, uint32_t ipv4)
+{
+	g_autoptr(GByteArray) so = g_byte_array_new();
+	gnut_oob_token_ggep_encode(so, NULL, 0);
+	gnut_query q = {
+	    .flags = GNUT_QUERY_F_MARK | GNUT_QUERY_F_OOB, .text = "image", .text_len = 5};
+	q.ggep[0] = (gnut_slice){so->data, so->len};
+	q.n_ggep = 1;
+	GByteArray *payload = g_byte_array_new();
+	CU_ASSERT_EQUAL(gnut_query_encode(payload, &q), GNUT_PROTO_OK);
+	*qh = (gnut_msg_header){
+	    .type = GNUT_MSG_QUERY, .ttl = 2, .hops = hops, .length = payload->len};
+	gnut_guid_generate(&qh->guid);
+	gnut_oob_guid_mark(&qh->guid, ipv4, 7000);
+	return payload;
+}
+
+static void claim(gnut_oob_serve *o, const gnut_msg_header *qh, uint32_t ipv4, uint16_t port,
+                  const uint8_t *token, size_t len)
+{
+	g_autoptr(GByteArray) p = g_byte_array_new();
+	gnut_oob_claim_encode(p, 10, token, len);
+	gnut_msg_header h = {.guid = qh->guid, .type = GNUT_MSG_VENDOR, .ttl = 1, .length = p->len};
+	gnut_responder_self self = self_of_test();
+	CU_ASSERT_TRUE(gnut_oob_serve_claim(o, &self, &h, p->data, ipv4, port));
+}
+
+/* Out-of-band service over the fixture's share, sending into cap. */
+static gnut_oob_serve *serve_new(udp_capture *cap, gboolean allow_local)
+{
+	gnut_oob_serve_config oc = {.clock = gnut_clock_system(),
+	                            .share = fx.share,
+	                            .allow_local = allow_local,
+	                            .send = capture_send,
+	                            .send_data = cap};
+	return gnut_oob_serve_new(&oc);
+}
+
+static void test_oob_offer_then_claim(void)
+{
+	udp_capture cap = {.sent = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref)};
+	gnut_oob_serve *o = serve_new(&cap, TRUE);
+	gnut_responder_self self = self_of_test();
+	gnut_msg_header qh;
+	g_autoptr(GByteArray) payload = oob_query(&qh, 0, QUERIER_IP);
+	/* a neighbour's query is answered over TCP */
+	CU_ASSERT_FALSE(gnut_oob_serve_offer(o, &self, &qh, payload->data, 1, TRUE));
+	qh.hops = 1;
+	CU_ASSERT_TRUE(gnut_oob_serve_offer(o, &self, &qh, payload->data, 1, TRUE));
+	CU_ASSERT_EQUAL_FATAL(cap.sent->len, 1);
+	CU_ASSERT_EQUAL(cap.ipv4, QUERIER_IP);
+	CU_ASSERT_EQUAL(cap.port, 7000);
+	gsize len;
+	const uint8_t *m = g_bytes_get_data(g_ptr_array_index(cap.sent, 0), &len);
+	CU_ASSERT_EQUAL(len, GNUT_MSG_HEADER_LEN + GNUT_OOB_REPLY_LEN);
+	gnut_oob_reply r;
+	CU_ASSERT_EQUAL(
+	    gnut_oob_reply_decode(m + GNUT_MSG_HEADER_LEN, len - GNUT_MSG_HEADER_LEN, &r),
+	    GNUT_PROTO_OK);
+	CU_ASSERT_EQUAL(r.hits, 1);
+	/* a claim from another address is refused; from the querier it is served */
+	static const uint8_t token[] = {0xde, 0xad, 0xbe, 0xef};
+	claim(o, &qh, QUERIER_IP, 7001, token, sizeof token);
+	CU_ASSERT_EQUAL(cap.sent->len, 1);
+	claim(o, &qh, QUERIER_IP, 7000, token, sizeof token);
+	CU_ASSERT_EQUAL_FATAL(cap.sent->len, 2);
+	gnut_qhit hit;
+	decode_hit(g_ptr_array_index(cap.sent, 1), 3, &hit);
+	uint8_t got[GNUT_OOB_TOKEN_MAX];
+	size_t got_len = 0;
+	CU_ASSERT_TRUE(gnut_oob_token_find(hit.private_ggep, got, &got_len));
+	CU_ASSERT_EQUAL(got_len, sizeof token);
+	CU_ASSERT_EQUAL(memcmp(got, token, sizeof token), 0);
+	gnut_qhit_clear(&hit);
+	/* claimed once only */
+	claim(o, &qh, QUERIER_IP, 7000, token, sizeof token);
+	CU_ASSERT_EQUAL(cap.sent->len, 2);
+	const gnut_oob_serve_stats *st = gnut_oob_serve_get_stats(o);
+	CU_ASSERT_EQUAL(st->offered, 1);
+	CU_ASSERT_EQUAL(st->claimed, 1);
+	CU_ASSERT_EQUAL(st->claims_bogus, 2);
+	CU_ASSERT_EQUAL(st->hits_sent, 1);
+	gnut_oob_serve_free(o);
+	g_ptr_array_unref(cap.sent);
+}
+
+static void test_oob_refusals_and_expiry(void)
+{
+	udp_capture cap = {.sent = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref)};
+	gnut_oob_serve *o = serve_new(&cap, FALSE);
+	gnut_responder_self self = self_of_test();
+	gnut_msg_header qh;
+	g_autoptr(GByteArray) payload = oob_query(&qh, 1, 0x7f000009);
+	/* a loopback querier, local addresses not allowed */
+	CU_ASSERT_FALSE(gnut_oob_serve_offer(o, &self, &qh, payload->data, 1, TRUE));
+	gnut_oob_serve_free(o);
+	o = serve_new(&cap, TRUE);
+	/* per querier IP cap */
+	for (int i = 0; i < GNUT_OOB_SERVE_PER_IP; i++) {
+		g_autoptr(GByteArray) p = oob_query(&qh, 1, QUERIER_IP);
+		CU_ASSERT_TRUE(gnut_oob_serve_offer(o, &self, &qh, p->data, 1, TRUE));
+	}
+	CU_ASSERT_FALSE(gnut_oob_serve_offer(o, &self, &qh, payload->data, 1, TRUE));
+	CU_ASSERT_EQUAL(gnut_oob_serve_get_stats(o)->refused, 1);
+	gnut_oob_serve_tick(o, gnut_clock_now_us(gnut_clock_system()) + GNUT_OOB_SERVE_EXPIRE_US);
+	CU_ASSERT_EQUAL(gnut_oob_serve_get_stats(o)->expired, GNUT_OOB_SERVE_PER_IP);
+	g_autoptr(GByteArray) p = oob_query(&qh, 1, QUERIER_IP);
+	CU_ASSERT_TRUE(gnut_oob_serve_offer(o, &self, &qh, p->data, 1, TRUE));
+	gnut_oob_serve_free(o);
+	g_ptr_array_unref(cap.sent);
+}
+
 static CU_TestInfo tests[] = {
+    {"oob: offer then claim", test_oob_offer_then_claim},
+    {"oob: refusals and expiry", test_oob_refusals_and_expiry},
     {"keyword query, plain urn", test_keyword_hit_plain_urn},
     {"keyword query, GGEP H", test_keyword_hit_ggep_h},
     {"firewalled: push flag", test_firewalled_sets_push},

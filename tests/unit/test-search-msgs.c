@@ -24,7 +24,7 @@ static void test_query_words(void)
 {
 	g_autoptr(GByteArray) out = g_byte_array_new();
 	GError *err = NULL;
-	CU_ASSERT_TRUE(gnut_search_query_encode("free software ogg", out, &err));
+	CU_ASSERT_TRUE(gnut_search_query_encode("free software ogg", FALSE, FALSE, out, &err));
 	CU_ASSERT_PTR_NULL(err);
 	gnut_query q;
 	CU_ASSERT_EQUAL_FATAL(gnut_query_decode(out->data, out->len, &q), GNUT_PROTO_OK);
@@ -38,12 +38,13 @@ static void test_query_words(void)
 	CU_ASSERT_EQUAL(q.n_ggep, 0);
 	/* UTF-8 words, exactly GNUT_QUERY_MAX_TEXT bytes */
 	g_byte_array_set_size(out, 0);
-	CU_ASSERT_TRUE(gnut_search_query_encode("caf\xc3\xa9 na\xc3\xafve", out, &err));
+	CU_ASSERT_TRUE(
+	    gnut_search_query_encode("caf\xc3\xa9 na\xc3\xafve", FALSE, FALSE, out, &err));
 	CU_ASSERT_EQUAL_FATAL(gnut_query_decode(out->data, out->len, &q), GNUT_PROTO_OK);
 	CU_ASSERT_STRING_EQUAL(q.text, "caf\xc3\xa9 na\xc3\xafve");
 	g_autofree char *longest = g_strnfill(GNUT_QUERY_MAX_TEXT, 'w');
 	g_byte_array_set_size(out, 0);
-	CU_ASSERT_TRUE(gnut_search_query_encode(longest, out, &err));
+	CU_ASSERT_TRUE(gnut_search_query_encode(longest, FALSE, FALSE, out, &err));
 	CU_ASSERT_EQUAL_FATAL(gnut_query_decode(out->data, out->len, &q), GNUT_PROTO_OK);
 	CU_ASSERT_EQUAL(q.text_len, GNUT_QUERY_MAX_TEXT);
 }
@@ -69,19 +70,19 @@ static void test_query_urn(void)
 {
 	g_autoptr(GByteArray) out = g_byte_array_new();
 	GError *err = NULL;
-	CU_ASSERT_TRUE(gnut_search_query_encode(URN_A, out, &err));
+	CU_ASSERT_TRUE(gnut_search_query_encode(URN_A, FALSE, FALSE, out, &err));
 	CU_ASSERT_PTR_NULL(err);
 	check_urn_query(out, URN_A);
 	/* any case in: the canonical form out */
 	g_autofree char *lower = g_ascii_strdown(URN_A, -1);
 	g_byte_array_set_size(out, 0);
-	CU_ASSERT_TRUE(gnut_search_query_encode(lower, out, &err));
+	CU_ASSERT_TRUE(gnut_search_query_encode(lower, FALSE, FALSE, out, &err));
 	check_urn_query(out, URN_A);
 	/* a bitprint names the same file: asked for by its SHA-1 */
 	g_autofree char *bitprint = g_strconcat("urn:bitprint:", URN_A + strlen("urn:sha1:"), ".",
 	                                        "QLFYWY2RI5WZCTEP6MJKR5CAFGP7FQ5X2WM3XYY", NULL);
 	g_byte_array_set_size(out, 0);
-	CU_ASSERT_TRUE(gnut_search_query_encode(bitprint, out, &err));
+	CU_ASSERT_TRUE(gnut_search_query_encode(bitprint, FALSE, FALSE, out, &err));
 	check_urn_query(out, URN_A);
 	CU_ASSERT_PTR_NULL(err);
 }
@@ -93,7 +94,7 @@ static void test_query_urn_without_sha1(void)
 	static const char tth[] = "urn:tree:tiger/:QLFYWY2RI5WZCTEP6MJKR5CAFGP7FQ5X2WM3XYY";
 	g_autoptr(GByteArray) out = g_byte_array_new();
 	GError *err = NULL;
-	if (!gnut_search_query_encode(tth, out, &err)) {
+	if (!gnut_search_query_encode(tth, FALSE, FALSE, out, &err)) {
 		CU_ASSERT_TRUE(g_error_matches(err, GNUT_ERROR, GNUT_ERROR_INVALID));
 		CU_ASSERT_EQUAL(out->len, 0);
 		g_clear_error(&err);
@@ -109,7 +110,7 @@ static void check_refused(const char *query)
 {
 	g_autoptr(GByteArray) out = g_byte_array_new();
 	GError *err = NULL;
-	CU_ASSERT_FALSE(gnut_search_query_encode(query, out, &err));
+	CU_ASSERT_FALSE(gnut_search_query_encode(query, FALSE, FALSE, out, &err));
 	CU_ASSERT_TRUE(g_error_matches(err, GNUT_ERROR, GNUT_ERROR_INVALID));
 	CU_ASSERT_EQUAL(out->len, 0);
 	g_clear_error(&err);
@@ -124,7 +125,7 @@ static void test_query_refused(void)
 	check_refused("caf\xc3"); /* cut in the middle of a character */
 	/* a malformed urn:sha1 is not one: sent as words, never as a URN */
 	g_autoptr(GByteArray) out = g_byte_array_new();
-	CU_ASSERT_TRUE(gnut_search_query_encode("urn:sha1:TOOSHORT", out, NULL));
+	CU_ASSERT_TRUE(gnut_search_query_encode("urn:sha1:TOOSHORT", FALSE, FALSE, out, NULL));
 	gnut_query q;
 	CU_ASSERT_EQUAL_FATAL(gnut_query_decode(out->data, out->len, &q), GNUT_PROTO_OK);
 	CU_ASSERT_STRING_EQUAL(q.text, "urn:sha1:TOOSHORT");

@@ -116,6 +116,38 @@ static void test_both_ways(void)
 	g_ptr_array_unref(r.datagrams);
 }
 
+/* A datagram from an address we sent nothing to is unsolicited; a reply
+ * from one we sent to within GNUT_UDP_SOLICITED_US is not; past that
+ * window it is unsolicited again. */
+static void test_unsolicited(void)
+{
+	gnut_clock *clock = gnut_clock_manual_new(G_USEC_PER_SEC);
+	gnut_udp_config c = {.clock = clock, .recv_burst = 100};
+	received r = {0};
+	gnut_udp *u = new_udp(&c, &r);
+	guint16 peer_port = 0;
+	int fd = peer_socket(&peer_port);
+	send_to_port(fd, gnut_udp_get_port(u), "a", 1);
+	waiting w = {&r, 1};
+	CU_ASSERT_TRUE_FATAL(gnut_unit_run_until(have, &w, WAIT_MS));
+	CU_ASSERT_EQUAL(gnut_udp_get_stats(u)->unsolicited, 1);
+	g_autoptr(GInetSocketAddress) to = loopback(peer_port);
+	CU_ASSERT_TRUE(gnut_udp_send(u, to, (const guint8 *)"b", 1));
+	send_to_port(fd, gnut_udp_get_port(u), "c", 1);
+	w.want = 2;
+	CU_ASSERT_TRUE_FATAL(gnut_unit_run_until(have, &w, WAIT_MS));
+	CU_ASSERT_EQUAL(gnut_udp_get_stats(u)->unsolicited, 1);
+	gnut_clock_manual_advance(clock, GNUT_UDP_SOLICITED_US);
+	send_to_port(fd, gnut_udp_get_port(u), "d", 1);
+	w.want = 3;
+	CU_ASSERT_TRUE_FATAL(gnut_unit_run_until(have, &w, WAIT_MS));
+	CU_ASSERT_EQUAL(gnut_udp_get_stats(u)->unsolicited, 2);
+	close(fd);
+	gnut_udp_free(u);
+	g_ptr_array_unref(r.datagrams);
+	gnut_clock_free(clock);
+}
+
 /* A datagram one byte over the cap is dropped; one at the cap arrives. */
 static void test_oversize_dropped(void)
 {
@@ -213,6 +245,7 @@ static void test_global_budget(void)
 }
 
 static CU_TestInfo tests[] = {
+    {"unsolicited datagrams counted", test_unsolicited},
     {"datagrams both ways, with the sender's address", test_both_ways},
     {"an oversize datagram is dropped whole", test_oversize_dropped},
     {"a sender over its rate is dropped", test_receive_throttle},

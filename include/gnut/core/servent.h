@@ -65,7 +65,14 @@ typedef struct {
 	guint shared_files;
 	guint64 bytes_up;
 	guint64 bytes_down;
-	gint64 uptime; /* seconds */
+	gint64 uptime;             /* seconds */
+	gboolean tcp_firewalled;   /* no incoming connection seen yet (or --firewalled) */
+	gboolean udp_firewalled;   /* no unsolicited datagram seen yet */
+	guint64 oob_claims_sent;   /* LIME/11 claims we sent for our searches */
+	guint64 oob_hits_received; /* hit messages taken over UDP */
+	guint64 oob_hits_dropped;  /* UDP hits dropped: unclaimed, bad token, over claim */
+	guint64 oob_offers_sent;   /* LIME/12 we sent for queries we hold hits for */
+	guint64 oob_hits_sent;     /* hit messages we sent over UDP */
 } gnut_status_info;
 
 typedef struct {

@@ -16,6 +16,9 @@
  *    over either cap is not sent (gnut_udp_send returns FALSE).
  * Whether an answer may be sent at all (reflection: a reply larger than the
  * request to an address that never proved it asked) is the owner's policy.
+ * The addresses we sent to lately are remembered (as many as the address
+ * table holds) so that a datagram from any other counts as unsolicited:
+ * what firewall detection needs to know that strangers can reach us.
  *
  * Reading drains at most RECV_BATCH datagrams per wake-up so that the rest
  * of the main loop runs under a flood. Sources are attached to the
@@ -36,6 +39,9 @@
 #define GNUT_UDP_DEFAULT_SEND_RATE     (64 * 1024) /* bytes per second */
 /* Sender addresses remembered for the per-address caps. */
 #define GNUT_UDP_ADDRESS_TABLE 4096
+/* A datagram from an address we sent nothing to within this long is
+ * unsolicited: it proves we can receive datagrams nobody asked for. */
+#define GNUT_UDP_SOLICITED_US (5 * 60 * G_USEC_PER_SEC)
 
 typedef struct gnut_udp gnut_udp;
 
@@ -56,6 +62,7 @@ typedef struct {
 typedef struct {
 	guint64 received; /* datagrams handed to the owner */
 	guint64 received_bytes;
+	guint64 unsolicited;  /* of them, from addresses we sent nothing to lately */
 	guint64 oversize;     /* dropped: longer than max_datagram */
 	guint64 throttled_in; /* dropped: their sender sends too often */
 	guint64 sent;         /* datagrams written */

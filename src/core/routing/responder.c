@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "gnut/proto/oob.h"
 #include "gnut/proto/pong.h"
 #include "gnut/proto/qhit.h"
 #include "gnut/proto/query.h"
@@ -90,6 +91,11 @@ static GBytes *hit_message(const gnut_responder_self *self, const gnut_msg_heade
 		};
 	}
 	hit.results = results;
+	g_autoptr(GByteArray) private_area = g_byte_array_new();
+	if (self->oob_token.len > 0 &&
+	    gnut_oob_token_ggep_encode(private_area, self->oob_token.data, self->oob_token.len) ==
+	        GNUT_PROTO_OK)
+		hit.private_area = (gnut_slice){private_area->data, private_area->len};
 	g_autoptr(GByteArray) payload = g_byte_array_new();
 	gnut_proto_err err = gnut_qhit_encode(payload, &hit);
 	for (guint i = 0; i < count; i++)

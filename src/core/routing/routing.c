@@ -12,6 +12,7 @@
 
 #include "dquery-run.h"
 #include "gnut/core/routing/flow.h"
+#include "gnut/core/routing/oob-serve.h"
 #include "gnut/core/routing/responder.h"
 #include "gnut/core/routing/router.h"
 #include "gnut/proto/http-status.h"
@@ -36,6 +37,8 @@ struct gnut_routing {
 	gnut_qrp_routes *qrp;
 	gnut_dquery_run *dq;
 	gnut_flow *flow;
+	gnut_oob_serve *oob;
+	gboolean udp_firewalled;
 	gint64 next_hops_flow_check_us;
 	gnut_routing_stats stats; /* but those flow and qrp keep */
 };
@@ -83,6 +86,15 @@ gnut_routing *gnut_routing_new(const gnut_routing_config *config,
 	};
 	r->dq = gnut_dquery_run_new(&dc);
 	r->flow = flow_new(config);
+	gnut_oob_serve_config oc = {
+	    .clock = config->clock,
+	    .share = config->share,
+	    .allow_local = config->allow_local,
+	    .send = handlers->oob_send,
+	    .send_data = data,
+	};
+	r->oob = gnut_oob_serve_new(&oc);
+	r->udp_firewalled = TRUE;
 	gnut_route_decision_init(&r->decision);
 	return r;
 }
@@ -92,6 +104,7 @@ void gnut_routing_free(gnut_routing *r)
 	if (r == NULL)
 		return;
 	gnut_flow_free(r->flow);
+	gnut_oob_serve_free(r->oob);
 	gnut_dquery_run_free(r->dq);
 	gnut_qrp_routes_free(r->qrp);
 	gnut_route_decision_clear(&r->decision);
@@ -172,6 +185,15 @@ static void answer_query(gnut_routing *r, gnut_node *from, const gnut_msg_header
 	if (error != NULL) {
 		gnut_log_limited(r->config.bad_log, "link %s: bad query dropped: %s",
 		                 gnut_node_get_address(from), error);
+		return;
+	}
+	guint results = 0;
+	for (guint i = 0; i < hits->len; i++)
+		results += ((const guint8 *)g_bytes_get_data(g_ptr_array_index(hits, i),
+		                                             NULL))[GNUT_MSG_HEADER_LEN];
+	if (gnut_oob_serve_offer(r->oob, &self, h, payload, results, !r->udp_firewalled)) {
+		g_debug("link %s: query's %u results offered out of band",
+		        gnut_node_get_address(from), results);
 		return;
 	}
 	g_debug("link %s: query answered with %u hit messages", gnut_node_get_address(from),
@@ -493,6 +515,26 @@ static void check_hops_flows(gnut_routing *r, gint64 now_us)
 
 void gnut_routing_tick(gnut_routing *r, gint64 now_us)
 {
+	gnut_oob_serve_tick(r->oob, now_us);
 	gnut_dquery_run_tick(r->dq, now_us);
 	check_hops_flows(r, now_us);
+}
+
+gboolean gnut_routing_udp_vendor(gnut_routing *r, const gnut_msg_header *h, const guint8 *payload,
+                                 uint32_t ipv4, guint16 port)
+{
+	gnut_responder_self self;
+	responder_self(r, &self);
+	return gnut_oob_serve_claim(r->oob, &self, h, payload, ipv4, port);
+}
+
+void gnut_routing_set_firewalled(gnut_routing *r, gboolean tcp, gboolean udp)
+{
+	r->config.firewalled = tcp;
+	r->udp_firewalled = udp;
+}
+
+const gnut_oob_serve_stats *gnut_routing_oob_stats(const gnut_routing *r)
+{
+	return gnut_oob_serve_get_stats(r->oob);
 }

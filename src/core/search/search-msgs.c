@@ -4,12 +4,14 @@
 #include <string.h>
 
 #include "gnut/base/error.h"
+#include "gnut/proto/oob.h"
 #include "gnut/proto/qhit.h"
 #include "gnut/proto/query.h"
 #include "gnut/proto/urn.h"
 #include "gnut/proto/vendor-bear.h"
 
-gboolean gnut_search_query_encode(const char *query, GByteArray *out, GError **error)
+gboolean gnut_search_query_encode(const char *query, gboolean firewalled, gboolean oob,
+                                  GByteArray *out, GError **error)
 {
 	gnut_urn urn;
 	gboolean by_urn =
@@ -21,7 +23,15 @@ gboolean gnut_search_query_encode(const char *query, GByteArray *out, GError **e
 		            GNUT_QUERY_MAX_TEXT);
 		return FALSE;
 	}
-	gnut_query q = {.flags = GNUT_QUERY_F_MARK | GNUT_QUERY_F_GGEP_H};
+	gnut_query q = {.flags = GNUT_QUERY_F_MARK | GNUT_QUERY_F_GGEP_H |
+	                         (firewalled ? GNUT_QUERY_F_FIREWALLED : 0) |
+	                         (oob ? GNUT_QUERY_F_OOB : 0)};
+	g_autoptr(GByteArray) so = g_byte_array_new();
+	if (oob) {
+		gnut_oob_token_ggep_encode(so, NULL, 0);
+		q.ggep[0] = (gnut_slice){so->data, so->len};
+		q.n_ggep = 1;
+	}
 	char urn_text[GNUT_URN_SHA1_LEN + 1];
 	if (by_urn) {
 		gnut_urn_format_sha1(urn.sha1, urn_text);

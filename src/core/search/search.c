@@ -5,6 +5,8 @@
 
 #include <string.h>
 
+#include "gnut/proto/oob.h"
+
 typedef struct {
 	guint64 id;
 	gnut_guid guid;
@@ -66,11 +68,19 @@ void gnut_searches_free(gnut_searches *s)
 
 guint64 gnut_searches_start(gnut_searches *s, const char *text, gnut_guid *guid)
 {
+	return gnut_searches_start_oob(s, text, 0, 0, guid);
+}
+
+guint64 gnut_searches_start_oob(gnut_searches *s, const char *text, uint32_t ipv4, uint16_t port,
+                                gnut_guid *guid)
+{
 	if (g_queue_get_length(&s->order) >= GNUT_SEARCH_MAX_SEARCHES)
 		entry_forget(s, g_queue_peek_head(&s->order));
 	search_entry *e = g_new0(search_entry, 1);
 	e->id = s->next_search_id++;
 	gnut_guid_generate(&e->guid);
+	if (port != 0)
+		gnut_oob_guid_mark(&e->guid, ipv4, port);
 	e->text = g_strdup(text);
 	e->hits = g_ptr_array_new_with_free_func(hit_free);
 	e->seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);

@@ -12,6 +12,7 @@
 
 #include "gnut/proto/guid.h"
 #include "gnut/proto/msg-header.h"
+#include "gnut/proto/wire.h"
 #include "gnut/core/share/share.h"
 
 #define GNUT_RESPONDER_VENDOR          "GNTU" /* our vendor code in query hits */
@@ -27,6 +28,9 @@ typedef struct {
 	bool busy;       /* every upload slot taken */
 	bool uploaded;   /* we have uploaded at least one file */
 	bool firewalled; /* peers cannot connect to us: downloaders must push */
+	/* a claim's out-of-band security token: sent as GGEP "SO" in the
+	 * private area of our hits; empty for hits over TCP */
+	gnut_slice oob_token;
 } gnut_responder_self;
 
 /* The pong answering ping (same GUID, TTL = its hops + 1, hops 0) with our

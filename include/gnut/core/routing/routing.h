@@ -21,6 +21,7 @@
 #include "gnut/base/clock.h"
 #include "gnut/base/log-limit.h"
 #include "gnut/core/links/links.h"
+#include "gnut/core/routing/oob-serve.h"
 #include "gnut/core/share/share.h"
 #include "gnut/proto/guid.h"
 #include "gnut/proto/msg-header.h"
@@ -43,8 +44,9 @@ typedef struct {
 	gnut_clock *clock; /* not owned */
 	gnut_guid guid;    /* our servent GUID, in our hits */
 	gboolean ultrapeer;
-	gboolean firewalled;     /* the push flag in our hits */
+	gboolean firewalled;     /* the push flag in our hits (see gnut_routing_set_firewalled) */
 	gboolean no_compression; /* our QRP patches go out raw, not zlib-compressed */
+	gboolean allow_local;    /* OOB queriers may have local addresses (dial-rule.h) */
 	gnut_links *links;       /* not owned: the links messages come from and go to */
 	gnut_share *share;       /* not owned: what our pongs and hits tell */
 	gnut_log_limit *bad_log; /* not owned: where bad input from peers is logged */
@@ -61,6 +63,9 @@ typedef struct {
 	void (*pong)(const gnut_msg_header *h, const guint8 *payload, gpointer data);
 	void (*push)(const gnut_msg_header *h, const guint8 *payload, gpointer data);
 	guint16 (*kept_hits)(const gnut_guid *guid, gpointer data);
+	/* sends a message over UDP (out-of-band hits, oob-serve.h); NULL:
+	 * every query is answered over TCP */
+	gnut_oob_send_fn oob_send;
 } gnut_routing_handlers;
 
 gnut_routing *gnut_routing_new(const gnut_routing_config *config,
@@ -100,5 +105,14 @@ typedef struct {
 } gnut_routing_stats;
 void gnut_routing_get_stats(const gnut_routing *r, gnut_routing_stats *out);
 void gnut_routing_tick(gnut_routing *r, gint64 now_us);
+
+/* A vendor message that arrived over UDP from ipv4:port: a LIME/11 claiming
+ * hits we hold is served (oob-serve.h). FALSE when it was no LIME/11. */
+gboolean gnut_routing_udp_vendor(gnut_routing *r, const gnut_msg_header *h, const guint8 *payload,
+                                 uint32_t ipv4, guint16 port);
+/* What firewall detection learned: tcp sets the push flag of our hits, udp
+ * says in our LIME/12 whether we can receive unsolicited datagrams. */
+void gnut_routing_set_firewalled(gnut_routing *r, gboolean tcp, gboolean udp);
+const gnut_oob_serve_stats *gnut_routing_oob_stats(const gnut_routing *r);
 
 #endif

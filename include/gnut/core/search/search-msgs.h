@@ -10,8 +10,12 @@
 #include "gnut/proto/proto-error.h"
 
 /* The query payload for a search: words (1 to GNUT_QUERY_MAX_TEXT bytes of
- * UTF-8) or a urn:sha1. FALSE (GNUT_ERROR_INVALID) for anything else. */
-gboolean gnut_search_query_encode(const char *query, GByteArray *out, GError **error);
+ * UTF-8) or a urn:sha1. FALSE (GNUT_ERROR_INVALID) for anything else.
+ * firewalled sets the flag saying we cannot accept connections; oob the
+ * flag asking for out-of-band hits, with an empty GGEP "SO" (version 3:
+ * the GUID must be marked, see gnut_searches_start_oob). */
+gboolean gnut_search_query_encode(const char *query, gboolean firewalled, gboolean oob,
+                                  GByteArray *out, GError **error);
 
 typedef void (*gnut_search_hit_fn)(const gnut_hit *hit, gpointer data);
 

@@ -40,6 +40,11 @@ void gnut_searches_free(gnut_searches *s);
 /* Records a new search for text; *guid receives the GUID its query must carry.
  * Returns the search id (never 0). */
 guint64 gnut_searches_start(gnut_searches *s, const char *text, gnut_guid *guid);
+/* The same for a search whose hits may come out of band: the GUID is marked
+ * with our IPv4 (host order) and UDP port (gnut/proto/oob.h); port 0 marks
+ * nothing. */
+guint64 gnut_searches_start_oob(gnut_searches *s, const char *text, uint32_t ipv4, uint16_t port,
+                                gnut_guid *guid);
 /* Stops collecting hits for a search; the hits it has stay (for `gnut get
  * HIT-ID` after `gnut search` ended) until GNUT_SEARCH_MAX_SEARCHES newer
  * searches push it out. */
