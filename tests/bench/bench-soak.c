@@ -419,9 +419,9 @@ static void print_links(const soak_opts *o, const soak_links *ls, double seconds
 	       "addresses 127.10.x.y, at most %d each\n",
 	       o->n, (o->n + 9) / 10, n_ips, o->per_ip);
 	printf("links: %u accepted (%u ultrapeers, %u leaves), %u refused, in %.2f s; "
-	       "gnutd's default link cap: %d (GNUT_LINKS_DEFAULT_MAX_LINKS)\n",
+	       "gnutd's default caps: %d ultrapeers, %d leaves\n",
 	       up + leaves, up, leaves, (guint)o->n - up - leaves, seconds,
-	       GNUT_LINKS_DEFAULT_MAX_LINKS);
+	       GNUT_LINKS_DEFAULT_MAX_ULTRAPEERS, GNUT_LINKS_DEFAULT_MAX_LEAVES);
 	print_reasons("refused", soak_links_refusals(ls));
 }
 
