@@ -494,11 +494,40 @@ void gnut_conn_enable_inflate(gnut_conn *conn)
 		defer(conn, DEFER_INPUT);
 }
 
-void gnut_conn_enable_deflate(gnut_conn *conn)
+void gnut_conn_enable_deflate_sized(gnut_conn *conn, int window_bits, int mem_level)
 {
 	g_return_if_fail(conn != NULL && conn->deflater == NULL && !conn->is_closed);
 	g_return_if_fail(conn->file_left == 0);
-	conn->deflater = gnut_deflater_new(DEFLATE_LEVEL);
+	conn->deflater = gnut_deflater_new_sized(DEFLATE_LEVEL, window_bits, mem_level);
+}
+
+void gnut_conn_enable_deflate(gnut_conn *conn)
+{
+	gnut_conn_enable_deflate_sized(conn, GNUT_DEFLATE_WINDOW_BITS, GNUT_DEFLATE_MEM_LEVEL);
+}
+
+/* A buffer with nothing left in it, given back to the allocator (a
+ * GByteArray keeps what it grew to). */
+static void shrink_if_empty(GByteArray **buf, gsize *off)
+{
+	if ((*buf)->len != *off)
+		return;
+	g_byte_array_unref(*buf);
+	*buf = g_byte_array_new();
+	*off = 0;
+}
+
+gboolean gnut_conn_release_idle(gnut_conn *conn)
+{
+	g_return_val_if_fail(conn != NULL, FALSE);
+	if (conn->is_closed || conn->dispatching || output_pending(conn))
+		return FALSE;
+	shrink_if_empty(&conn->wbuf, &conn->wbuf_off);
+	shrink_if_empty(&conn->ibuf, &conn->ibuf_off);
+	shrink_if_empty(&conn->zin, &conn->zin_off);
+	if (conn->deflater != NULL)
+		gnut_deflater_release(conn->deflater);
+	return TRUE;
 }
 
 static void compact_output(gnut_conn *conn)
