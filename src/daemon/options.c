@@ -344,7 +344,7 @@ static void add_limit_entries(GOptionContext *ctx, options_layer *l)
 	         GNUT_FLOW_ULTRAPEER_RATE) ")",
 	     "N"},
 	    {"qrp-total-slots", 0, 0, G_OPTION_ARG_STRING, &l->qrp_total_slots,
-	     "Slots of all links' query routing tables together (default 16M)", "N"},
+	     "Slots of all links' query routing tables together (default 32M)", "N"},
 	    {"max-ultrapeers", 0, 0, G_OPTION_ARG_STRING, &l->max_ultrapeers,
 	     "Links to ultrapeers (default " G_STRINGIFY(GNUT_LINKS_DEFAULT_MAX_ULTRAPEERS) ")",
 	     "N"},

@@ -386,6 +386,21 @@ static void compact_input(gnut_conn *conn)
 	}
 }
 
+/* The READ_CHUNK bytes every connection of a thread reads and inflates
+ * into before keeping what it got: a connection's buffers then grow only
+ * with what it has not consumed yet, not to the largest read possible
+ * (hundreds of links each holding 64 KiB+ of buffer add up). */
+static guint8 *scratch_buffer(void)
+{
+	static GPrivate key = G_PRIVATE_INIT(g_free);
+	guint8 *buf = g_private_get(&key);
+	if (buf == NULL) {
+		buf = g_malloc(READ_CHUNK);
+		g_private_set(&key, buf);
+	}
+	return buf;
+}
+
 /* Reads once from the socket into the input buffer, or into the compressed
  * backlog when inflating. A full buffer reads nothing: process_input then
  * reports the overflow. */
@@ -397,11 +412,11 @@ static void read_some(gnut_conn *conn)
 	if (dst->len >= cap)
 		return;
 	gsize want = MIN(cap - dst->len, READ_CHUNK);
-	guint old = dst->len;
-	g_byte_array_set_size(dst, old + (guint)want);
+	guint8 *scratch = scratch_buffer();
 	g_autoptr(GError) err = NULL;
-	gssize got = g_socket_receive(conn->sock, (gchar *)dst->data + old, want, NULL, &err);
-	g_byte_array_set_size(dst, old + (guint)MAX(got, 0));
+	gssize got = g_socket_receive(conn->sock, (gchar *)scratch, want, NULL, &err);
+	if (got > 0)
+		g_byte_array_append(dst, scratch, (guint)got);
 	if (got < 0) {
 		if (!g_error_matches(err, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
 			gnut_conn_close(conn, err);
@@ -417,26 +432,32 @@ static void read_some(gnut_conn *conn)
 		conn->stats.payload_in += (guint64)got;
 }
 
-/* Inflates compressed backlog into the free part of the input buffer. */
+/* Inflates compressed backlog into the input buffer, up to its cap, through
+ * the scratch buffer a chunk at a time. */
 static void pump_inflater(gnut_conn *conn)
 {
-	if (conn->inflater == NULL || conn->zin->len == conn->zin_off)
-		return;
+	if (conn->inflater == NULL)
+		return; /* (with no backlog, zlib may still hold output from the last run) */
 	compact_input(conn);
-	guint len = conn->ibuf->len;
-	if (len >= conn->in_cap)
-		return;
-	gsize room = conn->in_cap - len;
-	g_byte_array_set_size(conn->ibuf, len + (guint)room);
-	gsize used = 0, made = 0;
-	g_autoptr(GError) err = NULL;
-	gboolean ok = gnut_inflater_run(conn->inflater, conn->zin->data, conn->zin->len, &used,
-	                                conn->ibuf->data + len, room, &made, &err);
-	g_byte_array_set_size(conn->ibuf, len + (guint)made);
-	conn->zin_off = used;
-	conn->stats.payload_in += made;
-	if (!ok)
-		gnut_conn_close(conn, err);
+	guint8 *scratch = scratch_buffer();
+	gsize made = 0, room = 0;
+	do { /* until zlib leaves room unused: it holds no more output then */
+		gsize len = conn->ibuf->len, used = 0;
+		if (len >= conn->in_cap)
+			return;
+		room = MIN(conn->in_cap - len, READ_CHUNK);
+		g_autoptr(GError) err = NULL;
+		gboolean ok = gnut_inflater_run(conn->inflater, conn->zin->data + conn->zin_off,
+		                                conn->zin->len - conn->zin_off, &used, scratch,
+		                                room, &made, &err);
+		g_byte_array_append(conn->ibuf, scratch, (guint)made);
+		conn->zin_off += used;
+		conn->stats.payload_in += made;
+		if (!ok) {
+			gnut_conn_close(conn, err);
+			return;
+		}
+	} while (made == room);
 }
 
 /* Offers the input to the owner until it stops consuming, then judges what
