@@ -157,6 +157,7 @@ static gboolean cpu_run(const cap_opts *o, gboolean index, double *per_query, GE
 	                "--per-ip-pending=0",
 	                "--per-ip-handshakes=0",
 	                "--reconnect-limit=0",
+	                "--qrp-total-slots=256M",
 	                "--ultrapeer-query-rate=1000000",
 	                NULL};
 	printf("cpu: %d links (%u ultrapeers), %.0f queries/s offered for %.0f s, %s, QRP %s\n",

@@ -164,20 +164,26 @@ void gnut_qrp_index_select(gnut_qrp_index *x, const uint32_t *codes, guint n)
 	}
 }
 
-gboolean gnut_qrp_index_selected(const gnut_qrp_index *x, guint64 link)
+gnut_qrp_index_answer gnut_qrp_index_lookup(const gnut_qrp_index *x, guint64 link)
 {
 	gpointer found = g_hash_table_lookup(x->by_link, &link);
 	if (found == NULL)
-		return FALSE;
+		return GNUT_QRP_INDEX_ABSENT;
 	if (x->select_all)
-		return TRUE;
+		return GNUT_QRP_INDEX_HIT;
 	guint col = GPOINTER_TO_UINT(found) - 1;
 	if (!((x->selected[col / 64] >> (col % 64)) & 1))
-		return FALSE;
+		return GNUT_QRP_INDEX_MISS;
 	const gnut_qrp_table *folded = g_ptr_array_index(x->folded, col);
-	return folded == NULL ||
-	       gnut_qrp_table_matches_codes(folded, (const uint32_t *)(const void *)x->codes->data,
-	                                    x->codes->len);
+	gboolean hit = folded == NULL ||
+	               gnut_qrp_table_matches_codes(
+	                   folded, (const uint32_t *)(const void *)x->codes->data, x->codes->len);
+	return hit ? GNUT_QRP_INDEX_HIT : GNUT_QRP_INDEX_MISS;
+}
+
+gboolean gnut_qrp_index_selected(const gnut_qrp_index *x, guint64 link)
+{
+	return gnut_qrp_index_lookup(x, link) == GNUT_QRP_INDEX_HIT;
 }
 
 gsize gnut_qrp_index_bytes(const gnut_qrp_index *x)

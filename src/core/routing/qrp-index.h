@@ -41,6 +41,16 @@ gboolean gnut_qrp_index_has(const gnut_qrp_index *x, guint64 link);
 void gnut_qrp_index_select(gnut_qrp_index *x, const uint32_t *codes, guint n);
 gboolean gnut_qrp_index_selected(const gnut_qrp_index *x, guint64 link);
 
+typedef enum {
+	GNUT_QRP_INDEX_ABSENT = 0, /* link is not indexed */
+	GNUT_QRP_INDEX_MISS,       /* indexed, not selected */
+	GNUT_QRP_INDEX_HIT,        /* indexed and selected */
+} gnut_qrp_index_answer;
+
+/* gnut_qrp_index_has and gnut_qrp_index_selected in one look-up: what the
+ * router asks of every link for every query. */
+gnut_qrp_index_answer gnut_qrp_index_lookup(const gnut_qrp_index *x, guint64 link);
+
 /* Bytes the index holds (for status and the capacity benchmark). */
 gsize gnut_qrp_index_bytes(const gnut_qrp_index *x);
 

@@ -290,10 +290,18 @@ static gboolean query_hits_table(gnut_qrp_routes *q, guint64 link, const gnut_qr
 	                                    q->codes->len);
 }
 
+/* With the index, one look-up answers: a link is indexed exactly while its
+ * table is ready. */
 gboolean gnut_qrp_routes_filter(gpointer data, guint64 link, const gnut_msg_in *query)
 {
-	gnut_qrp_table *t = ready_table(data, link);
-	return t == NULL || query_hits_table(data, link, t, query);
+	gnut_qrp_routes *q = data;
+	if (q->index == NULL) {
+		gnut_qrp_table *t = ready_table(q, link);
+		return t == NULL || query_hits_table(q, link, t, query);
+	}
+	GPtrArray *words = query_words(q, query); /* selects, once per query */
+	gnut_qrp_index_answer answer = gnut_qrp_index_lookup(q->index, link);
+	return answer == GNUT_QRP_INDEX_ABSENT || (words != NULL && answer == GNUT_QRP_INDEX_HIT);
 }
 
 gboolean gnut_qrp_routes_table_hit(gnut_qrp_routes *q, guint64 link, const gnut_msg_in *query)
