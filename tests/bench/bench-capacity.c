@@ -25,6 +25,14 @@
  *   index (qrp-index.c); the second with GNUT_QRP_INDEX=off in gnutd's
  *   environment, checking every leaf's table for every query as before
  *   the index: the ratio of the two is the index's gain in the same run.
+ *   zlib. In this process: each compressor setting a link may use (zlib's
+ *   default window 2^15 and memLevel 8, and smaller ones) compresses the
+ *   same stream of CAP_ZLIB_MSGS query messages (the pump's texts, random
+ *   GUIDs), sync-flushed every 1 to 4 messages as a quiet link's batches
+ *   are: the ratio is compressed / plain bytes. The heap each one holds
+ *   after its first batch, and each inflater after a stream of window 2^15
+ *   (what other servents send) or 2^12, is mallinfo2's in-use bytes over
+ *   CAP_ZLIB_STREAMS of them (allocated, a bound on what RSS counts).
  * Caveats: this program shares the machine's CPUs with gnutd (its pumping
  * thread's CPU is printed); at 10,000 queries/s gnutd may be the limit, in
  * which case fewer are relayed and the CPU per relayed query is what
@@ -32,9 +40,10 @@
  *
  * Usage: bench-capacity [--ultrapeers N] [--leaves N] [--mem-rate Q/S]
  * [--cpu-links N] [--rate Q/S] [--duration S] [--cpu-deflate] [--no-memory]
- * [--no-cpu] [--gnutd PATH] [--show-log]; gnutd defaults to $GNUTD, else
+ * [--no-cpu] [--no-zlib] [--gnutd PATH] [--show-log]; gnutd defaults to $GNUTD, else
  * that of the build tree. Loopback only. Not run by make check. */
 #define _GNU_SOURCE /* RUSAGE_THREAD */
+#include <malloc.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -43,19 +52,24 @@
 #include <glib.h>
 
 #include "bench-soak.h"
+#include "gnut/net/deflate-stream.h"
+#include "gnut/proto/msg-header.h"
+#include "gnut/proto/query.h"
 
-#define CAP_SETTLE_S   2  /* after a start, or after the tables went out */
-#define CAP_IDLE_S     8  /* with no traffic: past gnutd's idle release (5 s) */
-#define CAP_TRAFFIC_S  10 /* of queries, for the loaded figure */
-#define CAP_PER_IP     2  /* links per source address: gnutd's default cap */
-#define CAP_CPU_PER_IP 8
+#define CAP_SETTLE_S     2  /* after a start, or after the tables went out */
+#define CAP_IDLE_S       8  /* with no traffic: past gnutd's idle release (5 s) */
+#define CAP_TRAFFIC_S    10 /* of queries, for the loaded figure */
+#define CAP_PER_IP       2  /* links per source address: gnutd's default cap */
+#define CAP_CPU_PER_IP   8
+#define CAP_ZLIB_MSGS    20000 /* queries compressed per setting */
+#define CAP_ZLIB_STREAMS 200   /* streams allocated to weigh one */
 
 typedef struct {
 	gint ultrapeers, leaves;
 	double mem_rate;
 	gint cpu_links;
 	double rate, duration_s;
-	gboolean cpu_deflate, no_memory, no_cpu, show_log;
+	gboolean cpu_deflate, no_memory, no_cpu, no_zlib, show_log;
 	char *gnutd;
 } cap_opts;
 
@@ -199,6 +213,112 @@ static gboolean cpu_run(const cap_opts *o, gboolean index, double *per_query, GE
 	return ok;
 }
 
+/* ---- zlib ---- */
+
+/* The stream of query messages a link would carry, one GByteArray each. */
+static GPtrArray *query_stream(GRand *rand)
+{
+	GPtrArray *msgs = g_ptr_array_new_with_free_func((GDestroyNotify)g_byte_array_unref);
+	for (guint i = 0; i < CAP_ZLIB_MSGS; i++) {
+		const char *text = soak_texts[g_rand_int_range(rand, 0, SOAK_N_TEXTS)];
+		gnut_query q = {.flags = GNUT_QUERY_F_MARK | GNUT_QUERY_F_GGEP_H,
+		                .text = text,
+		                .text_len = strlen(text)};
+		g_autoptr(GByteArray) payload = g_byte_array_new();
+		gnut_query_encode(payload, &q);
+		gnut_guid guid;
+		for (guint b = 0; b < GNUT_GUID_LEN; b++)
+			guid.bytes[b] = (guint8)g_rand_int(rand);
+		GByteArray *m = g_byte_array_new();
+		gnut_msg_append(m, &guid, GNUT_MSG_QUERY, 3, 0, payload->data, payload->len);
+		g_ptr_array_add(msgs, m);
+	}
+	return msgs;
+}
+
+/* Compressed / plain bytes of the stream, flushed every 1-4 messages. */
+static double stream_ratio(const GPtrArray *msgs, int window_bits, int mem_level, GRand *rand)
+{
+	gnut_deflater *d = gnut_deflater_new_sized(-1, window_bits, mem_level);
+	g_autoptr(GByteArray) out = g_byte_array_new();
+	guint64 plain = 0, compressed = 0;
+	for (guint i = 0; i < msgs->len;) {
+		for (gint k = g_rand_int_range(rand, 1, 5); k > 0 && i < msgs->len; k--, i++) {
+			const GByteArray *m = g_ptr_array_index(msgs, i);
+			gnut_deflater_write(d, m->data, m->len, out);
+			plain += m->len;
+		}
+		gnut_deflater_flush(d, out);
+		compressed += out->len;
+		g_byte_array_set_size(out, 0);
+	}
+	gnut_deflater_free(d);
+	return (double)compressed / (double)plain;
+}
+
+/* Heap bytes one compressor holds after a first flushed batch. */
+static double deflater_bytes(const GByteArray *batch, int window_bits, int mem_level)
+{
+	gnut_deflater *d[CAP_ZLIB_STREAMS];
+	g_autoptr(GByteArray) out = g_byte_array_new();
+	size_t before = mallinfo2().uordblks;
+	for (guint i = 0; i < CAP_ZLIB_STREAMS; i++) {
+		d[i] = gnut_deflater_new_sized(-1, window_bits, mem_level);
+		gnut_deflater_write(d[i], batch->data, batch->len, out);
+		gnut_deflater_flush(d[i], out);
+		g_byte_array_set_size(out, 0);
+	}
+	size_t after = mallinfo2().uordblks;
+	for (guint i = 0; i < CAP_ZLIB_STREAMS; i++)
+		gnut_deflater_free(d[i]);
+	return (double)(after - before) / CAP_ZLIB_STREAMS;
+}
+
+/* Heap bytes one inflater holds after inflating a stream of that window. */
+static double inflater_bytes(const GByteArray *batch, int window_bits)
+{
+	g_autoptr(GByteArray) wire = g_byte_array_new();
+	gnut_deflater *d = gnut_deflater_new_sized(-1, window_bits, 8);
+	gnut_deflater_write(d, batch->data, batch->len, wire);
+	gnut_deflater_flush(d, wire);
+	gnut_deflater_free(d);
+	gnut_inflater *z[CAP_ZLIB_STREAMS];
+	guint8 plain[4096];
+	size_t before = mallinfo2().uordblks;
+	for (guint i = 0; i < CAP_ZLIB_STREAMS; i++) {
+		z[i] = gnut_inflater_new(0, 0);
+		gsize used, made;
+		gnut_inflater_run(z[i], wire->data, wire->len, &used, plain, sizeof plain, &made,
+		                  NULL);
+	}
+	size_t after = mallinfo2().uordblks;
+	for (guint i = 0; i < CAP_ZLIB_STREAMS; i++)
+		gnut_inflater_free(z[i]);
+	return (double)(after - before) / CAP_ZLIB_STREAMS;
+}
+
+static void zlib_costs(void)
+{
+	static const int settings[][2] = {{15, 8}, {13, 6}, {12, 5}, {11, 4}, {9, 1}};
+	GRand *rand = g_rand_new_with_seed(6346);
+	g_autoptr(GPtrArray) msgs = query_stream(rand);
+	g_autoptr(GByteArray) batch = g_byte_array_new();
+	for (guint i = 0; i < 4; i++) {
+		const GByteArray *m = g_ptr_array_index(msgs, i);
+		g_byte_array_append(batch, m->data, m->len);
+	}
+	printf("zlib: %u queries, flushed every 1-4 (a quiet link's batches)\n", CAP_ZLIB_MSGS);
+	for (gsize i = 0; i < G_N_ELEMENTS(settings); i++)
+		printf("  deflate window 2^%d, memLevel %d: ratio %.3f, %.1f KB held\n",
+		       settings[i][0], settings[i][1],
+		       stream_ratio(msgs, settings[i][0], settings[i][1], rand),
+		       deflater_bytes(batch, settings[i][0], settings[i][1]) / 1024);
+	printf(
+	    "  inflate of a window 2^15 stream: %.1f KB held; of a window 2^12 stream: %.1f KB\n",
+	    inflater_bytes(batch, 15) / 1024, inflater_bytes(batch, 12) / 1024);
+	g_rand_free(rand);
+}
+
 static gboolean parse_opts(cap_opts *o, int *argc, char ***argv, GError **error)
 {
 	GOptionEntry entries[] = {
@@ -215,6 +335,7 @@ static gboolean parse_opts(cap_opts *o, int *argc, char ***argv, GError **error)
 	     NULL},
 	    {"no-memory", 0, 0, G_OPTION_ARG_NONE, &o->no_memory, "skip the memory part", NULL},
 	    {"no-cpu", 0, 0, G_OPTION_ARG_NONE, &o->no_cpu, "skip the CPU part", NULL},
+	    {"no-zlib", 0, 0, G_OPTION_ARG_NONE, &o->no_zlib, "skip the zlib part", NULL},
 	    {"gnutd", 0, 0, G_OPTION_ARG_FILENAME, &o->gnutd, "the daemon to run", "PATH"},
 	    {"show-log", 0, 0, G_OPTION_ARG_NONE, &o->show_log, "print gnutd's logs", NULL},
 	    G_OPTION_ENTRY_NULL};
@@ -236,6 +357,8 @@ static gboolean parse_opts(cap_opts *o, int *argc, char ***argv, GError **error)
 
 static gboolean run(const cap_opts *o, GError **error)
 {
+	if (!o->no_zlib)
+		zlib_costs();
 	if (!o->no_memory) {
 		soak_daemon d = {0};
 		getrlimit(RLIMIT_NOFILE, &d.nofile);
