@@ -11,12 +11,11 @@
  *      as leaves with a small QRP table, from many 127.10.x.y source
  *      addresses (--per-ip links each), at most 64 handshakes at a time
  *      (bench-soak-links.c). Accepted and refused links are counted,
- *      refusals by the daemon's status line. gnutd's default link cap
- *      (GNUT_LINKS_DEFAULT_MAX_LINKS, 32 when this was written) admits
- *      about that many links in all, leaves and ultrapeers alike, and
- *      answers the rest with a 503 (a few more get in when handshakes
- *      overlap: the cap counts the links already up, not those admitted
- *      and still handshaking).
+ *      refusals by the daemon's status line. gnutd's default caps
+ *      (GNUT_LINKS_DEFAULT_MAX_ULTRAPEERS, 32, and _MAX_LEAVES, 300, when
+ *      this was written; --gnutd-arg=--max-leaves=N raises them) admit that
+ *      many of each, handshakes under way counted, and answer the rest with
+ *      a 503 naming the cap.
  *   2. For --duration seconds (60), queries are due at --rate per second
  *      (10,000) in all, spread over the accepted ultrapeer links in turn
  *      (distinct random GUIDs, TTL 2 or 3, 16 short texts, 4 of which match
