@@ -1,7 +1,10 @@
 /* qrp-index.c: slot -> links index of query routing tables (see
  * qrp-index.h). Each indexed link owns a column; row r of the index is a
  * bitset of the columns whose table has index slot r present. Columns are
- * reused when links go; the rows widen by 64 columns when all are taken. */
+ * reused when links go; the rows widen by 64 columns when all are taken.
+ * Clearing a column touches every row (the whole index), so a link going
+ * away only gives its column back, cleared when a new link takes it: a
+ * servent dropping its hundreds of leaves at shutdown does no such work. */
 #include "config.h"
 
 #include "qrp-index.h"
@@ -20,7 +23,7 @@ struct gnut_qrp_index {
 	GArray *codes;        /* uint32_t: the last select's hashcodes */
 	GPtrArray *folded;    /* by column: its table when folded onto the index (checked
 	                         again for the candidates its rows let through), else NULL */
-	GArray *free_columns; /* guint: columns of links gone */
+	GArray *free_columns; /* guint: columns of links gone, not cleared yet */
 	GHashTable *by_link;  /* guint64* link -> column + 1 */
 };
 
@@ -61,25 +64,26 @@ static void widen(gnut_qrp_index *x)
 	memset(x->selected, 0, words * sizeof(guint64));
 }
 
-static guint take_column(gnut_qrp_index *x)
-{
-	if (x->free_columns->len > 0) {
-		guint col = g_array_index(x->free_columns, guint, x->free_columns->len - 1);
-		g_array_set_size(x->free_columns, x->free_columns->len - 1);
-		return col;
-	}
-	if (x->folded->len == x->words * 64)
-		widen(x);
-	g_ptr_array_add(x->folded, NULL);
-	return x->folded->len - 1;
-}
-
 static void clear_column(gnut_qrp_index *x, guint col)
 {
 	guint64 keep = ~(G_GUINT64_CONSTANT(1) << (col % 64));
 	guint64 *word = x->rows + col / 64;
 	for (gsize r = 0; r < INDEX_ROWS; r++, word += x->words)
 		*word &= keep;
+}
+
+static guint take_column(gnut_qrp_index *x)
+{
+	if (x->free_columns->len > 0) {
+		guint col = g_array_index(x->free_columns, guint, x->free_columns->len - 1);
+		g_array_set_size(x->free_columns, x->free_columns->len - 1);
+		clear_column(x, col);
+		return col;
+	}
+	if (x->folded->len == x->words * 64)
+		widen(x);
+	g_ptr_array_add(x->folded, NULL);
+	return x->folded->len - 1;
 }
 
 /* Marks index rows first..last present in column col. */
@@ -134,8 +138,6 @@ void gnut_qrp_index_remove(gnut_qrp_index *x, guint64 link)
 	if (found == NULL)
 		return;
 	guint col = GPOINTER_TO_UINT(found) - 1;
-	clear_column(x, col);
-	x->selected[col / 64] &= ~(G_GUINT64_CONSTANT(1) << (col % 64));
 	g_ptr_array_index(x->folded, col) = NULL;
 	g_array_append_val(x->free_columns, col);
 	g_hash_table_remove(x->by_link, &link);
