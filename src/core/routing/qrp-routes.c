@@ -5,8 +5,9 @@
  * every keyword of it hits that table. The complete tables are indexed by
  * slot (qrp-index.h), so that a query is checked against all of them at
  * once, when the router first asks about it, and each link's answer is then
- * a bit; GNUT_QRP_INDEX=off in the environment checks each table instead
- * (the capacity benchmark's baseline). */
+ * a bit; GNUT_QRP_INDEX=off in the environment checks each table instead,
+ * hashing the words for each, as before the index (the capacity
+ * benchmark's baseline). */
 #include "config.h"
 
 #include "qrp-routes.h"
@@ -33,9 +34,8 @@ struct gnut_qrp_routes {
 	gnut_qrp_table *local; /* our table, as a leaf (built on demand) */
 	gnut_qrp_index *index; /* the complete remote tables; NULL: check each */
 	GPtrArray *words;      /* keywords of the query last checked (NULL when
-	                          it did not decode), their hashcodes, ... */
-	GArray *codes;
-	gnut_guid words_guid; /* ... and its GUID */
+	                          it did not decode) ... */
+	gnut_guid words_guid;  /* ... and its GUID */
 	gboolean words_valid;
 };
 
@@ -80,7 +80,6 @@ void gnut_qrp_routes_free(gnut_qrp_routes *q)
 	gnut_qrp_index_free(q->index);
 	g_clear_pointer(&q->local, gnut_qrp_table_free);
 	g_clear_pointer(&q->words, g_ptr_array_unref);
-	g_clear_pointer(&q->codes, g_array_unref);
 	g_free(q);
 }
 
@@ -250,8 +249,8 @@ static gnut_qrp_table *ready_table(gnut_qrp_routes *q, guint64 link)
 	return lq->remote;
 }
 
-/* The keywords and SHA-1 URNs of a query, NULL when it does not decode,
- * with their hashcodes, and the index's selection of the tables they hit.
+/* The keywords and SHA-1 URNs of a query, NULL when it does not decode;
+ * with the index, its selection of the tables they hit is made too.
  * The router asks about one query once per link, so this is done once per
  * query, by GUID (a second message with that GUID is a duplicate the
  * router drops before asking). */
@@ -260,7 +259,6 @@ static GPtrArray *query_words(gnut_qrp_routes *q, const gnut_msg_in *query)
 	if (q->words_valid && gnut_guid_equal(&q->words_guid, &query->guid))
 		return q->words;
 	g_clear_pointer(&q->words, g_ptr_array_unref);
-	g_clear_pointer(&q->codes, g_array_unref);
 	q->words_valid = TRUE;
 	q->words_guid = query->guid;
 	gnut_query qd;
@@ -271,10 +269,11 @@ static GPtrArray *query_words(gnut_qrp_routes *q, const gnut_msg_in *query)
 	unsigned n = gnut_query_sha1s(&qd, urns, G_N_ELEMENTS(urns));
 	for (unsigned i = 0; i < n; i++)
 		g_ptr_array_add(q->words, gnut_urn_sha1_strdup(urns[i].sha1));
-	q->codes = gnut_qrp_query_hashcodes(q->words);
-	if (q->index != NULL)
-		gnut_qrp_index_select(q->index, (const uint32_t *)(const void *)q->codes->data,
-		                      q->codes->len);
+	if (q->index != NULL) {
+		g_autoptr(GArray) codes = gnut_qrp_query_hashcodes(q->words);
+		gnut_qrp_index_select(q->index, (const uint32_t *)(const void *)codes->data,
+		                      codes->len);
+	}
 	return q->words;
 }
 
@@ -286,8 +285,7 @@ static gboolean query_hits_table(gnut_qrp_routes *q, guint64 link, const gnut_qr
 		return FALSE;
 	if (q->index != NULL)
 		return gnut_qrp_index_selected(q->index, link);
-	return gnut_qrp_table_matches_codes(t, (const uint32_t *)(const void *)q->codes->data,
-	                                    q->codes->len);
+	return gnut_qrp_table_matches(t, q->words);
 }
 
 /* With the index, one look-up answers: a link is indexed exactly while its
