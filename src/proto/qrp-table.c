@@ -270,9 +270,14 @@ bool gnut_qrp_table_matches_codes(const gnut_qrp_table *t, const uint32_t *codes
 
 bool gnut_qrp_table_matches(const gnut_qrp_table *t, const GPtrArray *keywords)
 {
-	g_autoptr(GArray) codes = gnut_qrp_query_hashcodes(keywords);
-	return gnut_qrp_table_matches_codes(t, (const uint32_t *)(const void *)codes->data,
-	                                    codes->len);
+	for (guint i = 0; i < keywords->len; i++) {
+		const char *kw = g_ptr_array_index(keywords, i);
+		if (count_chars(kw) < GNUT_QRP_MIN_WORD)
+			continue;
+		if (t->slots == 0 || !map_get(t->map, gnut_qrp_hash(kw, strlen(kw), t->bits)))
+			return false;
+	}
+	return true;
 }
 
 uint32_t gnut_qrp_table_next_present(const gnut_qrp_table *t, uint32_t from)
