@@ -55,7 +55,8 @@ struct gnut_servent {
 	guint64 upload_limit;
 	guint64 download_limit;
 	guint upload_slots;
-	guint max_links;
+	guint max_ultrapeers; /* links' caps; 0: the defaults */
+	guint max_leaves;
 	gboolean allow_local; /* peers may make us dial local addresses (dial-rule.h) */
 	servent_admission admission;
 
@@ -130,9 +131,11 @@ static gboolean valid_host_port(const char *host_port)
  * and their files, downloads, push dials (see gnut/base/fd-budget.h). */
 static void size_admission(gnut_servent *s, const gnut_servent_config *c)
 {
-	guint64 reserved = (s->max_links ? s->max_links : GNUT_LINKS_DEFAULT_MAX_LINKS) +
-	                   GNUT_UPLOADS_DEFAULT_MAX_CONNECTIONS + s->upload_slots + DOWNLOAD_FDS +
-	                   GNUT_PUSH_MAX_DIALS;
+	guint64 links = s->max_ultrapeers ? s->max_ultrapeers : GNUT_LINKS_DEFAULT_MAX_ULTRAPEERS;
+	if (s->ultrapeer)
+		links += s->max_leaves ? s->max_leaves : GNUT_LINKS_DEFAULT_MAX_LEAVES;
+	guint64 reserved = links + GNUT_UPLOADS_DEFAULT_MAX_CONNECTIONS + s->upload_slots +
+	                   DOWNLOAD_FDS + GNUT_PUSH_MAX_DIALS;
 	guint64 nofile = gnut_fd_budget_limit();
 	guint cap = gnut_fd_budget_admission_cap(nofile, reserved);
 	servent_admission *a = &s->admission;
@@ -165,7 +168,8 @@ static gboolean copy_config(gnut_servent *s, const gnut_servent_config *c, GErro
 	s->upload_limit = c->upload_limit;
 	s->download_limit = c->download_limit;
 	s->upload_slots = c->upload_slots ? c->upload_slots : DEFAULT_UPLOAD_SLOTS;
-	s->max_links = c->max_links;
+	s->max_ultrapeers = c->max_ultrapeers;
+	s->max_leaves = c->max_leaves;
 	s->allow_local =
 	    gnut_dial_allows_local(s->listen_host, strlen(s->listen_host), c->allow_private_peers);
 	size_admission(s, c);
@@ -304,7 +308,8 @@ static void build_links_and_routing(gnut_servent *s, const gnut_servent_config *
 	    .ultrapeer = s->ultrapeer,
 	    .dynamic_querying = s->ultrapeer, /* the routing room runs them */
 	    .no_compression = config->no_compression,
-	    .max_links = s->max_links,
+	    .max_ultrapeers = s->max_ultrapeers,
+	    .max_leaves = s->max_leaves,
 	    .max_handshakes = s->admission.max_handshakes,
 	    .per_ip_handshakes = s->admission.per_ip_handshakes,
 	    .max_links_per_ip = config->max_links_per_ip,

@@ -51,11 +51,14 @@ typedef struct {
 	char *leaf_query_rate;
 	char *ultrapeer_query_rate;
 	char *qrp_total_slots;
+	char *max_ultrapeers;
+	char *max_leaves;
 } options_layer;
 
 /* The caps gnutd(8) lists under LIMITS: a whole number (k and M suffixes
  * too) from 1 to max each. */
-#define MAX_LINKS_PER_IP 65535
+#define MAX_LINKS_PER_IP    65535
+#define MAX_LINKS_OF_A_ROLE 65535
 static const struct {
 	const char *key;
 	gsize layer_offset; /* of the char * in options_layer */
@@ -67,6 +70,8 @@ static const struct {
      GNUT_FLOW_MAX_RATE},
     {"qrp-total-slots", G_STRUCT_OFFSET(options_layer, qrp_total_slots),
      GNUT_ROUTING_QRP_MAX_TOTAL},
+    {"max-ultrapeers", G_STRUCT_OFFSET(options_layer, max_ultrapeers), MAX_LINKS_OF_A_ROLE},
+    {"max-leaves", G_STRUCT_OFFSET(options_layer, max_leaves), MAX_LINKS_OF_A_ROLE},
 };
 
 static char **cap_text(options_layer *l, gsize i)
@@ -339,7 +344,14 @@ static void add_limit_entries(GOptionContext *ctx, options_layer *l)
 	         GNUT_FLOW_ULTRAPEER_RATE) ")",
 	     "N"},
 	    {"qrp-total-slots", 0, 0, G_OPTION_ARG_STRING, &l->qrp_total_slots,
-	     "Slots of all links' query routing tables together (default 16M)", "N"},
+	     "Slots of all links' query routing tables together (default 32M)", "N"},
+	    {"max-ultrapeers", 0, 0, G_OPTION_ARG_STRING, &l->max_ultrapeers,
+	     "Links to ultrapeers (default " G_STRINGIFY(GNUT_LINKS_DEFAULT_MAX_ULTRAPEERS) ")",
+	     "N"},
+	    {"max-leaves", 0, 0, G_OPTION_ARG_STRING, &l->max_leaves,
+	     "As an ultrapeer, links to leaves (default " G_STRINGIFY(
+	         GNUT_LINKS_DEFAULT_MAX_LEAVES) ")",
+	     "N"},
 	    G_OPTION_ENTRY_NULL,
 	};
 	g_option_context_add_main_entries(ctx, entries, NULL);
@@ -636,6 +648,8 @@ static void merge(gnut_options *o, options_layer *cli, options_layer *conf)
 	o->leaf_query_rate = (guint)caps[1];
 	o->ultrapeer_query_rate = (guint)caps[2];
 	o->qrp_total_slots = caps[3];
+	o->max_ultrapeers = (guint)caps[4];
+	o->max_leaves = (guint)caps[5];
 }
 
 gnut_options *gnut_options_parse(int argc, char **argv, GError **error)
@@ -709,4 +723,6 @@ void gnut_options_to_config(const gnut_options *o, gnut_servent_config *config)
 	config->leaf_query_rate = o->leaf_query_rate;
 	config->ultrapeer_query_rate = o->ultrapeer_query_rate;
 	config->qrp_total_slots = o->qrp_total_slots;
+	config->max_ultrapeers = o->max_ultrapeers;
+	config->max_leaves = o->max_leaves;
 }

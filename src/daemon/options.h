@@ -54,6 +54,8 @@ typedef struct {
 	guint leaf_query_rate;
 	guint ultrapeer_query_rate;
 	guint64 qrp_total_slots;
+	guint max_ultrapeers;
+	guint max_leaves;
 } gnut_options;
 
 /* Parses argv (argv[0] is the program), then gnutd.conf in the data folder

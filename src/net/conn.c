@@ -386,6 +386,21 @@ static void compact_input(gnut_conn *conn)
 	}
 }
 
+/* The READ_CHUNK bytes every connection of a thread reads and inflates
+ * into before keeping what it got: a connection's buffers then grow only
+ * with what it has not consumed yet, not to the largest read possible
+ * (hundreds of links each holding 64 KiB+ of buffer add up). */
+static guint8 *scratch_buffer(void)
+{
+	static GPrivate key = G_PRIVATE_INIT(g_free);
+	guint8 *buf = g_private_get(&key);
+	if (buf == NULL) {
+		buf = g_malloc(READ_CHUNK);
+		g_private_set(&key, buf);
+	}
+	return buf;
+}
+
 /* Reads once from the socket into the input buffer, or into the compressed
  * backlog when inflating. A full buffer reads nothing: process_input then
  * reports the overflow. */
@@ -397,11 +412,11 @@ static void read_some(gnut_conn *conn)
 	if (dst->len >= cap)
 		return;
 	gsize want = MIN(cap - dst->len, READ_CHUNK);
-	guint old = dst->len;
-	g_byte_array_set_size(dst, old + (guint)want);
+	guint8 *scratch = scratch_buffer();
 	g_autoptr(GError) err = NULL;
-	gssize got = g_socket_receive(conn->sock, (gchar *)dst->data + old, want, NULL, &err);
-	g_byte_array_set_size(dst, old + (guint)MAX(got, 0));
+	gssize got = g_socket_receive(conn->sock, (gchar *)scratch, want, NULL, &err);
+	if (got > 0)
+		g_byte_array_append(dst, scratch, (guint)got);
 	if (got < 0) {
 		if (!g_error_matches(err, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
 			gnut_conn_close(conn, err);
@@ -417,26 +432,32 @@ static void read_some(gnut_conn *conn)
 		conn->stats.payload_in += (guint64)got;
 }
 
-/* Inflates compressed backlog into the free part of the input buffer. */
+/* Inflates compressed backlog into the input buffer, up to its cap, through
+ * the scratch buffer a chunk at a time. */
 static void pump_inflater(gnut_conn *conn)
 {
-	if (conn->inflater == NULL || conn->zin->len == conn->zin_off)
-		return;
+	if (conn->inflater == NULL)
+		return; /* (with no backlog, zlib may still hold output from the last run) */
 	compact_input(conn);
-	guint len = conn->ibuf->len;
-	if (len >= conn->in_cap)
-		return;
-	gsize room = conn->in_cap - len;
-	g_byte_array_set_size(conn->ibuf, len + (guint)room);
-	gsize used = 0, made = 0;
-	g_autoptr(GError) err = NULL;
-	gboolean ok = gnut_inflater_run(conn->inflater, conn->zin->data, conn->zin->len, &used,
-	                                conn->ibuf->data + len, room, &made, &err);
-	g_byte_array_set_size(conn->ibuf, len + (guint)made);
-	conn->zin_off = used;
-	conn->stats.payload_in += made;
-	if (!ok)
-		gnut_conn_close(conn, err);
+	guint8 *scratch = scratch_buffer();
+	gsize made = 0, room = 0;
+	do { /* until zlib leaves room unused: it holds no more output then */
+		gsize len = conn->ibuf->len, used = 0;
+		if (len >= conn->in_cap)
+			return;
+		room = MIN(conn->in_cap - len, READ_CHUNK);
+		g_autoptr(GError) err = NULL;
+		gboolean ok = gnut_inflater_run(conn->inflater, conn->zin->data + conn->zin_off,
+		                                conn->zin->len - conn->zin_off, &used, scratch,
+		                                room, &made, &err);
+		g_byte_array_append(conn->ibuf, scratch, (guint)made);
+		conn->zin_off += used;
+		conn->stats.payload_in += made;
+		if (!ok) {
+			gnut_conn_close(conn, err);
+			return;
+		}
+	} while (made == room);
 }
 
 /* Offers the input to the owner until it stops consuming, then judges what
@@ -494,11 +515,40 @@ void gnut_conn_enable_inflate(gnut_conn *conn)
 		defer(conn, DEFER_INPUT);
 }
 
-void gnut_conn_enable_deflate(gnut_conn *conn)
+void gnut_conn_enable_deflate_sized(gnut_conn *conn, int window_bits, int mem_level)
 {
 	g_return_if_fail(conn != NULL && conn->deflater == NULL && !conn->is_closed);
 	g_return_if_fail(conn->file_left == 0);
-	conn->deflater = gnut_deflater_new(DEFLATE_LEVEL);
+	conn->deflater = gnut_deflater_new_sized(DEFLATE_LEVEL, window_bits, mem_level);
+}
+
+void gnut_conn_enable_deflate(gnut_conn *conn)
+{
+	gnut_conn_enable_deflate_sized(conn, GNUT_DEFLATE_WINDOW_BITS, GNUT_DEFLATE_MEM_LEVEL);
+}
+
+/* A buffer with nothing left in it, given back to the allocator (a
+ * GByteArray keeps what it grew to). */
+static void shrink_if_empty(GByteArray **buf, gsize *off)
+{
+	if ((*buf)->len != *off)
+		return;
+	g_byte_array_unref(*buf);
+	*buf = g_byte_array_new();
+	*off = 0;
+}
+
+gboolean gnut_conn_release_idle(gnut_conn *conn)
+{
+	g_return_val_if_fail(conn != NULL, FALSE);
+	if (conn->is_closed || conn->dispatching || output_pending(conn))
+		return FALSE;
+	shrink_if_empty(&conn->wbuf, &conn->wbuf_off);
+	shrink_if_empty(&conn->ibuf, &conn->ibuf_off);
+	shrink_if_empty(&conn->zin, &conn->zin_off);
+	if (conn->deflater != NULL)
+		gnut_deflater_release(conn->deflater);
+	return TRUE;
 }
 
 static void compact_output(gnut_conn *conn)

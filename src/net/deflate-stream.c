@@ -1,7 +1,16 @@
 /* deflate-stream.c: zlib stream compressor and capped decompressor (see
  * deflate-stream.h). zlib counts in uInt, so large buffers are fed in
- * pieces; our own 64-bit totals back the caps. */
+ * pieces; our own 64-bit totals back the caps.
+ *
+ * A released compressor frees its zlib state (deflateEnd) at a flush
+ * boundary and starts a raw deflate stream (no header) of the same window
+ * when written to again: the peer's inflater sees one zlib stream whose
+ * later blocks never reach back before the release, which is valid deflate.
+ * The zlib trailer (Adler-32) would then be wrong, but a link's stream is
+ * never finished: it ends with the connection. */
 #include "gnut/net/deflate-stream.h"
+
+#include <string.h>
 
 #include <zlib.h>
 
@@ -10,6 +19,11 @@
 
 struct gnut_deflater {
 	z_stream zs;
+	int level;
+	int window_bits;
+	int mem_level;
+	gboolean flushed;  /* nothing written since the last flush, which came */
+	gboolean released; /* zs is ended: re-created (raw) on the next write */
 	guint64 total_in;
 	guint64 total_out;
 };
@@ -29,23 +43,57 @@ GQuark gnut_deflate_error_quark(void)
 	return g_quark_from_static_string("gnut-deflate-error-quark");
 }
 
-gnut_deflater *gnut_deflater_new(int level)
+/* window_bits negative: a raw stream (no zlib header). */
+static void deflater_init(gnut_deflater *d, int window_bits)
 {
-	g_return_val_if_fail(level >= -1 && level <= 9, NULL);
-	gnut_deflater *d = g_new0(gnut_deflater, 1);
+	memset(&d->zs, 0, sizeof d->zs);
 	/* Only Z_MEM_ERROR is possible with valid arguments; GLib aborts on
 	 * out-of-memory everywhere else, so do the same. */
-	if (deflateInit(&d->zs, level) != Z_OK)
-		g_error("deflateInit: out of memory");
+	if (deflateInit2(&d->zs, d->level, Z_DEFLATED, window_bits, d->mem_level,
+	                 Z_DEFAULT_STRATEGY) != Z_OK)
+		g_error("deflateInit2: out of memory");
+}
+
+gnut_deflater *gnut_deflater_new_sized(int level, int window_bits, int mem_level)
+{
+	g_return_val_if_fail(level >= -1 && level <= 9, NULL);
+	g_return_val_if_fail(window_bits >= 9 && window_bits <= 15, NULL);
+	g_return_val_if_fail(mem_level >= 1 && mem_level <= 9, NULL);
+	gnut_deflater *d = g_new0(gnut_deflater, 1);
+	d->level = level;
+	d->window_bits = window_bits;
+	d->mem_level = mem_level;
+	deflater_init(d, window_bits);
 	return d;
+}
+
+gnut_deflater *gnut_deflater_new(int level)
+{
+	return gnut_deflater_new_sized(level, GNUT_DEFLATE_WINDOW_BITS, GNUT_DEFLATE_MEM_LEVEL);
 }
 
 void gnut_deflater_free(gnut_deflater *d)
 {
 	if (d == NULL)
 		return;
-	deflateEnd(&d->zs);
+	if (!d->released)
+		deflateEnd(&d->zs);
 	g_free(d);
+}
+
+gboolean gnut_deflater_release(gnut_deflater *d)
+{
+	g_return_val_if_fail(d != NULL, FALSE);
+	if (d->released || !d->flushed)
+		return FALSE;
+	deflateEnd(&d->zs);
+	d->released = TRUE;
+	return TRUE;
+}
+
+gboolean gnut_deflater_is_released(const gnut_deflater *d)
+{
+	return d->released;
 }
 
 /* Runs deflate over in[0..len) with the given flush mode, growing out as
@@ -80,14 +128,23 @@ static void deflate_run(gnut_deflater *d, const guint8 *in, gsize len, int flush
 void gnut_deflater_write(gnut_deflater *d, const guint8 *in, gsize len, GByteArray *out)
 {
 	g_return_if_fail(d != NULL && (in != NULL || len == 0) && out != NULL);
-	if (len > 0)
-		deflate_run(d, in, len, Z_NO_FLUSH, out);
+	if (len == 0)
+		return;
+	if (d->released) {
+		deflater_init(d, -d->window_bits);
+		d->released = FALSE;
+	}
+	d->flushed = FALSE;
+	deflate_run(d, in, len, Z_NO_FLUSH, out);
 }
 
 void gnut_deflater_flush(gnut_deflater *d, GByteArray *out)
 {
 	g_return_if_fail(d != NULL && out != NULL);
+	if (d->released)
+		return; /* nothing written since the release: nothing to flush */
 	deflate_run(d, NULL, 0, Z_SYNC_FLUSH, out);
+	d->flushed = TRUE;
 }
 
 guint64 gnut_deflater_total_in(const gnut_deflater *d)
@@ -105,8 +162,10 @@ gnut_inflater *gnut_inflater_new(guint max_ratio, guint64 max_total)
 	gnut_inflater *z = g_new0(gnut_inflater, 1);
 	z->max_ratio = max_ratio;
 	z->max_total = max_total;
-	if (inflateInit(&z->zs) != Z_OK)
-		g_error("inflateInit: out of memory");
+	/* Window 0: the one the stream's header names, allocated when first
+	 * needed; a peer with a small window costs us a small one. */
+	if (inflateInit2(&z->zs, 0) != Z_OK)
+		g_error("inflateInit2: out of memory");
 	return z;
 }
 

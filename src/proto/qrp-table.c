@@ -247,16 +247,51 @@ static size_t count_chars(const char *s)
 	return n;
 }
 
+GArray *gnut_qrp_query_hashcodes(const GPtrArray *keywords)
+{
+	GArray *codes = g_array_sized_new(FALSE, FALSE, sizeof(uint32_t), keywords->len);
+	for (guint i = 0; i < keywords->len; i++) {
+		const char *kw = g_ptr_array_index(keywords, i);
+		if (count_chars(kw) < GNUT_QRP_MIN_WORD)
+			continue;
+		uint32_t code = gnut_qrp_hashcode(kw, strlen(kw));
+		g_array_append_val(codes, code);
+	}
+	return codes;
+}
+
+bool gnut_qrp_table_matches_codes(const gnut_qrp_table *t, const uint32_t *codes, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (t->slots == 0 || !map_get(t->map, gnut_qrp_hash_restrict(codes[i], t->bits)))
+			return false;
+	return true;
+}
+
 bool gnut_qrp_table_matches(const gnut_qrp_table *t, const GPtrArray *keywords)
 {
 	for (guint i = 0; i < keywords->len; i++) {
 		const char *kw = g_ptr_array_index(keywords, i);
 		if (count_chars(kw) < GNUT_QRP_MIN_WORD)
 			continue;
-		if (t->slots == 0 || !gnut_qrp_table_get(t, gnut_qrp_hash(kw, strlen(kw), t->bits)))
+		if (t->slots == 0 || !map_get(t->map, gnut_qrp_hash(kw, strlen(kw), t->bits)))
 			return false;
 	}
 	return true;
+}
+
+uint32_t gnut_qrp_table_next_present(const gnut_qrp_table *t, uint32_t from)
+{
+	uint32_t slot = from;
+	while (slot < t->slots) {
+		uint8_t byte = (uint8_t)(t->map[slot >> 3] >> (slot & 7));
+		if (byte == 0) { /* nothing left in this byte: on to the next one */
+			slot = (slot | 7) + 1;
+			continue;
+		}
+		return slot + (uint32_t)__builtin_ctz(byte);
+	}
+	return t->slots;
 }
 
 /* Applies n whole bytes of raw patch entries to the staging slots, from

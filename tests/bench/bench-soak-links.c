@@ -11,7 +11,9 @@
  * connect completes), reads the daemon's header block and answers a 200 with
  * its final 200; a leaf then sends a QRP table (RESET + PATCH, 64K slots)
  * holding the words of one of the query texts, so that the daemon routes the
- * queries for that text to it. Anything but a 200 is a refusal, counted by
+ * queries for that text to it. With deflate, every link offers and then
+ * uses "Content-Encoding: deflate" both ways (messages are compressed in a
+ * batch per write, sync-flushed). Anything but a 200 is a refusal, counted by
  * its status line, as are resets, closes without an answer and handshakes
  * with no answer within SOAK_IO_TIMEOUT_S.
  *
@@ -34,6 +36,7 @@
 #include <glib.h>
 
 #include "bench-soak.h"
+#include "gnut/net/deflate-stream.h"
 #include "gnut/proto/bye.h"
 #include "gnut/proto/keywords.h"
 #include "gnut/proto/msg-header.h"
@@ -60,6 +63,8 @@ static const char connect_leaf[] = "GNUTELLA CONNECT/0.6\r\n"
                                    "X-Query-Routing: 0.1\r\n"
                                    "\r\n";
 static const char final_block[] = "GNUTELLA/0.6 200 OK\r\n\r\n";
+static const char deflate_offer[] = "Accept-Encoding: deflate\r\n";
+static const char final_deflate[] = "GNUTELLA/0.6 200 OK\r\nContent-Encoding: deflate\r\n\r\n";
 
 typedef enum {
 	LINK_IDLE,      /* not opened yet */
@@ -75,12 +80,17 @@ typedef struct {
 	guint index;
 	guint32 src_ipv4; /* host order */
 	GByteArray *in, *out;
+	GByteArray *plain;       /* messages to compress into out (deflate) */
+	GByteArray *zin;         /* compressed input (deflate) */
+	gnut_deflater *deflater; /* once up, with deflate */
+	gnut_inflater *inflater;
 	gint64 deadline_us; /* of the handshake */
 	char *bye;          /* the daemon's Bye, when it sent one */
 } soak_link;
 
 struct soak_links {
 	guint16 port;
+	gboolean deflate;
 	guint n, n_ips;
 	soak_link *links;
 	guint next;      /* the next link to open */
@@ -149,19 +159,20 @@ static GByteArray *qrp_messages(const char *text, GRand *rand)
 	return out;
 }
 
-soak_links *soak_links_new(guint16 port, guint n, guint per_ip)
+soak_links *soak_links_new(const soak_links_config *c)
 {
 	soak_links *ls = g_new0(soak_links, 1);
-	ls->port = port;
-	ls->n = n;
-	ls->n_ips = (n + per_ip - 1) / per_ip;
-	ls->links = g_new0(soak_link, n);
-	for (guint i = 0; i < n; i++) {
+	ls->port = c->port;
+	ls->deflate = c->deflate;
+	ls->n = c->n;
+	ls->n_ips = (c->n + c->per_ip - 1) / c->per_ip;
+	ls->links = g_new0(soak_link, c->n);
+	for (guint i = 0; i < c->n; i++) {
 		soak_link *l = &ls->links[i];
 		guint k = i % ls->n_ips;
 		l->fd = -1;
 		l->index = i;
-		l->ultrapeer = i % 10 == 0;
+		l->ultrapeer = c->ultrapeers < 0 ? i % 10 == 0 : i < (guint)c->ultrapeers;
 		l->src_ipv4 = SOAK_SRC_NET | ((k / 254) << 8) | (k % 254 + 1);
 	}
 	ls->open = g_ptr_array_new();
@@ -186,6 +197,10 @@ static void link_close(soak_link *l)
 	l->state = LINK_CLOSED;
 	g_clear_pointer(&l->in, g_byte_array_unref);
 	g_clear_pointer(&l->out, g_byte_array_unref);
+	g_clear_pointer(&l->plain, g_byte_array_unref);
+	g_clear_pointer(&l->zin, g_byte_array_unref);
+	g_clear_pointer(&l->deflater, gnut_deflater_free);
+	g_clear_pointer(&l->inflater, gnut_inflater_free);
 	g_clear_pointer(&l->bye, g_free);
 }
 
@@ -249,6 +264,8 @@ static void link_open(soak_links *ls, soak_link *l, gint64 now)
 	l->deadline_us = now + SOAK_IO_TIMEOUT_S * G_USEC_PER_SEC;
 	l->in = g_byte_array_new();
 	l->out = g_byte_array_new();
+	l->plain = g_byte_array_new();
+	l->zin = g_byte_array_new();
 	ls->in_flight++;
 	g_ptr_array_add(ls->open, l);
 	l->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -265,13 +282,35 @@ static void link_open(soak_links *ls, soak_link *l, gint64 now)
 		return;
 	}
 	const char *block = l->ultrapeer ? connect_ultrapeer : connect_leaf;
-	g_byte_array_append(l->out, (const guint8 *)block, (guint)strlen(block));
+	/* the block without its empty line, the offer, then the empty line */
+	g_byte_array_append(l->out, (const guint8 *)block, (guint)strlen(block) - 2);
+	if (ls->deflate)
+		g_byte_array_append(l->out, (const guint8 *)deflate_offer,
+		                    sizeof deflate_offer - 1);
+	g_byte_array_append(l->out, (const guint8 *)"\r\n", 2);
+}
+
+/* Where l's messages go: plain, or to be compressed on the next flush. */
+static GByteArray *link_output(soak_link *l)
+{
+	return l->deflater != NULL ? l->plain : l->out;
+}
+
+/* Bytes l has to write, compressed or not yet. */
+static gsize link_pending(const soak_link *l)
+{
+	return l->out->len + l->plain->len;
 }
 
 /* Writes what l has queued, as far as the socket takes it. FALSE when the
  * link ended. */
 static gboolean link_flush(soak_links *ls, soak_link *l, gint64 now)
 {
+	if (l->deflater != NULL && l->plain->len > 0) {
+		gnut_deflater_write(l->deflater, l->plain->data, l->plain->len, l->out);
+		gnut_deflater_flush(l->deflater, l->out);
+		g_byte_array_set_size(l->plain, 0);
+	}
 	while (l->out->len > 0) {
 		ssize_t n = send(l->fd, l->out->data, l->out->len, MSG_NOSIGNAL);
 		if (n < 0 && errno == EINTR)
@@ -291,27 +330,57 @@ static gboolean link_flush(soak_links *ls, soak_link *l, gint64 now)
 
 typedef enum { READ_OK, READ_EOF, READ_ERROR } read_status;
 
-/* Reads what is there, a few chunks at most so that the caller parses as
- * it goes. */
-static read_status link_read(soak_links *ls, soak_link *l, int *err, gint64 now)
+/* Inflates what zin holds into in. FALSE when the stream is bad. */
+static gboolean link_inflate(soak_link *l)
 {
-	for (int round = 0; round < 4; round++) {
+	gsize off = 0;
+	while (off < l->zin->len) {
 		guint old = l->in->len;
 		g_byte_array_set_size(l->in, old + SOAK_IO_CHUNK);
-		ssize_t n = recv(l->fd, l->in->data + old, SOAK_IO_CHUNK, 0);
+		gsize used = 0, made = 0;
+		gboolean ok =
+		    gnut_inflater_run(l->inflater, l->zin->data + off, l->zin->len - off, &used,
+		                      l->in->data + old, SOAK_IO_CHUNK, &made, NULL);
+		g_byte_array_set_size(l->in, old + (guint)made);
+		off += used;
+		if (!ok)
+			return FALSE;
+		if (used == 0 && made == 0)
+			break;
+	}
+	g_byte_array_remove_range(l->zin, 0, (guint)off);
+	return TRUE;
+}
+
+/* Reads what is there, a few chunks at most so that the caller parses as
+ * it goes (inflated first with deflate). */
+static read_status link_read(soak_links *ls, soak_link *l, int *err, gint64 now)
+{
+	read_status rs = READ_OK;
+	GByteArray *dst = l->inflater != NULL ? l->zin : l->in;
+	for (int round = 0; round < 4; round++) {
+		guint old = dst->len;
+		g_byte_array_set_size(dst, old + SOAK_IO_CHUNK);
+		ssize_t n = recv(l->fd, dst->data + old, SOAK_IO_CHUNK, 0);
 		*err = errno;
-		g_byte_array_set_size(l->in, old + (guint)MAX(n, 0));
+		g_byte_array_set_size(dst, old + (guint)MAX(n, 0));
 		if (n > 0)
 			ls->last_in_us = now;
 		if (n > 0 && n < SOAK_IO_CHUNK)
-			return READ_OK;
+			break;
 		if (n > 0 || (n < 0 && *err == EINTR))
 			continue;
-		if (n < 0 && (*err == EAGAIN || *err == EWOULDBLOCK))
-			return READ_OK;
-		return n == 0 ? READ_EOF : READ_ERROR;
+		if (n < 0 && !(*err == EAGAIN || *err == EWOULDBLOCK))
+			rs = n == 0 ? READ_EOF : READ_ERROR;
+		else if (n == 0)
+			rs = READ_EOF;
+		break;
 	}
-	return READ_OK;
+	if (l->inflater != NULL && !link_inflate(l)) {
+		*err = EPROTO;
+		return READ_ERROR;
+	}
+	return rs;
 }
 
 /* The daemon's answer to our CONNECT, once its header block is in: a 200
@@ -333,11 +402,18 @@ static void link_read_answer(soak_links *ls, soak_link *l)
 		link_end(ls, l, line);
 		return;
 	}
+	gboolean deflate =
+	    ls->deflate && g_strstr_len(data, end - data, "Content-Encoding: deflate") != NULL;
 	g_byte_array_remove_range(l->in, 0, (guint)(end + 4 - data));
-	g_byte_array_append(l->out, (const guint8 *)final_block, (guint)strlen(final_block));
+	const char *final = deflate ? final_deflate : final_block;
+	g_byte_array_append(l->out, (const guint8 *) final, (guint)strlen(final));
+	if (deflate) {
+		l->inflater = gnut_inflater_new(GNUT_INFLATE_LINK_MAX_RATIO, 0);
+		l->deflater = gnut_deflater_new(-1);
+	}
 	if (!l->ultrapeer) {
 		const GByteArray *qrp = ls->qrp[l->index % SOAK_N_TEXTS];
-		g_byte_array_append(l->out, qrp->data, qrp->len);
+		g_byte_array_append(link_output(l), qrp->data, qrp->len);
 	}
 	l->state = LINK_UP;
 	ls->in_flight--;
@@ -351,7 +427,7 @@ static void queue_pong(soak_link *l, const gnut_msg_header *h)
 	gnut_pong p = {.port = 6346, .ipv4 = l->src_ipv4};
 	g_autoptr(GByteArray) payload = g_byte_array_new();
 	gnut_pong_encode(payload, &p);
-	gnut_msg_append(l->out, &h->guid, GNUT_MSG_PONG, 1, 0, payload->data, payload->len);
+	gnut_msg_append(link_output(l), &h->guid, GNUT_MSG_PONG, 1, 0, payload->data, payload->len);
 }
 
 /* Keeps the first line of a Bye as the reason the link will end with. */
@@ -437,7 +513,8 @@ static gboolean links_poll(soak_links *ls, int timeout_ms, GError **error)
 			g_ptr_array_remove_index_fast(ls->open, i);
 			continue;
 		}
-		struct pollfd p = {.fd = l->fd, .events = POLLIN | (l->out->len > 0 ? POLLOUT : 0)};
+		struct pollfd p = {.fd = l->fd,
+		                   .events = POLLIN | (link_pending(l) > 0 ? POLLOUT : 0)};
 		g_array_append_val(ls->pfds, p);
 		g_ptr_array_add(ls->polled, l);
 		i++;
@@ -512,7 +589,7 @@ static void queue_due(soak_links *ls, double rate, gint64 elapsed_us)
 	guint64 due = (guint64)(rate * (double)elapsed_us / 1e6);
 	while (t->queries_queued + t->queries_skipped < due) {
 		soak_link *l = next_ultrapeer(ls);
-		if (l == NULL || l->out->len >= SOAK_OUT_CAP) {
+		if (l == NULL || link_pending(l) >= SOAK_OUT_CAP) {
 			t->queries_skipped++;
 			continue;
 		}
@@ -520,8 +597,8 @@ static void queue_due(soak_links *ls, double rate, gint64 elapsed_us)
 		guint8 ttl = (guint8)g_rand_int_range(ls->rand, 2, 4);
 		gnut_guid guid;
 		random_guid(ls->rand, &guid);
-		gnut_msg_append(l->out, &guid, GNUT_MSG_QUERY, ttl, 0, ls->query[text]->data,
-		                ls->query[text]->len);
+		gnut_msg_append(link_output(l), &guid, GNUT_MSG_QUERY, ttl, 0,
+		                ls->query[text]->data, ls->query[text]->len);
 		t->queries_queued++;
 	}
 }
@@ -530,7 +607,7 @@ static gboolean outputs_empty(const soak_links *ls)
 {
 	for (guint i = 0; i < ls->open->len; i++) {
 		const soak_link *l = g_ptr_array_index(ls->open, i);
-		if (l->state == LINK_UP && l->out->len > 0)
+		if (l->state == LINK_UP && link_pending(l) > 0)
 			return FALSE;
 	}
 	return TRUE;
@@ -544,7 +621,7 @@ static guint64 unsent_queries(const soak_links *ls)
 	for (guint i = 0; i < ls->ultrapeers->len; i++) {
 		const soak_link *l = g_ptr_array_index(ls->ultrapeers, i);
 		if (l->state == LINK_UP)
-			bytes += l->out->len;
+			bytes += link_pending(l);
 	}
 	for (guint t = 0; t < SOAK_N_TEXTS; t++)
 		text_bytes += GNUT_MSG_HEADER_LEN + ls->query[t]->len;

@@ -1,11 +1,13 @@
-/* bench-soak.h: what the three files of bench-soak share. bench-soak.c
- * runs the daemon, samples it and reports (its top comment explains the
- * method); bench-soak-links.c holds the Gnutella links and pumps the
- * queries; bench-soak-probe.c times the control API from a thread. */
+/* bench-soak.h: what the files of bench-soak (and bench-capacity) share.
+ * bench-soak.c samples the daemon and reports (its top comment explains
+ * the method); bench-soak-daemon.c runs the daemon and reads /proc;
+ * bench-soak-links.c holds the Gnutella links and pumps the queries;
+ * bench-soak-probe.c times the control API from a thread. */
 #ifndef GNUT_BENCH_SOAK_H
 #define GNUT_BENCH_SOAK_H
 
 #include <glib.h>
+#include <sys/resource.h>
 
 #define SOAK_IO_TIMEOUT_S 10 /* a handshake, a control request, the daemon's start */
 
@@ -37,9 +39,17 @@ typedef struct soak_links soak_links;
 /* Called about once a second during the pump, from the pumping thread. */
 typedef void (*soak_tick_fn)(gpointer data, gint64 now_us);
 
-/* n links to 127.0.0.1:port, from source addresses 127.10.x.y, per_ip links
- * each; link i announces itself as an ultrapeer when i % 10 == 0. */
-soak_links *soak_links_new(guint16 port, guint n, guint per_ip);
+/* How the links are made. */
+typedef struct {
+	guint16 port;     /* gnutd's, on 127.0.0.1 */
+	guint n;          /* links, from source addresses 127.10.x.y ... */
+	guint per_ip;     /* ... per_ip links each */
+	gint ultrapeers;  /* links 0..ultrapeers-1 announce an ultrapeer, the rest leaves;
+	                     -1: link i is an ultrapeer when i % 10 == 0 */
+	gboolean deflate; /* every link compressed both ways (Accept- and Content-Encoding) */
+} soak_links_config;
+
+soak_links *soak_links_new(const soak_links_config *config);
 void soak_links_free(soak_links *ls);
 
 /* Opens every link (handshakes in a bounded window) until each is linked
@@ -84,8 +94,44 @@ soak_probe *soak_probe_start(const char *gnut, const char *data_dir, guint perio
 void soak_probe_stop(soak_probe *p, soak_probe_result *out);
 void soak_probe_result_clear(soak_probe_result *r);
 
-/* ---- small helpers (bench-soak.c) ---- */
+/* ---- the daemon, /proc and reports (bench-soak-daemon.c) ---- */
 
+typedef struct {
+	GPid pid;
+	char *dir; /* temporary: data dir, share, log */
+	char *data_dir;
+	char *log_path;
+	guint16 port;
+	gboolean running;
+	struct rlimit nofile; /* what gnutd starts with */
+	char **env;           /* "KEY=VALUE" set in its environment, or NULL */
+} soak_daemon;
+
+/* Starts gnutd (--ultrapeer --no-bootstrap, listen and control on
+ * 127.0.0.1, a fresh data dir and a share of SOAK_SHARED_TEXTS files named
+ * after the first query texts, then the extra options) with d->nofile as
+ * its descriptor limit and d->env added to its environment, its output to a
+ * log file; waits for its listening port (d->port). */
+gboolean soak_daemon_start(soak_daemon *d, const char *gnutd, char **extra, GError **error);
+/* SIGTERM (then SIGKILL), says how it ended, shows its log on stderr when
+ * asked, removes its dir. */
+void soak_daemon_stop(soak_daemon *d, gboolean show_log);
+
+/* utime + stime in seconds, VmRSS in KB (negative when unreadable), open
+ * descriptors. */
+double soak_proc_cpu_s(GPid pid);
+double soak_proc_rss_kb(GPid pid);
+guint soak_proc_fds(GPid pid);
+
+/* "machine: N CPUs, model", and a warning for a sanitized build. */
+void soak_print_machine(void);
+/* Each reason of a reason -> count table, most frequent first. */
+void soak_print_reasons(const char *label, GHashTable *table);
+/* $ENV, else rel_path in the build tree argv0 sits in, else rel_path. */
+char *soak_default_program(const char *argv0, const char *env, const char *rel_path);
+/* Raises this program's soft descriptor limit to the hard one; *old gets
+ * what it was. */
+void soak_raise_nofile(struct rlimit *old);
 gboolean soak_fail_errno(GError **error, const char *what);
 
 #endif

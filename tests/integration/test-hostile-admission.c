@@ -2,14 +2,16 @@
  * to lock others out or exhaust it with connections they never finish
  * (issue 7, point 2): silent sockets, half-finished handshakes, a
  * reconnection storm from one address, and descriptor exhaustion under a
- * lowered RLIMIT_NOFILE. Each attack comes from an address of its own in
- * 127/8 (a client socket binds it) and must be capped, while a good peer
- * from another address still completes a handshake.
+ * lowered RLIMIT_NOFILE; and the caps of ultrapeer links and leaves (issue
+ * 9, point 6), each refusing past its own with a 503 naming it. Each
+ * attack comes from an address of its own in 127/8 (a client socket binds
+ * it) and must be capped, while a good peer from another address still
+ * completes a handshake.
  *
- * The suite's fixture is one gnutd with the default caps; two tests start
+ * The suite's fixture is one gnutd with the default caps; three tests start
  * a gnutd of their own (the handshake cap alone, with the other caps
- * lifted; descriptor exhaustion, under 64 descriptors), and every gnutd
- * must exit 0 on SIGTERM at the end. */
+ * lifted; descriptor exhaustion, under 64 descriptors; the link caps
+ * lowered to 1 and 2), and every gnutd must exit 0 on SIGTERM at the end. */
 #include "../unit/unit.h"
 #include "gnutd-fixture.h"
 
@@ -189,6 +191,29 @@ static int handshake_from(const char *source, guint16 port)
 	return fd;
 }
 
+/* A handshake from source announcing an ultrapeer or a leaf: the linked
+ * socket, or -1 with gnutd's answer head in *refusal (free it). */
+static int link_as(const char *source, guint16 port, gboolean ultrapeer, char **refusal)
+{
+	*refusal = NULL;
+	int fd = dial_from(source, port, FALSE);
+	if (fd < 0)
+		return -1;
+	send_all(fd, ultrapeer ? "GNUTELLA CONNECT/0.6\r\nUser-Agent: admission-test/1\r\n"
+	                         "X-Ultrapeer: True\r\n\r\n"
+	                       : "GNUTELLA CONNECT/0.6\r\nUser-Agent: admission-test/1\r\n"
+	                         "X-Ultrapeer: False\r\nX-Query-Routing: 0.1\r\n\r\n");
+	GString *got = read_answer(fd);
+	if (!g_str_has_prefix(got->str, "GNUTELLA/0.6 200")) {
+		*refusal = g_string_free(got, FALSE);
+		close(fd);
+		return -1;
+	}
+	g_string_free(got, TRUE);
+	send_all(fd, "GNUTELLA/0.6 200 OK\r\n\r\n");
+	return fd;
+}
+
 /* A good peer links at its first try. */
 static gboolean good_peer_links(const char *source, guint16 port)
 {
@@ -342,6 +367,45 @@ static void test_out_of_descriptors(void)
 	CU_ASSERT_TRUE(stop_daemon(&d));
 }
 
+/* --max-ultrapeers=1 --max-leaves=2: one ultrapeer and two leaves link,
+ * the next of each is refused with 503 naming its full cap (and told where
+ * else to go), and the refusals are logged. */
+static void test_link_caps(void)
+{
+	const char *const extra[] = {"--ultrapeer", "--max-ultrapeers=1", "--max-leaves=2", NULL};
+	gnutd_fixture d;
+	CU_ASSERT_TRUE_FATAL(start_daemon(&d, extra, 0));
+	static const struct {
+		const char *source;
+		gboolean ultrapeer;
+		const char *refused; /* NULL: links */
+	} peers[] = {
+	    {"127.0.3.1", TRUE, NULL},
+	    {"127.0.3.2", FALSE, NULL},
+	    {"127.0.3.3", FALSE, NULL},
+	    {"127.0.3.4", TRUE, "GNUTELLA/0.6 503 Ultrapeer links full (1)\r\n"},
+	    {"127.0.3.5", FALSE, "GNUTELLA/0.6 503 Leaf slots full (2)\r\n"},
+	};
+	int fds[G_N_ELEMENTS(peers)];
+	for (gsize i = 0; i < G_N_ELEMENTS(peers); i++) {
+		g_autofree char *refusal = NULL;
+		fds[i] = link_as(peers[i].source, d.port, peers[i].ultrapeer, &refusal);
+		if (peers[i].refused == NULL) {
+			CU_ASSERT_TRUE(fds[i] >= 0);
+			continue;
+		}
+		CU_ASSERT_TRUE(fds[i] < 0);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(refusal);
+		CU_ASSERT_TRUE(g_str_has_prefix(refusal, peers[i].refused));
+		CU_ASSERT_PTR_NOT_NULL(strstr(refusal, "X-Try-Ultrapeers: "));
+	}
+	CU_ASSERT_TRUE(gnutd_fixture_wait_log(&d, 0, "refused: Ultrapeer links full (1)", 5));
+	for (gsize i = 0; i < G_N_ELEMENTS(fds); i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	CU_ASSERT_TRUE(stop_daemon(&d));
+}
+
 static void test_still_serving(void)
 {
 	CU_ASSERT_TRUE(good_peer_links("127.0.0.9", fx.port));
@@ -354,6 +418,7 @@ static CU_TestInfo tests[] = {
     {"the handshake cap alone", test_handshake_cap},
     {"reconnection storm from one address", test_reconnect_storm},
     {"out of descriptors", test_out_of_descriptors},
+    {"ultrapeer and leaf caps", test_link_caps},
     {"still serving", test_still_serving},
     CU_TEST_INFO_NULL,
 };

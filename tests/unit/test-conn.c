@@ -408,6 +408,21 @@ static GBytes *text_frame(guint i)
 	return f;
 }
 
+/* Frames first..last-1 of text_frame came back intact to ep, in order. */
+static guint frames_intact(const endpoint *ep, guint first, guint last)
+{
+	guint good = 0;
+	for (guint i = first; i < last && i < ep->frames->len; i++) {
+		GBytes *want = text_frame(i);
+		gsize wl = 0, gl = 0;
+		const guint8 *wd = g_bytes_get_data(want, &wl);
+		const guint8 *gd = g_bytes_get_data(g_ptr_array_index(ep->frames, i), &gl);
+		good += (gl + 2 == wl && memcmp(gd, wd + 2, gl) == 0) ? 1 : 0;
+		g_bytes_unref(want);
+	}
+	return good;
+}
+
 static void test_deflate_both_ends(void)
 {
 	endpoint cl, sv;
@@ -435,16 +450,7 @@ static void test_deflate_both_ends(void)
 	CU_ASSERT_EQUAL(sv.frames->len, n);
 	/* The path under test: compressed bytes were already buffered. */
 	CU_ASSERT_TRUE(sv.leftover_at_switch > 0);
-	guint good = 0;
-	for (guint i = 0; i < cl.frames->len; i++) {
-		GBytes *want = text_frame(i);
-		gsize wl = 0, gl = 0;
-		const guint8 *wd = g_bytes_get_data(want, &wl);
-		const guint8 *gd = g_bytes_get_data(g_ptr_array_index(cl.frames, i), &gl);
-		good += (gl + 2 == wl && memcmp(gd, wd + 2, gl) == 0) ? 1 : 0;
-		g_bytes_unref(want);
-	}
-	CU_ASSERT_EQUAL(good, n);
+	CU_ASSERT_EQUAL(frames_intact(&cl, 0, n), n);
 	gnut_conn_stats cs, ss;
 	gnut_conn_get_stats(cl.conn, &cs);
 	gnut_conn_get_stats(sv.conn, &ss);
@@ -453,6 +459,38 @@ static void test_deflate_both_ends(void)
 	CU_ASSERT_TRUE(ss.payload_in > ss.bytes_in);
 	CU_ASSERT_EQUAL(cs.bytes_out, ss.bytes_in);
 	CU_ASSERT_EQUAL(cs.payload_in, ss.payload_out);
+	CU_ASSERT_EQUAL(cl.closed_calls + sv.closed_calls, 0);
+	endpoint_clear(&cl);
+	endpoint_clear(&sv);
+}
+
+/* A small window, and both ends giving back their compressor and buffers
+ * between rounds of traffic: the streams still decode, every frame intact. */
+static void test_deflate_sized_released_idle(void)
+{
+	endpoint cl, sv;
+	conn_pair(&cl, &sv);
+	sv.handshake = TRUE;
+	sv.echo = TRUE;
+	endpoint_listen(&sv);
+	endpoint_listen(&cl);
+	const char hello[] = "HELLO/0.6\r\nAccept-Encoding: deflate\r\n\r\n";
+	CU_ASSERT_TRUE(gnut_conn_write_raw(cl.conn, hello, strlen(hello)));
+	gnut_conn_enable_deflate_sized(cl.conn, 12, 5);
+	gnut_conn_enable_inflate(cl.conn);
+	const guint per_round = 60, rounds = 3;
+	for (guint r = 0; r < rounds; r++) {
+		for (guint i = r * per_round; i < (r + 1) * per_round; i++) {
+			GBytes *f = text_frame(i);
+			gnut_conn_send(cl.conn, f, GNUT_PRIO_HIT);
+			g_bytes_unref(f);
+		}
+		frames_wait w = {&cl, (r + 1) * per_round};
+		CU_ASSERT_TRUE_FATAL(run_until(has_frames, &w));
+		CU_ASSERT_TRUE(gnut_conn_release_idle(cl.conn));
+		CU_ASSERT_TRUE(gnut_conn_release_idle(sv.conn));
+	}
+	CU_ASSERT_EQUAL(frames_intact(&cl, 0, rounds * per_round), rounds * per_round);
 	CU_ASSERT_EQUAL(cl.closed_calls + sv.closed_calls, 0);
 	endpoint_clear(&cl);
 	endpoint_clear(&sv);
@@ -1020,6 +1058,7 @@ static CU_TestInfo tests[] = {
     {"input cap crossed: closed with an error", test_input_cap_overflow},
     {"slow reader: low priority dropped, memory bounded", test_slow_reader_drops_low_priority},
     {"deflate on both ends, switched mid-buffer", test_deflate_both_ends},
+    {"deflate with a small window, released when idle", test_deflate_sized_released_idle},
     {"corrupt compressed input", test_inflate_corrupt_input},
     {"deflate bomb closes the link", test_inflate_bomb_closes},
     {"peer close detected after a flush", test_peer_close_after_flush},

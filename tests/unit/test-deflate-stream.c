@@ -201,6 +201,45 @@ static void test_truncated_stream_waits(void)
 	gnut_deflater_free(d);
 }
 
+/* Small windows, and a compressor released between batches, make one
+ * stream that any inflater decodes whole, batch by batch: the releases cost
+ * ratio (each restart has an empty dictionary), never correctness. */
+static void test_sized_and_released(void)
+{
+	static const int sizes[][2] = {{15, 8}, {12, 5}, {11, 4}, {9, 1}};
+	for (gsize k = 0; k < G_N_ELEMENTS(sizes); k++) {
+		gnut_deflater *d = gnut_deflater_new_sized(-1, sizes[k][0], sizes[k][1]);
+		gnut_inflater *z = gnut_inflater_new(GNUT_INFLATE_LINK_MAX_RATIO, 0);
+		GByteArray *sample = text_sample(40000);
+		GByteArray *plain = g_byte_array_new();
+		GByteArray *wire = g_byte_array_new();
+		CU_ASSERT_FALSE(gnut_deflater_release(d)); /* no flush yet: the header */
+		for (gsize off = 0; off < sample->len; off += 4000) {
+			g_byte_array_set_size(wire, 0);
+			gnut_deflater_write(d, sample->data + off, 4000, wire);
+			CU_ASSERT_FALSE(gnut_deflater_release(d)); /* written, not flushed */
+			gnut_deflater_flush(d, wire);
+			if ((off / 4000) % 3 != 2) {
+				CU_ASSERT_TRUE(gnut_deflater_release(d));
+				CU_ASSERT_TRUE(gnut_deflater_is_released(d));
+				CU_ASSERT_FALSE(gnut_deflater_release(d));
+				gnut_deflater_flush(d, wire); /* nothing to flush */
+			}
+			gsize before = plain->len;
+			CU_ASSERT_TRUE(
+			    inflate_all(z, wire->data, wire->len, 1 << 20, 4096, plain, NULL));
+			CU_ASSERT_EQUAL(plain->len, before + 4000);
+		}
+		CU_ASSERT_EQUAL(plain->len, sample->len);
+		CU_ASSERT_EQUAL(memcmp(plain->data, sample->data, sample->len), 0);
+		g_byte_array_unref(wire);
+		g_byte_array_unref(sample);
+		g_byte_array_unref(plain);
+		gnut_deflater_free(d);
+		gnut_inflater_free(z);
+	}
+}
+
 static CU_TestInfo tests[] = {
     {"sync-flushed batches decode at once", test_sync_flush_batches_decode_at_once},
     {"byte at a time, small output", test_byte_at_a_time_and_small_output},
@@ -208,6 +247,7 @@ static CU_TestInfo tests[] = {
     {"bomb: ratio cap", test_bomb_ratio_cap},
     {"corrupt and trailing data", test_corrupt_and_trailing},
     {"truncated stream waits", test_truncated_stream_waits},
+    {"small windows, released between batches", test_sized_and_released},
     CU_TEST_INFO_NULL,
 };
 

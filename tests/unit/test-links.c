@@ -5,7 +5,7 @@
  * add_peer and tick comes up on both sides (handlers, count, lookup, ids,
  * nodes, handshake_seen, our address learned), messages reach the owner,
  * refusals of ourselves (409 "Connected to self") and of a peer past
- * max_links (503 with X-Try-Ultrapeers) with the not-now back-off, the
+ * max_ultrapeers (503 with X-Try-Ultrapeers) with the not-now back-off, the
  * back-off after failed dials, bye_all closing both sides, and hosts given
  * by dial_cached reported and forgotten.
  *
@@ -112,10 +112,11 @@ static void on_accept(gnut_listener *listener, gnut_conn *conn, const char *firs
 	gnut_conn_unref(conn);
 }
 
-/* An ultrapeer's link set with this GUID (NULL: a fresh one), on a manual
- * clock or the system's, listening on 127.0.0.1 or not at all. */
-static void side_init(side *s, const gnut_guid *guid, gboolean manual_clock, gboolean listen,
-                      guint max_links)
+/* A link set with this GUID (NULL: a fresh one), on a manual clock or the
+ * system's, listening on 127.0.0.1 or not at all, an ultrapeer or a leaf,
+ * with these caps (0: the defaults). */
+static void side_init_mode(side *s, const gnut_guid *guid, gboolean manual_clock, gboolean listen,
+                           gboolean ultrapeer, guint max_ultrapeers, guint max_leaves)
 {
 	memset(s, 0, sizeof *s);
 	s->clock = manual_clock ? gnut_clock_manual_new(START_US) : gnut_clock_system();
@@ -132,8 +133,9 @@ static void side_init(side *s, const gnut_guid *guid, gboolean manual_clock, gbo
 	gnut_links_config cfg = {
 	    .clock = s->clock,
 	    .guid = s->guid,
-	    .ultrapeer = TRUE,
-	    .max_links = max_links,
+	    .ultrapeer = ultrapeer,
+	    .max_ultrapeers = max_ultrapeers,
+	    .max_leaves = max_leaves,
 	};
 	s->links = gnut_links_new(&cfg, &handlers, s);
 	if (!listen)
@@ -145,6 +147,14 @@ static void side_init(side *s, const gnut_guid *guid, gboolean manual_clock, gbo
 	CU_ASSERT_PTR_NOT_NULL_FATAL(s->listener);
 	s->port = gnut_listener_get_port(s->listener);
 	gnut_links_set_self(s->links, 0x7f000001, s->port);
+}
+
+/* An ultrapeer's link set (see side_init_mode), max_links its cap of
+ * ultrapeers and of leaves. */
+static void side_init(side *s, const gnut_guid *guid, gboolean manual_clock, gboolean listen,
+                      guint max_links)
+{
+	side_init_mode(s, guid, manual_clock, listen, TRUE, max_links, max_links);
 }
 
 /* Lets callbacks of what was just freed or cancelled run out. */
@@ -572,6 +582,77 @@ static void test_max_links(void)
 	side_clear(&b);
 }
 
+/* Leaves have slots of their own: with its one ultrapeer link taken, an
+ * ultrapeer still takes a leaf, then refuses the next leaf and another
+ * ultrapeer, each with 503 naming the cap that is full. */
+static void test_leaf_slots(void)
+{
+	side a, b, l1, l2;
+	side_init_mode(&b, NULL, FALSE, TRUE, TRUE, 1, 1);
+	side_init(&a, NULL, FALSE, FALSE, 0);
+	side_init_mode(&l1, NULL, FALSE, FALSE, FALSE, 0, 0);
+	side_init_mode(&l2, NULL, TRUE, FALSE, FALSE, 0, 0);
+	link_up(&a, &b);
+	link_up(&l1, &b);
+	CU_ASSERT_TRUE_FATAL(wait_len(b.up, 2));
+	CU_ASSERT_EQUAL(gnut_links_count_role(b.links, FALSE), 1);
+	CU_ASSERT_EQUAL(gnut_links_count_role(b.links, TRUE), 1);
+	g_autofree char *where = address_of(&b);
+	gnut_links_add_peer(l2.links, where);
+	tick(&l2);
+	CU_ASSERT_TRUE(gnut_unit_run_until(not_dialing, &l2, GUARD_MS));
+	CU_ASSERT_EQUAL(gnut_links_count(l2.links), 0);
+	CU_ASSERT_EQUAL(gnut_links_refused_full(b.links), 1);
+	g_autofree char *response = raw_handshake(b.port, "GNUTELLA CONNECT/0.6\r\n"
+	                                                  "User-Agent: raw/1.0\r\n"
+	                                                  "X-Ultrapeer: True\r\n\r\n");
+	CU_ASSERT_TRUE(g_str_has_prefix(response, "GNUTELLA/0.6 503 Ultrapeer links full (1)\r\n"));
+	g_autofree char *leaf = raw_handshake(b.port, "GNUTELLA CONNECT/0.6\r\n"
+	                                              "User-Agent: raw/1.0\r\n"
+	                                              "X-Ultrapeer: False\r\n\r\n");
+	CU_ASSERT_TRUE(g_str_has_prefix(leaf, "GNUTELLA/0.6 503 Leaf slots full (1)\r\n"));
+	CU_ASSERT_EQUAL(gnut_links_refused_full(b.links), 3);
+	CU_ASSERT_EQUAL(gnut_links_count(b.links), 2);
+	side_clear(&l2);
+	side_clear(&l1);
+	side_clear(&a);
+	side_clear(&b);
+}
+
+typedef struct {
+	side *s;
+	guint n;
+} count_wait;
+
+static gboolean has_links(gpointer data)
+{
+	count_wait *w = data;
+	return gnut_links_count(w->s->links) >= w->n && gnut_links_dialing(w->s->links, FALSE) == 0;
+}
+
+/* Dials under way hold ultrapeer slots: four hosts to keep, a cap of two,
+ * two dials and two links, never more. */
+static void test_dials_counted(void)
+{
+	side a, hosts[4];
+	side_init(&a, NULL, FALSE, FALSE, 2);
+	for (guint i = 0; i < G_N_ELEMENTS(hosts); i++) {
+		side_init(&hosts[i], NULL, FALSE, TRUE, 0);
+		g_autofree char *where = address_of(&hosts[i]);
+		gnut_links_add_peer(a.links, where);
+	}
+	tick(&a);
+	CU_ASSERT_EQUAL(gnut_links_dialing(a.links, FALSE), 2);
+	count_wait w = {&a, 2};
+	CU_ASSERT_TRUE(gnut_unit_run_until(has_links, &w, GUARD_MS));
+	tick(&a);
+	CU_ASSERT_EQUAL(gnut_links_dialing(a.links, FALSE), 0);
+	CU_ASSERT_EQUAL(gnut_links_count(a.links), 2);
+	side_clear(&a);
+	for (guint i = 0; i < G_N_ELEMENTS(hosts); i++)
+		side_clear(&hosts[i]);
+}
+
 /* A loopback port nobody listens on: bound, then closed. */
 static guint16 dead_port(void)
 {
@@ -678,7 +759,9 @@ static CU_TestInfo tests[] = {
     {"the peer hears the Bye of bye_all", test_bye_heard},
     {"a peer with our GUID is refused (raw)", test_self_refused_raw},
     {"links with our GUID are refused and back off", test_self_refused},
-    {"max_links refuses with 503 and the dialer backs off", test_max_links},
+    {"max_ultrapeers refuses with 503 and the dialer backs off", test_max_links},
+    {"leaves have slots of their own", test_leaf_slots},
+    {"dials under way hold ultrapeer slots", test_dials_counted},
     {"failed dials back off, doubling", test_backoff_after_failed_dials},
     {"cached hosts: reported and forgotten", test_dial_cached},
     CU_TEST_INFO_NULL,

@@ -72,12 +72,11 @@ static void test_command_line(void)
 	g_mkdir(s1, 0700);
 	g_mkdir(s2, 0700);
 	GError *error = NULL;
-	g_autoptr(gnut_options) o =
-	    parse(&error, "--data-dir", dir, "--listen", "127.0.0.1:0", "--share", s1, "--share",
-	          s2, "--peer", "127.0.0.1:6346", "--peer", "example.org:6347", "--ultrapeer",
-	          "--control", "127.0.0.1:5000", "--upload-limit", "64k", "--download-limit", "2M",
-	          "--no-bootstrap", "--firewalled", "--no-compression", "--download-dir", "dl",
-	          NULL);
+	g_autoptr(gnut_options) o = parse(
+	    &error, "--data-dir", dir, "--listen", "127.0.0.1:0", "--share", s1, "--share", s2,
+	    "--peer", "127.0.0.1:6346", "--peer", "example.org:6347", "--ultrapeer", "--control",
+	    "127.0.0.1:5000", "--upload-limit", "64k", "--download-limit", "2M", "--no-bootstrap",
+	    "--firewalled", "--no-compression", "--download-dir", "dl", NULL);
 	CU_ASSERT_PTR_NULL(error);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(o);
 	CU_ASSERT_STRING_EQUAL(o->data_dir, dir);
@@ -304,8 +303,9 @@ static void test_caps(void)
 	gnut_options_free(o);
 
 	write_conf(dir, "[gnutd]\nmax-links-per-ip=8\nleaf-query-rate=3\n"
-	                "ultrapeer-query-rate=200\nqrp-total-slots=64M\n");
-	o = parse(&error, "--data-dir", dir, "--leaf-query-rate", "5", NULL);
+	                "ultrapeer-query-rate=200\nqrp-total-slots=64M\nmax-ultrapeers=40\n"
+	                "max-leaves=500\n");
+	o = parse(&error, "--data-dir", dir, "--leaf-query-rate", "5", "--max-leaves", "1k", NULL);
 	CU_ASSERT_PTR_NULL(error);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(o);
 	CU_ASSERT_EQUAL(o->max_links_per_ip, 8);
@@ -318,6 +318,8 @@ static void test_caps(void)
 	CU_ASSERT_EQUAL(c.leaf_query_rate, 5);
 	CU_ASSERT_EQUAL(c.ultrapeer_query_rate, 200);
 	CU_ASSERT_EQUAL(c.qrp_total_slots, 64u << 20);
+	CU_ASSERT_EQUAL(c.max_ultrapeers, 40);
+	CU_ASSERT_EQUAL(c.max_leaves, 1024);
 	gnut_options_free(o);
 
 	static const struct {
@@ -329,6 +331,8 @@ static void test_caps(void)
 	    {{"--leaf-query-rate", "10000001"}, "--leaf-query-rate"},
 	    {{"--ultrapeer-query-rate", "fast"}, "--ultrapeer-query-rate"},
 	    {{"--qrp-total-slots", "8192M"}, "--qrp-total-slots"},
+	    {{"--max-ultrapeers", "0"}, "--max-ultrapeers"},
+	    {{"--max-leaves", "65536"}, "--max-leaves"},
 	};
 	write_conf(dir, "[gnutd]\n");
 	for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {

@@ -2,7 +2,9 @@
  * links (the routing room's private qrp-routes.h): tables received whole,
  * bad ones refused, and the memory caps: a table's slots per link, and all
  * links' together, with what a link gave back on closing or shrinking
- * counted out. */
+ * counted out; and routing through the slot index answers as checking each
+ * table does (GNUT_QRP_INDEX=off), as tables are reset, patched and
+ * dropped. */
 #include "core/routing/qrp-routes.h"
 #include "gnut/proto/qrp-table.h"
 #include "unit.h"
@@ -143,10 +145,73 @@ static void test_total_cap(void)
 	fixture_clear(&fx);
 }
 
+/* Sends link a table of random words from w0..w499 to both routes. */
+static void send_random_table(gnut_qrp_routes *both[2], guint64 link, GRand *rand)
+{
+	g_autoptr(gnut_qrp_table) t = gnut_qrp_table_new(1u << g_rand_int_range(rand, 10, 13));
+	for (gint i = g_rand_int_range(rand, 0, 200); i > 0; i--) {
+		g_autofree char *w = g_strdup_printf("w%d", g_rand_int_range(rand, 0, 500));
+		gnut_qrp_table_add(t, w, strlen(w), false);
+	}
+	g_autoptr(GPtrArray) msgs = gnut_qrp_table_encode_update(t, NULL, NULL);
+	for (guint i = 0; i < msgs->len; i++)
+		for (guint r = 0; r < 2; r++) {
+			fixture fx = {.q = both[r]};
+			const char *why;
+			CU_ASSERT_NOT_EQUAL(feed(&fx, link, g_ptr_array_index(msgs, i), &why),
+			                    GNUT_QRP_ROUTES_BAD);
+		}
+}
+
+/* The index's answers are the tables' answers, for every link and query,
+ * while links send new tables, reset them, or go. */
+static void test_index_as_tables(void)
+{
+	gnut_qrp_routes *both[2];
+	both[0] = gnut_qrp_routes_new(NULL, NULL, TRUE, TRUE, LINK_CAP, 1u << 24);
+	g_setenv("GNUT_QRP_INDEX", "off", TRUE);
+	both[1] = gnut_qrp_routes_new(NULL, NULL, TRUE, TRUE, LINK_CAP, 1u << 24);
+	g_unsetenv("GNUT_QRP_INDEX");
+	GRand *rand = g_rand_new_with_seed(9);
+	guint passed = 0;
+	for (guint round = 0; round < 200; round++) {
+		guint64 link = (guint64)g_rand_int_range(rand, 1, 80);
+		gint what = g_rand_int_range(rand, 0, 6);
+		const char *why;
+		if (what == 0)
+			for (guint r = 0; r < 2; r++)
+				gnut_qrp_routes_link_closed(both[r], link);
+		else if (what == 1)
+			for (guint r = 0; r < 2; r++) {
+				fixture fx = {.q = both[r]};
+				send_reset(&fx, link, 1024, &why);
+			}
+		else
+			send_random_table(both, link, rand);
+		g_autofree char *text = g_strdup_printf("w%d w%d", g_rand_int_range(rand, 0, 500),
+		                                        g_rand_int_range(rand, 0, 500));
+		guint8 buf[64];
+		gnut_msg_in query = query_for(text, buf, sizeof buf);
+		query.guid.bytes[2] = (guint8)round; /* a new query each round */
+		for (guint64 l = 0; l < 80; l++) {
+			gboolean indexed = gnut_qrp_routes_filter(both[0], l, &query);
+			CU_ASSERT_EQUAL(indexed, gnut_qrp_routes_filter(both[1], l, &query));
+			CU_ASSERT_EQUAL(gnut_qrp_routes_table_hit(both[0], l, &query),
+			                gnut_qrp_routes_table_hit(both[1], l, &query));
+			passed += indexed;
+		}
+	}
+	CU_ASSERT_TRUE(passed > 0);
+	g_rand_free(rand);
+	gnut_qrp_routes_free(both[0]);
+	gnut_qrp_routes_free(both[1]);
+}
+
 static CU_TestInfo tests[] = {
     {"tables received, bad ones refused", test_table_received},
     {"cap per link", test_link_cap},
     {"cap over all links", test_total_cap},
+    {"the index answers as each table does", test_index_as_tables},
     CU_TEST_INFO_NULL,
 };
 

@@ -261,7 +261,7 @@ static void test_host_cache_follows_x_try(void)
 	                          .ultrapeer = TRUE,
 	                          .no_bootstrap = TRUE,
 	                          .peers = b_peers,
-	                          .max_links = 1};
+	                          .max_ultrapeers = 1};
 	t.b = gnut_servent_new(&bc, NULL, &error);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(t.b);
 	CU_ASSERT_TRUE_FATAL(gnut_servent_start(t.b, &error));

@@ -28,8 +28,9 @@ typedef struct {
 	                              hits, and we connect out to those who push */
 	guint64 upload_limit;      /* bytes per second, 0 = unlimited */
 	guint64 download_limit;
-	guint upload_slots; /* 0 = default (4) */
-	guint max_links;    /* 0 = default */
+	guint upload_slots;   /* 0 = default (4) */
+	guint max_ultrapeers; /* links to ultrapeers; 0 = default (32) */
+	guint max_leaves;     /* as an ultrapeer, links to leaves; 0 = default (300) */
 	/* bodies under way to one address at once; 0 = default (1) */
 	guint upload_slots_per_ip;
 	/* HTTP connections one address may hold open; 0 = default (4) */

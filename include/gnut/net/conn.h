@@ -121,6 +121,14 @@ void gnut_conn_send_file_range(gnut_conn *conn, int fd, goffset offset, gsize le
 /* Switch the input / output direction to a zlib stream (see above). */
 void gnut_conn_enable_inflate(gnut_conn *conn);
 void gnut_conn_enable_deflate(gnut_conn *conn);
+/* Output deflated with a window of 2^window_bits and zlib's mem_level (see
+ * gnut_deflater_new_sized): less memory for links that carry little. */
+void gnut_conn_enable_deflate_sized(gnut_conn *conn, int window_bits, int mem_level);
+/* For a connection gone idle: when no output is pending, frees the
+ * compressor's zlib state (it comes back on the next write, see
+ * gnut_deflater_release) and the buffers' memory, and returns TRUE; FALSE
+ * (nothing done: try later) while output is pending. */
+gboolean gnut_conn_release_idle(gnut_conn *conn);
 
 /* Closes now. reason (copied; NULL means GNUT_CONN_ERROR_LOCAL) is what the
  * closed callback and gnut_conn_get_close_reason report. Unwritten output is

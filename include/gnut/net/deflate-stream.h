@@ -36,9 +36,25 @@ GQuark gnut_deflate_error_quark(void);
 typedef struct gnut_deflater gnut_deflater;
 typedef struct gnut_inflater gnut_inflater;
 
-/* A compressor at level (0-9, or -1 for zlib's default, 6). */
+/* zlib's defaults: a 32 KiB window, 8 (hash tables of 2^15 entries): about
+ * 256 KiB of state. */
+#define GNUT_DEFLATE_WINDOW_BITS 15
+#define GNUT_DEFLATE_MEM_LEVEL   8
+
+/* A compressor at level (0-9, or -1 for zlib's default, 6), with a window
+ * of 2^window_bits bytes (9-15) and zlib's memLevel (1-9): zlib's state is
+ * about 2^(window_bits + 2) + 2^(mem_level + 9) bytes. */
+gnut_deflater *gnut_deflater_new_sized(int level, int window_bits, int mem_level);
+/* gnut_deflater_new_sized with zlib's default window and memLevel. */
 gnut_deflater *gnut_deflater_new(int level);
 void gnut_deflater_free(gnut_deflater *d);
+
+/* Frees zlib's state, when nothing was written since the last flush (and
+ * one came): TRUE then. The next write starts afresh, with an empty
+ * dictionary, continuing the same stream for the peer. For a link gone
+ * idle: its compressor costs nothing until it sends again. */
+gboolean gnut_deflater_release(gnut_deflater *d);
+gboolean gnut_deflater_is_released(const gnut_deflater *d);
 
 /* Compresses in[0..len) and appends what zlib emits to out; zlib may keep
  * some of it back until the next flush. */

@@ -86,6 +86,17 @@ void gnut_qrp_table_merge(gnut_qrp_table *dst, const gnut_qrp_table *src);
  * cannot tell, and sending it costs less than hiding files. */
 bool gnut_qrp_table_matches(const gnut_qrp_table *t, const GPtrArray *keywords);
 
+/* The QRP hashcodes (gnut_qrp_hashcode) of the keywords that
+ * gnut_qrp_table_matches checks, those of GNUT_QRP_MIN_WORD characters or
+ * more: hashed once per query, whatever the number of tables it is checked
+ * against (a GArray of uint32_t). */
+GArray *gnut_qrp_query_hashcodes(const GPtrArray *keywords);
+/* gnut_qrp_table_matches with the keywords already hashed. */
+bool gnut_qrp_table_matches_codes(const gnut_qrp_table *t, const uint32_t *codes, size_t n);
+
+/* The first present slot at or after `from`, or the slot count when none. */
+uint32_t gnut_qrp_table_next_present(const gnut_qrp_table *t, uint32_t from);
+
 /* Feeds one decoded QRP message received from the peer whose table t is.
  * RESET resizes and empties the table (and drops a sequence in progress).
  * PATCH messages are applied as they come (each one's data inflated, zlib,

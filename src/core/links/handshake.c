@@ -276,11 +276,20 @@ static gboolean check_status(gnut_handshake *hs, const gnut_head *h)
 	return TRUE;
 }
 
+/* A link between a leaf and an ultrapeer carries little (a leaf's queries
+ * and hits, the queries its tables let through) and an ultrapeer holds
+ * hundreds: its compressor gets a small window and small hash tables
+ * (about 32 KiB of zlib state instead of 256 KiB). */
 static void switch_compression(gnut_handshake *hs)
 {
 	if (hs->peer.deflate_in)
 		gnut_conn_enable_inflate(hs->conn);
-	if (hs->peer.deflate_out)
+	if (!hs->peer.deflate_out)
+		return;
+	if (hs->config.ultrapeer != hs->peer.ultrapeer)
+		gnut_conn_enable_deflate_sized(hs->conn, GNUT_HANDSHAKE_LEAF_WINDOW_BITS,
+		                               GNUT_HANDSHAKE_LEAF_MEM_LEVEL);
+	else
 		gnut_conn_enable_deflate(hs->conn);
 }
 

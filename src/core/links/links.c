@@ -6,7 +6,13 @@
  * link id. Dials run under one GCancellable, cancelled when the set stops or
  * is freed, so a dial's callback never sees a freed set. Each incoming
  * handshake holds a place of its address in a gnut_ip_admit table until it
- * ends. */
+ * ends.
+ *
+ * Ultrapeer links and leaf links have caps of their own, and a link on its
+ * way counts against the cap of the role it would take: a dial (connecting
+ * or in its handshake) an ultrapeer slot, an incoming handshake the slot of
+ * the role its headers ask for, once admitted. So dials started together,
+ * or peers admitted together, never overshoot a cap. */
 #include "config.h"
 
 #include "gnut/core/links/links.h"
@@ -31,8 +37,16 @@ typedef struct {
 	gint64 next_try_us;
 } links_peer;
 
+/* What a link is to us: the caps are per role. */
+typedef enum {
+	LINK_ROLE_NONE = 0, /* a handshake not admitted (yet) */
+	LINK_ROLE_ULTRAPEER,
+	LINK_ROLE_LEAF,
+} link_role;
+
 /* A handshake under way, and the peer it is for (NULL: incoming). An
- * incoming one holds a place of its address (key) until it ends. */
+ * incoming one holds a place of its address (key) until it ends, and once
+ * admitted, a slot of its role. */
 typedef struct {
 	gnut_links *links;
 	gnut_handshake *hs;
@@ -40,6 +54,8 @@ typedef struct {
 	gboolean held;
 	gnut_ip_key key;
 	gboolean ip_admitted; /* incoming, admitted: counts against its IP */
+	link_role role;       /* incoming, admitted: the slot it holds */
+	gboolean refused;     /* by the caps, already logged (rate-limited) */
 } links_pending;
 
 struct gnut_links {
@@ -54,11 +70,14 @@ struct gnut_links {
 	GHashTable *link_keys;     /* guint64* id of an incoming link -> its gnut_ip_key */
 	GArray *ids;               /* the keys of nodes */
 	guint64 next_id;
+	guint ultrapeer_links; /* nodes by role */
+	guint leaf_links;
 	GPtrArray *pending;          /* links_pending* */
 	GPtrArray *peers;            /* links_peer* */
 	gnut_ip_admit *admit;        /* incoming handshakes per address */
 	guint incoming;              /* incoming handshakes under way */
 	guint64 refused_handshakes;  /* closed at once by the caps */
+	guint64 refused_full;        /* refused (503) by the caps of their role */
 	gnut_log_limit *refusal_log; /* one line a second for those */
 };
 
@@ -86,8 +105,10 @@ gnut_links *gnut_links_new(const gnut_links_config *config, const gnut_links_han
 {
 	gnut_links *l = g_new0(gnut_links, 1);
 	l->config = *config;
-	if (l->config.max_links == 0)
-		l->config.max_links = GNUT_LINKS_DEFAULT_MAX_LINKS;
+	if (l->config.max_ultrapeers == 0)
+		l->config.max_ultrapeers = GNUT_LINKS_DEFAULT_MAX_ULTRAPEERS;
+	if (l->config.max_leaves == 0)
+		l->config.max_leaves = GNUT_LINKS_DEFAULT_MAX_LEAVES;
 	if (l->config.max_handshakes == 0)
 		l->config.max_handshakes = GNUT_LINKS_DEFAULT_MAX_HANDSHAKES;
 	if (l->config.per_ip_handshakes == 0)
@@ -96,8 +117,10 @@ gnut_links *gnut_links_new(const gnut_links_config *config, const gnut_links_han
 	/* more entries than handshakes allowed: the table never fills with holds */
 	gnut_ip_admit_config ac = {.max_entries = MIN(l->config.max_handshakes, G_MAXUINT / 2) * 2};
 	l->admit = gnut_ip_admit_new(clock, &ac);
-	/* incoming links up or admitted are at most 2 * max_links (see admit_peer) */
-	gnut_ip_admit_config lc = {.max_entries = MIN(l->config.max_links, G_MAXUINT / 4) * 2 + 1};
+	/* incoming links up or admitted are at most 2 * the caps (see admit_peer) */
+	guint max_links =
+	    MIN(l->config.max_ultrapeers, G_MAXUINT / 8) + MIN(l->config.max_leaves, G_MAXUINT / 8);
+	gnut_ip_admit_config lc = {.max_entries = max_links * 2 + 1};
 	l->link_holds = gnut_ip_admit_new(clock, &lc);
 	l->link_keys = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
 	l->refusal_log = gnut_log_limit_new(clock);
@@ -256,6 +279,25 @@ static void remove_link_id(gnut_links *l, guint64 id)
 		}
 }
 
+/* A link's role: as a leaf every link is to an ultrapeer (the handshake
+ * refuses leaves). */
+static link_role role_of(const gnut_links *l, const gnut_handshake_peer *peer)
+{
+	return !l->config.ultrapeer || peer->ultrapeer ? LINK_ROLE_ULTRAPEER : LINK_ROLE_LEAF;
+}
+
+static guint role_links(const gnut_links *l, link_role role)
+{
+	return role == LINK_ROLE_LEAF ? l->leaf_links : l->ultrapeer_links;
+}
+
+/* A node of the peer's role comes (delta 1) or goes (-1). */
+static void count_link(gnut_links *l, const gnut_handshake_peer *peer, int delta)
+{
+	guint *n = role_of(l, peer) == LINK_ROLE_LEAF ? &l->leaf_links : &l->ultrapeer_links;
+	*n = (guint)((int)*n + delta);
+}
+
 static void on_node_message(gnut_node *node, const gnut_msg_header *h, const guint8 *payload,
                             gpointer user_data)
 {
@@ -272,6 +314,7 @@ static void on_node_closed(gnut_node *node, const char *reason, gpointer user_da
 	if (l->handlers.closed != NULL)
 		l->handlers.closed(node, l->data);
 	remove_link_id(l, id);
+	count_link(l, gnut_node_get_peer(node), -1);
 	gnut_ip_key *key = g_hash_table_lookup(l->link_keys, &id);
 	if (key != NULL) {
 		gnut_ip_admit_release(l->link_holds, key);
@@ -313,6 +356,7 @@ static guint64 add_node(gnut_links *l, gnut_conn *conn, const gnut_handshake_pee
 	*key = nc.id;
 	g_hash_table_insert(l->nodes, key, node);
 	g_array_append_val(l->ids, nc.id);
+	count_link(l, peer, 1);
 	learn_self_address(l, peer);
 	if (dialed != NULL) {
 		dialed->link = nc.id;
@@ -347,8 +391,9 @@ static void on_handshake_done(gnut_handshake *hs, const gnut_handshake_result *r
 			p->ip_admitted = FALSE;
 		}
 	} else {
-		g_message("handshake with %s failed: %s", gnut_handshake_get_peer_address(hs),
-		          r->error);
+		if (!p->refused)
+			g_message("handshake with %s failed: %s",
+			          gnut_handshake_get_peer_address(hs), r->error);
 		if (p->peer != NULL)
 			peer_ended(l, p->peer, TRUE, r->not_now ? GNUT_LINKS_NOT_NOW_S : 0);
 	}
@@ -389,21 +434,51 @@ static guint admit_per_ip(gnut_links *l, links_pending *p, GString *reason)
 	return GNUT_HTTP_OK;
 }
 
-/* Incoming handshakes already admitted but not finished (but p): they
- * take link slots as the links that are up do. */
-static guint admitted_pending(const gnut_links *l, const links_pending *p)
+/* Slots of a role taken, but p's: links up, incoming handshakes admitted
+ * to it and, for ultrapeers, our dials under way (we dial ultrapeers). */
+static guint role_taken(const gnut_links *l, link_role role, const links_pending *p)
 {
-	guint n = 0;
+	guint n = role_links(l, role);
 	for (guint i = 0; i < l->pending->len; i++) {
 		const links_pending *o = g_ptr_array_index(l->pending, i);
-		n += o != p && o->ip_admitted;
+		n += o != p && o->role == role;
 	}
+	if (role == LINK_ROLE_ULTRAPEER)
+		n += gnut_links_dialing(l, FALSE);
 	return n;
 }
 
+static guint role_cap(const gnut_links *l, link_role role)
+{
+	return role == LINK_ROLE_LEAF ? l->config.max_leaves : l->config.max_ultrapeers;
+}
+
+/* Takes a slot of the role the peer of p would have, or says (503, logged
+ * at most once a second) which cap is full. A dial's ultrapeer slot was
+ * taken when it started; one that finds a leaf takes a leaf slot. */
+static guint admit_role(gnut_links *l, links_pending *p, const gnut_handshake_peer *peer,
+                        GString *reason)
+{
+	link_role role = role_of(l, peer);
+	if (p->peer != NULL && role == LINK_ROLE_ULTRAPEER)
+		return GNUT_HTTP_OK;
+	if (role_taken(l, role, p) >= role_cap(l, role)) {
+		g_string_printf(reason, "%s full (%u)",
+		                role == LINK_ROLE_LEAF ? "Leaf slots" : "Ultrapeer links",
+		                role_cap(l, role));
+		p->refused = TRUE;
+		l->refused_full++;
+		gnut_log_limited(l->refusal_log, "handshake with %s refused: %s",
+		                 gnut_handshake_get_peer_address(p->hs), reason->str);
+		return GNUT_HTTP_SERVICE_UNAVAILABLE;
+	}
+	p->role = role;
+	return GNUT_HTTP_OK;
+}
+
 /* Refuses a second link to a servent we are already linked to (or to
- * ourselves), any incoming link past max_links, and one past the links
- * its IP may have. */
+ * ourselves), a link past the cap of its role, and an incoming one past the
+ * links its IP may have. */
 static guint admit_peer(const gnut_handshake_peer *peer, gnut_handshake_dir dir, GString *reason,
                         GString *try_ultrapeers, gpointer user_data)
 {
@@ -423,12 +498,12 @@ static guint admit_peer(const gnut_handshake_peer *peer, gnut_handshake_dir dir,
 	}
 	if (dir == GNUT_HANDSHAKE_INCOMING)
 		list_ultrapeers(l, try_ultrapeers);
-	if (dir == GNUT_HANDSHAKE_INCOMING &&
-	    gnut_links_count(l) + admitted_pending(l, p) >= l->config.max_links)
-		return GNUT_HTTP_SERVICE_UNAVAILABLE;
-	if (dir == GNUT_HANDSHAKE_INCOMING)
-		return admit_per_ip(l, p, reason);
-	return GNUT_HTTP_OK;
+	guint code = admit_role(l, p, peer, reason);
+	if (code == GNUT_HTTP_OK && dir == GNUT_HANDSHAKE_INCOMING)
+		code = admit_per_ip(l, p, reason);
+	if (code != GNUT_HTTP_OK)
+		p->role = LINK_ROLE_NONE;
+	return code;
 }
 
 static links_pending *start_handshake(gnut_links *l, gnut_conn *conn, gnut_handshake_dir dir,
@@ -497,6 +572,16 @@ guint64 gnut_links_refused_handshakes(const gnut_links *l)
 	return l->refused_handshakes;
 }
 
+guint64 gnut_links_refused_full(const gnut_links *l)
+{
+	return l->refused_full;
+}
+
+guint gnut_links_count_role(const gnut_links *l, gboolean leaves)
+{
+	return leaves ? l->leaf_links : l->ultrapeer_links;
+}
+
 static void on_connected(GObject *source, GAsyncResult *res, gpointer user_data)
 {
 	g_autoptr(GError) error = NULL;
@@ -561,7 +646,7 @@ void gnut_links_tick(gnut_links *l, gint64 now_us)
 	for (guint i = 0; i < l->peers->len; i++) {
 		links_peer *peer = g_ptr_array_index(l->peers, i);
 		if (peer->link == 0 && !peer->dialing && now_us >= peer->next_try_us &&
-		    gnut_links_count(l) < l->config.max_links)
+		    role_taken(l, LINK_ROLE_ULTRAPEER, NULL) < l->config.max_ultrapeers)
 			dial(l, peer);
 	}
 }

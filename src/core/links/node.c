@@ -62,7 +62,10 @@ struct gnut_node {
 
 	guint64 msgs_in;
 	guint64 msgs_out;
-	guint64 refused_out; /* refused because the link was closing or closed */
+	guint64 idle_mark;      /* msgs_out when it last changed ... */
+	gint64 idle_since_us;   /* ... at this time */
+	gboolean idle_released; /* the connection's memory was given back since */
+	guint64 refused_out;    /* refused because the link was closing or closed */
 	guint64 dropped_in;
 	guint64 keepalives;
 };
@@ -424,6 +427,22 @@ static gboolean stayed_backed_up(gnut_node *n, gint64 now)
 	return now - n->backed_up_since_us >= (gint64)GNUT_NODE_BACKED_UP_S * G_USEC_PER_SEC;
 }
 
+/* A link that sent nothing for GNUT_NODE_IDLE_RELEASE_S gives back its
+ * compressor's state and its buffers' memory, once per quiet spell: most
+ * of an ultrapeer's leaves are quiet most of the time. */
+static void release_when_idle(gnut_node *n, gint64 now)
+{
+	if (n->msgs_out != n->idle_mark || n->idle_since_us == 0) {
+		n->idle_mark = n->msgs_out;
+		n->idle_since_us = now;
+		n->idle_released = FALSE;
+		return;
+	}
+	if (!n->idle_released &&
+	    now - n->idle_since_us >= GNUT_NODE_IDLE_RELEASE_S * G_USEC_PER_SEC)
+		n->idle_released = gnut_conn_release_idle(n->conn);
+}
+
 void gnut_node_tick(gnut_node *n, gint64 now)
 {
 	g_return_if_fail(n != NULL);
@@ -438,6 +457,7 @@ void gnut_node_tick(gnut_node *n, gint64 now)
 		close_now(n, "output queue stayed full: the peer does not read");
 		return;
 	}
+	release_when_idle(n, now);
 	gint64 silence = now - n->last_rx_us;
 	if (silence >= n->dead_us) {
 		gnut_node_bye(n, BYE_CODE_IDLE, "Activity timeout");

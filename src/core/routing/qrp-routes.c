@@ -2,10 +2,17 @@
  * qrp-routes.h). As a leaf we send each ultrapeer a table of the keywords of
  * our shared files (RESET + PATCH, then increments after a rescan); as an
  * ultrapeer we keep each leaf's table and forward a query to a leaf only when
- * every keyword of it hits that table. */
+ * every keyword of it hits that table. The complete tables are indexed by
+ * slot (qrp-index.h), so that a query is checked against all of them at
+ * once, when the router first asks about it, and each link's answer is then
+ * a bit; GNUT_QRP_INDEX=off in the environment checks each table instead,
+ * hashing the words for each, as before the index (the capacity
+ * benchmark's baseline). */
 #include "config.h"
 
 #include "qrp-routes.h"
+
+#include "qrp-index.h"
 
 #include <string.h>
 
@@ -25,8 +32,10 @@ struct gnut_qrp_routes {
 	guint64 slots_held;    /* of every link's remote table */
 	GHashTable *per_link;  /* guint64* link id -> link_qrp */
 	gnut_qrp_table *local; /* our table, as a leaf (built on demand) */
-	GPtrArray *words;      /* keywords of the query last checked ... */
-	gnut_guid words_guid;  /* ... which had this GUID */
+	gnut_qrp_index *index; /* the complete remote tables; NULL: check each */
+	GPtrArray *words;      /* keywords of the query last checked (NULL when
+	                          it did not decode) ... */
+	gnut_guid words_guid;  /* ... and its GUID */
 	gboolean words_valid;
 };
 
@@ -58,6 +67,8 @@ gnut_qrp_routes *gnut_qrp_routes_new(gnut_links *links, gnut_share *share, gbool
 	q->max_link_slots = max_link_slots;
 	q->max_total_slots = max_total_slots;
 	q->per_link = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, link_qrp_free);
+	if (g_strcmp0(g_getenv("GNUT_QRP_INDEX"), "off") != 0)
+		q->index = gnut_qrp_index_new();
 	return q;
 }
 
@@ -66,6 +77,7 @@ void gnut_qrp_routes_free(gnut_qrp_routes *q)
 	if (q == NULL)
 		return;
 	g_hash_table_unref(q->per_link);
+	gnut_qrp_index_free(q->index);
 	g_clear_pointer(&q->local, gnut_qrp_table_free);
 	g_clear_pointer(&q->words, g_ptr_array_unref);
 	g_free(q);
@@ -92,7 +104,10 @@ static guint32 remote_slots(const link_qrp *lq)
 void gnut_qrp_routes_link_closed(gnut_qrp_routes *q, guint64 link)
 {
 	q->slots_held -= remote_slots(g_hash_table_lookup(q->per_link, &link));
+	if (q->index != NULL)
+		gnut_qrp_index_remove(q->index, link);
 	g_hash_table_remove(q->per_link, &link);
+	q->words_valid = FALSE; /* the index's selection lost a link */
 }
 
 guint64 gnut_qrp_routes_slots_held(const gnut_qrp_routes *q)
@@ -180,6 +195,23 @@ static gnut_qrp_routes_result admit_reset(const gnut_qrp_routes *q, const link_q
 	return GNUT_QRP_ROUTES_PENDING;
 }
 
+/* A RESET takes link's table out of the index (not ready: every query
+ * passes it); the last PATCH of a sequence puts the new slots in. */
+static void index_update(gnut_qrp_routes *q, guint64 link, const gnut_qrp_table *t,
+                         const gnut_qrp_msg *msg)
+{
+	if (q->index == NULL)
+		return;
+	if (msg->variant == GNUT_QRP_VARIANT_RESET)
+		gnut_qrp_index_remove(q->index, link);
+	else if (msg->variant == GNUT_QRP_VARIANT_PATCH &&
+	         msg->u.patch.seq_no == msg->u.patch.seq_size && gnut_qrp_table_ready(t))
+		gnut_qrp_index_set(q->index, link, t);
+	else
+		return;
+	q->words_valid = FALSE; /* the index's selection is stale */
+}
+
 gnut_qrp_routes_result gnut_qrp_routes_received(gnut_qrp_routes *q, guint64 link,
                                                 const gnut_msg_header *h, const guint8 *payload,
                                                 const char **why)
@@ -199,6 +231,8 @@ gnut_qrp_routes_result gnut_qrp_routes_received(gnut_qrp_routes *q, guint64 link
 		err = gnut_qrp_table_receive(lq->remote, &msg);
 	}
 	q->slots_held = q->slots_held - before + remote_slots(lq);
+	if (err == GNUT_PROTO_OK)
+		index_update(q, link, lq->remote, &msg);
 	if (err != GNUT_PROTO_OK) {
 		*why = gnut_proto_strerror(err);
 		return GNUT_QRP_ROUTES_BAD;
@@ -215,10 +249,11 @@ static gnut_qrp_table *ready_table(gnut_qrp_routes *q, guint64 link)
 	return lq->remote;
 }
 
-/* The keywords and SHA-1 URNs of a query, or NULL when it does not decode.
- * The router asks about one query once per link, so the words of the last
- * query are kept, by GUID (a second message with that GUID is a duplicate
- * the router drops before asking). */
+/* The keywords and SHA-1 URNs of a query, NULL when it does not decode;
+ * with the index, its selection of the tables they hit is made too.
+ * The router asks about one query once per link, so this is done once per
+ * query, by GUID (a second message with that GUID is a duplicate the
+ * router drops before asking). */
 static GPtrArray *query_words(gnut_qrp_routes *q, const gnut_msg_in *query)
 {
 	if (q->words_valid && gnut_guid_equal(&q->words_guid, &query->guid))
@@ -234,25 +269,41 @@ static GPtrArray *query_words(gnut_qrp_routes *q, const gnut_msg_in *query)
 	unsigned n = gnut_query_sha1s(&qd, urns, G_N_ELEMENTS(urns));
 	for (unsigned i = 0; i < n; i++)
 		g_ptr_array_add(q->words, gnut_urn_sha1_strdup(urns[i].sha1));
+	if (q->index != NULL) {
+		g_autoptr(GArray) codes = gnut_qrp_query_hashcodes(q->words);
+		gnut_qrp_index_select(q->index, (const uint32_t *)(const void *)codes->data,
+		                      codes->len);
+	}
 	return q->words;
 }
 
-/* Do the query's keywords (and SHA-1 URNs) all hit table t? */
-static gboolean query_hits_table(gnut_qrp_routes *q, const gnut_qrp_table *t,
+/* Do the query's keywords (and SHA-1 URNs) all hit link's table t? */
+static gboolean query_hits_table(gnut_qrp_routes *q, guint64 link, const gnut_qrp_table *t,
                                  const gnut_msg_in *query)
 {
-	GPtrArray *words = query_words(q, query);
-	return words != NULL && gnut_qrp_table_matches(t, words);
+	if (query_words(q, query) == NULL)
+		return FALSE;
+	if (q->index != NULL)
+		return gnut_qrp_index_selected(q->index, link);
+	return gnut_qrp_table_matches(t, q->words);
 }
 
+/* With the index, one look-up answers: a link is indexed exactly while its
+ * table is ready. */
 gboolean gnut_qrp_routes_filter(gpointer data, guint64 link, const gnut_msg_in *query)
 {
-	gnut_qrp_table *t = ready_table(data, link);
-	return t == NULL || query_hits_table(data, t, query);
+	gnut_qrp_routes *q = data;
+	if (q->index == NULL) {
+		gnut_qrp_table *t = ready_table(q, link);
+		return t == NULL || query_hits_table(q, link, t, query);
+	}
+	GPtrArray *words = query_words(q, query); /* selects, once per query */
+	gnut_qrp_index_answer answer = gnut_qrp_index_lookup(q->index, link);
+	return answer == GNUT_QRP_INDEX_ABSENT || (words != NULL && answer == GNUT_QRP_INDEX_HIT);
 }
 
 gboolean gnut_qrp_routes_table_hit(gnut_qrp_routes *q, guint64 link, const gnut_msg_in *query)
 {
 	gnut_qrp_table *t = ready_table(q, link);
-	return t != NULL && query_hits_table(q, t, query);
+	return t != NULL && query_hits_table(q, link, t, query);
 }

@@ -34,6 +34,11 @@
 #define GNUT_HANDSHAKE_DEFAULT_MAX_TTL 4   /* X-Max-TTL: what today's network uses */
 #define GNUT_HANDSHAKE_MAX_TRY_HOSTS   32  /* X-Try-Ultrapeers entries kept */
 #define GNUT_HANDSHAKE_MAX_AGENT       256 /* bytes of User-Agent kept */
+/* Our compressor on a link between a leaf and an ultrapeer: a 4 KiB window
+ * and memLevel 5 (tests/bench/bench-capacity measures what it costs in
+ * ratio); links between ultrapeers keep zlib's defaults. */
+#define GNUT_HANDSHAKE_LEAF_WINDOW_BITS 12
+#define GNUT_HANDSHAKE_LEAF_MEM_LEVEL   5
 
 typedef enum {
 	GNUT_HANDSHAKE_OUTGOING, /* we dialled: we send CONNECT */

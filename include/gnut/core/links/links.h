@@ -1,9 +1,9 @@
 /* links.h: the servent's set of Gnutella links. It owns the hosts it keeps a
  * link to (--peer hosts, `gnut connect` ones, and those the owner picked from
  * the host cache), dials them with back-off, runs the 0.6 handshake both ways,
- * admits or refuses peers (self, duplicates, max_links, max_links_per_ip),
- * and keeps each link as a gnut_node under a link id. What links carry is not its business: every
- * message, and every link going up or down, goes to the owner's handlers.
+ * admits or refuses peers (self, duplicates, max_ultrapeers, max_leaves,
+ * max_links_per_ip), and keeps each link as a gnut_node under a link id. What links carry is not
+ * its business: every message, and every link going up or down, goes to the owner's handlers.
  *
  * Incoming handshakes under way are capped, in all (max_handshakes) and per
  * remote address (per_ip_handshakes), so that half-finished handshakes from
@@ -23,7 +23,8 @@
 #include "gnut/proto/msg-header.h"
 
 #define GNUT_LINKS_DEFAULT_PORT              6346
-#define GNUT_LINKS_DEFAULT_MAX_LINKS         32
+#define GNUT_LINKS_DEFAULT_MAX_ULTRAPEERS    32
+#define GNUT_LINKS_DEFAULT_MAX_LEAVES        300
 #define GNUT_LINKS_DIAL_TIMEOUT_S            10
 #define GNUT_LINKS_BACKOFF_MIN_S             2
 #define GNUT_LINKS_BACKOFF_MAX_S             300
@@ -40,11 +41,15 @@ typedef struct {
 	gboolean ultrapeer;
 	gboolean dynamic_querying; /* announce X-Dynamic-Querying */
 	gboolean no_compression;   /* neither offer nor accept deflate on links */
-	guint max_links;           /* 0: GNUT_LINKS_DEFAULT_MAX_LINKS */
-	guint max_handshakes;      /* 0: GNUT_LINKS_DEFAULT_MAX_HANDSHAKES */
-	guint per_ip_handshakes;   /* 0: the default; GNUT_IP_ADMIT_UNLIMITED: no cap */
-	guint max_links_per_ip;    /* incoming links (leaves and ultrapeers) from one IP,
-	                              up or admitted; 0: GNUT_LINKS_DEFAULT_PER_IP */
+	/* Links to ultrapeers (dials under way included), and as an ultrapeer,
+	 * to leaves (incoming handshakes admitted included); past either a peer
+	 * is refused with 503 naming the cap. 0: the defaults. */
+	guint max_ultrapeers;
+	guint max_leaves;
+	guint max_handshakes;    /* 0: GNUT_LINKS_DEFAULT_MAX_HANDSHAKES */
+	guint per_ip_handshakes; /* 0: the default; GNUT_IP_ADMIT_UNLIMITED: no cap */
+	guint max_links_per_ip;  /* incoming links (leaves and ultrapeers) from one IP,
+	                            up or admitted; 0: GNUT_LINKS_DEFAULT_PER_IP */
 } gnut_links_config;
 
 /* What happens on the links, for the owner. message: a node delivered a
@@ -91,8 +96,12 @@ void gnut_links_accept(gnut_links *l, gnut_conn *conn);
 /* Incoming handshakes under way, and those refused by the caps so far. */
 guint gnut_links_incoming_handshakes(const gnut_links *l);
 guint64 gnut_links_refused_handshakes(const gnut_links *l);
+/* Peers refused (503) because the cap of their role was full. */
+guint64 gnut_links_refused_full(const gnut_links *l);
 
 guint gnut_links_count(const gnut_links *l);
+/* Links up to ultrapeers, or (leaves) to leaves. */
+guint gnut_links_count_role(const gnut_links *l, gboolean leaves);
 gnut_node *gnut_links_lookup(const gnut_links *l, guint64 link);
 /* The ids of every link, valid until a link comes or goes. */
 const guint64 *gnut_links_ids(const gnut_links *l, guint *n);

@@ -40,6 +40,9 @@
 #define GNUT_NODE_BYE_WAIT_S       5  /* a Bye's flush may take this long */
 #define GNUT_NODE_MIN_DEAD_S       60 /* no traffic for this long drops the link */
 #define GNUT_NODE_BACKED_UP_S      30 /* output queue 3/4 full this long drops it */
+#define GNUT_NODE_IDLE_RELEASE_S                                                                   \
+	5 /* nothing sent this long: compressor and                                                \
+	     buffers freed (gnut_conn_release_idle) */
 
 typedef struct gnut_node gnut_node;
 

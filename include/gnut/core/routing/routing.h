@@ -30,12 +30,13 @@
 #define GNUT_ROUTING_PUSH_TTL  7 /* a push travels the hit's path back: 7 covers any */
 
 /* The query routing tables peers may make us hold, in slots (a bit each,
- * two while a patch streams in). Per link: gtk-gnutella's largest table
- * (2^21), so that no deployed servent is refused; all links together: 2^24,
- * 256 leaves with the usual 64K tables or 8 with the largest, 2 MiB of
- * bitmaps (4 MiB while every table is patched at once). */
+ * two while a patch streams in, and a bit in the slot index for 64K-slot
+ * tables). Per link: gtk-gnutella's largest table (2^21), so that no
+ * deployed servent is refused; all links together: 2^25, the default 300
+ * leaves (and 212 more) with the usual 64K tables or 16 with the largest,
+ * 4 MiB of bitmaps (8 MiB while every table is patched at once). */
 #define GNUT_ROUTING_QRP_LINK_SLOTS  (1u << 21)
-#define GNUT_ROUTING_QRP_TOTAL_SLOTS (G_GUINT64_CONSTANT(1) << 24)
+#define GNUT_ROUTING_QRP_TOTAL_SLOTS (G_GUINT64_CONSTANT(1) << 25)
 #define GNUT_ROUTING_QRP_MAX_TOTAL   (G_GUINT64_CONSTANT(1) << 32) /* the highest total accepted */
 
 typedef struct gnut_routing gnut_routing;
