@@ -21,11 +21,15 @@ typedef struct {
 	const char *listen;        /* "ADDR:PORT"; port 0 picks a free one */
 	const char *const *shares; /* NULL-terminated folder list */
 	const char *const *peers;  /* NULL-terminated "HOST:PORT" list to dial */
-	gboolean ultrapeer;        /* TRUE: ultrapeer, FALSE: leaf */
-	gboolean no_bootstrap;     /* dial only the peers above */
-	gboolean firewalled;       /* peers cannot connect to us: the push flag in our
-	                              hits, and we connect out to those who push */
-	guint64 upload_limit;      /* bytes per second, 0 = unlimited */
+	/* bootstrap services (gnut/core/hosts/seeds.h); either list non-empty
+	 * replaces both built-in lists */
+	const char *const *uhc; /* UDP host caches, "HOST:PORT" */
+	const char *const *gwc; /* GWebCache URLs */
+	gboolean ultrapeer;     /* TRUE: ultrapeer, FALSE: leaf */
+	gboolean no_bootstrap;  /* dial only the peers above */
+	gboolean firewalled;    /* peers cannot connect to us: the push flag in our
+	                           hits, and we connect out to those who push */
+	guint64 upload_limit;   /* bytes per second, 0 = unlimited */
 	guint64 download_limit;
 	guint upload_slots; /* 0 = default (4) */
 	guint max_links;    /* 0 = default */

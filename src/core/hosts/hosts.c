@@ -6,6 +6,8 @@
 
 #include <string.h>
 
+#include "gnut/core/hosts/gwc-client.h"
+#include "gnut/core/hosts/seeds.h"
 #include "gnut/proto/address.h"
 #include "gnut/proto/pong.h"
 
@@ -17,7 +19,51 @@ struct gnut_hosts {
 	/* the exclusion callback's context while next_dial runs */
 	gnut_hosts_known_fn known;
 	gpointer known_data;
+	gnut_uhc_client *uhc; /* NULL: no UDP */
+	gnut_gwc_client *gwc;
+	gboolean want_bootstrap; /* links wanted, no cached host to dial */
 };
+
+static gboolean has_entries(const char *const *list)
+{
+	return list != NULL && list[0] != NULL;
+}
+
+/* The built-in list of kind; a missing or bad file leaves it empty. */
+static GStrv builtin_list(gnut_seed_kind kind)
+{
+	g_autoptr(GError) error = NULL;
+	GStrv list = gnut_seeds_builtin(kind, &error);
+	if (list == NULL) {
+		g_warning("bootstrap: no built-in list: %s", error->message);
+		list = g_new0(char *, 1);
+	}
+	return list;
+}
+
+static void build_clients(gnut_hosts *h, const gnut_hosts_config *config)
+{
+	gboolean user = has_entries(config->uhc) || has_entries(config->gwc);
+	g_auto(GStrv) uhc = user ? g_strdupv((char **)config->uhc) : builtin_list(GNUT_SEED_UHC);
+	g_auto(GStrv) gwc = user ? g_strdupv((char **)config->gwc) : builtin_list(GNUT_SEED_GWC);
+	if (config->udp_send != NULL) {
+		gnut_uhc_client_config uc = {
+		    .clock = config->clock,
+		    .cache = h->cache,
+		    .caches = (const char *const *)uhc,
+		    .send = config->udp_send,
+		    .send_data = config->udp_send_data,
+		};
+		h->uhc = gnut_uhc_client_new(&uc);
+	}
+	gnut_gwc_client_config gc = {
+	    .clock = config->clock,
+	    .cache = h->cache,
+	    .caches = (const char *const *)gwc,
+	    .version = config->version ? config->version : "0",
+	};
+	h->gwc = gnut_gwc_client_new(&gc);
+}
 
 gnut_hosts *gnut_hosts_new(const gnut_hosts_config *config, GError **error)
 {
@@ -33,6 +79,7 @@ gnut_hosts *gnut_hosts_new(const gnut_hosts_config *config, GError **error)
 	h->config.data_dir = NULL;
 	h->cache = cache;
 	h->saved_us = gnut_clock_now_us(config->clock);
+	build_clients(h, config);
 	return h;
 }
 
@@ -48,6 +95,8 @@ void gnut_hosts_free(gnut_hosts *h)
 	if (h == NULL)
 		return;
 	save(h);
+	gnut_uhc_client_free(h->uhc);
+	gnut_gwc_client_free(h->gwc);
 	gnut_hostcache_free(h->cache);
 	g_free(h);
 }
@@ -103,23 +152,59 @@ gboolean gnut_hosts_next_dial(gnut_hosts *h, guint links, guint dialing, guint c
                               char out[GNUT_ADDR_IPV4_PORT_LEN])
 {
 	guint want = h->config.ultrapeer ? GNUT_HOSTS_WANT_LINKS_UP : GNUT_HOSTS_WANT_LINKS_LEAF;
-	if (links + dialing >= want || cache_dialing >= GNUT_HOSTS_MAX_CACHE_DIALS)
+	if (links + dialing >= want) {
+		h->want_bootstrap = FALSE;
+		return FALSE;
+	}
+	if (cache_dialing >= GNUT_HOSTS_MAX_CACHE_DIALS)
 		return FALSE;
 	h->known = known;
 	h->known_data = data;
 	guint32 ip;
 	guint16 port;
-	if (!gnut_hostcache_pick(h->cache, exclude_known, h, &ip, &port))
+	h->want_bootstrap = !gnut_hostcache_pick(h->cache, exclude_known, h, &ip, &port);
+	if (h->want_bootstrap)
 		return FALSE;
 	gnut_addr_format_ipv4_port(ip, port, out);
 	return TRUE;
 }
 
-void gnut_hosts_tick(gnut_hosts *h, gint64 now_us)
+void gnut_hosts_tick(gnut_hosts *h, gint64 now_us, gboolean announce, guint32 self_ip,
+                     guint16 self_port)
 {
+	if (h->uhc != NULL)
+		gnut_uhc_client_tick(h->uhc, h->want_bootstrap);
+	/* GWebCaches cost more (a TCP connection, an HTTP exchange): asked only
+	 * when no UDP host cache query is under way or possible */
+	gnut_uhc_client_stats us = {0};
+	if (h->uhc != NULL)
+		gnut_uhc_client_get_stats(h->uhc, &us);
+	gboolean gwc_wanted = h->want_bootstrap && (us.caches == 0 || us.queries > us.answers + 1);
+	gnut_gwc_client_tick(h->gwc, gwc_wanted, announce, self_ip, self_port);
 	if (now_us - h->saved_us >= GNUT_HOSTS_SAVE_INTERVAL_US &&
 	    gnut_hostcache_is_dirty(h->cache)) {
 		save(h);
 		h->saved_us = now_us;
 	}
+}
+
+gboolean gnut_hosts_udp_pong(gnut_hosts *h, const gnut_msg_header *mh, const guint8 *payload,
+                             GInetSocketAddress *from)
+{
+	return h->uhc != NULL && gnut_uhc_client_pong(h->uhc, mh, payload, from);
+}
+
+GArray *gnut_hosts_list(const gnut_hosts *h)
+{
+	return gnut_hostcache_list(h->cache);
+}
+
+guint gnut_hosts_fresh_ultrapeers(const gnut_hosts *h, gnut_ipv4_port *out, guint max)
+{
+	return gnut_hostcache_fresh_ultrapeers(h->cache, GNUT_HOSTS_FRESH_S, out, max);
+}
+
+gboolean gnut_hosts_wants_bootstrap(const gnut_hosts *h)
+{
+	return h->want_bootstrap;
 }

@@ -1,0 +1,45 @@
+/* seeds.h: the bootstrap services a servent asks for hosts when its own
+ * host cache has none it can dial: UDP host caches ("HOST:PORT") and
+ * GWebCaches ("http://host[:port]/path"). The built-in lists are data files,
+ * share/bootstrap/uhc.txt and gwc.txt, installed in the package data folder;
+ * they name hosts, never literal addresses. The user's own entries (--uhc,
+ * --gwc) may be literals (tests give loopback caches). Nothing here opens a
+ * socket or resolves a name. */
+#ifndef GNUT_SEEDS_H
+#define GNUT_SEEDS_H
+
+#include <glib.h>
+
+#define GNUT_SEEDS_MAX      64                /* entries in one list */
+#define GNUT_SEEDS_MAX_FILE (16 * 1024)       /* bytes of a list file */
+#define GNUT_SEEDS_DIR_ENV  "GNUTD_SHARE_DIR" /* overrides where the lists are */
+#define GNUT_SEEDS_UHC_FILE "uhc.txt"
+#define GNUT_SEEDS_GWC_FILE "gwc.txt"
+
+typedef enum {
+	GNUT_SEED_UHC, /* a UDP host cache, HOST:PORT */
+	GNUT_SEED_GWC, /* a GWebCache URL (gnut/proto/gwc.h) */
+} gnut_seed_kind;
+
+/* Whether entry is a valid seed of kind; names_only refuses literal
+ * addresses (the built-in lists). G_IO_ERROR_INVALID_ARGUMENT says why. */
+gboolean gnut_seed_check(gnut_seed_kind kind, const char *entry, gboolean names_only,
+                         GError **error);
+
+/* The entries of a list file's text: one a line, '#' comments and blank
+ * lines skipped, surrounding blanks trimmed; each must pass
+ * gnut_seed_check with names_only. Any bad line, more than GNUT_SEEDS_MAX
+ * entries or more than GNUT_SEEDS_MAX_FILE bytes fails the whole list
+ * (G_IO_ERROR_INVALID_DATA naming the line). */
+GStrv gnut_seeds_parse(gnut_seed_kind kind, const char *text, gsize len, GError **error);
+
+/* The folder holding the built-in lists: $GNUTD_SHARE_DIR when set, else
+ * the installed package data folder when it has them, else the source
+ * tree's share/bootstrap (a build that is not installed: tests, the demo). */
+char *gnut_seeds_dir(void);
+
+/* The built-in list of kind read from gnut_seeds_dir(); an unreadable or bad
+ * file is an error. */
+GStrv gnut_seeds_builtin(gnut_seed_kind kind, GError **error);
+
+#endif
