@@ -775,6 +775,11 @@ GPtrArray *gnut_servent_shares(gnut_servent *s)
 	return servent_info_shares(s->share);
 }
 
+GPtrArray *gnut_servent_hosts(gnut_servent *s)
+{
+	return servent_info_hosts(s->hosts, gnut_clock_now_us(s->clock));
+}
+
 gboolean gnut_servent_share_add(gnut_servent *s, const char *dir, GError **error)
 {
 	if (!gnut_share_add_dir(s->share, dir, error))

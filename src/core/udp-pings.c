@@ -83,15 +83,17 @@ static guint8 version_byte(void)
 }
 
 /* The pong message answering ping h; IPP when the ping asked (SCP) and we
- * are an ultrapeer, without the asker itself. */
-static GBytes *answer_pong(udp_pings *p, const gnut_msg_header *h, gboolean scp, guint32 asker)
+ * are an ultrapeer, without the asker itself (its UDP port is its listening
+ * port). */
+static GBytes *answer_pong(udp_pings *p, const gnut_msg_header *h, gboolean scp, guint32 ip,
+                           guint16 port)
 {
 	gnut_ipv4_port fresh[UDP_PINGS_MAX_IPP + 1], hosts[UDP_PINGS_MAX_IPP];
 	size_t n = 0;
 	if (scp && p->config.ultrapeer && p->hosts != NULL) {
 		guint got = gnut_hosts_fresh_ultrapeers(p->hosts, fresh, G_N_ELEMENTS(fresh));
 		for (guint i = 0; i < got && n < UDP_PINGS_MAX_IPP; i++)
-			if (fresh[i].ip != asker)
+			if (fresh[i].ip != ip || fresh[i].port != port)
 				hosts[n++] = fresh[i];
 	}
 	gint64 up_s = (gnut_clock_now_us(p->config.clock) - p->config.started_us) / G_USEC_PER_SEC;
@@ -147,7 +149,7 @@ static void on_ping(const gnut_msg_header *h, const guint8 *payload, GInetSocket
 		                 gnut_proto_strerror(err));
 		return;
 	}
-	g_autoptr(GBytes) answer = answer_pong(p, h, scp, ip);
+	g_autoptr(GBytes) answer = answer_pong(p, h, scp, ip, port);
 	gnut_guid challenge;
 	switch (gnut_udp_guard_check(p->guard, ip, port, GNUT_MSG_HEADER_LEN + h->length, answer,
 	                             &challenge)) {

@@ -105,6 +105,16 @@ typedef struct {
 	char *urn;
 } gnut_share_info;
 
+/* One host of the host cache (field names follow the JSON contract). */
+typedef struct {
+	char *host; /* "a.b.c.d" */
+	guint16 port;
+	gboolean ultrapeer;
+	const char *source; /* "pong", "x-try-ultrapeers", "handshake", "user", "uhc", "gwc" */
+	gint64 last_seen;   /* seconds ago */
+	guint failures;     /* consecutive failed dials */
+} gnut_host_info;
+
 gnut_servent *gnut_servent_new(const gnut_servent_config *config, gnut_clock *clock,
                                GError **error);
 /* Binds the listening port, starts the share scan and dials the peers. */
@@ -143,6 +153,8 @@ GPtrArray *gnut_servent_downloads(gnut_servent *s);
 gboolean gnut_servent_download_cancel(gnut_servent *s, guint64 id, GError **error);
 
 GPtrArray *gnut_servent_shares(gnut_servent *s);
+/* The host cache, most recently seen first; empty under --no-bootstrap. */
+GPtrArray *gnut_servent_hosts(gnut_servent *s);
 gboolean gnut_servent_share_add(gnut_servent *s, const char *dir, GError **error);
 void gnut_servent_rescan(gnut_servent *s);
 
@@ -150,5 +162,6 @@ void gnut_peer_info_free(gpointer p);
 void gnut_hit_info_free(gpointer p);
 void gnut_download_info_free(gpointer p);
 void gnut_share_info_free(gpointer p);
+void gnut_host_info_free(gpointer p);
 
 #endif

@@ -21,7 +21,8 @@ struct gnut_hosts {
 	gpointer known_data;
 	gnut_uhc_client *uhc; /* NULL: no UDP */
 	gnut_gwc_client *gwc;
-	gboolean want_bootstrap; /* links wanted, no cached host to dial */
+	gboolean want_bootstrap; /* links wanted, no cached host to dial (long enough) */
+	gint64 starved_us;       /* since when no cached host was left to dial; 0: one is */
 };
 
 static gboolean has_entries(const char *const *list)
@@ -147,12 +148,26 @@ static gboolean exclude_known(guint32 ip, guint16 port, gpointer user_data)
 	return h->known(addr, h->known_data);
 }
 
+/* No cached host is left to dial: the caches are asked at once when the
+ * cache is empty (a first start), else only once the hosts we have had
+ * GNUT_HOSTS_BOOTSTRAP_GRACE_S to answer (a restart tries its saved hosts
+ * first, and their hold-backs end in time). */
+static void note_starved(gnut_hosts *h)
+{
+	gint64 now = gnut_clock_now_us(h->config.clock);
+	if (h->starved_us == 0)
+		h->starved_us = now;
+	h->want_bootstrap = gnut_hostcache_size(h->cache) == 0 ||
+	                    now - h->starved_us >= GNUT_HOSTS_BOOTSTRAP_GRACE_S * G_USEC_PER_SEC;
+}
+
 gboolean gnut_hosts_next_dial(gnut_hosts *h, guint links, guint dialing, guint cache_dialing,
                               gnut_hosts_known_fn known, gpointer data,
                               char out[GNUT_ADDR_IPV4_PORT_LEN])
 {
 	guint want = h->config.ultrapeer ? GNUT_HOSTS_WANT_LINKS_UP : GNUT_HOSTS_WANT_LINKS_LEAF;
 	if (links + dialing >= want) {
+		h->starved_us = 0;
 		h->want_bootstrap = FALSE;
 		return FALSE;
 	}
@@ -162,9 +177,12 @@ gboolean gnut_hosts_next_dial(gnut_hosts *h, guint links, guint dialing, guint c
 	h->known_data = data;
 	guint32 ip;
 	guint16 port;
-	h->want_bootstrap = !gnut_hostcache_pick(h->cache, exclude_known, h, &ip, &port);
-	if (h->want_bootstrap)
+	if (!gnut_hostcache_pick(h->cache, exclude_known, h, &ip, &port)) {
+		note_starved(h);
 		return FALSE;
+	}
+	h->starved_us = 0;
+	h->want_bootstrap = FALSE;
 	gnut_addr_format_ipv4_port(ip, port, out);
 	return TRUE;
 }

@@ -3,8 +3,9 @@
  * UDP host caches and GWebCaches), kept in a host cache saved in the data
  * dir, and the choice of which of them to dial while the servent has fewer
  * links than it wants. The caches are asked only when the host cache has no
- * host left to dial while links are wanted: a restart dials the saved hosts
- * first. The servent makes
+ * host left to dial while links are wanted (at once when it is empty,
+ * after GNUT_HOSTS_BOOTSTRAP_GRACE_S otherwise): a restart dials the saved
+ * hosts first. The servent makes
  * none under --no-bootstrap: then only --peer hosts and those given by `gnut
  * connect` are dialed, and nothing is learned. */
 #ifndef GNUT_HOSTS_H
@@ -23,6 +24,9 @@
 #define GNUT_HOSTS_WANT_LINKS_LEAF  3 /* ultrapeers a leaf keeps */
 #define GNUT_HOSTS_MAX_CACHE_DIALS  2 /* cache dials under way at once */
 #define GNUT_HOSTS_SAVE_INTERVAL_US (300 * G_USEC_PER_SEC)
+/* With hosts cached but none to dial now, the caches are asked only after
+ * this many seconds (an empty cache asks at once). */
+#define GNUT_HOSTS_BOOTSTRAP_GRACE_S 60
 
 typedef struct gnut_hosts gnut_hosts;
 
