@@ -112,9 +112,9 @@ static gboolean has_exactly(JsonObject *o, const char *const *names)
 static void test_method_table(void)
 {
 	static const char *const names[] = {
-	    "status",      "peers",          "connect",   "search.start",    "search.hits",
-	    "search.stop", "download.start", "downloads", "download.cancel", "shares",
-	    "share.add",   "rescan",         "stop",
+	    "status",      "peers",          "hosts",     "connect",         "search.start",
+	    "search.hits", "search.stop",    "downloads", "download.start",  "download.cancel",
+	    "shares",      "share.add",      "rescan",    "stop",
 	};
 	gsize n = 0;
 	const gnut_ctl_method *all = gnut_ctl_methods(&n);
@@ -155,6 +155,10 @@ static void test_status(void)
 	CU_ASSERT_EQUAL(json_array_get_length(json_node_get_array(peers)), 0);
 	g_autoptr(JsonNode) downloads = call(&f, "downloads", NULL, &error);
 	CU_ASSERT_TRUE(downloads != NULL && JSON_NODE_HOLDS_ARRAY(downloads));
+	/* no host cache under --no-bootstrap: an empty list */
+	g_autoptr(JsonNode) hosts = call(&f, "hosts", NULL, &error);
+	CU_ASSERT_TRUE(hosts != NULL && JSON_NODE_HOLDS_ARRAY(hosts));
+	CU_ASSERT_EQUAL(json_array_get_length(json_node_get_array(hosts)), 0);
 	fixture_clear(&f);
 }
 
