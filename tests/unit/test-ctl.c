@@ -112,9 +112,9 @@ static gboolean has_exactly(JsonObject *o, const char *const *names)
 static void test_method_table(void)
 {
 	static const char *const names[] = {
-	    "status",      "peers",          "hosts",     "connect",         "search.start",
-	    "search.hits", "search.stop",    "downloads", "download.start",  "download.cancel",
-	    "shares",      "share.add",      "rescan",    "stop",
+	    "status",      "peers",       "hosts",     "connect",        "search.start",
+	    "search.hits", "search.stop", "downloads", "download.start", "download.cancel",
+	    "shares",      "share.add",   "rescan",    "stop",
 	};
 	gsize n = 0;
 	const gnut_ctl_method *all = gnut_ctl_methods(&n);
