@@ -4,13 +4,18 @@
  * verified, the challenge and its release, the caps, expiry), and the UDP
  * host cache client driven through its send callback: the ping it sends,
  * an answer's hosts taken (capped, validated), a UDPHC cache learned,
- * back-off of a silent cache and pongs that are not ours ignored. */
+ * back-off of a silent cache and pongs that are not ours ignored; the
+ * GWebCache client against an HTTP server of this test on loopback (the
+ * request it sends, hosts and caches taken, once an hour per cache, an
+ * answer over the cap refused). */
+#include "gnut/core/hosts/gwc-client.h"
 #include "gnut/core/hosts/hostcache.h"
 #include "gnut/core/hosts/inet4.h"
 #include "gnut/core/hosts/seeds.h"
 #include "gnut/core/hosts/udp-guard.h"
 #include "gnut/core/hosts/uhc-client.h"
 #include "gnut/proto/ggep.h"
+#include "gnut/proto/gwc.h"
 #include "gnut/proto/pong.h"
 #include "gnut/proto/uhc.h"
 #include "unit.h"
@@ -264,6 +269,173 @@ static void test_uhc_client_backoff(void)
 	g_ptr_array_unref(log.sent);
 }
 
+/* A GWebCache on 127.0.0.1 serving one canned answer to every request and
+ * keeping the last request's first line. Its handler runs in a thread of
+ * its own (GThreadedSocketService): it reads blocking, while the client
+ * under test runs in the main loop. */
+typedef struct {
+	GSocketService *service;
+	guint16 port;
+	const char *answer;
+	gsize answer_len;
+	gint served; /* atomic */
+	char *last_line;
+} test_gwc;
+
+static gboolean on_run(GThreadedSocketService *service, GSocketConnection *conn, GObject *source,
+                       gpointer data)
+{
+	(void)service;
+	(void)source;
+	test_gwc *t = data;
+	char buf[2048];
+	gssize n = g_input_stream_read(g_io_stream_get_input_stream(G_IO_STREAM(conn)), buf,
+	                               sizeof buf - 1, NULL, NULL);
+	buf[MAX(n, 0)] = '\0';
+	g_free(t->last_line);
+	t->last_line = g_strndup(buf, strcspn(buf, "\r\n"));
+	g_output_stream_write_all(g_io_stream_get_output_stream(G_IO_STREAM(conn)), t->answer,
+	                          t->answer_len, NULL, NULL, NULL);
+	g_io_stream_close(G_IO_STREAM(conn), NULL, NULL);
+	g_atomic_int_inc(&t->served);
+	return TRUE;
+}
+
+static void test_gwc_start(test_gwc *t, const char *answer, gsize len)
+{
+	t->answer = answer;
+	t->answer_len = len;
+	t->service = g_threaded_socket_service_new(2);
+	g_autoptr(GSocketAddress) any = gnut_inet4_socket_address(IP(127, 0, 0, 1), 0);
+	g_autoptr(GSocketAddress) bound = NULL;
+	CU_ASSERT_TRUE_FATAL(
+	    g_socket_listener_add_address(G_SOCKET_LISTENER(t->service), any, G_SOCKET_TYPE_STREAM,
+	                                  G_SOCKET_PROTOCOL_TCP, NULL, &bound, NULL));
+	t->port = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound));
+	g_signal_connect(t->service, "run", G_CALLBACK(on_run), t);
+	g_socket_service_start(t->service);
+}
+
+static void test_gwc_stop(test_gwc *t)
+{
+	g_socket_service_stop(t->service);
+	g_socket_listener_close(G_SOCKET_LISTENER(t->service));
+	g_object_unref(t->service);
+	g_free(t->last_line);
+}
+
+typedef struct {
+	gnut_gwc_client *client;
+	guint64 done; /* answers + failed to wait for */
+} gwc_wait;
+
+static gboolean gwc_done(gpointer data)
+{
+	gwc_wait *w = data;
+	gnut_gwc_client_stats st;
+	gnut_gwc_client_get_stats(w->client, &st);
+	return st.answers + st.failed >= w->done;
+}
+
+static const char gwc_answer[] = "HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\n"
+                                 "I|pong|test 1|gnutella\r\n"
+                                 "H|1.0.0.1:6346|10\r\n"
+                                 "H|1.0.0.2:6347|20\r\n"
+                                 "H|10.0.0.1:6346|20\r\n" /* private: refused */
+                                 "U|http://localhost:1/gwc|30\r\n"
+                                 "U|http://1.2.3.4/gwc|30\r\n"; /* a literal: not learned */
+
+static void test_gwc_client(void)
+{
+	g_autoptr(gnut_clock) clock = gnut_clock_manual_new(1000 * SEC);
+	g_autoptr(gnut_hostcache) cache =
+	    gnut_hostcache_new(clock, NULL, GNUT_HOSTCACHE_FLAGS_NONE, NULL);
+	test_gwc t = {0};
+	test_gwc_start(&t, gwc_answer, strlen(gwc_answer));
+	g_autofree char *url = g_strdup_printf("http://127.0.0.1:%u/gwc.php", t.port);
+	const char *caches[] = {url, NULL};
+	gnut_gwc_client_config cfg = {clock, cache, caches, "1.2"};
+	gnut_gwc_client *c = gnut_gwc_client_new(&cfg);
+	gnut_gwc_client_tick(c, FALSE, FALSE, 0, 0);
+	gwc_wait w = {c, 1};
+	gnut_gwc_client_tick(c, TRUE, FALSE, 0, 0);
+	CU_ASSERT_TRUE_FATAL(gnut_unit_run_until(gwc_done, &w, 5000));
+	CU_ASSERT_EQUAL(g_atomic_int_get(&t.served), 1);
+	CU_ASSERT_STRING_EQUAL(t.last_line,
+	                       "GET /gwc.php?get=1&net=gnutella&client=GNTU&version=1.2 "
+	                       "HTTP/1.0");
+	CU_ASSERT_EQUAL(gnut_hostcache_size(cache), 2);
+	CU_ASSERT_TRUE(gnut_hostcache_contains(cache, IP(1, 0, 0, 2), 6347));
+	gnut_gwc_client_stats st;
+	gnut_gwc_client_get_stats(c, &st);
+	CU_ASSERT_EQUAL(st.answers, 1);
+	CU_ASSERT_EQUAL(st.added, 2);
+	CU_ASSERT_EQUAL(st.caches, 2); /* localhost learned, the literal not */
+	gnut_gwc_client_free(c);
+	test_gwc_stop(&t);
+}
+
+/* Once an hour per cache; an announce carries update=1 and our address. */
+static void test_gwc_client_hourly(void)
+{
+	g_autoptr(gnut_clock) clock = gnut_clock_manual_new(1000 * SEC);
+	g_autoptr(gnut_hostcache) cache =
+	    gnut_hostcache_new(clock, NULL, GNUT_HOSTCACHE_FLAGS_NONE, NULL);
+	static const char ok[] = "HTTP/1.0 200 OK\r\n\r\nI|update|OK\r\n";
+	test_gwc t = {0};
+	test_gwc_start(&t, ok, strlen(ok));
+	g_autofree char *url = g_strdup_printf("http://127.0.0.1:%u/", t.port);
+	const char *caches[] = {url, NULL};
+	gnut_gwc_client_config cfg = {clock, cache, caches, "1.2"};
+	gnut_gwc_client *c = gnut_gwc_client_new(&cfg);
+	gwc_wait w = {c, 1};
+	gnut_gwc_client_tick(c, TRUE, TRUE, IP(1, 2, 3, 4), 6346);
+	CU_ASSERT_TRUE_FATAL(gnut_unit_run_until(gwc_done, &w, 5000));
+	CU_ASSERT_PTR_NULL(strstr(t.last_line, "update=1")); /* not up an hour yet */
+	gnut_gwc_client_tick(c, TRUE, TRUE, IP(1, 2, 3, 4), 6346);
+	CU_ASSERT_FALSE(gnut_unit_run_until(gwc_done, &(gwc_wait){c, 2}, 300));
+	CU_ASSERT_EQUAL(g_atomic_int_get(&t.served), 1);
+	gnut_clock_manual_advance(clock, GNUT_GWC_CLIENT_INTERVAL_S * SEC);
+	gnut_gwc_client_tick(c, FALSE, TRUE, IP(1, 2, 3, 4), 6346);
+	CU_ASSERT_TRUE(gnut_unit_run_until(gwc_done, &(gwc_wait){c, 2}, 5000));
+	CU_ASSERT_EQUAL(g_atomic_int_get(&t.served), 2);
+	CU_ASSERT_STRING_EQUAL(
+	    t.last_line, "GET /?update=1&ip=1.2.3.4:6346&net=gnutella&client=GNTU&version=1.2 "
+	                 "HTTP/1.0");
+	gnut_gwc_client_stats st;
+	gnut_gwc_client_get_stats(c, &st);
+	CU_ASSERT_EQUAL(st.updates, 1);
+	gnut_gwc_client_free(c);
+	test_gwc_stop(&t);
+}
+
+/* An answer over GNUT_GWC_MAX_RESPONSE is refused whole. */
+static void test_gwc_client_cap(void)
+{
+	g_autoptr(gnut_clock) clock = gnut_clock_manual_new(1000 * SEC);
+	g_autoptr(gnut_hostcache) cache =
+	    gnut_hostcache_new(clock, NULL, GNUT_HOSTCACHE_FLAGS_NONE, NULL);
+	GString *big = g_string_new("HTTP/1.0 200 OK\r\n\r\n");
+	while (big->len <= GNUT_GWC_MAX_RESPONSE)
+		g_string_append(big, "H|1.0.0.1:6346|1\r\n");
+	test_gwc t = {0};
+	test_gwc_start(&t, big->str, big->len);
+	g_autofree char *url = g_strdup_printf("http://127.0.0.1:%u/", t.port);
+	const char *caches[] = {url, NULL};
+	gnut_gwc_client_config cfg = {clock, cache, caches, "1.2"};
+	gnut_gwc_client *c = gnut_gwc_client_new(&cfg);
+	gnut_gwc_client_tick(c, TRUE, FALSE, 0, 0);
+	CU_ASSERT_TRUE(gnut_unit_run_until(gwc_done, &(gwc_wait){c, 1}, 5000));
+	gnut_gwc_client_stats st;
+	gnut_gwc_client_get_stats(c, &st);
+	CU_ASSERT_EQUAL(st.failed, 1);
+	CU_ASSERT_EQUAL(st.answers, 0);
+	CU_ASSERT_EQUAL(gnut_hostcache_size(cache), 0);
+	gnut_gwc_client_free(c);
+	test_gwc_stop(&t);
+	g_string_free(big, TRUE);
+}
+
 static CU_TestInfo tests[] = {
     {"the shipped seed lists", test_shipped_lists},
     {"seed lists: accepted and refused", test_seed_lists},
@@ -271,6 +443,9 @@ static CU_TestInfo tests[] = {
     {"reflection rule: caps and expiry", test_guard_caps},
     {"UDP host cache client: a query and its answer", test_uhc_client},
     {"UDP host cache client: back-off", test_uhc_client_backoff},
+    {"GWebCache client: a request and its answer", test_gwc_client},
+    {"GWebCache client: once an hour, announces", test_gwc_client_hourly},
+    {"GWebCache client: an answer over the cap", test_gwc_client_cap},
     CU_TEST_INFO_NULL,
 };
 

@@ -37,6 +37,7 @@ struct gnut_gwc_client {
 struct gwc_request {
 	gnut_gwc_client *client; /* NULL once the client gave it up */
 	gwc_entry *entry;
+	gboolean announce; /* the request carried update=1 */
 	GCancellable *cancel;
 	GSocketClient *socket_client;
 	GSocketConnection *conn;
@@ -134,7 +135,7 @@ static void learn(gnut_gwc_client *c, const gnut_gwc_reply *r)
 		}
 	}
 	c->stats.added += added;
-	c->stats.updates += r->update_ok;
+	c->stats.updates += r->update_ok && c->request->announce;
 	g_message("bootstrap: GWebCache %s gave %u hosts", c->request->entry->url, added);
 }
 
@@ -164,6 +165,7 @@ static void finish(gwc_request *r, gboolean ok)
 	if (c != NULL) {
 		gwc_entry *e = r->entry;
 		c->request = NULL;
+		c->stats.failed += !ok;
 		e->failures = ok ? 0 : e->failures + 1;
 		if (!ok && e->learned && e->failures >= GNUT_GWC_CLIENT_MAX_FAILURES)
 			g_ptr_array_remove(c->entries, e);
@@ -249,6 +251,7 @@ static void start_request(gnut_gwc_client *c, gwc_entry *e, gboolean want_hosts,
 	gwc_request *r = g_new0(gwc_request, 1);
 	r->client = c;
 	r->entry = e;
+	r->announce = announce;
 	r->cancel = g_cancellable_new();
 	r->answer = g_byte_array_new();
 	g_autofree char *query = request_query(c, want_hosts, announce, self_ip, self_port);
@@ -277,6 +280,7 @@ void gnut_gwc_client_tick(gnut_gwc_client *c, gboolean want_hosts, gboolean anno
 			          c->request->entry->url, GNUT_GWC_CLIENT_TIMEOUT_S);
 			gwc_request *r = c->request;
 			r->entry->failures++;
+			c->stats.failed++;
 			abandon(c);
 		}
 		return;

@@ -45,6 +45,7 @@ void gnut_gwc_client_tick(gnut_gwc_client *c, gboolean want_hosts, gboolean anno
 typedef struct {
 	guint64 requests;
 	guint64 answers; /* parsed answers (HTTP 200) */
+	guint64 failed;  /* requests that ended without a usable answer */
 	guint64 added;   /* hosts taken into the host cache */
 	guint64 updates; /* updates the cache acknowledged */
 	guint caches;
