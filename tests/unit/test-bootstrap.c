@@ -279,6 +279,7 @@ typedef struct {
 	const char *answer;
 	gsize answer_len;
 	gint served; /* atomic */
+	gint active; /* handlers running, atomic */
 	char *last_line;
 } test_gwc;
 
@@ -288,16 +289,19 @@ static gboolean on_run(GThreadedSocketService *service, GSocketConnection *conn,
 	(void)service;
 	(void)source;
 	test_gwc *t = data;
+	g_atomic_int_inc(&t->active);
+	g_socket_set_timeout(g_socket_connection_get_socket(conn), 5);
 	char buf[2048];
 	gssize n = g_input_stream_read(g_io_stream_get_input_stream(G_IO_STREAM(conn)), buf,
 	                               sizeof buf - 1, NULL, NULL);
 	buf[MAX(n, 0)] = '\0';
 	g_free(t->last_line);
 	t->last_line = g_strndup(buf, strcspn(buf, "\r\n"));
+	g_atomic_int_inc(&t->served); /* before the answer: the client waits for that */
 	g_output_stream_write_all(g_io_stream_get_output_stream(G_IO_STREAM(conn)), t->answer,
 	                          t->answer_len, NULL, NULL, NULL);
 	g_io_stream_close(G_IO_STREAM(conn), NULL, NULL);
-	g_atomic_int_inc(&t->served);
+	g_atomic_int_dec_and_test(&t->active);
 	return TRUE;
 }
 
@@ -316,8 +320,17 @@ static void test_gwc_start(test_gwc *t, const char *answer, gsize len)
 	g_socket_service_start(t->service);
 }
 
+static gboolean handlers_done(gpointer data)
+{
+	test_gwc *t = data;
+	return g_atomic_int_get(&t->active) == 0;
+}
+
+/* Stops the service once no handler runs: the answer it writes belongs to
+ * the test. */
 static void test_gwc_stop(test_gwc *t)
 {
+	CU_ASSERT_TRUE(gnut_unit_run_until(handlers_done, t, 10000));
 	g_socket_service_stop(t->service);
 	g_socket_listener_close(G_SOCKET_LISTENER(t->service));
 	g_object_unref(t->service);
