@@ -449,6 +449,95 @@ static void test_gwc_client_cap(void)
 	g_string_free(big, TRUE);
 }
 
+static void test_seed_records(void)
+{
+	gnut_seed_record r = {3600, 2, TRUE, "http://a.example.org/g.php"};
+	g_autofree char *text = gnut_seed_record_format(&r);
+	CU_ASSERT_STRING_EQUAL(text, "3600 2 L http://a.example.org/g.php");
+	gnut_seed_record back;
+	CU_ASSERT_TRUE(gnut_seed_record_parse(GNUT_SEED_GWC, text, &back));
+	CU_ASSERT_EQUAL(back.wait_s, 3600);
+	CU_ASSERT_EQUAL(back.failures, 2);
+	CU_ASSERT_TRUE(back.learned);
+	CU_ASSERT_STRING_EQUAL(back.entry, "http://a.example.org/g.php");
+	CU_ASSERT_TRUE(gnut_seed_record_parse(GNUT_SEED_UHC, "0 0 C 127.0.0.1:5", &back));
+	static const char *const bad[] = {
+	    "",
+	    "1 2 C",
+	    "1 2 X a.example.org:1",
+	    "x 2 C a.example.org:1",
+	    "1  2 C a.example.org:1",
+	    "99999999 0 C a.example.org:1", /* over a day */
+	    "1 65 C a.example.org:1",       /* too many failures */
+	    "1 2 L 127.0.0.1:5",            /* a learned literal */
+	    "1 2 C a.example.org",          /* no port */
+	};
+	for (gsize i = 0; i < G_N_ELEMENTS(bad); i++)
+		CU_ASSERT_FALSE(gnut_seed_record_parse(GNUT_SEED_UHC, bad[i], &back));
+	/* every prefix of a good record is refused */
+	const char *good = "10 1 C a.example.org:1";
+	for (gsize cut = 0; cut + 1 < strlen(good); cut++) {
+		g_autofree char *prefix = g_strndup(good, cut);
+		CU_ASSERT_FALSE(gnut_seed_record_parse(GNUT_SEED_UHC, prefix, &back));
+	}
+}
+
+/* The clients' state survives a restart: a cache asked an hour's wait ago
+ * is not asked again by a new client that loaded it; learned caches come
+ * back. */
+static void test_state_across_restart(void)
+{
+	g_autoptr(gnut_clock) clock = gnut_clock_manual_new(1000 * SEC);
+	g_autoptr(gnut_hostcache) cache =
+	    gnut_hostcache_new(clock, NULL, GNUT_HOSTCACHE_FLAGS_NONE, NULL);
+	const char *gwcs[] = {"http://127.0.0.1:1/", NULL}; /* a dead loopback port */
+	gnut_gwc_client_config gc = {clock, cache, gwcs, "1"};
+	gnut_gwc_client *g = gnut_gwc_client_new(&gc);
+	gnut_gwc_client_tick(g, TRUE, FALSE, 0, 0);
+	sent_log log = {.sent = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref)};
+	const char *uhcs[] = {"3.3.3.3:9000", NULL};
+	gnut_uhc_client_config uc = {clock, cache, uhcs, record_send, &log};
+	gnut_uhc_client *u = gnut_uhc_client_new(&uc);
+	gnut_uhc_client_tick(u, TRUE);
+	gnut_msg_header h;
+	g_autoptr(GByteArray) pong = answer_to(&log, 1, "localhost", &h);
+	g_autoptr(GSocketAddress) from = gnut_inet4_socket_address(IP(3, 3, 3, 3), 9000);
+	CU_ASSERT_TRUE(gnut_uhc_client_pong(u, &h, pong->data, G_INET_SOCKET_ADDRESS(from)));
+	g_autoptr(GKeyFile) kf = g_key_file_new();
+	gnut_gwc_client_save(g, kf);
+	gnut_uhc_client_save(u, kf);
+	gnut_gwc_client_free(g);
+	gnut_uhc_client_free(u);
+	gsize len = 0;
+	g_autofree char *text = g_key_file_to_data(kf, &len, NULL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "3600 0 C http://127.0.0.1:1/"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "L localhost:9000"));
+
+	g_autoptr(GKeyFile) again = g_key_file_new();
+	CU_ASSERT_TRUE(g_key_file_load_from_data(again, text, len, G_KEY_FILE_NONE, NULL));
+	g = gnut_gwc_client_new(&gc);
+	u = gnut_uhc_client_new(&uc);
+	gnut_gwc_client_load(g, again);
+	gnut_uhc_client_load(u, again);
+	gnut_uhc_client_stats us;
+	gnut_uhc_client_get_stats(u, &us);
+	CU_ASSERT_EQUAL(us.caches, 2); /* 3.3.3.3 and the learned localhost */
+	gnut_uhc_client_tick(u, TRUE); /* 3.3.3.3 rests, localhost is asked (resolving) */
+	gnut_uhc_client_get_stats(u, &us);
+	CU_ASSERT_EQUAL(us.queries, 0);
+	gnut_gwc_client_tick(g, TRUE, FALSE, 0, 0);
+	gnut_gwc_client_stats gs;
+	gnut_gwc_client_get_stats(g, &gs);
+	CU_ASSERT_EQUAL(gs.requests, 0); /* asked less than an hour ago */
+	gnut_clock_manual_advance(clock, GNUT_GWC_CLIENT_INTERVAL_S * SEC);
+	gnut_gwc_client_tick(g, TRUE, FALSE, 0, 0);
+	gnut_gwc_client_get_stats(g, &gs);
+	CU_ASSERT_EQUAL(gs.requests, 1);
+	gnut_gwc_client_free(g);
+	gnut_uhc_client_free(u);
+	g_ptr_array_unref(log.sent);
+}
+
 static CU_TestInfo tests[] = {
     {"the shipped seed lists", test_shipped_lists},
     {"seed lists: accepted and refused", test_seed_lists},
@@ -459,6 +548,8 @@ static CU_TestInfo tests[] = {
     {"GWebCache client: a request and its answer", test_gwc_client},
     {"GWebCache client: once an hour, announces", test_gwc_client_hourly},
     {"GWebCache client: an answer over the cap", test_gwc_client_cap},
+    {"state records", test_seed_records},
+    {"state across a restart", test_state_across_restart},
     CU_TEST_INFO_NULL,
 };
 

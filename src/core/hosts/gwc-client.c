@@ -9,6 +9,7 @@
 #include <gio/gio.h>
 #include <string.h>
 
+#include "gnut/core/hosts/seeds.h"
 #include "gnut/proto/gwc.h"
 
 #define READ_CHUNK 4096
@@ -53,15 +54,31 @@ static void entry_free(gpointer p)
 	g_free(e);
 }
 
+static guint learned_count(const gnut_gwc_client *c)
+{
+	guint n = 0;
+	for (guint i = 0; i < c->entries->len; i++)
+		n += ((gwc_entry *)g_ptr_array_index(c->entries, i))->learned;
+	return n;
+}
+
+static gwc_entry *find_url(const gnut_gwc_client *c, const char *url)
+{
+	for (guint i = 0; i < c->entries->len; i++) {
+		gwc_entry *e = g_ptr_array_index(c->entries, i);
+		if (g_ascii_strcasecmp(e->url, url) == 0)
+			return e;
+	}
+	return NULL;
+}
+
 static void add_entry(gnut_gwc_client *c, const char *url, gboolean learned)
 {
 	gnut_gwc_url parsed;
 	if (gnut_gwc_url_parse(url, strlen(url), &parsed) != GNUT_PROTO_OK)
 		return;
-	for (guint i = 0; i < c->entries->len; i++)
-		if (g_ascii_strcasecmp(((gwc_entry *)g_ptr_array_index(c->entries, i))->url, url) ==
-		    0)
-			return;
+	if (find_url(c, url) != NULL)
+		return;
 	gwc_entry *e = g_new0(gwc_entry, 1);
 	e->url = g_strdup(url);
 	e->parsed = parsed;
@@ -120,12 +137,10 @@ static gint64 now_us(const gnut_gwc_client *c)
 
 static void learn(gnut_gwc_client *c, const gnut_gwc_reply *r)
 {
-	guint added = 0, learned = 0;
+	guint added = 0, learned = learned_count(c);
 	for (size_t i = 0; i < r->n_hosts; i++)
 		added += gnut_hostcache_add(c->config.cache, r->hosts[i].ip, r->hosts[i].port,
 		                            GNUT_HOST_SOURCE_GWC, TRUE);
-	for (guint i = 0; i < c->entries->len; i++)
-		learned += ((gwc_entry *)g_ptr_array_index(c->entries, i))->learned;
 	for (size_t i = 0; i < r->n_urls && learned < GNUT_GWC_CLIENT_MAX_LEARNED; i++) {
 		gnut_gwc_url u;
 		if (gnut_gwc_url_parse(r->urls[i], strlen(r->urls[i]), &u) == GNUT_PROTO_OK &&
@@ -303,4 +318,43 @@ void gnut_gwc_client_get_stats(const gnut_gwc_client *c, gnut_gwc_client_stats *
 {
 	*out = c->stats;
 	out->caches = c->entries->len;
+}
+
+#define STATE_GROUP "gwc"
+#define STATE_KEY   "caches"
+
+void gnut_gwc_client_save(const gnut_gwc_client *c, GKeyFile *kf)
+{
+	gint64 now = now_us(c);
+	g_autoptr(GStrvBuilder) b = g_strv_builder_new();
+	for (guint i = 0; i < c->entries->len; i++) {
+		const gwc_entry *e = g_ptr_array_index(c->entries, i);
+		gint64 wait_s = MAX(e->next_us - now, 0) / G_USEC_PER_SEC;
+		gnut_seed_record r = {(guint64)MIN(wait_s, GNUT_SEED_RECORD_MAX_WAIT_S),
+		                      MIN(e->failures, GNUT_SEED_RECORD_MAX_FAILURES), e->learned,
+		                      e->url};
+		g_autofree char *line = gnut_seed_record_format(&r);
+		g_strv_builder_add(b, line);
+	}
+	g_auto(GStrv) lines = g_strv_builder_end(b);
+	g_key_file_set_string_list(kf, STATE_GROUP, STATE_KEY, (const char *const *)lines,
+	                           g_strv_length(lines));
+}
+
+void gnut_gwc_client_load(gnut_gwc_client *c, GKeyFile *kf)
+{
+	g_auto(GStrv) lines = g_key_file_get_string_list(kf, STATE_GROUP, STATE_KEY, NULL, NULL);
+	for (char **l = lines; l != NULL && *l != NULL; l++) {
+		gnut_seed_record r;
+		if (!gnut_seed_record_parse(GNUT_SEED_GWC, *l, &r))
+			continue;
+		if (r.learned && find_url(c, r.entry) == NULL &&
+		    learned_count(c) < GNUT_GWC_CLIENT_MAX_LEARNED)
+			add_entry(c, r.entry, TRUE);
+		gwc_entry *e = find_url(c, r.entry);
+		if (e == NULL)
+			continue;
+		e->failures = r.failures;
+		e->next_us = now_us(c) + (gint64)r.wait_s * G_USEC_PER_SEC;
+	}
 }

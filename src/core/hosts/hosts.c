@@ -6,6 +6,7 @@
 
 #include <string.h>
 
+#include "gnut/base/atomic-file.h"
 #include "gnut/core/hosts/gwc-client.h"
 #include "gnut/core/hosts/seeds.h"
 #include "gnut/proto/address.h"
@@ -13,6 +14,7 @@
 
 struct gnut_hosts {
 	gnut_hosts_config config; /* data_dir not kept */
+	char *state_path;         /* the caches' state: GNUT_HOSTS_STATE_FILE */
 	gnut_hostcache *cache;
 	gint64 saved_us;
 	guint64 refused; /* hosts peers named that the cache would not take */
@@ -66,6 +68,23 @@ static void build_clients(gnut_hosts *h, const gnut_hosts_config *config)
 	h->gwc = gnut_gwc_client_new(&gc);
 }
 
+/* The caches' state file: a damaged one is ignored (the caches then start
+ * afresh), as the host cache's is. */
+static void load_state(gnut_hosts *h)
+{
+	g_autoptr(GKeyFile) kf = g_key_file_new();
+	g_autoptr(GError) error = NULL;
+	if (!g_file_test(h->state_path, G_FILE_TEST_EXISTS))
+		return;
+	if (!g_key_file_load_from_file(kf, h->state_path, G_KEY_FILE_NONE, &error)) {
+		g_warning("ignoring the bootstrap state %s: %s", h->state_path, error->message);
+		return;
+	}
+	if (h->uhc != NULL)
+		gnut_uhc_client_load(h->uhc, kf);
+	gnut_gwc_client_load(h->gwc, kf);
+}
+
 gnut_hosts *gnut_hosts_new(const gnut_hosts_config *config, GError **error)
 {
 	g_autofree char *path = g_build_filename(config->data_dir, GNUT_HOSTS_FILE, NULL);
@@ -80,7 +99,9 @@ gnut_hosts *gnut_hosts_new(const gnut_hosts_config *config, GError **error)
 	h->config.data_dir = NULL;
 	h->cache = cache;
 	h->saved_us = gnut_clock_now_us(config->clock);
+	h->state_path = g_build_filename(config->data_dir, GNUT_HOSTS_STATE_FILE, NULL);
 	build_clients(h, config);
+	load_state(h);
 	return h;
 }
 
@@ -89,6 +110,15 @@ static void save(gnut_hosts *h)
 	g_autoptr(GError) error = NULL;
 	if (!gnut_hostcache_save(h->cache, &error))
 		g_warning("cannot save the host cache: %s", error->message);
+	g_autoptr(GKeyFile) kf = g_key_file_new();
+	if (h->uhc != NULL)
+		gnut_uhc_client_save(h->uhc, kf);
+	gnut_gwc_client_save(h->gwc, kf);
+	gsize len = 0;
+	g_autofree char *text = g_key_file_to_data(kf, &len, NULL);
+	g_clear_error(&error);
+	if (!gnut_atomic_write(h->state_path, text, len, &error))
+		g_warning("cannot save the bootstrap state: %s", error->message);
 }
 
 void gnut_hosts_free(gnut_hosts *h)
@@ -99,6 +129,7 @@ void gnut_hosts_free(gnut_hosts *h)
 	gnut_uhc_client_free(h->uhc);
 	gnut_gwc_client_free(h->gwc);
 	gnut_hostcache_free(h->cache);
+	g_free(h->state_path);
 	g_free(h);
 }
 
@@ -193,12 +224,13 @@ void gnut_hosts_tick(gnut_hosts *h, gint64 now_us, gboolean announce, guint32 se
 	if (h->uhc != NULL)
 		gnut_uhc_client_tick(h->uhc, h->want_bootstrap);
 	/* GWebCaches cost more (a TCP connection, an HTTP exchange): asked only
-	 * when no UDP host cache query is under way or possible */
+	 * when no UDP host cache is listed or they leave queries unanswered */
 	gnut_uhc_client_stats us = {0};
 	if (h->uhc != NULL)
 		gnut_uhc_client_get_stats(h->uhc, &us);
 	gboolean gwc_wanted = h->want_bootstrap && (us.caches == 0 || us.queries > us.answers + 1);
 	gnut_gwc_client_tick(h->gwc, gwc_wanted, announce, self_ip, self_port);
+	/* the caches' state changes with the host cache: saved with it */
 	if (now_us - h->saved_us >= GNUT_HOSTS_SAVE_INTERVAL_US &&
 	    gnut_hostcache_is_dirty(h->cache)) {
 		save(h);

@@ -110,3 +110,38 @@ GStrv gnut_seeds_builtin(gnut_seed_kind kind, GError **error)
 		g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "%s: %s", path, e->message);
 	return list;
 }
+
+char *gnut_seed_record_format(const gnut_seed_record *r)
+{
+	return g_strdup_printf("%" G_GUINT64_FORMAT " %u %c %s", r->wait_s, r->failures,
+	                       r->learned ? 'L' : 'C', r->entry);
+}
+
+/* A decimal number of at most 9 digits ending at a space; *p moves past it. */
+static gboolean take_number(const char **p, guint64 max, guint64 *out)
+{
+	const char *q = *p;
+	guint64 v = 0;
+	for (; g_ascii_isdigit(*q) && q - *p < 9; q++)
+		v = v * 10 + (guint64)(*q - '0');
+	if (q == *p || *q != ' ' || v > max)
+		return FALSE;
+	*out = v;
+	*p = q + 1;
+	return TRUE;
+}
+
+gboolean gnut_seed_record_parse(gnut_seed_kind kind, const char *text, gnut_seed_record *out)
+{
+	const char *p = text;
+	guint64 wait, failures;
+	if (!take_number(&p, GNUT_SEED_RECORD_MAX_WAIT_S, &wait) ||
+	    !take_number(&p, GNUT_SEED_RECORD_MAX_FAILURES, &failures) ||
+	    (p[0] != 'C' && p[0] != 'L') || p[1] != ' ')
+		return FALSE;
+	gboolean learned = p[0] == 'L';
+	if (!gnut_seed_check(kind, p + 2, learned, NULL))
+		return FALSE;
+	*out = (gnut_seed_record){wait, (guint)failures, learned, p + 2};
+	return TRUE;
+}

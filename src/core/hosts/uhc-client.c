@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "gnut/core/hosts/inet4.h"
+#include "gnut/core/hosts/seeds.h"
 #include "gnut/proto/address.h"
 #include "gnut/proto/uhc.h"
 #include "gnut/proto/wire.h"
@@ -211,13 +212,13 @@ void gnut_uhc_client_tick(gnut_uhc_client *c, gboolean want_hosts)
 }
 
 /* A cache named in UDPHC joins the list, on the port it answered from. */
-static void learn_cache(gnut_uhc_client *c, const char *name, guint16 port)
+static void learn_cache(gnut_uhc_client *c, const char *name, gsize len, guint16 port)
 {
 	guint learned = 0;
 	for (guint i = 0; i < c->entries->len; i++)
 		learned += ((uhc_entry *)g_ptr_array_index(c->entries, i))->learned;
-	if (*name != '\0' && learned < GNUT_UHC_CLIENT_MAX_LEARNED)
-		add_entry(c, name, strlen(name), port, TRUE);
+	if (len > 0 && learned < GNUT_UHC_CLIENT_MAX_LEARNED)
+		add_entry(c, name, len, port, TRUE);
 }
 
 /* The answer's hosts: the cache itself when it says it is an ultrapeer (at
@@ -233,7 +234,7 @@ static void take_answer(gnut_uhc_client *c, const gnut_uhc_pong *p, guint32 from
 	for (size_t i = 0; i < p->n_hosts && added < GNUT_UHC_CLIENT_MAX_ADD; i++)
 		added += gnut_hostcache_add(c->config.cache, p->hosts[i].ip, p->hosts[i].port,
 		                            GNUT_HOST_SOURCE_UHC, TRUE);
-	learn_cache(c, p->cache_name, from_port);
+	learn_cache(c, p->cache_name, strlen(p->cache_name), from_port);
 	c->stats.answers++;
 	c->stats.added += added;
 	g_message("bootstrap: UDP host cache %s:%u gave %u hosts", c->query.entry->host,
@@ -268,4 +269,45 @@ void gnut_uhc_client_get_stats(const gnut_uhc_client *c, gnut_uhc_client_stats *
 {
 	*out = c->stats;
 	out->caches = c->entries->len;
+}
+
+#define STATE_GROUP "uhc"
+#define STATE_KEY   "caches"
+
+void gnut_uhc_client_save(const gnut_uhc_client *c, GKeyFile *kf)
+{
+	gint64 now = now_us(c);
+	g_autoptr(GStrvBuilder) b = g_strv_builder_new();
+	for (guint i = 0; i < c->entries->len; i++) {
+		const uhc_entry *e = g_ptr_array_index(c->entries, i);
+		g_autofree char *entry = g_strdup_printf("%s:%u", e->host, e->port);
+		gint64 wait_s = MAX(e->next_us - now, 0) / G_USEC_PER_SEC;
+		gnut_seed_record r = {(guint64)MIN(wait_s, GNUT_SEED_RECORD_MAX_WAIT_S),
+		                      MIN(e->failures, GNUT_SEED_RECORD_MAX_FAILURES), e->learned,
+		                      entry};
+		g_autofree char *line = gnut_seed_record_format(&r);
+		g_strv_builder_add(b, line);
+	}
+	g_auto(GStrv) lines = g_strv_builder_end(b);
+	g_key_file_set_string_list(kf, STATE_GROUP, STATE_KEY, (const char *const *)lines,
+	                           g_strv_length(lines));
+}
+
+void gnut_uhc_client_load(gnut_uhc_client *c, GKeyFile *kf)
+{
+	g_auto(GStrv) lines = g_key_file_get_string_list(kf, STATE_GROUP, STATE_KEY, NULL, NULL);
+	for (char **l = lines; l != NULL && *l != NULL; l++) {
+		gnut_seed_record r;
+		gnut_addr_host_port hp;
+		if (!gnut_seed_record_parse(GNUT_SEED_UHC, *l, &r) ||
+		    gnut_addr_parse_host_port(r.entry, strlen(r.entry), 0, &hp) != GNUT_PROTO_OK)
+			continue;
+		if (r.learned && find_entry(c, hp.host, hp.host_len, hp.port) == NULL)
+			learn_cache(c, hp.host, hp.host_len, hp.port);
+		uhc_entry *e = find_entry(c, hp.host, hp.host_len, hp.port);
+		if (e == NULL)
+			continue;
+		e->failures = r.failures;
+		e->next_us = now_us(c) + (gint64)r.wait_s * G_USEC_PER_SEC;
+	}
 }

@@ -53,4 +53,12 @@ typedef struct {
 
 void gnut_gwc_client_get_stats(const gnut_gwc_client *c, gnut_gwc_client_stats *out);
 
+/* Its caches' back-off state and the caches it learned, as group
+ * "gwc" of the bootstrap state file (gnut_seed_record lines), so that a
+ * restart neither asks a cache sooner than it would have nor forgets the
+ * caches it learned. Load ignores a bad record and a configured cache that
+ * is no longer configured. */
+void gnut_gwc_client_save(const gnut_gwc_client *c, GKeyFile *kf);
+void gnut_gwc_client_load(gnut_gwc_client *c, GKeyFile *kf);
+
 #endif

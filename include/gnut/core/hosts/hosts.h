@@ -20,6 +20,7 @@
 #include "gnut/proto/msg-header.h"
 
 #define GNUT_HOSTS_FILE             "hosts.cache"
+#define GNUT_HOSTS_STATE_FILE       "bootstrap.state" /* the caches' back-off, learned caches */
 #define GNUT_HOSTS_WANT_LINKS_UP    8 /* links an ultrapeer keeps to other ultrapeers */
 #define GNUT_HOSTS_WANT_LINKS_LEAF  3 /* ultrapeers a leaf keeps */
 #define GNUT_HOSTS_MAX_CACHE_DIALS  2 /* cache dials under way at once */

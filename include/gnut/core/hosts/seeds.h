@@ -42,4 +42,25 @@ char *gnut_seeds_dir(void);
  * file is an error. */
 GStrv gnut_seeds_builtin(gnut_seed_kind kind, GError **error);
 
+/* What a client remembers of one cache across restarts, as one line of
+ * the bootstrap state file: "<wait s> <failures> <C|L> <entry>", C for a
+ * configured cache, L for one learned from another cache's answer; wait:
+ * seconds before it may be asked again. */
+typedef struct {
+	guint64 wait_s;
+	guint failures;
+	gboolean learned;
+	const char *entry; /* points into the parsed text */
+} gnut_seed_record;
+
+#define GNUT_SEED_RECORD_MAX_WAIT_S   (24 * 3600)
+#define GNUT_SEED_RECORD_MAX_FAILURES 64
+
+char *gnut_seed_record_format(const gnut_seed_record *r);
+/* FALSE for anything off that form, a wait over
+ * GNUT_SEED_RECORD_MAX_WAIT_S or failures over
+ * GNUT_SEED_RECORD_MAX_FAILURES, or an entry that fails gnut_seed_check of
+ * kind (names only for a learned one). */
+gboolean gnut_seed_record_parse(gnut_seed_kind kind, const char *text, gnut_seed_record *out);
+
 #endif

@@ -64,4 +64,12 @@ typedef struct {
 
 void gnut_uhc_client_get_stats(const gnut_uhc_client *c, gnut_uhc_client_stats *out);
 
+/* Its caches' back-off state and the caches it learned, as group
+ * "uhc" of the bootstrap state file (gnut_seed_record lines), so that a
+ * restart neither asks a cache sooner than it would have nor forgets the
+ * caches it learned. Load ignores a bad record and a configured cache that
+ * is no longer configured. */
+void gnut_uhc_client_save(const gnut_uhc_client *c, GKeyFile *kf);
+void gnut_uhc_client_load(gnut_uhc_client *c, GKeyFile *kf);
+
 #endif
