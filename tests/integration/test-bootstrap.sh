@@ -60,6 +60,8 @@ pass "E found B and C through the GWebCache (1 request) and holds links with the
 kill "$(cat "$WORK/E/pid")"
 wait "$(cat "$WORK/E/pid")" 2>/dev/null
 [ -s "$WORK/E/data/hosts.cache" ] || fail "E saved no host cache"
+grep -q "C $GWC_URL" "$WORK/E/data/bootstrap.state" ||
+	fail "E saved no state for its GWebCache: $(cat "$WORK/E/data/bootstrap.state")"
 BOOTSTRAP=1 start_node E --gwc "$GWC_URL"
 wait_until 30 has_peers E 2 || fail "restarted E has $(peers_of E) links, want 2"
 sleep 2
