@@ -188,6 +188,16 @@ static void finish(gwc_request *r, gboolean ok)
 	request_free(r);
 }
 
+static void on_read(GObject *source, GAsyncResult *res, gpointer user_data);
+
+/* Reads the next chunk of the answer. */
+static void read_more(gwc_request *r)
+{
+	GInputStream *in = g_io_stream_get_input_stream(G_IO_STREAM(r->conn));
+	g_input_stream_read_async(in, r->chunk, sizeof r->chunk, G_PRIORITY_DEFAULT, r->cancel,
+	                          on_read, r);
+}
+
 static void on_read(GObject *source, GAsyncResult *res, gpointer user_data)
 {
 	gwc_request *r = user_data;
@@ -210,9 +220,7 @@ static void on_read(GObject *source, GAsyncResult *res, gpointer user_data)
 		finish(r, FALSE);
 		return;
 	}
-	GInputStream *in = g_io_stream_get_input_stream(G_IO_STREAM(r->conn));
-	g_input_stream_read_async(in, r->chunk, sizeof r->chunk, G_PRIORITY_DEFAULT, r->cancel,
-	                          on_read, r);
+	read_more(r);
 }
 
 static void on_written(GObject *source, GAsyncResult *res, gpointer user_data)
@@ -224,9 +232,7 @@ static void on_written(GObject *source, GAsyncResult *res, gpointer user_data)
 		finish(r, FALSE);
 		return;
 	}
-	GInputStream *in = g_io_stream_get_input_stream(G_IO_STREAM(r->conn));
-	g_input_stream_read_async(in, r->chunk, sizeof r->chunk, G_PRIORITY_DEFAULT, r->cancel,
-	                          on_read, r);
+	read_more(r);
 }
 
 static void on_connected(GObject *source, GAsyncResult *res, gpointer user_data)
@@ -321,29 +327,22 @@ void gnut_gwc_client_get_stats(const gnut_gwc_client *c, gnut_gwc_client_stats *
 }
 
 #define STATE_GROUP "gwc"
-#define STATE_KEY   "caches"
 
 void gnut_gwc_client_save(const gnut_gwc_client *c, GKeyFile *kf)
 {
-	gint64 now = now_us(c);
-	g_autoptr(GStrvBuilder) b = g_strv_builder_new();
+	g_autoptr(GArray) records = g_array_new(FALSE, FALSE, sizeof(gnut_seed_record));
 	for (guint i = 0; i < c->entries->len; i++) {
 		const gwc_entry *e = g_ptr_array_index(c->entries, i);
-		gint64 wait_s = MAX(e->next_us - now, 0) / G_USEC_PER_SEC;
-		gnut_seed_record r = {(guint64)MIN(wait_s, GNUT_SEED_RECORD_MAX_WAIT_S),
-		                      MIN(e->failures, GNUT_SEED_RECORD_MAX_FAILURES), e->learned,
-		                      e->url};
-		g_autofree char *line = gnut_seed_record_format(&r);
-		g_strv_builder_add(b, line);
+		gnut_seed_record r =
+		    gnut_seed_record_of(e->url, e->learned, e->failures, e->next_us, now_us(c));
+		g_array_append_val(records, r);
 	}
-	g_auto(GStrv) lines = g_strv_builder_end(b);
-	g_key_file_set_string_list(kf, STATE_GROUP, STATE_KEY, (const char *const *)lines,
-	                           g_strv_length(lines));
+	gnut_seed_records_save(kf, STATE_GROUP, records);
 }
 
 void gnut_gwc_client_load(gnut_gwc_client *c, GKeyFile *kf)
 {
-	g_auto(GStrv) lines = g_key_file_get_string_list(kf, STATE_GROUP, STATE_KEY, NULL, NULL);
+	g_auto(GStrv) lines = gnut_seed_records_lines(kf, STATE_GROUP);
 	for (char **l = lines; l != NULL && *l != NULL; l++) {
 		gnut_seed_record r;
 		if (!gnut_seed_record_parse(GNUT_SEED_GWC, *l, &r))

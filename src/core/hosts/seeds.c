@@ -117,6 +117,34 @@ char *gnut_seed_record_format(const gnut_seed_record *r)
 	                       r->learned ? 'L' : 'C', r->entry);
 }
 
+gnut_seed_record gnut_seed_record_of(const char *entry, gboolean learned, guint failures,
+                                     gint64 next_us, gint64 now_us)
+{
+	gint64 wait_s = MAX(next_us - now_us, 0) / G_USEC_PER_SEC;
+	return (gnut_seed_record){(guint64)MIN(wait_s, GNUT_SEED_RECORD_MAX_WAIT_S),
+	                          MIN(failures, GNUT_SEED_RECORD_MAX_FAILURES), learned, entry};
+}
+
+#define STATE_KEY "caches"
+
+void gnut_seed_records_save(GKeyFile *kf, const char *group, const GArray *records)
+{
+	g_autoptr(GStrvBuilder) b = g_strv_builder_new();
+	for (guint i = 0; i < records->len; i++) {
+		g_autofree char *line =
+		    gnut_seed_record_format(&g_array_index(records, gnut_seed_record, i));
+		g_strv_builder_add(b, line);
+	}
+	g_auto(GStrv) lines = g_strv_builder_end(b);
+	g_key_file_set_string_list(kf, group, STATE_KEY, (const char *const *)lines,
+	                           g_strv_length(lines));
+}
+
+GStrv gnut_seed_records_lines(GKeyFile *kf, const char *group)
+{
+	return g_key_file_get_string_list(kf, group, STATE_KEY, NULL, NULL);
+}
+
 /* A decimal number of at most 9 digits ending at a space; *p moves past it. */
 static gboolean take_number(const char **p, guint64 max, guint64 *out)
 {

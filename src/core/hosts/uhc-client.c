@@ -272,30 +272,25 @@ void gnut_uhc_client_get_stats(const gnut_uhc_client *c, gnut_uhc_client_stats *
 }
 
 #define STATE_GROUP "uhc"
-#define STATE_KEY   "caches"
 
 void gnut_uhc_client_save(const gnut_uhc_client *c, GKeyFile *kf)
 {
-	gint64 now = now_us(c);
-	g_autoptr(GStrvBuilder) b = g_strv_builder_new();
+	g_autoptr(GArray) records = g_array_new(FALSE, FALSE, sizeof(gnut_seed_record));
+	g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
 	for (guint i = 0; i < c->entries->len; i++) {
 		const uhc_entry *e = g_ptr_array_index(c->entries, i);
-		g_autofree char *entry = g_strdup_printf("%s:%u", e->host, e->port);
-		gint64 wait_s = MAX(e->next_us - now, 0) / G_USEC_PER_SEC;
-		gnut_seed_record r = {(guint64)MIN(wait_s, GNUT_SEED_RECORD_MAX_WAIT_S),
-		                      MIN(e->failures, GNUT_SEED_RECORD_MAX_FAILURES), e->learned,
-		                      entry};
-		g_autofree char *line = gnut_seed_record_format(&r);
-		g_strv_builder_add(b, line);
+		char *entry = g_strdup_printf("%s:%u", e->host, e->port);
+		g_ptr_array_add(names, entry);
+		gnut_seed_record r =
+		    gnut_seed_record_of(entry, e->learned, e->failures, e->next_us, now_us(c));
+		g_array_append_val(records, r);
 	}
-	g_auto(GStrv) lines = g_strv_builder_end(b);
-	g_key_file_set_string_list(kf, STATE_GROUP, STATE_KEY, (const char *const *)lines,
-	                           g_strv_length(lines));
+	gnut_seed_records_save(kf, STATE_GROUP, records);
 }
 
 void gnut_uhc_client_load(gnut_uhc_client *c, GKeyFile *kf)
 {
-	g_auto(GStrv) lines = g_key_file_get_string_list(kf, STATE_GROUP, STATE_KEY, NULL, NULL);
+	g_auto(GStrv) lines = gnut_seed_records_lines(kf, STATE_GROUP);
 	for (char **l = lines; l != NULL && *l != NULL; l++) {
 		gnut_seed_record r;
 		gnut_addr_host_port hp;

@@ -57,6 +57,14 @@ typedef struct {
 #define GNUT_SEED_RECORD_MAX_FAILURES 64
 
 char *gnut_seed_record_format(const gnut_seed_record *r);
+/* The record of a cache that may be asked again at next_us (clock time),
+ * now being now_us; wait and failures clamped to the parser's limits. */
+gnut_seed_record gnut_seed_record_of(const char *entry, gboolean learned, guint failures,
+                                     gint64 next_us, gint64 now_us);
+/* Stores records (a GArray of gnut_seed_record) as the "caches" list of
+ * group; reads that list back (NULL when absent). */
+void gnut_seed_records_save(GKeyFile *kf, const char *group, const GArray *records);
+GStrv gnut_seed_records_lines(GKeyFile *kf, const char *group);
 /* FALSE for anything off that form, a wait over
  * GNUT_SEED_RECORD_MAX_WAIT_S or failures over
  * GNUT_SEED_RECORD_MAX_FAILURES, or an entry that fails gnut_seed_check of
