@@ -97,6 +97,23 @@ void gnut_cli_print_peer(FILE *out, JsonObject *p, gboolean json)
 	fflush(out);
 }
 
+void gnut_cli_print_host(FILE *out, JsonObject *h, gboolean json)
+{
+	if (json) {
+		gnut_cli_print_json(out, h);
+		return;
+	}
+	g_autofree char *addr = g_strdup_printf("%s:%" G_GINT64_FORMAT, str_or_dash(h, "host"),
+	                                        gnut_cli_int(h, "port"));
+	gboolean up = json_object_has_member(h, "ultrapeer") &&
+	              json_object_get_boolean_member(h, "ultrapeer");
+	fprintf(out,
+	        "%-22s  %c  %-16s  %8" G_GINT64_FORMAT "s ago  %" G_GINT64_FORMAT " failures\n",
+	        addr, up ? 'U' : 'L', str_or_dash(h, "source"), gnut_cli_int(h, "last_seen"),
+	        gnut_cli_int(h, "failures"));
+	fflush(out);
+}
+
 void gnut_cli_print_hit(FILE *out, JsonObject *h, gboolean json)
 {
 	if (json) {

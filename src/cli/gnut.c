@@ -125,6 +125,11 @@ static int run_peers(cli *c)
 	return print_list(c, "peers", gnut_cli_print_peer);
 }
 
+static int run_hosts(cli *c)
+{
+	return print_list(c, "hosts", gnut_cli_print_host);
+}
+
 static int run_downloads(cli *c)
 {
 	return print_list(c, "downloads", gnut_cli_print_download);
@@ -352,6 +357,7 @@ static const cli_command commands[] = {
     {"status", "status", "the daemon's version, mode, links, shares, traffic", 0, 0, run_status},
     {"peers", "peers", "the servents linked to", 0, 0, run_peers},
     {"connect", "connect HOST:PORT", "link to a servent", 1, 1, run_connect},
+    {"hosts", "hosts", "the host cache: servents known, where from, how fresh", 0, 0, run_hosts},
     {"search", "search [--timeout S] QUERY", "search the network, print hits as they arrive", 1,
      G_MAXUINT, run_search},
     {"get", "get [--wait] [--to DIR] URN|MAGNET|HIT-ID", "download a file", 1, 1, run_get},

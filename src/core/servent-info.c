@@ -33,6 +33,35 @@ void gnut_download_info_free(gpointer p)
 	g_free(info);
 }
 
+void gnut_host_info_free(gpointer p)
+{
+	gnut_host_info *info = p;
+	g_free(info->host);
+	g_free(info);
+}
+
+GPtrArray *servent_info_hosts(const gnut_hosts *hosts, gint64 now_us)
+{
+	GPtrArray *out = g_ptr_array_new_with_free_func(gnut_host_info_free);
+	if (hosts == NULL)
+		return out;
+	g_autoptr(GArray) list = gnut_hosts_list(hosts);
+	for (guint i = 0; i < list->len; i++) {
+		const gnut_hostcache_entry *e = &g_array_index(list, gnut_hostcache_entry, i);
+		gnut_host_info *info = g_new0(gnut_host_info, 1);
+		char ip[GNUT_ADDR_IPV4_LEN];
+		gnut_addr_format_ipv4(e->ip, ip);
+		info->host = g_strdup(ip);
+		info->port = e->port;
+		info->ultrapeer = e->ultrapeer;
+		info->source = gnut_host_source_name(e->source);
+		info->last_seen = MAX(now_us - e->last_seen_us, 0) / G_USEC_PER_SEC;
+		info->failures = e->failures;
+		g_ptr_array_add(out, info);
+	}
+	return out;
+}
+
 void gnut_share_info_free(gpointer p)
 {
 	gnut_share_info *info = p;

@@ -4,6 +4,7 @@
 #ifndef GNUT_SERVENT_INFO_H
 #define GNUT_SERVENT_INFO_H
 
+#include "gnut/core/hosts/hosts.h"
 #include "gnut/core/links/links.h"
 #include "gnut/core/search/search.h"
 #include "gnut/core/servent.h"
@@ -15,5 +16,7 @@ GPtrArray *servent_info_peers(const gnut_links *links);
 GPtrArray *servent_info_hits(GPtrArray *hits);
 GPtrArray *servent_info_downloads(gnut_downloads *downloads);
 GPtrArray *servent_info_shares(gnut_share *share);
+/* hosts may be NULL (--no-bootstrap): an empty array. now_us: the clock's. */
+GPtrArray *servent_info_hosts(const gnut_hosts *hosts, gint64 now_us);
 
 #endif

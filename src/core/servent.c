@@ -29,6 +29,7 @@
 #include "servent-info.h"
 #include "servent-oob.h"
 #include "udp-dispatch.h"
+#include "udp-pings.h"
 
 #define TICK_MS              250
 #define STOP_DRAIN_MS        2000 /* how long a stop waits for the links' Byes */
@@ -74,6 +75,7 @@ struct gnut_servent {
 	gnut_listener *listener;
 	gnut_udp *udp;                   /* NULL when the port could not be bound */
 	gnut_udp_dispatch *udp_dispatch; /* datagrams to the rooms, by message type */
+	udp_pings *udp_pings;            /* UDP pings and pongs: host caches, ours too */
 	gboolean scanning;
 	gboolean rescan_again;
 
@@ -402,17 +404,31 @@ static gboolean build_rooms(gnut_servent *s, const gnut_servent_config *config, 
 		if (!gnut_share_add_dir(s->share, *d, error))
 			return FALSE;
 	s->searches = gnut_searches_new();
+	udp_pings_config upc = {
+	    .clock = s->clock,
+	    .bad_log = s->bad_log,
+	    .ultrapeer = s->ultrapeer,
+	    .started_us = gnut_clock_now_us(s->clock),
+	};
+	s->udp_pings = udp_pings_new(&upc);
 	if (!s->no_bootstrap) {
 		gnut_hosts_config hc = {
 		    .clock = s->clock,
 		    .data_dir = s->data_dir,
 		    .ultrapeer = s->ultrapeer,
 		    .allow_private = s->allow_local,
+		    .uhc = config->uhc,
+		    .gwc = config->gwc,
+		    .version = PACKAGE_VERSION,
+		    .udp_send = udp_pings_send,
+		    .udp_send_data = s->udp_pings,
 		};
 		if ((s->hosts = gnut_hosts_new(&hc, error)) == NULL)
 			return FALSE;
 	}
 	build_links_and_routing(s, config);
+	udp_pings_attach(s->udp_pings, NULL, s->links, s->share, s->hosts);
+	udp_pings_register(s->udp_pings, s->udp_dispatch);
 	for (const char *const *p = config->peers; p != NULL && *p != NULL; p++)
 		gnut_links_add_peer(s->links, *p);
 	return build_transfers(s, config, error);
@@ -509,7 +525,8 @@ static gboolean on_tick(gpointer user_data)
 	gnut_links_tick(s->links, now);
 	if (s->hosts != NULL) {
 		dial_cached_hosts(s);
-		gnut_hosts_tick(s->hosts, now);
+		gnut_hosts_tick(s->hosts, now, s->ultrapeer && !s->firewalled,
+		                gnut_links_self_ipv4(s->links), s->listen_port);
 	}
 	gnut_uploads_tick(s->uploads, now);
 	return G_SOURCE_CONTINUE;
@@ -561,6 +578,7 @@ static void start_udp(gnut_servent *s)
 	if (s->udp == NULL)
 		g_warning("no UDP on %s:%u: %s", s->listen_host, s->listen_port, error->message);
 	servent_oob_attach(s->oob, s->udp, s->udp_dispatch);
+	udp_pings_attach(s->udp_pings, s->udp, s->links, s->share, s->hosts);
 }
 
 gboolean gnut_servent_start(gnut_servent *s, GError **error)
@@ -675,6 +693,7 @@ void gnut_servent_free(gnut_servent *s)
 		gnut_listener_free(s->listener);
 	gnut_udp_free(s->udp);
 	gnut_udp_dispatch_free(s->udp_dispatch);
+	udp_pings_free(s->udp_pings);
 	gnut_hosts_free(s->hosts);
 	if (s->searches != NULL)
 		gnut_searches_free(s->searches);
@@ -791,6 +810,11 @@ gboolean gnut_servent_download_cancel(gnut_servent *s, guint64 id, GError **erro
 GPtrArray *gnut_servent_shares(gnut_servent *s)
 {
 	return servent_info_shares(s->share);
+}
+
+GPtrArray *gnut_servent_hosts(gnut_servent *s)
+{
+	return servent_info_hosts(s->hosts, gnut_clock_now_us(s->clock));
 }
 
 gboolean gnut_servent_share_add(gnut_servent *s, const char *dir, GError **error)

@@ -181,6 +181,19 @@ static JsonObject *share_json(gconstpointer p)
 	return o;
 }
 
+static JsonObject *host_json(gconstpointer p)
+{
+	const gnut_host_info *info = p;
+	JsonObject *o = json_object_new();
+	set_nullable_string(o, "host", info->host);
+	json_object_set_int_member(o, "port", info->port);
+	json_object_set_boolean_member(o, "ultrapeer", info->ultrapeer);
+	set_nullable_string(o, "source", info->source);
+	json_object_set_int_member(o, "last_seen", info->last_seen);
+	json_object_set_int_member(o, "failures", info->failures);
+	return o;
+}
+
 static JsonNode *m_status(gnut_servent *s, JsonObject *params, GError **error)
 {
 	if (!check_members(params, NULL, error))
@@ -211,6 +224,14 @@ static JsonNode *m_peers(gnut_servent *s, JsonObject *params, GError **error)
 		return NULL;
 	g_autoptr(GPtrArray) peers = gnut_servent_peers(s);
 	return array_node(peers, peer_json);
+}
+
+static JsonNode *m_hosts(gnut_servent *s, JsonObject *params, GError **error)
+{
+	if (!check_members(params, NULL, error))
+		return NULL;
+	g_autoptr(GPtrArray) hosts = gnut_servent_hosts(s);
+	return array_node(hosts, host_json);
 }
 
 static JsonNode *m_connect(gnut_servent *s, JsonObject *params, GError **error)
@@ -356,6 +377,7 @@ static JsonNode *m_stop(gnut_servent *s, JsonObject *params, GError **error)
 static const gnut_ctl_method methods[] = {
     {"status", m_status, GNUT_CTL_METHOD_NONE},
     {"peers", m_peers, GNUT_CTL_METHOD_NONE},
+    {"hosts", m_hosts, GNUT_CTL_METHOD_NONE},
     {"connect", m_connect, GNUT_CTL_METHOD_NONE},
     {"search.start", m_search_start, GNUT_CTL_METHOD_NONE},
     {"search.hits", m_search_hits, GNUT_CTL_METHOD_NONE},

@@ -8,6 +8,7 @@
 
 #include "gnut/base/ip-admit.h"
 #include "gnut/proto/address.h"
+#include "gnut/core/hosts/seeds.h"
 #include "gnut/core/links/links.h"
 #include "gnut/core/routing/flow.h"
 #include "gnut/core/routing/routing.h"
@@ -28,6 +29,8 @@ typedef struct {
 	char *listen;
 	char **shares;
 	char **peers;
+	char **uhc;
+	char **gwc;
 	gboolean ultrapeer;
 	gboolean leaf;
 	gboolean no_bootstrap;
@@ -86,6 +89,8 @@ static void layer_clear(options_layer *l)
 	g_free(l->listen);
 	g_strfreev(l->shares);
 	g_strfreev(l->peers);
+	g_strfreev(l->uhc);
+	g_strfreev(l->gwc);
 	g_free(l->upload_limit);
 	g_free(l->download_limit);
 	g_free(l->control);
@@ -247,6 +252,22 @@ static gboolean valid_peer(const char *text)
 	return gnut_addr_parse_host_port(text, strlen(text), 0, &hp) == GNUT_PROTO_OK;
 }
 
+/* The user's bootstrap services: HOST:PORT or http:// URLs, literal
+ * addresses allowed (a test's loopback cache), at most GNUT_SEEDS_MAX. */
+static gboolean check_seeds(char **list, gnut_seed_kind kind, const char *where, const char *key,
+                            GError **error)
+{
+	guint n = 0;
+	for (char **p = list; p != NULL && *p != NULL; p++) {
+		g_autoptr(GError) e = NULL;
+		if (!gnut_seed_check(kind, *p, FALSE, &e))
+			return fail(error, where, key, "%s", e->message);
+		if (++n > GNUT_SEEDS_MAX)
+			return fail(error, where, key, "more than %u entries", GNUT_SEEDS_MAX);
+	}
+	return TRUE;
+}
+
 /* Makes a folder name absolute against base (the working folder for the
  * command line, the data folder for gnutd.conf). */
 static char *absolute(const char *path, const char *base)
@@ -280,6 +301,9 @@ static gboolean layer_check(options_layer *l, const char *where, const char *bas
 	for (char **p = l->peers; p != NULL && *p != NULL; p++)
 		if (!valid_peer(*p))
 			return fail(error, where, "peer", "\"%s\" is not HOST:PORT", *p);
+	if (!check_seeds(l->uhc, GNUT_SEED_UHC, where, "uhc", error) ||
+	    !check_seeds(l->gwc, GNUT_SEED_GWC, where, "gwc", error))
+		return FALSE;
 	for (gsize i = 0; i < G_N_ELEMENTS(cap_keys); i++) {
 		const char *text = *cap_text(l, i);
 		if (text != NULL &&
@@ -380,6 +404,12 @@ static gboolean parse_argv(int argc, char **argv, options_layer *l, GError **err
 	     "Download bytes per second, k/M suffixes, 0 = unlimited", "RATE"},
 	    {"no-bootstrap", 0, 0, G_OPTION_ARG_NONE, &l->no_bootstrap,
 	     "Dial no host but the --peer ones", NULL},
+	    {"uhc", 0, 0, G_OPTION_ARG_STRING_ARRAY, &l->uhc,
+	     "Ask this UDP host cache for hosts (repeatable; replaces the built-in lists)",
+	     "HOST:PORT"},
+	    {"gwc", 0, 0, G_OPTION_ARG_STRING_ARRAY, &l->gwc,
+	     "Ask this GWebCache (http://) for hosts (repeatable; replaces the built-in lists)",
+	     "URL"},
 	    {"firewalled", 0, 0, G_OPTION_ARG_NONE, &l->firewalled,
 	     "Peers cannot connect to us: they push, we connect out (else detected)", NULL},
 	    {"no-compression", 0, 0, G_OPTION_ARG_NONE, &l->no_compression,
@@ -426,6 +456,8 @@ static const char *const conf_keys[] = {
     "upload-limit",
     "download-limit",
     "no-bootstrap",
+    "uhc",
+    "gwc",
     "firewalled",
     "no-compression",
     "upload-slots",
@@ -541,6 +573,8 @@ static gboolean conf_load(const char *path, options_layer *l, GError **error)
 	       conf_string(kf, path, "upload-limit", &l->upload_limit, error) &&
 	       conf_string(kf, path, "download-limit", &l->download_limit, error) &&
 	       conf_bool(kf, path, "no-bootstrap", &l->no_bootstrap, error) &&
+	       conf_list(kf, path, "uhc", &l->uhc, error) &&
+	       conf_list(kf, path, "gwc", &l->gwc, error) &&
 	       conf_bool(kf, path, "firewalled", &l->firewalled, error) &&
 	       conf_bool(kf, path, "no-compression", &l->no_compression, error) &&
 	       conf_string(kf, path, "upload-slots", &l->upload_slots, error) &&
@@ -618,6 +652,8 @@ static void merge(gnut_options *o, options_layer *cli, options_layer *conf)
 		o->control = g_strdup(GNUT_OPTIONS_DEFAULT_CONTROL);
 	o->shares = pick_list(&cli->shares, &conf->shares);
 	o->peers = pick_list(&cli->peers, &conf->peers);
+	o->uhc = pick_list(&cli->uhc, &conf->uhc);
+	o->gwc = pick_list(&cli->gwc, &conf->gwc);
 	if (cli->ultrapeer || cli->leaf)
 		o->ultrapeer = cli->ultrapeer;
 	else
@@ -691,6 +727,8 @@ void gnut_options_free(gnut_options *o)
 	g_free(o->listen);
 	g_strfreev(o->shares);
 	g_strfreev(o->peers);
+	g_strfreev(o->uhc);
+	g_strfreev(o->gwc);
 	g_free(o->control);
 	g_free(o);
 }
@@ -703,6 +741,8 @@ void gnut_options_to_config(const gnut_options *o, gnut_servent_config *config)
 	config->listen = o->listen;
 	config->shares = (const char *const *)o->shares;
 	config->peers = (const char *const *)o->peers;
+	config->uhc = (const char *const *)o->uhc;
+	config->gwc = (const char *const *)o->gwc;
 	config->ultrapeer = o->ultrapeer;
 	config->no_bootstrap = o->no_bootstrap;
 	config->firewalled = o->firewalled;

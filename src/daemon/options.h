@@ -29,6 +29,8 @@ typedef struct {
 	char *listen;       /* NULL: the servent's default */
 	char **shares;      /* NULL-terminated, never NULL */
 	char **peers;       /* NULL-terminated, never NULL */
+	char **uhc;         /* UDP host caches (--uhc), never NULL */
+	char **gwc;         /* GWebCache URLs (--gwc), never NULL */
 	gboolean ultrapeer;
 	gboolean no_bootstrap;
 	gboolean firewalled;

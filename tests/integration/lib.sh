@@ -40,14 +40,18 @@ pass() {
 }
 
 # start_node NAME [gnutd options...]: starts gnutd with data dir $WORK/NAME,
-# waits until it listens, and sets PORT_<NAME>.
+# waits until it listens, and sets PORT_<NAME>. It gets --no-bootstrap
+# unless BOOTSTRAP=1 (a test of bootstrap against loopback caches it
+# started itself, given with --uhc / --gwc).
 start_node() {
 	local name=$1
 	shift
 	local dir=$WORK/$name
+	local extra=(--no-bootstrap)
+	[ "${BOOTSTRAP:-0}" = 1 ] && extra=()
 	mkdir -p "$dir/data" "$dir/share" "$dir/downloads"
 	"$GNUTD" --data-dir "$dir/data" --listen 127.0.0.1:0 --control 127.0.0.1:0 \
-		--download-dir "$dir/downloads" --no-bootstrap "$@" >"$dir/gnutd.log" 2>&1 &
+		--download-dir "$dir/downloads" ${extra[@]+"${extra[@]}"} "$@" >"$dir/gnutd.log" 2>&1 &
 	DAEMONS+=($!)
 	echo $! >"$dir/pid"
 	local port=""

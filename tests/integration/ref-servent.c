@@ -12,6 +12,7 @@
 
 #include "gnut/proto/base32.h"
 #include "gnut/proto/digest.h"
+#include "gnut/proto/ggep.h"
 #include "gnut/proto/qrp.h"
 #include "gnut/proto/query.h"
 #include "gnut/proto/tiger-tree.h"
@@ -991,4 +992,102 @@ void ref_server_stop(ref_server *s)
 	g_free(s->problem);
 	g_mutex_clear(&s->lock);
 	s->thread = NULL;
+}
+
+/* ---- UDP ---- */
+
+/* Its answer to a UDP ping with SCP: the pong of its links plus TLS and the
+ * packed hosts of its pong cache. */
+static void uhc_pong_append(GByteArray *out, const ref_udp *u, const gnut_msg_header *ping)
+{
+	g_autoptr(GByteArray) pl = g_byte_array_new();
+	ref_put_le16(pl, u->peer->port);
+	guint8 ip[4] = {127, 0, 0, 1};
+	g_byte_array_append(pl, ip, 4);
+	put_le32(pl, 0);
+	put_le32(pl, 0);
+	ggep_magic(pl);
+	guint8 du[8];
+	ggep_append(pl, "DU", du, le_trimmed(5400, du), FALSE);
+	const guint8 up[3] = {0x01, 0x1e, 0x04};
+	ggep_append(pl, "UP", up, sizeof up, FALSE);
+	const guint8 vc[5] = {'G', 'T', 'K', 'G', 0x12};
+	gboolean ipp = u->ipp != NULL && u->ipp[0] != NULL;
+	ggep_append(pl, "VC", vc, sizeof vc, FALSE);
+	ggep_append(pl, "TLS", NULL, 0, !ipp);
+	if (ipp) {
+		g_autoptr(GByteArray) hosts = g_byte_array_new();
+		for (const char *const *h = u->ipp; *h != NULL; h++) {
+			const char *colon = strrchr(*h, ':');
+			guint16 port = (guint16)g_ascii_strtoull(colon + 1, NULL, 10);
+			g_byte_array_append(hosts, ip, 4);
+			ref_put_le16(hosts, port);
+		}
+		ggep_append(pl, "IPP", hosts->data, hosts->len, TRUE);
+	}
+	ref_frame(out, ping->guid.bytes, GNUT_MSG_PONG, 1, 0, pl->data, pl->len);
+}
+
+static gboolean has_scp(const guint8 *payload, gsize len)
+{
+	gnut_ggep g;
+	gsize used;
+	if (len == 0 || payload[0] != GNUT_MSG_GGEP_MAGIC ||
+	    gnut_ggep_decode(payload, len, &g, &used) != GNUT_PROTO_OK)
+		return FALSE;
+	gboolean scp = gnut_ggep_find(&g, "SCP") != NULL;
+	gnut_ggep_clear(&g);
+	return scp;
+}
+
+static gpointer udp_loop(gpointer data)
+{
+	ref_udp *u = data;
+	while (!g_atomic_int_get(&u->stop)) {
+		if (!ref_wait_readable(u->fd, ref_deadline_in(1), &u->stop))
+			continue;
+		guint8 buf[2048];
+		struct sockaddr_in from;
+		socklen_t flen = sizeof from;
+		ssize_t n = recvfrom(u->fd, buf, sizeof buf, 0, (struct sockaddr *)&from, &flen);
+		gnut_msg_header h;
+		if (n < GNUT_MSG_HEADER_LEN ||
+		    gnut_msg_header_decode(buf, (gsize)n, sizeof buf, &h) != GNUT_PROTO_OK ||
+		    h.type != GNUT_MSG_PING || h.length != (gsize)n - GNUT_MSG_HEADER_LEN)
+			continue;
+		g_atomic_int_inc(&u->pings);
+		if (!has_scp(buf + GNUT_MSG_HEADER_LEN, h.length))
+			continue;
+		g_autoptr(GByteArray) pong = g_byte_array_new();
+		uhc_pong_append(pong, u, &h);
+		if (sendto(u->fd, pong->data, pong->len, 0, (struct sockaddr *)&from, flen) ==
+		    (ssize_t)pong->len)
+			g_atomic_int_inc(&u->answered);
+	}
+	return NULL;
+}
+
+gboolean ref_udp_start(ref_udp *u, ref_peer *p, const char *const *ipp)
+{
+	u->peer = p;
+	u->ipp = ipp;
+	u->fd = socket(AF_INET, SOCK_DGRAM, 0);
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(p->port)};
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (u->fd < 0 || bind(u->fd, (struct sockaddr *)&a, sizeof a) != 0)
+		return FALSE;
+	u->thread = g_thread_new("ref-udp", udp_loop, u);
+	return TRUE;
+}
+
+void ref_udp_stop(ref_udp *u)
+{
+	if (u->thread != NULL) {
+		g_atomic_int_set(&u->stop, 1);
+		g_thread_join(u->thread);
+		u->thread = NULL;
+	}
+	if (u->fd >= 0)
+		close(u->fd);
+	u->fd = -1;
 }

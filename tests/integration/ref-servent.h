@@ -78,6 +78,20 @@ typedef struct {
 	char *problem; /* the first thing the reference would have refused */
 } ref_server;
 
+/* Its UDP side, on the peer's port (UDP enabled): a ping carrying GGEP
+ * "SCP" gets a pong from that port with its own address, GGEP DU, UP, VC,
+ * TLS and, when its pong cache holds some, IPP (the hosts given). Run by a
+ * thread; the counters are read atomically. */
+typedef struct {
+	ref_peer *peer;
+	int fd;
+	GThread *thread;
+	gint stop;
+	const char *const *ipp; /* "127.0.0.1:port" entries of its pong cache */
+	gint pings;             /* UDP pings received */
+	gint answered;          /* pongs sent */
+} ref_udp;
+
 /* A parsed header block: its first line and the header lines in order. */
 typedef struct {
 	char *start;
@@ -137,6 +151,11 @@ void ref_qrp(GByteArray *batch, const ref_peer *p);
 void ref_sha1(const guint8 *data, gsize len, guint8 out[GNUT_SHA1_LEN]);
 /* Shares data (taken) as name: computes its SHA-1, Tiger root and URN. */
 void ref_peer_share(ref_peer *p, GBytes *data, const char *name, guint32 index);
+
+/* ---- UDP ---- */
+/* Binds 127.0.0.1:p->port (UDP) and answers there until ref_udp_stop. */
+gboolean ref_udp_start(ref_udp *u, ref_peer *p, const char *const *ipp);
+void ref_udp_stop(ref_udp *u);
 
 /* ---- links ---- */
 /* leftover: bytes already read past the handshake (may be NULL). */

@@ -373,8 +373,10 @@ static void gnutd_free(gnutd_proc *d, gboolean show_log)
 
 /* Starts a gnutd ultrapeer in a fresh folder, sharing shared as
  * SHARED_FILE_NAME (nothing when NULL), and waits until it listens and its
- * control API is up. No CU_ASSERT: the suite's init runs it too. */
-static gboolean gnutd_start(gnutd_proc *d, GBytes *shared)
+ * control API is up. It runs --no-bootstrap, unless uhc names a loopback
+ * UDP host cache to bootstrap from. No CU_ASSERT: the suite's init runs it
+ * too. */
+static gboolean gnutd_start(gnutd_proc *d, GBytes *shared, const char *uhc)
 {
 	g_autofree char *gnutd = built_program("daemon", "gnutd");
 	d->top = gnut_unit_mkdtemp();
@@ -388,10 +390,16 @@ static gboolean gnutd_start(gnutd_proc *d, GBytes *shared)
 		                    (gssize)g_bytes_get_size(shared), NULL);
 	}
 	int log_fd = open(d->log_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	char *argv[] = {
-	    gnutd,       "--data-dir",  d->data_dir,      "--listen",    "127.0.0.1:0",
-	    "--control", "127.0.0.1:0", "--no-bootstrap", "--ultrapeer", shared ? "--share" : NULL,
-	    share,       NULL};
+	char *argv[] = {gnutd,         "--data-dir",  d->data_dir,
+	                "--listen",    "127.0.0.1:0", "--control",
+	                "127.0.0.1:0", "--ultrapeer", uhc ? "--uhc" : "--no-bootstrap",
+	                (char *)uhc,   NULL,          NULL,
+	                NULL};
+	int next = uhc ? 10 : 9;
+	if (shared != NULL) {
+		argv[next++] = "--share";
+		argv[next] = share;
+	}
 	GError *error = NULL;
 	gboolean spawned = g_spawn_async_with_fds(NULL, argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD, NULL,
 	                                          NULL, &d->pid, -1, log_fd, log_fd, &error);
@@ -621,7 +629,7 @@ static int suite_init(void)
 	const char *failed = NULL;
 	if (fx.peer_a.listen_fd < 0 || fx.peer_b.listen_fd < 0)
 		failed = "no loopback port for A and B";
-	else if (!gnutd_start(&fx.gnutd, fx.shared_file))
+	else if (!gnutd_start(&fx.gnutd, fx.shared_file, NULL))
 		failed = "gnutd did not start";
 	else if (!link_incoming(&fx.gnutd, &fx.peer_b, &fx.link_b, &fx.b_seen))
 		failed = "B could not link to gnutd";
@@ -1211,7 +1219,7 @@ static void test_shutdown(void)
 	gnutd_proc d = {0};
 	ref_link l = {.fd = -1};
 	incoming_seen seen = {0};
-	gboolean started = gnutd_start(&d, NULL);
+	gboolean started = gnutd_start(&d, NULL, NULL);
 	CU_ASSERT_TRUE(started);
 	gboolean up = started && link_incoming(&d, &c, &l, &seen);
 	CU_ASSERT_TRUE(up);
@@ -1220,6 +1228,60 @@ static void test_shutdown(void)
 	ref_link_close(&l);
 	close(c.listen_fd);
 	incoming_seen_clear(&seen);
+	gnutd_free(&d, CU_get_number_of_failures() > 0);
+}
+
+/* ---- gnutd bootstraps from the reference as a UDP host cache ---- */
+
+/* gnut hosts --json of d lists every port of want. */
+static gboolean hosts_listed(gnutd_proc *d, const guint16 *want, gsize n)
+{
+	const char *args[] = {"hosts", "--json", NULL};
+	g_autofree char *out = NULL;
+	if (run_gnut(d, args, &out) != 0)
+		return FALSE;
+	g_autoptr(GPtrArray) objects = json_lines(out);
+	gsize found = 0;
+	for (gsize i = 0; i < n; i++)
+		for (guint j = 0; j < objects->len; j++)
+			if (json_int(g_ptr_array_index(objects, j), "port") == want[i]) {
+				found++;
+				break;
+			}
+	return found == n;
+}
+
+/* A fresh gnutd given only --uhc C sends C a UDP ping with SCP; C answers
+ * as the reference does (DU, UP, VC, TLS, IPP) and gnutd caches C itself
+ * (an ultrapeer, from UP) and the host of IPP. Neither accepts the links
+ * gnutd then tries: that is the host cache's business, tested elsewhere. */
+static void test_bootstrap_from_reference_uhc(void)
+{
+	ref_peer c = {.name = "C", .guid_hex = A_GUID};
+	ref_peer other = {.name = "D", .guid_hex = B_GUID};
+	c.listen_fd = ref_listen_loopback(&c.port);
+	other.listen_fd = ref_listen_loopback(&other.port);
+	CU_ASSERT_TRUE_FATAL(c.listen_fd >= 0 && other.listen_fd >= 0);
+	g_autofree char *ipp0 = g_strdup_printf("127.0.0.1:%u", other.port);
+	const char *ipp[] = {ipp0, NULL};
+	ref_udp u = {.fd = -1};
+	CU_ASSERT_TRUE_FATAL(ref_udp_start(&u, &c, ipp));
+	g_autofree char *uhc = g_strdup_printf("127.0.0.1:%u", c.port);
+	gnutd_proc d = {0};
+	CU_ASSERT_TRUE(gnutd_start(&d, NULL, uhc));
+	const guint16 want[] = {c.port, other.port};
+	gint64 deadline = g_get_monotonic_time() + START_WAIT_S * G_USEC_PER_SEC;
+	gboolean listed = FALSE;
+	while (!listed && g_get_monotonic_time() < deadline && gnutd_alive(&d)) {
+		listed = g_atomic_int_get(&u.answered) > 0 && hosts_listed(&d, want, 2);
+		if (!listed)
+			g_usleep(POLL_US);
+	}
+	CU_ASSERT_TRUE(listed);
+	CU_ASSERT_EQUAL(g_atomic_int_get(&u.pings), 1); /* one query: it answered */
+	ref_udp_stop(&u);
+	close(c.listen_fd);
+	close(other.listen_fd);
 	gnutd_free(&d, CU_get_number_of_failures() > 0);
 }
 
@@ -1233,6 +1295,7 @@ static CU_TestInfo tests[] = {
     {"the reference downloads from gnutd", test_download_from_gnutd},
     {"the reference claims gnutd's hits out of band", test_oob_claim_of_gnutd_hits},
     {"Bye from the reference", test_bye},
+    {"bootstrap from the reference as a UDP host cache", test_bootstrap_from_reference_uhc},
     {"shutdown says Bye", test_shutdown},
     CU_TEST_INFO_NULL,
 };

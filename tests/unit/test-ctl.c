@@ -112,9 +112,9 @@ static gboolean has_exactly(JsonObject *o, const char *const *names)
 static void test_method_table(void)
 {
 	static const char *const names[] = {
-	    "status",      "peers",          "connect",   "search.start",    "search.hits",
-	    "search.stop", "download.start", "downloads", "download.cancel", "shares",
-	    "share.add",   "rescan",         "stop",
+	    "status",      "peers",       "hosts",     "connect",        "search.start",
+	    "search.hits", "search.stop", "downloads", "download.start", "download.cancel",
+	    "shares",      "share.add",   "rescan",    "stop",
 	};
 	gsize n = 0;
 	const gnut_ctl_method *all = gnut_ctl_methods(&n);
@@ -168,6 +168,10 @@ static void test_status(void)
 	CU_ASSERT_EQUAL(json_array_get_length(json_node_get_array(peers)), 0);
 	g_autoptr(JsonNode) downloads = call(&f, "downloads", NULL, &error);
 	CU_ASSERT_TRUE(downloads != NULL && JSON_NODE_HOLDS_ARRAY(downloads));
+	/* no host cache under --no-bootstrap: an empty list */
+	g_autoptr(JsonNode) hosts = call(&f, "hosts", NULL, &error);
+	CU_ASSERT_TRUE(hosts != NULL && JSON_NODE_HOLDS_ARRAY(hosts));
+	CU_ASSERT_EQUAL(json_array_get_length(json_node_get_array(hosts)), 0);
 	fixture_clear(&f);
 }
 
@@ -603,6 +607,9 @@ typedef struct {
 	guint16 port;
 	const char *reply;
 	gboolean keep_open; /* after the reply, wait for the client to close */
+	GMutex lock;
+	GCond done_cond;
+	guint done; /* connections served to their end */
 } canned_server;
 
 static gboolean canned_run(GThreadedSocketService *service, GSocketConnection *conn,
@@ -621,11 +628,17 @@ static gboolean canned_run(GThreadedSocketService *service, GSocketConnection *c
 	g_output_stream_write_all(out, cs->reply, strlen(cs->reply), NULL, NULL, NULL);
 	while (cs->keep_open && g_input_stream_read(in, buf, sizeof buf, NULL, NULL) > 0)
 		;
+	g_mutex_lock(&cs->lock);
+	cs->done++;
+	g_cond_broadcast(&cs->done_cond);
+	g_mutex_unlock(&cs->lock);
 	return TRUE;
 }
 
 static void canned_start(canned_server *cs)
 {
+	g_mutex_init(&cs->lock);
+	g_cond_init(&cs->done_cond);
 	cs->service = g_threaded_socket_service_new(4);
 	g_autoptr(GInetAddress) lo = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
 	g_autoptr(GSocketAddress) sa = g_inet_socket_address_new(lo, 0);
@@ -638,11 +651,20 @@ static void canned_start(canned_server *cs)
 	g_socket_service_start(cs->service);
 }
 
+/* Waits (at most 5 s) until the one connection of a call was served to
+ * its end: the server's thread reads cs and the reply until then. */
 static void canned_stop(canned_server *cs)
 {
+	gint64 deadline = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
+	g_mutex_lock(&cs->lock);
+	while (cs->done < 1 && g_cond_wait_until(&cs->done_cond, &cs->lock, deadline))
+		;
+	g_mutex_unlock(&cs->lock);
 	g_socket_service_stop(cs->service);
 	g_socket_listener_close(G_SOCKET_LISTENER(cs->service));
 	g_object_unref(cs->service);
+	g_mutex_clear(&cs->lock);
+	g_cond_clear(&cs->done_cond);
 }
 
 static JsonNode *call_canned(const char *reply, gboolean keep_open, GError **error)
@@ -650,8 +672,9 @@ static JsonNode *call_canned(const char *reply, gboolean keep_open, GError **err
 	canned_server cs = {.reply = reply, .keep_open = keep_open};
 	canned_start(&cs);
 	g_autofree char *url = g_strdup_printf("http://127.0.0.1:%u", cs.port);
-	g_autoptr(gnut_cli_client) c = gnut_cli_client_new(url, TOKEN);
+	gnut_cli_client *c = gnut_cli_client_new(url, TOKEN);
 	JsonNode *result = gnut_cli_client_call(c, "status", NULL, error);
+	gnut_cli_client_free(c); /* closes the connection a kept-open server waits on */
 	canned_stop(&cs);
 	return result;
 }

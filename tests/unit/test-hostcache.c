@@ -2,7 +2,8 @@
  * first, then the most recently seen), the exclude callback, the cap and its
  * eviction, back-off after failures and its expiry, addresses rejected (and
  * private ones only with the flag), the saved file (round trip, damaged files
- * ignored, every truncation, no temporary file left) and bootstrap names. */
+ * ignored, every truncation, no temporary file left) and the fresh
+ * ultrapeers a UDP host cache answer lists. */
 #include "gnut/core/hosts/hostcache.h"
 #include "gnut/proto/address.h"
 #include "unit.h"
@@ -593,64 +594,27 @@ static void test_atomic_save(void)
 	gnut_unit_rmtree(dir);
 }
 
-static void test_bootstrap_names(void)
+static void test_fresh_ultrapeers(void)
 {
 	g_autoptr(gnut_clock) clock = gnut_clock_manual_new(START_US);
 	g_autoptr(gnut_hostcache) hc = memory_cache(clock, GNUT_HOSTCACHE_FLAGS_NONE);
-	g_auto(GStrv) uhc = gnut_hostcache_bootstrap_names(hc, GNUT_BOOTSTRAP_UHC);
-	CU_ASSERT_TRUE(g_strv_length(uhc) > 0);
-	/* every built-in entry is a name, never an address: adding it again is a
-	 * valid no-op; an address in its place is refused */
-	guint bad_builtin = 0;
-	for (guint i = 0; uhc[i] != NULL; i++) {
-		bad_builtin +=
-		    !gnut_hostcache_add_bootstrap_name(hc, GNUT_BOOTSTRAP_UHC, uhc[i], NULL);
-		g_autofree char *host = g_strndup(uhc[i], (gsize)(strrchr(uhc[i], ':') - uhc[i]));
-		bad_builtin += gnut_hostcache_add_ip_string(hc, host, 1, GNUT_HOST_SOURCE_USER, 0);
-	}
-	CU_ASSERT_EQUAL(bad_builtin, 0);
-	g_auto(GStrv) uhc_again = gnut_hostcache_bootstrap_names(hc, GNUT_BOOTSTRAP_UHC);
-	CU_ASSERT_EQUAL(g_strv_length(uhc_again), g_strv_length(uhc));
-	g_auto(GStrv) servents = gnut_hostcache_bootstrap_names(hc, GNUT_BOOTSTRAP_SERVENT);
-	CU_ASSERT_EQUAL(g_strv_length(servents), 0);
-
-	GError *err = NULL;
-	CU_ASSERT_TRUE(gnut_hostcache_add_bootstrap_name(hc, GNUT_BOOTSTRAP_SERVENT,
-	                                                 "peer-1.example.org:6346", &err));
-	CU_ASSERT_TRUE(gnut_hostcache_add_bootstrap_name(hc, GNUT_BOOTSTRAP_SERVENT,
-	                                                 "PEER-1.example.org:6346", &err));
-	CU_ASSERT_TRUE(
-	    gnut_hostcache_add_bootstrap_name(hc, GNUT_BOOTSTRAP_SERVENT, "localhost:1", &err));
-	g_auto(GStrv) added = gnut_hostcache_bootstrap_names(hc, GNUT_BOOTSTRAP_SERVENT);
-	CU_ASSERT_EQUAL_FATAL(g_strv_length(added), 2);
-	CU_ASSERT_STRING_EQUAL(added[0], "peer-1.example.org:6346");
-	CU_ASSERT_STRING_EQUAL(added[1], "localhost:1");
-
-	static const char *const bad[] = {
-	    "1.2.3.4:6346", "127.1:6346",        "[::1]:6346",     "host:0", "host",
-	    "host:65536",   "-bad.example:1",    "bad-.example:1", "a..b:1", ".a:1",
-	    "a.:1",         "under_score.org:1", "host:01",        ":6346",  "a b:1",
-	};
-	guint accepted = 0;
-	for (gsize i = 0; i < G_N_ELEMENTS(bad); i++)
-		accepted +=
-		    gnut_hostcache_add_bootstrap_name(hc, GNUT_BOOTSTRAP_SERVENT, bad[i], NULL);
-	CU_ASSERT_EQUAL(accepted, 0);
-	CU_ASSERT_FALSE(
-	    gnut_hostcache_add_bootstrap_name(hc, GNUT_BOOTSTRAP_SERVENT, "1.2.3.4:1", &err));
-	CU_ASSERT_TRUE(g_error_matches(err, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT));
-	g_clear_error(&err);
-	/* the run-time list has a cap */
-	for (guint i = 2; i < GNUT_HOSTCACHE_MAX_BOOTSTRAP; i++) {
-		g_autofree char *name = g_strdup_printf("cache%u.example.net:8080", i);
-		gnut_hostcache_add_bootstrap_name(hc, GNUT_BOOTSTRAP_UHC, name, NULL);
-	}
-	CU_ASSERT_FALSE(gnut_hostcache_add_bootstrap_name(hc, GNUT_BOOTSTRAP_UHC,
-	                                                  "one-more.example.net:8080", &err));
-	CU_ASSERT_TRUE(g_error_matches(err, G_IO_ERROR, G_IO_ERROR_NO_SPACE));
-	g_clear_error(&err);
-	g_auto(GStrv) full = gnut_hostcache_bootstrap_names(hc, GNUT_BOOTSTRAP_UHC);
-	CU_ASSERT_EQUAL(g_strv_length(full), g_strv_length(uhc) + GNUT_HOSTCACHE_MAX_BOOTSTRAP - 2);
+	gnut_ipv4_port out[4];
+	CU_ASSERT_EQUAL(gnut_hostcache_fresh_ultrapeers(hc, 60, out, 4), 0);
+	gnut_hostcache_add(hc, IP(1, 1, 1, 1), 1, GNUT_HOST_SOURCE_UHC, TRUE);
+	gnut_clock_manual_advance(clock, 100 * SEC);
+	gnut_hostcache_add(hc, IP(2, 2, 2, 2), 2, GNUT_HOST_SOURCE_GWC, TRUE);
+	gnut_hostcache_add(hc, IP(3, 3, 3, 3), 3, GNUT_HOST_SOURCE_PONG, FALSE); /* a leaf */
+	gnut_hostcache_add(hc, IP(4, 4, 4, 4), 4, GNUT_HOST_SOURCE_PONG, TRUE);
+	gnut_hostcache_add(hc, IP(5, 5, 5, 5), 5, GNUT_HOST_SOURCE_PONG, TRUE);
+	gnut_hostcache_failed(hc, IP(5, 5, 5, 5), 5);
+	/* 1.1.1.1 is too old, 3.3.3.3 a leaf, 5.5.5.5 failed */
+	CU_ASSERT_EQUAL(gnut_hostcache_fresh_ultrapeers(hc, 60, out, 4), 2);
+	CU_ASSERT_EQUAL(out[0].ip, IP(4, 4, 4, 4));
+	CU_ASSERT_EQUAL(out[1].ip, IP(2, 2, 2, 2));
+	CU_ASSERT_EQUAL(gnut_hostcache_fresh_ultrapeers(hc, 60, out, 1), 1);
+	CU_ASSERT_EQUAL(gnut_hostcache_fresh_ultrapeers(hc, 200, out, 4), 3);
+	CU_ASSERT_STRING_EQUAL(gnut_host_source_name(GNUT_HOST_SOURCE_UHC), "uhc");
+	CU_ASSERT_STRING_EQUAL(gnut_host_source_name(GNUT_HOST_SOURCE_GWC), "gwc");
 }
 
 static CU_TestInfo tests[] = {
@@ -670,7 +634,7 @@ static CU_TestInfo tests[] = {
     {"parse orders by age and drops repeats", test_parse_orders_and_dedups},
     {"parse keeps the newest hosts up to the cap", test_parse_caps_hosts},
     {"atomic save leaves no temporary file", test_atomic_save},
-    {"bootstrap names, never addresses", test_bootstrap_names},
+    {"fresh ultrapeers", test_fresh_ultrapeers},
     CU_TEST_INFO_NULL,
 };
 

@@ -19,7 +19,11 @@
 #define SEC      ((gint64)G_USEC_PER_SEC)
 #define START_US ((gint64)1000 * SEC)
 
-/* A hosts object over dir (a private network: loopback hosts are kept). */
+/* A hosts object over dir (a private network: loopback hosts are kept). Its
+ * only bootstrap service is a GWebCache on a dead loopback port, so that the
+ * built-in lists are never used; no UDP. */
+static const char *const dead_gwc[] = {"http://127.0.0.1:1/", NULL};
+
 static gnut_hosts *hosts_new(gnut_clock *clock, const char *dir, gboolean ultrapeer,
                              gboolean allow_private)
 {
@@ -28,6 +32,7 @@ static gnut_hosts *hosts_new(gnut_clock *clock, const char *dir, gboolean ultrap
 	    .data_dir = dir,
 	    .ultrapeer = ultrapeer,
 	    .allow_private = allow_private,
+	    .gwc = dead_gwc,
 	};
 	GError *err = NULL;
 	gnut_hosts *h = gnut_hosts_new(&cfg, &err);
@@ -309,22 +314,22 @@ static void test_saved_by_tick_when_dirty(void)
 	learn_listen(h, "127.0.0.2", 6346);
 	/* changed, but the interval has not passed */
 	gnut_clock_manual_advance(clock, GNUT_HOSTS_SAVE_INTERVAL_US - 1);
-	gnut_hosts_tick(h, gnut_clock_now_us(clock));
+	gnut_hosts_tick(h, gnut_clock_now_us(clock), FALSE, 0, 0);
 	CU_ASSERT_FALSE(g_file_test(path, G_FILE_TEST_EXISTS));
 	/* it has: saved */
 	gnut_clock_manual_advance(clock, 1);
-	gnut_hosts_tick(h, gnut_clock_now_us(clock));
+	gnut_hosts_tick(h, gnut_clock_now_us(clock), FALSE, 0, 0);
 	g_autofree char *text = NULL;
 	CU_ASSERT_TRUE_FATAL(g_file_get_contents(path, &text, NULL, NULL));
 	CU_ASSERT_PTR_NOT_NULL(strstr(text, "127.0.0.2:6346"));
 	/* another interval without a change: not written again */
 	CU_ASSERT_EQUAL(g_unlink(path), 0);
 	gnut_clock_manual_advance(clock, GNUT_HOSTS_SAVE_INTERVAL_US);
-	gnut_hosts_tick(h, gnut_clock_now_us(clock));
+	gnut_hosts_tick(h, gnut_clock_now_us(clock), FALSE, 0, 0);
 	CU_ASSERT_FALSE(g_file_test(path, G_FILE_TEST_EXISTS));
 	/* a change after that interval: written at the next tick */
 	learn_listen(h, "127.0.0.3", 6347);
-	gnut_hosts_tick(h, gnut_clock_now_us(clock));
+	gnut_hosts_tick(h, gnut_clock_now_us(clock), FALSE, 0, 0);
 	g_free(text);
 	text = NULL;
 	CU_ASSERT_TRUE_FATAL(g_file_get_contents(path, &text, NULL, NULL));
@@ -333,11 +338,11 @@ static void test_saved_by_tick_when_dirty(void)
 	CU_ASSERT_EQUAL(g_unlink(path), 0);
 	learn_listen(h, "127.0.0.4", 6348);
 	gnut_clock_manual_advance(clock, GNUT_HOSTS_SAVE_INTERVAL_US / 2);
-	gnut_hosts_tick(h, gnut_clock_now_us(clock));
+	gnut_hosts_tick(h, gnut_clock_now_us(clock), FALSE, 0, 0);
 	CU_ASSERT_FALSE(g_file_test(path, G_FILE_TEST_EXISTS));
 	/* what the tick saved is what a new object over the dir picks */
 	gnut_clock_manual_advance(clock, GNUT_HOSTS_SAVE_INTERVAL_US / 2);
-	gnut_hosts_tick(h, gnut_clock_now_us(clock));
+	gnut_hosts_tick(h, gnut_clock_now_us(clock), FALSE, 0, 0);
 	CU_ASSERT_TRUE(g_file_test(path, G_FILE_TEST_EXISTS));
 	gnut_hosts *again = hosts_new(clock, dir, FALSE, TRUE);
 	char out[GNUT_ADDR_IPV4_PORT_LEN];
@@ -363,6 +368,36 @@ static void test_unusable_cache_file(void)
 	gnut_unit_rmtree(dir);
 }
 
+/* The caches are wanted when no cached host is left to dial while links
+ * are: at once with an empty cache, after the grace period with hosts that
+ * are all held back; not while links suffice. */
+static void test_wants_bootstrap(void)
+{
+	g_autoptr(gnut_clock) clock = gnut_clock_manual_new(START_US);
+	g_autofree char *dir = gnut_unit_mkdtemp();
+	gnut_hosts *h = hosts_new(clock, dir, FALSE, TRUE);
+	char out[GNUT_ADDR_IPV4_PORT_LEN];
+	CU_ASSERT_FALSE(gnut_hosts_wants_bootstrap(h));
+	CU_ASSERT_STRING_EQUAL(next(h, 0, 0, 0, out), "");
+	CU_ASSERT_TRUE(gnut_hosts_wants_bootstrap(h)); /* empty: at once */
+	CU_ASSERT_STRING_EQUAL(next(h, GNUT_HOSTS_WANT_LINKS_LEAF, 0, 0, out), "");
+	CU_ASSERT_FALSE(gnut_hosts_wants_bootstrap(h)); /* links enough */
+	learn_listen(h, "127.0.0.2", 6346);
+	CU_ASSERT_STRING_EQUAL(next(h, 0, 0, 0, out), "127.0.0.2:6346");
+	CU_ASSERT_FALSE(gnut_hosts_wants_bootstrap(h));
+	CU_ASSERT_STRING_EQUAL(next(h, 0, 0, 0, out), ""); /* held back after the pick */
+	CU_ASSERT_FALSE(gnut_hosts_wants_bootstrap(h));
+	gnut_clock_manual_advance(clock, (GNUT_HOSTS_BOOTSTRAP_GRACE_S - 1) * SEC);
+	next(h, 0, 0, 0, out);
+	CU_ASSERT_FALSE(gnut_hosts_wants_bootstrap(h));
+	gnut_hosts_dial_result(h, "127.0.0.2:6346", FALSE); /* backed off */
+	gnut_clock_manual_advance(clock, 1 * SEC);
+	CU_ASSERT_STRING_EQUAL(next(h, 0, 0, 0, out), "");
+	CU_ASSERT_TRUE(gnut_hosts_wants_bootstrap(h));
+	gnut_hosts_free(h);
+	gnut_unit_rmtree(dir);
+}
+
 static CU_TestInfo tests[] = {
     {"a leaf dials while short of three links", test_leaf_wants_three_links},
     {"an ultrapeer dials while short of eight links", test_ultrapeer_wants_eight_links},
@@ -375,6 +410,7 @@ static CU_TestInfo tests[] = {
     {"saved at free, picked by a new object", test_saved_at_free},
     {"saved by the tick after the interval when changed", test_saved_by_tick_when_dirty},
     {"an unusable cache file fails the object", test_unusable_cache_file},
+    {"bootstrap wanted: empty cache, grace, enough links", test_wants_bootstrap},
     CU_TEST_INFO_NULL,
 };
 

@@ -226,6 +226,10 @@ static void test_command_line_errors(void)
 	    {{"--peer", "127.0.0.1:0"}, "--peer"},
 	    {{"--share", "/nonexistent/gnutd-test"}, "--share"},
 	    {{"--ultrapeer", "--leaf"}, "--ultrapeer"},
+	    {{"--uhc", "nohost"}, "--uhc"},
+	    {{"--uhc", "[::1]:1"}, "--uhc"},
+	    {{"--gwc", "https://cache.example.org/"}, "--gwc"},
+	    {{"--gwc", "cache.example.org"}, "--gwc"},
 	    {{"--frobnicate"}, "--frobnicate"},
 	    {{"--listen"}, "--listen"},
 	    {{"stray"}, "stray"},
@@ -270,6 +274,8 @@ static void test_conf_errors(void)
 	    {"[gnutd]\nshare=/tmp;;/tmp\n", "share"},
 	    {"[gnutd]\npeer=127.0.0.1:1;bad\n", "peer"},
 	    {"[gnutd]\nno-bootstrap=yes please\n", "no-bootstrap"},
+	    {"[gnutd]\nuhc=uhc.example.org\n", "uhc"},
+	    {"[gnutd]\ngwc=http://a.example.org/?x=1\n", "gwc"},
 	    {"[gnutd]\nverbose=true\n", "verbose"},
 	};
 	for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
@@ -509,6 +515,35 @@ static void test_admission(void)
 	gnut_unit_rmtree(empty);
 }
 
+/* --uhc and --gwc: repeatable, literal addresses allowed (loopback test
+ * caches), the file's list replaced by the command line's, both reaching
+ * the servent's config. */
+static void test_bootstrap_lists(void)
+{
+	g_autofree char *dir = gnut_unit_mkdtemp();
+	write_conf(dir, "[gnutd]\nuhc=uhc.example.org:1;127.0.0.1:2\n"
+	                "gwc=http://gwc.example.org/g.php\n");
+	GError *error = NULL;
+	g_autoptr(gnut_options) f = parse(&error, "--data-dir", dir, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT_EQUAL(g_strv_length(f->uhc), 2);
+	CU_ASSERT_STRING_EQUAL(f->gwc[0], "http://gwc.example.org/g.php");
+	g_autoptr(gnut_options) o =
+	    parse(&error, "--data-dir", dir, "--uhc", "127.0.0.1:9", "--gwc",
+	          "http://127.0.0.1:8/gwc", "--gwc", "http://b.example.org/", NULL);
+	CU_ASSERT_PTR_NULL(error);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+	CU_ASSERT_EQUAL(g_strv_length(o->uhc), 1);
+	CU_ASSERT_STRING_EQUAL(o->uhc[0], "127.0.0.1:9");
+	CU_ASSERT_EQUAL(g_strv_length(o->gwc), 2);
+	gnut_servent_config c;
+	gnut_options_to_config(o, &c);
+	CU_ASSERT_STRING_EQUAL(c.uhc[0], "127.0.0.1:9");
+	CU_ASSERT_STRING_EQUAL(c.gwc[1], "http://b.example.org/");
+	CU_ASSERT_PTR_NULL(c.gwc[2]);
+	gnut_unit_rmtree(dir);
+}
+
 static CU_TestInfo tests[] = {
     {"defaults ($XDG_DATA_HOME/gnutd)", test_defaults},
     {"command line", test_command_line},
@@ -522,6 +557,7 @@ static CU_TestInfo tests[] = {
     {"the error domain's name", test_error_domain},
     {"upload caps", test_upload_caps},
     {"--allow-private-peers", test_allow_private_peers},
+    {"--uhc and --gwc", test_bootstrap_lists},
     {"admission caps", test_admission},
     CU_TEST_INFO_NULL,
 };

@@ -269,11 +269,14 @@ static void test_host_cache_follows_x_try(void)
 
 	g_autofree char *b_addr = g_strdup_printf("127.0.0.1:%u", gnut_servent_port(t.b));
 	const char *a_peers[] = {b_addr, NULL};
+	/* its only bootstrap service a dead loopback port: never the built-in lists */
+	const char *a_uhc[] = {"127.0.0.1:1", NULL};
 	gnut_servent_config ac = {.data_dir = a_dir,
 	                          .listen = "127.0.0.1:0",
 	                          .ultrapeer = TRUE,
 	                          .no_bootstrap = FALSE,
-	                          .peers = a_peers};
+	                          .peers = a_peers,
+	                          .uhc = a_uhc};
 	t.a = gnut_servent_new(&ac, NULL, &error);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(t.a);
 	CU_ASSERT_TRUE_FATAL(gnut_servent_start(t.a, &error));

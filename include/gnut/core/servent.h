@@ -21,12 +21,16 @@ typedef struct {
 	const char *listen;        /* "ADDR:PORT"; port 0 picks a free one */
 	const char *const *shares; /* NULL-terminated folder list */
 	const char *const *peers;  /* NULL-terminated "HOST:PORT" list to dial */
-	gboolean ultrapeer;        /* TRUE: ultrapeer, FALSE: leaf */
-	gboolean no_bootstrap;     /* dial only the peers above */
-	gboolean no_compression;   /* links and QRP tables uncompressed, for packet captures */
-	gboolean firewalled;       /* peers cannot connect to us: the push flag in our
-	                              hits, and we connect out to those who push */
-	guint64 upload_limit;      /* bytes per second, 0 = unlimited */
+	/* bootstrap services (gnut/core/hosts/seeds.h); either list non-empty
+	 * replaces both built-in lists */
+	const char *const *uhc;  /* UDP host caches, "HOST:PORT" */
+	const char *const *gwc;  /* GWebCache URLs */
+	gboolean ultrapeer;      /* TRUE: ultrapeer, FALSE: leaf */
+	gboolean no_bootstrap;   /* dial only the peers above */
+	gboolean no_compression; /* links and QRP tables uncompressed, for packet captures */
+	gboolean firewalled;     /* peers cannot connect to us: the push flag in our
+	                            hits, and we connect out to those who push */
+	guint64 upload_limit;    /* bytes per second, 0 = unlimited */
 	guint64 download_limit;
 	guint upload_slots;   /* 0 = default (4) */
 	guint max_ultrapeers; /* links to ultrapeers; 0 = default (32) */
@@ -110,6 +114,16 @@ typedef struct {
 	char *urn;
 } gnut_share_info;
 
+/* One host of the host cache (field names follow the JSON contract). */
+typedef struct {
+	char *host; /* "a.b.c.d" */
+	guint16 port;
+	gboolean ultrapeer;
+	const char *source; /* "pong", "x-try-ultrapeers", "handshake", "user", "uhc", "gwc" */
+	gint64 last_seen;   /* seconds ago */
+	guint failures;     /* consecutive failed dials */
+} gnut_host_info;
+
 gnut_servent *gnut_servent_new(const gnut_servent_config *config, gnut_clock *clock,
                                GError **error);
 /* Binds the listening port, starts the share scan and dials the peers. */
@@ -148,6 +162,8 @@ GPtrArray *gnut_servent_downloads(gnut_servent *s);
 gboolean gnut_servent_download_cancel(gnut_servent *s, guint64 id, GError **error);
 
 GPtrArray *gnut_servent_shares(gnut_servent *s);
+/* The host cache, most recently seen first; empty under --no-bootstrap. */
+GPtrArray *gnut_servent_hosts(gnut_servent *s);
 gboolean gnut_servent_share_add(gnut_servent *s, const char *dir, GError **error);
 void gnut_servent_rescan(gnut_servent *s);
 
@@ -155,5 +171,6 @@ void gnut_peer_info_free(gpointer p);
 void gnut_hit_info_free(gpointer p);
 void gnut_download_info_free(gpointer p);
 void gnut_share_info_free(gpointer p);
+void gnut_host_info_free(gpointer p);
 
 #endif

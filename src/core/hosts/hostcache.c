@@ -16,7 +16,6 @@
 
 #define FILE_HEADER "gnutd-hostcache 1"
 #define MAX_AGE_S   G_MAXUINT32
-#define N_KINDS     (GNUT_BOOTSTRAP_SERVENT + 1)
 
 typedef struct {
 	GList link;  /* in gnut_hostcache.order; link.data is this host */
@@ -34,25 +33,9 @@ struct gnut_hostcache {
 	gnut_clock *clock;
 	char *path;
 	gnut_hostcache_flags flags;
-	GHashTable *by_key;            /* &host->key -> host (owned) */
-	GQueue order;                  /* most recently seen first; links embedded in hosts */
-	GPtrArray *bootstrap[N_KINDS]; /* names added at run time */
+	GHashTable *by_key; /* &host->key -> host (owned) */
+	GQueue order;       /* most recently seen first; links embedded in hosts */
 	gboolean dirty;
-};
-
-/* The built-in bootstrap list: data only, host names with their ports.
- * These are the UDP host caches the deployed network runs (as the reference
- * servent lists them); no servent names are built in. Only the servent
- * contacts them, only when bootstrapping is allowed, and never in tests. */
-static const struct {
-	gnut_bootstrap_kind kind;
-	const char *name_port;
-} builtin_bootstrap[] = {
-    {GNUT_BOOTSTRAP_UHC, "1.uhc.gtk-gnutella.nl:19104"},
-    {GNUT_BOOTSTRAP_UHC, "uhc.gtk-gnutella.nl:15749"},
-    {GNUT_BOOTSTRAP_UHC, "useast.gnutella.dyslexicfish.net:3558"},
-    {GNUT_BOOTSTRAP_UHC, "uswest.gnutella.dyslexicfish.net:3558"},
-    {GNUT_BOOTSTRAP_UHC, "uk.gnutella.dyslexicfish.net:3558"},
 };
 
 static const char *const source_names[] = {
@@ -60,6 +43,8 @@ static const char *const source_names[] = {
     [GNUT_HOST_SOURCE_X_TRY_ULTRAPEERS] = "x-try-ultrapeers",
     [GNUT_HOST_SOURCE_HANDSHAKE] = "handshake",
     [GNUT_HOST_SOURCE_USER] = "user",
+    [GNUT_HOST_SOURCE_UHC] = "uhc",
+    [GNUT_HOST_SOURCE_GWC] = "gwc",
 };
 
 static guint64 host_key(guint32 ip, guint16 port)
@@ -84,8 +69,6 @@ gnut_hostcache *gnut_hostcache_new(gnut_clock *clock, const char *path, gnut_hos
 	hc->flags = flags;
 	hc->by_key = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, g_free);
 	g_queue_init(&hc->order);
-	for (guint k = 0; k < N_KINDS; k++)
-		hc->bootstrap[k] = g_ptr_array_new_with_free_func(g_free);
 	if (path == NULL)
 		return hc;
 
@@ -111,8 +94,6 @@ void gnut_hostcache_free(gnut_hostcache *hc)
 		return;
 	g_queue_init(&hc->order); /* its links die with their hosts */
 	g_hash_table_unref(hc->by_key);
-	for (guint k = 0; k < N_KINDS; k++)
-		g_ptr_array_unref(hc->bootstrap[k]);
 	g_free(hc->path);
 	g_free(hc);
 }
@@ -157,7 +138,7 @@ gboolean gnut_hostcache_add(gnut_hostcache *hc, guint32 ip, guint16 port, gnut_h
                             gboolean ultrapeer)
 {
 	g_return_val_if_fail(hc != NULL, FALSE);
-	g_return_val_if_fail(source <= GNUT_HOST_SOURCE_USER, FALSE);
+	g_return_val_if_fail(source <= GNUT_HOST_SOURCE_GWC, FALSE);
 	if (!gnut_hostcache_is_acceptable(hc, ip, port))
 		return FALSE;
 	cached_host *h = lookup(hc, ip, port);
@@ -309,9 +290,24 @@ GArray *gnut_hostcache_list(const gnut_hostcache *hc)
 	return out;
 }
 
+guint gnut_hostcache_fresh_ultrapeers(const gnut_hostcache *hc, gint64 max_age_s,
+                                      gnut_ipv4_port *out, guint max)
+{
+	gint64 oldest = now_us(hc) - max_age_s * G_USEC_PER_SEC;
+	guint n = 0;
+	for (GList *l = hc->order.head; l != NULL && n < max; l = l->next) {
+		const cached_host *h = l->data;
+		if (h->last_seen_us < oldest)
+			break; /* the rest were seen earlier still */
+		if (h->ultrapeer && h->failures == 0)
+			out[n++] = (gnut_ipv4_port){h->ip, h->port};
+	}
+	return n;
+}
+
 const char *gnut_host_source_name(gnut_host_source source)
 {
-	g_return_val_if_fail(source <= GNUT_HOST_SOURCE_USER, "?");
+	g_return_val_if_fail(source < G_N_ELEMENTS(source_names), "?");
 	return source_names[source];
 }
 
@@ -484,68 +480,4 @@ gboolean gnut_hostcache_save(gnut_hostcache *hc, GError **error)
 gboolean gnut_hostcache_is_dirty(const gnut_hostcache *hc)
 {
 	return hc->dirty;
-}
-
-/* "name:port" with a host name (never an IP literal) and a port. */
-static gboolean is_bootstrap_name(const char *name_port)
-{
-	gnut_addr_host_port hp;
-	return gnut_addr_parse_host_port(name_port, strlen(name_port), 0, &hp) == GNUT_PROTO_OK &&
-	       hp.kind == GNUT_ADDR_HOST_NAME;
-}
-
-static gboolean bootstrap_listed(const gnut_hostcache *hc, gnut_bootstrap_kind kind,
-                                 const char *name_port)
-{
-	for (gsize i = 0; i < G_N_ELEMENTS(builtin_bootstrap); i++) {
-		if (builtin_bootstrap[i].kind == kind &&
-		    g_ascii_strcasecmp(builtin_bootstrap[i].name_port, name_port) == 0)
-			return TRUE;
-	}
-	for (guint i = 0; i < hc->bootstrap[kind]->len; i++) {
-		if (g_ascii_strcasecmp(g_ptr_array_index(hc->bootstrap[kind], i), name_port) == 0)
-			return TRUE;
-	}
-	return FALSE;
-}
-
-gboolean gnut_hostcache_add_bootstrap_name(gnut_hostcache *hc, gnut_bootstrap_kind kind,
-                                           const char *name_port, GError **error)
-{
-	g_return_val_if_fail(hc != NULL && name_port != NULL, FALSE);
-	g_return_val_if_fail(kind < N_KINDS, FALSE);
-	if (!is_bootstrap_name(name_port)) {
-		g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-		            "bootstrap host \"%s\": expected a host name and a port (name:port)",
-		            name_port);
-		return FALSE;
-	}
-	if (bootstrap_listed(hc, kind, name_port))
-		return TRUE;
-	guint added = 0;
-	for (guint k = 0; k < N_KINDS; k++)
-		added += hc->bootstrap[k]->len;
-	if (added >= GNUT_HOSTCACHE_MAX_BOOTSTRAP) {
-		g_set_error(error, G_IO_ERROR, G_IO_ERROR_NO_SPACE,
-		            "bootstrap host \"%s\": more than %u bootstrap hosts", name_port,
-		            GNUT_HOSTCACHE_MAX_BOOTSTRAP);
-		return FALSE;
-	}
-	g_ptr_array_add(hc->bootstrap[kind], g_strdup(name_port));
-	return TRUE;
-}
-
-GStrv gnut_hostcache_bootstrap_names(const gnut_hostcache *hc, gnut_bootstrap_kind kind)
-{
-	g_return_val_if_fail(hc != NULL && kind < N_KINDS, NULL);
-	GStrvBuilder *b = g_strv_builder_new();
-	for (gsize i = 0; i < G_N_ELEMENTS(builtin_bootstrap); i++) {
-		if (builtin_bootstrap[i].kind == kind)
-			g_strv_builder_add(b, builtin_bootstrap[i].name_port);
-	}
-	for (guint i = 0; i < hc->bootstrap[kind]->len; i++)
-		g_strv_builder_add(b, g_ptr_array_index(hc->bootstrap[kind], i));
-	GStrv out = g_strv_builder_end(b);
-	g_strv_builder_unref(b);
-	return out;
 }

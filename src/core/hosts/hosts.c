@@ -6,18 +6,84 @@
 
 #include <string.h>
 
+#include "gnut/base/atomic-file.h"
+#include "gnut/core/hosts/gwc-client.h"
+#include "gnut/core/hosts/seeds.h"
 #include "gnut/proto/address.h"
 #include "gnut/proto/pong.h"
 
 struct gnut_hosts {
 	gnut_hosts_config config; /* data_dir not kept */
+	char *state_path;         /* the caches' state: GNUT_HOSTS_STATE_FILE */
 	gnut_hostcache *cache;
 	gint64 saved_us;
 	guint64 refused; /* hosts peers named that the cache would not take */
 	/* the exclusion callback's context while next_dial runs */
 	gnut_hosts_known_fn known;
 	gpointer known_data;
+	gnut_uhc_client *uhc; /* NULL: no UDP */
+	gnut_gwc_client *gwc;
+	gboolean want_bootstrap; /* links wanted, no cached host to dial (long enough) */
+	gint64 starved_us;       /* since when no cached host was left to dial; 0: one is */
 };
+
+static gboolean has_entries(const char *const *list)
+{
+	return list != NULL && list[0] != NULL;
+}
+
+/* The built-in list of kind; a missing or bad file leaves it empty. */
+static GStrv builtin_list(gnut_seed_kind kind)
+{
+	g_autoptr(GError) error = NULL;
+	GStrv list = gnut_seeds_builtin(kind, &error);
+	if (list == NULL) {
+		g_warning("bootstrap: no built-in list: %s", error->message);
+		list = g_new0(char *, 1);
+	}
+	return list;
+}
+
+static void build_clients(gnut_hosts *h, const gnut_hosts_config *config)
+{
+	gboolean user = has_entries(config->uhc) || has_entries(config->gwc);
+	g_auto(GStrv) uhc = user ? g_strdupv((char **)config->uhc) : builtin_list(GNUT_SEED_UHC);
+	g_auto(GStrv) gwc = user ? g_strdupv((char **)config->gwc) : builtin_list(GNUT_SEED_GWC);
+	if (config->udp_send != NULL) {
+		gnut_uhc_client_config uc = {
+		    .clock = config->clock,
+		    .cache = h->cache,
+		    .caches = (const char *const *)uhc,
+		    .send = config->udp_send,
+		    .send_data = config->udp_send_data,
+		};
+		h->uhc = gnut_uhc_client_new(&uc);
+	}
+	gnut_gwc_client_config gc = {
+	    .clock = config->clock,
+	    .cache = h->cache,
+	    .caches = (const char *const *)gwc,
+	    .version = config->version ? config->version : "0",
+	};
+	h->gwc = gnut_gwc_client_new(&gc);
+}
+
+/* The caches' state file: a damaged one is ignored (the caches then start
+ * afresh), as the host cache's is. */
+static void load_state(gnut_hosts *h)
+{
+	g_autoptr(GKeyFile) kf = g_key_file_new();
+	g_autoptr(GError) error = NULL;
+	if (!g_file_test(h->state_path, G_FILE_TEST_EXISTS))
+		return;
+	if (!g_key_file_load_from_file(kf, h->state_path, G_KEY_FILE_NONE, &error)) {
+		g_warning("ignoring the bootstrap state %s: %s", h->state_path, error->message);
+		return;
+	}
+	if (h->uhc != NULL)
+		gnut_uhc_client_load(h->uhc, kf);
+	gnut_gwc_client_load(h->gwc, kf);
+}
 
 gnut_hosts *gnut_hosts_new(const gnut_hosts_config *config, GError **error)
 {
@@ -33,6 +99,9 @@ gnut_hosts *gnut_hosts_new(const gnut_hosts_config *config, GError **error)
 	h->config.data_dir = NULL;
 	h->cache = cache;
 	h->saved_us = gnut_clock_now_us(config->clock);
+	h->state_path = g_build_filename(config->data_dir, GNUT_HOSTS_STATE_FILE, NULL);
+	build_clients(h, config);
+	load_state(h);
 	return h;
 }
 
@@ -41,6 +110,15 @@ static void save(gnut_hosts *h)
 	g_autoptr(GError) error = NULL;
 	if (!gnut_hostcache_save(h->cache, &error))
 		g_warning("cannot save the host cache: %s", error->message);
+	g_autoptr(GKeyFile) kf = g_key_file_new();
+	if (h->uhc != NULL)
+		gnut_uhc_client_save(h->uhc, kf);
+	gnut_gwc_client_save(h->gwc, kf);
+	gsize len = 0;
+	g_autofree char *text = g_key_file_to_data(kf, &len, NULL);
+	g_clear_error(&error);
+	if (!gnut_atomic_write(h->state_path, text, len, &error))
+		g_warning("cannot save the bootstrap state: %s", error->message);
 }
 
 void gnut_hosts_free(gnut_hosts *h)
@@ -48,7 +126,10 @@ void gnut_hosts_free(gnut_hosts *h)
 	if (h == NULL)
 		return;
 	save(h);
+	gnut_uhc_client_free(h->uhc);
+	gnut_gwc_client_free(h->gwc);
 	gnut_hostcache_free(h->cache);
+	g_free(h->state_path);
 	g_free(h);
 }
 
@@ -98,28 +179,82 @@ static gboolean exclude_known(guint32 ip, guint16 port, gpointer user_data)
 	return h->known(addr, h->known_data);
 }
 
+/* No cached host is left to dial: the caches are asked at once when the
+ * cache is empty (a first start), else only once the hosts we have had
+ * GNUT_HOSTS_BOOTSTRAP_GRACE_S to answer (a restart tries its saved hosts
+ * first, and their hold-backs end in time). */
+static void note_starved(gnut_hosts *h)
+{
+	gint64 now = gnut_clock_now_us(h->config.clock);
+	if (h->starved_us == 0)
+		h->starved_us = now;
+	h->want_bootstrap = gnut_hostcache_size(h->cache) == 0 ||
+	                    now - h->starved_us >= GNUT_HOSTS_BOOTSTRAP_GRACE_S * G_USEC_PER_SEC;
+}
+
 gboolean gnut_hosts_next_dial(gnut_hosts *h, guint links, guint dialing, guint cache_dialing,
                               gnut_hosts_known_fn known, gpointer data,
                               char out[GNUT_ADDR_IPV4_PORT_LEN])
 {
 	guint want = h->config.ultrapeer ? GNUT_HOSTS_WANT_LINKS_UP : GNUT_HOSTS_WANT_LINKS_LEAF;
-	if (links + dialing >= want || cache_dialing >= GNUT_HOSTS_MAX_CACHE_DIALS)
+	if (links + dialing >= want) {
+		h->starved_us = 0;
+		h->want_bootstrap = FALSE;
+		return FALSE;
+	}
+	if (cache_dialing >= GNUT_HOSTS_MAX_CACHE_DIALS)
 		return FALSE;
 	h->known = known;
 	h->known_data = data;
 	guint32 ip;
 	guint16 port;
-	if (!gnut_hostcache_pick(h->cache, exclude_known, h, &ip, &port))
+	if (!gnut_hostcache_pick(h->cache, exclude_known, h, &ip, &port)) {
+		note_starved(h);
 		return FALSE;
+	}
+	h->starved_us = 0;
+	h->want_bootstrap = FALSE;
 	gnut_addr_format_ipv4_port(ip, port, out);
 	return TRUE;
 }
 
-void gnut_hosts_tick(gnut_hosts *h, gint64 now_us)
+void gnut_hosts_tick(gnut_hosts *h, gint64 now_us, gboolean announce, guint32 self_ip,
+                     guint16 self_port)
 {
+	if (h->uhc != NULL)
+		gnut_uhc_client_tick(h->uhc, h->want_bootstrap);
+	/* GWebCaches cost more (a TCP connection, an HTTP exchange): asked only
+	 * when no UDP host cache is listed or they leave queries unanswered */
+	gnut_uhc_client_stats us = {0};
+	if (h->uhc != NULL)
+		gnut_uhc_client_get_stats(h->uhc, &us);
+	gboolean gwc_wanted = h->want_bootstrap && (us.caches == 0 || us.queries > us.answers + 1);
+	gnut_gwc_client_tick(h->gwc, gwc_wanted, announce, self_ip, self_port);
+	/* the caches' state changes with the host cache: saved with it */
 	if (now_us - h->saved_us >= GNUT_HOSTS_SAVE_INTERVAL_US &&
 	    gnut_hostcache_is_dirty(h->cache)) {
 		save(h);
 		h->saved_us = now_us;
 	}
+}
+
+gboolean gnut_hosts_udp_pong(gnut_hosts *h, const gnut_msg_header *mh, const guint8 *payload,
+                             GInetSocketAddress *from)
+{
+	return h->uhc != NULL && gnut_uhc_client_pong(h->uhc, mh, payload, from);
+}
+
+GArray *gnut_hosts_list(const gnut_hosts *h)
+{
+	return gnut_hostcache_list(h->cache);
+}
+
+guint gnut_hosts_fresh_ultrapeers(const gnut_hosts *h, gnut_ipv4_port *out, guint max)
+{
+	return gnut_hostcache_fresh_ultrapeers(h->cache, GNUT_HOSTS_FRESH_S, out, max);
+}
+
+gboolean gnut_hosts_wants_bootstrap(const gnut_hosts *h)
+{
+	return h->want_bootstrap;
 }

@@ -15,6 +15,7 @@
 
 #include "gnut/base/clock.h"
 #include "gnut/proto/address.h"
+#include "gnut/proto/uhc.h"
 
 #define GNUT_HOSTCACHE_MAX_HOSTS      2000         /* past this, least recently seen go */
 #define GNUT_HOSTCACHE_MAX_FILE_BYTES (256u << 10) /* larger saved files are damaged */
@@ -22,7 +23,6 @@
 #define GNUT_HOSTCACHE_MAX_BACKOFF_S  3600         /* ... doubling up to this */
 #define GNUT_HOSTCACHE_MAX_FAILURES   8            /* consecutive failures that drop a host */
 #define GNUT_HOSTCACHE_ATTEMPT_S      60           /* a picked host is held back this long */
-#define GNUT_HOSTCACHE_MAX_BOOTSTRAP  64           /* names added at run time */
 
 /* Where a host was learned (kept for the stats list and the saved file). */
 typedef enum {
@@ -30,6 +30,8 @@ typedef enum {
 	GNUT_HOST_SOURCE_X_TRY_ULTRAPEERS,
 	GNUT_HOST_SOURCE_HANDSHAKE, /* the peer's own Listen-IP: it said if it is an ultrapeer */
 	GNUT_HOST_SOURCE_USER,
+	GNUT_HOST_SOURCE_UHC, /* a UDP host cache's pong (IPP) */
+	GNUT_HOST_SOURCE_GWC, /* a GWebCache's answer */
 } gnut_host_source;
 
 typedef enum {
@@ -39,13 +41,6 @@ typedef enum {
 	 * networks run there. Without it such hosts are rejected as unroutable. */
 	GNUT_HOSTCACHE_ALLOW_PRIVATE = 1 << 0,
 } gnut_hostcache_flags;
-
-/* What bootstrap names are for. The cache keeps the names only; the servent
- * resolves and contacts them (never under --no-bootstrap). */
-typedef enum {
-	GNUT_BOOTSTRAP_UHC,     /* a UDP host cache: answers a UDP ping with pongs */
-	GNUT_BOOTSTRAP_SERVENT, /* a Gnutella 0.6 servent reached over TCP */
-} gnut_bootstrap_kind;
 
 /* One host as the stats list shows it. */
 typedef struct {
@@ -119,7 +114,13 @@ void gnut_hostcache_connected(gnut_hostcache *hc, guint32 ip, guint16 port);
 
 /* Every host, most recently seen first (a GArray of gnut_hostcache_entry). */
 GArray *gnut_hostcache_list(const gnut_hostcache *hc);
-/* "pong", "x-try-ultrapeers", "handshake", "user" (the saved file's words). */
+/* Up to max ultrapeers seen in the last max_age_s seconds that did not
+ * fail since, most recently seen first, into out; returns how many (what a
+ * UDP host cache answer lists in IPP). */
+guint gnut_hostcache_fresh_ultrapeers(const gnut_hostcache *hc, gint64 max_age_s,
+                                      gnut_ipv4_port *out, guint max);
+/* "pong", "x-try-ultrapeers", "handshake", "user", "uhc", "gwc" (the saved
+ * file's words). */
 const char *gnut_host_source_name(gnut_host_source source);
 
 /* The text form: a "gnutd-hostcache 1" line, then one line per host, most
@@ -138,19 +139,5 @@ gboolean gnut_hostcache_parse(gnut_hostcache *hc, const char *data, gsize len, G
 gboolean gnut_hostcache_save(gnut_hostcache *hc, GError **error);
 /* Whether the hosts changed since the last load, parse or save. */
 gboolean gnut_hostcache_is_dirty(const gnut_hostcache *hc);
-
-/* Bootstrap names: "name:port" entries naming hosts, never literal
- * addresses. The built-in list holds the UDP host caches the deployed
- * network runs (no servent names); nothing here contacts them. Adds a
- * run-time one (from configuration): a host name (gnut_addr_is_host_name:
- * letters, digits, '-', dots; not an IP literal) and a port 1..65535, else
- * G_IO_ERROR_INVALID_ARGUMENT;
- * more than GNUT_HOSTCACHE_MAX_BOOTSTRAP is G_IO_ERROR_NO_SPACE. A name
- * already listed is accepted once. */
-gboolean gnut_hostcache_add_bootstrap_name(gnut_hostcache *hc, gnut_bootstrap_kind kind,
-                                           const char *name_port, GError **error);
-/* The names of that kind, built-in ones first, then added ones in order
- * (g_strfreev it). */
-GStrv gnut_hostcache_bootstrap_names(const gnut_hostcache *hc, gnut_bootstrap_kind kind);
 
 #endif
