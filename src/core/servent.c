@@ -22,6 +22,7 @@
 #include "gnut/core/transfer/push-service.h"
 #include "gnut/core/transfer/upload.h"
 #include "gnut/net/listener.h"
+#include "gnut/net/tls.h"
 #include "gnut/proto/address.h"
 #include "gnut/proto/dial-rule.h"
 #include "gnut/proto/digest.h"
@@ -68,6 +69,7 @@ struct gnut_servent {
 	gboolean stopped;
 	gnut_log_limit *bad_log; /* bad input from peers, for every room */
 	gnut_listener *listener;
+	GTlsCertificate *tls_cert; /* NULL: TLS off */
 	gboolean scanning;
 	gboolean rescan_again;
 
@@ -295,6 +297,7 @@ static void build_links_and_routing(gnut_servent *s, const gnut_servent_config *
 	    .max_handshakes = s->admission.max_handshakes,
 	    .per_ip_handshakes = s->admission.per_ip_handshakes,
 	    .max_links_per_ip = config->max_links_per_ip,
+	    .tls_cert = s->tls_cert,
 	};
 	s->links = gnut_links_new(&lc, &link_handlers, s);
 	static const gnut_routing_handlers routing_handlers = {
@@ -308,6 +311,7 @@ static void build_links_and_routing(gnut_servent *s, const gnut_servent_config *
 	    .guid = s->guid,
 	    .ultrapeer = s->ultrapeer,
 	    .firewalled = s->firewalled,
+	    .tls = s->tls_cert != NULL,
 	    .links = s->links,
 	    .share = s->share,
 	    .bad_log = s->bad_log,
@@ -339,6 +343,7 @@ static gboolean build_transfers(gnut_servent *s, const gnut_servent_config *conf
 	    .data_dir = s->data_dir,
 	    .download_dir = s->download_dir,
 	    .download_limit = s->download_limit,
+	    .tls = s->tls_cert != NULL,
 	};
 	s->downloads = gnut_downloads_new(&dc, s->clock, error);
 	if (s->downloads == NULL)
@@ -358,6 +363,22 @@ static gboolean build_transfers(gnut_servent *s, const gnut_servent_config *conf
 	return TRUE;
 }
 
+/* Our certificate, unless TLS is off or cannot work: then one line says
+ * why and the servent runs plain. */
+static void load_tls(gnut_servent *s, const gnut_servent_config *config)
+{
+	if (config->no_tls)
+		return;
+	if (!gnut_tls_available()) {
+		g_warning("TLS off: GIO has no TLS backend (install glib-networking)");
+		return;
+	}
+	g_autoptr(GError) err = NULL;
+	s->tls_cert = gnut_tls_load_or_create(s->data_dir, &err);
+	if (s->tls_cert == NULL)
+		g_warning("TLS off: %s", err->message);
+}
+
 static gboolean build_rooms(gnut_servent *s, const gnut_servent_config *config, GError **error)
 {
 	if (g_mkdir_with_parents(s->data_dir, 0700) != 0) {
@@ -365,6 +386,7 @@ static gboolean build_rooms(gnut_servent *s, const gnut_servent_config *config, 
 		            s->data_dir);
 		return FALSE;
 	}
+	load_tls(s, config);
 	if ((s->share = gnut_share_new(s->data_dir, error)) == NULL)
 		return FALSE;
 	for (const char *const *d = config->shares; d != NULL && *d != NULL; d++)
@@ -522,6 +544,7 @@ gboolean gnut_servent_start(gnut_servent *s, GError **error)
 	                                 ? G_MAXUINT
 	                                 : a->reconnect_interval_s * 1000,
 	    .clock = s->clock,
+	    .tls_cert = s->tls_cert,
 	};
 	s->listener = gnut_listener_new(&lc, on_accept, s, error);
 	if (s->listener == NULL)
@@ -623,6 +646,7 @@ void gnut_servent_free(gnut_servent *s)
 	if (s->share != NULL)
 		gnut_share_free(s->share);
 	gnut_log_limit_free(s->bad_log);
+	g_clear_object(&s->tls_cert);
 	g_object_unref(s->cancel);
 	g_free(s->data_dir);
 	g_free(s->download_dir);

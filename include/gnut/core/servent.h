@@ -23,6 +23,7 @@ typedef struct {
 	const char *const *peers;  /* NULL-terminated "HOST:PORT" list to dial */
 	gboolean ultrapeer;        /* TRUE: ultrapeer, FALSE: leaf */
 	gboolean no_bootstrap;     /* dial only the peers above */
+	gboolean no_tls;           /* never offer nor accept TLS (gnut/net/tls.h) */
 	gboolean firewalled;       /* peers cannot connect to us: the push flag in our
 	                              hits, and we connect out to those who push */
 	guint64 upload_limit;      /* bytes per second, 0 = unlimited */
@@ -72,6 +73,7 @@ typedef struct {
 	guint16 port; /* the peer's listening port when known, else the socket's */
 	const char *mode;
 	char *user_agent;
+	gboolean tls; /* the link runs inside TLS */
 } gnut_peer_info;
 
 typedef struct {

@@ -73,6 +73,8 @@ const char *gnut_handshake_state_name(gnut_handshake_state state)
 		return "read-final";
 	case GNUT_HANDSHAKE_REFUSING:
 		return "refusing";
+	case GNUT_HANDSHAKE_TLS:
+		return "tls";
 	case GNUT_HANDSHAKE_SUCCEEDED:
 		return "succeeded";
 	case GNUT_HANDSHAKE_FAILED:
@@ -284,10 +286,48 @@ static void switch_compression(gnut_handshake *hs)
 		gnut_conn_enable_deflate(hs->conn);
 }
 
+/* TLS can be offered on a plain link when we have a certificate. */
+static gboolean can_upgrade(const gnut_handshake *hs)
+{
+	return hs->config.tls_cert != NULL && !gnut_conn_is_tls(hs->conn);
+}
+
+static void on_tls_ready(gnut_conn *conn, gpointer data)
+{
+	gnut_handshake *hs = data;
+	switch_compression(hs);
+	hs->state = GNUT_HANDSHAKE_SUCCEEDED;
+	g_debug("%s: handshake done inside TLS", hs->peer_address);
+	report(hs);
+}
+
+/* After step 3, both sides switch to TLS, the dialer as client; the link
+ * (and its compression) starts once TLS is up. A failed TLS handshake
+ * closes the connection: the handshake fails from on_closed. */
+static void upgrade_to_tls(gnut_handshake *hs)
+{
+	enter(hs, GNUT_HANDSHAKE_TLS);
+	gnut_conn_start_tls(hs->conn, hs->dir == GNUT_HANDSHAKE_INCOMING, hs->config.tls_cert,
+	                    on_tls_ready, hs);
+}
+
+/* Finishes a handshake whose step 3 is out or in: in TLS when agreed. */
+static void finish(gnut_handshake *hs)
+{
+	if (hs->peer.tls && !gnut_conn_is_tls(hs->conn)) {
+		upgrade_to_tls(hs);
+		return;
+	}
+	switch_compression(hs);
+	hs->state = GNUT_HANDSHAKE_SUCCEEDED;
+}
+
 static gboolean step_send_connect(gnut_handshake *hs)
 {
 	g_autoptr(gnut_head) h = gnut_handshake_new_connect();
 	gnut_handshake_add_our_headers(h, &hs->config, hs->remote_ip);
+	if (can_upgrade(hs))
+		gnut_head_add(h, "Upgrade", "TLS/1.0");
 	if (!send_block(hs, h))
 		return FALSE;
 	enter(hs, GNUT_HANDSHAKE_READ_RESPONSE);
@@ -311,22 +351,25 @@ static gboolean step_read_response(gnut_handshake *hs)
 		return FALSE;
 	hs->peer.deflate_in = hs->peer.sends_deflate;
 	hs->peer.deflate_out = hs->config.deflate && hs->peer.accepts_deflate;
+	/* Their Upgrade answers our offer (Connection: Upgrade with it). */
+	hs->peer.tls = gnut_conn_is_tls(hs->conn) || (can_upgrade(hs) && hs->peer.offers_tls);
 	enter(hs, GNUT_HANDSHAKE_SEND_FINAL);
 	return TRUE;
 }
 
-/* Step 3 carries no capability headers, only our choice of compression.
- * Whatever the peer offered in Upgrade: is ignored: no Connection: Upgrade. */
+/* Step 3 carries no capability headers, only our choice of compression
+ * and, when the acceptor took our TLS offer, Connection: Upgrade. */
 static gboolean step_send_final(gnut_handshake *hs)
 {
 	g_autoptr(gnut_head) h = gnut_handshake_new_status(GNUT_HTTP_OK, "OK");
 	if (hs->peer.deflate_out)
 		gnut_head_add(h, "Content-Encoding", "deflate");
+	if (hs->peer.tls && !gnut_conn_is_tls(hs->conn))
+		gnut_head_add(h, "Connection", "Upgrade");
 	if (!send_block(hs, h))
 		return FALSE;
-	switch_compression(hs);
-	hs->state = GNUT_HANDSHAKE_SUCCEEDED;
-	return TRUE;
+	finish(hs);
+	return hs->state == GNUT_HANDSHAKE_SUCCEEDED;
 }
 
 static gboolean step_read_connect(gnut_handshake *hs)
@@ -348,6 +391,8 @@ static gboolean step_read_connect(gnut_handshake *hs)
 	if (!judge(hs))
 		return FALSE;
 	hs->peer.deflate_out = hs->config.deflate && hs->peer.accepts_deflate;
+	/* Without a certificate their offer is ignored (no Connection: Upgrade). */
+	hs->peer.tls = gnut_conn_is_tls(hs->conn) || (can_upgrade(hs) && hs->peer.offers_tls);
 	enter(hs, GNUT_HANDSHAKE_SEND_RESPONSE);
 	return TRUE;
 }
@@ -358,6 +403,10 @@ static gboolean step_send_response(gnut_handshake *hs)
 	gnut_handshake_add_our_headers(h, &hs->config, hs->remote_ip);
 	if (hs->peer.deflate_out)
 		gnut_head_add(h, "Content-Encoding", "deflate");
+	if (hs->peer.tls && !gnut_conn_is_tls(hs->conn)) {
+		gnut_head_add(h, "Upgrade", "TLS/1.0");
+		gnut_head_add(h, "Connection", "Upgrade");
+	}
 	if (!send_block(hs, h))
 		return FALSE;
 	enter(hs, GNUT_HANDSHAKE_READ_FINAL);
@@ -378,9 +427,13 @@ static gboolean step_read_final(gnut_handshake *hs)
 		return FALSE;
 	}
 	hs->peer.deflate_in = hs->peer.sends_deflate;
-	switch_compression(hs);
-	hs->state = GNUT_HANDSHAKE_SUCCEEDED;
-	return TRUE;
+	/* The dialer confirms the upgrade in step 3; without it, plain. */
+	const char *conn_hdr = gnut_head_get(h, "Connection");
+	if (!gnut_conn_is_tls(hs->conn))
+		hs->peer.tls = hs->peer.tls && conn_hdr != NULL &&
+		               gnut_head_value_has_token(conn_hdr, "Upgrade");
+	finish(hs);
+	return hs->state == GNUT_HANDSHAKE_SUCCEEDED;
 }
 
 /* NULL: nothing to do but wait (a refusal flushing) or nothing left. */
@@ -392,6 +445,7 @@ static const step_fn steps[] = {
     [GNUT_HANDSHAKE_SEND_RESPONSE] = step_send_response,
     [GNUT_HANDSHAKE_READ_FINAL] = step_read_final,
     [GNUT_HANDSHAKE_REFUSING] = NULL,
+    [GNUT_HANDSHAKE_TLS] = NULL,
     [GNUT_HANDSHAKE_SUCCEEDED] = NULL,
     [GNUT_HANDSHAKE_FAILED] = NULL,
 };

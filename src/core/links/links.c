@@ -441,6 +441,7 @@ static links_pending *start_handshake(gnut_links *l, gnut_conn *conn, gnut_hands
 	hc.dynamic_querying = l->config.dynamic_querying;
 	hc.clock = l->config.clock;
 	hc.admit = admit_peer;
+	hc.tls_cert = l->config.tls_cert;
 	char listen[GNUT_ADDR_IPV4_PORT_LEN];
 	if (l->self_ipv4 != 0) {
 		gnut_addr_format_ipv4_port(l->self_ipv4, l->self_port, listen);

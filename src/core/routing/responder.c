@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "gnut/proto/ggep.h"
 #include "gnut/proto/pong.h"
 #include "gnut/proto/qhit.h"
 #include "gnut/proto/query.h"
@@ -23,14 +24,26 @@ static GBytes *message_bytes(const gnut_guid *guid, uint8_t type, uint8_t ttl, G
 	return g_byte_array_free_to_bytes(msg);
 }
 
+/* GGEP "TLS" without payload: this servent accepts TLS connections (as
+ * gtk-gnutella puts it in its hits' trailer and in its pongs). */
+static void append_tls_ggep(GByteArray *out)
+{
+	static const gnut_ggep_item tls = {.id = "TLS"};
+	gnut_ggep_encode(&tls, 1, out);
+}
+
 GBytes *gnut_responder_pong(const gnut_responder_self *self, gnut_share *share,
                             const gnut_msg_header *ping)
 {
+	g_autoptr(GByteArray) ggep = g_byte_array_new();
+	if (self->tls)
+		append_tls_ggep(ggep);
 	gnut_pong pong = {
 	    .port = self->port,
 	    .ipv4 = self->ipv4,
 	    .files = gnut_share_count(share),
 	    .kib = (uint32_t)MIN(gnut_share_total_bytes(share) / 1024, G_MAXUINT32),
+	    .ggep = {ggep->data, ggep->len},
 	};
 	g_autoptr(GByteArray) payload = g_byte_array_new();
 	gnut_pong_encode(payload, &pong);
@@ -90,6 +103,10 @@ static GBytes *hit_message(const gnut_responder_self *self, const gnut_msg_heade
 		};
 	}
 	hit.results = results;
+	g_autoptr(GByteArray) private_ggep = g_byte_array_new();
+	if (self->tls)
+		append_tls_ggep(private_ggep);
+	hit.private_area = (gnut_slice){private_ggep->data, private_ggep->len};
 	g_autoptr(GByteArray) payload = g_byte_array_new();
 	gnut_proto_err err = gnut_qhit_encode(payload, &hit);
 	for (guint i = 0; i < count; i++)

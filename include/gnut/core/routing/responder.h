@@ -27,6 +27,7 @@ typedef struct {
 	bool busy;       /* every upload slot taken */
 	bool uploaded;   /* we have uploaded at least one file */
 	bool firewalled; /* peers cannot connect to us: downloaders must push */
+	bool tls;        /* we accept TLS: GGEP TLS (empty) in our hits' private area and pongs */
 } gnut_responder_self;
 
 /* The pong answering ping (same GUID, TTL = its hops + 1, hops 0) with our

@@ -44,6 +44,7 @@ typedef struct {
 	gnut_guid guid;    /* our servent GUID, in our hits */
 	gboolean ultrapeer;
 	gboolean firewalled;     /* the push flag in our hits */
+	gboolean tls;            /* GGEP TLS in our hits and pongs: we accept TLS */
 	gnut_links *links;       /* not owned: the links messages come from and go to */
 	gnut_share *share;       /* not owned: what our pongs and hits tell */
 	gnut_log_limit *bad_log; /* not owned: where bad input from peers is logged */

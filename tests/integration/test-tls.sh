@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# test-tls.sh: links and downloads over TLS between real servents. A dials
+# B: the handshake offers Upgrade: TLS/1.0 and the link continues inside
+# TLS on both sides; A finds B's file (B's hit carries GGEP TLS) and
+# downloads it TLS-first, SHA-1 checked. C runs --no-tls: its link to B
+# stays plain and it still downloads the same file in plain HTTP.
+. "$(dirname "$0")/lib.sh"
+
+# tls_of NAME: the "tls" field of each of NAME's links, one a line.
+tls_of() {
+	gnut_at "$1" peers --json | json_field tls
+}
+
+all_links_tls() {
+	[ "$(tls_of "$1" | sort -u)" = "$2" ]
+}
+
+mkdir -p "$WORK/bshare"
+head -c 900000 /dev/urandom >"$WORK/bshare/secret-plans.bin"
+start_node A --ultrapeer
+start_node B --ultrapeer --verbose --share "$WORK/bshare"
+start_node C --ultrapeer --no-tls
+wait_until 30 has_shared B 1 || fail "B did not index"
+[ "$(stat -c %a "$WORK/B/data/tls-identity.pem")" = 600 ] || fail "B's certificate not 0600"
+[ ! -e "$WORK/C/data/tls-identity.pem" ] || fail "C made a certificate under --no-tls"
+
+link A B
+wait_until 20 has_peers A 1 || fail "A has no link"
+wait_until 20 has_peers B 1 || fail "B has no link"
+all_links_tls A true || fail "A's link is not TLS: $(tls_of A)"
+all_links_tls B true || fail "B's link is not TLS: $(tls_of B)"
+gnut_at A peers | grep -q ' tls ' || fail "the peers table does not show tls"
+pass "A and B linked inside TLS (Upgrade: TLS/1.0)"
+
+gnut_at A search --timeout 3 --json secret-plans >"$WORK/hits.json" || fail "search failed"
+grep -q '"name" *: *"secret-plans.bin"' "$WORK/hits.json" || fail "no hit from B"
+hit=$(json_field id <"$WORK/hits.json" | head -1)
+mkdir -p "$WORK/got"
+gnut_at A get --wait --to "$WORK/got" "$hit" >/dev/null || fail "get from B failed"
+[ "$(sha1sum <"$WORK/bshare/secret-plans.bin")" = "$(sha1sum <"$WORK/got/secret-plans.bin")" ] ||
+	fail "downloaded file differs"
+# B logs each reply it serves, marked (TLS) when over TLS.
+grep -q '" 20[06] [0-9]* (TLS)$' "$WORK/B/gnutd.log" || fail "B did not serve the file over TLS"
+pass "downloaded from B over TLS, SHA-1 checked"
+
+link C B
+wait_until 20 has_peers C 1 || fail "C has no link"
+wait_until 20 has_peers B 2 || fail "B does not see C"
+all_links_tls C false || fail "C's link is not plain: $(tls_of C)"
+[ "$(tls_of B | sort | tr '\n' ' ')" = "false true " ] || fail "B's links: $(tls_of B)"
+gnut_at C search --timeout 3 --json secret-plans >"$WORK/hits-c.json" || fail "C's search failed"
+hit=$(json_field id <"$WORK/hits-c.json" | head -1)
+mkdir -p "$WORK/got-c"
+gnut_at C get --wait --to "$WORK/got-c" "$hit" >/dev/null || fail "C's get from B failed"
+cmp "$WORK/bshare/secret-plans.bin" "$WORK/got-c/secret-plans.bin" || fail "C's copy differs"
+grep -q '" 20[06] [0-9]*$' "$WORK/B/gnutd.log" || fail "B did not serve C in plain text"
+pass "a --no-tls servent links and downloads in plain text"
