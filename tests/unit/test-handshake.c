@@ -1,15 +1,16 @@
 /* test-handshake.c: the Gnutella 0.6 handshake over real loopback sockets
  * (127.0.0.1, ephemeral ports): two of our handshakes talking to each other,
  * a raw client replaying the reference servent's CONNECT block, refusals,
- * deadlines driven by a manual clock, and an oversize header block; plus
- * the pure header-set functions. Waits iterate the main context until a
- * condition holds; a generous real-time guard only turns a hang into a
- * failure, no assertion depends on timing. */
+ * deadlines driven by a manual clock, an oversize header block, and the
+ * Upgrade: TLS/1.0 path both ways; plus the pure header-set functions. Waits iterate the main
+ * context until a condition holds; a generous real-time guard only turns a hang into a failure, no
+ * assertion depends on timing. */
 #include "config.h"
 
 #include "gnut/core/links/handshake.h"
 #include "gnut/proto/handshake-msg.h"
 #include "gnut/net/listener.h"
+#include "gnut/net/tls.h"
 #include "unit.h"
 
 #include <string.h>
@@ -803,6 +804,135 @@ static void test_free_before_done(void)
 	server_stop(&s);
 }
 
+/* ---- Upgrade: TLS/1.0 ---- */
+
+static GTlsCertificate *test_cert(void)
+{
+	char *dir = gnut_unit_mkdtemp();
+	GTlsCertificate *cert = gnut_tls_load_or_create(dir, NULL);
+	gnut_unit_rmtree(dir);
+	g_free(dir);
+	g_assert_nonnull(cert);
+	return cert;
+}
+
+static gboolean client_created(gpointer data)
+{
+	return ((client *)data)->out.hs != NULL || ((client *)data)->out.done;
+}
+
+/* Both sides with TLS on: the link continues inside TLS, compressed. */
+static void test_tls_upgrade_pair(void)
+{
+	g_autoptr(GTlsCertificate) cert = test_cert();
+	server s;
+	client c;
+	server_start(&s, TRUE);
+	s.config.tls_cert = cert;
+	client_dial(&c, s.port, TRUE);
+	c.config.tls_cert = cert; /* read when the connect completes */
+	outcome *both[2] = {&s.out, &c.out};
+	CU_ASSERT_TRUE(run_until(both_done, both));
+	CU_ASSERT_TRUE(s.out.ok && c.out.ok);
+	CU_ASSERT_TRUE(s.out.peer.offers_tls && s.out.peer.features_tls);
+	CU_ASSERT_TRUE(c.out.peer.offers_tls && c.out.peer.features_tls);
+	CU_ASSERT_TRUE(s.out.peer.tls && c.out.peer.tls);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s.out.conn);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c.out.conn);
+	CU_ASSERT_TRUE(gnut_conn_is_tls(s.out.conn) && gnut_conn_is_tls(c.out.conn));
+	gnut_conn_stats st;
+	gnut_conn_get_stats(c.out.conn, &st);
+	CU_ASSERT_TRUE(st.inflating && st.deflating);
+	outcome_clear(&c.out);
+	server_stop(&s);
+}
+
+/* Our offer to an acceptor without TLS: it ignores it, the link is plain. */
+static void test_tls_offer_ignored(void)
+{
+	g_autoptr(GTlsCertificate) cert = test_cert();
+	server s;
+	client c;
+	server_start(&s, TRUE);
+	client_dial(&c, s.port, TRUE);
+	c.config.tls_cert = cert;
+	CU_ASSERT_TRUE(run_until(client_created, &c));
+	outcome *both[2] = {&s.out, &c.out};
+	CU_ASSERT_TRUE(run_until(both_done, both));
+	CU_ASSERT_TRUE(s.out.ok && c.out.ok);
+	CU_ASSERT_TRUE(s.out.peer.offers_tls);
+	CU_ASSERT_FALSE(c.out.peer.offers_tls || c.out.peer.features_tls);
+	CU_ASSERT_FALSE(s.out.peer.tls || c.out.peer.tls);
+	CU_ASSERT_FALSE(gnut_conn_is_tls(c.out.conn) || gnut_conn_is_tls(s.out.conn));
+	outcome_clear(&c.out);
+	server_stop(&s);
+}
+
+static gboolean conn_tls_up(gpointer data)
+{
+	return gnut_conn_is_tls(data) || gnut_conn_is_closed(data);
+}
+
+/* The reference servent's CONNECT (with Upgrade: TLS/1.0) to us with TLS
+ * on: our 200 takes the offer, its step 3 confirms, and TLS follows with
+ * the dialer as client; or, when the dialer then speaks no TLS, the
+ * handshake fails and the link is dropped. */
+static void gtkg_upgrade(gboolean speak_tls)
+{
+	g_autoptr(GTlsCertificate) cert = test_cert();
+	server s;
+	server_start(&s, TRUE);
+	s.config.tls_cert = cert;
+	raw_peer p;
+	raw_connect(&p, s.port);
+	raw_send(&p, gtkg_connect, strlen(gtkg_connect));
+	CU_ASSERT_TRUE(run_until(raw_has_block, &p));
+	g_autoptr(gnut_head) h = raw_take_head(&p);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+	CU_ASSERT_STRING_EQUAL(gnut_head_start_line(h), "GNUTELLA/0.6 200 OK");
+	CU_ASSERT_STRING_EQUAL(gnut_head_get(h, "Upgrade"), "TLS/1.0");
+	CU_ASSERT_STRING_EQUAL(gnut_head_get(h, "Connection"), "Upgrade");
+	CU_ASSERT_STRING_EQUAL(gnut_head_get(h, "X-Features"), "tls/1.0");
+	static const char final[] =
+	    "GNUTELLA/0.6 200 OK\r\nConnection: Upgrade\r\nContent-Encoding: deflate\r\n\r\n";
+	raw_send(&p, final, strlen(final));
+	g_source_destroy(p.src);
+	g_clear_pointer(&p.src, g_source_unref);
+	if (!speak_tls) {
+		static const char junk[] = "GNUTELLA/0.6 200 OK\r\n\r\n";
+		raw_send(&p, junk, strlen(junk));
+		CU_ASSERT_TRUE(run_until(outcome_done, &s.out));
+		CU_ASSERT_FALSE(s.out.ok);
+		CU_ASSERT_PTR_NOT_NULL(strstr(s.out.error, "TLS"));
+		raw_close(&p);
+		server_stop(&s);
+		return;
+	}
+	GSocketConnection *sc = g_socket_connection_factory_create_connection(p.sock);
+	gnut_conn *tls = gnut_conn_new(sc);
+	g_object_unref(sc);
+	gnut_conn_start_tls(tls, FALSE, NULL, NULL, NULL);
+	CU_ASSERT_TRUE(run_until(conn_tls_up, tls));
+	CU_ASSERT_TRUE(run_until(outcome_done, &s.out));
+	CU_ASSERT_TRUE(gnut_conn_is_tls(tls));
+	CU_ASSERT_TRUE(s.out.ok && s.out.peer.tls);
+	CU_ASSERT_TRUE(s.out.peer.deflate_in && s.out.peer.deflate_out);
+	CU_ASSERT_TRUE(s.out.conn != NULL && gnut_conn_is_tls(s.out.conn));
+	gnut_conn_unref(tls);
+	raw_close(&p);
+	server_stop(&s);
+}
+
+static void test_tls_gtkg_upgrade(void)
+{
+	gtkg_upgrade(TRUE);
+}
+
+static void test_tls_failed_upgrade_drops(void)
+{
+	gtkg_upgrade(FALSE);
+}
+
 static CU_TestInfo tests[] = {
     {"our header set", test_our_headers},
     {"reads the gtk-gnutella CONNECT block", test_read_gtkg_block},
@@ -818,6 +948,10 @@ static CU_TestInfo tests[] = {
     {"incoming step deadline, freed in done", test_deadline_incoming},
     {"oversize header block closes", test_oversize_block},
     {"freed before done: no callback", test_free_before_done},
+    {"TLS upgrade between two of ours", test_tls_upgrade_pair},
+    {"TLS offer ignored without a certificate", test_tls_offer_ignored},
+    {"gtk-gnutella's Upgrade: TLS/1.0 taken", test_tls_gtkg_upgrade},
+    {"a failed TLS upgrade drops the link", test_tls_failed_upgrade_drops},
     CU_TEST_INFO_NULL,
 };
 
