@@ -3,7 +3,9 @@
 # B: the handshake offers Upgrade: TLS/1.0 and the link continues inside
 # TLS on both sides; A finds B's file (B's hit carries GGEP TLS) and
 # downloads it TLS-first, SHA-1 checked. C runs --no-tls: its link to B
-# stays plain and it still downloads the same file in plain HTTP.
+# stays plain and it still downloads the same file in plain HTTP. Then B
+# restarts on its port: A, which learnt that B speaks TLS, dials it in TLS
+# from the first byte.
 . "$(dirname "$0")/lib.sh"
 
 # tls_of NAME: the "tls" field of each of NAME's links, one a line.
@@ -55,3 +57,12 @@ gnut_at C get --wait --to "$WORK/got-c" "$hit" >/dev/null || fail "C's get from 
 cmp "$WORK/bshare/secret-plans.bin" "$WORK/got-c/secret-plans.bin" || fail "C's copy differs"
 grep -q '" 20[06] [0-9]*$' "$WORK/B/gnutd.log" || fail "B did not serve C in plain text"
 pass "a --no-tls servent links and downloads in plain text"
+
+kill "$(cat "$WORK/B/pid")"
+wait_until 20 has_peers A 0 && [ "$(peers_of A)" = 0 ] || fail "A still linked to B"
+start_node B2 --ultrapeer --listen "127.0.0.1:$PORT_B"
+wait_until 30 has_peers A 1 || fail "A did not link to B again"
+grep -q "dialing 127.0.0.1:$PORT_B in TLS" "$WORK/A/gnutd.log" || fail "A did not dial B in TLS"
+all_links_tls A true || fail "A's new link is not TLS: $(tls_of A)"
+tls_of B2 | grep -q true || fail "B's link from A is not TLS: $(tls_of B2)" # C's is plain
+pass "A dialed B again in TLS from the first byte"

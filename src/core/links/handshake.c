@@ -44,6 +44,7 @@ struct gnut_handshake {
 	gnut_handshake_peer peer;
 	guint code; /* the status that ended it (theirs or ours), 0: none */
 	gboolean by_peer;
+	gboolean tls_failed;
 	char *error;
 	GSource *report_src; /* delivers a failure from the main loop */
 	gboolean reported;
@@ -123,6 +124,7 @@ static void report(gnut_handshake *hs)
 	    .by_peer = !ok && hs->by_peer,
 	    .error = ok ? NULL : hs->error,
 	    .peer = &hs->peer,
+	    .tls_failed = !ok && hs->tls_failed,
 	};
 	r.not_now =
 	    r.by_peer && (r.code == GNUT_HTTP_CONFLICT || r.code == GNUT_HTTP_TOO_MANY_REQUESTS ||
@@ -322,6 +324,16 @@ static void finish(gnut_handshake *hs)
 	hs->state = GNUT_HANDSHAKE_SUCCEEDED;
 }
 
+static gboolean step_send_connect(gnut_handshake *hs);
+
+/* TLS from the first byte is up: the handshake starts inside it. */
+static void on_tls_first_ready(gnut_conn *conn, gpointer data)
+{
+	gnut_handshake *hs = data;
+	enter(hs, GNUT_HANDSHAKE_SEND_CONNECT);
+	step_send_connect(hs);
+}
+
 static gboolean step_send_connect(gnut_handshake *hs)
 {
 	g_autoptr(gnut_head) h = gnut_handshake_new_connect();
@@ -471,6 +483,7 @@ static void on_closed(gnut_conn *conn, const GError *reason, gpointer data)
 	if (hs->state != GNUT_HANDSHAKE_REFUSING)
 		set_error(hs, 0, FALSE, "connection closed in %s: %s",
 		          gnut_handshake_state_name(hs->state), reason->message);
+	hs->tls_failed = g_error_matches(reason, GNUT_CONN_ERROR, GNUT_CONN_ERROR_TLS);
 	hs->state = GNUT_HANDSHAKE_FAILED;
 	gnut_conn_set_handlers(conn, NULL, NULL, NULL);
 	report(hs);
@@ -522,10 +535,14 @@ gnut_handshake *gnut_handshake_new(gnut_conn *conn, gnut_handshake_dir dir,
 	}
 	gnut_conn_set_input_cap(conn, HANDSHAKE_INPUT_CAP);
 	gnut_conn_set_handlers(conn, on_readable, on_closed, hs);
-	/* Only the first write happens here; input (and so any report) comes
-	 * from the main loop. */
-	if (dir == GNUT_HANDSHAKE_OUTGOING)
+	/* Only the first write (or the start of TLS) happens here; input (and
+	 * so any report) comes from the main loop. */
+	if (dir == GNUT_HANDSHAKE_OUTGOING && hs->config.tls_first && can_upgrade(hs)) {
+		enter(hs, GNUT_HANDSHAKE_TLS);
+		gnut_conn_start_tls(conn, FALSE, hs->config.tls_cert, on_tls_first_ready, hs);
+	} else if (dir == GNUT_HANDSHAKE_OUTGOING) {
 		step_send_connect(hs);
+	}
 	return hs;
 }
 

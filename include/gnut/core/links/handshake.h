@@ -116,10 +116,12 @@ typedef struct {
 	gboolean
 	    dynamic_querying; /* announce X-Dynamic-Querying: 0.1 (only if the servent does it) */
 	gboolean deflate;     /* offer and accept Content-Encoding: deflate */
-	GTlsCertificate *tls_cert;     /* non-NULL: TLS is on: offer and accept Upgrade: TLS/1.0
-	                                  and list tls/1.0 in X-Features; not owned */
-	guint timeout_s;               /* per-step deadline */
-	gnut_clock *clock;             /* deadlines; not owned, must outlive the handshake */
+	GTlsCertificate *tls_cert; /* non-NULL: TLS is on: offer and accept Upgrade: TLS/1.0
+	                              and list tls/1.0 in X-Features; not owned */
+	gboolean tls_first;        /* outgoing, with tls_cert: TLS from the first byte (a host known
+	                              to speak it), under the first step's deadline */
+	guint timeout_s;           /* per-step deadline */
+	gnut_clock *clock;         /* deadlines; not owned, must outlive the handshake */
 	gnut_handshake_admit_fn admit; /* NULL: admit everyone our rules allow */
 	gpointer admit_data;
 } gnut_handshake_config;
@@ -146,10 +148,11 @@ typedef struct gnut_handshake gnut_handshake;
 typedef struct {
 	gboolean ok;
 	gnut_handshake_dir direction;
-	guint code;        /* 200 when ok; the refusing status (theirs or ours); 0: no status */
-	gboolean by_peer;  /* the peer refused (code is theirs) */
-	gboolean not_now;  /* the peer said 409/429/503: retry later, with back-off */
-	const char *error; /* NULL when ok, else a line for the log */
+	guint code;          /* 200 when ok; the refusing status (theirs or ours); 0: no status */
+	gboolean by_peer;    /* the peer refused (code is theirs) */
+	gboolean not_now;    /* the peer said 409/429/503: retry later, with back-off */
+	gboolean tls_failed; /* the TLS handshake failed (TLS-first or upgrade) */
+	const char *error;   /* NULL when ok, else a line for the log */
 	const gnut_handshake_peer *peer; /* what the peer told (may be mostly empty) */
 } gnut_handshake_result;
 
