@@ -473,11 +473,18 @@ static void on_closed(gnut_conn *conn, const GError *reason, gpointer data)
 		fail(f, "connection lost: %s", reason->message);
 }
 
+static void tls_fallback(gnut_download_fetch *f, const char *why);
+
 static gboolean on_watchdog(gpointer data)
 {
 	gnut_download_fetch *f = data;
-	if (!f->paused && gnut_clock_now_us(f->clock) - f->last_activity_us > f->idle_timeout_us)
-		fail(f, "no data for %" G_GINT64_FORMAT " s", f->idle_timeout_us / G_USEC_PER_SEC);
+	if (f->paused || gnut_clock_now_us(f->clock) - f->last_activity_us <= f->idle_timeout_us)
+		return G_SOURCE_CONTINUE;
+	if (f->step == STEP_CONNECTING) { /* a TLS handshake that hangs */
+		tls_fallback(f, "TLS handshake timed out");
+		return G_SOURCE_CONTINUE; /* it destroyed this source */
+	}
+	fail(f, "no data for %" G_GINT64_FORMAT " s", f->idle_timeout_us / G_USEC_PER_SEC);
 	return G_SOURCE_CONTINUE; /* finish destroyed it if it fired */
 }
 
@@ -488,6 +495,7 @@ static void attach_conn(gnut_download_fetch *f)
 	gnut_conn_set_input_cap(f->conn, FETCH_INPUT_CAP);
 	gnut_conn_set_handlers(f->conn, on_readable, on_closed, f);
 	touch(f);
+	stop_source(&f->watchdog_src);
 	f->watchdog_src = add_timeout(f, WATCHDOG_MS, on_watchdog);
 	send_request(f);
 }
@@ -501,15 +509,22 @@ static void on_tls_ready(gnut_conn *conn, gpointer data)
 	attach_conn(f);
 }
 
-/* The TLS connection closed before it was up: plain text, once. */
-static void on_tls_closed(gnut_conn *conn, const GError *reason, gpointer data)
+/* TLS did not come up: once more, in plain text. */
+static void tls_fallback(gnut_download_fetch *f, const char *why)
 {
-	gnut_download_fetch *f = data;
-	g_message("%s: TLS failed (%s): trying in plain text", f->host_port, reason->message);
+	g_message("%s: TLS failed (%s): trying in plain text", f->host_port, why);
+	stop_source(&f->watchdog_src);
+	gnut_conn_set_handlers(f->conn, NULL, NULL, NULL);
+	gnut_conn_close(f->conn, NULL);
 	g_clear_pointer(&f->conn, gnut_conn_unref);
 	f->tls = FALSE;
 	f->tls_failed = TRUE;
 	start_connect(f);
+}
+
+static void on_tls_closed(gnut_conn *conn, const GError *reason, gpointer data)
+{
+	tls_fallback(data, reason->message);
 }
 
 static void on_connected(GObject *source, GAsyncResult *res, gpointer data)
@@ -535,6 +550,8 @@ static void on_connected(GObject *source, GAsyncResult *res, gpointer data)
 		return;
 	}
 	gnut_conn_set_handlers(conn, NULL, on_tls_closed, f);
+	touch(f);
+	f->watchdog_src = add_timeout(f, WATCHDOG_MS, on_watchdog);
 	gnut_conn_start_tls(conn, FALSE, NULL, on_tls_ready, f);
 }
 
