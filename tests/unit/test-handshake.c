@@ -53,6 +53,7 @@ typedef struct {
 	guint code;
 	gboolean by_peer;
 	gboolean not_now;
+	gboolean tls_failed;
 	char *error;
 	gnut_handshake_peer peer;
 	gnut_conn *conn; /* taken on success */
@@ -108,6 +109,7 @@ static void on_done(gnut_handshake *hs, const gnut_handshake_result *r, gpointer
 	o->code = r->code;
 	o->by_peer = r->by_peer;
 	o->not_now = r->not_now;
+	o->tls_failed = r->tls_failed;
 	o->error = g_strdup(r->error);
 	gnut_handshake_peer_copy(r->peer, &o->peer);
 	if (r->ok && o->keep_conn)
@@ -146,7 +148,8 @@ static void on_accept(gnut_listener *l, gnut_conn *conn, const char *line, gpoin
 	s->out.hs = gnut_handshake_new(conn, GNUT_HANDSHAKE_INCOMING, &s->config, on_done, &s->out);
 }
 
-static void server_start(server *s, gboolean ultrapeer)
+/* A server whose listener (and handshake) take TLS when cert is given. */
+static void server_start_tls(server *s, gboolean ultrapeer, GTlsCertificate *cert)
 {
 	memset(s, 0, sizeof *s);
 	gnut_handshake_config_init(&s->config);
@@ -154,12 +157,18 @@ static void server_start(server *s, gboolean ultrapeer)
 	s->config.listen_addr = "127.0.0.1:6346";
 	s->config.admit = admit_cb;
 	s->config.admit_data = s;
+	s->config.tls_cert = cert;
 	s->admit_code = 200;
-	gnut_listener_config lc = {.address = "127.0.0.1"};
+	gnut_listener_config lc = {.address = "127.0.0.1", .tls_cert = cert};
 	GError *err = NULL;
 	s->listener = gnut_listener_new(&lc, on_accept, s, &err);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(s->listener);
 	s->port = gnut_listener_get_port(s->listener);
+}
+
+static void server_start(server *s, gboolean ultrapeer)
+{
+	server_start_tls(s, ultrapeer, NULL);
 }
 
 static void server_stop(server *s)
@@ -933,6 +942,60 @@ static void test_tls_failed_upgrade_drops(void)
 	gtkg_upgrade(FALSE);
 }
 
+/* A dialer that knows the host speaks TLS starts with it: the listener
+ * sees a TLS ClientHello, runs TLS, then the first line inside it; no
+ * Upgrade is offered on a link already in TLS. */
+static void test_tls_first_dial(void)
+{
+	g_autoptr(GTlsCertificate) cert = test_cert();
+	server s;
+	client c;
+	server_start_tls(&s, TRUE, cert);
+	client_dial(&c, s.port, TRUE);
+	c.config.tls_cert = cert;
+	c.config.tls_first = TRUE;
+	outcome *both[2] = {&s.out, &c.out};
+	CU_ASSERT_TRUE(run_until(both_done, both));
+	CU_ASSERT_TRUE(s.out.ok && c.out.ok);
+	CU_ASSERT_TRUE(s.out.peer.tls && c.out.peer.tls);
+	CU_ASSERT_FALSE(s.out.peer.offers_tls || c.out.peer.offers_tls);
+	CU_ASSERT_TRUE(s.out.peer.features_tls && c.out.peer.features_tls);
+	CU_ASSERT_TRUE(gnut_conn_is_tls(s.out.conn) && gnut_conn_is_tls(c.out.conn));
+	outcome_clear(&c.out);
+	server_stop(&s);
+}
+
+static gboolean hs_in_tls(gpointer data)
+{
+	outcome *o = data;
+	return o->hs != NULL && gnut_handshake_get_state(o->hs) == GNUT_HANDSHAKE_TLS;
+}
+
+/* TLS-first to a host that does not speak it (it waits for a first line
+ * that never comes): the step deadline ends it and the result says TLS
+ * failed, so that the owner dials again in plain text. */
+static void test_tls_first_refused(void)
+{
+	g_autoptr(GTlsCertificate) cert = test_cert();
+	guint16 port = 0;
+	g_autoptr(GSocket) lsock = mute_server(&port);
+	g_autoptr(gnut_clock) clock = gnut_clock_manual_new(1 * G_USEC_PER_SEC);
+	client c;
+	client_dial(&c, port, TRUE);
+	c.config.tls_cert = cert;
+	c.config.tls_first = TRUE;
+	c.config.clock = clock;
+	CU_ASSERT_TRUE_FATAL(run_until(hs_in_tls, &c.out));
+	gnut_clock_manual_advance(clock, 11 * G_USEC_PER_SEC);
+	gnut_handshake_tick(c.out.hs, gnut_clock_now_us(clock));
+	CU_ASSERT_TRUE(run_until(outcome_done, &c.out));
+	CU_ASSERT_FALSE(c.out.ok);
+	CU_ASSERT_TRUE(c.out.tls_failed);
+	CU_ASSERT_PTR_NOT_NULL(strstr(c.out.error, "timed out in tls"));
+	outcome_clear(&c.out);
+	g_socket_close(lsock, NULL);
+}
+
 static CU_TestInfo tests[] = {
     {"our header set", test_our_headers},
     {"reads the gtk-gnutella CONNECT block", test_read_gtkg_block},
@@ -952,6 +1015,8 @@ static CU_TestInfo tests[] = {
     {"TLS offer ignored without a certificate", test_tls_offer_ignored},
     {"gtk-gnutella's Upgrade: TLS/1.0 taken", test_tls_gtkg_upgrade},
     {"a failed TLS upgrade drops the link", test_tls_failed_upgrade_drops},
+    {"TLS from the first byte to our listener", test_tls_first_dial},
+    {"TLS-first to a plain host: tls_failed", test_tls_first_refused},
     CU_TEST_INFO_NULL,
 };
 

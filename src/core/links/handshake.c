@@ -563,6 +563,8 @@ void gnut_handshake_tick(gnut_handshake *hs, gint64 now_us)
 	if (hs->state != GNUT_HANDSHAKE_REFUSING)
 		set_error(hs, 0, FALSE, "timed out in %s after %u s",
 		          gnut_handshake_state_name(hs->state), hs->config.timeout_s);
+	/* A peer that never finishes TLS does not speak it. */
+	hs->tls_failed = hs->state == GNUT_HANDSHAKE_TLS;
 	abort_link(hs);
 }
 
