@@ -587,12 +587,10 @@ void gnut_conn_send_file_range(gnut_conn *conn, int fd, goffset offset, gsize le
 	schedule_flush(conn);
 }
 
-/* sendmsg(2) without blocking; returns the bytes written, 0 when the socket
- * would block or failed (a failure closes the connection). */
-static gsize send_vectors(gnut_conn *conn, GOutputVector *vec, guint nv)
+/* What a non-blocking write returned: the bytes written, 0 when it would
+ * block or failed (a failure closes the connection). */
+static gsize count_written(gnut_conn *conn, gssize n, const GError *err)
 {
-	g_autoptr(GError) err = NULL;
-	gssize n = g_socket_send_message(conn->sock, NULL, vec, (gint)nv, NULL, 0, 0, NULL, &err);
 	if (n < 0) {
 		if (!g_error_matches(err, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
 			gnut_conn_close(conn, err);
@@ -600,6 +598,14 @@ static gsize send_vectors(gnut_conn *conn, GOutputVector *vec, guint nv)
 	}
 	conn->stats.bytes_out += (guint64)n;
 	return (gsize)n;
+}
+
+/* sendmsg(2) without blocking; as count_written. */
+static gsize send_vectors(gnut_conn *conn, GOutputVector *vec, guint nv)
+{
+	g_autoptr(GError) err = NULL;
+	gssize n = g_socket_send_message(conn->sock, NULL, vec, (gint)nv, NULL, 0, 0, NULL, &err);
+	return count_written(conn, n, err);
 }
 
 /* Trims vectors so their total is at most budget; returns how many remain. */
@@ -615,19 +621,13 @@ static guint clip_vectors(GOutputVector *vec, guint nv, gsize budget)
 	return nv;
 }
 
-/* A write to the TLS session without blocking; as send_vectors. */
+/* A write to the TLS session without blocking; as count_written. */
 static gsize send_tls(gnut_conn *conn, const guint8 *data, gsize len)
 {
 	g_autoptr(GError) err = NULL;
 	gssize n =
 	    g_pollable_output_stream_write_nonblocking(conn->out_stream, data, len, NULL, &err);
-	if (n < 0) {
-		if (!g_error_matches(err, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
-			gnut_conn_close(conn, err);
-		return 0;
-	}
-	conn->stats.bytes_out += (guint64)n;
-	return (gsize)n;
+	return count_written(conn, n, err);
 }
 
 static gboolean write_wbuf(gnut_conn *conn, gsize *budget)

@@ -34,12 +34,8 @@ all_links_tls B true || fail "B's link is not TLS: $(tls_of B)"
 gnut_at A peers | grep -q ' tls ' || fail "the peers table does not show tls"
 pass "A and B linked inside TLS (Upgrade: TLS/1.0)"
 
-gnut_at A search --timeout 3 --json secret-plans >"$WORK/hits.json" || fail "search failed"
-grep -q '"name" *: *"secret-plans.bin"' "$WORK/hits.json" || fail "no hit from B"
-hit=$(json_field id <"$WORK/hits.json" | head -1)
-mkdir -p "$WORK/got"
-gnut_at A get --wait --to "$WORK/got" "$hit" >/dev/null || fail "get from B failed"
-[ "$(sha1sum <"$WORK/bshare/secret-plans.bin")" = "$(sha1sum <"$WORK/got/secret-plans.bin")" ] ||
+search_and_get A secret-plans secret-plans.bin
+[ "$(sha1sum <"$WORK/bshare/secret-plans.bin")" = "$(sha1sum <"$WORK/got-A/secret-plans.bin")" ] ||
 	fail "downloaded file differs"
 # B logs each reply it serves, marked (TLS) when over TLS.
 grep -q '" 20[06] [0-9]* (TLS)$' "$WORK/B/gnutd.log" || fail "B did not serve the file over TLS"
@@ -50,11 +46,8 @@ wait_until 20 has_peers C 1 || fail "C has no link"
 wait_until 20 has_peers B 2 || fail "B does not see C"
 all_links_tls C false || fail "C's link is not plain: $(tls_of C)"
 [ "$(tls_of B | sort | tr '\n' ' ')" = "false true " ] || fail "B's links: $(tls_of B)"
-gnut_at C search --timeout 3 --json secret-plans >"$WORK/hits-c.json" || fail "C's search failed"
-hit=$(json_field id <"$WORK/hits-c.json" | head -1)
-mkdir -p "$WORK/got-c"
-gnut_at C get --wait --to "$WORK/got-c" "$hit" >/dev/null || fail "C's get from B failed"
-cmp "$WORK/bshare/secret-plans.bin" "$WORK/got-c/secret-plans.bin" || fail "C's copy differs"
+search_and_get C secret-plans secret-plans.bin
+cmp "$WORK/bshare/secret-plans.bin" "$WORK/got-C/secret-plans.bin" || fail "C's copy differs"
 grep -q '" 20[06] [0-9]*$' "$WORK/B/gnutd.log" || fail "B did not serve C in plain text"
 pass "a --no-tls servent links and downloads in plain text"
 

@@ -595,18 +595,26 @@ static void test_full_server_gives_try_list(void)
 
 /* ---- a raw client speaking the reference servent's lines ---- */
 
+/* Sends the reference's CONNECT block to s from a new raw peer p and
+ * returns our step 2 (NULL if none came). */
+static gnut_head *gtkg_connect_to(server *s, raw_peer *p)
+{
+	raw_connect(p, s->port);
+	raw_send(p, gtkg_connect, strlen(gtkg_connect));
+	CU_ASSERT_TRUE(run_until(raw_has_block, p));
+	gnut_head *h = raw_take_head(p);
+	CU_ASSERT_STRING_EQUAL(h != NULL ? gnut_head_start_line(h) : "", "GNUTELLA/0.6 200 OK");
+	return h;
+}
+
 static void test_raw_gtkg_client(void)
 {
 	server s;
 	server_start(&s, TRUE);
 	s.config.dynamic_querying = TRUE;
 	raw_peer p;
-	raw_connect(&p, s.port);
-	raw_send(&p, gtkg_connect, strlen(gtkg_connect));
-	CU_ASSERT_TRUE(run_until(raw_has_block, &p));
-	g_autoptr(gnut_head) h = raw_take_head(&p);
+	g_autoptr(gnut_head) h = gtkg_connect_to(&s, &p);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
-	CU_ASSERT_STRING_EQUAL(gnut_head_start_line(h), "GNUTELLA/0.6 200 OK");
 	CU_ASSERT_TRUE(g_str_has_prefix(gnut_head_get(h, "User-Agent"), "gnutd/"));
 	CU_ASSERT_STRING_EQUAL(gnut_head_get(h, "X-Ultrapeer"), "True");
 	CU_ASSERT_STRING_EQUAL(gnut_head_get(h, "Content-Encoding"), "deflate");
@@ -893,12 +901,8 @@ static void gtkg_upgrade(gboolean speak_tls)
 	server_start(&s, TRUE);
 	s.config.tls_cert = cert;
 	raw_peer p;
-	raw_connect(&p, s.port);
-	raw_send(&p, gtkg_connect, strlen(gtkg_connect));
-	CU_ASSERT_TRUE(run_until(raw_has_block, &p));
-	g_autoptr(gnut_head) h = raw_take_head(&p);
+	g_autoptr(gnut_head) h = gtkg_connect_to(&s, &p);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
-	CU_ASSERT_STRING_EQUAL(gnut_head_start_line(h), "GNUTELLA/0.6 200 OK");
 	CU_ASSERT_STRING_EQUAL(gnut_head_get(h, "Upgrade"), "TLS/1.0");
 	CU_ASSERT_STRING_EQUAL(gnut_head_get(h, "Connection"), "Upgrade");
 	CU_ASSERT_STRING_EQUAL(gnut_head_get(h, "X-Features"), "tls/1.0");
