@@ -1,6 +1,7 @@
 /* test-responder.c: pongs and query hits built from a real share index on a
  * temporary folder, decoded back with the proto codecs. */
 #include "gnut/proto/digest.h"
+#include "gnut/proto/ggep.h"
 #include "gnut/proto/pong.h"
 #include "gnut/proto/qhit.h"
 #include "gnut/proto/query.h"
@@ -225,10 +226,55 @@ static void test_pong(void)
 	CU_ASSERT_EQUAL(pong.kib, 0);
 }
 
+/* The first extension of a GGEP block, or "" when there is none. */
+static char *first_ggep_id(gnut_slice block)
+{
+	gnut_ggep g;
+	size_t used = 0;
+	if (block.len == 0 || gnut_ggep_decode(block.data, block.len, &g, &used) != GNUT_PROTO_OK)
+		return g_strdup("");
+	char *id = g_strdup(g.count > 0 ? g.ext[0].id : "");
+	gnut_ggep_clear(&g);
+	return id;
+}
+
+/* With TLS on, GGEP "TLS" in our hits' private area and in our pongs;
+ * without it neither carries a GGEP block of ours. */
+static void test_tls_advertised(void)
+{
+	for (int tls = 0; tls < 2; tls++) {
+		gnut_responder_self self = self_of_test();
+		self.tls = tls;
+		gnut_msg_header qh = {.type = GNUT_MSG_QUERY, .ttl = 2, .hops = 0};
+		memset(qh.guid.bytes, 0x11, sizeof qh.guid.bytes); /* decode_hit checks it */
+		g_autoptr(GByteArray) payload = query_payload(GNUT_QUERY_F_MARK, "image", NULL);
+		const char *error = NULL;
+		g_autoptr(GPtrArray) hits =
+		    gnut_responder_hits(&self, fx.share, &qh, payload->data, payload->len, &error);
+		CU_ASSERT_EQUAL_FATAL(hits->len, 1);
+		gnut_qhit hit;
+		decode_hit(g_ptr_array_index(hits, 0), 2, &hit);
+		g_autofree char *hit_id = first_ggep_id(hit.private_ggep);
+		CU_ASSERT_STRING_EQUAL(hit_id, tls ? "TLS" : "");
+		gnut_qhit_clear(&hit);
+		gnut_msg_header ping = {.type = GNUT_MSG_PING, .ttl = 1};
+		g_autoptr(GBytes) msg = gnut_responder_pong(&self, fx.share, &ping);
+		gsize len;
+		const uint8_t *p = g_bytes_get_data(msg, &len);
+		gnut_pong pong;
+		CU_ASSERT_EQUAL_FATAL(
+		    gnut_pong_decode(p + GNUT_MSG_HEADER_LEN, len - GNUT_MSG_HEADER_LEN, &pong),
+		    GNUT_PROTO_OK);
+		g_autofree char *pong_id = first_ggep_id(pong.ggep);
+		CU_ASSERT_STRING_EQUAL(pong_id, tls ? "TLS" : "");
+	}
+}
+
 static CU_TestInfo tests[] = {
     {"keyword query, plain urn", test_keyword_hit_plain_urn},
     {"keyword query, GGEP H", test_keyword_hit_ggep_h},
     {"firewalled: push flag", test_firewalled_sets_push},
+    {"TLS: GGEP TLS in hits and pongs", test_tls_advertised},
     {"SHA-1 query", test_sha1_query},
     {"no match, bad query", test_no_match_and_bad_query},
     {"pong", test_pong},
