@@ -155,19 +155,28 @@ static void test_keyword_hit_ggep_h(void)
 	check_image_hit(GNUT_QUERY_F_MARK | GNUT_QUERY_F_GGEP_H);
 }
 
+/* The one hit self answers an "image" query with, decoded into *hit,
+ * which points into the message returned. */
+static GBytes *image_hit_of(const gnut_responder_self *self, gnut_qhit *hit)
+{
+	gnut_msg_header qh = {.type = GNUT_MSG_QUERY, .ttl = 2, .hops = 0};
+	memset(qh.guid.bytes, 0x11, sizeof qh.guid.bytes); /* decode_hit checks it */
+	g_autoptr(GByteArray) payload = query_payload(GNUT_QUERY_F_MARK, "image", NULL);
+	const char *error = NULL;
+	g_autoptr(GPtrArray) hits =
+	    gnut_responder_hits(self, fx.share, &qh, payload->data, payload->len, &error);
+	CU_ASSERT_EQUAL_FATAL(hits->len, 1);
+	GBytes *msg = g_bytes_ref(g_ptr_array_index(hits, 0));
+	decode_hit(msg, 2, hit);
+	return msg;
+}
+
 static void test_firewalled_sets_push(void)
 {
 	gnut_responder_self self = self_of_test();
 	self.firewalled = true;
-	gnut_msg_header qh = {.type = GNUT_MSG_QUERY, .ttl = 2, .hops = 0};
-	memset(qh.guid.bytes, 0x11, sizeof qh.guid.bytes);
-	g_autoptr(GByteArray) payload = query_payload(GNUT_QUERY_F_MARK, "image", NULL);
-	const char *error = NULL;
-	g_autoptr(GPtrArray) hits =
-	    gnut_responder_hits(&self, fx.share, &qh, payload->data, payload->len, &error);
-	CU_ASSERT_EQUAL_FATAL(hits->len, 1);
 	gnut_qhit hit;
-	decode_hit(g_ptr_array_index(hits, 0), 2, &hit);
+	g_autoptr(GBytes) msg = image_hit_of(&self, &hit);
 	CU_ASSERT_TRUE(hit.flags_valid & GNUT_QHIT_F_PUSH);
 	CU_ASSERT_TRUE(hit.flags & GNUT_QHIT_F_PUSH);
 	gnut_qhit_clear(&hit);
@@ -245,15 +254,8 @@ static void test_tls_advertised(void)
 	for (int tls = 0; tls < 2; tls++) {
 		gnut_responder_self self = self_of_test();
 		self.tls = tls;
-		gnut_msg_header qh = {.type = GNUT_MSG_QUERY, .ttl = 2, .hops = 0};
-		memset(qh.guid.bytes, 0x11, sizeof qh.guid.bytes); /* decode_hit checks it */
-		g_autoptr(GByteArray) payload = query_payload(GNUT_QUERY_F_MARK, "image", NULL);
-		const char *error = NULL;
-		g_autoptr(GPtrArray) hits =
-		    gnut_responder_hits(&self, fx.share, &qh, payload->data, payload->len, &error);
-		CU_ASSERT_EQUAL_FATAL(hits->len, 1);
 		gnut_qhit hit;
-		decode_hit(g_ptr_array_index(hits, 0), 2, &hit);
+		g_autoptr(GBytes) hit_msg = image_hit_of(&self, &hit);
 		g_autofree char *hit_id = first_ggep_id(hit.private_ggep);
 		CU_ASSERT_STRING_EQUAL(hit_id, tls ? "TLS" : "");
 		gnut_qhit_clear(&hit);
