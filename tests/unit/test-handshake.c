@@ -1000,6 +1000,40 @@ static void test_tls_first_refused(void)
 	g_socket_close(lsock, NULL);
 }
 
+/* An acceptor's Upgrade: TLS/1.0 without Connection: Upgrade is its own
+ * offer, not an answer to ours: the link stays plain and our step 3 does
+ * not ask for the upgrade. */
+static void test_tls_upgrade_without_connection(void)
+{
+	g_autoptr(GTlsCertificate) cert = test_cert();
+	guint16 port = 0;
+	g_autoptr(GSocket) lsock = mute_server(&port);
+	client c;
+	client_dial(&c, port, TRUE);
+	c.config.tls_cert = cert;
+	CU_ASSERT_TRUE_FATAL(run_until(hs_waiting_response, &c.out));
+	raw_peer p = {0};
+	raw_attach(&p, g_socket_accept(lsock, NULL, NULL));
+	CU_ASSERT_TRUE(run_until(raw_has_block, &p));
+	g_autoptr(gnut_head) connect = raw_take_head(&p);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(connect);
+	CU_ASSERT_STRING_EQUAL(gnut_head_get(connect, "Upgrade"), "TLS/1.0");
+	static const char answer[] =
+	    "GNUTELLA/0.6 200 OK\r\nX-Ultrapeer: True\r\nUpgrade: TLS/1.0\r\n\r\n";
+	raw_send(&p, answer, strlen(answer));
+	CU_ASSERT_TRUE(run_until(outcome_done, &c.out));
+	CU_ASSERT_TRUE(run_until(raw_has_block, &p));
+	g_autoptr(gnut_head) final = raw_take_head(&p);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(final);
+	CU_ASSERT_PTR_NULL(gnut_head_get(final, "Connection"));
+	CU_ASSERT_TRUE(c.out.ok);
+	CU_ASSERT_FALSE(c.out.peer.tls);
+	CU_ASSERT_FALSE(gnut_conn_is_tls(c.out.conn));
+	outcome_clear(&c.out);
+	raw_close(&p);
+	g_socket_close(lsock, NULL);
+}
+
 static CU_TestInfo tests[] = {
     {"our header set", test_our_headers},
     {"reads the gtk-gnutella CONNECT block", test_read_gtkg_block},
@@ -1021,6 +1055,7 @@ static CU_TestInfo tests[] = {
     {"a failed TLS upgrade drops the link", test_tls_failed_upgrade_drops},
     {"TLS from the first byte to our listener", test_tls_first_dial},
     {"TLS-first to a plain host: tls_failed", test_tls_first_refused},
+    {"Upgrade without Connection: Upgrade: plain", test_tls_upgrade_without_connection},
     CU_TEST_INFO_NULL,
 };
 

@@ -288,6 +288,13 @@ static void switch_compression(gnut_handshake *hs)
 		gnut_conn_enable_deflate(hs->conn);
 }
 
+/* Connection: Upgrade: the block takes the other side's Upgrade offer. */
+static gboolean asks_upgrade(const gnut_head *h)
+{
+	const char *v = gnut_head_get(h, "Connection");
+	return v != NULL && gnut_head_value_has_token(v, "Upgrade");
+}
+
 /* TLS can be offered on a plain link when we have a certificate. */
 static gboolean can_upgrade(const gnut_handshake *hs)
 {
@@ -363,8 +370,10 @@ static gboolean step_read_response(gnut_handshake *hs)
 		return FALSE;
 	hs->peer.deflate_in = hs->peer.sends_deflate;
 	hs->peer.deflate_out = hs->config.deflate && hs->peer.accepts_deflate;
-	/* Their Upgrade answers our offer (Connection: Upgrade with it). */
-	hs->peer.tls = gnut_conn_is_tls(hs->conn) || (can_upgrade(hs) && hs->peer.offers_tls);
+	/* Upgrade alone may be their own offer (the reference sends it to
+	 * everyone); with Connection: Upgrade it takes ours. */
+	hs->peer.tls = gnut_conn_is_tls(hs->conn) ||
+	               (can_upgrade(hs) && hs->peer.offers_tls && asks_upgrade(h));
 	enter(hs, GNUT_HANDSHAKE_SEND_FINAL);
 	return TRUE;
 }
@@ -440,10 +449,8 @@ static gboolean step_read_final(gnut_handshake *hs)
 	}
 	hs->peer.deflate_in = hs->peer.sends_deflate;
 	/* The dialer confirms the upgrade in step 3; without it, plain. */
-	const char *conn_hdr = gnut_head_get(h, "Connection");
 	if (!gnut_conn_is_tls(hs->conn))
-		hs->peer.tls = hs->peer.tls && conn_hdr != NULL &&
-		               gnut_head_value_has_token(conn_hdr, "Upgrade");
+		hs->peer.tls = hs->peer.tls && asks_upgrade(h);
 	finish(hs);
 	return hs->state == GNUT_HANDSHAKE_SUCCEEDED;
 }
