@@ -39,6 +39,11 @@
 #define LINGER_CHUNK   4096         /* bytes discarded per read while lingering */
 #define TLS_FILE_CHUNK (16 * 1024)  /* file bytes read per pread(2) over TLS */
 
+/* TLS handshakes running now (each holds one of GIO's worker threads until
+ * it ends) and the cap on them. Touched from the main thread only. */
+static guint tls_handshakes;
+static guint tls_handshake_cap = GNUT_CONN_DEFAULT_TLS_HANDSHAKES;
+
 enum {
 	DEFER_FLUSH = 1 << 0,  /* write pending output */
 	DEFER_INPUT = 1 << 1,  /* offer buffered input to the readable callback */
@@ -883,6 +888,7 @@ static void on_tls_handshake(GObject *source, GAsyncResult *res, gpointer data)
 	g_autoptr(GError) err = NULL;
 	gboolean ok = g_tls_connection_handshake_finish(G_TLS_CONNECTION(tls), res, &err);
 	g_clear_object(&conn->tls_cancel);
+	tls_handshakes--;
 	if (!conn->is_closed && !ok) {
 		g_autoptr(GError) reason = g_error_new(GNUT_CONN_ERROR, GNUT_CONN_ERROR_TLS,
 		                                       "TLS handshake failed: %s", err->message);
@@ -906,6 +912,10 @@ static void on_tls_handshake(GObject *source, GAsyncResult *res, gpointer data)
 static void begin_tls(gnut_conn *conn)
 {
 	conn->tls_pending = FALSE;
+	if (tls_handshakes >= tls_handshake_cap) {
+		close_with(conn, GNUT_CONN_ERROR_TLS, "too many TLS handshakes under way");
+		return;
+	}
 	g_autoptr(GBytes) prefix = g_bytes_new(conn->ibuf->data + conn->ibuf_off, input_len(conn));
 	g_byte_array_set_size(conn->ibuf, 0);
 	conn->ibuf_off = 0;
@@ -924,6 +934,7 @@ static void begin_tls(gnut_conn *conn)
 	g_tls_connection_set_require_close_notify(G_TLS_CONNECTION(tls), FALSE);
 	g_signal_connect(tls, "accept-certificate", G_CALLBACK(accept_any_certificate), NULL);
 	conn->tls_cancel = g_cancellable_new();
+	tls_handshakes++;
 	g_tls_connection_handshake_async(G_TLS_CONNECTION(tls), G_PRIORITY_DEFAULT,
 	                                 conn->tls_cancel, on_tls_handshake, gnut_conn_ref(conn));
 }
@@ -948,6 +959,16 @@ void gnut_conn_start_tls(gnut_conn *conn, gboolean server, GTlsCertificate *cert
 gboolean gnut_conn_is_tls(const gnut_conn *conn)
 {
 	return conn->tls != NULL;
+}
+
+void gnut_conn_set_tls_handshake_cap(guint cap)
+{
+	tls_handshake_cap = cap;
+}
+
+guint gnut_conn_tls_handshakes(void)
+{
+	return tls_handshakes;
 }
 
 static void on_connected(GObject *source, GAsyncResult *res, gpointer data)

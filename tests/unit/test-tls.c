@@ -282,6 +282,11 @@ static void test_tls_file_range_and_close(void)
 	g_free(dir);
 }
 
+static gboolean has_tls_handshake(gpointer data)
+{
+	return gnut_conn_tls_handshakes() > 0;
+}
+
 static gboolean first_closed(gpointer data)
 {
 	return ((end *)data)->closed;
@@ -308,6 +313,38 @@ static void test_tls_handshake_failure(void)
 	g_object_unref(s);
 }
 
+static gboolean no_tls_handshake(gpointer data)
+{
+	return gnut_conn_tls_handshakes() == 0;
+}
+
+/* With the cap at one, a second TLS handshake while one stalls fails at
+ * once; closing the stalled one frees its place. */
+static void test_tls_handshake_cap(void)
+{
+	gnut_conn_set_tls_handshake_cap(1);
+	GSocketConnection *c1, *s1, *c2, *s2;
+	gnut_unit_socket_pair(&c1, &s1);
+	gnut_unit_socket_pair(&c2, &s2);
+	end stalled, refused;
+	end_init(&stalled, c1, NULL);
+	end_init(&refused, c2, NULL);
+	gnut_conn_start_tls(stalled.conn, FALSE, NULL, on_ready, &stalled);
+	CU_ASSERT_TRUE(gnut_unit_run_until(has_tls_handshake, NULL, DEADLINE_MS));
+	gnut_conn_start_tls(refused.conn, FALSE, NULL, on_ready, &refused);
+	CU_ASSERT_TRUE(gnut_unit_run_until(first_closed, &refused, DEADLINE_MS));
+	CU_ASSERT_TRUE(g_error_matches(refused.reason, GNUT_CONN_ERROR, GNUT_CONN_ERROR_TLS));
+	CU_ASSERT_PTR_NOT_NULL(refused.reason ? strstr(refused.reason->message, "too many") : NULL);
+	CU_ASSERT_FALSE(stalled.closed || stalled.ready);
+	gnut_conn_close(stalled.conn, NULL);
+	CU_ASSERT_TRUE(gnut_unit_run_until(no_tls_handshake, NULL, DEADLINE_MS));
+	gnut_conn_set_tls_handshake_cap(GNUT_CONN_DEFAULT_TLS_HANDSHAKES);
+	end_clear(&stalled);
+	end_clear(&refused);
+	g_object_unref(s1);
+	g_object_unref(s2);
+}
+
 static int need_backend(void)
 {
 	if (gnut_tls_available())
@@ -323,6 +360,7 @@ static CU_TestInfo tests[] = {
     {"TLS with deflate inside", test_tls_with_deflate},
     {"TLS file range, flush and close", test_tls_file_range_and_close},
     {"TLS handshake failure is a close reason", test_tls_handshake_failure},
+    {"TLS handshakes under way are capped", test_tls_handshake_cap},
     CU_TEST_INFO_NULL,
 };
 

@@ -65,6 +65,10 @@ GQuark gnut_conn_error_quark(void);
 /* Caps until the owner sets its own. */
 #define GNUT_CONN_DEFAULT_INPUT_CAP  (64 * 1024)
 #define GNUT_CONN_DEFAULT_OUTPUT_CAP (256 * 1024)
+/* TLS handshakes under way at once, in the whole process: each occupies a
+ * worker thread of GIO's until it ends, so a flood of peers that stall
+ * their TLS must not multiply threads. */
+#define GNUT_CONN_DEFAULT_TLS_HANDSHAKES 64
 
 typedef struct gnut_conn gnut_conn;
 
@@ -143,6 +147,11 @@ void gnut_conn_start_tls(gnut_conn *conn, gboolean server, GTlsCertificate *cert
                          gnut_conn_tls_ready_fn ready, gpointer user_data);
 /* TRUE once the TLS session is up. */
 gboolean gnut_conn_is_tls(const gnut_conn *conn);
+/* Sets the cap on TLS handshakes under way (main thread, before starting
+ * any; tests lower it): one more fails at once with GNUT_CONN_ERROR_TLS. */
+void gnut_conn_set_tls_handshake_cap(guint cap);
+/* TLS handshakes under way now. */
+guint gnut_conn_tls_handshakes(void);
 
 /* Closes now. reason (copied; NULL means GNUT_CONN_ERROR_LOCAL) is what the
  * closed callback and gnut_conn_get_close_reason report. Unwritten output is
