@@ -92,7 +92,8 @@ void gnut_cli_print_peer(FILE *out, JsonObject *p, gboolean json)
 	}
 	g_autofree char *addr = g_strdup_printf("%s:%" G_GINT64_FORMAT, str_or_dash(p, "host"),
 	                                        gnut_cli_int(p, "port"));
-	fprintf(out, "%-22s  %-9s  %s\n", addr, str_or_dash(p, "mode"),
+	gboolean tls = json_object_has_member(p, "tls") && json_object_get_boolean_member(p, "tls");
+	fprintf(out, "%-22s  %-9s  %-5s  %s\n", addr, str_or_dash(p, "mode"), tls ? "tls" : "plain",
 	        str_or_dash(p, "user_agent"));
 	fflush(out);
 }

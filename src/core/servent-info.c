@@ -81,6 +81,7 @@ GPtrArray *servent_info_peers(const gnut_links *links)
 		p->port = gnut_node_get_port(node);
 		p->mode = gnut_node_get_mode(node);
 		p->user_agent = g_strdup(gnut_node_get_user_agent(node));
+		p->tls = gnut_node_get_peer(node)->tls;
 		g_ptr_array_add(out, p);
 	}
 	return out;

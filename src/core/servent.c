@@ -23,6 +23,7 @@
 #include "gnut/core/transfer/upload.h"
 #include "gnut/net/listener.h"
 #include "gnut/net/udp.h"
+#include "gnut/net/tls.h"
 #include "gnut/proto/address.h"
 #include "gnut/proto/dial-rule.h"
 #include "gnut/proto/digest.h"
@@ -76,6 +77,7 @@ struct gnut_servent {
 	gnut_udp *udp;                   /* NULL when the port could not be bound */
 	gnut_udp_dispatch *udp_dispatch; /* datagrams to the rooms, by message type */
 	udp_pings *udp_pings;            /* UDP pings and pongs: host caches, ours too */
+	GTlsCertificate *tls_cert; /* NULL: TLS off */
 	gboolean scanning;
 	gboolean rescan_again;
 
@@ -315,6 +317,7 @@ static void build_links_and_routing(gnut_servent *s, const gnut_servent_config *
 	    .max_handshakes = s->admission.max_handshakes,
 	    .per_ip_handshakes = s->admission.per_ip_handshakes,
 	    .max_links_per_ip = config->max_links_per_ip,
+	    .tls_cert = s->tls_cert,
 	};
 	s->links = gnut_links_new(&lc, &link_handlers, s);
 	static const gnut_routing_handlers routing_handlers = {
@@ -331,6 +334,7 @@ static void build_links_and_routing(gnut_servent *s, const gnut_servent_config *
 	    .firewalled = s->firewalled,
 	    .no_compression = config->no_compression,
 	    .allow_local = s->allow_local,
+	    .tls = s->tls_cert != NULL,
 	    .links = s->links,
 	    .share = s->share,
 	    .bad_log = s->bad_log,
@@ -372,6 +376,7 @@ static gboolean build_transfers(gnut_servent *s, const gnut_servent_config *conf
 	    .data_dir = s->data_dir,
 	    .download_dir = s->download_dir,
 	    .download_limit = s->download_limit,
+	    .tls = s->tls_cert != NULL,
 	};
 	s->downloads = gnut_downloads_new(&dc, s->clock, error);
 	if (s->downloads == NULL)
@@ -391,6 +396,22 @@ static gboolean build_transfers(gnut_servent *s, const gnut_servent_config *conf
 	return TRUE;
 }
 
+/* Our certificate, unless TLS is off or cannot work: then one line says
+ * why and the servent runs plain. */
+static void load_tls(gnut_servent *s, const gnut_servent_config *config)
+{
+	if (config->no_tls)
+		return;
+	if (!gnut_tls_available()) {
+		g_warning("TLS off: GIO has no TLS backend (install glib-networking)");
+		return;
+	}
+	g_autoptr(GError) err = NULL;
+	s->tls_cert = gnut_tls_load_or_create(s->data_dir, &err);
+	if (s->tls_cert == NULL)
+		g_warning("TLS off: %s", err->message);
+}
+
 static gboolean build_rooms(gnut_servent *s, const gnut_servent_config *config, GError **error)
 {
 	if (g_mkdir_with_parents(s->data_dir, 0700) != 0) {
@@ -398,6 +419,7 @@ static gboolean build_rooms(gnut_servent *s, const gnut_servent_config *config, 
 		            s->data_dir);
 		return FALSE;
 	}
+	load_tls(s, config);
 	if ((s->share = gnut_share_new(s->data_dir, error)) == NULL)
 		return FALSE;
 	for (const char *const *d = config->shares; d != NULL && *d != NULL; d++)
@@ -594,6 +616,7 @@ gboolean gnut_servent_start(gnut_servent *s, GError **error)
 	                                 ? G_MAXUINT
 	                                 : a->reconnect_interval_s * 1000,
 	    .clock = s->clock,
+	    .tls_cert = s->tls_cert,
 	};
 	s->listener = gnut_listener_new(&lc, on_accept, s, error);
 	if (s->listener == NULL)
@@ -700,6 +723,7 @@ void gnut_servent_free(gnut_servent *s)
 	if (s->share != NULL)
 		gnut_share_free(s->share);
 	gnut_log_limit_free(s->bad_log);
+	g_clear_object(&s->tls_cert);
 	g_object_unref(s->cancel);
 	g_free(s->data_dir);
 	g_free(s->download_dir);

@@ -140,6 +140,7 @@ static JsonObject *peer_json(gconstpointer p)
 	json_object_set_int_member(o, "port", info->port);
 	set_nullable_string(o, "mode", info->mode);
 	set_nullable_string(o, "user_agent", info->user_agent);
+	json_object_set_boolean_member(o, "tls", info->tls);
 	return o;
 }
 

@@ -36,6 +36,7 @@ typedef struct {
 	gboolean no_bootstrap;
 	gboolean firewalled;
 	gboolean no_compression;
+	gboolean no_tls;
 	char *upload_limit;
 	char *download_limit;
 	char *control;
@@ -414,6 +415,8 @@ static gboolean parse_argv(int argc, char **argv, options_layer *l, GError **err
 	     "Peers cannot connect to us: they push, we connect out (else detected)", NULL},
 	    {"no-compression", 0, 0, G_OPTION_ARG_NONE, &l->no_compression,
 	     "No deflate on links, raw QRP tables (packet captures stay readable)", NULL},
+	    {"no-tls", 0, 0, G_OPTION_ARG_NONE, &l->no_tls,
+	     "Never offer nor accept TLS on links and transfers", NULL},
 	    {"verbose", 'v', 0, G_OPTION_ARG_NONE, &l->verbose, "Log debug messages too", NULL},
 	    {"version", 0, 0, G_OPTION_ARG_NONE, &l->version, "Print the version and exit", NULL},
 	    G_OPTION_ENTRY_NULL,
@@ -460,6 +463,7 @@ static const char *const conf_keys[] = {
     "gwc",
     "firewalled",
     "no-compression",
+    "no-tls",
     "upload-slots",
     "upload-slots-per-ip",
     "upload-connections-per-ip",
@@ -577,6 +581,7 @@ static gboolean conf_load(const char *path, options_layer *l, GError **error)
 	       conf_list(kf, path, "gwc", &l->gwc, error) &&
 	       conf_bool(kf, path, "firewalled", &l->firewalled, error) &&
 	       conf_bool(kf, path, "no-compression", &l->no_compression, error) &&
+	       conf_bool(kf, path, "no-tls", &l->no_tls, error) &&
 	       conf_string(kf, path, "upload-slots", &l->upload_slots, error) &&
 	       conf_string(kf, path, "upload-slots-per-ip", &l->upload_slots_per_ip, error) &&
 	       conf_string(kf, path, "upload-connections-per-ip", &l->upload_connections_per_ip,
@@ -661,6 +666,7 @@ static void merge(gnut_options *o, options_layer *cli, options_layer *conf)
 	o->no_bootstrap = cli->no_bootstrap || conf->no_bootstrap;
 	o->firewalled = cli->firewalled || conf->firewalled;
 	o->no_compression = cli->no_compression || conf->no_compression;
+	o->no_tls = cli->no_tls || conf->no_tls;
 	const char *up = cli->upload_limit ? cli->upload_limit : conf->upload_limit;
 	const char *down = cli->download_limit ? cli->download_limit : conf->download_limit;
 	if (up != NULL)
@@ -747,6 +753,7 @@ void gnut_options_to_config(const gnut_options *o, gnut_servent_config *config)
 	config->no_bootstrap = o->no_bootstrap;
 	config->firewalled = o->firewalled;
 	config->no_compression = o->no_compression;
+	config->no_tls = o->no_tls;
 	config->upload_limit = o->upload_limit;
 	config->download_limit = o->download_limit;
 	config->upload_slots = o->upload_slots;

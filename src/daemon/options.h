@@ -35,6 +35,7 @@ typedef struct {
 	gboolean no_bootstrap;
 	gboolean firewalled;
 	gboolean no_compression;
+	gboolean no_tls;
 	guint64 upload_limit; /* bytes per second, 0 = unlimited */
 	guint64 download_limit;
 	char *control; /* ADDR:PORT */

@@ -7,6 +7,13 @@
  * Without deflate, queued messages go from the outq's GBytes straight to
  * sendmsg(2), several per call, never copied.
  *
+ * Over TLS the socket is replaced by the GTlsConnection's pollable streams:
+ * queued messages are first copied into wbuf (GnuTLS wants a write that
+ * would block retried with the same bytes, which wbuf keeps stable while
+ * the outq may drop or reorder), and file ranges are read with pread(2)
+ * into wbuf instead of sendfile(2). The TLS handshake itself runs in
+ * glib-networking's thread, while our watches are off.
+ *
  * Deferred work (writing, offering buffered input to a new owner, telling
  * the owner about a close) runs from one idle source per connection, so no
  * callback ever runs nested inside an API call (Redis's close-later). */
@@ -20,15 +27,22 @@
 #include <sys/sendfile.h>
 
 #include "gnut/net/deflate-stream.h"
+#include "gnut/net/prefix-stream.h"
 
-#define READ_CHUNK    (64 * 1024)  /* most bytes read per wakeup */
-#define ZIN_CAP       (16 * 1024)  /* compressed input waiting for the inflater */
-#define DEFLATE_BATCH (16 * 1024)  /* compressed output buffered before writing */
-#define FLUSH_BUDGET  (256 * 1024) /* most bytes written per dispatch (fairness) */
-#define MAX_IOV       16           /* queued messages per sendmsg(2) */
-#define DEFLATE_LEVEL (-1)         /* zlib's default, 6: best speed/size trade-off */
-#define LINGER_MS     1500         /* after a last write, for the peer to close first */
-#define LINGER_CHUNK  4096         /* bytes discarded per read while lingering */
+#define READ_CHUNK     (64 * 1024)  /* most bytes read per wakeup */
+#define ZIN_CAP        (16 * 1024)  /* compressed input waiting for the inflater */
+#define DEFLATE_BATCH  (16 * 1024)  /* compressed output buffered before writing */
+#define FLUSH_BUDGET   (256 * 1024) /* most bytes written per dispatch (fairness) */
+#define MAX_IOV        16           /* queued messages per sendmsg(2) */
+#define DEFLATE_LEVEL  (-1)         /* zlib's default, 6: best speed/size trade-off */
+#define LINGER_MS      1500         /* after a last write, for the peer to close first */
+#define LINGER_CHUNK   4096         /* bytes discarded per read while lingering */
+#define TLS_FILE_CHUNK (16 * 1024)  /* file bytes read per pread(2) over TLS */
+
+/* TLS handshakes running now (each holds one of GIO's worker threads until
+ * it ends) and the cap on them. Touched from the main thread only. */
+static guint tls_handshakes;
+static guint tls_handshake_cap = GNUT_CONN_DEFAULT_TLS_HANDSHAKES;
 
 enum {
 	DEFER_FLUSH = 1 << 0,  /* write pending output */
@@ -43,6 +57,18 @@ struct gnut_conn {
 	GSocket *sock; /* owned by sc */
 	GInetSocketAddress *remote;
 	char *peer;
+	/* the streams read and written: the socket's, or the TLS session's */
+	GPollableInputStream *in_stream;
+	GPollableOutputStream *out_stream;
+
+	/* TLS */
+	GIOStream *tls;       /* the session once its handshake is done */
+	gboolean tls_pending; /* asked for: waiting for plain output to drain */
+	gboolean tls_server;  /* our role in it */
+	GTlsCertificate *tls_cert;
+	GCancellable *tls_cancel; /* set while the handshake runs */
+	gnut_conn_tls_ready_fn tls_ready;
+	gpointer tls_data;
 
 	/* input */
 	GByteArray *ibuf; /* unconsumed input starts at ibuf_off */
@@ -89,9 +115,10 @@ GQuark gnut_conn_error_quark(void)
 	return g_quark_from_static_string("gnut-conn-error-quark");
 }
 
-static gboolean on_readable(GSocket *sock, GIOCondition cond, gpointer data);
-static gboolean on_writable(GSocket *sock, GIOCondition cond, gpointer data);
+static gboolean on_readable(GObject *stream, gpointer data);
+static gboolean on_writable(GObject *stream, gpointer data);
 static gboolean on_deferred(gpointer data);
+static void begin_tls(gnut_conn *conn);
 
 static gsize input_len(const gnut_conn *conn)
 {
@@ -116,9 +143,12 @@ static void drop_source(GSource **src)
 	}
 }
 
-static GSource *attach_socket_source(gnut_conn *conn, GIOCondition cond, GSocketSourceFunc fn)
+/* A watch on the stream in use (socket or TLS): G_IO_IN or G_IO_OUT. */
+static GSource *attach_stream_source(gnut_conn *conn, GIOCondition cond, GPollableSourceFunc fn)
 {
-	GSource *src = g_socket_create_source(conn->sock, cond, NULL);
+	GSource *src = cond == G_IO_IN
+	                   ? g_pollable_input_stream_create_source(conn->in_stream, NULL)
+	                   : g_pollable_output_stream_create_source(conn->out_stream, NULL);
 	g_source_set_callback(src, G_SOURCE_FUNC(fn), conn, NULL);
 	g_source_attach(src, conn->ctx);
 	return src;
@@ -149,9 +179,9 @@ static void schedule_flush(gnut_conn *conn)
 static void update_in_watch(gnut_conn *conn)
 {
 	gboolean want = !conn->is_closed && !conn->peer_eof && !conn->close_after_flush &&
-	                conn->readable != NULL;
+	                conn->readable != NULL && !conn->tls_pending && conn->tls_cancel == NULL;
 	if (want && conn->in_src == NULL)
-		conn->in_src = attach_socket_source(conn, G_IO_IN, on_readable);
+		conn->in_src = attach_stream_source(conn, G_IO_IN, on_readable);
 	else if (!want)
 		drop_source(&conn->in_src);
 }
@@ -159,7 +189,7 @@ static void update_in_watch(gnut_conn *conn)
 static void update_out_watch(gnut_conn *conn, gboolean pending)
 {
 	if (pending && conn->out_src == NULL)
-		conn->out_src = attach_socket_source(conn, G_IO_OUT, on_writable);
+		conn->out_src = attach_stream_source(conn, G_IO_OUT, on_writable);
 	else if (!pending)
 		drop_source(&conn->out_src);
 }
@@ -190,6 +220,8 @@ gnut_conn *gnut_conn_new(GSocketConnection *sc)
 	g_socket_set_timeout(conn->sock, 0);
 	if (g_socket_get_protocol(conn->sock) == G_SOCKET_PROTOCOL_TCP)
 		g_socket_set_option(conn->sock, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
+	conn->in_stream = G_POLLABLE_INPUT_STREAM(g_io_stream_get_input_stream(G_IO_STREAM(sc)));
+	conn->out_stream = G_POLLABLE_OUTPUT_STREAM(g_io_stream_get_output_stream(G_IO_STREAM(sc)));
 	GSocketAddress *remote = g_socket_connection_get_remote_address(sc, NULL);
 	if (remote != NULL && G_IS_INET_SOCKET_ADDRESS(remote))
 		conn->remote = G_INET_SOCKET_ADDRESS(remote);
@@ -222,6 +254,8 @@ void gnut_conn_unref(gnut_conn *conn)
 	drop_source(&conn->defer_src);
 	if (!conn->is_closed)
 		g_io_stream_close(G_IO_STREAM(conn->sc), NULL, NULL);
+	g_clear_object(&conn->tls);
+	g_clear_object(&conn->tls_cert);
 	g_clear_object(&conn->sc);
 	g_clear_object(&conn->remote);
 	g_main_context_unref(conn->ctx);
@@ -254,6 +288,11 @@ static void conn_shutdown(gnut_conn *conn, gboolean close_socket)
 	conn->file_fd = -1;
 	conn->file_done = NULL;
 	conn->file_data = NULL;
+	conn->tls_pending = FALSE;
+	if (conn->tls_cancel != NULL)
+		g_cancellable_cancel(conn->tls_cancel);
+	/* The socket itself, not the TLS session: its close would block to
+	 * send a close_notify. */
 	if (close_socket)
 		g_io_stream_close(G_IO_STREAM(conn->sc), NULL, NULL);
 }
@@ -414,7 +453,8 @@ static void read_some(gnut_conn *conn)
 	gsize want = MIN(cap - dst->len, READ_CHUNK);
 	guint8 *scratch = scratch_buffer();
 	g_autoptr(GError) err = NULL;
-	gssize got = g_socket_receive(conn->sock, (gchar *)scratch, want, NULL, &err);
+	gssize got = g_pollable_input_stream_read_nonblocking(conn->in_stream, scratch, want,
+	                                                      NULL, &err);
 	if (got > 0)
 		g_byte_array_append(dst, scratch, (guint)got);
 	if (got < 0) {
@@ -470,7 +510,8 @@ static void process_input(gnut_conn *conn)
 	conn->dispatching = TRUE;
 	for (;;) {
 		pump_inflater(conn);
-		if (conn->is_closed || conn->readable == NULL || input_len(conn) == 0)
+		if (conn->is_closed || conn->readable == NULL || input_len(conn) == 0 ||
+		    conn->tls_pending || conn->tls_cancel != NULL)
 			break;
 		guint64 epoch = conn->input_epoch;
 		conn->readable(conn, conn->user_data);
@@ -478,7 +519,7 @@ static void process_input(gnut_conn *conn)
 			break;
 	}
 	conn->dispatching = FALSE;
-	if (conn->is_closed)
+	if (conn->is_closed || conn->tls_pending || conn->tls_cancel != NULL)
 		return;
 	/* A full compressed backlog that nothing drains would otherwise keep
 	 * the level-triggered read watch spinning. */
@@ -490,7 +531,7 @@ static void process_input(gnut_conn *conn)
 		close_with(conn, GNUT_CONN_ERROR_PEER_CLOSED, "connection closed by peer");
 }
 
-static gboolean on_readable(GSocket *sock, GIOCondition cond, gpointer data)
+static gboolean on_readable(GObject *stream, gpointer data)
 {
 	gnut_conn *conn = gnut_conn_ref(data);
 	read_some(conn);
@@ -601,12 +642,10 @@ void gnut_conn_send_file_range(gnut_conn *conn, int fd, goffset offset, gsize le
 	schedule_flush(conn);
 }
 
-/* sendmsg(2) without blocking; returns the bytes written, 0 when the socket
- * would block or failed (a failure closes the connection). */
-static gsize send_vectors(gnut_conn *conn, GOutputVector *vec, guint nv)
+/* What a non-blocking write returned: the bytes written, 0 when it would
+ * block or failed (a failure closes the connection). */
+static gsize count_written(gnut_conn *conn, gssize n, const GError *err)
 {
-	g_autoptr(GError) err = NULL;
-	gssize n = g_socket_send_message(conn->sock, NULL, vec, (gint)nv, NULL, 0, 0, NULL, &err);
 	if (n < 0) {
 		if (!g_error_matches(err, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
 			gnut_conn_close(conn, err);
@@ -614,6 +653,14 @@ static gsize send_vectors(gnut_conn *conn, GOutputVector *vec, guint nv)
 	}
 	conn->stats.bytes_out += (guint64)n;
 	return (gsize)n;
+}
+
+/* sendmsg(2) without blocking; as count_written. */
+static gsize send_vectors(gnut_conn *conn, GOutputVector *vec, guint nv)
+{
+	g_autoptr(GError) err = NULL;
+	gssize n = g_socket_send_message(conn->sock, NULL, vec, (gint)nv, NULL, 0, 0, NULL, &err);
+	return count_written(conn, n, err);
 }
 
 /* Trims vectors so their total is at most budget; returns how many remain. */
@@ -629,10 +676,20 @@ static guint clip_vectors(GOutputVector *vec, guint nv, gsize budget)
 	return nv;
 }
 
+/* A write to the TLS session without blocking; as count_written. */
+static gsize send_tls(gnut_conn *conn, const guint8 *data, gsize len)
+{
+	g_autoptr(GError) err = NULL;
+	gssize n =
+	    g_pollable_output_stream_write_nonblocking(conn->out_stream, data, len, NULL, &err);
+	return count_written(conn, n, err);
+}
+
 static gboolean write_wbuf(gnut_conn *conn, gsize *budget)
 {
 	GOutputVector vec = {conn->wbuf->data + conn->wbuf_off, MIN(wbuf_len(conn), *budget)};
-	gsize n = send_vectors(conn, &vec, 1);
+	gsize n =
+	    conn->tls != NULL ? send_tls(conn, vec.buffer, vec.size) : send_vectors(conn, &vec, 1);
 	if (n == 0)
 		return FALSE;
 	conn->wbuf_off += n;
@@ -658,31 +715,54 @@ static gboolean write_outq(gnut_conn *conn, gsize *budget)
 	return TRUE;
 }
 
-/* Compresses queued messages into wbuf until a batch is ready, then sync
- * flushes so the peer can decode all of it. Messages are gone from the queue
- * once compressed: drops only ever hit plain, unsent messages. */
-static void deflate_batch(gnut_conn *conn)
+/* Moves queued messages into wbuf until a batch is ready: compressed, with
+ * a sync flush so the peer can decode all of it, or as they are over TLS.
+ * Messages are gone from the queue once batched: drops only ever hit
+ * unsent messages. */
+static void batch_output(gnut_conn *conn)
 {
 	compact_output(conn);
 	while (!gnut_outq_is_empty(conn->outq) && conn->wbuf->len < DEFLATE_BATCH) {
 		GOutputVector vec;
 		gnut_outq_peek(conn->outq, &vec, 1);
-		gnut_deflater_write(conn->deflater, vec.buffer, vec.size, conn->wbuf);
+		if (conn->deflater != NULL)
+			gnut_deflater_write(conn->deflater, vec.buffer, vec.size, conn->wbuf);
+		else
+			g_byte_array_append(conn->wbuf, vec.buffer, (guint)vec.size);
 		gnut_outq_consume(conn->outq, vec.size);
 		conn->stats.payload_out += vec.size;
 	}
-	gnut_deflater_flush(conn->deflater, conn->wbuf);
+	if (conn->deflater != NULL)
+		gnut_deflater_flush(conn->deflater, conn->wbuf);
 }
 
-/* One sendfile(2) call; when the range is done, tells the owner (the caller
- * holds a reference, so the owner may do anything to the connection).
- * sendfile has no MSG_NOSIGNAL, but GSocket ignores SIGPIPE process-wide,
- * so a peer gone away is an EPIPE error here, not a dead daemon. */
+/* Over TLS a file chunk is read into wbuf, then written like raw bytes;
+ * returns the bytes read, or -1 with errno. */
+static ssize_t read_file_chunk(gnut_conn *conn, off_t *off, gsize len)
+{
+	compact_output(conn);
+	guint old = conn->wbuf->len;
+	len = MIN(len, TLS_FILE_CHUNK);
+	g_byte_array_set_size(conn->wbuf, old + (guint)len);
+	ssize_t n = pread(conn->file_fd, conn->wbuf->data + old, len, *off);
+	g_byte_array_set_size(conn->wbuf, old + (guint)MAX(n, 0));
+	if (n > 0)
+		*off += n;
+	return n;
+}
+
+/* One sendfile(2) call (or one pread(2) over TLS); when the range is done,
+ * tells the owner (the caller holds a reference, so the owner may do
+ * anything to the connection). sendfile has no MSG_NOSIGNAL, but GSocket
+ * ignores SIGPIPE process-wide, so a peer gone away is an EPIPE error here,
+ * not a dead daemon. */
 static gboolean send_file_chunk(gnut_conn *conn, gsize *budget)
 {
 	off_t off = (off_t)conn->file_off;
-	ssize_t n = sendfile(g_socket_get_fd(conn->sock), conn->file_fd, &off,
-	                     MIN(conn->file_left, *budget));
+	gsize want = MIN(conn->file_left, *budget);
+	ssize_t n = conn->tls != NULL
+	                ? read_file_chunk(conn, &off, want)
+	                : sendfile(g_socket_get_fd(conn->sock), conn->file_fd, &off, want);
 	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
 		return FALSE;
 	if (n <= 0) {
@@ -697,9 +777,10 @@ static gboolean send_file_chunk(gnut_conn *conn, gsize *budget)
 	}
 	conn->file_off = off;
 	conn->file_left -= (gsize)n;
-	conn->stats.bytes_out += (guint64)n;
+	if (conn->tls == NULL)
+		conn->stats.bytes_out += (guint64)n;
 	conn->stats.payload_out += (guint64)n;
-	*budget -= (gsize)n;
+	*budget -= conn->tls == NULL ? (gsize)n : 0;
 	if (conn->file_left == 0) {
 		gnut_conn_file_done_fn done = conn->file_done;
 		gpointer data = conn->file_data;
@@ -723,14 +804,15 @@ static gboolean on_linger_deadline(gpointer data)
 /* Reads and drops what the peer still sends, until its EOF (it heard us
  * and closed) or an error; at most READ_CHUNK bytes a wakeup, so that a peer
  * that keeps sending cannot hold the main loop here. */
-static gboolean on_linger_readable(GSocket *sock, GIOCondition cond, gpointer data)
+static gboolean on_linger_readable(GObject *stream, gpointer data)
 {
 	gnut_conn *conn = gnut_conn_ref(data);
 	char buf[LINGER_CHUNK];
 	gssize got = 0;
 	gsize budget = READ_CHUNK;
 	g_autoptr(GError) err = NULL;
-	while (budget > 0 && (got = g_socket_receive(conn->sock, buf, sizeof buf, NULL, &err)) > 0)
+	while (budget > 0 && (got = g_pollable_input_stream_read_nonblocking(
+	                          conn->in_stream, buf, sizeof buf, NULL, &err)) > 0)
 		budget -= MIN(budget, (gsize)got);
 	if (got == 0 || (got < 0 && !g_error_matches(err, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK)))
 		gnut_conn_close(conn, NULL);
@@ -751,7 +833,7 @@ static void linger_then_close(gnut_conn *conn)
 		gnut_conn_close(conn, NULL);
 		return;
 	}
-	conn->linger_in = attach_socket_source(conn, G_IO_IN, on_linger_readable);
+	conn->linger_in = attach_stream_source(conn, G_IO_IN, on_linger_readable);
 	conn->linger_deadline = g_timeout_source_new(LINGER_MS);
 	g_source_set_callback(conn->linger_deadline, on_linger_deadline, conn, NULL);
 	g_source_attach(conn->linger_deadline, conn->ctx);
@@ -763,13 +845,17 @@ static void linger_then_close(gnut_conn *conn)
  * remains. Runs only from the main loop, holding a reference. */
 static void conn_flush(gnut_conn *conn)
 {
+	if (conn->tls_cancel != NULL)
+		return; /* the TLS handshake owns the socket */
 	gsize budget = FLUSH_BUDGET;
 	gboolean blocked = FALSE;
 	while (!conn->is_closed && !blocked && budget > 0) {
 		if (wbuf_len(conn) > 0)
 			blocked = !write_wbuf(conn, &budget);
-		else if (!gnut_outq_is_empty(conn->outq) && conn->deflater != NULL)
-			deflate_batch(conn);
+		else if (conn->tls_pending)
+			break; /* the rest goes inside TLS */
+		else if (!gnut_outq_is_empty(conn->outq) && (conn->deflater != NULL || conn->tls))
+			batch_output(conn);
 		else if (!gnut_outq_is_empty(conn->outq))
 			blocked = !write_outq(conn, &budget);
 		else if (conn->file_left > 0)
@@ -779,13 +865,15 @@ static void conn_flush(gnut_conn *conn)
 	}
 	if (conn->is_closed)
 		return;
-	gboolean pending = output_pending(conn);
+	gboolean pending = conn->tls_pending ? wbuf_len(conn) > 0 : output_pending(conn);
 	update_out_watch(conn, pending);
 	if (!pending && conn->close_after_flush)
 		linger_then_close(conn);
+	else if (!pending && conn->tls_pending)
+		begin_tls(conn);
 }
 
-static gboolean on_writable(GSocket *sock, GIOCondition cond, gpointer data)
+static gboolean on_writable(GObject *stream, gpointer data)
 {
 	gnut_conn *conn = gnut_conn_ref(data);
 	conn_flush(conn);
@@ -817,9 +905,10 @@ GSocketConnection *gnut_conn_steal_socket(gnut_conn *conn, GBytes **buffered, GE
 {
 	g_return_val_if_fail(conn != NULL && buffered != NULL, NULL);
 	g_return_val_if_fail(!conn->is_closed, NULL);
-	if (output_pending(conn) || conn->inflater != NULL || conn->deflater != NULL) {
+	if (output_pending(conn) || conn->inflater != NULL || conn->deflater != NULL ||
+	    conn->tls != NULL || conn->tls_pending || conn->tls_cancel != NULL) {
 		g_set_error_literal(error, GNUT_CONN_ERROR, GNUT_CONN_ERROR_BUSY,
-		                    "cannot hand off: output pending or stream compressed");
+		                    "cannot hand off: output pending, stream compressed or in TLS");
 		return NULL;
 	}
 	*buffered = g_bytes_new(conn->ibuf->data + conn->ibuf_off, input_len(conn));
@@ -833,6 +922,103 @@ GSocketConnection *gnut_conn_steal_socket(gnut_conn *conn, GBytes **buffered, GE
 	/* Our reference goes too, so the new owner's unref closes the socket. */
 	conn->sock = NULL;
 	return g_steal_pointer(&conn->sc);
+}
+
+/* Any certificate will do: Gnutella's TLS is against eavesdroppers only. */
+static gboolean accept_any_certificate(GTlsConnection *tls, GTlsCertificate *cert,
+                                       GTlsCertificateFlags errors, gpointer data)
+{
+	return TRUE;
+}
+
+static void on_tls_handshake(GObject *source, GAsyncResult *res, gpointer data)
+{
+	gnut_conn *conn = data; /* the reference taken by begin_tls */
+	GIOStream *tls = G_IO_STREAM(source);
+	g_autoptr(GError) err = NULL;
+	gboolean ok = g_tls_connection_handshake_finish(G_TLS_CONNECTION(tls), res, &err);
+	g_clear_object(&conn->tls_cancel);
+	tls_handshakes--;
+	if (!conn->is_closed && !ok) {
+		g_autoptr(GError) reason = g_error_new(GNUT_CONN_ERROR, GNUT_CONN_ERROR_TLS,
+		                                       "TLS handshake failed: %s", err->message);
+		gnut_conn_close(conn, reason);
+	} else if (!conn->is_closed) {
+		conn->tls = g_object_ref(tls);
+		conn->in_stream = G_POLLABLE_INPUT_STREAM(g_io_stream_get_input_stream(tls));
+		conn->out_stream = G_POLLABLE_OUTPUT_STREAM(g_io_stream_get_output_stream(tls));
+		g_debug("%s: TLS up (%s)", conn->peer, conn->tls_server ? "server" : "client");
+		update_in_watch(conn);
+		schedule_flush(conn);
+		if (conn->tls_ready != NULL)
+			conn->tls_ready(conn, conn->tls_data);
+	}
+	g_object_unref(tls);
+	gnut_conn_unref(conn);
+}
+
+/* Plain output is out: the TLS session starts on the socket, fed first
+ * with whatever input was read past the owner's last plain message. */
+static void begin_tls(gnut_conn *conn)
+{
+	conn->tls_pending = FALSE;
+	if (tls_handshakes >= tls_handshake_cap) {
+		close_with(conn, GNUT_CONN_ERROR_TLS, "too many TLS handshakes under way");
+		return;
+	}
+	g_autoptr(GBytes) prefix = g_bytes_new(conn->ibuf->data + conn->ibuf_off, input_len(conn));
+	g_byte_array_set_size(conn->ibuf, 0);
+	conn->ibuf_off = 0;
+	g_autoptr(GIOStream) base = gnut_prefix_io_stream_new(prefix, G_IO_STREAM(conn->sc));
+	g_autoptr(GError) err = NULL;
+	GIOStream *tls = conn->tls_server ? g_tls_server_connection_new(base, conn->tls_cert, &err)
+	                                  : g_tls_client_connection_new(base, NULL, &err);
+	if (tls == NULL) {
+		g_autoptr(GError) reason = g_error_new(GNUT_CONN_ERROR, GNUT_CONN_ERROR_TLS,
+		                                       "cannot start TLS: %s", err->message);
+		gnut_conn_close(conn, reason);
+		return;
+	}
+	if (!conn->tls_server && conn->tls_cert != NULL)
+		g_tls_connection_set_certificate(G_TLS_CONNECTION(tls), conn->tls_cert);
+	g_tls_connection_set_require_close_notify(G_TLS_CONNECTION(tls), FALSE);
+	g_signal_connect(tls, "accept-certificate", G_CALLBACK(accept_any_certificate), NULL);
+	conn->tls_cancel = g_cancellable_new();
+	tls_handshakes++;
+	g_tls_connection_handshake_async(G_TLS_CONNECTION(tls), G_PRIORITY_DEFAULT,
+	                                 conn->tls_cancel, on_tls_handshake, gnut_conn_ref(conn));
+}
+
+void gnut_conn_start_tls(gnut_conn *conn, gboolean server, GTlsCertificate *cert,
+                         gnut_conn_tls_ready_fn ready, gpointer user_data)
+{
+	g_return_if_fail(conn != NULL && (cert != NULL || !server));
+	g_return_if_fail(conn->tls == NULL && !conn->tls_pending && conn->tls_cancel == NULL);
+	g_return_if_fail(conn->inflater == NULL && conn->deflater == NULL && conn->file_left == 0);
+	if (conn->is_closed || conn->close_after_flush)
+		return;
+	conn->tls_pending = TRUE;
+	conn->tls_server = server;
+	g_set_object(&conn->tls_cert, cert);
+	conn->tls_ready = ready;
+	conn->tls_data = user_data;
+	update_in_watch(conn);
+	schedule_flush(conn);
+}
+
+gboolean gnut_conn_is_tls(const gnut_conn *conn)
+{
+	return conn->tls != NULL;
+}
+
+void gnut_conn_set_tls_handshake_cap(guint cap)
+{
+	tls_handshake_cap = cap;
+}
+
+guint gnut_conn_tls_handshakes(void)
+{
+	return tls_handshakes;
 }
 
 static void on_connected(GObject *source, GAsyncResult *res, gpointer data)

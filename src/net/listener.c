@@ -17,8 +17,9 @@
 
 #include "gnut/base/log-limit.h"
 
-#define LISTEN_BACKLOG 64
-#define ACCEPT_BATCH   32 /* accepts per wake-up: the rest of the loop runs too */
+#define LISTEN_BACKLOG       64
+#define ACCEPT_BATCH         32   /* accepts per wake-up: the rest of the loop runs too */
+#define TLS_HANDSHAKE_RECORD 0x16 /* first byte of a TLS ClientHello */
 
 struct gnut_listener {
 	GSocket *socket;
@@ -38,6 +39,7 @@ struct gnut_listener {
 	gpointer user_data;
 	GHashTable *pending; /* gnut_conn * -> pending_conn * */
 	gnut_listener_stats stats;
+	GTlsCertificate *tls_cert; /* NULL: no TLS from the first byte */
 };
 
 /* A connection waiting for its first line, and the hold it takes on its
@@ -77,8 +79,14 @@ static void dispatch(pending_conn *p, const char *line)
 
 static void on_pending_readable(gnut_conn *conn, gpointer data)
 {
+	pending_conn *p = data;
 	gsize len = 0;
 	const guint8 *in = gnut_conn_peek_input(conn, &len);
+	if (len > 0 && in[0] == TLS_HANDSHAKE_RECORD && p->listener->tls_cert != NULL &&
+	    !gnut_conn_is_tls(conn)) {
+		gnut_conn_start_tls(conn, TRUE, p->listener->tls_cert, NULL, NULL);
+		return; /* the first line comes inside TLS */
+	}
 	const guint8 *nl = memchr(in, '\n', len);
 	if (nl == NULL)
 		return; /* more to come, or the input cap closes it */
@@ -323,6 +331,8 @@ gnut_listener *gnut_listener_new(const gnut_listener_config *config, gnut_listen
 	l->refusal_log = gnut_log_limit_new(clock);
 	l->accept = accept;
 	l->user_data = user_data;
+	if (config->tls_cert != NULL)
+		l->tls_cert = g_object_ref(config->tls_cert);
 	l->pending = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, pending_free);
 	if (!listener_bind(l, config, error)) {
 		gnut_listener_free(l);
@@ -352,6 +362,7 @@ void gnut_listener_free(gnut_listener *l)
 	gnut_ip_admit_free(l->admit);
 	gnut_log_limit_free(l->refusal_log);
 	g_main_context_unref(l->ctx);
+	g_clear_object(&l->tls_cert);
 	g_free(l);
 }
 

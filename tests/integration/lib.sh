@@ -107,6 +107,17 @@ link() {
 	gnut_at "$1" connect "127.0.0.1:$b_port" >/dev/null || fail "connect $1 -> $2"
 }
 
+# search_and_get NODE WORD FILE: NODE searches WORD, takes the first hit
+# (which must name FILE) and downloads it into $WORK/got-NODE.
+search_and_get() {
+	gnut_at "$1" search --timeout 3 --json "$2" >"$WORK/hits-$1.json" || fail "$1: search failed"
+	grep -q "\"name\" *: *\"$3\"" "$WORK/hits-$1.json" || fail "$1: no hit for $3"
+	local hit
+	hit=$(json_field id <"$WORK/hits-$1.json" | head -1)
+	mkdir -p "$WORK/got-$1"
+	gnut_at "$1" get --wait --to "$WORK/got-$1" "$hit" >/dev/null || fail "$1: get of $3 failed"
+}
+
 # json_field FIELD: the value of FIELD in each JSON line of stdin.
 json_field() {
 	sed -n "s/.*\"$1\" *: *\"\{0,1\}\([^\",}]*\)\"\{0,1\}.*/\1/p"

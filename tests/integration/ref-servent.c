@@ -17,6 +17,7 @@
 #include "gnut/proto/query.h"
 #include "gnut/proto/tiger-tree.h"
 #include "gnut/proto/wire.h"
+#include "ref-tls.h"
 
 #define POLL_SLICE_MS 100 /* how often a blocked wait looks at its stop flag */
 #define ACCEPT_WAIT_S 1   /* the uploader's wait for a connection, then again */
@@ -923,6 +924,16 @@ static gpointer serve_conn(gpointer data)
 	ref_server *s = job->server;
 	int fd = job->fd;
 	g_free(job);
+	if (ref_tls_first_byte(fd)) {
+		g_autofree char *why = NULL;
+		if ((fd = ref_tls_wrap(fd, TRUE, NULL, &why)) < 0) {
+			server_note(s, "%s", why);
+			return NULL;
+		}
+		g_mutex_lock(&s->lock);
+		s->tls_conns++;
+		g_mutex_unlock(&s->lock);
+	}
 	g_autoptr(GByteArray) buf = g_byte_array_new();
 	for (gboolean first = TRUE;; first = FALSE) {
 		g_autofree char *text =

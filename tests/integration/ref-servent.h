@@ -6,8 +6,9 @@
  * it sends after a handshake (Messages/Features Supported, QRP), query hits
  * shaped like its own (vendor GTKG, private GGEP, GGEP "H" COBS-encoded when
  * the SHA-1 holds a 0x00 byte, "CT"), and an HTTP uploader that serves at
- * most 512 KiB a reply and bans an address that opens too many connections.
- * A UDP socket of its own lets it query out of band and claim hits.
+ * most 512 KiB a reply and bans an address that opens too many connections,
+ * in TLS when the connection starts with it (ref-tls.h). A UDP socket of its
+ * own lets it query out of band and claim hits.
  * Plain sockets, zlib and a few of our codecs; loopback only; every wait
  * has a deadline. */
 #ifndef GNUT_REF_SERVENT_H
@@ -73,6 +74,7 @@ typedef struct {
 	GPtrArray *conn_threads;
 	guint gnutella_conns; /* Gnutella handshakes tried while linked */
 	guint http_conns;
+	guint tls_conns; /* of them, in TLS from the first byte */
 	guint requests;
 	guint ranged;  /* requests that carried a Range */
 	char *problem; /* the first thing the reference would have refused */

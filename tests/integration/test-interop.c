@@ -5,7 +5,11 @@
  * exchanges; their header blocks are used verbatim below):
  *   B dials gnutd with the CONNECT block it was seen sending;
  *   A is dialed by gnutd (`gnut connect`) and answers with its 200 block.
- * Both refuse what the reference refuses, run deflated links, answer pings,
+ * Both take gnutd's TLS offer as the reference does (Upgrade: TLS/1.0 in
+ * step 2, Connection: Upgrade in step 3, then TLS with the dialer as
+ * client, the deflated stream inside), A's uploader speaks TLS to a
+ * downloader that starts with it (A's hits carry GGEP TLS), and
+ * both refuse what the reference refuses, run deflated links, answer pings,
  * send Messages/Features Supported and a QRP table after the handshake, and A
  * answers queries with query hits shaped like the reference's (vendor GTKG,
  * private GGEP, GGEP "H" COBS-encoded for a SHA-1 holding a 0x00 byte, "CT")
@@ -29,6 +33,7 @@
 #include "gnut/proto/wire.h"
 #include "../unit/unit.h"
 #include "ref-servent.h"
+#include "ref-tls.h"
 
 #include <fcntl.h>
 #include <glib/gstdio.h>
@@ -136,6 +141,7 @@ typedef struct {
 	char *answer;      /* its step 2 */
 	guint early_bytes; /* what it sent before our step 3 */
 	gboolean pong;     /* it answered the SCP ping sent with our step 3 */
+	gboolean tls;      /* the link went on inside TLS */
 } incoming_seen;
 
 /* What gnutd sent when it dialed A, for the outgoing handshake test. */
@@ -143,6 +149,7 @@ typedef struct {
 	int gnut_status; /* of the `gnut connect` that made it dial */
 	char *connect;   /* its CONNECT block */
 	char *final;     /* its step 3 */
+	gboolean tls;    /* the link went on inside TLS */
 } outgoing_seen;
 
 /* The suite's fixture, built by suite_init: gnutd sharing shared_file,
@@ -175,10 +182,9 @@ static void check_gnutd_block(const ref_head *h)
 	CU_ASSERT(ua != NULL && *ua != '\0' && !g_str_has_prefix(ua, "gtk-gnutella/"));
 	CU_ASSERT_STRING_EQUAL(
 	    ref_head_get(h, "Vendor-Message") ? ref_head_get(h, "Vendor-Message") : "", "0.2");
-	/* no TLS: not offered, not accepted, not listed */
-	CU_ASSERT_FALSE(ref_has_token(ref_head_get(h, "Upgrade"), "TLS"));
-	CU_ASSERT_FALSE(ref_has_token(ref_head_get(h, "Connection"), "Upgrade"));
-	CU_ASSERT_FALSE(ref_has_token(ref_head_get(h, "X-Features"), "tls"));
+	/* TLS offered (or accepted) and listed; sflag not */
+	CU_ASSERT_TRUE(ref_has_token(ref_head_get(h, "Upgrade"), "TLS/1.0"));
+	CU_ASSERT_TRUE(ref_has_token(ref_head_get(h, "X-Features"), "tls"));
 	CU_ASSERT_FALSE(ref_has_token(ref_head_get(h, "X-Features"), "sflag"));
 	/* its address: Listen-IP (or Node) with the port it listens on */
 	const char *addr = ref_head_get(h, "Listen-IP");
@@ -476,19 +482,33 @@ static gboolean link_incoming(const gnutd_proc *d, ref_peer *p, ref_link *l, inc
 	seen->early_bytes = rest->len;
 	gboolean z_in = ref_has_token(ref_head_get(h, "Content-Encoding"), "deflate");
 	gboolean z_out = ref_has_token(ref_head_get(h, "Accept-Encoding"), "deflate");
+	/* gnutd took B's offer: step 3 confirms, then TLS, B the client */
+	seen->tls = ref_has_token(ref_head_get(h, "Upgrade"), "TLS/1.0") &&
+	            ref_has_token(ref_head_get(h, "Connection"), "Upgrade");
 	g_autoptr(GString) final = g_string_new("GNUTELLA/0.6 200 OK\r\n");
-	if (ref_has_token(ref_head_get(h, "Upgrade"), "TLS"))
+	if (seen->tls)
 		g_string_append(final, "Connection: Upgrade\r\n");
 	if (z_out)
 		g_string_append(final, "Content-Encoding: deflate\r\n");
 	g_string_append(final, "\r\n");
+	if (!ref_send_all(fd, final->str, final->len)) {
+		close(fd);
+		return FALSE;
+	}
+	g_autofree char *why = NULL;
+	if (seen->tls && (fd = ref_tls_wrap(fd, FALSE, rest, &why)) < 0) {
+		fprintf(stderr, "B: %s\n", why);
+		return FALSE;
+	}
+	if (seen->tls)
+		g_byte_array_set_size(rest, 0); /* they were TLS bytes */
 	ref_link_open(l, p, fd, z_in, z_out, rest);
 	g_autoptr(GByteArray) batch = g_byte_array_new();
 	guint8 scp_guid[16];
 	ref_ping(batch, 4, TRUE, scp_guid);
 	ref_supported(batch);
 	ref_qrp(batch, p);
-	if (!ref_send_all(fd, final->str, final->len) || !ref_link_write(l, batch)) {
+	if (!ref_link_write(l, batch)) {
 		ref_link_close(l);
 		return FALSE;
 	}
@@ -531,7 +551,19 @@ static int answer_connect(ref_peer *p, int fd, GByteArray *rest, outgoing_seen *
 	if (f == NULL)
 		return -1;
 	*z_in = ref_has_token(ref_head_get(f, "Content-Encoding"), "deflate");
-	return g_str_has_prefix(f->start, "GNUTELLA/0.6 200") ? fd : -1;
+	if (!g_str_has_prefix(f->start, "GNUTELLA/0.6 200"))
+		return -1;
+	seen->tls = ref_has_token(ref_head_get(h, "Upgrade"), "TLS/1.0") &&
+	            ref_has_token(ref_head_get(f, "Connection"), "Upgrade");
+	if (!seen->tls)
+		return fd;
+	/* TLS right after step 3, p the server; what followed step 3 is TLS */
+	g_autofree char *why = NULL;
+	int plain = ref_tls_wrap(fd, TRUE, rest, &why);
+	g_byte_array_set_size(rest, 0);
+	if (plain < 0)
+		fprintf(stderr, "%s: %s\n", p->name, why);
+	return plain;
 }
 
 /* Makes gnutd d dial p (`gnut connect`) and answers as the reference does,
@@ -550,10 +582,13 @@ static gboolean link_outgoing(const gnutd_proc *d, ref_peer *p, ref_link *l, out
 		return FALSE;
 	g_autoptr(GByteArray) rest = g_byte_array_new();
 	gboolean z_in = FALSE, z_out = FALSE;
-	if (answer_connect(p, fd, rest, seen, &z_in, &z_out) < 0) {
-		close(fd);
+	int link_fd = answer_connect(p, fd, rest, seen, &z_in, &z_out);
+	if (link_fd < 0) {
+		if (!seen->tls)
+			close(fd); /* else the failed TLS closed it */
 		return FALSE;
 	}
+	fd = link_fd;
 	ref_link_open(l, p, fd, z_in, z_out, rest);
 	g_autoptr(GByteArray) batch = g_byte_array_new();
 	ref_supported(batch);
@@ -657,6 +692,9 @@ static void test_incoming_handshake(void)
 	 * compresses what it sends */
 	CU_ASSERT_TRUE(ref_has_token(ref_head_get(h, "Content-Encoding"), "deflate"));
 	CU_ASSERT_EQUAL(fx.b_seen.early_bytes, 0); /* nothing before our step 3 */
+	/* B's TLS offer taken: the link went on inside TLS */
+	CU_ASSERT_TRUE(ref_has_token(ref_head_get(h, "Connection"), "Upgrade"));
+	CU_ASSERT_TRUE(fx.b_seen.tls);
 	CU_ASSERT_TRUE(fx.b_seen.pong); /* our deflated stream was read, its was inflated */
 }
 
@@ -672,8 +710,9 @@ static void test_outgoing_handshake(void)
 	g_autoptr(ref_head) f = fx.a_seen.final ? ref_head_parse(fx.a_seen.final) : NULL;
 	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
 	CU_ASSERT_TRUE(g_str_has_prefix(f->start, "GNUTELLA/0.6 200"));
-	CU_ASSERT_FALSE(ref_has_token(ref_head_get(f, "Connection"), "Upgrade"));
-	CU_ASSERT_FALSE(ref_has_token(ref_head_get(f, "Upgrade"), "TLS"));
+	/* A took gnutd's offer: gnutd's step 3 confirms, TLS follows */
+	CU_ASSERT_TRUE(ref_has_token(ref_head_get(f, "Connection"), "Upgrade"));
+	CU_ASSERT_TRUE(fx.a_seen.tls);
 	check_ping_pong(&fx.link_a, 1, FALSE);
 }
 
@@ -691,6 +730,7 @@ static void test_peers_listed(void)
 		CU_ASSERT_STRING_EQUAL(json_str(o, "mode"), "ultrapeer");
 		CU_ASSERT_STRING_EQUAL(json_str(o, "user_agent"), REF_UA);
 		CU_ASSERT_STRING_EQUAL(json_str(o, "host"), "127.0.0.1");
+		CU_ASSERT_TRUE(json_object_get_boolean_member_with_default(o, "tls", FALSE));
 		gint64 port = json_int(o, "port");
 		seen |= (port == fx.peer_a.port ? 1u : 0) | (port == fx.peer_b.port ? 2u : 0);
 	}
@@ -789,6 +829,7 @@ static void download_from_reference(gint64 hit_id)
 	CU_ASSERT_FATAL(hit_id >= 0);
 	g_mutex_lock(&fx.server_a.lock);
 	guint requests_before = fx.server_a.requests, conns_before = fx.server_a.http_conns;
+	guint tls_before = fx.server_a.tls_conns;
 	g_mutex_unlock(&fx.server_a.lock);
 	g_autofree char *id = g_strdup_printf("%" G_GINT64_FORMAT, hit_id);
 	g_autofree char *to = g_build_filename(fx.gnutd.top, "got", NULL);
@@ -810,6 +851,8 @@ static void download_from_reference(gint64 hit_id)
 	/* 512 KiB a reply: at least 3 requests, kept on one connection */
 	CU_ASSERT(requests >= PEER_FILE_SIZE / REF_REPLY_CAP);
 	CU_ASSERT_EQUAL(conns, 1);
+	/* A's hit carried GGEP TLS: gnutd connected in TLS from the first byte */
+	CU_ASSERT_EQUAL(fx.server_a.tls_conns - tls_before, 1);
 	CU_ASSERT_EQUAL(fx.server_a.gnutella_conns, 0);
 	CU_ASSERT_PTR_NULL(fx.server_a.problem);
 	g_mutex_unlock(&fx.server_a.lock);

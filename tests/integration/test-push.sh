@@ -16,12 +16,8 @@ wait_until 20 has_peers B 2 || fail "B has $(peers_of B) links, want 2"
 wait_until 30 has_shared F 1 || fail "F did not index"
 pass "A and F linked through B; F is firewalled"
 
-gnut_at A search --timeout 3 --json behind-nat >"$WORK/hits.json" || fail "search failed"
-grep -q '"name" *: *"behind-nat.bin"' "$WORK/hits.json" || fail "no hit from F"
-hit=$(json_field id <"$WORK/hits.json" | head -1)
-mkdir -p "$WORK/got"
-gnut_at A get --wait --to "$WORK/got" "$hit" >/dev/null || fail "get from the firewalled F failed"
-cmp "$WORK/fshare/behind-nat.bin" "$WORK/got/behind-nat.bin" || fail "downloaded file differs"
+search_and_get A behind-nat behind-nat.bin
+cmp "$WORK/fshare/behind-nat.bin" "$WORK/got-A/behind-nat.bin" || fail "downloaded file differs"
 grep -q 'push for "behind-nat.bin": connecting back to 127.0.0.1' "$WORK/F/gnutd.log" ||
 	fail "F never answered a push"
 pass "downloaded from the firewalled servent by push"

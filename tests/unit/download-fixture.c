@@ -318,9 +318,10 @@ gnut_downloads *dlfx_manager_new(dlfx_fixture *fx, guint64 limit)
 	    .download_dir = fx->dl_dir,
 	    .download_limit = limit,
 	    .connect_timeout_s = 5,
-	    .idle_timeout_s = 10,
+	    .idle_timeout_s = fx->idle_timeout_s != 0 ? fx->idle_timeout_s : 10,
 	    .source_wait_s = fx->source_wait_s,
 	    .push_wait_s = fx->push_wait_s,
+	    .tls = fx->tls,
 	};
 	g_autoptr(GError) err = NULL;
 	gnut_downloads *m = gnut_downloads_new(&cfg, fx->clock, &err);

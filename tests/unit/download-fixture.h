@@ -99,8 +99,10 @@ typedef struct {
 	char *top;
 	char *dl_dir;
 	gnut_clock *clock;
-	guint source_wait_s; /* 0: the manager's default */
-	guint push_wait_s;   /* 0: the manager's default */
+	guint source_wait_s;  /* 0: the manager's default */
+	guint push_wait_s;    /* 0: the manager's default */
+	guint idle_timeout_s; /* 0: 10 s */
+	gboolean tls;         /* TLS on: TLS-first to sources that accept it */
 	gnut_downloads *m;
 	dlfx_watch w;
 } dlfx_fixture;

@@ -154,34 +154,10 @@ static gboolean ep_closed(gpointer data)
 	return ((endpoint *)data)->closed_calls > 0;
 }
 
-/* A connected pair of plain sockets, made synchronously: loopback connects
- * complete in the kernel's backlog before accept is even called. */
-static void socket_pair(GSocketConnection **client, GSocketConnection **server)
-{
-	GSocketListener *l = g_socket_listener_new();
-	GInetAddress *lo = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
-	GSocketAddress *want = g_inet_socket_address_new(lo, 0);
-	GSocketAddress *bound = NULL;
-	g_assert_true(g_socket_listener_add_address(l, want, G_SOCKET_TYPE_STREAM,
-	                                            G_SOCKET_PROTOCOL_TCP, NULL, &bound, NULL));
-	GSocketClient *c = g_socket_client_new();
-	g_socket_client_set_enable_proxy(c, FALSE);
-	*client = g_socket_client_connect(c, G_SOCKET_CONNECTABLE(bound), NULL, NULL);
-	*server = g_socket_listener_accept(l, NULL, NULL, NULL);
-	g_assert_nonnull(*client);
-	g_assert_nonnull(*server);
-	g_object_unref(c);
-	g_object_unref(bound);
-	g_object_unref(want);
-	g_object_unref(lo);
-	g_socket_listener_close(l);
-	g_object_unref(l);
-}
-
 static void conn_pair(endpoint *client, endpoint *server)
 {
 	GSocketConnection *c, *s;
-	socket_pair(&c, &s);
+	gnut_unit_socket_pair(&c, &s);
 	endpoint_init(client, gnut_conn_new(c));
 	endpoint_init(server, gnut_conn_new(s));
 	g_object_unref(c);
@@ -346,7 +322,7 @@ static void check_slow_reader_order(GPtrArray *frames)
 static void test_slow_reader_drops_low_priority(void)
 {
 	GSocketConnection *c, *s;
-	socket_pair(&c, &s);
+	gnut_unit_socket_pair(&c, &s);
 	/* Small kernel buffers so that the queue fills quickly. */
 	g_socket_set_option(g_socket_connection_get_socket(c), SOL_SOCKET, SO_SNDBUF, 4096, NULL);
 	g_socket_set_option(g_socket_connection_get_socket(s), SOL_SOCKET, SO_RCVBUF, 4096, NULL);

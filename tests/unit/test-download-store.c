@@ -30,7 +30,8 @@ static void test_store_round_trip(void)
 	                            .index = 3,
 	                            .name = g_strdup("a\"b.bin"),
 	                            .get_only = TRUE,
-	                            .has_guid = TRUE};
+	                            .has_guid = TRUE,
+	                            .tls = TRUE};
 	memset(src.guid.bytes, 0x5A, GNUT_GUID_LEN);
 	g_array_append_val(r->sources, src);
 	g_ptr_array_add(recs, r);
@@ -57,6 +58,8 @@ static void test_store_round_trip(void)
 	CU_ASSERT_STRING_EQUAL(bs->name, "a\"b.bin");
 	CU_ASSERT_TRUE(bs->get_only);
 	CU_ASSERT_TRUE(bs->has_guid);
+	CU_ASSERT_TRUE(bs->tls);
+	CU_ASSERT_FALSE(bs->firewalled);
 	CU_ASSERT_EQUAL(memcmp(bs->guid.bytes, src.guid.bytes, GNUT_GUID_LEN), 0);
 
 	/* missing file: nothing to resume */

@@ -490,6 +490,38 @@ static void test_silent_source_dropped(void)
 	dlfx_server_free(s);
 }
 
+/* A source said it accepts TLS (GGEP TLS in its hit) but speaks plain
+ * HTTP: the TLS-first connection fails (this server waits for a request
+ * head that the ClientHello never completes: the idle timeout ends the TLS
+ * handshake), the fetch connects again in plain text and the download
+ * completes; the source is not asked for TLS again. */
+static void test_tls_source_falls_back_to_plain(void)
+{
+	dlfx_fixture fx;
+	dlfx_fixture_init(&fx, FALSE, 0);
+	gnut_downloads_free(fx.m);
+	fx.tls = TRUE;
+	fx.idle_timeout_s = 2;
+	fx.m = dlfx_manager_new(&fx, 0);
+	dlfx_server *s = dlfx_server_new(17);
+	gnut_download_source src = dlfx_source_at(s);
+	src.tls = TRUE;
+	g_autoptr(GError) err = NULL;
+	guint64 id =
+	    gnut_downloads_add(fx.m, s->sha1, "tls.bin", DLFX_FILE_SIZE, NULL, &src, 1, &err);
+	CU_ASSERT_TRUE_FATAL(id != 0);
+	fx.w.id = id;
+	CU_ASSERT_TRUE(dlfx_run_until(dlfx_is_final, &fx.w));
+	gnut_download_status st = dlfx_status_of(&fx.w);
+	CU_ASSERT_EQUAL(st.state, GNUT_DOWNLOAD_COMPLETE);
+	gnut_download_status_clear(&st);
+	/* the TLS attempt, then one plain connection for the whole file */
+	CU_ASSERT_EQUAL(s->connections, 2);
+	CU_ASSERT_EQUAL(dlfx_server_count(s, s->ranges), 6);
+	dlfx_fixture_clear(&fx);
+	dlfx_server_free(s);
+}
+
 #define URN_ZERO  "urn:sha1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
 #define URN_OTHER "urn:sha1:BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB"
 
@@ -815,6 +847,7 @@ static CU_TestInfo tests[] = {
     {"two files of one name", test_same_name_twice},
     {"Connection: close on every reply", test_connection_close_each_reply},
     {"a silent source is dropped on the clock", test_silent_source_dropped},
+    {"a TLS source that speaks plain: plain once", test_tls_source_falls_back_to_plain},
     {"reply heads judged", test_reply_judge},
     {"no source: waits, then a source starts it", test_no_source_waits_then_starts},
     {"no source within the wait: no source found", test_no_source_fails_after_wait},

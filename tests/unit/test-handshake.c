@@ -1,15 +1,16 @@
 /* test-handshake.c: the Gnutella 0.6 handshake over real loopback sockets
  * (127.0.0.1, ephemeral ports): two of our handshakes talking to each other,
  * a raw client replaying the reference servent's CONNECT block, refusals,
- * deadlines driven by a manual clock, and an oversize header block; plus
- * the pure header-set functions. Waits iterate the main context until a
- * condition holds; a generous real-time guard only turns a hang into a
- * failure, no assertion depends on timing. */
+ * deadlines driven by a manual clock, an oversize header block, and the
+ * Upgrade: TLS/1.0 path both ways; plus the pure header-set functions. Waits iterate the main
+ * context until a condition holds; a generous real-time guard only turns a hang into a failure, no
+ * assertion depends on timing. */
 #include "config.h"
 
 #include "gnut/core/links/handshake.h"
 #include "gnut/proto/handshake-msg.h"
 #include "gnut/net/listener.h"
+#include "gnut/net/tls.h"
 #include "unit.h"
 
 #include <string.h>
@@ -52,6 +53,7 @@ typedef struct {
 	guint code;
 	gboolean by_peer;
 	gboolean not_now;
+	gboolean tls_failed;
 	char *error;
 	gnut_handshake_peer peer;
 	gnut_conn *conn; /* taken on success */
@@ -107,6 +109,7 @@ static void on_done(gnut_handshake *hs, const gnut_handshake_result *r, gpointer
 	o->code = r->code;
 	o->by_peer = r->by_peer;
 	o->not_now = r->not_now;
+	o->tls_failed = r->tls_failed;
 	o->error = g_strdup(r->error);
 	gnut_handshake_peer_copy(r->peer, &o->peer);
 	if (r->ok && o->keep_conn)
@@ -145,7 +148,8 @@ static void on_accept(gnut_listener *l, gnut_conn *conn, const char *line, gpoin
 	s->out.hs = gnut_handshake_new(conn, GNUT_HANDSHAKE_INCOMING, &s->config, on_done, &s->out);
 }
 
-static void server_start(server *s, gboolean ultrapeer)
+/* A server whose listener (and handshake) take TLS when cert is given. */
+static void server_start_tls(server *s, gboolean ultrapeer, GTlsCertificate *cert)
 {
 	memset(s, 0, sizeof *s);
 	gnut_handshake_config_init(&s->config);
@@ -153,12 +157,18 @@ static void server_start(server *s, gboolean ultrapeer)
 	s->config.listen_addr = "127.0.0.1:6346";
 	s->config.admit = admit_cb;
 	s->config.admit_data = s;
+	s->config.tls_cert = cert;
 	s->admit_code = 200;
-	gnut_listener_config lc = {.address = "127.0.0.1"};
+	gnut_listener_config lc = {.address = "127.0.0.1", .tls_cert = cert};
 	GError *err = NULL;
 	s->listener = gnut_listener_new(&lc, on_accept, s, &err);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(s->listener);
 	s->port = gnut_listener_get_port(s->listener);
+}
+
+static void server_start(server *s, gboolean ultrapeer)
+{
+	server_start_tls(s, ultrapeer, NULL);
 }
 
 static void server_stop(server *s)
@@ -585,18 +595,26 @@ static void test_full_server_gives_try_list(void)
 
 /* ---- a raw client speaking the reference servent's lines ---- */
 
+/* Sends the reference's CONNECT block to s from a new raw peer p and
+ * returns our step 2 (NULL if none came). */
+static gnut_head *gtkg_connect_to(server *s, raw_peer *p)
+{
+	raw_connect(p, s->port);
+	raw_send(p, gtkg_connect, strlen(gtkg_connect));
+	CU_ASSERT_TRUE(run_until(raw_has_block, p));
+	gnut_head *h = raw_take_head(p);
+	CU_ASSERT_STRING_EQUAL(h != NULL ? gnut_head_start_line(h) : "", "GNUTELLA/0.6 200 OK");
+	return h;
+}
+
 static void test_raw_gtkg_client(void)
 {
 	server s;
 	server_start(&s, TRUE);
 	s.config.dynamic_querying = TRUE;
 	raw_peer p;
-	raw_connect(&p, s.port);
-	raw_send(&p, gtkg_connect, strlen(gtkg_connect));
-	CU_ASSERT_TRUE(run_until(raw_has_block, &p));
-	g_autoptr(gnut_head) h = raw_take_head(&p);
+	g_autoptr(gnut_head) h = gtkg_connect_to(&s, &p);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
-	CU_ASSERT_STRING_EQUAL(gnut_head_start_line(h), "GNUTELLA/0.6 200 OK");
 	CU_ASSERT_TRUE(g_str_has_prefix(gnut_head_get(h, "User-Agent"), "gnutd/"));
 	CU_ASSERT_STRING_EQUAL(gnut_head_get(h, "X-Ultrapeer"), "True");
 	CU_ASSERT_STRING_EQUAL(gnut_head_get(h, "Content-Encoding"), "deflate");
@@ -803,6 +821,219 @@ static void test_free_before_done(void)
 	server_stop(&s);
 }
 
+/* ---- Upgrade: TLS/1.0 ---- */
+
+static GTlsCertificate *test_cert(void)
+{
+	char *dir = gnut_unit_mkdtemp();
+	GTlsCertificate *cert = gnut_tls_load_or_create(dir, NULL);
+	gnut_unit_rmtree(dir);
+	g_free(dir);
+	g_assert_nonnull(cert);
+	return cert;
+}
+
+static gboolean client_created(gpointer data)
+{
+	return ((client *)data)->out.hs != NULL || ((client *)data)->out.done;
+}
+
+/* Both sides with TLS on: the link continues inside TLS, compressed. */
+static void test_tls_upgrade_pair(void)
+{
+	g_autoptr(GTlsCertificate) cert = test_cert();
+	server s;
+	client c;
+	server_start(&s, TRUE);
+	s.config.tls_cert = cert;
+	client_dial(&c, s.port, TRUE);
+	c.config.tls_cert = cert; /* read when the connect completes */
+	outcome *both[2] = {&s.out, &c.out};
+	CU_ASSERT_TRUE(run_until(both_done, both));
+	CU_ASSERT_TRUE(s.out.ok && c.out.ok);
+	CU_ASSERT_TRUE(s.out.peer.offers_tls && s.out.peer.features_tls);
+	CU_ASSERT_TRUE(c.out.peer.offers_tls && c.out.peer.features_tls);
+	CU_ASSERT_TRUE(s.out.peer.tls && c.out.peer.tls);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s.out.conn);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c.out.conn);
+	CU_ASSERT_TRUE(gnut_conn_is_tls(s.out.conn) && gnut_conn_is_tls(c.out.conn));
+	gnut_conn_stats st;
+	gnut_conn_get_stats(c.out.conn, &st);
+	CU_ASSERT_TRUE(st.inflating && st.deflating);
+	outcome_clear(&c.out);
+	server_stop(&s);
+}
+
+/* Our offer to an acceptor without TLS: it ignores it, the link is plain. */
+static void test_tls_offer_ignored(void)
+{
+	g_autoptr(GTlsCertificate) cert = test_cert();
+	server s;
+	client c;
+	server_start(&s, TRUE);
+	client_dial(&c, s.port, TRUE);
+	c.config.tls_cert = cert;
+	CU_ASSERT_TRUE(run_until(client_created, &c));
+	outcome *both[2] = {&s.out, &c.out};
+	CU_ASSERT_TRUE(run_until(both_done, both));
+	CU_ASSERT_TRUE(s.out.ok && c.out.ok);
+	CU_ASSERT_TRUE(s.out.peer.offers_tls);
+	CU_ASSERT_FALSE(c.out.peer.offers_tls || c.out.peer.features_tls);
+	CU_ASSERT_FALSE(s.out.peer.tls || c.out.peer.tls);
+	CU_ASSERT_FALSE(gnut_conn_is_tls(c.out.conn) || gnut_conn_is_tls(s.out.conn));
+	outcome_clear(&c.out);
+	server_stop(&s);
+}
+
+static gboolean conn_tls_up(gpointer data)
+{
+	return gnut_conn_is_tls(data) || gnut_conn_is_closed(data);
+}
+
+/* The reference servent's CONNECT (with Upgrade: TLS/1.0) to us with TLS
+ * on: our 200 takes the offer, its step 3 confirms, and TLS follows with
+ * the dialer as client; or, when the dialer then speaks no TLS, the
+ * handshake fails and the link is dropped. */
+static void gtkg_upgrade(gboolean speak_tls)
+{
+	g_autoptr(GTlsCertificate) cert = test_cert();
+	server s;
+	server_start(&s, TRUE);
+	s.config.tls_cert = cert;
+	raw_peer p;
+	g_autoptr(gnut_head) h = gtkg_connect_to(&s, &p);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+	CU_ASSERT_STRING_EQUAL(gnut_head_get(h, "Upgrade"), "TLS/1.0");
+	CU_ASSERT_STRING_EQUAL(gnut_head_get(h, "Connection"), "Upgrade");
+	CU_ASSERT_STRING_EQUAL(gnut_head_get(h, "X-Features"), "tls/1.0");
+	static const char final[] =
+	    "GNUTELLA/0.6 200 OK\r\nConnection: Upgrade\r\nContent-Encoding: deflate\r\n\r\n";
+	raw_send(&p, final, strlen(final));
+	g_source_destroy(p.src);
+	g_clear_pointer(&p.src, g_source_unref);
+	if (!speak_tls) {
+		static const char junk[] = "GNUTELLA/0.6 200 OK\r\n\r\n";
+		raw_send(&p, junk, strlen(junk));
+		CU_ASSERT_TRUE(run_until(outcome_done, &s.out));
+		CU_ASSERT_FALSE(s.out.ok);
+		CU_ASSERT_PTR_NOT_NULL(strstr(s.out.error, "TLS"));
+		raw_close(&p);
+		server_stop(&s);
+		return;
+	}
+	GSocketConnection *sc = g_socket_connection_factory_create_connection(p.sock);
+	gnut_conn *tls = gnut_conn_new(sc);
+	g_object_unref(sc);
+	gnut_conn_start_tls(tls, FALSE, NULL, NULL, NULL);
+	CU_ASSERT_TRUE(run_until(conn_tls_up, tls));
+	CU_ASSERT_TRUE(run_until(outcome_done, &s.out));
+	CU_ASSERT_TRUE(gnut_conn_is_tls(tls));
+	CU_ASSERT_TRUE(s.out.ok && s.out.peer.tls);
+	CU_ASSERT_TRUE(s.out.peer.deflate_in && s.out.peer.deflate_out);
+	CU_ASSERT_TRUE(s.out.conn != NULL && gnut_conn_is_tls(s.out.conn));
+	gnut_conn_unref(tls);
+	raw_close(&p);
+	server_stop(&s);
+}
+
+static void test_tls_gtkg_upgrade(void)
+{
+	gtkg_upgrade(TRUE);
+}
+
+static void test_tls_failed_upgrade_drops(void)
+{
+	gtkg_upgrade(FALSE);
+}
+
+/* A dialer that knows the host speaks TLS starts with it: the listener
+ * sees a TLS ClientHello, runs TLS, then the first line inside it; no
+ * Upgrade is offered on a link already in TLS. */
+static void test_tls_first_dial(void)
+{
+	g_autoptr(GTlsCertificate) cert = test_cert();
+	server s;
+	client c;
+	server_start_tls(&s, TRUE, cert);
+	client_dial(&c, s.port, TRUE);
+	c.config.tls_cert = cert;
+	c.config.tls_first = TRUE;
+	outcome *both[2] = {&s.out, &c.out};
+	CU_ASSERT_TRUE(run_until(both_done, both));
+	CU_ASSERT_TRUE(s.out.ok && c.out.ok);
+	CU_ASSERT_TRUE(s.out.peer.tls && c.out.peer.tls);
+	CU_ASSERT_FALSE(s.out.peer.offers_tls || c.out.peer.offers_tls);
+	CU_ASSERT_TRUE(s.out.peer.features_tls && c.out.peer.features_tls);
+	CU_ASSERT_TRUE(gnut_conn_is_tls(s.out.conn) && gnut_conn_is_tls(c.out.conn));
+	outcome_clear(&c.out);
+	server_stop(&s);
+}
+
+static gboolean hs_in_tls(gpointer data)
+{
+	outcome *o = data;
+	return o->hs != NULL && gnut_handshake_get_state(o->hs) == GNUT_HANDSHAKE_TLS;
+}
+
+/* TLS-first to a host that does not speak it (it waits for a first line
+ * that never comes): the step deadline ends it and the result says TLS
+ * failed, so that the owner dials again in plain text. */
+static void test_tls_first_refused(void)
+{
+	g_autoptr(GTlsCertificate) cert = test_cert();
+	guint16 port = 0;
+	g_autoptr(GSocket) lsock = mute_server(&port);
+	g_autoptr(gnut_clock) clock = gnut_clock_manual_new(1 * G_USEC_PER_SEC);
+	client c;
+	client_dial(&c, port, TRUE);
+	c.config.tls_cert = cert;
+	c.config.tls_first = TRUE;
+	c.config.clock = clock;
+	CU_ASSERT_TRUE_FATAL(run_until(hs_in_tls, &c.out));
+	gnut_clock_manual_advance(clock, 11 * G_USEC_PER_SEC);
+	gnut_handshake_tick(c.out.hs, gnut_clock_now_us(clock));
+	CU_ASSERT_TRUE(run_until(outcome_done, &c.out));
+	CU_ASSERT_FALSE(c.out.ok);
+	CU_ASSERT_TRUE(c.out.tls_failed);
+	CU_ASSERT_PTR_NOT_NULL(strstr(c.out.error, "timed out in tls"));
+	outcome_clear(&c.out);
+	g_socket_close(lsock, NULL);
+}
+
+/* An acceptor's Upgrade: TLS/1.0 without Connection: Upgrade is its own
+ * offer, not an answer to ours: the link stays plain and our step 3 does
+ * not ask for the upgrade. */
+static void test_tls_upgrade_without_connection(void)
+{
+	g_autoptr(GTlsCertificate) cert = test_cert();
+	guint16 port = 0;
+	g_autoptr(GSocket) lsock = mute_server(&port);
+	client c;
+	client_dial(&c, port, TRUE);
+	c.config.tls_cert = cert;
+	CU_ASSERT_TRUE_FATAL(run_until(hs_waiting_response, &c.out));
+	raw_peer p = {0};
+	raw_attach(&p, g_socket_accept(lsock, NULL, NULL));
+	CU_ASSERT_TRUE(run_until(raw_has_block, &p));
+	g_autoptr(gnut_head) connect = raw_take_head(&p);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(connect);
+	CU_ASSERT_STRING_EQUAL(gnut_head_get(connect, "Upgrade"), "TLS/1.0");
+	static const char answer[] =
+	    "GNUTELLA/0.6 200 OK\r\nX-Ultrapeer: True\r\nUpgrade: TLS/1.0\r\n\r\n";
+	raw_send(&p, answer, strlen(answer));
+	CU_ASSERT_TRUE(run_until(outcome_done, &c.out));
+	CU_ASSERT_TRUE(run_until(raw_has_block, &p));
+	g_autoptr(gnut_head) final = raw_take_head(&p);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(final);
+	CU_ASSERT_PTR_NULL(gnut_head_get(final, "Connection"));
+	CU_ASSERT_TRUE(c.out.ok);
+	CU_ASSERT_FALSE(c.out.peer.tls);
+	CU_ASSERT_FALSE(gnut_conn_is_tls(c.out.conn));
+	outcome_clear(&c.out);
+	raw_close(&p);
+	g_socket_close(lsock, NULL);
+}
+
 static CU_TestInfo tests[] = {
     {"our header set", test_our_headers},
     {"reads the gtk-gnutella CONNECT block", test_read_gtkg_block},
@@ -818,6 +1049,13 @@ static CU_TestInfo tests[] = {
     {"incoming step deadline, freed in done", test_deadline_incoming},
     {"oversize header block closes", test_oversize_block},
     {"freed before done: no callback", test_free_before_done},
+    {"TLS upgrade between two of ours", test_tls_upgrade_pair},
+    {"TLS offer ignored without a certificate", test_tls_offer_ignored},
+    {"gtk-gnutella's Upgrade: TLS/1.0 taken", test_tls_gtkg_upgrade},
+    {"a failed TLS upgrade drops the link", test_tls_failed_upgrade_drops},
+    {"TLS from the first byte to our listener", test_tls_first_dial},
+    {"TLS-first to a plain host: tls_failed", test_tls_first_refused},
+    {"Upgrade without Connection: Upgrade: plain", test_tls_upgrade_without_connection},
     CU_TEST_INFO_NULL,
 };
 

@@ -59,6 +59,7 @@ static void test_defaults(void)
 	CU_ASSERT_FALSE(o->no_bootstrap);
 	CU_ASSERT_FALSE(o->firewalled);
 	CU_ASSERT_FALSE(o->no_compression);
+	CU_ASSERT_FALSE(o->no_tls);
 	CU_ASSERT_EQUAL(o->upload_limit, 0);
 	CU_ASSERT_EQUAL(o->download_limit, 0);
 	gnut_unit_rmtree(home);
@@ -76,7 +77,7 @@ static void test_command_line(void)
 	    &error, "--data-dir", dir, "--listen", "127.0.0.1:0", "--share", s1, "--share", s2,
 	    "--peer", "127.0.0.1:6346", "--peer", "example.org:6347", "--ultrapeer", "--control",
 	    "127.0.0.1:5000", "--upload-limit", "64k", "--download-limit", "2M", "--no-bootstrap",
-	    "--firewalled", "--no-compression", "--download-dir", "dl", NULL);
+	    "--firewalled", "--no-compression", "--no-tls", "--download-dir", "dl", NULL);
 	CU_ASSERT_PTR_NULL(error);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(o);
 	CU_ASSERT_STRING_EQUAL(o->data_dir, dir);
@@ -90,6 +91,7 @@ static void test_command_line(void)
 	CU_ASSERT_TRUE(o->firewalled);
 	CU_ASSERT_TRUE(o->no_compression);
 	CU_ASSERT_TRUE(o->no_bootstrap);
+	CU_ASSERT_TRUE(o->no_tls);
 	CU_ASSERT_STRING_EQUAL(o->control, "127.0.0.1:5000");
 	CU_ASSERT_EQUAL(o->upload_limit, 65536);
 	CU_ASSERT_EQUAL(o->download_limit, 2 * 1024 * 1024);
@@ -108,6 +110,7 @@ static void test_command_line(void)
 	CU_ASSERT_TRUE(c.firewalled);
 	CU_ASSERT_TRUE(c.no_compression);
 	CU_ASSERT_TRUE(c.no_bootstrap);
+	CU_ASSERT_TRUE(c.no_tls);
 	CU_ASSERT_EQUAL(c.upload_limit, 65536);
 	gnut_unit_rmtree(dir);
 }
@@ -120,7 +123,7 @@ static void test_conf_file(void)
 	write_conf(dir, "# gnutd settings\n[gnutd]\nlisten=127.0.0.1:7000\nshare=music;/tmp\n"
 	                "peer=127.0.0.1:1;127.0.0.1:2;127.0.0.1:3\nultrapeer=true\n"
 	                "control=127.0.0.1:7001\nupload-limit=10k\ndownload-limit=0\n"
-	                "no-bootstrap=true\nno-compression=true\ndownload-dir=done\n");
+	                "no-bootstrap=true\nno-compression=true\nno-tls=true\ndownload-dir=done\n");
 	GError *error = NULL;
 	g_autoptr(gnut_options) o = parse(&error, "--data-dir", dir, NULL);
 	CU_ASSERT_PTR_NULL(error);
@@ -136,6 +139,7 @@ static void test_conf_file(void)
 	CU_ASSERT_EQUAL(o->download_limit, 0);
 	CU_ASSERT_TRUE(o->no_bootstrap);
 	CU_ASSERT_TRUE(o->no_compression);
+	CU_ASSERT_TRUE(o->no_tls);
 	g_autofree char *done = g_build_filename(dir, "done", NULL);
 	CU_ASSERT_STRING_EQUAL(o->download_dir, done);
 	gnut_unit_rmtree(dir);

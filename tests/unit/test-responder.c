@@ -1,6 +1,7 @@
 /* test-responder.c: pongs and query hits built from a real share index on a
  * temporary folder, decoded back with the proto codecs. */
 #include "gnut/proto/digest.h"
+#include "gnut/proto/ggep.h"
 #include "gnut/proto/pong.h"
 #include "gnut/proto/qhit.h"
 #include "gnut/proto/query.h"
@@ -157,19 +158,28 @@ static void test_keyword_hit_ggep_h(void)
 	check_image_hit(GNUT_QUERY_F_MARK | GNUT_QUERY_F_GGEP_H);
 }
 
+/* The one hit self answers an "image" query with, decoded into *hit,
+ * which points into the message returned. */
+static GBytes *image_hit_of(const gnut_responder_self *self, gnut_qhit *hit)
+{
+	gnut_msg_header qh = {.type = GNUT_MSG_QUERY, .ttl = 2, .hops = 0};
+	memset(qh.guid.bytes, 0x11, sizeof qh.guid.bytes); /* decode_hit checks it */
+	g_autoptr(GByteArray) payload = query_payload(GNUT_QUERY_F_MARK, "image", NULL);
+	const char *error = NULL;
+	g_autoptr(GPtrArray) hits =
+	    gnut_responder_hits(self, fx.share, &qh, payload->data, payload->len, &error);
+	CU_ASSERT_EQUAL_FATAL(hits->len, 1);
+	GBytes *msg = g_bytes_ref(g_ptr_array_index(hits, 0));
+	decode_hit(msg, 2, hit);
+	return msg;
+}
+
 static void test_firewalled_sets_push(void)
 {
 	gnut_responder_self self = self_of_test();
 	self.firewalled = true;
-	gnut_msg_header qh = {.type = GNUT_MSG_QUERY, .ttl = 2, .hops = 0};
-	memset(qh.guid.bytes, 0x11, sizeof qh.guid.bytes);
-	g_autoptr(GByteArray) payload = query_payload(GNUT_QUERY_F_MARK, "image", NULL);
-	const char *error = NULL;
-	g_autoptr(GPtrArray) hits =
-	    gnut_responder_hits(&self, fx.share, &qh, payload->data, payload->len, &error);
-	CU_ASSERT_EQUAL_FATAL(hits->len, 1);
 	gnut_qhit hit;
-	decode_hit(g_ptr_array_index(hits, 0), 2, &hit);
+	g_autoptr(GBytes) msg = image_hit_of(&self, &hit);
 	CU_ASSERT_TRUE(hit.flags_valid & GNUT_QHIT_F_PUSH);
 	CU_ASSERT_TRUE(hit.flags & GNUT_QHIT_F_PUSH);
 	gnut_qhit_clear(&hit);
@@ -360,12 +370,75 @@ static void test_oob_refusals_and_expiry(void)
 	g_ptr_array_unref(cap.sent);
 }
 
+/* The first extension of a GGEP block, or "" when there is none. */
+static char *first_ggep_id(gnut_slice block)
+{
+	gnut_ggep g;
+	size_t used = 0;
+	if (block.len == 0 || gnut_ggep_decode(block.data, block.len, &g, &used) != GNUT_PROTO_OK)
+		return g_strdup("");
+	char *id = g_strdup(g.count > 0 ? g.ext[0].id : "");
+	gnut_ggep_clear(&g);
+	return id;
+}
+
+/* With TLS on, GGEP "TLS" in our hits' private area and in our pongs;
+ * without it neither carries a GGEP block of ours. */
+static void test_tls_advertised(void)
+{
+	for (int tls = 0; tls < 2; tls++) {
+		gnut_responder_self self = self_of_test();
+		self.tls = tls;
+		gnut_qhit hit;
+		g_autoptr(GBytes) hit_msg = image_hit_of(&self, &hit);
+		g_autofree char *hit_id = first_ggep_id(hit.private_ggep);
+		CU_ASSERT_STRING_EQUAL(hit_id, tls ? "TLS" : "");
+		gnut_qhit_clear(&hit);
+		gnut_msg_header ping = {.type = GNUT_MSG_PING, .ttl = 1};
+		g_autoptr(GBytes) msg = gnut_responder_pong(&self, fx.share, &ping);
+		gsize len;
+		const uint8_t *p = g_bytes_get_data(msg, &len);
+		gnut_pong pong;
+		CU_ASSERT_EQUAL_FATAL(
+		    gnut_pong_decode(p + GNUT_MSG_HEADER_LEN, len - GNUT_MSG_HEADER_LEN, &pong),
+		    GNUT_PROTO_OK);
+		g_autofree char *pong_id = first_ggep_id(pong.ggep);
+		CU_ASSERT_STRING_EQUAL(pong_id, tls ? "TLS" : "");
+	}
+}
+
+/* With TLS on and a claim's token, one GGEP block in the private area
+ * carries both (gtk-gnutella reads one block there). */
+static void test_tls_and_oob_token_share_a_block(void)
+{
+	gnut_responder_self self = self_of_test();
+	self.tls = true;
+	static const uint8_t token[] = {1, 0, 3, 4, 5, 6, 7, 8};
+	self.oob_token = (gnut_slice){token, sizeof token};
+	gnut_qhit hit;
+	g_autoptr(GBytes) hit_msg = image_hit_of(&self, &hit);
+	gnut_ggep g;
+	size_t used = 0;
+	CU_ASSERT_EQUAL_FATAL(
+	    gnut_ggep_decode(hit.private_ggep.data, hit.private_ggep.len, &g, &used), GNUT_PROTO_OK);
+	CU_ASSERT_EQUAL(used, hit.private_ggep.len);
+	CU_ASSERT_PTR_NOT_NULL(gnut_ggep_find(&g, "TLS"));
+	const gnut_ggep_ext *so = gnut_ggep_find(&g, GNUT_OOB_GGEP_TOKEN);
+	CU_ASSERT_TRUE_FATAL(so != NULL);
+	CU_ASSERT_EQUAL(so->len, sizeof token);
+	CU_ASSERT_EQUAL(memcmp(so->data, token, sizeof token), 0);
+	gnut_ggep_clear(&g);
+	gnut_qhit_clear(&hit);
+}
+
 static CU_TestInfo tests[] = {
     {"oob: offer then claim", test_oob_offer_then_claim},
     {"oob: refusals and expiry", test_oob_refusals_and_expiry},
     {"keyword query, plain urn", test_keyword_hit_plain_urn},
     {"keyword query, GGEP H", test_keyword_hit_ggep_h},
     {"firewalled: push flag", test_firewalled_sets_push},
+    {"TLS: GGEP TLS in hits and pongs", test_tls_advertised},
+    {"TLS and an OOB token share one GGEP block", test_tls_and_oob_token_share_a_block},
     {"SHA-1 query", test_sha1_query},
     {"no match, bad query", test_no_match_and_bad_query},
     {"pong", test_pong},

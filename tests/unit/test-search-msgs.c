@@ -8,6 +8,7 @@
  * ours. */
 #include "gnut/core/search/search-msgs.h"
 #include "gnut/base/error.h"
+#include "gnut/proto/ggep.h"
 #include "gnut/proto/qhit.h"
 #include "gnut/proto/query.h"
 #include "gnut/proto/urn.h"
@@ -156,7 +157,9 @@ static void added_log_init(added_log *log)
 /* A query hit payload from 127.0.0.9:6346 by servent: "song.ogg" (index 3,
  * URN_A in its extensions) and "notes.txt" (index 4, no URN), with the QHD
  * push flag set (push) or cleared, and marked valid either way. */
-static GByteArray *hit_payload(const gnut_guid *servent, gboolean push)
+/* A hit from servent with two results; the push flag when push, GGEP
+ * "TLS" in its private area when tls. */
+static GByteArray *hit_payload(const gnut_guid *servent, gboolean push, gboolean tls)
 {
 	gnut_urn urn;
 	CU_ASSERT_EQUAL_FATAL(gnut_urn_parse(URN_A, strlen(URN_A), &urn), GNUT_PROTO_OK);
@@ -181,6 +184,11 @@ static GByteArray *hit_payload(const gnut_guid *servent, gboolean push)
 	    .flags = push ? GNUT_QHIT_F_PUSH : 0,
 	    .servent = *servent,
 	};
+	g_autoptr(GByteArray) private_ggep = g_byte_array_new();
+	static const gnut_ggep_item tls_item = {.id = "TLS"};
+	if (tls)
+		gnut_ggep_encode(&tls_item, 1, private_ggep);
+	h.private_area = (gnut_slice){private_ggep->data, private_ggep->len};
 	GByteArray *out = g_byte_array_new();
 	CU_ASSERT_EQUAL_FATAL(gnut_qhit_encode(out, &h), GNUT_PROTO_OK);
 	return out;
@@ -193,7 +201,7 @@ static void test_hit_not_ours_ignored(void)
 	guint64 id = gnut_searches_start(s, "song", &ours);
 	gnut_guid_generate(&other);
 	gnut_guid_generate(&servent);
-	g_autoptr(GByteArray) msg = hit_payload(&servent, FALSE);
+	g_autoptr(GByteArray) msg = hit_payload(&servent, FALSE, FALSE);
 	added_log log;
 	added_log_init(&log);
 	CU_ASSERT_EQUAL(gnut_searches_take_hit_msg(s, &other, msg->data, msg->len, on_added, &log),
@@ -216,7 +224,7 @@ static void test_hit_results_added_once(void)
 	gnut_guid ours, servent;
 	guint64 id = gnut_searches_start(s, "song", &ours);
 	gnut_guid_generate(&servent);
-	g_autoptr(GByteArray) msg = hit_payload(&servent, FALSE);
+	g_autoptr(GByteArray) msg = hit_payload(&servent, FALSE, FALSE);
 	added_log log;
 	added_log_init(&log);
 	CU_ASSERT_EQUAL(gnut_searches_take_hit_msg(s, &ours, msg->data, msg->len, on_added, &log),
@@ -252,7 +260,7 @@ static void test_hit_results_added_once(void)
 	/* no callback: the results are still kept */
 	gnut_guid other_servent;
 	gnut_guid_generate(&other_servent);
-	g_autoptr(GByteArray) other = hit_payload(&other_servent, FALSE);
+	g_autoptr(GByteArray) other = hit_payload(&other_servent, FALSE, FALSE);
 	CU_ASSERT_EQUAL(gnut_searches_take_hit_msg(s, &ours, other->data, other->len, NULL, NULL),
 	                GNUT_PROTO_OK);
 	g_autoptr(GPtrArray) four = gnut_searches_hits_after(s, id, 0);
@@ -267,7 +275,7 @@ static void test_hit_truncated(void)
 	gnut_guid ours, servent;
 	guint64 id = gnut_searches_start(s, "song", &ours);
 	gnut_guid_generate(&servent);
-	g_autoptr(GByteArray) msg = hit_payload(&servent, FALSE);
+	g_autoptr(GByteArray) msg = hit_payload(&servent, FALSE, FALSE);
 	added_log log;
 	added_log_init(&log);
 	/* cut inside the head, inside the first result, inside the second */
@@ -286,13 +294,38 @@ static void test_hit_truncated(void)
 	gnut_searches_free(s);
 }
 
+/* GGEP TLS in the trailer marks every result of the hit; without it none. */
+static void test_hit_tls(void)
+{
+	gnut_searches *s = gnut_searches_new();
+	gnut_guid ours, servent;
+	gnut_searches_start(s, "song", &ours);
+	gnut_guid_generate(&servent);
+	added_log log;
+	added_log_init(&log);
+	for (int tls = 0; tls < 2; tls++) {
+		servent.bytes[0]++; /* another servent: not a duplicate */
+		g_autoptr(GByteArray) msg = hit_payload(&servent, FALSE, tls);
+		CU_ASSERT_EQUAL(
+		    gnut_searches_take_hit_msg(s, &ours, msg->data, msg->len, on_added, &log),
+		    GNUT_PROTO_OK);
+	}
+	CU_ASSERT_EQUAL_FATAL(log.calls, 4);
+	for (guint i = 0; i < 4; i++) {
+		const gnut_hit *h = g_ptr_array_index(log.hits, i);
+		CU_ASSERT_EQUAL(h->tls, i >= 2);
+	}
+	g_ptr_array_unref(log.hits);
+	gnut_searches_free(s);
+}
+
 static void test_hit_push_flag(void)
 {
 	gnut_searches *s = gnut_searches_new();
 	gnut_guid ours, servent;
 	gnut_searches_start(s, "song", &ours);
 	gnut_guid_generate(&servent);
-	g_autoptr(GByteArray) msg = hit_payload(&servent, TRUE);
+	g_autoptr(GByteArray) msg = hit_payload(&servent, TRUE, FALSE);
 	added_log log;
 	added_log_init(&log);
 	CU_ASSERT_EQUAL(gnut_searches_take_hit_msg(s, &ours, msg->data, msg->len, on_added, &log),
@@ -315,7 +348,7 @@ static void test_kept(void)
 	CU_ASSERT_EQUAL(gnut_searches_kept(s, &unknown), GNUT_BEAR_QSTAT_STOP);
 	CU_ASSERT_EQUAL(gnut_searches_kept(s, &ours), 0);
 	gnut_guid_generate(&servent);
-	g_autoptr(GByteArray) msg = hit_payload(&servent, FALSE);
+	g_autoptr(GByteArray) msg = hit_payload(&servent, FALSE, FALSE);
 	gnut_searches_take_hit_msg(s, &ours, msg->data, msg->len, NULL, NULL);
 	CU_ASSERT_EQUAL(gnut_searches_kept(s, &ours), 2);
 	gnut_searches_take_hit_msg(s, &ours, msg->data, msg->len, NULL, NULL); /* repeats */
@@ -337,6 +370,7 @@ static CU_TestInfo tests[] = {
     {"each result is added once", test_hit_results_added_once},
     {"a truncated hit adds nothing", test_hit_truncated},
     {"the push flag makes hits firewalled", test_hit_push_flag},
+    {"GGEP TLS in the trailer: tls hits", test_hit_tls},
     {"kept count and stop", test_kept},
     CU_TEST_INFO_NULL,
 };

@@ -116,3 +116,27 @@ void gnut_unit_rmtree(const char *path)
 	}
 	g_rmdir(path);
 }
+
+/* A connected pair of plain sockets, made synchronously: loopback connects
+ * complete in the kernel's backlog before accept is even called. */
+void gnut_unit_socket_pair(GSocketConnection **client, GSocketConnection **server)
+{
+	GSocketListener *l = g_socket_listener_new();
+	GInetAddress *lo = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
+	GSocketAddress *want = g_inet_socket_address_new(lo, 0);
+	GSocketAddress *bound = NULL;
+	g_assert_true(g_socket_listener_add_address(l, want, G_SOCKET_TYPE_STREAM,
+	                                            G_SOCKET_PROTOCOL_TCP, NULL, &bound, NULL));
+	GSocketClient *c = g_socket_client_new();
+	g_socket_client_set_enable_proxy(c, FALSE);
+	*client = g_socket_client_connect(c, G_SOCKET_CONNECTABLE(bound), NULL, NULL);
+	*server = g_socket_listener_accept(l, NULL, NULL, NULL);
+	g_assert_nonnull(*client);
+	g_assert_nonnull(*server);
+	g_object_unref(c);
+	g_object_unref(bound);
+	g_object_unref(want);
+	g_object_unref(lo);
+	g_socket_listener_close(l);
+	g_object_unref(l);
+}

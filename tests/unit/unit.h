@@ -10,6 +10,7 @@
 #define GNUT_UNIT_H
 
 #include <CUnit/CUnit.h>
+#include <gio/gio.h>
 #include <glib.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -40,6 +41,9 @@ gboolean gnut_unit_run_until(gboolean (*cond)(gpointer), gpointer data, guint ti
 /* A fresh temporary directory for a test (removed by gnut_unit_rmtree). */
 char *gnut_unit_mkdtemp(void);
 void gnut_unit_rmtree(const char *path);
+
+/* A connected pair of TCP sockets on 127.0.0.1, made synchronously. */
+void gnut_unit_socket_pair(GSocketConnection **client, GSocketConnection **server);
 
 #define GNUT_UNIT_MAIN(name, tests) GNUT_UNIT_MAIN_WITH_FIXTURE(name, tests, NULL, NULL)
 

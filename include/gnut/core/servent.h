@@ -27,6 +27,7 @@ typedef struct {
 	const char *const *gwc;  /* GWebCache URLs */
 	gboolean ultrapeer;      /* TRUE: ultrapeer, FALSE: leaf */
 	gboolean no_bootstrap;   /* dial only the peers above */
+	gboolean no_tls;         /* never offer nor accept TLS (gnut/net/tls.h) */
 	gboolean no_compression; /* links and QRP tables uncompressed, for packet captures */
 	gboolean firewalled;     /* peers cannot connect to us: the push flag in our
 	                            hits, and we connect out to those who push */
@@ -85,6 +86,7 @@ typedef struct {
 	guint16 port; /* the peer's listening port when known, else the socket's */
 	const char *mode;
 	char *user_agent;
+	gboolean tls; /* the link runs inside TLS */
 } gnut_peer_info;
 
 typedef struct {

@@ -21,6 +21,15 @@
  * stream at any point after the handshake. Input already buffered but not
  * consumed when inflate is enabled is compressed data and is inflated first.
  *
+ * TLS: gnut_conn_start_tls switches both directions to a TLS session on the
+ * same socket once the output queued before it is written (Gnutella's
+ * "Upgrade: TLS/1.0", or TLS from the first byte). Reading pauses during
+ * the handshake; input read before the switch and not consumed is taken
+ * as the start of the peer's TLS stream (the readable callback is not
+ * called again until the session is up). Any peer certificate is accepted:
+ * the point is encryption against eavesdroppers, not identity. Compression,
+ * file ranges and flush_and_close work on top as on a plain socket.
+ *
  * Lifetime: reference counted. A callback never runs nested inside an API
  * call, and the connection holds a reference on itself while it calls its
  * owner, so the owner may close and unref it from any callback. Closing is
@@ -48,6 +57,7 @@ typedef enum {
 	GNUT_CONN_ERROR_INPUT_OVERFLOW, /* input over its cap, owner consumed nothing */
 	GNUT_CONN_ERROR_HANDED_OFF,     /* the socket was stolen by a new owner */
 	GNUT_CONN_ERROR_BUSY,           /* a steal with output or compression pending */
+	GNUT_CONN_ERROR_TLS,            /* the TLS session could not start */
 } gnut_conn_error;
 
 GQuark gnut_conn_error_quark(void);
@@ -55,6 +65,10 @@ GQuark gnut_conn_error_quark(void);
 /* Caps until the owner sets its own. */
 #define GNUT_CONN_DEFAULT_INPUT_CAP  (64 * 1024)
 #define GNUT_CONN_DEFAULT_OUTPUT_CAP (256 * 1024)
+/* TLS handshakes under way at once, in the whole process: each occupies a
+ * worker thread of GIO's until it ends, so a flood of peers that stall
+ * their TLS must not multiply threads. */
+#define GNUT_CONN_DEFAULT_TLS_HANDSHAKES 64
 
 typedef struct gnut_conn gnut_conn;
 
@@ -63,6 +77,8 @@ typedef struct gnut_conn gnut_conn;
 typedef void (*gnut_conn_readable_fn)(gnut_conn *conn, gpointer user_data);
 /* The connection closed; reason says why (never NULL). */
 typedef void (*gnut_conn_closed_fn)(gnut_conn *conn, const GError *reason, gpointer user_data);
+/* The TLS session is up; input and output now go through it. */
+typedef void (*gnut_conn_tls_ready_fn)(gnut_conn *conn, gpointer user_data);
 /* The whole file range went out. */
 typedef void (*gnut_conn_file_done_fn)(gnut_conn *conn, gpointer user_data);
 
@@ -129,6 +145,21 @@ void gnut_conn_enable_deflate_sized(gnut_conn *conn, int window_bits, int mem_le
  * gnut_deflater_release) and the buffers' memory, and returns TRUE; FALSE
  * (nothing done: try later) while output is pending. */
 gboolean gnut_conn_release_idle(gnut_conn *conn);
+
+/* Starts TLS as server (cert required) or client (cert optional) once the
+ * output queued so far is written; ready runs from the main loop when the
+ * session is up. A failed handshake closes the connection with
+ * GNUT_CONN_ERROR_TLS. Messages sent meanwhile wait and go inside TLS. Not
+ * while compressing or sending a file range, nor twice. */
+void gnut_conn_start_tls(gnut_conn *conn, gboolean server, GTlsCertificate *cert,
+                         gnut_conn_tls_ready_fn ready, gpointer user_data);
+/* TRUE once the TLS session is up. */
+gboolean gnut_conn_is_tls(const gnut_conn *conn);
+/* Sets the cap on TLS handshakes under way (main thread, before starting
+ * any; tests lower it): one more fails at once with GNUT_CONN_ERROR_TLS. */
+void gnut_conn_set_tls_handshake_cap(guint cap);
+/* TLS handshakes under way now. */
+guint gnut_conn_tls_handshakes(void);
 
 /* Closes now. reason (copied; NULL means GNUT_CONN_ERROR_LOCAL) is what the
  * closed callback and gnut_conn_get_close_reason report. Unwritten output is

@@ -3,7 +3,10 @@
  * CONNECT/0.6", "GET /uri-res/...", "GIV ..."), then goes to the accept
  * callback with that line, which picks the next owner (handshake, upload,
  * push). The line stays in the connection's input buffer, so that owner
- * parses the request from its first byte.
+ * parses the request from its first byte. With a certificate configured, a
+ * client whose first byte opens a TLS handshake record (0x16) gets a TLS
+ * session first, and its first line is awaited inside it, under the same
+ * deadline and cap (gnut_conn_is_tls tells the owner).
  *
  * Admission, so that no peer can lock others out or exhaust the daemon: a
  * connection is closed at once, counted, when max_pending connections wait
@@ -52,6 +55,7 @@ typedef struct {
 	guint reconnect_interval_ms; /* then one per interval */
 	guint fd_pause_ms;           /* accepting pauses this long when accept fails */
 	gnut_clock *clock;           /* the throttle's clock, not owned; NULL: the system's */
+	GTlsCertificate *tls_cert;   /* TLS from the first byte; NULL: plain only. Not owned */
 } gnut_listener_config;
 
 typedef struct {

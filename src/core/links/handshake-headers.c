@@ -56,6 +56,8 @@ void gnut_handshake_add_our_headers(gnut_head *h, const gnut_handshake_config *c
 		gnut_head_add(h, "X-Dynamic-Querying", "0.1");
 	if (c->deflate)
 		gnut_head_add(h, "Accept-Encoding", "deflate");
+	if (c->tls_cert != NULL)
+		gnut_head_add(h, "X-Features", "tls/1.0");
 }
 
 const char *gnut_handshake_reason_for(guint code)
@@ -209,6 +211,11 @@ void gnut_handshake_peer_read(const gnut_head *h, gnut_handshake_peer *out)
 	out->accepts_deflate = v != NULL && gnut_head_value_has_token(v, "deflate");
 	v = gnut_head_get(h, "Content-Encoding");
 	out->sends_deflate = v != NULL && gnut_head_value_has_token(v, "deflate");
+	v = gnut_head_get(h, "Upgrade");
+	out->offers_tls = v != NULL && gnut_head_value_has_token(v, "TLS/1.0");
+	unsigned major = 0, minor = 0;
+	v = gnut_head_get(h, "X-Features");
+	out->features_tls = v != NULL && gnut_head_feature_version(v, "tls", &major, &minor);
 	v = gnut_head_get(h, "GUID");
 	gnut_guid guid;
 	out->has_guid = v != NULL && gnut_guid_from_hex(v, strlen(v), &guid);

@@ -44,6 +44,7 @@ struct gnut_handshake {
 	gnut_handshake_peer peer;
 	guint code; /* the status that ended it (theirs or ours), 0: none */
 	gboolean by_peer;
+	gboolean tls_failed;
 	char *error;
 	GSource *report_src; /* delivers a failure from the main loop */
 	gboolean reported;
@@ -73,6 +74,8 @@ const char *gnut_handshake_state_name(gnut_handshake_state state)
 		return "read-final";
 	case GNUT_HANDSHAKE_REFUSING:
 		return "refusing";
+	case GNUT_HANDSHAKE_TLS:
+		return "tls";
 	case GNUT_HANDSHAKE_SUCCEEDED:
 		return "succeeded";
 	case GNUT_HANDSHAKE_FAILED:
@@ -121,6 +124,7 @@ static void report(gnut_handshake *hs)
 	    .by_peer = !ok && hs->by_peer,
 	    .error = ok ? NULL : hs->error,
 	    .peer = &hs->peer,
+	    .tls_failed = !ok && hs->tls_failed,
 	};
 	r.not_now =
 	    r.by_peer && (r.code == GNUT_HTTP_CONFLICT || r.code == GNUT_HTTP_TOO_MANY_REQUESTS ||
@@ -293,10 +297,65 @@ static void switch_compression(gnut_handshake *hs)
 		gnut_conn_enable_deflate(hs->conn);
 }
 
+/* Connection: Upgrade: the block takes the other side's Upgrade offer. */
+static gboolean asks_upgrade(const gnut_head *h)
+{
+	const char *v = gnut_head_get(h, "Connection");
+	return v != NULL && gnut_head_value_has_token(v, "Upgrade");
+}
+
+/* TLS can be offered on a plain link when we have a certificate. */
+static gboolean can_upgrade(const gnut_handshake *hs)
+{
+	return hs->config.tls_cert != NULL && !gnut_conn_is_tls(hs->conn);
+}
+
+static void on_tls_ready(gnut_conn *conn, gpointer data)
+{
+	gnut_handshake *hs = data;
+	switch_compression(hs);
+	hs->state = GNUT_HANDSHAKE_SUCCEEDED;
+	g_debug("%s: handshake done inside TLS", hs->peer_address);
+	report(hs);
+}
+
+/* After step 3, both sides switch to TLS, the dialer as client; the link
+ * (and its compression) starts once TLS is up. A failed TLS handshake
+ * closes the connection: the handshake fails from on_closed. */
+static void upgrade_to_tls(gnut_handshake *hs)
+{
+	enter(hs, GNUT_HANDSHAKE_TLS);
+	gnut_conn_start_tls(hs->conn, hs->dir == GNUT_HANDSHAKE_INCOMING, hs->config.tls_cert,
+	                    on_tls_ready, hs);
+}
+
+/* Finishes a handshake whose step 3 is out or in: in TLS when agreed. */
+static void finish(gnut_handshake *hs)
+{
+	if (hs->peer.tls && !gnut_conn_is_tls(hs->conn)) {
+		upgrade_to_tls(hs);
+		return;
+	}
+	switch_compression(hs);
+	hs->state = GNUT_HANDSHAKE_SUCCEEDED;
+}
+
+static gboolean step_send_connect(gnut_handshake *hs);
+
+/* TLS from the first byte is up: the handshake starts inside it. */
+static void on_tls_first_ready(gnut_conn *conn, gpointer data)
+{
+	gnut_handshake *hs = data;
+	enter(hs, GNUT_HANDSHAKE_SEND_CONNECT);
+	step_send_connect(hs);
+}
+
 static gboolean step_send_connect(gnut_handshake *hs)
 {
 	g_autoptr(gnut_head) h = gnut_handshake_new_connect();
 	gnut_handshake_add_our_headers(h, &hs->config, hs->remote_ip);
+	if (can_upgrade(hs))
+		gnut_head_add(h, "Upgrade", "TLS/1.0");
 	if (!send_block(hs, h))
 		return FALSE;
 	enter(hs, GNUT_HANDSHAKE_READ_RESPONSE);
@@ -320,22 +379,27 @@ static gboolean step_read_response(gnut_handshake *hs)
 		return FALSE;
 	hs->peer.deflate_in = hs->peer.sends_deflate;
 	hs->peer.deflate_out = hs->config.deflate && hs->peer.accepts_deflate;
+	/* Upgrade alone may be their own offer (the reference sends it to
+	 * everyone); with Connection: Upgrade it takes ours. */
+	hs->peer.tls = gnut_conn_is_tls(hs->conn) ||
+	               (can_upgrade(hs) && hs->peer.offers_tls && asks_upgrade(h));
 	enter(hs, GNUT_HANDSHAKE_SEND_FINAL);
 	return TRUE;
 }
 
-/* Step 3 carries no capability headers, only our choice of compression.
- * Whatever the peer offered in Upgrade: is ignored: no Connection: Upgrade. */
+/* Step 3 carries no capability headers, only our choice of compression
+ * and, when the acceptor took our TLS offer, Connection: Upgrade. */
 static gboolean step_send_final(gnut_handshake *hs)
 {
 	g_autoptr(gnut_head) h = gnut_handshake_new_status(GNUT_HTTP_OK, "OK");
 	if (hs->peer.deflate_out)
 		gnut_head_add(h, "Content-Encoding", "deflate");
+	if (hs->peer.tls && !gnut_conn_is_tls(hs->conn))
+		gnut_head_add(h, "Connection", "Upgrade");
 	if (!send_block(hs, h))
 		return FALSE;
-	switch_compression(hs);
-	hs->state = GNUT_HANDSHAKE_SUCCEEDED;
-	return TRUE;
+	finish(hs);
+	return hs->state == GNUT_HANDSHAKE_SUCCEEDED;
 }
 
 static gboolean step_read_connect(gnut_handshake *hs)
@@ -357,6 +421,8 @@ static gboolean step_read_connect(gnut_handshake *hs)
 	if (!judge(hs))
 		return FALSE;
 	hs->peer.deflate_out = hs->config.deflate && hs->peer.accepts_deflate;
+	/* Without a certificate their offer is ignored (no Connection: Upgrade). */
+	hs->peer.tls = gnut_conn_is_tls(hs->conn) || (can_upgrade(hs) && hs->peer.offers_tls);
 	enter(hs, GNUT_HANDSHAKE_SEND_RESPONSE);
 	return TRUE;
 }
@@ -367,6 +433,10 @@ static gboolean step_send_response(gnut_handshake *hs)
 	gnut_handshake_add_our_headers(h, &hs->config, hs->remote_ip);
 	if (hs->peer.deflate_out)
 		gnut_head_add(h, "Content-Encoding", "deflate");
+	if (hs->peer.tls && !gnut_conn_is_tls(hs->conn)) {
+		gnut_head_add(h, "Upgrade", "TLS/1.0");
+		gnut_head_add(h, "Connection", "Upgrade");
+	}
 	if (!send_block(hs, h))
 		return FALSE;
 	enter(hs, GNUT_HANDSHAKE_READ_FINAL);
@@ -387,9 +457,11 @@ static gboolean step_read_final(gnut_handshake *hs)
 		return FALSE;
 	}
 	hs->peer.deflate_in = hs->peer.sends_deflate;
-	switch_compression(hs);
-	hs->state = GNUT_HANDSHAKE_SUCCEEDED;
-	return TRUE;
+	/* The dialer confirms the upgrade in step 3; without it, plain. */
+	if (!gnut_conn_is_tls(hs->conn))
+		hs->peer.tls = hs->peer.tls && asks_upgrade(h);
+	finish(hs);
+	return hs->state == GNUT_HANDSHAKE_SUCCEEDED;
 }
 
 /* NULL: nothing to do but wait (a refusal flushing) or nothing left. */
@@ -401,6 +473,7 @@ static const step_fn steps[] = {
     [GNUT_HANDSHAKE_SEND_RESPONSE] = step_send_response,
     [GNUT_HANDSHAKE_READ_FINAL] = step_read_final,
     [GNUT_HANDSHAKE_REFUSING] = NULL,
+    [GNUT_HANDSHAKE_TLS] = NULL,
     [GNUT_HANDSHAKE_SUCCEEDED] = NULL,
     [GNUT_HANDSHAKE_FAILED] = NULL,
 };
@@ -426,6 +499,7 @@ static void on_closed(gnut_conn *conn, const GError *reason, gpointer data)
 	if (hs->state != GNUT_HANDSHAKE_REFUSING)
 		set_error(hs, 0, FALSE, "connection closed in %s: %s",
 		          gnut_handshake_state_name(hs->state), reason->message);
+	hs->tls_failed = g_error_matches(reason, GNUT_CONN_ERROR, GNUT_CONN_ERROR_TLS);
 	hs->state = GNUT_HANDSHAKE_FAILED;
 	gnut_conn_set_handlers(conn, NULL, NULL, NULL);
 	report(hs);
@@ -477,10 +551,14 @@ gnut_handshake *gnut_handshake_new(gnut_conn *conn, gnut_handshake_dir dir,
 	}
 	gnut_conn_set_input_cap(conn, HANDSHAKE_INPUT_CAP);
 	gnut_conn_set_handlers(conn, on_readable, on_closed, hs);
-	/* Only the first write happens here; input (and so any report) comes
-	 * from the main loop. */
-	if (dir == GNUT_HANDSHAKE_OUTGOING)
+	/* Only the first write (or the start of TLS) happens here; input (and
+	 * so any report) comes from the main loop. */
+	if (dir == GNUT_HANDSHAKE_OUTGOING && hs->config.tls_first && can_upgrade(hs)) {
+		enter(hs, GNUT_HANDSHAKE_TLS);
+		gnut_conn_start_tls(conn, FALSE, hs->config.tls_cert, on_tls_first_ready, hs);
+	} else if (dir == GNUT_HANDSHAKE_OUTGOING) {
 		step_send_connect(hs);
+	}
 	return hs;
 }
 
@@ -501,6 +579,8 @@ void gnut_handshake_tick(gnut_handshake *hs, gint64 now_us)
 	if (hs->state != GNUT_HANDSHAKE_REFUSING)
 		set_error(hs, 0, FALSE, "timed out in %s after %u s",
 		          gnut_handshake_state_name(hs->state), hs->config.timeout_s);
+	/* A peer that never finishes TLS does not speak it. */
+	hs->tls_failed = hs->state == GNUT_HANDSHAKE_TLS;
 	abort_link(hs);
 }
 

@@ -33,6 +33,7 @@ typedef struct {
 	guint64 link;        /* the link to it while up, else 0 */
 	gboolean dialing;    /* a connect or handshake is under way */
 	gboolean from_cache; /* forgotten when its dial or link ends */
+	gboolean speaks_tls; /* its last handshake listed tls: dial it in TLS */
 	guint failures;      /* in a row; drives the back-off */
 	gint64 next_try_us;
 } links_peer;
@@ -372,6 +373,8 @@ static guint64 add_node(gnut_links *l, gnut_conn *conn, const gnut_handshake_pee
 	return nc.id;
 }
 
+static void dial(gnut_links *l, links_peer *peer);
+
 static void on_handshake_done(gnut_handshake *hs, const gnut_handshake_result *r,
                               gpointer user_data)
 {
@@ -380,6 +383,16 @@ static void on_handshake_done(gnut_handshake *hs, const gnut_handshake_result *r
 	g_ptr_array_remove_fast(l->pending, p);
 	if (l->handlers.handshake_seen != NULL)
 		l->handlers.handshake_seen(r->peer, l->data);
+	if (p->peer != NULL && r->ok)
+		p->peer->speaks_tls = r->peer->features_tls;
+	if (p->peer != NULL && r->tls_failed && p->peer->speaks_tls) {
+		/* Its TLS failed: at once again in plain text, TLS forgotten. */
+		g_message("TLS with %s failed: dialing again in plain text", p->peer->host_port);
+		p->peer->speaks_tls = FALSE;
+		dial(l, p->peer);
+		pending_free(p);
+		return;
+	}
 	if (r->ok) {
 		if (p->peer != NULL)
 			p->peer->dialing = FALSE;
@@ -517,6 +530,8 @@ static links_pending *start_handshake(gnut_links *l, gnut_conn *conn, gnut_hands
 	hc.deflate = !l->config.no_compression;
 	hc.clock = l->config.clock;
 	hc.admit = admit_peer;
+	hc.tls_cert = l->config.tls_cert;
+	hc.tls_first = peer != NULL && peer->speaks_tls;
 	char listen[GNUT_ADDR_IPV4_PORT_LEN];
 	if (l->self_ipv4 != 0) {
 		gnut_addr_format_ipv4_port(l->self_ipv4, l->self_port, listen);
@@ -601,7 +616,8 @@ static void on_connected(GObject *source, GAsyncResult *res, gpointer user_data)
 static void dial(gnut_links *l, links_peer *peer)
 {
 	peer->dialing = TRUE;
-	g_message("dialing %s", peer->host_port);
+	gboolean tls = peer->speaks_tls && l->config.tls_cert != NULL;
+	g_message("dialing %s%s", peer->host_port, tls ? " in TLS" : "");
 	gnut_conn_connect_async(peer->host_port, GNUT_LINKS_DEFAULT_PORT, GNUT_LINKS_DIAL_TIMEOUT_S,
 	                        l->cancel, on_connected, peer);
 }

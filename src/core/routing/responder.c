@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "gnut/proto/ggep.h"
 #include "gnut/proto/oob.h"
 #include "gnut/proto/pong.h"
 #include "gnut/proto/qhit.h"
@@ -24,14 +25,26 @@ static GBytes *message_bytes(const gnut_guid *guid, uint8_t type, uint8_t ttl, G
 	return g_byte_array_free_to_bytes(msg);
 }
 
+/* GGEP "TLS" without payload: this servent accepts TLS connections (as
+ * gtk-gnutella puts it in its hits' trailer and in its pongs). */
+static void append_tls_ggep(GByteArray *out)
+{
+	static const gnut_ggep_item tls = {.id = "TLS"};
+	gnut_ggep_encode(&tls, 1, out);
+}
+
 GBytes *gnut_responder_pong(const gnut_responder_self *self, gnut_share *share,
                             const gnut_msg_header *ping)
 {
+	g_autoptr(GByteArray) ggep = g_byte_array_new();
+	if (self->tls)
+		append_tls_ggep(ggep);
 	gnut_pong pong = {
 	    .port = self->port,
 	    .ipv4 = self->ipv4,
 	    .files = gnut_share_count(share),
 	    .kib = (uint32_t)MIN(gnut_share_total_bytes(share) / 1024, G_MAXUINT32),
+	    .ggep = {ggep->data, ggep->len},
 	};
 	g_autoptr(GByteArray) payload = g_byte_array_new();
 	gnut_pong_encode(payload, &pong);
@@ -91,11 +104,20 @@ static GBytes *hit_message(const gnut_responder_self *self, const gnut_msg_heade
 		};
 	}
 	hit.results = results;
+	/* one GGEP block in the private area: TLS when we accept it, and a
+	 * claim's out-of-band token ("SO") for hits over UDP */
+	gnut_ggep_item items[2];
+	size_t n_items = 0;
+	if (self->tls)
+		items[n_items++] = (gnut_ggep_item){.id = "TLS"};
+	if (self->oob_token.len > 0 && self->oob_token.len <= GNUT_OOB_TOKEN_MAX)
+		items[n_items++] = (gnut_ggep_item){.id = GNUT_OOB_GGEP_TOKEN,
+		                                    .data = self->oob_token.data,
+		                                    .len = self->oob_token.len};
 	g_autoptr(GByteArray) private_area = g_byte_array_new();
-	if (self->oob_token.len > 0 &&
-	    gnut_oob_token_ggep_encode(private_area, self->oob_token.data, self->oob_token.len) ==
-	        GNUT_PROTO_OK)
-		hit.private_area = (gnut_slice){private_area->data, private_area->len};
+	if (n_items > 0)
+		gnut_ggep_encode(items, n_items, private_area);
+	hit.private_area = (gnut_slice){private_area->data, private_area->len};
 	g_autoptr(GByteArray) payload = g_byte_array_new();
 	gnut_proto_err err = gnut_qhit_encode(payload, &hit);
 	for (guint i = 0; i < count; i++)

@@ -164,6 +164,7 @@ static void responder_self(gnut_routing *r, gnut_responder_self *self)
 	self->servent = r->config.guid;
 	self->speed_kbps = HIT_SPEED_KBPS;
 	self->firewalled = r->config.firewalled;
+	self->tls = r->config.tls;
 }
 
 static void answer_ping(gnut_routing *r, gnut_node *from, const gnut_msg_header *h)

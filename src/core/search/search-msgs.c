@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "gnut/base/error.h"
+#include "gnut/proto/ggep.h"
 #include "gnut/proto/oob.h"
 #include "gnut/proto/qhit.h"
 #include "gnut/proto/query.h"
@@ -46,6 +47,22 @@ gboolean gnut_search_query_encode(const char *query, gboolean firewalled, gboole
 	return TRUE;
 }
 
+/* Whether the hit's private GGEP block (already checked by the decoder)
+ * holds extension id. */
+static gboolean private_ggep_has(const gnut_qhit *hit, const char *id)
+{
+	if (hit->private_ggep.len == 0)
+		return FALSE;
+	gnut_ggep g;
+	size_t used = 0;
+	if (gnut_ggep_decode(hit->private_ggep.data, hit->private_ggep.len, &g, &used) !=
+	    GNUT_PROTO_OK)
+		return FALSE;
+	gboolean found = gnut_ggep_find(&g, id) != NULL;
+	gnut_ggep_clear(&g);
+	return found;
+}
+
 gnut_proto_err gnut_searches_take_hit_msg(gnut_searches *s, const gnut_guid *guid,
                                           const guint8 *payload, gsize len,
                                           gnut_search_hit_fn added, gpointer data)
@@ -58,6 +75,7 @@ gnut_proto_err gnut_searches_take_hit_msg(gnut_searches *s, const gnut_guid *gui
 		return err;
 	gboolean firewalled =
 	    (hit.flags_valid & GNUT_QHIT_F_PUSH) && (hit.flags & GNUT_QHIT_F_PUSH);
+	gboolean tls = private_ggep_has(&hit, "TLS");
 	for (unsigned i = 0; i < hit.n_results; i++) {
 		const gnut_qhit_result *r = &hit.results[i];
 		gnut_hit result = {
@@ -68,6 +86,7 @@ gnut_proto_err gnut_searches_take_hit_msg(gnut_searches *s, const gnut_guid *gui
 		    .file_index = r->index,
 		    .servent = hit.servent,
 		    .firewalled = firewalled,
+		    .tls = tls,
 		};
 		gnut_urn urn;
 		if (gnut_qhit_result_urn(r, &urn)) {

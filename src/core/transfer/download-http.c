@@ -12,6 +12,10 @@
  * reading pauses (the connection stops watching the socket) until a timer
  * says to try again. A watchdog drops a source that stays silent.
  *
+ * A source that accepts TLS gets TLS from the first byte; when its TLS
+ * handshake fails, the fetch connects once more in plain text and says so
+ * in its result, so that the source is not asked for TLS again.
+ *
  * A firewalled source connects to us instead (a GIV after our push): the
  * exchange then starts from that connection, with no CONNECTING work of
  * its own, and everything after the connection exists (attach_conn) is
@@ -56,6 +60,9 @@ struct gnut_download_fetch {
 	guint32 index;
 	char *name;
 	gint64 idle_timeout_us;
+	guint connect_timeout_s;
+	gboolean tls;        /* the next connection starts with TLS */
+	gboolean tls_failed; /* a TLS connection failed: plain since */
 	gnut_clock *clock;
 	gnut_download_fetch_ops ops;
 	gpointer user_data;
@@ -120,6 +127,7 @@ static void finish(gnut_download_fetch *f, gnut_download_fetch_outcome outcome, 
 	    .retry_after_s = retry_after_s,
 	    .received = f->received,
 	    .error = error,
+	    .tls_failed = f->tls_failed,
 	};
 	f->ops.done(f->user_data, &r);
 }
@@ -465,11 +473,18 @@ static void on_closed(gnut_conn *conn, const GError *reason, gpointer data)
 		fail(f, "connection lost: %s", reason->message);
 }
 
+static void tls_fallback(gnut_download_fetch *f, const char *why);
+
 static gboolean on_watchdog(gpointer data)
 {
 	gnut_download_fetch *f = data;
-	if (!f->paused && gnut_clock_now_us(f->clock) - f->last_activity_us > f->idle_timeout_us)
-		fail(f, "no data for %" G_GINT64_FORMAT " s", f->idle_timeout_us / G_USEC_PER_SEC);
+	if (f->paused || gnut_clock_now_us(f->clock) - f->last_activity_us <= f->idle_timeout_us)
+		return G_SOURCE_CONTINUE;
+	if (f->step == STEP_CONNECTING) { /* a TLS handshake that hangs */
+		tls_fallback(f, "TLS handshake timed out");
+		return G_SOURCE_CONTINUE; /* it destroyed this source */
+	}
+	fail(f, "no data for %" G_GINT64_FORMAT " s", f->idle_timeout_us / G_USEC_PER_SEC);
 	return G_SOURCE_CONTINUE; /* finish destroyed it if it fired */
 }
 
@@ -480,8 +495,36 @@ static void attach_conn(gnut_download_fetch *f)
 	gnut_conn_set_input_cap(f->conn, FETCH_INPUT_CAP);
 	gnut_conn_set_handlers(f->conn, on_readable, on_closed, f);
 	touch(f);
+	stop_source(&f->watchdog_src);
 	f->watchdog_src = add_timeout(f, WATCHDOG_MS, on_watchdog);
 	send_request(f);
+}
+
+static void start_connect(gnut_download_fetch *f);
+
+static void on_tls_ready(gnut_conn *conn, gpointer data)
+{
+	gnut_download_fetch *f = data;
+	g_debug("%s: download connection in TLS", f->host_port);
+	attach_conn(f);
+}
+
+/* TLS did not come up: once more, in plain text. */
+static void tls_fallback(gnut_download_fetch *f, const char *why)
+{
+	g_message("%s: TLS failed (%s): trying in plain text", f->host_port, why);
+	stop_source(&f->watchdog_src);
+	gnut_conn_set_handlers(f->conn, NULL, NULL, NULL);
+	gnut_conn_close(f->conn, NULL);
+	g_clear_pointer(&f->conn, gnut_conn_unref);
+	f->tls = FALSE;
+	f->tls_failed = TRUE;
+	start_connect(f);
+}
+
+static void on_tls_closed(gnut_conn *conn, const GError *reason, gpointer data)
+{
+	tls_fallback(data, reason->message);
 }
 
 static void on_connected(GObject *source, GAsyncResult *res, gpointer data)
@@ -502,7 +545,22 @@ static void on_connected(GObject *source, GAsyncResult *res, gpointer data)
 		return;
 	}
 	f->conn = conn;
-	attach_conn(f);
+	if (!f->tls) {
+		attach_conn(f);
+		return;
+	}
+	gnut_conn_set_handlers(conn, NULL, on_tls_closed, f);
+	touch(f);
+	f->watchdog_src = add_timeout(f, WATCHDOG_MS, on_watchdog);
+	gnut_conn_start_tls(conn, FALSE, NULL, on_tls_ready, f);
+}
+
+static void start_connect(gnut_download_fetch *f)
+{
+	f->op = g_new0(connect_op, 1);
+	f->op->fetch = f;
+	gnut_conn_connect_async(f->host_port, 0, f->connect_timeout_s, f->cancel, on_connected,
+	                        f->op);
 }
 
 /* What both ways of starting share; host_port is taken. */
@@ -540,10 +598,9 @@ gnut_download_fetch *gnut_download_fetch_start(const gnut_download_fetch_params 
 	                      : g_strdup_printf("%s:%u", params->host, params->port);
 	gnut_download_fetch *f = fetch_new(params, ops, user_data, host_port);
 	f->cancel = g_cancellable_new();
-	f->op = g_new0(connect_op, 1);
-	f->op->fetch = f;
-	gnut_conn_connect_async(f->host_port, 0, params->connect_timeout_s, f->cancel, on_connected,
-	                        f->op);
+	f->connect_timeout_s = params->connect_timeout_s;
+	f->tls = params->tls;
+	start_connect(f);
 	return f;
 }
 

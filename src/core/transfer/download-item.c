@@ -114,6 +114,7 @@ void gnut_dl_merge_source(gnut_dl *d, const gnut_download_source *src)
 	s->has_guid = src->has_guid;
 	s->guid = src->guid;
 	s->firewalled = src->firewalled;
+	s->tls = src->tls;
 	g_ptr_array_add(d->sources, s);
 }
 

@@ -30,6 +30,7 @@ typedef struct {
 	gboolean has_guid;
 	gnut_guid guid;
 	gboolean firewalled; /* reached by push only */
+	gboolean tls;        /* accepts TLS, until a TLS connection to it fails */
 	gboolean use_get;    /* ask /get/: get_only, or the URN form got a 404 */
 	guint failures;      /* errors in a row without data */
 	gint64 next_try_us;
@@ -75,6 +76,7 @@ struct gnut_downloads {
 	guint idle_timeout_s;
 	guint source_wait_s;
 	guint push_wait_s;
+	gboolean tls;
 	gnut_rate_limit *limit; /* all downloads together */
 	GPtrArray *all;         /* gnut_dl, in id order */
 	guint64 next_id;

@@ -78,6 +78,7 @@ typedef struct {
 	guint retry_after_s; /* BUSY: what the source asked (0: did not say) */
 	guint64 received;    /* body bytes handed to the write callback */
 	const GError *error; /* ERROR, LOCAL and WRONG_FILE: why; else NULL */
+	gboolean tls_failed; /* TLS was asked and failed: the fetch went on in plain */
 } gnut_download_fetch_result;
 
 typedef struct {
@@ -108,6 +109,8 @@ typedef struct {
 	guint connect_timeout_s;
 	guint idle_timeout_s;
 	gnut_clock *clock; /* borrowed */
+	gboolean tls;      /* gnut_download_fetch_start: TLS from the first byte, and
+	                      once more in plain if the TLS handshake fails */
 } gnut_download_fetch_params;
 
 /* Starts connecting (the params' strings are copied). */

@@ -25,6 +25,7 @@ static void add_record_source(gnut_download_record *r, const gnut_dl_source *s)
 	    .has_guid = s->has_guid,
 	    .guid = s->guid,
 	    .firewalled = s->firewalled,
+	    .tls = s->tls,
 	};
 	g_array_append_val(r->sources, rs);
 }

@@ -151,6 +151,8 @@ static void op_done(gpointer data, const gnut_download_fetch_result *r)
 	gnut_dl_source *src = d->fetch_src;
 	g_clear_pointer(&d->fetch, gnut_download_fetch_free);
 	d->fetch_src = NULL;
+	if (r->tls_failed)
+		src->tls = FALSE; /* plain from now on */
 	judge_source(d, src, r);
 	if (r->outcome == GNUT_DOWNLOAD_FETCH_LOCAL) {
 		gnut_dl_fail(d, r->error->message, TRUE);
@@ -184,6 +186,7 @@ static void fill_params(const gnut_dl *d, const gnut_dl_source *src, gnut_downlo
 	    .index = src->index,
 	    .name = src->name,
 	    .connect_timeout_s = m->connect_timeout_s,
+	    .tls = m->tls && src->tls,
 	    .idle_timeout_s = m->idle_timeout_s,
 	    .clock = m->clock,
 	};

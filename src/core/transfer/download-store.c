@@ -8,12 +8,13 @@
  *     <download id="1" urn="urn:sha1:..." size="3145728" name="x.bin" to="/dir">
  *       <range start="0" end="524288"/>            (half-open, bytes done)
  *       <source host="1.2.3.4" port="6346" index="3" name="x.bin" get-only="0"
- *               guid="<32 hex>" firewalled="1"/>
+ *               guid="<32 hex>" firewalled="1" tls="1"/>
  *     </download>
  *   </gnutd-downloads>
  *
  * guid is there when known, firewalled="1" only for a source reached by
- * push (a file written before that attribute existed has none: FALSE).
+ * push, tls="1" only for a source that accepts TLS (a file written before
+ * those attributes existed has none: FALSE).
  *
  * A download without any <source> is one waiting for sources; one whose
  * <source>s are all bad is damaged, and skipped.
@@ -92,6 +93,8 @@ static void add_source_node(xmlNode *parent, const gnut_download_source *s)
 	}
 	if (s->firewalled)
 		set_str(n, "firewalled", "1");
+	if (s->tls)
+		set_str(n, "tls", "1");
 }
 
 static void add_download_node(xmlNode *root, const gnut_download_record *r)
@@ -169,6 +172,7 @@ static gboolean parse_source(xmlNode *n, gnut_download_source *out)
 	g_autofree char *get_only = get_str(n, "get-only");
 	g_autofree char *guid = get_str(n, "guid");
 	g_autofree char *firewalled = get_str(n, "firewalled");
+	g_autofree char *tls = get_str(n, "tls");
 	if (!get_u64(n, "port", G_MAXUINT16, &port) || !get_u64(n, "index", G_MAXUINT32, &index))
 		return FALSE;
 	gnut_download_source s = {
@@ -178,6 +182,7 @@ static gboolean parse_source(xmlNode *n, gnut_download_source *out)
 	    .name = name,
 	    .get_only = g_strcmp0(get_only, "1") == 0,
 	    .firewalled = g_strcmp0(firewalled, "1") == 0,
+	    .tls = g_strcmp0(tls, "1") == 0,
 	};
 	if (guid != NULL) {
 		if (!gnut_guid_from_hex(guid, strlen(guid), &s.guid))

@@ -138,6 +138,7 @@ gnut_downloads *gnut_downloads_new(const gnut_downloads_config *config, gnut_clo
 	m->idle_timeout_s = or_default(config->idle_timeout_s, DEFAULT_IDLE_TIMEOUT_S);
 	m->source_wait_s = or_default(config->source_wait_s, DEFAULT_SOURCE_WAIT_S);
 	m->push_wait_s = or_default(config->push_wait_s, DEFAULT_PUSH_WAIT_S);
+	m->tls = config->tls;
 	m->limit =
 	    gnut_rate_limit_new(clock, config->download_limit, limit_burst(config->download_limit));
 	m->all = g_ptr_array_new();

@@ -70,6 +70,7 @@ static void source_of_hit(const gnut_hit *h, char host[GNUT_ADDR_IPV4_LEN],
 	    .has_guid = TRUE,
 	    .guid = h->servent,
 	    .firewalled = h->firewalled,
+	    .tls = h->tls,
 	};
 }
 

@@ -475,8 +475,8 @@ static void send_reply(upload_conn *uc, upload_reply *r, const char *line)
 	                      r->code == GNUT_HTTP_RANGE_NOT_SATISFIABLE);
 	gboolean body = is_success(r->code) && !r->is_head && r->len > 0;
 	g_autoptr(GString) text = build_reply(u, r, keep);
-	g_info("%s \"%s\" %u %" G_GUINT64_FORMAT, gnut_conn_get_peer(uc->conn), line, r->code,
-	       body ? r->len : 0);
+	g_info("%s \"%s\" %u %" G_GUINT64_FORMAT "%s", gnut_conn_get_peer(uc->conn), line, r->code,
+	       body ? r->len : 0, gnut_conn_is_tls(uc->conn) ? " (TLS)" : "");
 	count_reply(u, r->code);
 	if (!gnut_conn_write_raw(uc->conn, text->str, text->len)) {
 		gnut_conn_close(uc->conn, NULL);

@@ -53,6 +53,7 @@ typedef enum {
 	GNUT_HANDSHAKE_SEND_RESPONSE, /* incoming: write our step 2 */
 	GNUT_HANDSHAKE_READ_FINAL,    /* incoming: wait for their step 3 */
 	GNUT_HANDSHAKE_REFUSING,      /* our refusal is being written out */
+	GNUT_HANDSHAKE_TLS,           /* both: the TLS handshake after step 3 runs */
 	GNUT_HANDSHAKE_SUCCEEDED,     /* link established (terminal) */
 	GNUT_HANDSHAKE_FAILED,        /* refused, timed out or broken (terminal) */
 } gnut_handshake_state;
@@ -79,10 +80,13 @@ typedef struct {
 	gboolean accepts_deflate;         /* Accept-Encoding lists deflate */
 	gboolean sends_deflate;           /* Content-Encoding: deflate */
 	gboolean has_guid;
-	gnut_guid guid;       /* GUID: their servent GUID */
-	GStrv try_ultrapeers; /* "ip:port" from X-Try-Ultrapeers / X-Try; never NULL once read */
-	gboolean deflate_in;  /* negotiated: they compress what they send us */
-	gboolean deflate_out; /* negotiated: we compress what we send them */
+	gnut_guid guid;        /* GUID: their servent GUID */
+	GStrv try_ultrapeers;  /* "ip:port" from X-Try-Ultrapeers / X-Try; never NULL once read */
+	gboolean deflate_in;   /* negotiated: they compress what they send us */
+	gboolean deflate_out;  /* negotiated: we compress what we send them */
+	gboolean offers_tls;   /* Upgrade: TLS/1.0 (an offer in step 1, an answer in step 2) */
+	gboolean features_tls; /* X-Features lists tls: the host speaks TLS */
+	gboolean tls;          /* negotiated: the link runs inside TLS (upgraded or TLS-first) */
 } gnut_handshake_peer;
 
 /* Fills *out (any previous content is freed) from one of the peer's header
@@ -117,8 +121,12 @@ typedef struct {
 	gboolean
 	    dynamic_querying; /* announce X-Dynamic-Querying: 0.1 (only if the servent does it) */
 	gboolean deflate;     /* offer and accept Content-Encoding: deflate */
-	guint timeout_s;      /* per-step deadline */
-	gnut_clock *clock;    /* deadlines; not owned, must outlive the handshake */
+	GTlsCertificate *tls_cert; /* non-NULL: TLS is on: offer and accept Upgrade: TLS/1.0
+	                              and list tls/1.0 in X-Features; not owned */
+	gboolean tls_first;        /* outgoing, with tls_cert: TLS from the first byte (a host known
+	                              to speak it), under the first step's deadline */
+	guint timeout_s;           /* per-step deadline */
+	gnut_clock *clock;         /* deadlines; not owned, must outlive the handshake */
 	gnut_handshake_admit_fn admit; /* NULL: admit everyone our rules allow */
 	gpointer admit_data;
 } gnut_handshake_config;
@@ -145,10 +153,11 @@ typedef struct gnut_handshake gnut_handshake;
 typedef struct {
 	gboolean ok;
 	gnut_handshake_dir direction;
-	guint code;        /* 200 when ok; the refusing status (theirs or ours); 0: no status */
-	gboolean by_peer;  /* the peer refused (code is theirs) */
-	gboolean not_now;  /* the peer said 409/429/503: retry later, with back-off */
-	const char *error; /* NULL when ok, else a line for the log */
+	guint code;          /* 200 when ok; the refusing status (theirs or ours); 0: no status */
+	gboolean by_peer;    /* the peer refused (code is theirs) */
+	gboolean not_now;    /* the peer said 409/429/503: retry later, with back-off */
+	gboolean tls_failed; /* the TLS handshake failed (TLS-first or upgrade) */
+	const char *error;   /* NULL when ok, else a line for the log */
 	const gnut_handshake_peer *peer; /* what the peer told (may be mostly empty) */
 } gnut_handshake_result;
 

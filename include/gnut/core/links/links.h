@@ -50,6 +50,7 @@ typedef struct {
 	guint per_ip_handshakes; /* 0: the default; GNUT_IP_ADMIT_UNLIMITED: no cap */
 	guint max_links_per_ip;  /* incoming links (leaves and ultrapeers) from one IP,
 	                            up or admitted; 0: GNUT_LINKS_DEFAULT_PER_IP */
+	GTlsCertificate *tls_cert; /* TLS on (handshake.h); NULL: off. Not owned */
 } gnut_links_config;
 
 /* What happens on the links, for the owner. message: a node delivered a

@@ -28,6 +28,7 @@ typedef struct {
 	bool busy;       /* every upload slot taken */
 	bool uploaded;   /* we have uploaded at least one file */
 	bool firewalled; /* peers cannot connect to us: downloaders must push */
+	bool tls;        /* we accept TLS: GGEP TLS (empty) in our hits' private area and pongs */
 	/* a claim's out-of-band security token: sent as GGEP "SO" in the
 	 * private area of our hits; empty for hits over TCP */
 	gnut_slice oob_token;

@@ -48,6 +48,7 @@ typedef struct {
 	gboolean firewalled;     /* the push flag in our hits (see gnut_routing_set_firewalled) */
 	gboolean no_compression; /* our QRP patches go out raw, not zlib-compressed */
 	gboolean allow_local;    /* OOB queriers may have local addresses (dial-rule.h) */
+	gboolean tls;            /* GGEP TLS in our hits and pongs: we accept TLS */
 	gnut_links *links;       /* not owned: the links messages come from and go to */
 	gnut_share *share;       /* not owned: what our pongs and hits tell */
 	gnut_log_limit *bad_log; /* not owned: where bad input from peers is logged */

@@ -30,6 +30,7 @@ typedef struct {
 	uint32_t file_index;
 	gnut_guid servent;
 	bool firewalled;
+	bool tls; /* GGEP TLS in the hit's trailer: the servent accepts TLS */
 } gnut_hit;
 
 typedef struct gnut_searches gnut_searches;

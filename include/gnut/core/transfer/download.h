@@ -104,6 +104,8 @@ typedef struct {
 	gnut_guid guid;      /* the servent GUID (of the query hit) */
 	gboolean firewalled; /* reached by a push only (needs has_guid); host and
 	                        port then only name it */
+	gboolean tls;        /* it accepts TLS (GGEP TLS in its hit): connect in TLS,
+	                        falling back to plain once if its TLS fails */
 } gnut_download_source;
 
 /* Checks a source as gnut_downloads_add does: host of 1 to
@@ -141,6 +143,7 @@ typedef struct {
 	guint source_wait_s;      /* a download without a source fails after this
 	                             long without one; 0: 120 s */
 	guint push_wait_s;        /* how long a push waits for its GIV; 0: 30 s */
+	gboolean tls;             /* TLS on: connect TLS-first to sources that accept it */
 } gnut_downloads_config;
 
 typedef struct gnut_downloads gnut_downloads;
