@@ -49,16 +49,15 @@
 #include "gnut/proto/msg-header.h"
 #include "gnut/proto/pong.h"
 #include "gnut/proto/query.h"
+#include "bench-soak.h"
 
 #define BENCH_IO_CHUNK          (64 * 1024)
 #define BENCH_HEAD_CAP          8192 /* bytes of a handshake header block */
 #define BENCH_IO_TIMEOUT_S      10   /* handshake steps, accepts, the daemon's start */
 #define BENCH_IDLE_S            2    /* silence after the last byte sent that ends a run */
-#define BENCH_STOP_WAIT_MS      5000 /* SIGTERM to SIGKILL */
 #define BENCH_BASELINE_MIN_S    1.0  /* a baseline repeats the stream this long */
 #define BENCH_BASELINE_MAX_REPS 1000
 #define BENCH_QUERY_TEXT        "ubuntu iso image"
-#define BENCH_LISTEN_PREFIX     "listening on 127.0.0.1:"
 
 /* One end of a loopback connection, as the poll loop sees it. */
 typedef struct {
@@ -99,14 +98,6 @@ typedef struct {
 	char *gnutd;
 	gboolean show_log;
 } bench_opts;
-
-typedef struct {
-	GPid pid;
-	char *dir; /* temporary: data dir and log */
-	char *log_path;
-	guint16 port;
-	gboolean running;
-} bench_daemon;
 
 static gint64 now_us(void)
 {
@@ -570,144 +561,6 @@ static gboolean run_forwarder(const bench_stream *stream, gint64 deadline_s, ben
 
 /* ---- the daemon ---- */
 
-/* utime + stime of a process, in seconds; negative when unreadable. */
-static double proc_cpu_s(GPid pid)
-{
-	g_autofree char *path = g_strdup_printf("/proc/%d/stat", (int)pid);
-	g_autofree char *text = NULL;
-	if (!g_file_get_contents(path, &text, NULL, NULL))
-		return -1;
-	const char *p = strrchr(text, ')'); /* the command name may hold spaces */
-	unsigned long long utime, stime;
-	/* after ")": state (field 3) ... utime is field 14, stime 15 */
-	if (p == NULL || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
-	                        &utime, &stime) != 2)
-		return -1;
-	return (double)(utime + stime) / (double)sysconf(_SC_CLK_TCK);
-}
-
-static void remove_tree(const char *path)
-{
-	GDir *dir = g_dir_open(path, 0, NULL);
-	if (dir != NULL) {
-		const char *name;
-		while ((name = g_dir_read_name(dir)) != NULL) {
-			g_autofree char *child = g_build_filename(path, name, NULL);
-			remove_tree(child);
-		}
-		g_dir_close(dir);
-	}
-	g_remove(path);
-}
-
-/* The port from the daemon's "listening on 127.0.0.1:PORT" line, 0 while
- * it has not written it. */
-static guint16 daemon_port_from_log(const bench_daemon *d)
-{
-	g_autofree char *log = NULL;
-	if (!g_file_get_contents(d->log_path, &log, NULL, NULL))
-		return 0;
-	const char *p = strstr(log, BENCH_LISTEN_PREFIX);
-	if (p == NULL)
-		return 0;
-	guint64 port = g_ascii_strtoull(p + strlen(BENCH_LISTEN_PREFIX), NULL, 10);
-	return port > 0 && port <= 65535 ? (guint16)port : 0;
-}
-
-static gboolean daemon_wait_port(bench_daemon *d, GError **error)
-{
-	gint64 deadline = now_us() + BENCH_IO_TIMEOUT_S * G_USEC_PER_SEC;
-	while ((d->port = daemon_port_from_log(d)) == 0) {
-		int status;
-		if (waitpid(d->pid, &status, WNOHANG) == d->pid) {
-			d->running = FALSE;
-			g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
-			            "gnutd exited at start (status %d)", status);
-			return FALSE;
-		}
-		if (now_us() > deadline) {
-			g_set_error(error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
-			            "gnutd printed no \"%s\" line in %d s", BENCH_LISTEN_PREFIX,
-			            BENCH_IO_TIMEOUT_S);
-			return FALSE;
-		}
-		g_usleep(20000);
-	}
-	return TRUE;
-}
-
-/* Starts gnutd on a fresh data dir, its output going to a log file there
- * (a pipe nobody drains could stall it), and waits for its port. */
-static gboolean daemon_start(bench_daemon *d, const char *gnutd, GError **error)
-{
-	d->dir = g_dir_make_tmp("gnut-bench-relay-XXXXXX", error);
-	if (d->dir == NULL)
-		return FALSE;
-	g_autofree char *data = g_build_filename(d->dir, "data", NULL);
-	d->log_path = g_build_filename(d->dir, "gnutd.log", NULL);
-	int log_fd = open(d->log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (log_fd < 0 || g_mkdir(data, 0700) < 0) {
-		if (log_fd >= 0)
-			close(log_fd);
-		return fail_errno(error, d->dir);
-	}
-	/* the query budget of an ultrapeer link (50/s by default) lifted: this
-	 * measures relaying, not flow control */
-	const char *argv[] = {gnutd,         "--data-dir",
-	                      data,          "--listen",
-	                      "127.0.0.1:0", "--control",
-	                      "127.0.0.1:0", "--no-bootstrap",
-	                      "--ultrapeer", "--ultrapeer-query-rate=10000000",
-	                      NULL};
-	g_auto(GStrv) env = g_environ_unsetenv(g_get_environ(), "G_MESSAGES_DEBUG");
-	gboolean ok = g_spawn_async_with_fds(NULL, (char **)argv, env, G_SPAWN_DO_NOT_REAP_CHILD,
-	                                     NULL, NULL, &d->pid, -1, log_fd, log_fd, error);
-	close(log_fd);
-	if (!ok)
-		return FALSE;
-	d->running = TRUE;
-	return daemon_wait_port(d, error);
-}
-
-/* SIGTERM, then SIGKILL when it has not exited BENCH_STOP_WAIT_MS later.
- * Shows its log on stderr when asked (a failed run), then removes its data
- * dir. Returns how it ended (its exit status: sanitizer reports show
- * there), for the report; free it. */
-static char *daemon_stop(bench_daemon *d, gboolean show_log)
-{
-	char *how = g_strdup("not running");
-	if (d->running) {
-		kill(d->pid, SIGTERM);
-		const char *after = "SIGTERM";
-		int status = 0;
-		gint64 deadline = now_us() + BENCH_STOP_WAIT_MS * 1000;
-		while (waitpid(d->pid, &status, WNOHANG) == 0) {
-			if (now_us() > deadline) {
-				kill(d->pid, SIGKILL);
-				waitpid(d->pid, &status, 0);
-				after = "SIGTERM, then SIGKILL";
-				break;
-			}
-			g_usleep(20000);
-		}
-		g_free(how);
-		how =
-		    WIFEXITED(status)
-		        ? g_strdup_printf("exit status %d after %s", WEXITSTATUS(status), after)
-		        : g_strdup_printf("killed by signal %d after %s", WTERMSIG(status), after);
-		g_spawn_close_pid(d->pid);
-		d->running = FALSE;
-	}
-	g_autofree char *log = NULL;
-	if (show_log && d->log_path != NULL && g_file_get_contents(d->log_path, &log, NULL, NULL))
-		g_printerr("---- gnutd log ----\n%s---- end of the log ----\n", log);
-	if (d->dir != NULL)
-		remove_tree(d->dir);
-	g_clear_pointer(&d->dir, g_free);
-	g_clear_pointer(&d->log_path, g_free);
-	return how;
-}
-
 /* Waits until the daemon has sent both links their opening ping: each node
  * is started, so a query from one link has the other to go to. */
 static gboolean wait_links_up(bench_end *e1, bench_end *e2, GError **error)
@@ -733,7 +586,7 @@ static gboolean wait_links_up(bench_end *e1, bench_end *e2, GError **error)
 }
 
 /* The relay run proper, once the daemon is up. */
-static gboolean relay_links(bench_daemon *d, const bench_stream *stream, gint64 deadline_s,
+static gboolean relay_links(soak_daemon *d, const bench_stream *stream, gint64 deadline_s,
                             bench_result *r, double *cpu_s, GError **error)
 {
 	bench_end e1, e2;
@@ -745,9 +598,9 @@ static gboolean relay_links(bench_daemon *d, const bench_stream *stream, gint64 
 		ok = e2.fd >= 0 && end_handshake(&e2, error);
 	}
 	ok = ok && wait_links_up(&e1, &e2, error);
-	double cpu0 = ok ? proc_cpu_s(d->pid) : -1;
+	double cpu0 = ok ? soak_proc_cpu_s(d->pid) : -1;
 	ok = ok && pump_run(&e1, &e2, stream, deadline_s, r, error);
-	double cpu1 = ok ? proc_cpu_s(d->pid) : -1;
+	double cpu1 = ok ? soak_proc_cpu_s(d->pid) : -1;
 	*cpu_s = cpu0 >= 0 && cpu1 >= 0 ? cpu1 - cpu0 : -1;
 	end_clear(&e1);
 	end_clear(&e2);
@@ -759,33 +612,22 @@ static gboolean relay_links(bench_daemon *d, const bench_stream *stream, gint64 
 static gboolean run_relay(const bench_opts *o, const bench_stream *stream, bench_result *r,
                           double *cpu_s, GError **error)
 {
-	bench_daemon d = {0};
-	gboolean ok = daemon_start(&d, o->gnutd, error) &&
+	/* the query budget of an ultrapeer link (50/s by default) lifted: this
+	 * measures relaying, not flow control */
+	char *extra[] = {"--ultrapeer-query-rate=10000000", NULL};
+	soak_daemon d = {0};
+	getrlimit(RLIMIT_NOFILE, &d.nofile);
+	gboolean ok = soak_daemon_start(&d, o->gnutd, extra, error) &&
 	              relay_links(&d, stream, o->deadline_s, r, cpu_s, error);
 	if (ok && r->received == 0) {
 		g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "gnutd relayed no query");
 		ok = FALSE;
 	}
-	g_autofree char *how = daemon_stop(&d, !ok || o->show_log);
-	printf("gnutd: %s\n", how);
+	soak_daemon_stop(&d, !ok || o->show_log);
 	return ok;
 }
 
 /* ---- report ---- */
-
-static void print_machine(void)
-{
-	g_autofree char *cpuinfo = NULL;
-	g_autofree char *model = NULL;
-	if (g_file_get_contents("/proc/cpuinfo", &cpuinfo, NULL, NULL)) {
-		char *line = strstr(cpuinfo, "model name");
-		char *colon = line != NULL ? strchr(line, ':') : NULL;
-		if (colon != NULL)
-			model = g_strstrip(g_strndup(colon + 1, strcspn(colon + 1, "\n")));
-	}
-	printf("machine: %u CPUs, %s; loopback TCP\n", g_get_num_processors(),
-	       model ? model : "unknown CPU");
-}
 
 static double rate(const bench_result *r)
 {
@@ -801,20 +643,6 @@ static void print_result(const char *label, const bench_result *r)
 	       r->deadline_hit ? " (deadline hit: what is in flight counts as lost)" : "");
 	printf("%-10s bench CPU %.2f s (its pumping thread: %.0f%% of the time)\n", "",
 	       r->own_cpu_s, 100.0 * r->own_cpu_s / r->seconds);
-}
-
-/* gnutd next to this program in a build tree, else in the current one. */
-static char *default_gnutd(const char *argv0)
-{
-	const char *env = g_getenv("GNUTD");
-	if (env != NULL)
-		return g_strdup(env);
-	g_autofree char *dir = g_path_get_dirname(argv0);
-	char *next = g_build_filename(dir, "..", "..", "src", "daemon", "gnutd", NULL);
-	if (g_file_test(next, G_FILE_TEST_IS_EXECUTABLE))
-		return next;
-	g_free(next);
-	return g_strdup("src/daemon/gnutd");
 }
 
 /* The three runs, each reported as soon as it is over. */
@@ -868,9 +696,9 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (o.gnutd == NULL)
-		o.gnutd = default_gnutd(argv[0]);
+		o.gnutd = soak_default_program(argv[0], "GNUTD", "src/daemon/gnutd");
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	print_machine();
+	soak_print_machine();
 	bench_stream stream = build_stream((guint64)o.n);
 	printf("stream: %" G_GINT64_FORMAT " queries of %zu bytes (TTL 3, text \"%s\"); "
 	       "gnutd: %s\n",

@@ -83,6 +83,13 @@ guint soak_proc_fds(GPid pid)
 
 /* ---- the daemon ---- */
 
+const char *const soak_texts[SOAK_N_TEXTS] = {
+    "amber falcon",  "cobalt meadow", "silver harbor", "crimson lantern",
+    "ubuntu iso",    "linux kernel",  "free jazz",     "open movie",
+    "public domain", "night train",   "ocean waves",   "mountain echo",
+    "paper moon",    "river stone",   "winter garden", "desert rain",
+};
+
 static void remove_tree(const char *path)
 {
 	GDir *dir = g_dir_open(path, 0, NULL);

@@ -108,13 +108,6 @@ struct soak_links {
 	gint64 last_in_us, last_query_write_us;
 };
 
-const char *const soak_texts[SOAK_N_TEXTS] = {
-    "amber falcon",  "cobalt meadow", "silver harbor", "crimson lantern",
-    "ubuntu iso",    "linux kernel",  "free jazz",     "open movie",
-    "public domain", "night train",   "ocean waves",   "mountain echo",
-    "paper moon",    "river stone",   "winter garden", "desert rain",
-};
-
 static gint64 now_us(void)
 {
 	return g_get_monotonic_time();

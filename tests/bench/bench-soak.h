@@ -1,4 +1,5 @@
-/* bench-soak.h: what the files of bench-soak (and bench-capacity) share.
+/* bench-soak.h: what the files of bench-soak (and bench-capacity, and
+ * bench-relay for its daemon) share.
  * bench-soak.c samples the daemon and reports (its top comment explains
  * the method); bench-soak-daemon.c runs the daemon and reads /proc;
  * bench-soak-links.c holds the Gnutella links and pumps the queries;
