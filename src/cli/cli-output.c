@@ -108,10 +108,12 @@ void gnut_cli_print_host(FILE *out, JsonObject *h, gboolean json)
 	                                        gnut_cli_int(h, "port"));
 	gboolean up = json_object_has_member(h, "ultrapeer") &&
 	              json_object_get_boolean_member(h, "ultrapeer");
+	gboolean tls = json_object_has_member(h, "tls") && json_object_get_boolean_member(h, "tls");
 	fprintf(out,
-	        "%-22s  %c  %-16s  %8" G_GINT64_FORMAT "s ago  %" G_GINT64_FORMAT " failures\n",
-	        addr, up ? 'U' : 'L', str_or_dash(h, "source"), gnut_cli_int(h, "last_seen"),
-	        gnut_cli_int(h, "failures"));
+	        "%-22s  %c  %-5s  %-16s  %8" G_GINT64_FORMAT "s ago  %" G_GINT64_FORMAT
+	        " failures\n",
+	        addr, up ? 'U' : 'L', tls ? "tls" : "plain", str_or_dash(h, "source"),
+	        gnut_cli_int(h, "last_seen"), gnut_cli_int(h, "failures"));
 	fflush(out);
 }
 

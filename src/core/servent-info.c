@@ -54,6 +54,7 @@ GPtrArray *servent_info_hosts(const gnut_hosts *hosts, gint64 now_us)
 		info->host = g_strdup(ip);
 		info->port = e->port;
 		info->ultrapeer = e->ultrapeer;
+		info->tls = e->tls;
 		info->source = gnut_host_source_name(e->source);
 		info->last_seen = MAX(now_us - e->last_seen_us, 0) / G_USEC_PER_SEC;
 		info->failures = e->failures;

@@ -77,7 +77,7 @@ struct gnut_servent {
 	gnut_udp *udp;                   /* NULL when the port could not be bound */
 	gnut_udp_dispatch *udp_dispatch; /* datagrams to the rooms, by message type */
 	udp_pings *udp_pings;            /* UDP pings and pongs: host caches, ours too */
-	GTlsCertificate *tls_cert; /* NULL: TLS off */
+	GTlsCertificate *tls_cert;       /* NULL: TLS off */
 	gboolean scanning;
 	gboolean rescan_again;
 
@@ -228,9 +228,9 @@ static void on_handshake_seen(const gnut_handshake_peer *peer, gpointer data)
 {
 	gnut_servent *s = data;
 	if (s->hosts != NULL)
-		gnut_hosts_learn_handshake(s->hosts, (const char *const *)peer->try_ultrapeers,
-		                           peer->listen_ip, peer->listen_port,
-		                           peer->has_ultrapeer && peer->ultrapeer);
+		gnut_hosts_learn_handshake(
+		    s->hosts, (const char *const *)peer->try_ultrapeers, peer->listen_ip,
+		    peer->listen_port, peer->has_ultrapeer && peer->ultrapeer, peer->features_tls);
 }
 
 static void on_cache_dial_result(const char *host_port, gboolean ok, gpointer data)
@@ -240,9 +240,18 @@ static void on_cache_dial_result(const char *host_port, gboolean ok, gpointer da
 		gnut_hosts_dial_result(s->hosts, host_port, ok);
 }
 
+static void on_cache_tls_failed(const char *host_port, gpointer data)
+{
+	gnut_servent *s = data;
+	if (s->hosts != NULL)
+		gnut_hosts_tls_failed(s->hosts, host_port);
+}
+
 static void on_hit_added(const gnut_hit *hit, gpointer data)
 {
 	gnut_servent *s = data;
+	if (hit->tls && s->hosts != NULL)
+		gnut_hosts_learn_hit_tls(s->hosts, hit->ipv4, hit->port);
 	gnut_fetch_hit_added(s->fetch, hit);
 }
 
@@ -305,6 +314,7 @@ static void build_links_and_routing(gnut_servent *s, const gnut_servent_config *
 	    .ping_sent = on_ping_sent,
 	    .handshake_seen = on_handshake_seen,
 	    .cache_dial_result = on_cache_dial_result,
+	    .cache_tls_failed = on_cache_tls_failed,
 	};
 	gnut_links_config lc = {
 	    .clock = s->clock,
@@ -430,6 +440,7 @@ static gboolean build_rooms(gnut_servent *s, const gnut_servent_config *config, 
 	    .clock = s->clock,
 	    .bad_log = s->bad_log,
 	    .ultrapeer = s->ultrapeer,
+	    .tls = s->tls_cert != NULL,
 	    .started_us = gnut_clock_now_us(s->clock),
 	};
 	s->udp_pings = udp_pings_new(&upc);
@@ -533,10 +544,11 @@ static gboolean is_known_host(const char *host_port, gpointer data)
 static void dial_cached_hosts(gnut_servent *s)
 {
 	char addr[GNUT_ADDR_IPV4_PORT_LEN];
-	while (gnut_hosts_next_dial(s->hosts, gnut_links_count(s->links),
-	                            gnut_links_dialing(s->links, FALSE),
-	                            gnut_links_dialing(s->links, TRUE), is_known_host, s, addr))
-		gnut_links_dial_cached(s->links, addr);
+	gboolean tls;
+	while (gnut_hosts_next_dial(
+	    s->hosts, gnut_links_count(s->links), gnut_links_dialing(s->links, FALSE),
+	    gnut_links_dialing(s->links, TRUE), is_known_host, s, addr, &tls))
+		gnut_links_dial_cached(s->links, addr, tls);
 }
 
 static gboolean on_tick(gpointer user_data)

@@ -1,12 +1,13 @@
 /* udp-pings.h: pings and pongs over the servent's UDP socket. A UDP ping is
- * answered with a pong about us (address, shares, GGEP VC, and UP as an
- * ultrapeer, DU); as an ultrapeer, a ping carrying GGEP SCP also gets IPP
- * with a few fresh ultrapeers of the host cache: gnutd is then a UDP host
- * cache for others. What goes back obeys the reflection rule
- * (gnut/core/hosts/udp-guard.h): an answer larger than the ping goes to a
- * verified address only, others get a bare challenge ping first. A UDP pong
- * releases an answer its challenge held back, or answers a UDP host cache
- * query of the hosts room. Private to src/core: servent.c builds it. */
+ * answered with a pong about us (address, shares, GGEP VC, UP as an
+ * ultrapeer, DU, and TLS when we accept it); as an ultrapeer, a ping
+ * carrying GGEP SCP also gets IPP with a few fresh ultrapeers of the host
+ * cache: gnutd is then a UDP host cache for others. What goes back obeys the
+ * reflection rule (gnut/core/hosts/udp-guard.h): an answer larger than the
+ * ping goes to a verified address only, others get a bare challenge ping
+ * first. A UDP pong releases an answer its challenge held back, or answers a
+ * UDP host cache query of the hosts room. Private to src/core: servent.c
+ * builds it. */
 #ifndef GNUT_UDP_PINGS_H
 #define GNUT_UDP_PINGS_H
 
@@ -27,6 +28,7 @@ typedef struct {
 	gnut_clock *clock; /* not owned */
 	gnut_log_limit *bad_log;
 	gboolean ultrapeer;
+	gboolean tls;      /* we accept TLS: our pongs say so (GGEP TLS) */
 	gint64 started_us; /* for DU */
 } udp_pings_config;
 

@@ -189,6 +189,7 @@ static JsonObject *host_json(gconstpointer p)
 	set_nullable_string(o, "host", info->host);
 	json_object_set_int_member(o, "port", info->port);
 	json_object_set_boolean_member(o, "ultrapeer", info->ultrapeer);
+	json_object_set_boolean_member(o, "tls", info->tls);
 	set_nullable_string(o, "source", info->source);
 	json_object_set_int_member(o, "last_seen", info->last_seen);
 	json_object_set_int_member(o, "failures", info->failures);

@@ -1,6 +1,7 @@
 /* pong.c: the pong payload codec. */
 #include "gnut/proto/pong.h"
 
+#include "gnut/proto/ggep.h"
 #include "gnut/proto/msg-header.h"
 
 gnut_proto_err gnut_pong_decode(const uint8_t *buf, size_t len, gnut_pong *out)
@@ -15,6 +16,18 @@ gnut_proto_err gnut_pong_decode(const uint8_t *buf, size_t len, gnut_pong *out)
 	out->kib = gnut_peek_le32(buf + 10);
 	gnut_msg_split_tail(buf + GNUT_PONG_LEN, len - GNUT_PONG_LEN, &out->ggep, &out->legacy);
 	return GNUT_PROTO_OK;
+}
+
+bool gnut_pong_ggep_has(const gnut_pong *p, const char *id)
+{
+	gnut_ggep g;
+	size_t used;
+	if (p->ggep.len == 0 ||
+	    gnut_ggep_decode(p->ggep.data, p->ggep.len, &g, &used) != GNUT_PROTO_OK)
+		return false;
+	bool found = gnut_ggep_find(&g, id) != NULL;
+	gnut_ggep_clear(&g);
+	return found;
 }
 
 void gnut_pong_encode(GByteArray *out, const gnut_pong *p)

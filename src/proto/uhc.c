@@ -54,6 +54,7 @@ static gnut_proto_err read_pong_ggep(const gnut_ggep *g, gnut_uhc_pong *out)
 	if (e != NULL)
 		take_cache_name(e, out);
 	out->ultrapeer = gnut_ggep_find(g, "UP") != NULL;
+	out->tls = gnut_ggep_find(g, "TLS") != NULL;
 	e = gnut_ggep_find(g, "IPP");
 	if (e == NULL)
 		return GNUT_PROTO_OK;
@@ -130,11 +131,13 @@ void gnut_uhc_pong_encode(GByteArray *out, const gnut_uhc_pong_fields *f)
 	vc[4] = f->version;
 	g_autoptr(GByteArray) ipp = g_byte_array_new();
 	gnut_ipp_encode(ipp, f->hosts, f->n_hosts);
-	gnut_ggep_item items[4];
+	gnut_ggep_item items[5];
 	size_t n = 0;
 	items[n++] = (gnut_ggep_item){.id = "VC", .data = vc, .len = sizeof vc};
 	if (f->ultrapeer)
 		items[n++] = (gnut_ggep_item){.id = "UP", .data = up, .len = sizeof up};
+	if (f->tls)
+		items[n++] = (gnut_ggep_item){.id = "TLS"};
 	if (f->uptime_s > 0)
 		items[n++] =
 		    (gnut_ggep_item){.id = "DU", .data = du, .len = encode_uptime(f->uptime_s, du)};

@@ -1,5 +1,6 @@
-/* fuzz-pong.c: pong payload decoding of arbitrary bytes, and the round trip
- * of whatever decodes (non-GGEP trailing bytes are not re-encoded). */
+/* fuzz-pong.c: pong payload decoding of arbitrary bytes, the round trip of
+ * whatever decodes (non-GGEP trailing bytes are not re-encoded), and the
+ * look-up of GGEP TLS in its GGEP block. */
 #include "fuzz.h"
 #include "gnut/proto/pong.h"
 
@@ -12,6 +13,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (gnut_pong_decode(data, size, &p) != GNUT_PROTO_OK)
 		return 0;
 	if (p.ggep.len + p.legacy.len != size - GNUT_PONG_LEN)
+		abort();
+	if (gnut_pong_ggep_has(&p, "TLS") && p.ggep.len < 5) /* flags, "TLS", length */
 		abort();
 	GByteArray *out = g_byte_array_new();
 	gnut_pong_encode(out, &p);

@@ -5,7 +5,11 @@
 # downloads it TLS-first, SHA-1 checked. C runs --no-tls: its link to B
 # stays plain and it still downloads the same file in plain HTTP. Then B
 # restarts on its port: A, which learnt that B speaks TLS, dials it in TLS
-# from the first byte.
+# from the first byte. Last, the host cache: D bootstraps with F (a fresh
+# ultrapeer) as its UDP host cache; F's UDP pong carries GGEP TLS, so D's
+# cache marks F as speaking TLS (`gnut hosts`), D dials F in TLS from the
+# first byte and saves the mark in hosts.cache. E does the same with C (--no-tls): C's pong
+# has no TLS, and E dials C in plain text.
 . "$(dirname "$0")/lib.sh"
 
 # tls_of NAME: the "tls" field of each of NAME's links, one a line.
@@ -59,3 +63,31 @@ grep -q "dialing 127.0.0.1:$PORT_B in TLS" "$WORK/A/gnutd.log" || fail "A did no
 all_links_tls A true || fail "A's new link is not TLS: $(tls_of A)"
 tls_of B2 | grep -q true || fail "B's link from A is not TLS: $(tls_of B2)" # C's is plain
 pass "A dialed B again in TLS from the first byte"
+
+# tls_of_host NAME PORT: the "tls" field of NAME's cached host on PORT.
+tls_of_host() {
+	gnut_at "$1" hosts --json | grep "\"port\" *: *$2[,}]" | json_field tls
+}
+
+start_node F --ultrapeer
+BOOTSTRAP=1 start_node D --ultrapeer --uhc "127.0.0.1:$PORT_F"
+wait_until 30 grep -q "dialing 127.0.0.1:$PORT_F" "$WORK/D/gnutd.log" || fail "D did not dial F"
+[ "$(tls_of_host D "$PORT_F")" = true ] || fail "D's cache does not mark F as TLS: $(gnut_at D hosts)"
+gnut_at D hosts | grep "127.0.0.1:$PORT_F " | grep -q ' tls ' || fail "the hosts table does not show tls"
+grep -q "dialing 127.0.0.1:$PORT_F in TLS" "$WORK/D/gnutd.log" || fail "D did not dial F in TLS"
+wait_until 20 has_peers D 1 || fail "D did not link"
+all_links_tls D true || fail "D's link is not TLS: $(tls_of D)"
+all_links_tls F true || fail "F's link from D is not TLS: $(tls_of F)"
+kill "$(cat "$WORK/D/pid")"
+wait "$(cat "$WORK/D/pid")" 2>/dev/null
+grep -q "^127.0.0.1:$PORT_F .* tls$" "$WORK/D/data/hosts.cache" ||
+	fail "D saved no TLS mark: $(cat "$WORK/D/data/hosts.cache")"
+pass "D learned from F's UDP pong that F speaks TLS and dialed it in TLS from the first byte"
+
+BOOTSTRAP=1 start_node E --ultrapeer --uhc "127.0.0.1:$PORT_C"
+wait_until 30 grep -q "dialing 127.0.0.1:$PORT_C" "$WORK/E/gnutd.log" || fail "E did not dial C"
+[ "$(tls_of_host E "$PORT_C")" = false ] || fail "E's cache marks C (--no-tls) as TLS"
+! grep -q "dialing 127.0.0.1:$PORT_C in TLS" "$WORK/E/gnutd.log" || fail "E dialed C in TLS"
+wait_until 20 has_peers E 1 || fail "E did not link to C"
+all_links_tls E false || fail "E's link to C is not plain: $(tls_of E)"
+pass "a --no-tls host cache's pong carries no TLS: E dials it in plain text"

@@ -343,6 +343,7 @@ static void fill_sample(gnut_hostcache *hc, gnut_clock *clock)
 	gnut_hostcache_add(hc, IP(40, 0, 0, 2), 6347, GNUT_HOST_SOURCE_X_TRY_ULTRAPEERS, TRUE);
 	gnut_clock_manual_advance(clock, 10 * SEC);
 	gnut_hostcache_add(hc, IP(127, 0, 0, 1), 40001, GNUT_HOST_SOURCE_HANDSHAKE, TRUE);
+	gnut_hostcache_set_tls(hc, IP(127, 0, 0, 1), 40001, TRUE);
 	gnut_clock_manual_advance(clock, 5 * SEC);
 	gnut_hostcache_add(hc, IP(40, 0, 0, 3), 1, GNUT_HOST_SOURCE_USER, FALSE);
 	gnut_hostcache_failed(hc, IP(40, 0, 0, 2), 6347);
@@ -368,11 +369,11 @@ static void test_save_load_round_trip(void)
 	CU_ASSERT_EQUAL(count_dir_entries(dir), 1); /* no temporary file left */
 	g_autofree char *text = NULL;
 	CU_ASSERT_TRUE(g_file_get_contents(path, &text, NULL, NULL));
-	CU_ASSERT_STRING_EQUAL(text, "gnutd-hostcache 1\n"
-	                             "40.0.0.3:1 3 L user 0\n"
-	                             "127.0.0.1:40001 8 U handshake 0\n"
-	                             "40.0.0.2:6347 18 U x-try-ultrapeers 2\n"
-	                             "40.0.0.1:6346 28 L pong 0\n");
+	CU_ASSERT_STRING_EQUAL(text, "gnutd-hostcache 2\n"
+	                             "40.0.0.3:1 3 L user 0 -\n"
+	                             "127.0.0.1:40001 8 U handshake 0 tls\n"
+	                             "40.0.0.2:6347 18 U x-try-ultrapeers 2 -\n"
+	                             "40.0.0.1:6346 28 L pong 0 -\n");
 	g_autoptr(GArray) before = gnut_hostcache_list(hc);
 	gnut_hostcache_free(hc);
 
@@ -389,10 +390,12 @@ static void test_save_load_round_trip(void)
 		gnut_hostcache_entry a = g_array_index(before, gnut_hostcache_entry, i);
 		gnut_hostcache_entry b = g_array_index(after, gnut_hostcache_entry, i);
 		same = same && a.ip == b.ip && a.port == b.port && a.ultrapeer == b.ultrapeer &&
-		       a.source == b.source && a.failures == b.failures &&
+		       a.tls == b.tls && a.source == b.source && a.failures == b.failures &&
 		       START_US + 28 * SEC - a.last_seen_us == 77 * SEC - b.last_seen_us;
 	}
 	CU_ASSERT_TRUE(same);
+	CU_ASSERT_TRUE(gnut_hostcache_speaks_tls(back, IP(127, 0, 0, 1), 40001));
+	CU_ASSERT_FALSE(gnut_hostcache_speaks_tls(back, IP(40, 0, 0, 1), 6346));
 	/* hold-backs are not saved: the failed host may be tried again */
 	CU_ASSERT_EQUAL(entry_of(back, IP(40, 0, 0, 2), 6347).retry_at_us, 0);
 	/* a cache without the flag drops the loopback host it reads */
@@ -472,7 +475,7 @@ static void test_parse_rejects(void)
 	g_autoptr(gnut_hostcache) hc = memory_cache(clock, GNUT_HOSTCACHE_FLAGS_NONE);
 	gnut_hostcache_add(hc, IP(50, 0, 0, 1), 6346, GNUT_HOST_SOURCE_PONG, TRUE);
 	static const char *const bad[] = {
-	    "gnutd-hostcache 2\n",
+	    "gnutd-hostcache 3\n",
 	    "gnutd-hostcache 1\r\n",
 	    "gnutd-hostcache 1\n\n",
 	    "gnutd-hostcache 1\n1.2.3.4:6346 0 U pong 0\r\n",
@@ -489,6 +492,15 @@ static void test_parse_rejects(void)
 	    "gnutd-hostcache 1\n1.2.3.4 0 U pong 0\n",
 	    "gnutd-hostcache 1\nhost:6346 0 U pong 0\n",
 	    "gnutd-hostcache 1\n1.2.3.4:6346 0 U pong\n",
+	    /* version 1 lines have no TLS mark, version 2 lines must have one */
+	    "gnutd-hostcache 1\n1.2.3.4:6346 0 U pong 0 tls\n",
+	    "gnutd-hostcache 2\n1.2.3.4:6346 0 U pong 0\n",
+	    "gnutd-hostcache 2\n1.2.3.4:6346 0 U pong 0 \n",
+	    "gnutd-hostcache 2\n1.2.3.4:6346 0 U pong 0 TLS\n",
+	    "gnutd-hostcache 2\n1.2.3.4:6346 0 U pong 0 tlsx\n",
+	    "gnutd-hostcache 2\n1.2.3.4:6346 0 U pong 0 --\n",
+	    "gnutd-hostcache 2\n1.2.3.4:6346 0 U pong 0 tls \n",
+	    "gnutd-hostcache 2\n1.2.3.4:6346 0 U pong 8 -\n",
 	};
 	guint accepted = 0;
 	for (gsize i = 0; i < G_N_ELEMENTS(bad); i++)
@@ -507,6 +519,51 @@ static void test_parse_rejects(void)
 	const char *edge = "gnutd-hostcache 1\n1.2.3.4:65535 4294967295 L user 7\n";
 	CU_ASSERT_TRUE(gnut_hostcache_parse(hc, edge, strlen(edge), NULL));
 	CU_ASSERT_EQUAL(entry_of(hc, IP(1, 2, 3, 4), 65535).failures, 7);
+}
+
+/* A file written before the TLS mark loads: its hosts are not known to
+ * speak TLS; saved again, it takes the current form. */
+static void test_parse_version_1(void)
+{
+	g_autoptr(gnut_clock) clock = gnut_clock_manual_new(START_US);
+	g_autoptr(gnut_hostcache) hc = memory_cache(clock, GNUT_HOSTCACHE_FLAGS_NONE);
+	const char *old = "gnutd-hostcache 1\n"
+	                  "60.0.0.1:1 5 U handshake 1\n"
+	                  "60.0.0.2:2 9 L pong 0\n";
+	CU_ASSERT_TRUE_FATAL(gnut_hostcache_parse(hc, old, strlen(old), NULL));
+	CU_ASSERT_EQUAL(gnut_hostcache_size(hc), 2);
+	CU_ASSERT_EQUAL(entry_of(hc, IP(60, 0, 0, 1), 1).failures, 1);
+	CU_ASSERT_FALSE(gnut_hostcache_speaks_tls(hc, IP(60, 0, 0, 1), 1));
+	CU_ASSERT_FALSE(gnut_hostcache_speaks_tls(hc, IP(60, 0, 0, 2), 2));
+	gnut_hostcache_set_tls(hc, IP(60, 0, 0, 2), 2, TRUE);
+	CU_ASSERT_TRUE(gnut_hostcache_is_dirty(hc));
+	g_autoptr(GBytes) text = gnut_hostcache_serialize(hc);
+	const char *expected = "gnutd-hostcache 2\n"
+	                       "60.0.0.1:1 5 U handshake 1 -\n"
+	                       "60.0.0.2:2 9 L pong 0 tls\n";
+	gsize len = 0;
+	const char *data = g_bytes_get_data(text, &len);
+	CU_ASSERT_EQUAL(len, strlen(expected));
+	CU_ASSERT_EQUAL(memcmp(data, expected, MIN(len, strlen(expected))), 0);
+}
+
+/* The TLS mark: set and cleared on known hosts only, kept across sightings. */
+static void test_tls_mark(void)
+{
+	g_autoptr(gnut_clock) clock = gnut_clock_manual_new(START_US);
+	g_autoptr(gnut_hostcache) hc = memory_cache(clock, GNUT_HOSTCACHE_FLAGS_NONE);
+	gnut_hostcache_set_tls(hc, IP(61, 0, 0, 1), 6346, TRUE); /* unknown: ignored */
+	CU_ASSERT_FALSE(gnut_hostcache_contains(hc, IP(61, 0, 0, 1), 6346));
+	CU_ASSERT_FALSE(gnut_hostcache_speaks_tls(hc, IP(61, 0, 0, 1), 6346));
+	gnut_hostcache_add(hc, IP(61, 0, 0, 1), 6346, GNUT_HOST_SOURCE_PONG, FALSE);
+	CU_ASSERT_FALSE(gnut_hostcache_speaks_tls(hc, IP(61, 0, 0, 1), 6346));
+	gnut_hostcache_set_tls(hc, IP(61, 0, 0, 1), 6346, TRUE);
+	gnut_hostcache_add(hc, IP(61, 0, 0, 1), 6346, GNUT_HOST_SOURCE_HANDSHAKE, TRUE);
+	CU_ASSERT_TRUE(gnut_hostcache_speaks_tls(hc, IP(61, 0, 0, 1), 6346));
+	CU_ASSERT_TRUE(entry_of(hc, IP(61, 0, 0, 1), 6346).tls);
+	CU_ASSERT_FALSE(gnut_hostcache_speaks_tls(hc, IP(61, 0, 0, 1), 6347)); /* other port */
+	gnut_hostcache_set_tls(hc, IP(61, 0, 0, 1), 6346, FALSE);
+	CU_ASSERT_FALSE(gnut_hostcache_speaks_tls(hc, IP(61, 0, 0, 1), 6346));
 }
 
 static void test_parse_orders_and_dedups(void)
@@ -576,7 +633,7 @@ static void test_atomic_save(void)
 	CU_ASSERT_EQUAL(count_dir_entries(dir), 1);
 	g_autofree char *text = NULL;
 	CU_ASSERT_TRUE(g_file_get_contents(path, &text, NULL, NULL));
-	CU_ASSERT_TRUE(g_str_has_prefix(text, "gnutd-hostcache 1\n80.0.0.20:6346 0 L pong 0\n"));
+	CU_ASSERT_TRUE(g_str_has_prefix(text, "gnutd-hostcache 2\n80.0.0.20:6346 0 L pong 0 -\n"));
 	/* a save that cannot happen reports it and leaves the cache dirty */
 	g_autofree char *lost = g_build_filename(dir, "missing", "hosts", NULL);
 	g_autoptr(gnut_hostcache) nowhere =
@@ -632,6 +689,8 @@ static CU_TestInfo tests[] = {
     {"every truncation", test_every_truncation},
     {"malformed lines rejected", test_parse_rejects},
     {"parse orders by age and drops repeats", test_parse_orders_and_dedups},
+    {"a file without TLS marks still loads", test_parse_version_1},
+    {"the TLS mark", test_tls_mark},
     {"parse keeps the newest hosts up to the cap", test_parse_caps_hosts},
     {"atomic save leaves no temporary file", test_atomic_save},
     {"fresh ultrapeers", test_fresh_ultrapeers},

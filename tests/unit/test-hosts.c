@@ -9,6 +9,7 @@
  * the saved hosts again. Addresses are only strings in a cache: nothing is
  * dialed. */
 #include "gnut/core/hosts/hosts.h"
+#include "gnut/proto/ggep.h"
 #include "gnut/proto/pong.h"
 #include "unit.h"
 
@@ -64,7 +65,8 @@ static gboolean nothing_known(const char *host_port, gpointer data)
 static const char *next(gnut_hosts *h, guint links, guint dialing, guint cache_dialing,
                         char out[GNUT_ADDR_IPV4_PORT_LEN])
 {
-	if (!gnut_hosts_next_dial(h, links, dialing, cache_dialing, nothing_known, NULL, out))
+	gboolean tls;
+	if (!gnut_hosts_next_dial(h, links, dialing, cache_dialing, nothing_known, NULL, out, &tls))
 		out[0] = '\0';
 	return out;
 }
@@ -72,7 +74,7 @@ static const char *next(gnut_hosts *h, guint links, guint dialing, guint cache_d
 /* A host learned the way a peer's Listen-IP teaches it. */
 static void learn_listen(gnut_hosts *h, const char *ip, guint16 port)
 {
-	gnut_hosts_learn_handshake(h, NULL, ip, port, TRUE);
+	gnut_hosts_learn_handshake(h, NULL, ip, port, TRUE, FALSE);
 }
 
 static char *cache_path(const char *dir)
@@ -139,7 +141,8 @@ static void test_known_hosts_excluded(void)
 	const char *const linked[] = {"127.0.0.3:6347", NULL};
 	known_list k = {linked, g_ptr_array_new_with_free_func(g_free)};
 	char out[GNUT_ADDR_IPV4_PORT_LEN];
-	CU_ASSERT_TRUE(gnut_hosts_next_dial(h, 0, 0, 0, is_known, &k, out));
+	gboolean tls;
+	CU_ASSERT_TRUE(gnut_hosts_next_dial(h, 0, 0, 0, is_known, &k, out, &tls));
 	CU_ASSERT_STRING_EQUAL(out, "127.0.0.2:6346");
 	/* the callback was asked about the newer host, as "a.b.c.d:port" */
 	CU_ASSERT_TRUE(
@@ -147,23 +150,29 @@ static void test_known_hosts_excluded(void)
 	/* every host known (or being dialed): none */
 	const char *const all[] = {"127.0.0.2:6346", "127.0.0.3:6347", NULL};
 	k.known = all;
-	CU_ASSERT_FALSE(gnut_hosts_next_dial(h, 0, 0, 0, is_known, &k, out));
+	CU_ASSERT_FALSE(gnut_hosts_next_dial(h, 0, 0, 0, is_known, &k, out, &tls));
 	/* the excluded host was not used up by being excluded */
 	k.known = NULL;
-	CU_ASSERT_TRUE(gnut_hosts_next_dial(h, 0, 0, 0, is_known, &k, out));
+	CU_ASSERT_TRUE(gnut_hosts_next_dial(h, 0, 0, 0, is_known, &k, out, &tls));
 	CU_ASSERT_STRING_EQUAL(out, "127.0.0.3:6347");
 	g_ptr_array_unref(k.asked);
 	gnut_hosts_free(h);
 	gnut_unit_rmtree(dir);
 }
 
-/* A pong payload for ip:port built by the pong encoder. */
-static GByteArray *pong_payload(guint32 ip, guint16 port)
+/* A pong payload for ip:port built by the pong encoder; with tls, its GGEP
+ * block holds TLS, as gtk-gnutella's and gnutd's do. */
+static GByteArray *pong_payload(guint32 ip, guint16 port, gboolean tls)
 {
+	g_autoptr(GByteArray) ggep = g_byte_array_new();
+	gnut_ggep_item item = {.id = "TLS"};
+	if (tls)
+		gnut_ggep_encode(&item, 1, ggep);
 	GByteArray *payload = g_byte_array_new();
-	gnut_pong p = {.port = port, .ipv4 = ip, .files = 12, .kib = 3456};
+	gnut_pong p = {
+	    .port = port, .ipv4 = ip, .files = 12, .kib = 3456, .ggep = {ggep->data, ggep->len}};
 	gnut_pong_encode(payload, &p);
-	CU_ASSERT_EQUAL(payload->len, GNUT_PONG_LEN);
+	CU_ASSERT_EQUAL(payload->len, GNUT_PONG_LEN + ggep->len);
 	return payload;
 }
 
@@ -173,7 +182,7 @@ static void test_learn_pong(void)
 	g_autofree char *dir = gnut_unit_mkdtemp();
 	gnut_hosts *h = hosts_new(clock, dir, FALSE, TRUE);
 	char out[GNUT_ADDR_IPV4_PORT_LEN];
-	g_autoptr(GByteArray) pong = pong_payload(0x7f000005, 6350); /* 127.0.0.5 */
+	g_autoptr(GByteArray) pong = pong_payload(0x7f000005, 6350, FALSE); /* 127.0.0.5 */
 	gnut_msg_header mh = {.type = GNUT_MSG_PONG, .ttl = 1, .hops = 2, .length = pong->len};
 	gnut_guid_generate(&mh.guid);
 	/* a payload shorter than a pong teaches nothing */
@@ -187,6 +196,61 @@ static void test_learn_pong(void)
 	gnut_unit_rmtree(dir);
 }
 
+/* The next host and whether the cache says it speaks TLS ("" and FALSE:
+ * none). */
+static const char *next_tls(gnut_hosts *h, char out[GNUT_ADDR_IPV4_PORT_LEN], gboolean *tls)
+{
+	*tls = FALSE;
+	if (!gnut_hosts_next_dial(h, 0, 0, 0, nothing_known, NULL, out, tls))
+		out[0] = '\0';
+	return out;
+}
+
+/* Pongs with GGEP TLS, handshakes listing tls and hits with GGEP TLS mark
+ * a host as speaking TLS; a failed TLS dial forgets it; the mark is saved. */
+static void test_learn_tls(void)
+{
+	g_autoptr(gnut_clock) clock = gnut_clock_manual_new(START_US);
+	g_autofree char *dir = gnut_unit_mkdtemp();
+	gnut_hosts *h = hosts_new(clock, dir, FALSE, TRUE);
+	char out[GNUT_ADDR_IPV4_PORT_LEN];
+	gboolean tls;
+	gnut_msg_header mh = {.type = GNUT_MSG_PONG, .ttl = 1};
+	g_autoptr(GByteArray) with = pong_payload(0x7f000005, 6350, TRUE);
+	mh.length = with->len;
+	gnut_hosts_learn_pong(h, &mh, with->data);
+	CU_ASSERT_STRING_EQUAL(next_tls(h, out, &tls), "127.0.0.5:6350");
+	CU_ASSERT_TRUE(tls);
+	/* a pong without TLS about the same host does not unlearn it */
+	g_autoptr(GByteArray) plain = pong_payload(0x7f000005, 6350, FALSE);
+	mh.length = plain->len;
+	gnut_hosts_learn_pong(h, &mh, plain->data);
+	g_autoptr(GByteArray) other = pong_payload(0x7f000006, 6351, FALSE);
+	gnut_hosts_learn_pong(h, &mh, other->data);
+	CU_ASSERT_STRING_EQUAL(next_tls(h, out, &tls), "127.0.0.6:6351");
+	CU_ASSERT_FALSE(tls);
+	/* a failed TLS dial forgets it, a handshake listing tls teaches it */
+	gnut_hosts_tls_failed(h, "127.0.0.5:6350");
+	gnut_hosts_tls_failed(h, "not an address");
+	gnut_hosts_learn_handshake(h, NULL, "127.0.0.7", 6352, TRUE, TRUE);
+	/* a hit's TLS marks a cached host, and adds none */
+	gnut_hosts_learn_hit_tls(h, 0x7f000006, 6351);
+	gnut_hosts_learn_hit_tls(h, 0x7f000009, 6359);
+	gnut_hosts_free(h); /* saved */
+	h = hosts_new(clock, dir, FALSE, TRUE);
+	g_autoptr(GArray) list = gnut_hosts_list(h);
+	CU_ASSERT_EQUAL(list->len, 3);
+	guint with_tls = 0;
+	for (guint i = 0; i < list->len; i++) {
+		const gnut_hostcache_entry *e = &g_array_index(list, gnut_hostcache_entry, i);
+		with_tls += e->tls;
+		CU_ASSERT_EQUAL(e->tls, e->ip != 0x7f000005);
+	}
+	CU_ASSERT_EQUAL(with_tls, 2);
+	gnut_hosts_free(h);
+	gnut_unit_rmtree(dir);
+}
+
 static void test_learn_pong_public_only(void)
 {
 	g_autoptr(gnut_clock) clock = gnut_clock_manual_new(START_US);
@@ -194,11 +258,11 @@ static void test_learn_pong_public_only(void)
 	gnut_hosts *h = hosts_new(clock, dir, FALSE, FALSE);
 	char out[GNUT_ADDR_IPV4_PORT_LEN];
 	gnut_msg_header mh = {.type = GNUT_MSG_PONG, .ttl = 1};
-	g_autoptr(GByteArray) loop = pong_payload(0x7f000005, 6350);
+	g_autoptr(GByteArray) loop = pong_payload(0x7f000005, 6350, FALSE);
 	mh.length = loop->len;
 	gnut_hosts_learn_pong(h, &mh, loop->data);
 	CU_ASSERT_STRING_EQUAL(next(h, 0, 0, 0, out), ""); /* loopback: not on the Internet */
-	g_autoptr(GByteArray) pub = pong_payload(0x05060708, 6351); /* 5.6.7.8 */
+	g_autoptr(GByteArray) pub = pong_payload(0x05060708, 6351, FALSE); /* 5.6.7.8 */
 	mh.length = pub->len;
 	gnut_hosts_learn_pong(h, &mh, pub->data);
 	CU_ASSERT_STRING_EQUAL(next(h, 0, 0, 0, out), "5.6.7.8:6351");
@@ -213,13 +277,13 @@ static void test_learn_handshake(void)
 	gnut_hosts *h = hosts_new(clock, dir, TRUE, TRUE);
 	char out[GNUT_ADDR_IPV4_PORT_LEN];
 	/* no listening address: nothing from it */
-	gnut_hosts_learn_handshake(h, NULL, NULL, 6346, TRUE);
-	gnut_hosts_learn_handshake(h, NULL, "127.0.0.9", 0, TRUE);
+	gnut_hosts_learn_handshake(h, NULL, NULL, 6346, TRUE, FALSE);
+	gnut_hosts_learn_handshake(h, NULL, "127.0.0.9", 0, TRUE, FALSE);
 	CU_ASSERT_STRING_EQUAL(next(h, 0, 0, 0, out), "");
 	/* X-Try-Ultrapeers entries are ultrapeers, picked before a leaf's own
 	 * Listen-IP even though that one was seen as recently */
 	const char *const tries[] = {"127.0.0.2:6346", "127.0.0.3:6347", NULL};
-	gnut_hosts_learn_handshake(h, tries, "127.0.0.4", 6348, FALSE);
+	gnut_hosts_learn_handshake(h, tries, "127.0.0.4", 6348, FALSE, FALSE);
 	g_autoptr(GPtrArray) first_two = g_ptr_array_new_with_free_func(g_free);
 	g_ptr_array_add(first_two, g_strdup(next(h, 0, 0, 0, out)));
 	g_ptr_array_add(first_two, g_strdup(next(h, 0, 0, 0, out)));
@@ -240,10 +304,10 @@ static void test_learn_handshake_public_only(void)
 	gnut_hosts *h = hosts_new(clock, dir, FALSE, FALSE);
 	char out[GNUT_ADDR_IPV4_PORT_LEN];
 	const char *const tries[] = {"192.168.1.2:6346", "5.6.7.8:6346", "not a host", NULL};
-	gnut_hosts_learn_handshake(h, tries, "10.0.0.1", 6346, TRUE);
+	gnut_hosts_learn_handshake(h, tries, "10.0.0.1", 6346, TRUE, FALSE);
 	CU_ASSERT_STRING_EQUAL(next(h, 0, 0, 0, out), "5.6.7.8:6346");
 	CU_ASSERT_STRING_EQUAL(next(h, 0, 0, 0, out), "");
-	gnut_hosts_learn_handshake(h, NULL, "1.2.3.4", 6349, TRUE);
+	gnut_hosts_learn_handshake(h, NULL, "1.2.3.4", 6349, TRUE, FALSE);
 	CU_ASSERT_STRING_EQUAL(next(h, 0, 0, 0, out), "1.2.3.4:6349");
 	gnut_hosts_free(h);
 	gnut_unit_rmtree(dir);
@@ -286,7 +350,7 @@ static void test_saved_at_free(void)
 	g_autofree char *path = cache_path(dir);
 	gnut_hosts *h = hosts_new(clock, dir, FALSE, TRUE);
 	const char *const tries[] = {"127.0.0.7:6346", NULL};
-	gnut_hosts_learn_handshake(h, tries, "127.0.0.8", 6347, FALSE);
+	gnut_hosts_learn_handshake(h, tries, "127.0.0.8", 6347, FALSE, FALSE);
 	CU_ASSERT_FALSE(g_file_test(path, G_FILE_TEST_EXISTS));
 	char out[GNUT_ADDR_IPV4_PORT_LEN];
 	CU_ASSERT_STRING_EQUAL(next(h, 0, 0, 0, out), "127.0.0.7:6346"); /* an attempt */
@@ -403,6 +467,7 @@ static CU_TestInfo tests[] = {
     {"an ultrapeer dials while short of eight links", test_ultrapeer_wants_eight_links},
     {"the known callback excludes hosts", test_known_hosts_excluded},
     {"a pong teaches its host", test_learn_pong},
+    {"TLS learned from pongs, handshakes and hits, forgotten on failure", test_learn_tls},
     {"pongs: only public hosts without allow_private", test_learn_pong_public_only},
     {"a handshake teaches X-Try-Ultrapeers and Listen-IP", test_learn_handshake},
     {"handshakes: only public hosts without allow_private", test_learn_handshake_public_only},

@@ -15,6 +15,7 @@
  * where a header the links never send (GUID) must be shown. */
 #include "gnut/core/links/links.h"
 #include "gnut/net/listener.h"
+#include "gnut/net/tls.h"
 #include "unit.h"
 
 #include <gio/gio.h>
@@ -38,6 +39,7 @@ typedef struct {
 	GPtrArray *msgs;          /* GBytes: header + payload from the message handler */
 	GPtrArray *pinged;        /* gnut_guid* from ping_sent */
 	GPtrArray *cache_results; /* "host:port ok|failed" from cache_dial_result */
+	GPtrArray *tls_failed;    /* "host:port" from cache_tls_failed */
 } side;
 
 static void on_message(gnut_node *node, const gnut_msg_header *h, const guint8 *payload,
@@ -91,6 +93,12 @@ static void on_cache_dial_result(const char *host_port, gboolean ok, gpointer da
 	                g_strdup_printf("%s %s", host_port, ok ? "ok" : "failed"));
 }
 
+static void on_cache_tls_failed(const char *host_port, gpointer data)
+{
+	side *s = data;
+	g_ptr_array_add(s->tls_failed, g_strdup(host_port));
+}
+
 static const gnut_links_handlers handlers = {
     .message = on_message,
     .up = on_up,
@@ -98,6 +106,7 @@ static const gnut_links_handlers handlers = {
     .ping_sent = on_ping_sent,
     .handshake_seen = on_handshake_seen,
     .cache_dial_result = on_cache_dial_result,
+    .cache_tls_failed = on_cache_tls_failed,
 };
 
 static void on_accept(gnut_listener *listener, gnut_conn *conn, const char *first_line,
@@ -114,9 +123,10 @@ static void on_accept(gnut_listener *listener, gnut_conn *conn, const char *firs
 
 /* A link set with this GUID (NULL: a fresh one), on a manual clock or the
  * system's, listening on 127.0.0.1 or not at all, an ultrapeer or a leaf,
- * with these caps (0: the defaults). */
-static void side_init_mode(side *s, const gnut_guid *guid, gboolean manual_clock, gboolean listen,
-                           gboolean ultrapeer, guint max_ultrapeers, guint max_leaves)
+ * with these caps (0: the defaults), TLS on with tls_cert (NULL: off). */
+static void side_init_tls(side *s, const gnut_guid *guid, gboolean manual_clock, gboolean listen,
+                          gboolean ultrapeer, guint max_ultrapeers, guint max_leaves,
+                          GTlsCertificate *tls_cert)
 {
 	memset(s, 0, sizeof *s);
 	s->clock = manual_clock ? gnut_clock_manual_new(START_US) : gnut_clock_system();
@@ -130,12 +140,14 @@ static void side_init_mode(side *s, const gnut_guid *guid, gboolean manual_clock
 	s->msgs = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
 	s->pinged = g_ptr_array_new_with_free_func(g_free);
 	s->cache_results = g_ptr_array_new_with_free_func(g_free);
+	s->tls_failed = g_ptr_array_new_with_free_func(g_free);
 	gnut_links_config cfg = {
 	    .clock = s->clock,
 	    .guid = s->guid,
 	    .ultrapeer = ultrapeer,
 	    .max_ultrapeers = max_ultrapeers,
 	    .max_leaves = max_leaves,
+	    .tls_cert = tls_cert,
 	};
 	s->links = gnut_links_new(&cfg, &handlers, s);
 	if (!listen)
@@ -149,7 +161,13 @@ static void side_init_mode(side *s, const gnut_guid *guid, gboolean manual_clock
 	gnut_links_set_self(s->links, 0x7f000001, s->port);
 }
 
-/* An ultrapeer's link set (see side_init_mode), max_links its cap of
+static void side_init_mode(side *s, const gnut_guid *guid, gboolean manual_clock, gboolean listen,
+                           gboolean ultrapeer, guint max_ultrapeers, guint max_leaves)
+{
+	side_init_tls(s, guid, manual_clock, listen, ultrapeer, max_ultrapeers, max_leaves, NULL);
+}
+
+/* An ultrapeer's link set (see side_init_tls), max_links its cap of
  * ultrapeers and of leaves. */
 static void side_init(side *s, const gnut_guid *guid, gboolean manual_clock, gboolean listen,
                       guint max_links)
@@ -181,6 +199,7 @@ static void side_clear(side *s)
 	g_ptr_array_unref(s->msgs);
 	g_ptr_array_unref(s->pinged);
 	g_ptr_array_unref(s->cache_results);
+	g_ptr_array_unref(s->tls_failed);
 	gnut_clock_free(s->clock);
 }
 
@@ -719,7 +738,7 @@ static void test_dial_cached(void)
 	side_init(&b, NULL, FALSE, TRUE, 0);
 	/* a closed port: reported failed, forgotten */
 	g_autofree char *dead = g_strdup_printf("127.0.0.1:%u", dead_port());
-	gnut_links_dial_cached(a.links, dead);
+	gnut_links_dial_cached(a.links, dead, FALSE);
 	CU_ASSERT_TRUE(gnut_links_has_peer(a.links, dead));
 	CU_ASSERT_EQUAL(gnut_links_dialing(a.links, TRUE), 1);
 	CU_ASSERT_EQUAL(gnut_links_dialing(a.links, FALSE), 1);
@@ -733,7 +752,7 @@ static void test_dial_cached(void)
 	/* a live one: reported ok once up, forgotten once its link ends */
 	g_ptr_array_set_size(a.cache_results, 0);
 	g_autofree char *live = address_of(&b);
-	gnut_links_dial_cached(a.links, live);
+	gnut_links_dial_cached(a.links, live, FALSE);
 	pair p = {&a, &b};
 	CU_ASSERT_TRUE_FATAL(gnut_unit_run_until(both_up, &p, GUARD_MS));
 	CU_ASSERT_EQUAL_FATAL(a.cache_results->len, 1);
@@ -751,6 +770,51 @@ static void test_dial_cached(void)
 	side_clear(&b);
 }
 
+/* Time passes for a manual-clock side: deadlines (a TLS handshake's) end. */
+static gboolean advance_and_tick(gpointer data)
+{
+	side *s = data;
+	gnut_clock_manual_advance(s->clock, SEC);
+	tick(s);
+	return G_SOURCE_CONTINUE;
+}
+
+static gboolean has_tls_failure(gpointer data)
+{
+	return ((side *)data)->tls_failed->len > 0;
+}
+
+/* A cached host said to speak TLS but plain (b takes no TLS): the dial in
+ * TLS from the first byte fails, is reported as such, and the host is
+ * dialed again at once in plain text. */
+static void test_dial_cached_tls_falls_back(void)
+{
+	g_autofree char *dir = gnut_unit_mkdtemp();
+	g_autoptr(GTlsCertificate) cert = gnut_tls_load_or_create(dir, NULL);
+	gnut_unit_rmtree(dir);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cert);
+	side a, b;
+	side_init_tls(&a, NULL, TRUE, FALSE, TRUE, 0, 0, cert);
+	side_init(&b, NULL, FALSE, TRUE, 0);
+	g_autofree char *where = address_of(&b);
+	gnut_links_dial_cached(a.links, where, TRUE);
+	guint ticker = g_timeout_add(20, advance_and_tick, &a);
+	gboolean failed = gnut_unit_run_until(has_tls_failure, &a, GUARD_MS);
+	g_source_remove(ticker);
+	CU_ASSERT_TRUE_FATAL(failed);
+	CU_ASSERT_STRING_EQUAL(g_ptr_array_index(a.tls_failed, 0), where);
+	CU_ASSERT_EQUAL(a.cache_results->len, 0); /* not a failed dial: it goes on */
+	pair p = {&a, &b};
+	CU_ASSERT_TRUE_FATAL(gnut_unit_run_until(both_up, &p, GUARD_MS));
+	CU_ASSERT_EQUAL_FATAL(a.cache_results->len, 1);
+	g_autofree char *ok = g_strdup_printf("%s ok", where);
+	CU_ASSERT_STRING_EQUAL(g_ptr_array_index(a.cache_results, 0), ok);
+	CU_ASSERT_FALSE(gnut_node_get_peer(g_ptr_array_index(a.up, 0))->tls);
+	CU_ASSERT_EQUAL(a.tls_failed->len, 1);
+	side_clear(&a);
+	side_clear(&b);
+}
+
 static CU_TestInfo tests[] = {
     {"a dialed peer comes up on both sides", test_link_up_both_sides},
     {"no_compression: links stay uncompressed both ways", test_no_compression},
@@ -764,6 +828,7 @@ static CU_TestInfo tests[] = {
     {"dials under way hold ultrapeer slots", test_dials_counted},
     {"failed dials back off, doubling", test_backoff_after_failed_dials},
     {"cached hosts: reported and forgotten", test_dial_cached},
+    {"a cached host's failed TLS is reported, then plain text", test_dial_cached_tls_falls_back},
     CU_TEST_INFO_NULL,
 };
 

@@ -180,6 +180,20 @@ static void test_our_pong(void)
 	CU_ASSERT_EQUAL(w2->len, GNUT_PONG_LEN + 1 + 1 + 2 + 1 + 5);
 	CU_ASSERT_EQUAL(gnut_uhc_pong_decode(w2->data, w2->len, &p), GNUT_PROTO_OK);
 	CU_ASSERT_FALSE(p.ultrapeer);
+	CU_ASSERT_FALSE(p.tls);
+	/* with TLS on: GGEP TLS without data (flags, "TLS", length 0) */
+	leaf.tls = true;
+	g_autoptr(GByteArray) w3 = g_byte_array_new();
+	gnut_uhc_pong_encode(w3, &leaf);
+	CU_ASSERT_EQUAL_FATAL(w3->len, w2->len + 1 + 3 + 1);
+	/* the last extension: flags (last, ID length 3), "TLS", length 0 (last byte) */
+	CU_ASSERT_EQUAL(memcmp(w3->data + w3->len - 5, "\x83TLS\x40", 5), 0);
+	CU_ASSERT_EQUAL(gnut_uhc_pong_decode(w3->data, w3->len, &p), GNUT_PROTO_OK);
+	CU_ASSERT_TRUE(p.tls);
+	CU_ASSERT_TRUE(gnut_pong_decode(w3->data, w3->len, &pong) == GNUT_PROTO_OK &&
+	               gnut_pong_ggep_has(&pong, "TLS") && !gnut_pong_ggep_has(&pong, "UP"));
+	CU_ASSERT_TRUE(gnut_pong_decode(w2->data, w2->len, &pong) == GNUT_PROTO_OK &&
+	               !gnut_pong_ggep_has(&pong, "TLS"));
 }
 
 static CU_TestInfo tests[] = {

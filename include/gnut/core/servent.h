@@ -121,6 +121,7 @@ typedef struct {
 	char *host; /* "a.b.c.d" */
 	guint16 port;
 	gboolean ultrapeer;
+	gboolean tls;       /* it said it accepts TLS: dialed in TLS from the first byte */
 	const char *source; /* "pong", "x-try-ultrapeers", "handshake", "user", "uhc", "gwc" */
 	gint64 last_seen;   /* seconds ago */
 	guint failures;     /* consecutive failed dials */

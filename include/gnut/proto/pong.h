@@ -3,6 +3,7 @@
 #ifndef GNUT_PONG_H
 #define GNUT_PONG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -33,6 +34,10 @@ typedef struct {
  * fixed part is split by gnut_msg_split_tail: the GGEP block is validated by
  * the GGEP decoder, not here. */
 gnut_proto_err gnut_pong_decode(const uint8_t *buf, size_t len, gnut_pong *out);
+
+/* Whether p's GGEP block decodes and holds an extension named id ("TLS":
+ * the pong's host accepts TLS connections). */
+bool gnut_pong_ggep_has(const gnut_pong *p, const char *id);
 
 /* Appends the payload of p: the fixed part, then p->ggep (p->legacy is never
  * written). A GGEP block that does not start with the magic or would make

@@ -4,8 +4,9 @@
  * network order] and a port [LE16]) and, from a cache, "UDPHC" (the cache's
  * host name; empty when the sender is the cache itself). Pongs also carry
  * "VC" (vendor [4] and a version byte), "UP" (ultrapeer: protocol version,
- * free leaf slots, free ultrapeer slots) and "DU" (daily uptime in seconds,
- * 1..4 bytes little-endian). Pure codecs over (buffer, length). */
+ * free leaf slots, free ultrapeer slots), "DU" (daily uptime in seconds,
+ * 1..4 bytes little-endian) and "TLS" (no data: the host accepts TLS
+ * connections). Pure codecs over (buffer, length). */
 #ifndef GNUT_UHC_H
 #define GNUT_UHC_H
 
@@ -44,6 +45,7 @@ typedef struct {
 	uint16_t port;
 	bool ultrapeer; /* GGEP UP present */
 	bool is_cache;  /* GGEP UDPHC present */
+	bool tls;       /* GGEP TLS present: the pong's host accepts TLS */
 	/* the cache's host name from UDPHC, NUL-terminated; empty when absent,
 	 * empty in the pong or not a valid host name (gnut_addr_is_host_name) */
 	char cache_name[GNUT_ADDR_MAX_NAME + 1];
@@ -71,6 +73,7 @@ typedef struct {
 	char vendor[4];              /* VC */
 	uint8_t version;             /* VC's version byte: major << 4 | minor */
 	bool ultrapeer;              /* UP, with the two slot counts */
+	bool tls;                    /* TLS (no data): we accept TLS connections */
 	uint8_t leaf_slots;          /* free leaf slots */
 	uint8_t ultra_slots;         /* free ultrapeer slots */
 	uint32_t uptime_s;           /* DU; 0: not sent */

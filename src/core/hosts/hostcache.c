@@ -14,8 +14,10 @@
 #include "gnut/base/atomic-file.h"
 #include "gnut/proto/dial-rule.h"
 
-#define FILE_HEADER "gnutd-hostcache 1"
-#define MAX_AGE_S   G_MAXUINT32
+#define FILE_HEADER    "gnutd-hostcache 2"
+#define FILE_HEADER_V1 "gnutd-hostcache 1" /* before the TLS mark */
+#define TLS_MARK       "tls"
+#define MAX_AGE_S      G_MAXUINT32
 
 typedef struct {
 	GList link;  /* in gnut_hostcache.order; link.data is this host */
@@ -23,6 +25,7 @@ typedef struct {
 	guint32 ip;
 	guint16 port;
 	gboolean ultrapeer;
+	gboolean tls;
 	gnut_host_source source;
 	guint failures;
 	gint64 last_seen_us;
@@ -197,6 +200,21 @@ gboolean gnut_hostcache_add_host_port(gnut_hostcache *hc, const char *host_port,
 	return gnut_hostcache_add(hc, ip, port, source, ultrapeer);
 }
 
+void gnut_hostcache_set_tls(gnut_hostcache *hc, guint32 ip, guint16 port, gboolean tls)
+{
+	cached_host *h = lookup(hc, ip, port);
+	if (h == NULL || h->tls == tls)
+		return;
+	h->tls = tls;
+	hc->dirty = TRUE;
+}
+
+gboolean gnut_hostcache_speaks_tls(const gnut_hostcache *hc, guint32 ip, guint16 port)
+{
+	const cached_host *h = lookup(hc, ip, port);
+	return h != NULL && h->tls;
+}
+
 gboolean gnut_hostcache_remove(gnut_hostcache *hc, guint32 ip, guint16 port)
 {
 	cached_host *h = lookup(hc, ip, port);
@@ -280,6 +298,7 @@ GArray *gnut_hostcache_list(const gnut_hostcache *hc)
 		    .ip = h->ip,
 		    .port = h->port,
 		    .ultrapeer = h->ultrapeer,
+		    .tls = h->tls,
 		    .source = h->source,
 		    .failures = h->failures,
 		    .last_seen_us = h->last_seen_us,
@@ -321,9 +340,9 @@ GBytes *gnut_hostcache_serialize(const gnut_hostcache *hc)
 		age_s = CLAMP(age_s, 0, (gint64)MAX_AGE_S);
 		char addr[GNUT_ADDR_IPV4_PORT_LEN];
 		gnut_addr_format_ipv4_port(h->ip, h->port, addr);
-		g_string_append_printf(out, "%s %" G_GINT64_FORMAT " %c %s %u\n", addr, age_s,
+		g_string_append_printf(out, "%s %" G_GINT64_FORMAT " %c %s %u %s\n", addr, age_s,
 		                       h->ultrapeer ? 'U' : 'L', source_names[h->source],
-		                       h->failures);
+		                       h->failures, h->tls ? TLS_MARK : "-");
 	}
 	return g_string_free_to_bytes(out);
 }
@@ -333,6 +352,7 @@ typedef struct {
 	guint32 ip;
 	guint16 port;
 	gboolean ultrapeer;
+	gboolean tls;
 	gnut_host_source source;
 	guint failures;
 	guint64 age_s;
@@ -362,8 +382,17 @@ static gboolean parse_source(const char *p, const char *end, gnut_host_source *o
 	return FALSE;
 }
 
-/* "<a.b.c.d>:<port> <age> <U|L> <source> <failures>", single spaces. */
-static gboolean parse_line(const char *p, const char *end, parsed_host *out)
+/* The last field of a line: "tls" or "-". */
+static gboolean parse_tls_mark(const char *p, const char *end, gboolean *tls)
+{
+	gsize len = (gsize)(end - p);
+	*tls = len == strlen(TLS_MARK) && memcmp(p, TLS_MARK, len) == 0;
+	return *tls || (len == 1 && *p == '-');
+}
+
+/* "<a.b.c.d>:<port> <age> <U|L> <source> <failures> <tls|->", single
+ * spaces; a version 1 line (v1) ends after <failures>. */
+static gboolean parse_line(const char *p, const char *end, gboolean v1, parsed_host *out)
 {
 	const char *fe;
 	guint64 v;
@@ -381,10 +410,20 @@ static gboolean parse_line(const char *p, const char *end, parsed_host *out)
 	if (!next_field(&p, end, &fe) || !parse_source(p, fe, &out->source))
 		return FALSE;
 	p = fe + 1;
-	if (!parse_number(p, end, GNUT_HOSTCACHE_MAX_FAILURES - 1, &v))
+	if (!v1 && !next_field(&p, end, &fe))
+		return FALSE;
+	if (!parse_number(p, v1 ? end : fe, GNUT_HOSTCACHE_MAX_FAILURES - 1, &v))
 		return FALSE;
 	out->failures = (guint)v;
-	return TRUE;
+	return v1 || parse_tls_mark(fe + 1, end, &out->tls);
+}
+
+/* Which header [p, end) is: FALSE when neither; *v1 for the old one. */
+static gboolean parse_header(const char *p, const char *end, gboolean *v1)
+{
+	gsize len = (gsize)(end - p);
+	*v1 = len == strlen(FILE_HEADER_V1) && memcmp(p, FILE_HEADER_V1, len) == 0;
+	return *v1 || (len == strlen(FILE_HEADER) && memcmp(p, FILE_HEADER, len) == 0);
 }
 
 /* Splits data into lines (each ended by '\n'), checks the header and parses
@@ -393,6 +432,7 @@ static gboolean parse_lines(const char *data, gsize len, GArray *hosts, GError *
 {
 	const char *p = data;
 	const char *end = data + len;
+	gboolean v1 = FALSE;
 	for (guint line = 1; p < end; line++) {
 		const char *nl = memchr(p, '\n', (gsize)(end - p));
 		if (nl == NULL) {
@@ -401,9 +441,7 @@ static gboolean parse_lines(const char *data, gsize len, GArray *hosts, GError *
 			return FALSE;
 		}
 		parsed_host h = {.index = line};
-		gboolean ok = line == 1 ? (gsize)(nl - p) == strlen(FILE_HEADER) &&
-		                              memcmp(p, FILE_HEADER, strlen(FILE_HEADER)) == 0
-		                        : parse_line(p, nl, &h);
+		gboolean ok = line == 1 ? parse_header(p, nl, &v1) : parse_line(p, nl, v1, &h);
 		if (!ok) {
 			g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "line %u: %s", line,
 			            line == 1 ? "not a gnutd host cache" : "malformed host");
@@ -454,6 +492,7 @@ gboolean gnut_hostcache_parse(gnut_hostcache *hc, const char *data, gsize len, G
 			continue;
 		cached_host *h = insert_host(hc, p->ip, p->port);
 		h->ultrapeer = p->ultrapeer;
+		h->tls = p->tls;
 		h->source = p->source;
 		h->failures = p->failures;
 		h->last_seen_us = now - (gint64)p->age_s * G_USEC_PER_SEC;

@@ -136,22 +136,45 @@ void gnut_hosts_free(gnut_hosts *h)
 void gnut_hosts_learn_pong(gnut_hosts *h, const gnut_msg_header *mh, const guint8 *payload)
 {
 	gnut_pong pong;
-	if (gnut_pong_decode(payload, mh->length, &pong) == GNUT_PROTO_OK &&
-	    !gnut_hostcache_add(h->cache, pong.ipv4, pong.port, GNUT_HOST_SOURCE_PONG, FALSE))
+	if (gnut_pong_decode(payload, mh->length, &pong) != GNUT_PROTO_OK)
+		return;
+	if (!gnut_hostcache_add(h->cache, pong.ipv4, pong.port, GNUT_HOST_SOURCE_PONG, FALSE))
 		h->refused++;
+	else if (gnut_pong_ggep_has(&pong, "TLS"))
+		gnut_hostcache_set_tls(h->cache, pong.ipv4, pong.port, TRUE);
 }
 
 void gnut_hosts_learn_handshake(gnut_hosts *h, const char *const *try_ultrapeers,
-                                const char *listen_ip, guint16 listen_port, gboolean ultrapeer)
+                                const char *listen_ip, guint16 listen_port, gboolean ultrapeer,
+                                gboolean tls)
 {
 	for (const char *const *t = try_ultrapeers; t != NULL && *t != NULL; t++)
 		if (!gnut_hostcache_add_host_port(h->cache, *t, GNUT_HOST_SOURCE_X_TRY_ULTRAPEERS,
 		                                  TRUE))
 			h->refused++;
-	if (listen_ip != NULL && listen_port != 0 &&
-	    !gnut_hostcache_add_ip_string(h->cache, listen_ip, listen_port,
-	                                  GNUT_HOST_SOURCE_HANDSHAKE, ultrapeer))
+	if (listen_ip == NULL || listen_port == 0)
+		return;
+	if (!gnut_hostcache_add_ip_string(h->cache, listen_ip, listen_port,
+	                                  GNUT_HOST_SOURCE_HANDSHAKE, ultrapeer)) {
 		h->refused++;
+		return;
+	}
+	guint32 ip;
+	if (tls && gnut_addr_parse_ipv4(listen_ip, strlen(listen_ip), &ip) == GNUT_PROTO_OK)
+		gnut_hostcache_set_tls(h->cache, ip, listen_port, TRUE);
+}
+
+void gnut_hosts_learn_hit_tls(gnut_hosts *h, guint32 ip, guint16 port)
+{
+	gnut_hostcache_set_tls(h->cache, ip, port, TRUE);
+}
+
+void gnut_hosts_tls_failed(gnut_hosts *h, const char *host_port)
+{
+	guint32 ip;
+	guint16 port;
+	if (gnut_addr_parse_ipv4_port(host_port, strlen(host_port), 0, &ip, &port) == GNUT_PROTO_OK)
+		gnut_hostcache_set_tls(h->cache, ip, port, FALSE);
 }
 
 guint64 gnut_hosts_refused(const gnut_hosts *h)
@@ -194,7 +217,7 @@ static void note_starved(gnut_hosts *h)
 
 gboolean gnut_hosts_next_dial(gnut_hosts *h, guint links, guint dialing, guint cache_dialing,
                               gnut_hosts_known_fn known, gpointer data,
-                              char out[GNUT_ADDR_IPV4_PORT_LEN])
+                              char out[GNUT_ADDR_IPV4_PORT_LEN], gboolean *tls)
 {
 	guint want = h->config.ultrapeer ? GNUT_HOSTS_WANT_LINKS_UP : GNUT_HOSTS_WANT_LINKS_LEAF;
 	if (links + dialing >= want) {
@@ -215,6 +238,7 @@ gboolean gnut_hosts_next_dial(gnut_hosts *h, guint links, guint dialing, guint c
 	h->starved_us = 0;
 	h->want_bootstrap = FALSE;
 	gnut_addr_format_ipv4_port(ip, port, out);
+	*tls = gnut_hostcache_speaks_tls(h->cache, ip, port);
 	return TRUE;
 }
 

@@ -222,15 +222,20 @@ static void learn_cache(gnut_uhc_client *c, const char *name, gsize len, guint16
 }
 
 /* The answer's hosts: the cache itself when it says it is an ultrapeer (at
- * the address it answered from when its pong leaves the address out), then
- * IPP's. */
+ * the address it answered from when its pong leaves the address out; marked
+ * as speaking TLS when its pong carries TLS), then IPP's (a list that tells
+ * nothing of TLS). */
 static void take_answer(gnut_uhc_client *c, const gnut_uhc_pong *p, guint32 from_ip,
                         guint16 from_port)
 {
 	guint added = 0;
-	if (p->ultrapeer && gnut_hostcache_add(c->config.cache, p->ip != 0 ? p->ip : from_ip,
-	                                       p->port, GNUT_HOST_SOURCE_UHC, TRUE))
+	guint32 self_ip = p->ip != 0 ? p->ip : from_ip;
+	if (p->ultrapeer &&
+	    gnut_hostcache_add(c->config.cache, self_ip, p->port, GNUT_HOST_SOURCE_UHC, TRUE)) {
 		added++;
+		if (p->tls)
+			gnut_hostcache_set_tls(c->config.cache, self_ip, p->port, TRUE);
+	}
 	for (size_t i = 0; i < p->n_hosts && added < GNUT_UHC_CLIENT_MAX_ADD; i++)
 		added += gnut_hostcache_add(c->config.cache, p->hosts[i].ip, p->hosts[i].port,
 		                            GNUT_HOST_SOURCE_UHC, TRUE);

@@ -33,7 +33,8 @@ typedef struct {
 	guint64 link;        /* the link to it while up, else 0 */
 	gboolean dialing;    /* a connect or handshake is under way */
 	gboolean from_cache; /* forgotten when its dial or link ends */
-	gboolean speaks_tls; /* its last handshake listed tls: dial it in TLS */
+	gboolean speaks_tls; /* its last handshake listed tls (or the host cache
+	                        said so): dial it in TLS */
 	guint failures;      /* in a row; drives the back-off */
 	gint64 next_try_us;
 } links_peer;
@@ -389,6 +390,8 @@ static void on_handshake_done(gnut_handshake *hs, const gnut_handshake_result *r
 		/* Its TLS failed: at once again in plain text, TLS forgotten. */
 		g_message("TLS with %s failed: dialing again in plain text", p->peer->host_port);
 		p->peer->speaks_tls = FALSE;
+		if (p->peer->from_cache && l->handlers.cache_tls_failed != NULL)
+			l->handlers.cache_tls_failed(p->peer->host_port, l->data);
 		dial(l, p->peer);
 		pending_free(p);
 		return;
@@ -632,9 +635,11 @@ static links_peer *peer_new(gnut_links *l, const char *host_port, gboolean from_
 	return peer;
 }
 
-void gnut_links_dial_cached(gnut_links *l, const char *host_port)
+void gnut_links_dial_cached(gnut_links *l, const char *host_port, gboolean tls)
 {
-	dial(l, peer_new(l, host_port, TRUE));
+	links_peer *peer = peer_new(l, host_port, TRUE);
+	peer->speaks_tls = tls;
+	dial(l, peer);
 }
 
 void gnut_links_add_peer(gnut_links *l, const char *host_port)

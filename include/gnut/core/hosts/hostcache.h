@@ -47,6 +47,7 @@ typedef struct {
 	guint32 ip; /* host order */
 	guint16 port;
 	gboolean ultrapeer;
+	gboolean tls;            /* it said it accepts TLS: dial it in TLS from the first byte */
 	gnut_host_source source; /* of the latest sighting */
 	guint failures;          /* consecutive, since the last connect */
 	gint64 last_seen_us;     /* clock time */
@@ -87,6 +88,12 @@ gboolean gnut_hostcache_add_ip_string(gnut_hostcache *hc, const char *ip, guint1
  * port required (gnut_addr_parse_ipv4_port). */
 gboolean gnut_hostcache_add_host_port(gnut_hostcache *hc, const char *host_port,
                                       gnut_host_source source, gboolean ultrapeer);
+/* Whether a cached ip:port accepts TLS: set when it said so (GGEP TLS in
+ * a pong or hit, tls in a handshake's X-Features), cleared when a TLS dial
+ * to it failed. Unknown hosts are ignored. */
+void gnut_hostcache_set_tls(gnut_hostcache *hc, guint32 ip, guint16 port, gboolean tls);
+/* FALSE for a host not cached. */
+gboolean gnut_hostcache_speaks_tls(const gnut_hostcache *hc, guint32 ip, guint16 port);
 /* Forgets ip:port; FALSE when it was not cached. */
 gboolean gnut_hostcache_remove(gnut_hostcache *hc, guint32 ip, guint16 port);
 gboolean gnut_hostcache_contains(const gnut_hostcache *hc, guint32 ip, guint16 port);
@@ -123,10 +130,13 @@ guint gnut_hostcache_fresh_ultrapeers(const gnut_hostcache *hc, gint64 max_age_s
  * file's words). */
 const char *gnut_host_source_name(gnut_host_source source);
 
-/* The text form: a "gnutd-hostcache 1" line, then one line per host, most
- * recently seen first: "<a.b.c.d>:<port> <age s> <U|L> <source> <failures>".
- * Ages are relative to the time of saving, so the time the daemon was down
- * does not count. Hold-backs are not saved (a restart retries every host). */
+/* The text form: a "gnutd-hostcache 2" line, then one line per host, most
+ * recently seen first:
+ * "<a.b.c.d>:<port> <age s> <U|L> <source> <failures> <tls|->". Ages are
+ * relative to the time of saving, so the time the daemon was down does not
+ * count. Hold-backs are not saved (a restart retries every host). Files
+ * written before the TLS mark ("gnutd-hostcache 1", lines without the last
+ * field) still load, their hosts not known to speak TLS. */
 GBytes *gnut_hostcache_serialize(const gnut_hostcache *hc);
 /* Replaces the hosts with those of data[0..len). A host this cache would
  * not accept is skipped, a repeated one keeps its most recent line, and past

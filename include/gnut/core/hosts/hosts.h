@@ -56,11 +56,21 @@ gnut_hosts *gnut_hosts_new(const gnut_hosts_config *config, GError **error);
 /* Saves the cache and frees it. */
 void gnut_hosts_free(gnut_hosts *h);
 
+/* The pong's host, marked as speaking TLS when the pong carries GGEP TLS. */
 void gnut_hosts_learn_pong(gnut_hosts *h, const gnut_msg_header *mh, const guint8 *payload);
 /* What a handshake told: X-Try-Ultrapeers entries, and the peer's own
- * listening address (listen_ip NULL or port 0: none). */
+ * listening address (listen_ip NULL or port 0: none), marked as speaking TLS
+ * when tls (its X-Features listed tls). */
 void gnut_hosts_learn_handshake(gnut_hosts *h, const char *const *try_ultrapeers,
-                                const char *listen_ip, guint16 listen_port, gboolean ultrapeer);
+                                const char *listen_ip, guint16 listen_port, gboolean ultrapeer,
+                                gboolean tls);
+/* A query hit from ip:port (host order) carried GGEP TLS: a cached host so
+ * named is marked as speaking TLS (hits add no host: a hit's servent may be
+ * a leaf that takes no links). */
+void gnut_hosts_learn_hit_tls(gnut_hosts *h, guint32 ip, guint16 port);
+/* A dial in TLS from the first byte to a cached host failed in TLS: it is
+ * no longer marked as speaking TLS. */
+void gnut_hosts_tls_failed(gnut_hosts *h, const char *host_port);
 /* Hosts peers named (pongs, X-Try-Ultrapeers, Listen-IP) that the cache
  * refused: malformed, or an address we must not dial (gnut/proto/dial-rule.h). */
 guint64 gnut_hosts_refused(const gnut_hosts *h);
@@ -68,11 +78,11 @@ guint64 gnut_hosts_refused(const gnut_hosts *h);
 void gnut_hosts_dial_result(gnut_hosts *h, const char *host_port, gboolean ok);
 
 /* The next cached host to dial, while links + dialing is short of what we
- * want and fewer than GNUT_HOSTS_MAX_CACHE_DIALS cache dials are under way.
- * FALSE: none now. */
+ * want and fewer than GNUT_HOSTS_MAX_CACHE_DIALS cache dials are under way;
+ * *tls: the cache says it speaks TLS. FALSE: none now. */
 gboolean gnut_hosts_next_dial(gnut_hosts *h, guint links, guint dialing, guint cache_dialing,
                               gnut_hosts_known_fn known, gpointer data,
-                              char out[GNUT_ADDR_IPV4_PORT_LEN]);
+                              char out[GNUT_ADDR_IPV4_PORT_LEN], gboolean *tls);
 /* Saves the cache every GNUT_HOSTS_SAVE_INTERVAL_US when it changed, and
  * runs the cache clients: they ask for hosts while the last
  * gnut_hosts_next_dial found none to dial though links were wanted; the

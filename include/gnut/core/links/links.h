@@ -46,10 +46,10 @@ typedef struct {
 	 * is refused with 503 naming the cap. 0: the defaults. */
 	guint max_ultrapeers;
 	guint max_leaves;
-	guint max_handshakes;    /* 0: GNUT_LINKS_DEFAULT_MAX_HANDSHAKES */
-	guint per_ip_handshakes; /* 0: the default; GNUT_IP_ADMIT_UNLIMITED: no cap */
-	guint max_links_per_ip;  /* incoming links (leaves and ultrapeers) from one IP,
-	                            up or admitted; 0: GNUT_LINKS_DEFAULT_PER_IP */
+	guint max_handshakes;      /* 0: GNUT_LINKS_DEFAULT_MAX_HANDSHAKES */
+	guint per_ip_handshakes;   /* 0: the default; GNUT_IP_ADMIT_UNLIMITED: no cap */
+	guint max_links_per_ip;    /* incoming links (leaves and ultrapeers) from one IP,
+	                              up or admitted; 0: GNUT_LINKS_DEFAULT_PER_IP */
 	GTlsCertificate *tls_cert; /* TLS on (handshake.h); NULL: off. Not owned */
 } gnut_links_config;
 
@@ -59,7 +59,9 @@ typedef struct {
  * ping_sent: a node sent a keep-alive ping with this GUID; handshake_seen:
  * the headers of a finished handshake, good or bad (hosts to learn);
  * cache_dial_result: a dial to a host given by gnut_links_dial_cached ended,
- * ok when its link came up. Any may be NULL. */
+ * ok when its link came up; cache_tls_failed: such a host, dialed in TLS
+ * from the first byte, failed in TLS (it is dialed again at once in plain
+ * text). Any may be NULL. */
 typedef struct {
 	void (*message)(gnut_node *node, const gnut_msg_header *h, const guint8 *payload,
 	                gpointer data);
@@ -68,6 +70,7 @@ typedef struct {
 	void (*ping_sent)(gnut_node *node, const gnut_guid *guid, gpointer data);
 	void (*handshake_seen)(const gnut_handshake_peer *peer, gpointer data);
 	void (*cache_dial_result)(const char *host_port, gboolean ok, gpointer data);
+	void (*cache_tls_failed)(const char *host_port, gpointer data);
 } gnut_links_handlers;
 
 gnut_links *gnut_links_new(const gnut_links_config *config, const gnut_links_handlers *handlers,
@@ -85,8 +88,10 @@ guint16 gnut_links_self_port(const gnut_links *l);
  * retries it now. */
 void gnut_links_add_peer(gnut_links *l, const char *host_port);
 /* Dials a host of the host cache once: it is forgotten when the dial or its
- * link ends (see cache_dial_result). */
-void gnut_links_dial_cached(gnut_links *l, const char *host_port);
+ * link ends (see cache_dial_result). With tls (the cache says it speaks
+ * TLS) and TLS on, in TLS from the first byte, falling back to plain text
+ * once (see cache_tls_failed). */
+void gnut_links_dial_cached(gnut_links *l, const char *host_port, gboolean tls);
 gboolean gnut_links_has_peer(const gnut_links *l, const char *host_port);
 /* Hosts being dialed; cache_only: only those given by dial_cached. */
 guint gnut_links_dialing(const gnut_links *l, gboolean cache_only);
