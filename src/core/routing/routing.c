@@ -70,8 +70,9 @@ gnut_routing *gnut_routing_new(const gnut_routing_config *config,
 	guint64 qrp_total = config->qrp_total_slots != 0
 	                        ? MIN(config->qrp_total_slots, GNUT_ROUTING_QRP_MAX_TOTAL)
 	                        : GNUT_ROUTING_QRP_TOTAL_SLOTS;
-	r->qrp = gnut_qrp_routes_new(config->links, config->share, config->ultrapeer,
-	                             !config->no_compression, GNUT_ROUTING_QRP_LINK_SLOTS, qrp_total);
+	r->qrp =
+	    gnut_qrp_routes_new(config->links, config->share, config->ultrapeer,
+	                        !config->no_compression, GNUT_ROUTING_QRP_LINK_SLOTS, qrp_total);
 	rc.query_filter = gnut_qrp_routes_filter;
 	rc.query_filter_data = r->qrp;
 	r->router = gnut_router_new(config->clock, &rc);
@@ -381,6 +382,8 @@ static gboolean hit_within_share(gnut_routing *r, gnut_node *from, const gnut_ms
 void gnut_routing_message(gnut_routing *r, gnut_node *from, const gnut_msg_header *h,
                           const guint8 *payload)
 {
+	if (h->type == GNUT_MSG_QUERY)
+		r->stats.queries_received++;
 	if (h->type == GNUT_MSG_QUERY && !query_within_budget(r, from))
 		return;
 	gnut_msg_in in = {
@@ -429,9 +432,12 @@ guint gnut_routing_originate(gnut_routing *r, const gnut_guid *guid, guint8 type
 	gnut_router_originate(r->router, &in, links, n_links, &r->decision);
 	if (!(r->decision.flags & GNUT_ROUTE_FORWARD))
 		return 0;
+	guint probed = 0;
+	if (type == GNUT_MSG_QUERY)
+		gnut_dquery_run_own_query(r->dq, &in, &r->decision, &probed);
 	gnut_msg_header h = {.guid = *guid, .type = type, .length = (uint32_t)len};
 	forward(r, &h, payload, &r->decision);
-	return r->decision.dests->len;
+	return r->decision.dests->len + probed;
 }
 
 gboolean gnut_routing_push(gnut_routing *r, const gnut_guid *servent, guint32 index, uint32_t ipv4,

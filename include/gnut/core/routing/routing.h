@@ -58,8 +58,10 @@ typedef struct {
 	guint64 qrp_total_slots; /* all links' tables: GNUT_ROUTING_QRP_TOTAL_SLOTS, _MAX_TOTAL */
 } gnut_routing_config;
 
-/* Messages for the other rooms. kept_hits: as a leaf, how many hits our
- * search with this GUID kept (GNUT_BEAR_QSTAT_STOP: none such). */
+/* Messages for the other rooms. kept_hits: how many hits our search with
+ * this GUID kept (GNUT_BEAR_QSTAT_STOP: none such, or it stopped): what a
+ * leaf tells its ultrapeers, and what ends an ultrapeer's own dynamic
+ * query. */
 typedef struct {
 	void (*hit)(const gnut_msg_header *h, const guint8 *payload, gpointer data);
 	void (*pong)(const gnut_msg_header *h, const guint8 *payload, gpointer data);
@@ -84,7 +86,11 @@ void gnut_routing_ping_sent(gnut_routing *r, const gnut_guid *guid);
 /* Our share changed: a leaf sends its ultrapeers its new table. */
 void gnut_routing_share_changed(gnut_routing *r);
 /* Sends a message of our own (a query) to every link the router picks, at
- * GNUT_ROUTING_QUERY_TTL; returns how many links got it. */
+ * GNUT_ROUTING_QUERY_TTL; returns how many links got it. As an ultrapeer, a
+ * query goes to our leaves by QRP at once and to the other ultrapeers by
+ * dynamic querying (dquery.h: a probe now, more links later until our
+ * search kept GNUT_DQUERY_OWN_RESULTS hits); as a leaf, to our ultrapeers,
+ * which query for us, guided by what our search kept. */
 guint gnut_routing_originate(gnut_routing *r, const gnut_guid *guid, guint8 type,
                              const guint8 *payload, gsize len);
 /* Asks the firewalled servent to connect to us at ipv4:port for a file, by
@@ -95,6 +101,7 @@ gboolean gnut_routing_push(gnut_routing *r, const gnut_guid *servent, guint32 in
 
 /* What flow control and the memory caps did. */
 typedef struct {
+	guint64 queries_received;     /* queries that came in over links, all of them */
 	guint64 dropped;              /* every message dropped: no route, duplicates, full
 	                                 queues, flow control */
 	guint64 queries_over_budget;  /* queries over their link's budget (flow.h) */
