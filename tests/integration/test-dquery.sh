@@ -10,7 +10,10 @@
 #     it and F's hit comes back;
 #   - leaf guidance: L's rare search stops after 2 s; when U asks L how many
 #     hits it kept (BEAR/11) L answers stop (BEAR/12 0xFFFF), and U sends
-#     the query to no link after its probe.
+#     the query to no link after its probe;
+#   - once L is reachable over UDP its popular query asks for hits out of
+#     band: they reach L directly and U routes none back, so U only knows
+#     from L's status (150 kept: stop) that the probe was enough.
 . "$(dirname "$0")/lib.sh"
 
 NS="N1 N2 N3 N4 N5 N6"
@@ -40,7 +43,7 @@ sleep 1 # let the query routing tables go out
 pass "U with six ultrapeer neighbours and a leaf"
 
 queries_of() {
-	gnut_at "$1" status --json | sed -n 's/.*"queries_received" *: *\([0-9]*\).*/\1/p'
+	status_field "$1" queries_received
 }
 
 # reached: how many of N1..N6 received queries since the last `mark`.
@@ -61,14 +64,27 @@ reached_all() {
 	[ "$(reached)" -eq 6 ]
 }
 
-mark
-gnut_at U search --timeout 10 --json popular >"$WORK/popular.json" || fail "search failed"
-hits=$(grep -c '"name" *: *"popular-' "$WORK/popular.json")
-got=$(reached)
-echo "popular: $hits hits, query reached $got of 6 neighbours"
-[ "$hits" -ge 150 ] || fail "want 150 hits or more for popular, got $hits"
-[ "$got" -ge 3 ] && [ "$got" -le 5 ] || fail "popular reached $got neighbours, want 3 to 5"
-pass "popular file: $hits hits, the query stopped after $got of 6 links"
+# search_popular NODE SECONDS: NODE searches "popular" for SECONDS; sets
+# HITS, PROBED (neighbours reached after 3 s: the probe) and GOT (at the
+# end).
+search_popular() {
+	mark
+	gnut_at "$1" search --timeout "$2" --json popular >"$WORK/popular-$1.json" &
+	local pid=$!
+	sleep 3
+	PROBED=$(reached)
+	wait "$pid" || fail "$1: search failed"
+	GOT=$(reached)
+	HITS=$(grep -c '"name" *: *"popular-' "$WORK/popular-$1.json")
+	echo "$1 popular: $HITS hits, probe to $PROBED of 6 neighbours, $GOT at the end"
+	[ "$HITS" -ge 150 ] || fail "$1: want 150 hits or more for popular, got $HITS"
+	[ "$PROBED" -ge 3 ] && [ "$PROBED" -le 5 ] || fail "$1: the probe reached $PROBED"
+}
+
+# 12 s: the probe's 7.2 s wait and the next link's 2.4 s and more
+search_popular U 12
+[ "$GOT" -eq "$PROBED" ] || fail "popular: went on to $GOT links after the probe"
+pass "popular file: $HITS hits, the query stopped after the probe ($GOT of 6 links)"
 
 mark
 gnut_at U search --timeout 30 --json rarefile >"$WORK/rare.json" &
@@ -94,3 +110,14 @@ echo "leaf's rare query: probe to $probed neighbours, $got after 18 s"
 [ "$probed" -ge 1 ] && [ "$probed" -le 3 ] || fail "leaf query probe reached $probed"
 [ "$got" -eq "$probed" ] || fail "leaf query went on to $got links after the leaf said stop"
 pass "the leaf's status (stop) ended U's dynamic query after the probe"
+
+eval "port_l=\$PORT_L"
+udp_ping "$port_l" # unsolicited: L is reachable over UDP
+wait_until 10 field_is L udp_firewalled false || fail "L got a ping yet is UDP-firewalled"
+# without L's status U would count no hit and go on to a link 7.2 s after
+# the probe and another 7.2 s later
+search_popular L 16
+oob=$(status_field L oob_hits_received)
+[ "$oob" -ge 1 ] || fail "L took no hit out of band"
+[ "$GOT" -eq "$PROBED" ] || fail "leaf's popular query went on to $GOT links after the probe"
+pass "hits out of band ($oob messages): L's status (150 kept) stopped U after the probe"

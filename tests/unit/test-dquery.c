@@ -497,6 +497,35 @@ static void test_guided_leaf_never_answers(void)
 	world_free(&w);
 }
 
+/* As a leaf: our count, or stop once the search kept what we want or is
+ * over. */
+static void test_leaf_answer(void)
+{
+	CU_ASSERT_EQUAL(gnut_dquery_leaf_answer(0, GNUT_DQUERY_OWN_RESULTS), 0);
+	CU_ASSERT_EQUAL(gnut_dquery_leaf_answer(149, GNUT_DQUERY_OWN_RESULTS), 149);
+	CU_ASSERT_EQUAL(gnut_dquery_leaf_answer(150, GNUT_DQUERY_OWN_RESULTS),
+	                GNUT_BEAR_QSTAT_STOP);
+	CU_ASSERT_EQUAL(gnut_dquery_leaf_answer(2000, GNUT_DQUERY_OWN_RESULTS),
+	                GNUT_BEAR_QSTAT_STOP);
+	CU_ASSERT_EQUAL(gnut_dquery_leaf_answer(GNUT_BEAR_QSTAT_STOP, GNUT_DQUERY_OWN_RESULTS),
+	                GNUT_BEAR_QSTAT_STOP);
+	CU_ASSERT_EQUAL(gnut_dquery_leaf_answer(GNUT_BEAR_QSTAT_STOP - 1, G_MAXUINT),
+	                GNUT_BEAR_QSTAT_STOP - 1);
+	/* our own ultrapeer takes that stop from the query's origin */
+	world w;
+	world_init(&w);
+	gnut_dquery_link *l = links_new(10, 1, 0, 0);
+	gnut_guid g = guid_n(46);
+	gnut_dquery_start(w.t, &g, 100, TRUE, l, 10, w.out);
+	CU_ASSERT_TRUE(gnut_dquery_leaf_status(w.t, 100, &g, gnut_dquery_leaf_answer(151, 150)));
+	advance(&w, 1);
+	tick(&w);
+	CU_ASSERT_EQUAL(w.out->len, 1);
+	CU_ASSERT_EQUAL(step(&w, 0)->reason, GNUT_DQUERY_END_LEAF_STOP);
+	g_free(l);
+	world_free(&w);
+}
+
 /* ---- links closing, caps ---- */
 
 static void test_link_closed(void)
@@ -819,6 +848,7 @@ static CU_TestInfo tests[] = {
     {"leaf status replaces the count", test_leaf_status_replaces_count},
     {"guided: ask the leaf before each step", test_guided_asks_before_each_step},
     {"guided: a leaf that never answers loses guidance", test_guided_leaf_never_answers},
+    {"as a leaf: our count, stop once enough", test_leaf_answer},
     {"a link closing mid-query", test_link_closed},
     {"caps: concurrent, per leaf, duplicate, no links", test_caps},
     {"a leaf query the caps refused is dropped", test_refusals_drop},

@@ -235,8 +235,7 @@ void gnut_dquery_run_vendor(gnut_dquery_run *dq, gnut_node *from, const gnut_msg
 	    gnut_node_is_ultrapeer(from)) {
 		kept = dq->config.kept_hits(&h->guid, dq->config.kept_data);
 		g_autoptr(GByteArray) p = g_byte_array_new();
-		gnut_bear_qstat_reply_encode(p,
-		                             kept >= dq->own_target ? GNUT_BEAR_QSTAT_STOP : kept);
+		gnut_bear_qstat_reply_encode(p, gnut_dquery_leaf_answer(kept, dq->own_target));
 		gnut_node_send_msg(from, &h->guid, GNUT_MSG_VENDOR, 1, 0, p->data, p->len,
 		                   GNUT_PRIO_CONTROL);
 	}

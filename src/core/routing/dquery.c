@@ -479,6 +479,11 @@ gboolean gnut_dquery_leaf_status(gnut_dquery_table *t, guint64 from_link, const 
 	return TRUE;
 }
 
+guint16 gnut_dquery_leaf_answer(guint16 kept, guint wanted)
+{
+	return kept >= wanted ? GNUT_BEAR_QSTAT_STOP : kept;
+}
+
 gboolean gnut_dquery_cancel(gnut_dquery_table *t, const gnut_guid *guid)
 {
 	g_return_val_if_fail(t != NULL && guid != NULL, FALSE);

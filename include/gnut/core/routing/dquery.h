@@ -200,6 +200,12 @@ gboolean gnut_dquery_own_results(gnut_dquery_table *t, const gnut_guid *guid, gu
 gboolean gnut_dquery_leaf_status(gnut_dquery_table *t, guint64 from_link, const gnut_guid *guid,
                                  guint16 kept);
 
+/* As a leaf: the Query Status Response (BEAR/12) we answer our ultrapeer's
+ * request with, from the hits our search kept (GNUT_BEAR_QSTAT_STOP when the
+ * search is over): GNUT_BEAR_QSTAT_STOP too once they reach wanted (our
+ * results_local), so that the ultrapeer stops whatever it makes of a count. */
+guint16 gnut_dquery_leaf_answer(guint16 kept, guint wanted);
+
 /* Our own search for guid stopped: the query ends. FALSE when not running. */
 gboolean gnut_dquery_cancel(gnut_dquery_table *t, const gnut_guid *guid);
 
