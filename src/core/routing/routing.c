@@ -70,9 +70,8 @@ gnut_routing *gnut_routing_new(const gnut_routing_config *config,
 	guint64 qrp_total = config->qrp_total_slots != 0
 	                        ? MIN(config->qrp_total_slots, GNUT_ROUTING_QRP_MAX_TOTAL)
 	                        : GNUT_ROUTING_QRP_TOTAL_SLOTS;
-	r->qrp =
-	    gnut_qrp_routes_new(config->links, config->share, config->ultrapeer,
-	                        !config->no_compression, GNUT_ROUTING_QRP_LINK_SLOTS, qrp_total);
+	r->qrp = gnut_qrp_routes_new(config->links, config->share, config->ultrapeer,
+	                             !config->no_compression, GNUT_ROUTING_QRP_LINK_SLOTS, qrp_total);
 	rc.query_filter = gnut_qrp_routes_filter;
 	rc.query_filter_data = r->qrp;
 	r->router = gnut_router_new(config->clock, &rc);

@@ -1,9 +1,9 @@
 /* routing.h: the routing room as one object. It takes every message the
  * links deliver, has the router decide, and carries the decision out:
  * copies to other links, pongs and query hits of our own (from the share),
- * query routing tables, dynamic queries of our leaves' queries. What is for
- * the servent's other rooms (hits for our searches, pongs to learn hosts
- * from, pushes for our uploads) goes to the owner's handlers.
+ * query routing tables, dynamic queries of our leaves' queries and our own.
+ * What is for the servent's other rooms (hits for our searches, pongs to
+ * learn hosts from, pushes for our uploads) goes to the owner's handlers.
  *
  * It also keeps links in check (flow.h has the rules and their figures):
  * every query first takes from its link's budget, and one over it is
@@ -26,7 +26,9 @@
 #include "gnut/proto/guid.h"
 #include "gnut/proto/msg-header.h"
 
-#define GNUT_ROUTING_QUERY_TTL 4 /* our queries: what today's network uses */
+/* Our queries as a leaf (what today's network uses), and as an ultrapeer
+ * when dynamic querying cannot take them (no ultrapeer link, its caps). */
+#define GNUT_ROUTING_QUERY_TTL 4
 #define GNUT_ROUTING_PUSH_TTL  7 /* a push travels the hit's path back: 7 covers any */
 
 /* The query routing tables peers may make us hold, in slots (a bit each,
