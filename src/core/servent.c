@@ -774,6 +774,9 @@ void gnut_servent_status(gnut_servent *s, gnut_status_info *out)
 	out->bytes_down = gnut_downloads_bytes_in(s->downloads);
 	out->uptime = (gnut_clock_now_us(s->clock) - s->started_us) / G_USEC_PER_SEC;
 	servent_oob_status(s->oob, out);
+	gnut_routing_stats rs;
+	gnut_routing_get_stats(s->routing, &rs);
+	out->queries_received = rs.queries_received;
 }
 
 GPtrArray *gnut_servent_peers(gnut_servent *s)
@@ -799,7 +802,7 @@ guint64 gnut_servent_search_start(gnut_servent *s, const char *query, GError **e
 	gboolean firewalled;
 	gboolean oob = servent_oob_query_marking(s->oob, &ipv4, &port, &firewalled);
 	g_autoptr(GByteArray) payload = g_byte_array_new();
-	if (!gnut_search_query_encode(query, firewalled, oob, payload, error))
+	if (!gnut_search_query_encode(query, firewalled, oob, !s->ultrapeer, payload, error))
 		return 0;
 	gnut_guid guid;
 	guint64 id = gnut_searches_start_oob(s->searches, query, ipv4, oob ? port : 0, &guid);

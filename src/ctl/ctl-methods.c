@@ -217,6 +217,7 @@ static JsonNode *m_status(gnut_servent *s, JsonObject *params, GError **error)
 	json_object_set_int_member(o, "oob_hits_dropped", (gint64)st.oob_hits_dropped);
 	json_object_set_int_member(o, "oob_offers_sent", (gint64)st.oob_offers_sent);
 	json_object_set_int_member(o, "oob_hits_sent", (gint64)st.oob_hits_sent);
+	json_object_set_int_member(o, "queries_received", (gint64)st.queries_received);
 	return object_node(o);
 }
 

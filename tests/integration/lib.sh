@@ -118,6 +118,31 @@ search_and_get() {
 	gnut_at "$1" get --wait --to "$WORK/got-$1" "$hit" >/dev/null || fail "$1: get of $3 failed"
 }
 
+# status_field NAME FIELD: a number or boolean of NAME's gnut status.
+status_field() {
+	gnut_at "$1" status --json | sed -n "s/.*\"$2\" *: *\([a-z0-9]*\).*/\1/p"
+}
+
+field_is() {
+	[ "$(status_field "$1" "$2")" = "$3" ]
+}
+
+field_at_least() {
+	[ "$(status_field "$1" "$2")" -ge "$3" ]
+}
+
+# send_datagram PORT FORMAT: the bytes printf makes of FORMAT as one
+# datagram to PORT (printf itself may write them in pieces: cat does not).
+send_datagram() {
+	printf "$2" >"$WORK/datagram"
+	cat "$WORK/datagram" >"/dev/udp/127.0.0.1/$1"
+}
+
+# udp_ping PORT: an unsolicited Gnutella ping (TTL 1, no payload) to PORT.
+udp_ping() {
+	send_datagram "$1" '\x01\x02\x03\x04\x05\x06\x07\x08\xff\x0a\x0b\x0c\x0d\x0e\x0f\x00\x00\x01\x00\x00\x00\x00\x00'
+}
+
 # json_field FIELD: the value of FIELD in each JSON line of stdin.
 json_field() {
 	sed -n "s/.*\"$1\" *: *\"\{0,1\}\([^\",}]*\)\"\{0,1\}.*/\1/p"

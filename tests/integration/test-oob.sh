@@ -9,30 +9,6 @@
 # over TCP. A forged UDP hit nobody claimed is dropped.
 . "$(dirname "$0")/lib.sh"
 
-status_field() {
-	gnut_at "$1" status --json | sed -n "s/.*\"$2\" *: *\([a-z0-9]*\).*/\1/p"
-}
-
-field_is() {
-	[ "$(status_field "$1" "$2")" = "$3" ]
-}
-
-field_at_least() {
-	[ "$(status_field "$1" "$2")" -ge "$3" ]
-}
-
-# send_datagram PORT FORMAT: the bytes printf makes of FORMAT as one
-# datagram to PORT (printf itself may write them in pieces: cat does not).
-send_datagram() {
-	printf "$2" >"$WORK/datagram"
-	cat "$WORK/datagram" >"/dev/udp/127.0.0.1/$1"
-}
-
-# udp_ping PORT: an unsolicited Gnutella ping (TTL 1, no payload) to PORT.
-udp_ping() {
-	send_datagram "$1" '\x01\x02\x03\x04\x05\x06\x07\x08\xff\x0a\x0b\x0c\x0d\x0e\x0f\x00\x00\x01\x00\x00\x00\x00\x00'
-}
-
 # forged_hit PORT: a well-formed one-result query hit for a GUID nobody
 # claimed, from the shell's socket.
 forged_hit() {

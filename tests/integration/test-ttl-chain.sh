@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# test-ttl-chain.sh: queries leave with TTL 4, so on a chain N0-N1-...-N7 a
-# file 3 links away (N3) is found and one 7 links away (N7) is not.
+# test-ttl-chain.sh: an ultrapeer with a single ultrapeer link sends its
+# query there at once with TTL 3 (dynamic querying with no link to widen
+# to), so on a chain N0-N1-...-N7 a file 3 links away (N3) is found and one
+# 7 links away (N7) is not.
 . "$(dirname "$0")/lib.sh"
 
 for i in 0 1 2 3 4 5 6 7; do

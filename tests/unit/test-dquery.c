@@ -1,7 +1,8 @@
 /* test-dquery.c: the dynamic query policy on a manual clock, no sockets:
  * the probe, one link per step with a TTL that grows while results are
  * short, the waits, every way a query ends (enough results, leaf stop, link
- * closing, lifetime, horizon, cancel), leaf guidance, the caps, and a
+ * closing, lifetime, horizon, cancel), our own queries counted by what our
+ * search kept, small networks, leaf guidance, the caps, and a
  * randomised run checking that no TTL passes a link's cap and no link gets a
  * query twice. Also the BEAR/11 and BEAR/12 vendor payload codecs: vectors,
  * round trips, truncation at every offset (exact-size heap copies, so ASan
@@ -281,6 +282,99 @@ static void test_stop_when_enough(void)
 	world_free(&w);
 }
 
+/* ---- our own queries ---- */
+
+static void test_own_count_from_search(void)
+{
+	world w;
+	world_init(&w);
+	gnut_dquery_link *l = links_new(10, 1, 0, 0);
+	gnut_guid mine = guid_n(40);
+	gnut_guid leafs = guid_n(41);
+	gnut_dquery_start(w.t, &mine, GNUT_DQUERY_US, FALSE, l, 10, w.out);
+	gnut_dquery_start(w.t, &leafs, 100, FALSE, l, 10, w.out);
+	/* hits routed to us count until the search's own count replaces them:
+	 * 200 came, but the search kept 120 (duplicates, bad hits) */
+	CU_ASSERT_TRUE(gnut_dquery_results(w.t, &mine, 200));
+	CU_ASSERT_TRUE(gnut_dquery_own_results(w.t, &mine, 120));
+	CU_ASSERT_FALSE(gnut_dquery_own_results(w.t, &leafs, 120)); /* not ours */
+	gnut_guid unknown = guid_n(42);
+	CU_ASSERT_FALSE(gnut_dquery_own_results(w.t, &unknown, 1));
+	CU_ASSERT_TRUE(gnut_dquery_results(w.t, &leafs, 50));
+	wait_for_due(&w, 7200 * MS);
+	CU_ASSERT_EQUAL(w.out->len, 2);
+	CU_ASSERT_EQUAL(step(&w, 0)->action, GNUT_DQUERY_SEND);
+	CU_ASSERT(gnut_guid_equal(&step(&w, 0)->guid, &mine));
+	CU_ASSERT_EQUAL(step(&w, 0)->link, 4);
+	CU_ASSERT_EQUAL(step(&w, 1)->reason, GNUT_DQUERY_END_ENOUGH);
+	/* 120 from 96 ultrapeers: 30 more need 24, over 7 links: TTL 1 */
+	CU_ASSERT_EQUAL(step(&w, 0)->ttl, 1);
+	/* the search kept hits that came out of band: 150 in all, it ends */
+	CU_ASSERT_TRUE(gnut_dquery_own_results(w.t, &mine, GNUT_DQUERY_OWN_RESULTS));
+	wait_for_due(&w, 2400 * MS);
+	CU_ASSERT_EQUAL(w.out->len, 1);
+	CU_ASSERT_EQUAL(step(&w, 0)->action, GNUT_DQUERY_FINISHED);
+	CU_ASSERT_EQUAL(step(&w, 0)->reason, GNUT_DQUERY_END_ENOUGH);
+	CU_ASSERT_EQUAL(step(&w, 0)->link, GNUT_DQUERY_US);
+	CU_ASSERT_EQUAL(gnut_dquery_count(w.t), 0);
+	g_free(l);
+	world_free(&w);
+}
+
+/* A rare file: no hit at all, the query widens one link per step at the
+ * highest TTL until every link got it, each once. */
+static void test_own_widens_without_results(void)
+{
+	world w;
+	world_init(&w);
+	gnut_dquery_link *l = links_new(6, 1, 0, 0);
+	gnut_guid g = guid_n(43);
+	gnut_dquery_start(w.t, &g, GNUT_DQUERY_US, FALSE, l, 6, w.out);
+	CU_ASSERT_EQUAL(w.out->len, 3);
+	gint64 wait = 7200 * MS;
+	for (guint64 link = 4; link <= 6; link++) {
+		CU_ASSERT_TRUE(gnut_dquery_own_results(w.t, &g, 0));
+		wait_for_due(&w, wait);
+		CU_ASSERT_EQUAL_FATAL(w.out->len, 1);
+		CU_ASSERT_EQUAL(step(&w, 0)->action, GNUT_DQUERY_SEND);
+		CU_ASSERT_EQUAL(step(&w, 0)->link, link);
+		CU_ASSERT_EQUAL(step(&w, 0)->ttl, 3);
+		wait = 3 * 2400 * MS;
+	}
+	wait_for_due(&w, wait);
+	CU_ASSERT_EQUAL(w.out->len, 1);
+	CU_ASSERT_EQUAL(step(&w, 0)->reason, GNUT_DQUERY_END_NO_LINKS);
+	g_free(l);
+	world_free(&w);
+}
+
+/* Three links or fewer: a probe would take them all and leave nothing to
+ * widen to, so each gets the highest TTL it allows at once. */
+static void test_few_links_no_probe(void)
+{
+	world w;
+	world_init(&w);
+	gnut_dquery_link *l = links_new(3, 1, 0, 0);
+	l[1].max_ttl = 2;
+	gnut_guid g = guid_n(44);
+	gnut_dquery_start(w.t, &g, GNUT_DQUERY_US, FALSE, l, 3, w.out);
+	CU_ASSERT_EQUAL_FATAL(w.out->len, 3);
+	CU_ASSERT_EQUAL(step(&w, 0)->ttl, 3);
+	CU_ASSERT_EQUAL(step(&w, 1)->ttl, 2);
+	CU_ASSERT_EQUAL(step(&w, 2)->ttl, 3);
+	/* 3 hops x 2.4 s + 3 x 0.8 s, then nothing is left */
+	wait_for_due(&w, 9600 * MS);
+	CU_ASSERT_EQUAL(w.out->len, 1);
+	CU_ASSERT_EQUAL(step(&w, 0)->reason, GNUT_DQUERY_END_NO_LINKS);
+	/* a leaf's query through a single link: TTL 3, not a TTL 2 probe */
+	g = guid_n(45);
+	gnut_dquery_start(w.t, &g, 100, FALSE, l, 1, w.out);
+	CU_ASSERT_EQUAL_FATAL(w.out->len, 1);
+	CU_ASSERT_EQUAL(step(&w, 0)->ttl, 3);
+	g_free(l);
+	world_free(&w);
+}
+
 /* ---- leaf guidance ---- */
 
 static void test_leaf_stop(void)
@@ -399,6 +493,35 @@ static void test_guided_leaf_never_answers(void)
 	tick(&w);
 	CU_ASSERT_EQUAL(w.out->len, 1);
 	CU_ASSERT_EQUAL(step(&w, 0)->action, GNUT_DQUERY_SEND);
+	g_free(l);
+	world_free(&w);
+}
+
+/* As a leaf: our count, or stop once the search kept what we want or is
+ * over. */
+static void test_leaf_answer(void)
+{
+	CU_ASSERT_EQUAL(gnut_dquery_leaf_answer(0, GNUT_DQUERY_OWN_RESULTS), 0);
+	CU_ASSERT_EQUAL(gnut_dquery_leaf_answer(149, GNUT_DQUERY_OWN_RESULTS), 149);
+	CU_ASSERT_EQUAL(gnut_dquery_leaf_answer(150, GNUT_DQUERY_OWN_RESULTS),
+	                GNUT_BEAR_QSTAT_STOP);
+	CU_ASSERT_EQUAL(gnut_dquery_leaf_answer(2000, GNUT_DQUERY_OWN_RESULTS),
+	                GNUT_BEAR_QSTAT_STOP);
+	CU_ASSERT_EQUAL(gnut_dquery_leaf_answer(GNUT_BEAR_QSTAT_STOP, GNUT_DQUERY_OWN_RESULTS),
+	                GNUT_BEAR_QSTAT_STOP);
+	CU_ASSERT_EQUAL(gnut_dquery_leaf_answer(GNUT_BEAR_QSTAT_STOP - 1, G_MAXUINT),
+	                GNUT_BEAR_QSTAT_STOP - 1);
+	/* our own ultrapeer takes that stop from the query's origin */
+	world w;
+	world_init(&w);
+	gnut_dquery_link *l = links_new(10, 1, 0, 0);
+	gnut_guid g = guid_n(46);
+	gnut_dquery_start(w.t, &g, 100, TRUE, l, 10, w.out);
+	CU_ASSERT_TRUE(gnut_dquery_leaf_status(w.t, 100, &g, gnut_dquery_leaf_answer(151, 150)));
+	advance(&w, 1);
+	tick(&w);
+	CU_ASSERT_EQUAL(w.out->len, 1);
+	CU_ASSERT_EQUAL(step(&w, 0)->reason, GNUT_DQUERY_END_LEAF_STOP);
 	g_free(l);
 	world_free(&w);
 }
@@ -718,10 +841,14 @@ static CU_TestInfo tests[] = {
     {"one link per step, TTL growing while results are short", test_growing_ttl_one_link_per_step},
     {"many results: TTL 1", test_many_results_low_ttl},
     {"stops with enough results (150 ours, 50 a leaf's)", test_stop_when_enough},
+    {"ours: the search's kept count replaces the hits routed", test_own_count_from_search},
+    {"ours: a rare file widens link by link until none is left", test_own_widens_without_results},
+    {"three links or fewer: no probe, each its highest TTL", test_few_links_no_probe},
     {"leaf status 0xFFFF stops the query", test_leaf_stop},
     {"leaf status replaces the count", test_leaf_status_replaces_count},
     {"guided: ask the leaf before each step", test_guided_asks_before_each_step},
     {"guided: a leaf that never answers loses guidance", test_guided_leaf_never_answers},
+    {"as a leaf: our count, stop once enough", test_leaf_answer},
     {"a link closing mid-query", test_link_closed},
     {"caps: concurrent, per leaf, duplicate, no links", test_caps},
     {"a leaf query the caps refused is dropped", test_refusals_drop},

@@ -25,7 +25,8 @@ static void test_query_words(void)
 {
 	g_autoptr(GByteArray) out = g_byte_array_new();
 	GError *err = NULL;
-	CU_ASSERT_TRUE(gnut_search_query_encode("free software ogg", FALSE, FALSE, out, &err));
+	CU_ASSERT_TRUE(
+	    gnut_search_query_encode("free software ogg", FALSE, FALSE, FALSE, out, &err));
 	CU_ASSERT_PTR_NULL(err);
 	gnut_query q;
 	CU_ASSERT_EQUAL_FATAL(gnut_query_decode(out->data, out->len, &q), GNUT_PROTO_OK);
@@ -35,17 +36,25 @@ static void test_query_words(void)
 	CU_ASSERT_TRUE(q.flags & GNUT_QUERY_F_MARK);
 	CU_ASSERT_TRUE(q.flags & GNUT_QUERY_F_GGEP_H);
 	CU_ASSERT_FALSE(q.flags & GNUT_QUERY_F_FIREWALLED);
+	CU_ASSERT_FALSE(q.flags & GNUT_QUERY_F_LEAF_GUIDED);
 	CU_ASSERT_EQUAL(q.n_urns, 0);
 	CU_ASSERT_EQUAL(q.n_ggep, 0);
+	/* a leaf's query asks to guide its ultrapeers' dynamic query (bit 12) */
+	g_byte_array_set_size(out, 0);
+	CU_ASSERT_TRUE(
+	    gnut_search_query_encode("free software ogg", FALSE, FALSE, TRUE, out, &err));
+	CU_ASSERT_EQUAL_FATAL(gnut_query_decode(out->data, out->len, &q), GNUT_PROTO_OK);
+	CU_ASSERT_EQUAL(q.flags & 0xF000, GNUT_QUERY_F_MARK | GNUT_QUERY_F_LEAF_GUIDED);
+	CU_ASSERT_EQUAL(q.flags & GNUT_QUERY_F_LEAF_GUIDED, 1u << 12);
 	/* UTF-8 words, exactly GNUT_QUERY_MAX_TEXT bytes */
 	g_byte_array_set_size(out, 0);
 	CU_ASSERT_TRUE(
-	    gnut_search_query_encode("caf\xc3\xa9 na\xc3\xafve", FALSE, FALSE, out, &err));
+	    gnut_search_query_encode("caf\xc3\xa9 na\xc3\xafve", FALSE, FALSE, FALSE, out, &err));
 	CU_ASSERT_EQUAL_FATAL(gnut_query_decode(out->data, out->len, &q), GNUT_PROTO_OK);
 	CU_ASSERT_STRING_EQUAL(q.text, "caf\xc3\xa9 na\xc3\xafve");
 	g_autofree char *longest = g_strnfill(GNUT_QUERY_MAX_TEXT, 'w');
 	g_byte_array_set_size(out, 0);
-	CU_ASSERT_TRUE(gnut_search_query_encode(longest, FALSE, FALSE, out, &err));
+	CU_ASSERT_TRUE(gnut_search_query_encode(longest, FALSE, FALSE, FALSE, out, &err));
 	CU_ASSERT_EQUAL_FATAL(gnut_query_decode(out->data, out->len, &q), GNUT_PROTO_OK);
 	CU_ASSERT_EQUAL(q.text_len, GNUT_QUERY_MAX_TEXT);
 }
@@ -71,19 +80,19 @@ static void test_query_urn(void)
 {
 	g_autoptr(GByteArray) out = g_byte_array_new();
 	GError *err = NULL;
-	CU_ASSERT_TRUE(gnut_search_query_encode(URN_A, FALSE, FALSE, out, &err));
+	CU_ASSERT_TRUE(gnut_search_query_encode(URN_A, FALSE, FALSE, FALSE, out, &err));
 	CU_ASSERT_PTR_NULL(err);
 	check_urn_query(out, URN_A);
 	/* any case in: the canonical form out */
 	g_autofree char *lower = g_ascii_strdown(URN_A, -1);
 	g_byte_array_set_size(out, 0);
-	CU_ASSERT_TRUE(gnut_search_query_encode(lower, FALSE, FALSE, out, &err));
+	CU_ASSERT_TRUE(gnut_search_query_encode(lower, FALSE, FALSE, FALSE, out, &err));
 	check_urn_query(out, URN_A);
 	/* a bitprint names the same file: asked for by its SHA-1 */
 	g_autofree char *bitprint = g_strconcat("urn:bitprint:", URN_A + strlen("urn:sha1:"), ".",
 	                                        "QLFYWY2RI5WZCTEP6MJKR5CAFGP7FQ5X2WM3XYY", NULL);
 	g_byte_array_set_size(out, 0);
-	CU_ASSERT_TRUE(gnut_search_query_encode(bitprint, FALSE, FALSE, out, &err));
+	CU_ASSERT_TRUE(gnut_search_query_encode(bitprint, FALSE, FALSE, FALSE, out, &err));
 	check_urn_query(out, URN_A);
 	CU_ASSERT_PTR_NULL(err);
 }
@@ -95,7 +104,7 @@ static void test_query_urn_without_sha1(void)
 	static const char tth[] = "urn:tree:tiger/:QLFYWY2RI5WZCTEP6MJKR5CAFGP7FQ5X2WM3XYY";
 	g_autoptr(GByteArray) out = g_byte_array_new();
 	GError *err = NULL;
-	if (!gnut_search_query_encode(tth, FALSE, FALSE, out, &err)) {
+	if (!gnut_search_query_encode(tth, FALSE, FALSE, FALSE, out, &err)) {
 		CU_ASSERT_TRUE(g_error_matches(err, GNUT_ERROR, GNUT_ERROR_INVALID));
 		CU_ASSERT_EQUAL(out->len, 0);
 		g_clear_error(&err);
@@ -111,7 +120,7 @@ static void check_refused(const char *query)
 {
 	g_autoptr(GByteArray) out = g_byte_array_new();
 	GError *err = NULL;
-	CU_ASSERT_FALSE(gnut_search_query_encode(query, FALSE, FALSE, out, &err));
+	CU_ASSERT_FALSE(gnut_search_query_encode(query, FALSE, FALSE, FALSE, out, &err));
 	CU_ASSERT_TRUE(g_error_matches(err, GNUT_ERROR, GNUT_ERROR_INVALID));
 	CU_ASSERT_EQUAL(out->len, 0);
 	g_clear_error(&err);
@@ -126,7 +135,8 @@ static void test_query_refused(void)
 	check_refused("caf\xc3"); /* cut in the middle of a character */
 	/* a malformed urn:sha1 is not one: sent as words, never as a URN */
 	g_autoptr(GByteArray) out = g_byte_array_new();
-	CU_ASSERT_TRUE(gnut_search_query_encode("urn:sha1:TOOSHORT", FALSE, FALSE, out, NULL));
+	CU_ASSERT_TRUE(
+	    gnut_search_query_encode("urn:sha1:TOOSHORT", FALSE, FALSE, FALSE, out, NULL));
 	gnut_query q;
 	CU_ASSERT_EQUAL_FATAL(gnut_query_decode(out->data, out->len, &q), GNUT_PROTO_OK);
 	CU_ASSERT_STRING_EQUAL(q.text, "urn:sha1:TOOSHORT");

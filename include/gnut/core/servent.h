@@ -79,6 +79,7 @@ typedef struct {
 	guint64 oob_hits_dropped;  /* UDP hits dropped: unclaimed, bad token, over claim */
 	guint64 oob_offers_sent;   /* LIME/12 we sent for queries we hold hits for */
 	guint64 oob_hits_sent;     /* hit messages we sent over UDP */
+	guint64 queries_received;  /* queries that came in over links, all of them */
 } gnut_status_info;
 
 typedef struct {

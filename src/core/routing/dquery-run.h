@@ -1,4 +1,5 @@
-/* dquery-run.h: dynamic querying for the queries of our leaves, private to
+/* dquery-run.h: dynamic querying for the queries of our leaves and our own
+ * (as an ultrapeer), private to
  * the routing room: the dquery table decides, this module sends. It also
  * speaks the leaf-guided query status messages (BEAR/11 and BEAR/12) both
  * ways. */
@@ -40,6 +41,13 @@ void gnut_dquery_run_free(gnut_dquery_run *dq);
  * must be dropped: never flooded (d is then left as it was). */
 gnut_dquery_run_result gnut_dquery_run_leaf_query(gnut_dquery_run *dq, gnut_node *from,
                                                   const gnut_msg_in *in, gnut_route_decision *d);
+/* As an ultrapeer, takes the ultrapeer destinations out of the router's
+ * decision d for a query of our own and starts a dynamic query over them;
+ * *sent: how many ultrapeer links the probe went to. NOT_MINE (as a leaf, or
+ * with no ultrapeer link) and REFUSED (the caps) leave d as it was: our own
+ * query is then flooded as before. */
+gnut_dquery_run_result gnut_dquery_run_own_query(gnut_dquery_run *dq, const gnut_msg_in *in,
+                                                 gnut_route_decision *d, guint *sent);
 /* Why the last REFUSED was refused, for the log. */
 const char *gnut_dquery_run_refusal(const gnut_dquery_run *dq);
 /* A query hit the router passes back toward a leaf counts its results. */

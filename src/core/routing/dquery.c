@@ -42,7 +42,7 @@ struct gnut_dquery_table {
 void gnut_dquery_config_init(gnut_dquery_config *cfg)
 {
 	memset(cfg, 0, sizeof *cfg);
-	cfg->results_local = 150;
+	cfg->results_local = GNUT_DQUERY_OWN_RESULTS;
 	cfg->results_leaf = 50;
 	cfg->max_ttl = 3;
 	cfg->default_degree = 32;
@@ -258,6 +258,8 @@ static void send_probe(gnut_dquery_table *t, dquery *q, gint64 now, GArray *out)
 	if (cfg->probe_wide_links > 0 && hits >= cfg->probe_wide_links) {
 		n_probe = cfg->probe_wide_links;
 		ttl = 1;
+	} else if (n_probe == q->candidates->len) {
+		ttl = GNUT_DQUERY_MAX_TTL; /* no later step: each link's highest */
 	}
 	guint8 longest = 0;
 	for (guint i = 0; i < n_probe; i++) {
@@ -448,6 +450,16 @@ gboolean gnut_dquery_results(gnut_dquery_table *t, const gnut_guid *guid, guint 
 	return TRUE;
 }
 
+gboolean gnut_dquery_own_results(gnut_dquery_table *t, const gnut_guid *guid, guint kept)
+{
+	g_return_val_if_fail(t != NULL && guid != NULL, FALSE);
+	dquery *q = running(t, guid);
+	if (q == NULL || q->origin != GNUT_DQUERY_US)
+		return FALSE;
+	q->routed = kept;
+	return TRUE;
+}
+
 gboolean gnut_dquery_leaf_status(gnut_dquery_table *t, guint64 from_link, const gnut_guid *guid,
                                  guint16 kept)
 {
@@ -465,6 +477,11 @@ gboolean gnut_dquery_leaf_status(gnut_dquery_table *t, guint64 from_link, const 
 	q->sent_since_status = 0;
 	q->awaiting_status = FALSE;
 	return TRUE;
+}
+
+guint16 gnut_dquery_leaf_answer(guint16 kept, guint wanted)
+{
+	return kept >= wanted ? GNUT_BEAR_QSTAT_STOP : kept;
 }
 
 gboolean gnut_dquery_cancel(gnut_dquery_table *t, const gnut_guid *guid)

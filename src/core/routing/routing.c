@@ -381,6 +381,8 @@ static gboolean hit_within_share(gnut_routing *r, gnut_node *from, const gnut_ms
 void gnut_routing_message(gnut_routing *r, gnut_node *from, const gnut_msg_header *h,
                           const guint8 *payload)
 {
+	if (h->type == GNUT_MSG_QUERY)
+		r->stats.queries_received++;
 	if (h->type == GNUT_MSG_QUERY && !query_within_budget(r, from))
 		return;
 	gnut_msg_in in = {
@@ -429,9 +431,12 @@ guint gnut_routing_originate(gnut_routing *r, const gnut_guid *guid, guint8 type
 	gnut_router_originate(r->router, &in, links, n_links, &r->decision);
 	if (!(r->decision.flags & GNUT_ROUTE_FORWARD))
 		return 0;
+	guint probed = 0;
+	if (type == GNUT_MSG_QUERY)
+		gnut_dquery_run_own_query(r->dq, &in, &r->decision, &probed);
 	gnut_msg_header h = {.guid = *guid, .type = type, .length = (uint32_t)len};
 	forward(r, &h, payload, &r->decision);
-	return r->decision.dests->len;
+	return r->decision.dests->len + probed;
 }
 
 gboolean gnut_routing_push(gnut_routing *r, const gnut_guid *servent, guint32 index, uint32_t ipv4,

@@ -12,7 +12,7 @@
 #include "gnut/proto/vendor-bear.h"
 
 gboolean gnut_search_query_encode(const char *query, gboolean firewalled, gboolean oob,
-                                  GByteArray *out, GError **error)
+                                  gboolean leaf_guided, GByteArray *out, GError **error)
 {
 	gnut_urn urn;
 	gboolean by_urn =
@@ -26,7 +26,8 @@ gboolean gnut_search_query_encode(const char *query, gboolean firewalled, gboole
 	}
 	gnut_query q = {.flags = GNUT_QUERY_F_MARK | GNUT_QUERY_F_GGEP_H |
 	                         (firewalled ? GNUT_QUERY_F_FIREWALLED : 0) |
-	                         (oob ? GNUT_QUERY_F_OOB : 0)};
+	                         (oob ? GNUT_QUERY_F_OOB : 0) |
+	                         (leaf_guided ? GNUT_QUERY_F_LEAF_GUIDED : 0)};
 	g_autoptr(GByteArray) so = g_byte_array_new();
 	if (oob) {
 		gnut_oob_token_ggep_encode(so, NULL, 0);

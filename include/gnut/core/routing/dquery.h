@@ -21,7 +21,10 @@
  *     spec's "5 or more connections with hits"); otherwise to probe_links
  *     candidates at TTL probe_ttl (the spec's "TTL=2 down 3 connections").
  *     Then the wait is probe TTL x wait_per_hop + probe_wait_per_link per
- *     link probed (2 x 2.4 s + 3 x 0.8 s = the spec's 7.2 s).
+ *     link probed (2 x 2.4 s + 3 x 0.8 s = the spec's 7.2 s). With no more
+ *     candidates than probe_links (a small network), the probe would take
+ *     them all and leave no step to use what it learns: each gets the query
+ *     at the highest TTL it allows instead (what a flood would do).
  *   - Next TTL (spec 2.5.2.1): results still needed / (results per
  *     ultrapeer reached so far) / candidates left = hosts to reach through
  *     this link; the TTL is the highest whose theoretical horizon
@@ -49,6 +52,10 @@
  *     answers loses guidance (we go on with our own count) rather than its
  *     query. Unsolicited responses are taken at any time; only the origin
  *     link may send them.
+ *   - Our own queries: the results are the hits our search kept, which the
+ *     caller reports before each tick (gnut_dquery_own_results: hits that
+ *     came out of band count too, duplicates do not); hits routed to us
+ *     count in between.
  *   - Our own leaves are not in the steps: the caller hands the query to its
  *     leaves by QRP once, when it starts the query, as for any query.
  */
@@ -63,6 +70,11 @@
 /* The origin that means "us": a query of our own. */
 #define GNUT_DQUERY_US 0
 
+/* Results our own queries want (results_local): as an ultrapeer, our
+ * dynamic query stops there; as a leaf, once our search kept that many, we
+ * tell our ultrapeers to stop. */
+#define GNUT_DQUERY_OWN_RESULTS 150
+
 /* Bounds the table enforces on link facts and config. */
 #define GNUT_DQUERY_MAX_TTL    7    /* no config or link TTL above this */
 #define GNUT_DQUERY_MAX_DEGREE 1000 /* X-Degree values are clamped to this */
@@ -76,7 +88,7 @@
 #define GNUT_DQUERY_MAX_PER_LEAF 16 /* of which from one leaf */
 
 typedef struct {
-	guint results_local;           /* results wanted for our own queries (150) */
+	guint results_local;           /* for our own queries (GNUT_DQUERY_OWN_RESULTS) */
 	guint results_leaf;            /* for a leaf's queries (50) */
 	guint8 max_ttl;                /* highest TTL we send (3); X-Max-TTL lowers it */
 	guint16 default_degree;        /* a link's degree when it sent no X-Degree (32) */
@@ -177,11 +189,22 @@ gnut_dquery_start_result gnut_dquery_start(gnut_dquery_table *t, const gnut_guid
  * that reached our own search). FALSE when no such query is running. */
 gboolean gnut_dquery_results(gnut_dquery_table *t, const gnut_guid *guid, guint n);
 
+/* For a query of our own: our search kept that many hits in all; they
+ * replace the count so far. FALSE when no query of ours with that GUID
+ * runs. */
+gboolean gnut_dquery_own_results(gnut_dquery_table *t, const gnut_guid *guid, guint kept);
+
 /* A Query Status Response for guid arrived on from_link: the leaf kept that
  * many hits, or GNUT_BEAR_QSTAT_STOP (0xFFFF): stop. FALSE (and ignored)
  * unless from_link is the origin of a running query with that GUID. */
 gboolean gnut_dquery_leaf_status(gnut_dquery_table *t, guint64 from_link, const gnut_guid *guid,
                                  guint16 kept);
+
+/* As a leaf: the Query Status Response (BEAR/12) we answer our ultrapeer's
+ * request with, from the hits our search kept (GNUT_BEAR_QSTAT_STOP when the
+ * search is over): GNUT_BEAR_QSTAT_STOP too once they reach wanted (our
+ * results_local), so that the ultrapeer stops whatever it makes of a count. */
+guint16 gnut_dquery_leaf_answer(guint16 kept, guint wanted);
 
 /* Our own search for guid stopped: the query ends. FALSE when not running. */
 gboolean gnut_dquery_cancel(gnut_dquery_table *t, const gnut_guid *guid);

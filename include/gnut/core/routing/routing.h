@@ -1,9 +1,9 @@
 /* routing.h: the routing room as one object. It takes every message the
  * links deliver, has the router decide, and carries the decision out:
  * copies to other links, pongs and query hits of our own (from the share),
- * query routing tables, dynamic queries of our leaves' queries. What is for
- * the servent's other rooms (hits for our searches, pongs to learn hosts
- * from, pushes for our uploads) goes to the owner's handlers.
+ * query routing tables, dynamic queries of our leaves' queries and our own.
+ * What is for the servent's other rooms (hits for our searches, pongs to
+ * learn hosts from, pushes for our uploads) goes to the owner's handlers.
  *
  * It also keeps links in check (flow.h has the rules and their figures):
  * every query first takes from its link's budget, and one over it is
@@ -26,7 +26,9 @@
 #include "gnut/proto/guid.h"
 #include "gnut/proto/msg-header.h"
 
-#define GNUT_ROUTING_QUERY_TTL 4 /* our queries: what today's network uses */
+/* Our queries as a leaf (what today's network uses), and as an ultrapeer
+ * when dynamic querying cannot take them (no ultrapeer link, its caps). */
+#define GNUT_ROUTING_QUERY_TTL 4
 #define GNUT_ROUTING_PUSH_TTL  7 /* a push travels the hit's path back: 7 covers any */
 
 /* The query routing tables peers may make us hold, in slots (a bit each,
@@ -58,8 +60,10 @@ typedef struct {
 	guint64 qrp_total_slots; /* all links' tables: GNUT_ROUTING_QRP_TOTAL_SLOTS, _MAX_TOTAL */
 } gnut_routing_config;
 
-/* Messages for the other rooms. kept_hits: as a leaf, how many hits our
- * search with this GUID kept (GNUT_BEAR_QSTAT_STOP: none such). */
+/* Messages for the other rooms. kept_hits: how many hits our search with
+ * this GUID kept (GNUT_BEAR_QSTAT_STOP: none such, or it stopped): what a
+ * leaf tells its ultrapeers, and what ends an ultrapeer's own dynamic
+ * query. */
 typedef struct {
 	void (*hit)(const gnut_msg_header *h, const guint8 *payload, gpointer data);
 	void (*pong)(const gnut_msg_header *h, const guint8 *payload, gpointer data);
@@ -84,7 +88,11 @@ void gnut_routing_ping_sent(gnut_routing *r, const gnut_guid *guid);
 /* Our share changed: a leaf sends its ultrapeers its new table. */
 void gnut_routing_share_changed(gnut_routing *r);
 /* Sends a message of our own (a query) to every link the router picks, at
- * GNUT_ROUTING_QUERY_TTL; returns how many links got it. */
+ * GNUT_ROUTING_QUERY_TTL; returns how many links got it. As an ultrapeer, a
+ * query goes to our leaves by QRP at once and to the other ultrapeers by
+ * dynamic querying (dquery.h: a probe now, more links later until our
+ * search kept GNUT_DQUERY_OWN_RESULTS hits); as a leaf, to our ultrapeers,
+ * which query for us, guided by what our search kept. */
 guint gnut_routing_originate(gnut_routing *r, const gnut_guid *guid, guint8 type,
                              const guint8 *payload, gsize len);
 /* Asks the firewalled servent to connect to us at ipv4:port for a file, by
@@ -95,6 +103,7 @@ gboolean gnut_routing_push(gnut_routing *r, const gnut_guid *servent, guint32 in
 
 /* What flow control and the memory caps did. */
 typedef struct {
+	guint64 queries_received;     /* queries that came in over links, all of them */
 	guint64 dropped;              /* every message dropped: no route, duplicates, full
 	                                 queues, flow control */
 	guint64 queries_over_budget;  /* queries over their link's budget (flow.h) */

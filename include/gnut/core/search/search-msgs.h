@@ -13,9 +13,11 @@
  * UTF-8) or a urn:sha1. FALSE (GNUT_ERROR_INVALID) for anything else.
  * firewalled sets the flag saying we cannot accept connections; oob the
  * flag asking for out-of-band hits, with an empty GGEP "SO" (version 3:
- * the GUID must be marked, see gnut_searches_start_oob). */
+ * the GUID must be marked, see gnut_searches_start_oob); leaf_guided the
+ * flag asking our ultrapeers to let us guide their dynamic query (we answer
+ * their Query Status Requests: doc/gnutella/leaf_guided_queries). */
 gboolean gnut_search_query_encode(const char *query, gboolean firewalled, gboolean oob,
-                                  GByteArray *out, GError **error);
+                                  gboolean leaf_guided, GByteArray *out, GError **error);
 
 typedef void (*gnut_search_hit_fn)(const gnut_hit *hit, gpointer data);
 
