@@ -77,7 +77,7 @@ struct gnut_servent {
 	gnut_udp *udp;                   /* NULL when the port could not be bound */
 	gnut_udp_dispatch *udp_dispatch; /* datagrams to the rooms, by message type */
 	udp_pings *udp_pings;            /* UDP pings and pongs: host caches, ours too */
-	GTlsCertificate *tls_cert; /* NULL: TLS off */
+	GTlsCertificate *tls_cert;       /* NULL: TLS off */
 	gboolean scanning;
 	gboolean rescan_again;
 
@@ -762,6 +762,12 @@ void gnut_servent_status(gnut_servent *s, gnut_status_info *out)
 	out->bytes_down = gnut_downloads_bytes_in(s->downloads);
 	out->uptime = (gnut_clock_now_us(s->clock) - s->started_us) / G_USEC_PER_SEC;
 	servent_oob_status(s->oob, out);
+	gnut_routing_stats rs;
+	gnut_routing_get_stats(s->routing, &rs);
+	out->queries_received = rs.queries_received;
+	out->qrp_skipped_leaves = rs.qrp_skipped_leaves;
+	out->qrp_skipped_ultrapeers = rs.qrp_skipped_ultrapeers;
+	out->qrp_slots_held = rs.qrp_slots_held;
 }
 
 GPtrArray *gnut_servent_peers(gnut_servent *s)
