@@ -100,6 +100,15 @@ has_shared() {
 	[ "$(shared_files_of "$1")" = "$2" ]
 }
 
+# status_field NAME FIELD: a number or boolean of NAME's `gnut status`.
+status_field() {
+	gnut_at "$1" status --json | sed -n "s/.*\"$2\" *: *\([a-z0-9]*\).*/\1/p"
+}
+
+field_at_least() {
+	[ "$(status_field "$1" "$2")" -ge "$3" ]
+}
+
 # link A B: A dials B; waits until both see the link.
 link() {
 	local b_port

@@ -9,16 +9,8 @@
 # over TCP. A forged UDP hit nobody claimed is dropped.
 . "$(dirname "$0")/lib.sh"
 
-status_field() {
-	gnut_at "$1" status --json | sed -n "s/.*\"$2\" *: *\([a-z0-9]*\).*/\1/p"
-}
-
 field_is() {
 	[ "$(status_field "$1" "$2")" = "$3" ]
-}
-
-field_at_least() {
-	[ "$(status_field "$1" "$2")" -ge "$3" ]
 }
 
 # send_datagram PORT FORMAT: the bytes printf makes of FORMAT as one
