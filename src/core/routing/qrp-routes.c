@@ -305,6 +305,8 @@ void gnut_qrp_routes_tick(gnut_qrp_routes *q, gint64 now_us)
 		return;
 	q->next_aggregate_us = now_us + GNUT_QRP_AGGREGATE_INTERVAL_US;
 	gnut_qrp_routes_aggregate_update(q);
+	g_debug("ultrapeer QRP: aggregate table updated, %u of %u slots present",
+	        gnut_qrp_table_count(q->aggregate), gnut_qrp_table_slots(q->aggregate));
 	send_tables(q);
 }
 
