@@ -7,7 +7,8 @@
 # hop only when C's aggregate has the query's words. Queries from leaf A1
 # reach exactly the leaves whose tables match: each servent's
 # queries_received (`gnut status`) is 1 for those, 0 for the others, and C
-# receives only the queries that something behind it can answer.
+# receives only the queries that something behind it can answer; a file
+# a leaf adds later is in the tables after the next aggregate update.
 . "$(dirname "$0")/lib.sh"
 
 SLOTS=65536 # each table's size, as gnutd sends them
@@ -92,3 +93,20 @@ for up in A B C; do
 done
 echo "deliveries kept from leaves by their tables: $skipped; from C: $(status_field B qrp_skipped_ultrapeers)"
 pass "each query reached exactly the leaves whose table matches it"
+
+# A leaf's new file: its patch reaches C at once, C's aggregate patch
+# reaches B at C's next update (at most 30 s after the last one), and from
+# then on B relays queries for it to C. Searched from A2 until found.
+mkdir -p "$WORK/C1-more"
+echo "a new file of leaf C1" >"$WORK/C1-more/narwhal.txt"
+gnut_at C1 share add "$WORK/C1-more" >/dev/null || fail "share add on C1"
+wait_until 30 has_shared C1 2 || fail "C1 did not index its new file"
+found=0
+for _ in $(seq 1 12); do
+	gnut_at A2 search --timeout 3 --json narwhal >"$WORK/hits-narwhal.json" || fail "search failed"
+	grep -q '"name" *: *"narwhal.txt"' "$WORK/hits-narwhal.json" && found=1 && break
+done
+[ "$found" = 1 ] || fail "narwhal.txt never found: C's aggregate update did not reach B"
+[ "$(status_field C1 queries_received)" = 1 ] ||
+	fail "C1 received $(status_field C1 queries_received) queries, want 1 (narwhal)"
+pass "a leaf's new file reached the other ultrapeers' tables by patches"
