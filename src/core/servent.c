@@ -777,6 +777,9 @@ void gnut_servent_status(gnut_servent *s, gnut_status_info *out)
 	gnut_routing_stats rs;
 	gnut_routing_get_stats(s->routing, &rs);
 	out->queries_received = rs.queries_received;
+	out->qrp_skipped_leaves = rs.qrp_skipped_leaves;
+	out->qrp_skipped_ultrapeers = rs.qrp_skipped_ultrapeers;
+	out->qrp_slots_held = rs.qrp_slots_held;
 }
 
 GPtrArray *gnut_servent_peers(gnut_servent *s)

@@ -218,6 +218,9 @@ static JsonNode *m_status(gnut_servent *s, JsonObject *params, GError **error)
 	json_object_set_int_member(o, "oob_offers_sent", (gint64)st.oob_offers_sent);
 	json_object_set_int_member(o, "oob_hits_sent", (gint64)st.oob_hits_sent);
 	json_object_set_int_member(o, "queries_received", (gint64)st.queries_received);
+	json_object_set_int_member(o, "qrp_skipped_leaves", (gint64)st.qrp_skipped_leaves);
+	json_object_set_int_member(o, "qrp_skipped_ultrapeers", (gint64)st.qrp_skipped_ultrapeers);
+	json_object_set_int_member(o, "qrp_slots_held", (gint64)st.qrp_slots_held);
 	return object_node(o);
 }
 

@@ -225,9 +225,8 @@ gnut_qrp_table *gnut_qrp_table_from_keywords(uint32_t slots, const GPtrArray *ke
 void gnut_qrp_table_merge(gnut_qrp_table *dst, const gnut_qrp_table *src)
 {
 	g_return_if_fail(dst->slots != 0);
-	for (uint32_t s = 0; s < src->slots; s++) {
-		if (!((src->map[s >> 3] >> (s & 7)) & 1))
-			continue;
+	for (uint32_t s = gnut_qrp_table_next_present(src, 0); s < src->slots;
+	     s = gnut_qrp_table_next_present(src, s + 1)) {
 		if (src->bits >= dst->bits) {
 			set_slot(dst, s >> (src->bits - dst->bits), true);
 			continue;

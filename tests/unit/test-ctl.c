@@ -155,6 +155,9 @@ static void test_status(void)
 	                                     "oob_offers_sent",
 	                                     "oob_hits_sent",
 	                                     "queries_received",
+	                                     "qrp_skipped_leaves",
+	                                     "qrp_skipped_ultrapeers",
+	                                     "qrp_slots_held",
 	                                     NULL};
 	CU_ASSERT_TRUE(has_exactly(o, fields));
 	CU_ASSERT_STRING_EQUAL(gnut_cli_str(o, "version"), PACKAGE_VERSION);

@@ -4,7 +4,8 @@
  * links' together, with what a link gave back on closing or shrinking
  * counted out; and routing through the slot index answers as checking each
  * table does (GNUT_QRP_INDEX=off), as tables are reset, patched and
- * dropped. */
+ * dropped; and ultrapeer QRP: the aggregate of the leaves' tables one
+ * ultrapeer sends another, kept up to date by rate-limited patches. */
 #include "core/routing/qrp-routes.h"
 #include "gnut/proto/qrp-table.h"
 #include "unit.h"
@@ -207,11 +208,207 @@ static void test_index_as_tables(void)
 	gnut_qrp_routes_free(both[1]);
 }
 
+/* A table of `slots` slots holding the words of a space-separated list. */
+static gnut_qrp_table *table_of(guint32 slots, const char *words)
+{
+	gnut_qrp_table *t = gnut_qrp_table_new(slots);
+	g_auto(GStrv) list = g_strsplit(words, " ", -1);
+	for (guint i = 0; list[i] != NULL; i++)
+		gnut_qrp_table_add(t, list[i], strlen(list[i]), false);
+	return t;
+}
+
+/* Sends link of q what brings its table from `from` (NULL: none) to `to`. */
+static void send_update(gnut_qrp_routes *q, guint64 link, const gnut_qrp_table *from,
+                        const gnut_qrp_table *to)
+{
+	g_autoptr(GPtrArray) msgs = gnut_qrp_table_encode_update(to, from, NULL);
+	fixture fx = {.q = q};
+	for (guint i = 0; i < msgs->len; i++) {
+		const char *why;
+		CU_ASSERT_NOT_EQUAL(feed(&fx, link, g_ptr_array_index(msgs, i), &why),
+		                    GNUT_QRP_ROUTES_BAD);
+	}
+}
+
+/* The other end of an ultrapeer link: what one routes object sends there
+ * is fed to another, as what arrives on link `as`. */
+typedef struct {
+	gnut_qrp_routes *to;
+	guint64 as;
+	guint resets;
+	guint patches;
+} wire;
+
+static void wire_send(gpointer data, guint64 link, GBytes *payload)
+{
+	wire *w = data;
+	gsize len;
+	const guint8 *p = g_bytes_get_data(payload, &len);
+	gnut_qrp_msg msg;
+	CU_ASSERT_EQUAL_FATAL(gnut_qrp_msg_decode(p, len, &msg), GNUT_PROTO_OK);
+	if (msg.variant == GNUT_QRP_VARIANT_RESET)
+		w->resets++;
+	else
+		w->patches++;
+	if (w->to == NULL)
+		return;
+	fixture fx = {.q = w->to};
+	const char *why;
+	CU_ASSERT_NOT_EQUAL(feed(&fx, w->as, payload, &why), GNUT_QRP_ROUTES_BAD);
+	(void)link;
+}
+
+/* Does the query text pass link of q (a fresh GUID each call)? */
+static gboolean passes(gnut_qrp_routes *q, guint64 link, const char *text)
+{
+	static guint8 n;
+	guint8 buf[64];
+	gnut_msg_in m = query_for(text, buf, sizeof buf);
+	m.guid.bytes[3] = ++n;
+	return gnut_qrp_routes_filter(q, link, &m);
+}
+
+/* Two ultrapeers: up1 with leaves 1 and 2 and ultrapeer link 10 (up2's
+ * link 7 to it), an ultrapeer link 11 without ultrapeer QRP, and ultrapeer
+ * QRP link 12, whose table must not enter the aggregate. */
+typedef struct {
+	gnut_qrp_routes *up1, *up2;
+	wire w10, w11, w12;
+} pair;
+
+static void pair_send(gpointer data, guint64 link, GBytes *payload)
+{
+	pair *p = data;
+	wire_send(link == 10 ? &p->w10 : link == 11 ? &p->w11 : &p->w12, link, payload);
+}
+
+static void pair_init(pair *p)
+{
+	memset(p, 0, sizeof *p);
+	p->up1 = gnut_qrp_routes_new(NULL, NULL, TRUE, TRUE, 1u << 20, 1u << 24);
+	p->up2 = gnut_qrp_routes_new(NULL, NULL, TRUE, TRUE, 1u << 20, 1u << 24);
+	p->w10 = (wire){.to = p->up2, .as = 7};
+	p->w11 = (wire){.to = p->up2, .as = 8};
+	gnut_qrp_routes_set_sender(p->up1, pair_send, p);
+	gnut_qrp_routes_link_role(p->up1, 1, GNUT_QRP_LINK_LEAF);
+	gnut_qrp_routes_link_role(p->up1, 2, GNUT_QRP_LINK_LEAF);
+	gnut_qrp_routes_link_role(p->up1, 11, GNUT_QRP_LINK_ULTRAPEER);
+	gnut_qrp_routes_link_role(p->up1, 12, GNUT_QRP_LINK_ULTRAPEER_QRP);
+}
+
+static void pair_free(pair *p)
+{
+	gnut_qrp_routes_free(p->up1);
+	gnut_qrp_routes_free(p->up2);
+}
+
+/* Ultrapeer QRP links get the OR of the leaves' complete tables (of any
+ * size), not other ultrapeers' tables: a new link at once the aggregate as
+ * it stands, the update at the next tick; a query misses the ultrapeer
+ * exactly when it misses every leaf. */
+static void test_aggregate_sent(void)
+{
+	pair p;
+	pair_init(&p);
+	g_autoptr(gnut_qrp_table) l1 = table_of(1024, "beatles kinks");
+	g_autoptr(gnut_qrp_table) l2 = table_of(1u << 17, "zappa");
+	g_autoptr(gnut_qrp_table) u12 = table_of(65536, "mozart");
+	send_update(p.up1, 1, NULL, l1);
+	send_update(p.up1, 2, NULL, l2);
+	send_update(p.up1, 12, NULL, u12);
+	gnut_qrp_routes_link_role(p.up1, 10, GNUT_QRP_LINK_ULTRAPEER_QRP);
+	CU_ASSERT_EQUAL(p.w10.resets, 1);
+	CU_ASSERT_EQUAL(p.w12.resets, 1);
+	CU_ASSERT_FALSE(passes(p.up2, 7, "beatles")); /* built when 12 came */
+	gnut_qrp_routes_tick(p.up1, G_USEC_PER_SEC);
+	CU_ASSERT_EQUAL(p.w10.resets, 1);
+	CU_ASSERT_TRUE(p.w10.patches >= 2);
+	CU_ASSERT_TRUE(p.w12.patches >= 2);
+	CU_ASSERT_EQUAL(p.w11.resets + p.w11.patches, 0); /* no ultrapeer QRP */
+	const gnut_qrp_table *agg = gnut_qrp_routes_aggregate(p.up1);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(agg);
+	CU_ASSERT_EQUAL(gnut_qrp_table_slots(agg), GNUT_QRP_DEFAULT_SLOTS);
+	CU_ASSERT_TRUE(passes(p.up2, 7, "beatles"));
+	CU_ASSERT_TRUE(passes(p.up2, 7, "kinks"));
+	CU_ASSERT_TRUE(passes(p.up2, 7, "zappa"));
+	CU_ASSERT_TRUE(passes(p.up2, 7, "zappa beatles")); /* a unit: leaves together */
+	CU_ASSERT_FALSE(passes(p.up2, 7, "mozart"));       /* ultrapeer 12's */
+	CU_ASSERT_FALSE(passes(p.up2, 7, "hendrix"));
+	CU_ASSERT_TRUE(passes(p.up2, 9, "hendrix")); /* no table: passes */
+	pair_free(&p);
+}
+
+/* A leaf's new table, or a leaf gone, reaches the other ultrapeer as a
+ * PATCH (no RESET), at most once every GNUT_QRP_AGGREGATE_INTERVAL_US,
+ * changes in between batched; nothing goes when nothing changed. */
+static void test_aggregate_patched(void)
+{
+	pair p;
+	pair_init(&p);
+	g_autoptr(gnut_qrp_table) l1 = table_of(1024, "beatles");
+	g_autoptr(gnut_qrp_table) l1b = table_of(1024, "hendrix");
+	g_autoptr(gnut_qrp_table) l2 = table_of(65536, "zappa");
+	gnut_qrp_routes_link_role(p.up1, 10, GNUT_QRP_LINK_ULTRAPEER_QRP);
+	send_update(p.up1, 1, NULL, l1);
+	gint64 t = 1000 * G_USEC_PER_SEC;
+	gnut_qrp_routes_tick(p.up1, t);
+	CU_ASSERT_TRUE(passes(p.up2, 7, "beatles"));
+	guint sent = p.w10.patches;
+	gnut_qrp_routes_tick(p.up1, t + GNUT_QRP_AGGREGATE_INTERVAL_US);
+	CU_ASSERT_EQUAL(p.w10.patches, sent); /* nothing changed */
+	t += GNUT_QRP_AGGREGATE_INTERVAL_US;
+	send_update(p.up1, 1, l1, l1b);
+	gnut_qrp_routes_tick(p.up1, t);
+	CU_ASSERT_TRUE(p.w10.patches > sent);
+	CU_ASSERT_EQUAL(p.w10.resets, 1);
+	CU_ASSERT_FALSE(passes(p.up2, 7, "beatles"));
+	CU_ASSERT_TRUE(passes(p.up2, 7, "hendrix"));
+	sent = p.w10.patches;
+	send_update(p.up1, 2, NULL, l2);
+	gnut_qrp_routes_tick(p.up1, t + GNUT_QRP_AGGREGATE_INTERVAL_US / 2);
+	CU_ASSERT_EQUAL(p.w10.patches, sent); /* too soon */
+	CU_ASSERT_FALSE(passes(p.up2, 7, "zappa"));
+	gnut_qrp_routes_link_closed(p.up1, 1);
+	gnut_qrp_routes_tick(p.up1, t + GNUT_QRP_AGGREGATE_INTERVAL_US);
+	CU_ASSERT_TRUE(p.w10.patches > sent); /* both changes at once */
+	CU_ASSERT_TRUE(passes(p.up2, 7, "zappa"));
+	CU_ASSERT_FALSE(passes(p.up2, 7, "hendrix"));
+	CU_ASSERT_EQUAL(p.w10.resets, 1);
+	pair_free(&p);
+}
+
+/* With no ultrapeer QRP link the aggregate is not kept up to date; the
+ * first such link gets it built fresh, with every leaf's table. */
+static void test_aggregate_fresh_for_first_link(void)
+{
+	pair p;
+	pair_init(&p);
+	gnut_qrp_routes_link_closed(p.up1, 12);
+	g_autoptr(gnut_qrp_table) l1 = table_of(1024, "beatles");
+	g_autoptr(gnut_qrp_table) l2 = table_of(1024, "zappa");
+	send_update(p.up1, 1, NULL, l1);
+	gnut_qrp_routes_link_role(p.up1, 10, GNUT_QRP_LINK_ULTRAPEER_QRP);
+	gnut_qrp_routes_link_closed(p.up1, 10);
+	send_update(p.up1, 2, NULL, l2);
+	gnut_qrp_routes_tick(p.up1, G_USEC_PER_SEC);
+	CU_ASSERT_PTR_NULL(gnut_qrp_routes_aggregate(p.up1));
+	gnut_qrp_routes_link_closed(p.up2, 7);
+	gnut_qrp_routes_link_role(p.up1, 10, GNUT_QRP_LINK_ULTRAPEER_QRP);
+	CU_ASSERT_TRUE(passes(p.up2, 7, "zappa"));
+	CU_ASSERT_TRUE(passes(p.up2, 7, "beatles"));
+	CU_ASSERT_FALSE(passes(p.up2, 7, "hendrix"));
+	pair_free(&p);
+}
+
 static CU_TestInfo tests[] = {
     {"tables received, bad ones refused", test_table_received},
     {"cap per link", test_link_cap},
     {"cap over all links", test_total_cap},
     {"the index answers as each table does", test_index_as_tables},
+    {"ultrapeer QRP: the aggregate sent", test_aggregate_sent},
+    {"ultrapeer QRP: the aggregate patched, rate-limited", test_aggregate_patched},
+    {"ultrapeer QRP: the aggregate fresh for the first link", test_aggregate_fresh_for_first_link},
     CU_TEST_INFO_NULL,
 };
 

@@ -517,6 +517,8 @@ static void test_leaves_and_qrp(void)
 	CU_ASSERT_EQUAL(ttl_to(d, 4), -1); /* its table misses */
 	CU_ASSERT_EQUAL(ttl_to(d, 2), 2);  /* not the last hop: no filtering */
 	CU_ASSERT_EQUAL(w.filter_calls, 1);
+	CU_ASSERT_EQUAL(d->qrp_skipped_leaves, 1);
+	CU_ASSERT_EQUAL(d->qrp_skipped_ultrapeers, 0);
 
 	/* ultrapeer 2 sent a QRP table: filtered on the last hop only */
 	gnut_route_link up;
@@ -527,11 +529,14 @@ static void test_leaves_and_qrp(void)
 	d = decide(&w, 1, &q);
 	CU_ASSERT_EQUAL(ttl_to(d, 2), -1);
 	CU_ASSERT_EQUAL(ttl_to(d, 3), 1);
+	CU_ASSERT_EQUAL(d->qrp_skipped_leaves, 1);
+	CU_ASSERT_EQUAL(d->qrp_skipped_ultrapeers, 1);
 	w.filter_answer = TRUE;
 	q = msg(52, GNUT_MSG_QUERY, 2, 1);
 	d = decide(&w, 1, &q);
 	CU_ASSERT_EQUAL(ttl_to(d, 2), 1);
 	CU_ASSERT_EQUAL(ttl_to(d, 4), 1);
+	CU_ASSERT_EQUAL(d->qrp_skipped_leaves + d->qrp_skipped_ultrapeers, 0);
 
 	/* a leaf whose table has not arrived gets nothing */
 	gnut_route_link fresh;

@@ -79,7 +79,14 @@ typedef struct {
 	guint64 oob_hits_dropped;  /* UDP hits dropped: unclaimed, bad token, over claim */
 	guint64 oob_offers_sent;   /* LIME/12 we sent for queries we hold hits for */
 	guint64 oob_hits_sent;     /* hit messages we sent over UDP */
-	guint64 queries_received;  /* queries that came in over links, all of them */
+
+	/* Queries that reached us (duplicates not counted); as an ultrapeer,
+	 * leaves, and ultrapeers on a query's last hop, a query was kept from
+	 * because it missed their QRP table; slots of the tables links sent. */
+	guint64 queries_received;
+	guint64 qrp_skipped_leaves;
+	guint64 qrp_skipped_ultrapeers;
+	guint64 qrp_slots_held;
 } gnut_status_info;
 
 typedef struct {

@@ -2,7 +2,11 @@
  * qrp-routes.h). As a leaf we send each ultrapeer a table of the keywords of
  * our shared files (RESET + PATCH, then increments after a rescan); as an
  * ultrapeer we keep each leaf's table and forward a query to a leaf only when
- * every keyword of it hits that table. The complete tables are indexed by
+ * every keyword of it hits that table. An ultrapeer also sends each
+ * ultrapeer that speaks ultrapeer QRP its aggregate table (our share's
+ * keywords OR'd with every leaf's complete table), brought up to date by
+ * patches at most every GNUT_QRP_AGGREGATE_INTERVAL_US, and keeps theirs
+ * for the router's last hop. The complete tables are indexed by
  * slot (qrp-index.h), so that a query is checked against all of them at
  * once, when the router first asks about it, and each link's answer is then
  * a bit; GNUT_QRP_INDEX=off in the environment checks each table instead,
@@ -26,23 +30,29 @@ struct gnut_qrp_routes {
 	gnut_links *links;
 	gnut_share *share;
 	gboolean ultrapeer;
+	gnut_qrp_routes_send_fn send; /* how a QRP payload goes out on a link */
+	gpointer send_data;
 	gnut_qrp_encode_opts encode; /* how our table goes out */
 	guint32 max_link_slots;
 	guint64 max_total_slots;
-	guint64 slots_held;    /* of every link's remote table */
-	GHashTable *per_link;  /* guint64* link id -> link_qrp */
-	gnut_qrp_table *local; /* our table, as a leaf (built on demand) */
-	gnut_qrp_index *index; /* the complete remote tables; NULL: check each */
-	GPtrArray *words;      /* keywords of the query last checked (NULL when
-	                          it did not decode) ... */
-	gnut_guid words_guid;  /* ... and its GUID */
+	guint64 slots_held;        /* of every link's remote table */
+	GHashTable *per_link;      /* guint64* link id -> link_qrp */
+	gnut_qrp_table *local;     /* our share's table (built on demand) */
+	gnut_qrp_table *aggregate; /* as an ultrapeer: local + leaves' tables */
+	gboolean aggregate_stale;  /* a leaf's table or our share changed since */
+	gint64 next_aggregate_us;  /* no update of it goes out before */
+	gnut_qrp_index *index;     /* the complete remote tables; NULL: check each */
+	GPtrArray *words;          /* keywords of the query last checked (NULL when
+	                              it did not decode) ... */
+	gnut_guid words_guid;      /* ... and its GUID */
 	gboolean words_valid;
 };
 
 /* What we know of one link's tables. */
 typedef struct {
-	gnut_qrp_table *remote; /* the leaf's table (ultrapeer side) */
-	gnut_qrp_table *sent;   /* the table we last sent (leaf side) */
+	gnut_qrp_table *remote;  /* the table the link sent us */
+	gnut_qrp_table *sent;    /* the table we last sent it */
+	gnut_qrp_link_role role; /* what its table is to us, what ours is to it */
 } link_qrp;
 
 static void link_qrp_free(gpointer p)
@@ -51,6 +61,26 @@ static void link_qrp_free(gpointer p)
 	g_clear_pointer(&q->remote, gnut_qrp_table_free);
 	g_clear_pointer(&q->sent, gnut_qrp_table_free);
 	g_free(q);
+}
+
+/* The default way out: the link's node, when it is still up. */
+static void send_on_link(gpointer data, guint64 link, GBytes *payload)
+{
+	gnut_qrp_routes *q = data;
+	gnut_node *node = q->links != NULL ? gnut_links_lookup(q->links, link) : NULL;
+	if (node == NULL)
+		return;
+	gsize len;
+	const guint8 *p = g_bytes_get_data(payload, &len);
+	gnut_guid guid;
+	gnut_guid_generate(&guid);
+	gnut_node_send_msg(node, &guid, GNUT_QRP_MSG_TYPE, 1, 0, p, len, GNUT_PRIO_BULK);
+}
+
+void gnut_qrp_routes_set_sender(gnut_qrp_routes *q, gnut_qrp_routes_send_fn send, gpointer data)
+{
+	q->send = send;
+	q->send_data = data;
 }
 
 gnut_qrp_routes *gnut_qrp_routes_new(gnut_links *links, gnut_share *share, gboolean ultrapeer,
@@ -67,6 +97,7 @@ gnut_qrp_routes *gnut_qrp_routes_new(gnut_links *links, gnut_share *share, gbool
 	q->max_link_slots = max_link_slots;
 	q->max_total_slots = max_total_slots;
 	q->per_link = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, link_qrp_free);
+	gnut_qrp_routes_set_sender(q, send_on_link, q);
 	if (g_strcmp0(g_getenv("GNUT_QRP_INDEX"), "off") != 0)
 		q->index = gnut_qrp_index_new();
 	return q;
@@ -79,6 +110,7 @@ void gnut_qrp_routes_free(gnut_qrp_routes *q)
 	g_hash_table_unref(q->per_link);
 	gnut_qrp_index_free(q->index);
 	g_clear_pointer(&q->local, gnut_qrp_table_free);
+	g_clear_pointer(&q->aggregate, gnut_qrp_table_free);
 	g_clear_pointer(&q->words, g_ptr_array_unref);
 	g_free(q);
 }
@@ -101,9 +133,19 @@ static guint32 remote_slots(const link_qrp *lq)
 	return lq != NULL && lq->remote != NULL ? gnut_qrp_table_slots(lq->remote) : 0;
 }
 
+/* Is link a leaf whose complete table is in (or due in) our aggregate? */
+static gboolean in_aggregate(const link_qrp *lq)
+{
+	return lq != NULL && lq->role == GNUT_QRP_LINK_LEAF && lq->remote != NULL &&
+	       gnut_qrp_table_ready(lq->remote);
+}
+
 void gnut_qrp_routes_link_closed(gnut_qrp_routes *q, guint64 link)
 {
-	q->slots_held -= remote_slots(g_hash_table_lookup(q->per_link, &link));
+	link_qrp *lq = g_hash_table_lookup(q->per_link, &link);
+	if (in_aggregate(lq))
+		q->aggregate_stale = TRUE;
+	q->slots_held -= remote_slots(lq);
 	if (q->index != NULL)
 		gnut_qrp_index_remove(q->index, link);
 	g_hash_table_remove(q->per_link, &link);
@@ -120,6 +162,8 @@ guint64 gnut_qrp_routes_slots_held(const gnut_qrp_routes *q)
 static gnut_qrp_table *build_local_table(gnut_qrp_routes *q)
 {
 	gnut_qrp_table *t = gnut_qrp_table_new(GNUT_QRP_DEFAULT_SLOTS);
+	if (q->share == NULL)
+		return t; /* a test's ultrapeer shares nothing */
 	g_autoptr(GPtrArray) files = gnut_share_list(q->share);
 	for (guint i = 0; i < files->len; i++) {
 		const gnut_shared_file *f = g_ptr_array_index(files, i);
@@ -135,47 +179,135 @@ static gnut_qrp_table *build_local_table(gnut_qrp_routes *q)
 	return t;
 }
 
-/* Sends node what changed in our table since the last one it got. */
-static void send_table(gnut_qrp_routes *q, gnut_node *node)
+/* Sends link what changed in table since the last one it got. */
+static void send_table(gnut_qrp_routes *q, guint64 link, link_qrp *lq, const gnut_qrp_table *table)
 {
-	link_qrp *lq = link_state(q, gnut_node_get_id(node));
-	g_autoptr(GPtrArray) payloads =
-	    gnut_qrp_table_encode_update(q->local, lq->sent, &q->encode);
-	for (guint i = 0; i < payloads->len; i++) {
-		gsize len;
-		const guint8 *p = g_bytes_get_data(g_ptr_array_index(payloads, i), &len);
-		gnut_guid guid;
-		gnut_guid_generate(&guid);
-		gnut_node_send_msg(node, &guid, GNUT_QRP_MSG_TYPE, 1, 0, p, len, GNUT_PRIO_BULK);
-	}
+	g_autoptr(GPtrArray) payloads = gnut_qrp_table_encode_update(table, lq->sent, &q->encode);
+	for (guint i = 0; i < payloads->len; i++)
+		q->send(q->send_data, link, g_ptr_array_index(payloads, i));
+	if (payloads->len == 0)
+		return;
 	g_clear_pointer(&lq->sent, gnut_qrp_table_free);
-	lq->sent = gnut_qrp_table_copy(q->local);
+	lq->sent = gnut_qrp_table_copy(table);
 }
 
-static gboolean wants_our_table(const gnut_qrp_routes *q, gnut_node *node)
+/* The table a link with this role gets from us, NULL for none: as a leaf,
+ * our share's to our ultrapeers; as an ultrapeer, the aggregate to the
+ * ultrapeers that asked for it. */
+static const gnut_qrp_table *table_for(gnut_qrp_routes *q, gnut_qrp_link_role role)
 {
-	return !q->ultrapeer && gnut_node_is_ultrapeer(node);
+	if (!q->ultrapeer && role == GNUT_QRP_LINK_ULTRAPEER) {
+		if (q->local == NULL)
+			q->local = build_local_table(q);
+		return q->local;
+	}
+	if (q->ultrapeer && role == GNUT_QRP_LINK_ULTRAPEER_QRP) {
+		if (q->aggregate == NULL)
+			gnut_qrp_routes_aggregate_update(q);
+		return q->aggregate;
+	}
+	return NULL;
+}
+
+/* Sends every link that gets a table from us what changed in it. */
+static void send_tables(gnut_qrp_routes *q)
+{
+	GHashTableIter it;
+	gpointer key, value;
+	g_hash_table_iter_init(&it, q->per_link);
+	while (g_hash_table_iter_next(&it, &key, &value)) {
+		link_qrp *lq = value;
+		const gnut_qrp_table *t = table_for(q, lq->role);
+		if (t != NULL)
+			send_table(q, *(const guint64 *)key, lq, t);
+	}
+}
+
+void gnut_qrp_routes_link_role(gnut_qrp_routes *q, guint64 link, gnut_qrp_link_role role)
+{
+	link_qrp *lq = link_state(q, link);
+	gboolean was_in_aggregate = in_aggregate(lq);
+	lq->role = role;
+	if (in_aggregate(lq) != was_in_aggregate)
+		q->aggregate_stale = TRUE;
+	const gnut_qrp_table *t = table_for(q, role);
+	if (t != NULL)
+		send_table(q, link, lq, t);
+}
+
+/* What a link is to us, from its handshake. */
+static gnut_qrp_link_role role_of(const gnut_qrp_routes *q, gnut_node *node)
+{
+	if (!gnut_node_is_ultrapeer(node))
+		return q->ultrapeer ? GNUT_QRP_LINK_LEAF : GNUT_QRP_LINK_OTHER;
+	if (q->ultrapeer && gnut_node_get_peer(node)->ultrapeer_query_routing)
+		return GNUT_QRP_LINK_ULTRAPEER_QRP;
+	return GNUT_QRP_LINK_ULTRAPEER;
 }
 
 void gnut_qrp_routes_link_up(gnut_qrp_routes *q, gnut_node *node)
 {
-	if (!wants_our_table(q, node))
-		return;
-	if (q->local == NULL)
-		q->local = build_local_table(q);
-	send_table(q, node);
+	gnut_qrp_routes_link_role(q, gnut_node_get_id(node), role_of(q, node));
 }
 
 void gnut_qrp_routes_share_changed(gnut_qrp_routes *q)
 {
-	if (q->ultrapeer)
-		return;
 	g_clear_pointer(&q->local, gnut_qrp_table_free);
-	q->local = build_local_table(q);
-	g_autoptr(GPtrArray) nodes = gnut_links_nodes(q->links);
-	for (guint i = 0; i < nodes->len; i++)
-		if (wants_our_table(q, g_ptr_array_index(nodes, i)))
-			send_table(q, g_ptr_array_index(nodes, i));
+	if (q->ultrapeer) {
+		q->aggregate_stale = TRUE; /* goes out with the next update */
+		return;
+	}
+	send_tables(q);
+}
+
+void gnut_qrp_routes_aggregate_update(gnut_qrp_routes *q)
+{
+	if (q->local == NULL)
+		q->local = build_local_table(q);
+	gnut_qrp_table *t = gnut_qrp_table_copy(q->local);
+	GHashTableIter it;
+	gpointer value;
+	g_hash_table_iter_init(&it, q->per_link);
+	while (g_hash_table_iter_next(&it, NULL, &value))
+		if (in_aggregate(value))
+			gnut_qrp_table_merge(t, ((link_qrp *)value)->remote);
+	g_clear_pointer(&q->aggregate, gnut_qrp_table_free);
+	q->aggregate = t;
+	q->aggregate_stale = FALSE;
+}
+
+const gnut_qrp_table *gnut_qrp_routes_aggregate(const gnut_qrp_routes *q)
+{
+	return q->aggregate;
+}
+
+static gboolean has_role(const gnut_qrp_routes *q, gnut_qrp_link_role role)
+{
+	GHashTableIter it;
+	gpointer value;
+	g_hash_table_iter_init(&it, q->per_link);
+	while (g_hash_table_iter_next(&it, NULL, &value))
+		if (((const link_qrp *)value)->role == role)
+			return TRUE;
+	return FALSE;
+}
+
+void gnut_qrp_routes_tick(gnut_qrp_routes *q, gint64 now_us)
+{
+	if (!q->ultrapeer || !q->aggregate_stale)
+		return;
+	if (!has_role(q, GNUT_QRP_LINK_ULTRAPEER_QRP)) {
+		/* no one to send it to: the next ultrapeer gets it built fresh */
+		g_clear_pointer(&q->aggregate, gnut_qrp_table_free);
+		return;
+	}
+	if (now_us < q->next_aggregate_us)
+		return;
+	q->next_aggregate_us = now_us + GNUT_QRP_AGGREGATE_INTERVAL_US;
+	gnut_qrp_routes_aggregate_update(q);
+	g_debug("ultrapeer QRP: aggregate table updated, %u of %u slots present",
+	        gnut_qrp_table_count(q->aggregate), gnut_qrp_table_slots(q->aggregate));
+	send_tables(q);
 }
 
 /* May the link's table become `slots` slots? Not over the cap per link, nor
@@ -225,6 +357,7 @@ gnut_qrp_routes_result gnut_qrp_routes_received(gnut_qrp_routes *q, guint64 link
 			return refused;
 	}
 	guint32 before = remote_slots(lq);
+	gboolean was_in_aggregate = in_aggregate(lq);
 	if (err == GNUT_PROTO_OK) {
 		if (lq->remote == NULL)
 			lq->remote = gnut_qrp_table_new_remote();
@@ -233,6 +366,8 @@ gnut_qrp_routes_result gnut_qrp_routes_received(gnut_qrp_routes *q, guint64 link
 	q->slots_held = q->slots_held - before + remote_slots(lq);
 	if (err == GNUT_PROTO_OK)
 		index_update(q, link, lq->remote, &msg);
+	if (err == GNUT_PROTO_OK && (was_in_aggregate || in_aggregate(lq)))
+		q->aggregate_stale = TRUE; /* a leaf's table came, went or changed */
 	if (err != GNUT_PROTO_OK) {
 		*why = gnut_proto_strerror(err);
 		return GNUT_QRP_ROUTES_BAD;

@@ -2,6 +2,14 @@
  * to the routing room. As a leaf we send each ultrapeer a table of the
  * keywords of our shared files; as an ultrapeer we keep each leaf's table and
  * tell the router which links may get a query (gnut_qrp_routes_filter).
+ * Ultrapeer QRP (doc/gnutella/ultrapeer_qrp): an ultrapeer sends each
+ * ultrapeer that announced X-Ultrapeer-Query-Routing its aggregate table,
+ * the OR of its own share's keywords and every leaf's complete table, in
+ * our usual size (64K slots: the spec's recommendation for both kinds of
+ * table; a leaf's table of another size is scaled into it), and keeps the
+ * tables ultrapeers send it, which the router checks on a query's last hop.
+ * The aggregate is rebuilt and its patches sent at most once every
+ * GNUT_QRP_AGGREGATE_INTERVAL_US, when something in it changed.
  * What peers make us hold is capped: a table's slots per link and all
  * links' together (each slot costs a bit, two while a patch streams in). */
 #ifndef GNUT_QRP_ROUTES_H
@@ -10,8 +18,28 @@
 #include "gnut/core/links/links.h"
 #include "gnut/core/routing/router.h"
 #include "gnut/core/share/share.h"
+#include "gnut/proto/qrp-table.h"
 
 typedef struct gnut_qrp_routes gnut_qrp_routes;
+
+/* The spec asks ultrapeers to look for changes to send "every minute" and
+ * more often than leaves do (leaves send after each rescan): at most one
+ * update every 30 s, leaves' tables coming and going in between batched. */
+#define GNUT_QRP_AGGREGATE_INTERVAL_US (30 * G_USEC_PER_SEC)
+
+/* What a link is to our tables. */
+typedef enum {
+	GNUT_QRP_LINK_OTHER = 0,     /* nothing: its table, if any, is only routed by */
+	GNUT_QRP_LINK_LEAF,          /* our leaf (we are an ultrapeer): its table
+	                                goes into our aggregate */
+	GNUT_QRP_LINK_ULTRAPEER,     /* an ultrapeer: as a leaf, we send it our table */
+	GNUT_QRP_LINK_ULTRAPEER_QRP, /* an ultrapeer speaking ultrapeer QRP: as an
+	                                ultrapeer, we send it our aggregate */
+} gnut_qrp_link_role;
+
+/* Sends one QRP payload on link (as a message of type GNUT_QRP_MSG_TYPE,
+ * TTL 1, hops 0). */
+typedef void (*gnut_qrp_routes_send_fn)(gpointer data, guint64 link, GBytes *payload);
 
 /* links and share are not owned and outlive the routes (NULL for either
  * when we are an ultrapeer that only receives tables: a test's). A link's
@@ -22,11 +50,28 @@ gnut_qrp_routes *gnut_qrp_routes_new(gnut_links *links, gnut_share *share, gbool
                                      gboolean compress, guint32 max_link_slots,
                                      guint64 max_total_slots);
 void gnut_qrp_routes_free(gnut_qrp_routes *q);
+/* Where our tables go: by default on the link's node (gnut_links_lookup);
+ * a test hands them to another routes object. */
+void gnut_qrp_routes_set_sender(gnut_qrp_routes *q, gnut_qrp_routes_send_fn send, gpointer data);
 
+/* A link is up: its role from its handshake (gnut_qrp_routes_link_role). */
 void gnut_qrp_routes_link_up(gnut_qrp_routes *q, gnut_node *node);
+/* Sets link's role; a link that gets a table from us gets it now (what
+ * changed since the last one it got). */
+void gnut_qrp_routes_link_role(gnut_qrp_routes *q, guint64 link, gnut_qrp_link_role role);
 void gnut_qrp_routes_link_closed(gnut_qrp_routes *q, guint64 link);
-/* Our share changed: a leaf sends its ultrapeers what changed in its table. */
+/* Our share changed: a leaf sends its ultrapeers what changed in its table;
+ * an ultrapeer's aggregate has it in its next update. */
 void gnut_qrp_routes_share_changed(gnut_qrp_routes *q);
+/* As an ultrapeer: when the aggregate changed and the last update is
+ * GNUT_QRP_AGGREGATE_INTERVAL_US old, rebuilds it and sends each
+ * ultrapeer QRP link the patch of the difference. */
+void gnut_qrp_routes_tick(gnut_qrp_routes *q, gint64 now_us);
+/* Rebuilds the aggregate now (the tick does it; a link that needs one
+ * before the first tick too). */
+void gnut_qrp_routes_aggregate_update(gnut_qrp_routes *q);
+/* The aggregate as last built, NULL before. */
+const gnut_qrp_table *gnut_qrp_routes_aggregate(const gnut_qrp_routes *q);
 typedef enum {
 	GNUT_QRP_ROUTES_PENDING = 0, /* taken; the link's table is not complete yet */
 	GNUT_QRP_ROUTES_READY,       /* taken; the table is complete: route by it */

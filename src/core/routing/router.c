@@ -210,6 +210,8 @@ static void decision_reset(gnut_route_decision *out, guint8 hops)
 	out->flags = 0;
 	out->drop = GNUT_ROUTE_DROP_NONE;
 	out->hops = hops;
+	out->qrp_skipped_leaves = 0;
+	out->qrp_skipped_ultrapeers = 0;
 	g_array_set_size(out->dests, 0);
 }
 
@@ -239,15 +241,19 @@ static gboolean query_passes(const gnut_router *r, guint64 link, const gnut_msg_
  * ultrapeer and its leaves as one unit, so the leaf is reached "at" the
  * ultrapeer's hop and only its QRP table decides. */
 static guint8 broadcast_ttl(const gnut_router *r, guint64 link, const gnut_msg_in *msg,
-                            guint8 ttl_left, guint8 hops_out)
+                            guint8 ttl_left, gnut_route_decision *out)
 {
 	gnut_route_link facts = link_facts(r, link);
 	gboolean query = msg->type == GNUT_MSG_QUERY;
-	if (query && !gnut_router_hops_flow_allows(r, link, hops_out))
+	if (query && !gnut_router_hops_flow_allows(r, link, out->hops))
 		return 0;
 	if (facts.leaf) {
-		if (!query || !facts.qrp || !query_passes(r, link, msg))
+		if (!query || !facts.qrp)
 			return 0;
+		if (!query_passes(r, link, msg)) {
+			out->qrp_skipped_leaves++;
+			return 0;
+		}
 		return 1;
 	}
 	guint8 ttl = ttl_left;
@@ -255,8 +261,10 @@ static guint8 broadcast_ttl(const gnut_router *r, guint64 link, const gnut_msg_i
 		ttl = facts.max_ttl;
 	if (ttl == 0)
 		return 0;
-	if (query && ttl == 1 && facts.qrp && !query_passes(r, link, msg))
+	if (query && ttl == 1 && facts.qrp && !query_passes(r, link, msg)) {
+		out->qrp_skipped_ultrapeers++; /* the last hop: its table misses */
 		return 0;
+	}
 	return ttl;
 }
 
@@ -266,7 +274,7 @@ static void flood(gnut_router *r, guint64 from_link, const gnut_msg_in *msg, gui
 	for (size_t i = 0; i < n_links; i++) {
 		if (links[i] == from_link || links[i] == GNUT_ROUTER_US)
 			continue;
-		guint8 ttl = broadcast_ttl(r, links[i], msg, ttl_left, out->hops);
+		guint8 ttl = broadcast_ttl(r, links[i], msg, ttl_left, out);
 		if (ttl != 0)
 			add_dest(out, links[i], ttl);
 	}

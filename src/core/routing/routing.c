@@ -70,8 +70,9 @@ gnut_routing *gnut_routing_new(const gnut_routing_config *config,
 	guint64 qrp_total = config->qrp_total_slots != 0
 	                        ? MIN(config->qrp_total_slots, GNUT_ROUTING_QRP_MAX_TOTAL)
 	                        : GNUT_ROUTING_QRP_TOTAL_SLOTS;
-	r->qrp = gnut_qrp_routes_new(config->links, config->share, config->ultrapeer,
-	                             !config->no_compression, GNUT_ROUTING_QRP_LINK_SLOTS, qrp_total);
+	r->qrp =
+	    gnut_qrp_routes_new(config->links, config->share, config->ultrapeer,
+	                        !config->no_compression, GNUT_ROUTING_QRP_LINK_SLOTS, qrp_total);
 	rc.query_filter = gnut_qrp_routes_filter;
 	rc.query_filter_data = r->qrp;
 	r->router = gnut_router_new(config->clock, &rc);
@@ -304,6 +305,7 @@ static void deliver(gnut_routing *r, gnut_node *from, const gnut_msg_header *h,
 		answer_ping(r, from, h);
 		break;
 	case GNUT_MSG_QUERY:
+		r->stats.queries_received++;
 		answer_query(r, from, h, payload);
 		break;
 	case GNUT_MSG_QUERY_HIT:
@@ -378,11 +380,16 @@ static gboolean hit_within_share(gnut_routing *r, gnut_node *from, const gnut_ms
 	return FALSE;
 }
 
+/* The links the last decision kept a query from by their QRP tables. */
+static void count_qrp_skips(gnut_routing *r)
+{
+	r->stats.qrp_skipped_leaves += r->decision.qrp_skipped_leaves;
+	r->stats.qrp_skipped_ultrapeers += r->decision.qrp_skipped_ultrapeers;
+}
+
 void gnut_routing_message(gnut_routing *r, gnut_node *from, const gnut_msg_header *h,
                           const guint8 *payload)
 {
-	if (h->type == GNUT_MSG_QUERY)
-		r->stats.queries_received++;
 	if (h->type == GNUT_MSG_QUERY && !query_within_budget(r, from))
 		return;
 	gnut_msg_in in = {
@@ -396,6 +403,7 @@ void gnut_routing_message(gnut_routing *r, gnut_node *from, const gnut_msg_heade
 	guint n_links;
 	const guint64 *links = gnut_links_ids(r->config.links, &n_links);
 	gnut_router_decide(r->router, gnut_node_get_id(from), &in, links, n_links, &r->decision);
+	count_qrp_skips(r);
 	if (r->decision.flags == 0) {
 		r->stats.dropped++;
 		g_debug("link %s: %s dropped: %s", gnut_node_get_address(from),
@@ -429,6 +437,7 @@ guint gnut_routing_originate(gnut_routing *r, const gnut_guid *guid, guint8 type
 	guint n_links;
 	const guint64 *links = gnut_links_ids(r->config.links, &n_links);
 	gnut_router_originate(r->router, &in, links, n_links, &r->decision);
+	count_qrp_skips(r);
 	if (!(r->decision.flags & GNUT_ROUTE_FORWARD))
 		return 0;
 	guint probed = 0;
@@ -523,6 +532,7 @@ void gnut_routing_tick(gnut_routing *r, gint64 now_us)
 {
 	gnut_oob_serve_tick(r->oob, now_us);
 	gnut_dquery_run_tick(r->dq, now_us);
+	gnut_qrp_routes_tick(r->qrp, now_us);
 	check_hops_flows(r, now_us);
 }
 

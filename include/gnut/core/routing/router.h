@@ -153,6 +153,10 @@ typedef struct {
 	gnut_route_drop drop; /* why it was dropped when flags is 0 */
 	guint8 hops;          /* hops to write into every forwarded copy */
 	GArray *dests;        /* of gnut_route_dest; non-empty iff FORWARD */
+	/* Links a query was kept from because it missed their QRP table:
+	 * leaves, and ultrapeers on the last hop. */
+	guint qrp_skipped_leaves;
+	guint qrp_skipped_ultrapeers;
 } gnut_route_decision;
 
 /* A decision is reused across calls: init once, clear when done. */

@@ -85,7 +85,8 @@ void gnut_routing_link_up(gnut_routing *r, gnut_node *node);
 void gnut_routing_link_closed(gnut_routing *r, gnut_node *node);
 void gnut_routing_ping_sent(gnut_routing *r, const gnut_guid *guid);
 
-/* Our share changed: a leaf sends its ultrapeers its new table. */
+/* Our share changed: a leaf sends its ultrapeers its new table, an
+ * ultrapeer its ultrapeers its new aggregate (at the next update). */
 void gnut_routing_share_changed(gnut_routing *r);
 /* Sends a message of our own (a query) to every link the router picks, at
  * GNUT_ROUTING_QUERY_TTL; returns how many links got it. As an ultrapeer, a
@@ -103,7 +104,6 @@ gboolean gnut_routing_push(gnut_routing *r, const gnut_guid *servent, guint32 in
 
 /* What flow control and the memory caps did. */
 typedef struct {
-	guint64 queries_received;     /* queries that came in over links, all of them */
 	guint64 dropped;              /* every message dropped: no route, duplicates, full
 	                                 queues, flow control */
 	guint64 queries_over_budget;  /* queries over their link's budget (flow.h) */
@@ -113,6 +113,13 @@ typedef struct {
 	guint64 hits_over_share;      /* hits for our searches over their link's share */
 	guint64 qrp_tables_refused;   /* RESETs over the table size caps */
 	guint64 qrp_slots_held;       /* slots of every link's table, now */
+
+	/* Queries delivered to us (not duplicates); links a query was kept
+	 * from because it missed their QRP table: leaves, and ultrapeers on
+	 * the query's last hop (their aggregate table). */
+	guint64 queries_received;
+	guint64 qrp_skipped_leaves;
+	guint64 qrp_skipped_ultrapeers;
 } gnut_routing_stats;
 void gnut_routing_get_stats(const gnut_routing *r, gnut_routing_stats *out);
 void gnut_routing_tick(gnut_routing *r, gint64 now_us);
