@@ -218,6 +218,10 @@ static JsonNode *m_status(gnut_servent *s, JsonObject *params, GError **error)
 	json_object_set_int_member(o, "oob_offers_sent", (gint64)st.oob_offers_sent);
 	json_object_set_int_member(o, "oob_hits_sent", (gint64)st.oob_hits_sent);
 	json_object_set_int_member(o, "queries_received", (gint64)st.queries_received);
+	json_object_set_int_member(o, "push_proxy_requests", (gint64)st.push_proxy_requests);
+	json_object_set_int_member(o, "push_proxy_pushes", (gint64)st.push_proxy_pushes);
+	json_object_set_int_member(o, "push_proxies", (gint64)st.push_proxies);
+	json_object_set_int_member(o, "push_proxy_used", (gint64)st.push_proxy_used);
 	return object_node(o);
 }
 

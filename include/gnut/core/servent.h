@@ -71,15 +71,19 @@ typedef struct {
 	guint shared_files;
 	guint64 bytes_up;
 	guint64 bytes_down;
-	gint64 uptime;             /* seconds */
-	gboolean tcp_firewalled;   /* no incoming connection seen yet (or --firewalled) */
-	gboolean udp_firewalled;   /* no unsolicited datagram seen yet */
-	guint64 oob_claims_sent;   /* LIME/11 claims we sent for our searches */
-	guint64 oob_hits_received; /* hit messages taken over UDP */
-	guint64 oob_hits_dropped;  /* UDP hits dropped: unclaimed, bad token, over claim */
-	guint64 oob_offers_sent;   /* LIME/12 we sent for queries we hold hits for */
-	guint64 oob_hits_sent;     /* hit messages we sent over UDP */
-	guint64 queries_received;  /* queries that came in over links, all of them */
+	gint64 uptime;               /* seconds */
+	gboolean tcp_firewalled;     /* no incoming connection seen yet (or --firewalled) */
+	gboolean udp_firewalled;     /* no unsolicited datagram seen yet */
+	guint64 oob_claims_sent;     /* LIME/11 claims we sent for our searches */
+	guint64 oob_hits_received;   /* hit messages taken over UDP */
+	guint64 oob_hits_dropped;    /* UDP hits dropped: unclaimed, bad token, over claim */
+	guint64 oob_offers_sent;     /* LIME/12 we sent for queries we hold hits for */
+	guint64 oob_hits_sent;       /* hit messages we sent over UDP */
+	guint64 queries_received;    /* queries that came in over links, all of them */
+	guint64 push_proxy_requests; /* HTTP push-proxy requests for our leaves */
+	guint64 push_proxy_pushes;   /* of them, relayed to the leaf as a Push */
+	guint64 push_proxies;        /* as a leaf: ultrapeers acting as our push proxies */
+	guint64 push_proxy_used;     /* our pushes that went by a push proxy (202) */
 } gnut_status_info;
 
 typedef struct {
