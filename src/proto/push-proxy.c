@@ -34,40 +34,17 @@ void gnut_push_proxies_encode(GByteArray *out, const gnut_push_proxies *p)
 	}
 }
 
-static void lime_encode(GByteArray *out, uint16_t selector, uint16_t version, const uint8_t *data,
-                        size_t len)
-{
-	gnut_vendor_msg m;
-	memcpy(m.vendor, GNUT_LIME_VENDOR, GNUT_VENDOR_CODE_LEN);
-	m.selector = selector;
-	m.version = version;
-	m.data.data = data;
-	m.data.len = len;
-	gnut_vendor_msg_encode(out, &m);
-}
-
-/* Decodes the vendor head and checks it is LIME/selector. */
-static gnut_proto_err lime_decode(const uint8_t *buf, size_t len, uint16_t selector,
-                                  gnut_vendor_msg *m)
-{
-	gnut_proto_err err = gnut_vendor_msg_decode(buf, len, m);
-	if (err != GNUT_PROTO_OK)
-		return err;
-	if (memcmp(m->vendor, GNUT_LIME_VENDOR, GNUT_VENDOR_CODE_LEN) != 0 ||
-	    m->selector != selector)
-		return GNUT_PROTO_ERR_MALFORMED;
-	return GNUT_PROTO_OK;
-}
-
 void gnut_proxy_req_encode(GByteArray *out)
 {
-	lime_encode(out, GNUT_LIME_SEL_PROXY_REQ, GNUT_PROXY_REQ_VERSION, NULL, 0);
+	gnut_vendor_msg_encode_as(out, GNUT_LIME_VENDOR, GNUT_LIME_SEL_PROXY_REQ,
+	                          GNUT_PROXY_REQ_VERSION, NULL, 0);
 }
 
 gnut_proto_err gnut_proxy_req_decode(const uint8_t *buf, size_t len)
 {
 	gnut_vendor_msg m;
-	return lime_decode(buf, len, GNUT_LIME_SEL_PROXY_REQ, &m);
+	return gnut_vendor_msg_decode_as(buf, len, GNUT_LIME_VENDOR, GNUT_LIME_SEL_PROXY_REQ, 0,
+	                                 &m);
 }
 
 void gnut_proxy_ack_encode(GByteArray *out, uint32_t ipv4, uint16_t port)
@@ -75,17 +52,17 @@ void gnut_proxy_ack_encode(GByteArray *out, uint32_t ipv4, uint16_t port)
 	uint8_t data[GNUT_PUSH_PROXY_ENTRY_LEN];
 	gnut_poke_be32(data, ipv4);
 	gnut_poke_le16(data + 4, port);
-	lime_encode(out, GNUT_LIME_SEL_PROXY_ACK, GNUT_PROXY_ACK_VERSION, data, sizeof data);
+	gnut_vendor_msg_encode_as(out, GNUT_LIME_VENDOR, GNUT_LIME_SEL_PROXY_ACK,
+	                          GNUT_PROXY_ACK_VERSION, data, sizeof data);
 }
 
 gnut_proto_err gnut_proxy_ack_decode(const uint8_t *buf, size_t len, uint32_t *ipv4, uint16_t *port)
 {
 	gnut_vendor_msg m;
-	gnut_proto_err err = lime_decode(buf, len, GNUT_LIME_SEL_PROXY_ACK, &m);
+	gnut_proto_err err =
+	    gnut_vendor_msg_decode_as(buf, len, GNUT_LIME_VENDOR, GNUT_LIME_SEL_PROXY_ACK, 1, &m);
 	if (err != GNUT_PROTO_OK)
 		return err;
-	if (m.version == 0)
-		return GNUT_PROTO_ERR_UNSUPPORTED;
 	if (m.version == 1) {
 		if (m.data.len < 2)
 			return GNUT_PROTO_ERR_TRUNCATED;
