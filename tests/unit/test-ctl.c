@@ -155,6 +155,10 @@ static void test_status(void)
 	                                     "oob_offers_sent",
 	                                     "oob_hits_sent",
 	                                     "queries_received",
+	                                     "push_proxy_requests",
+	                                     "push_proxy_pushes",
+	                                     "push_proxies",
+	                                     "push_proxy_used",
 	                                     NULL};
 	CU_ASSERT_TRUE(has_exactly(o, fields));
 	CU_ASSERT_STRING_EQUAL(gnut_cli_str(o, "version"), PACKAGE_VERSION);
