@@ -308,12 +308,12 @@ static void on_push_wanted(gnut_downloads *m, const gnut_guid *servent, guint32 
 {
 	gnut_servent *s = data;
 	gnut_push_proxies proxies;
-	if (gnut_searches_push_proxies(s->searches, servent, &proxies))
-		gnut_proxy_client_push(s->proxy_client, &proxies, servent, index,
-		                       gnut_links_self_ipv4(s->links),
+	uint32_t ipv4 = gnut_links_self_ipv4(s->links);
+	if (ipv4 != 0 && gnut_searches_push_proxies(s->searches, servent, &proxies))
+		gnut_proxy_client_push(s->proxy_client, &proxies, servent, index, ipv4,
 		                       gnut_links_self_port(s->links));
 	else
-		on_proxies_failed(servent, index, s);
+		on_proxies_failed(servent, index, s); /* says why when our address is unknown */
 }
 
 /* A downloader asks us, as push proxy, to push one of our leaves. */
