@@ -19,6 +19,7 @@
 #include "gnut/core/share/share.h"
 #include "gnut/core/transfer/download.h"
 #include "gnut/core/transfer/fetch.h"
+#include "gnut/core/transfer/push-proxy-client.h"
 #include "gnut/core/transfer/push-service.h"
 #include "gnut/core/transfer/upload.h"
 #include "gnut/net/listener.h"
@@ -90,6 +91,7 @@ struct gnut_servent {
 	gnut_uploads *uploads;
 	gnut_downloads *downloads;
 	gnut_push_service *pushes;
+	gnut_proxy_client *proxy_client; /* our pushes by a firewalled servent's push proxies */
 	gnut_fetch *fetch;
 	servent_oob *oob; /* firewall detection, out-of-band hits over UDP */
 };
@@ -289,13 +291,37 @@ static guint16 on_kept_hits(const gnut_guid *guid, gpointer data)
 	return gnut_searches_kept(s->searches, guid);
 }
 
-/* The downloads want a firewalled source to connect to us. */
-static void on_push_wanted(gnut_downloads *m, const gnut_guid *servent, guint32 index,
-                           gpointer data)
+/* No push proxy of a firewalled source took our push: it goes through the
+ * network, along the route of its hit. */
+static void on_proxies_failed(const gnut_guid *servent, guint32 index, gpointer data)
 {
 	gnut_servent *s = data;
 	gnut_routing_push(s->routing, servent, index, gnut_links_self_ipv4(s->links),
 	                  gnut_links_self_port(s->links));
+}
+
+/* The downloads want a firewalled source to connect to us: by its push
+ * proxies when its hits named any, else (or when they all fail) by a Push
+ * routed through the network. */
+static void on_push_wanted(gnut_downloads *m, const gnut_guid *servent, guint32 index,
+                           gpointer data)
+{
+	gnut_servent *s = data;
+	gnut_push_proxies proxies;
+	uint32_t ipv4 = gnut_links_self_ipv4(s->links);
+	if (ipv4 != 0 && gnut_searches_push_proxies(s->searches, servent, &proxies))
+		gnut_proxy_client_push(s->proxy_client, &proxies, servent, index, ipv4,
+		                       gnut_links_self_port(s->links));
+	else
+		on_proxies_failed(servent, index, s); /* says why when our address is unknown */
+}
+
+/* A downloader asks us, as push proxy, to push one of our leaves. */
+static unsigned on_push_proxy_request(const gnut_guid *servent, uint32_t requester, uint32_t ipv4,
+                                      guint16 port, gpointer data)
+{
+	gnut_servent *s = data;
+	return gnut_routing_push_proxy_request(s->routing, servent, requester, ipv4, port);
 }
 
 static guint64 on_fetch_search(const char *query, gpointer data)
@@ -380,6 +406,8 @@ static gboolean build_transfers(gnut_servent *s, const gnut_servent_config *conf
 	    .connections_per_ip = config->upload_connections_per_ip,
 	    .stale = on_share_stale,
 	    .stale_data = s,
+	    .push_proxy = on_push_proxy_request,
+	    .push_proxy_data = s,
 	};
 	s->uploads = gnut_uploads_new(s->share, s->clock, &uc);
 	gnut_downloads_config dc = {
@@ -402,6 +430,7 @@ static gboolean build_transfers(gnut_servent *s, const gnut_servent_config *conf
 	    .allow_local = s->allow_local,
 	};
 	s->pushes = gnut_push_service_new(&pc);
+	s->proxy_client = gnut_proxy_client_new(s->allow_local, on_proxies_failed, s);
 	s->fetch = gnut_fetch_new(s->downloads, s->searches, s->allow_local, on_fetch_search, s);
 	return TRUE;
 }
@@ -719,6 +748,7 @@ void gnut_servent_free(gnut_servent *s)
 	}
 	gnut_fetch_free(s->fetch);
 	gnut_push_service_free(s->pushes);
+	gnut_proxy_client_free(s->proxy_client);
 	g_clear_pointer(&s->uploads, gnut_uploads_free);
 	g_clear_pointer(&s->downloads, gnut_downloads_free);
 	gnut_links_free(s->links); /* first: its handlers reach the routing room */
@@ -780,6 +810,10 @@ void gnut_servent_status(gnut_servent *s, gnut_status_info *out)
 	out->qrp_skipped_leaves = rs.qrp_skipped_leaves;
 	out->qrp_skipped_ultrapeers = rs.qrp_skipped_ultrapeers;
 	out->qrp_slots_held = rs.qrp_slots_held;
+	out->push_proxy_requests = rs.push_proxy_requests;
+	out->push_proxy_pushes = rs.push_proxy_pushes;
+	out->push_proxies = rs.push_proxies;
+	out->push_proxy_used = gnut_proxy_client_accepted(s->proxy_client);
 }
 
 GPtrArray *gnut_servent_peers(gnut_servent *s)

@@ -221,6 +221,10 @@ static JsonNode *m_status(gnut_servent *s, JsonObject *params, GError **error)
 	json_object_set_int_member(o, "qrp_skipped_leaves", (gint64)st.qrp_skipped_leaves);
 	json_object_set_int_member(o, "qrp_skipped_ultrapeers", (gint64)st.qrp_skipped_ultrapeers);
 	json_object_set_int_member(o, "qrp_slots_held", (gint64)st.qrp_slots_held);
+	json_object_set_int_member(o, "push_proxy_requests", (gint64)st.push_proxy_requests);
+	json_object_set_int_member(o, "push_proxy_pushes", (gint64)st.push_proxy_pushes);
+	json_object_set_int_member(o, "push_proxies", (gint64)st.push_proxies);
+	json_object_set_int_member(o, "push_proxy_used", (gint64)st.push_proxy_used);
 	return object_node(o);
 }
 

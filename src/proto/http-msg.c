@@ -234,6 +234,7 @@ const char *gnut_http_reason_phrase(unsigned code)
 		const char *phrase;
 	} phrases[] = {
 	    {GNUT_HTTP_OK, "OK"},
+	    {GNUT_HTTP_ACCEPTED, "Accepted"},
 	    {GNUT_HTTP_PARTIAL_CONTENT, "Partial Content"},
 	    {GNUT_HTTP_MOVED_PERMANENTLY, "Moved Permanently"},
 	    {GNUT_HTTP_FOUND, "Found"},

@@ -12,25 +12,13 @@
 static gnut_proto_err lime_head_decode(const uint8_t *buf, size_t len, uint16_t selector,
                                        gnut_vendor_msg *m)
 {
-	gnut_proto_err err = gnut_vendor_msg_decode(buf, len, m);
-	if (err != GNUT_PROTO_OK)
-		return err;
-	if (memcmp(m->vendor, GNUT_OOB_VENDOR, GNUT_VENDOR_CODE_LEN) != 0 ||
-	    m->selector != selector)
-		return GNUT_PROTO_ERR_MALFORMED;
-	if (m->version < GNUT_OOB_OLDEST_VERSION)
-		return GNUT_PROTO_ERR_UNSUPPORTED;
-	return GNUT_PROTO_OK;
+	return gnut_vendor_msg_decode_as(buf, len, GNUT_OOB_VENDOR, selector,
+	                                 GNUT_OOB_OLDEST_VERSION, m);
 }
 
 static void lime_encode(GByteArray *out, uint16_t selector, const uint8_t *data, size_t len)
 {
-	gnut_vendor_msg m;
-	memcpy(m.vendor, GNUT_OOB_VENDOR, GNUT_VENDOR_CODE_LEN);
-	m.selector = selector;
-	m.version = GNUT_OOB_VERSION;
-	m.data = (gnut_slice){data, len};
-	gnut_vendor_msg_encode(out, &m);
+	gnut_vendor_msg_encode_as(out, GNUT_OOB_VENDOR, selector, GNUT_OOB_VERSION, data, len);
 }
 
 void gnut_oob_reply_encode(GByteArray *out, uint8_t hits, bool unsolicited)

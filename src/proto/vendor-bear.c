@@ -11,27 +11,15 @@
 static gnut_proto_err bear_head_decode(const uint8_t *buf, size_t len, uint16_t selector,
                                        gnut_vendor_msg *m)
 {
-	gnut_proto_err err = gnut_vendor_msg_decode(buf, len, m);
-	if (err != GNUT_PROTO_OK)
-		return err;
-	if (memcmp(m->vendor, GNUT_BEAR_VENDOR, GNUT_VENDOR_CODE_LEN) != 0 ||
-	    m->selector != selector)
-		return GNUT_PROTO_ERR_MALFORMED;
-	if (m->version < GNUT_BEAR_QSTAT_VERSION)
-		return GNUT_PROTO_ERR_UNSUPPORTED;
-	return GNUT_PROTO_OK;
+	return gnut_vendor_msg_decode_as(buf, len, GNUT_BEAR_VENDOR, selector,
+	                                 GNUT_BEAR_QSTAT_VERSION, m);
 }
 
 /* Appends a BEAR vendor message of version 1 with data[0..len). */
 static void bear_encode(GByteArray *out, uint16_t selector, const uint8_t *data, size_t len)
 {
-	gnut_vendor_msg m;
-	memcpy(m.vendor, GNUT_BEAR_VENDOR, GNUT_VENDOR_CODE_LEN);
-	m.selector = selector;
-	m.version = GNUT_BEAR_QSTAT_VERSION;
-	m.data.data = data;
-	m.data.len = len;
-	gnut_vendor_msg_encode(out, &m);
+	gnut_vendor_msg_encode_as(out, GNUT_BEAR_VENDOR, selector, GNUT_BEAR_QSTAT_VERSION, data,
+	                          len);
 }
 
 void gnut_bear_hops_flow_encode(GByteArray *out, uint8_t hops)

@@ -17,6 +17,31 @@ gnut_proto_err gnut_vendor_msg_decode(const uint8_t *buf, size_t len, gnut_vendo
 	return GNUT_PROTO_OK;
 }
 
+gnut_proto_err gnut_vendor_msg_decode_as(const uint8_t *buf, size_t len, const char *vendor,
+                                         uint16_t selector, uint16_t min_version,
+                                         gnut_vendor_msg *out)
+{
+	gnut_proto_err err = gnut_vendor_msg_decode(buf, len, out);
+	if (err != GNUT_PROTO_OK)
+		return err;
+	if (memcmp(out->vendor, vendor, GNUT_VENDOR_CODE_LEN) != 0 || out->selector != selector)
+		return GNUT_PROTO_ERR_MALFORMED;
+	if (out->version < min_version)
+		return GNUT_PROTO_ERR_UNSUPPORTED;
+	return GNUT_PROTO_OK;
+}
+
+void gnut_vendor_msg_encode_as(GByteArray *out, const char *vendor, uint16_t selector,
+                               uint16_t version, const uint8_t *data, size_t len)
+{
+	gnut_vendor_msg m;
+	memcpy(m.vendor, vendor, GNUT_VENDOR_CODE_LEN);
+	m.selector = selector;
+	m.version = version;
+	m.data = (gnut_slice){data, len};
+	gnut_vendor_msg_encode(out, &m);
+}
+
 void gnut_vendor_msg_encode(GByteArray *out, const gnut_vendor_msg *m)
 {
 	g_return_if_fail(m->data.len <= GNUT_MSG_MAX_PAYLOAD - GNUT_VENDOR_MSG_HEAD);

@@ -158,6 +158,10 @@ static void test_status(void)
 	                                     "qrp_skipped_leaves",
 	                                     "qrp_skipped_ultrapeers",
 	                                     "qrp_slots_held",
+	                                     "push_proxy_requests",
+	                                     "push_proxy_pushes",
+	                                     "push_proxies",
+	                                     "push_proxy_used",
 	                                     NULL};
 	CU_ASSERT_TRUE(has_exactly(o, fields));
 	CU_ASSERT_STRING_EQUAL(gnut_cli_str(o, "version"), PACKAGE_VERSION);

@@ -329,12 +329,20 @@ static void expect_opening(raw_peer *p, owner *o)
 	CU_ASSERT_TRUE(gnut_vendor_msg_is_supported_list(&vm));
 	gnut_vmsg_supported sup;
 	CU_ASSERT_EQUAL(gnut_vmsg_supported_decode(vm.data.data, vm.data.len, &sup), GNUT_PROTO_OK);
-	CU_ASSERT_EQUAL(sup.count, 1); /* Hops Flow, BEAR/4 version 1 */
-	gnut_vmsg_entry e;
-	CU_ASSERT_TRUE(gnut_vmsg_supported_get(&sup, 0, &e));
-	CU_ASSERT_EQUAL(memcmp(e.vendor, "BEAR", 4), 0);
-	CU_ASSERT_EQUAL(e.selector, 4);
-	CU_ASSERT_EQUAL(e.version, 1);
+	/* Hops Flow (BEAR/4 version 1), the push proxy request and
+	 * acknowledgement (LIME/21 and LIME/22, version 2) */
+	CU_ASSERT_EQUAL_FATAL(sup.count, 3);
+	static const struct {
+		const char *vendor;
+		guint16 selector, version;
+	} want[] = {{"BEAR", 4, 1}, {"LIME", 21, 2}, {"LIME", 22, 2}};
+	for (guint i = 0; i < G_N_ELEMENTS(want); i++) {
+		gnut_vmsg_entry e;
+		CU_ASSERT_TRUE(gnut_vmsg_supported_get(&sup, i, &e));
+		CU_ASSERT_EQUAL(memcmp(e.vendor, want[i].vendor, 4), 0);
+		CU_ASSERT_EQUAL(e.selector, want[i].selector);
+		CU_ASSERT_EQUAL(e.version, want[i].version);
+	}
 	CU_ASSERT_TRUE_FATAL(raw_next(p, &ping));
 	CU_ASSERT_EQUAL(ping.h.type, GNUT_MSG_PING);
 	CU_ASSERT_EQUAL(ping.h.ttl, 1);
@@ -369,8 +377,9 @@ static void test_opening_and_accessors(void)
 	gnut_node_get_stats(o.node, &st);
 	CU_ASSERT_EQUAL(st.msgs_out, 2);
 	CU_ASSERT_EQUAL(st.keepalives, 1);
-	/* Messages Supported: vendor head 8, count 2, one entry 8; the ping: none */
-	CU_ASSERT_EQUAL(st.bytes_out, 2 * GNUT_MSG_HEADER_LEN + 10 + GNUT_VMSG_ENTRY_LEN);
+	/* Messages Supported: vendor head 8, count 2, three entries of 8 (BEAR/4,
+	 * LIME/21, LIME/22); the ping: none */
+	CU_ASSERT_EQUAL(st.bytes_out, 2 * GNUT_MSG_HEADER_LEN + 10 + 3 * GNUT_VMSG_ENTRY_LEN);
 	CU_ASSERT_FALSE(gnut_node_is_closing(o.node));
 	owner_clear(&o);
 	raw_close(&p);

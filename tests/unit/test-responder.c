@@ -420,7 +420,8 @@ static void test_tls_and_oob_token_share_a_block(void)
 	gnut_ggep g;
 	size_t used = 0;
 	CU_ASSERT_EQUAL_FATAL(
-	    gnut_ggep_decode(hit.private_ggep.data, hit.private_ggep.len, &g, &used), GNUT_PROTO_OK);
+	    gnut_ggep_decode(hit.private_ggep.data, hit.private_ggep.len, &g, &used),
+	    GNUT_PROTO_OK);
 	CU_ASSERT_EQUAL(used, hit.private_ggep.len);
 	CU_ASSERT_PTR_NOT_NULL(gnut_ggep_find(&g, "TLS"));
 	const gnut_ggep_ext *so = gnut_ggep_find(&g, GNUT_OOB_GGEP_TOKEN);
@@ -431,6 +432,38 @@ static void test_tls_and_oob_token_share_a_block(void)
 	gnut_qhit_clear(&hit);
 }
 
+/* Our push proxies go into the private GGEP block as "PUSH" (IPv4 in
+ * network order, port little-endian, 6 bytes each) while firewalled, and
+ * never when we are reachable (a downloader connects to us then). */
+static void test_push_proxies_advertised(void)
+{
+	static const uint8_t want[] = {0x7f, 0x00, 0x00, 0x02, 0x39, 0x30,
+	                               0x0a, 0x01, 0x02, 0x03, 0xe2, 0x18};
+	for (int firewalled = 0; firewalled < 2; firewalled++) {
+		gnut_responder_self self = self_of_test();
+		self.firewalled = firewalled;
+		self.proxies.count = 2;
+		self.proxies.addr[0] = (gnut_push_proxy){.ipv4 = 0x7f000002, .port = 12345};
+		self.proxies.addr[1] = (gnut_push_proxy){.ipv4 = 0x0a010203, .port = 6370};
+		gnut_qhit hit;
+		g_autoptr(GBytes) hit_msg = image_hit_of(&self, &hit);
+		gnut_ggep g = {0};
+		size_t used = 0;
+		const gnut_ggep_ext *push = NULL;
+		if (hit.private_ggep.len > 0 &&
+		    gnut_ggep_decode(hit.private_ggep.data, hit.private_ggep.len, &g, &used) ==
+		        GNUT_PROTO_OK)
+			push = gnut_ggep_find(&g, GNUT_PUSH_PROXY_GGEP_ID);
+		CU_ASSERT_EQUAL(push != NULL, firewalled);
+		if (push != NULL) {
+			CU_ASSERT_EQUAL(push->len, sizeof want);
+			CU_ASSERT_EQUAL(memcmp(push->data, want, sizeof want), 0);
+			gnut_ggep_clear(&g);
+		}
+		gnut_qhit_clear(&hit);
+	}
+}
+
 static CU_TestInfo tests[] = {
     {"oob: offer then claim", test_oob_offer_then_claim},
     {"oob: refusals and expiry", test_oob_refusals_and_expiry},
@@ -439,6 +472,7 @@ static CU_TestInfo tests[] = {
     {"firewalled: push flag", test_firewalled_sets_push},
     {"TLS: GGEP TLS in hits and pongs", test_tls_advertised},
     {"TLS and an OOB token share one GGEP block", test_tls_and_oob_token_share_a_block},
+    {"push proxies: GGEP PUSH while firewalled", test_push_proxies_advertised},
     {"SHA-1 query", test_sha1_query},
     {"no match, bad query", test_no_match_and_bad_query},
     {"pong", test_pong},

@@ -168,8 +168,10 @@ static void added_log_init(added_log *log)
  * URN_A in its extensions) and "notes.txt" (index 4, no URN), with the QHD
  * push flag set (push) or cleared, and marked valid either way. */
 /* A hit from servent with two results; the push flag when push, GGEP
- * "TLS" in its private area when tls. */
-static GByteArray *hit_payload(const gnut_guid *servent, gboolean push, gboolean tls)
+ * "TLS" in its private area when tls, and "PUSH" with proxy_data when not
+ * NULL. */
+static GByteArray *hit_payload_with(const gnut_guid *servent, gboolean push, gboolean tls,
+                                    const uint8_t *proxy_data, size_t proxy_len)
 {
 	gnut_urn urn;
 	CU_ASSERT_EQUAL_FATAL(gnut_urn_parse(URN_A, strlen(URN_A), &urn), GNUT_PROTO_OK);
@@ -195,13 +197,24 @@ static GByteArray *hit_payload(const gnut_guid *servent, gboolean push, gboolean
 	    .servent = *servent,
 	};
 	g_autoptr(GByteArray) private_ggep = g_byte_array_new();
-	static const gnut_ggep_item tls_item = {.id = "TLS"};
+	gnut_ggep_item items[2];
+	size_t n = 0;
 	if (tls)
-		gnut_ggep_encode(&tls_item, 1, private_ggep);
+		items[n++] = (gnut_ggep_item){.id = "TLS"};
+	if (proxy_data != NULL)
+		items[n++] = (gnut_ggep_item){
+		    .id = GNUT_PUSH_PROXY_GGEP_ID, .data = proxy_data, .len = proxy_len};
+	if (n > 0)
+		gnut_ggep_encode(items, n, private_ggep);
 	h.private_area = (gnut_slice){private_ggep->data, private_ggep->len};
 	GByteArray *out = g_byte_array_new();
 	CU_ASSERT_EQUAL_FATAL(gnut_qhit_encode(out, &h), GNUT_PROTO_OK);
 	return out;
+}
+
+static GByteArray *hit_payload(const gnut_guid *servent, gboolean push, gboolean tls)
+{
+	return hit_payload_with(servent, push, tls, NULL, 0);
 }
 
 static void test_hit_not_ours_ignored(void)
@@ -329,6 +342,47 @@ static void test_hit_tls(void)
 	gnut_searches_free(s);
 }
 
+/* GGEP PUSH in the trailer gives every result of the hit the servent's
+ * proxies, and gnut_searches_push_proxies finds them by servent GUID; a
+ * PUSH that does not decode (5 bytes) gives none. */
+static void test_hit_push_proxies(void)
+{
+	static const uint8_t proxies[] = {0x7f, 0x00, 0x00, 0x02, 0x39, 0x30,
+	                                  0x7f, 0x00, 0x00, 0x03, 0x3a, 0x30};
+	gnut_searches *s = gnut_searches_new();
+	gnut_guid ours, servent, bad_servent;
+	gnut_searches_start(s, "song", &ours);
+	gnut_guid_generate(&servent);
+	bad_servent = servent;
+	bad_servent.bytes[0]++;
+	g_autoptr(GByteArray) msg =
+	    hit_payload_with(&servent, TRUE, FALSE, proxies, sizeof proxies);
+	g_autoptr(GByteArray) bad = hit_payload_with(&bad_servent, TRUE, TRUE, proxies, 5);
+	added_log log;
+	added_log_init(&log);
+	CU_ASSERT_EQUAL(gnut_searches_take_hit_msg(s, &ours, msg->data, msg->len, on_added, &log),
+	                GNUT_PROTO_OK);
+	CU_ASSERT_EQUAL(gnut_searches_take_hit_msg(s, &ours, bad->data, bad->len, on_added, &log),
+	                GNUT_PROTO_OK);
+	CU_ASSERT_EQUAL_FATAL(log.calls, 4);
+	const gnut_hit *h = g_ptr_array_index(log.hits, 1);
+	CU_ASSERT_EQUAL(h->proxies.count, 2);
+	CU_ASSERT_EQUAL(h->proxies.addr[1].ipv4, 0x7f000003);
+	CU_ASSERT_EQUAL(h->proxies.addr[1].port, 12346);
+	h = g_ptr_array_index(log.hits, 2);
+	CU_ASSERT_EQUAL(h->proxies.count, 0);
+	CU_ASSERT_TRUE(h->tls);
+	gnut_push_proxies got;
+	CU_ASSERT_TRUE(gnut_searches_push_proxies(s, &servent, &got));
+	CU_ASSERT_EQUAL(got.count, 2);
+	CU_ASSERT_EQUAL(got.addr[0].ipv4, 0x7f000002);
+	CU_ASSERT_EQUAL(got.addr[0].port, 12345);
+	CU_ASSERT_FALSE(gnut_searches_push_proxies(s, &bad_servent, &got));
+	CU_ASSERT_EQUAL(got.count, 0);
+	g_ptr_array_unref(log.hits);
+	gnut_searches_free(s);
+}
+
 static void test_hit_push_flag(void)
 {
 	gnut_searches *s = gnut_searches_new();
@@ -381,6 +435,7 @@ static CU_TestInfo tests[] = {
     {"a truncated hit adds nothing", test_hit_truncated},
     {"the push flag makes hits firewalled", test_hit_push_flag},
     {"GGEP TLS in the trailer: tls hits", test_hit_tls},
+    {"GGEP PUSH: the servent's push proxies", test_hit_push_proxies},
     {"kept count and stop", test_kept},
     CU_TEST_INFO_NULL,
 };

@@ -11,6 +11,7 @@
 #include "gnut/core/share/share.h"
 #include "gnut/core/transfer/upload.h"
 #include "gnut/proto/urn.h"
+#include "gnut/proto/http-status.h"
 #include "unit.h"
 
 #include <arpa/inet.h>
@@ -380,6 +381,75 @@ static void test_get_by_urn(void)
 	CU_ASSERT_EQUAL(st.uploads_done, 1);
 	CU_ASSERT_EQUAL(st.bytes_up, ALPHA_SIZE);
 	CU_ASSERT_EQUAL(st.requests, 1);
+	response_clear(&r);
+	server_free(srv);
+}
+
+/* What the push-proxy callback was handed; it answers code. */
+typedef struct {
+	guint calls;
+	gnut_guid servent;
+	uint32_t requester, ipv4;
+	guint16 port;
+	unsigned code;
+} proxy_calls;
+
+static unsigned on_push_proxy(const gnut_guid *servent, uint32_t requester, uint32_t ipv4,
+                              guint16 port, gpointer data)
+{
+	proxy_calls *pc = data;
+	pc->calls++;
+	pc->servent = *servent;
+	pc->requester = requester;
+	pc->ipv4 = ipv4;
+	pc->port = port;
+	return pc->code;
+}
+
+/* A push-proxy request (either target form) goes to the callback with the
+ * GUID, the requester's address and X-Node, and its status is the answer;
+ * a bad target or X-Node is 400 without a call; with no callback, 404. */
+static void test_push_proxy_requests(void)
+{
+	proxy_calls pc = {.code = GNUT_HTTP_ACCEPTED};
+	gnut_uploads_config cfg = {.push_proxy = on_push_proxy, .push_proxy_data = &pc};
+	server *srv = server_new(&cfg, FALSE, 0);
+	response r = {0};
+	g_autofree char *spec =
+	    get_request("GET", "/gnutella/push-proxy?ServerId=AAAQEAYEAUDAOCAJBIFQYDIOB4",
+	                "X-Node: 127.0.0.1:6348\r\n");
+	CU_ASSERT_EQUAL(one_request(srv, spec, &r, NULL), 202);
+	CU_ASSERT_TRUE(header_is(&r, "Content-Length", "0"));
+	response_clear(&r);
+	CU_ASSERT_EQUAL(pc.calls, 1);
+	CU_ASSERT_EQUAL(pc.servent.bytes[15], 15);
+	CU_ASSERT_EQUAL(pc.requester, 0x7f000001);
+	CU_ASSERT_EQUAL(pc.ipv4, 0x7f000001);
+	CU_ASSERT_EQUAL(pc.port, 6348);
+	pc.code = GNUT_HTTP_GONE;
+	g_autofree char *gtkg =
+	    get_request("GET", "/gnet/push-proxy?guid=000102030405060708090a0b0c0d0e0f",
+	                "X-Node: 10.0.0.1:80\r\n");
+	CU_ASSERT_EQUAL(one_request(srv, gtkg, &r, NULL), 410);
+	response_clear(&r);
+	CU_ASSERT_EQUAL(pc.calls, 2);
+	CU_ASSERT_EQUAL(pc.ipv4, 0x0a000001);
+	static const char *const bad[] = {"X-Node: 127.0.0.1\r\n", "X-Node: nowhere:80\r\n",
+	                                  "X-Node: 127.0.0.1:0\r\n", NULL};
+	for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
+		g_autofree char *req = get_request(
+		    "GET", "/gnutella/push-proxy?ServerId=AAAQEAYEAUDAOCAJBIFQYDIOB4", bad[i]);
+		CU_ASSERT_EQUAL(one_request(srv, req, &r, NULL), 400);
+		response_clear(&r);
+	}
+	g_autofree char *no_guid =
+	    get_request("GET", "/gnutella/push-proxy?ServerId=AAAQ", "X-Node: 127.0.0.1:6348\r\n");
+	CU_ASSERT_EQUAL(one_request(srv, no_guid, &r, NULL), 400);
+	response_clear(&r);
+	CU_ASSERT_EQUAL(pc.calls, 2);
+	server_free(srv);
+	srv = server_new(NULL, FALSE, 0);
+	CU_ASSERT_EQUAL(one_request(srv, spec, &r, NULL), 404);
 	response_clear(&r);
 	server_free(srv);
 }
@@ -1141,6 +1211,7 @@ static void test_swapped_folder(void)
 
 static CU_TestInfo tests[] = {
     {"GET by urn:sha1", test_get_by_urn},
+    {"push-proxy requests", test_push_proxy_requests},
     {"GET by /get/<index>/<name>", test_get_by_index},
     {"ranges, 416 and 400", test_ranges},
     {"malformed and refused requests", test_bad_requests},

@@ -87,6 +87,10 @@ typedef struct {
 	guint64 qrp_skipped_leaves;
 	guint64 qrp_skipped_ultrapeers;
 	guint64 qrp_slots_held;
+	guint64 push_proxy_requests; /* HTTP push-proxy requests for our leaves */
+	guint64 push_proxy_pushes;   /* of them, relayed to the leaf as a Push */
+	guint64 push_proxies;        /* as a leaf: ultrapeers acting as our push proxies */
+	guint64 push_proxy_used;     /* our pushes that went by a push proxy (202) */
 } gnut_status_info;
 
 typedef struct {

@@ -54,6 +54,18 @@ gnut_proto_err gnut_vendor_msg_decode(const uint8_t *buf, size_t len, gnut_vendo
  * error: nothing is written. */
 void gnut_vendor_msg_encode(GByteArray *out, const gnut_vendor_msg *m);
 
+/* Decodes buf as vendor (4 characters) / selector at version min_version or
+ * later; out->data is the rest. Fewer than GNUT_VENDOR_MSG_HEAD bytes is
+ * TRUNCATED, another vendor or selector MALFORMED, an older version
+ * UNSUPPORTED. The checks of the data are the caller's. */
+gnut_proto_err gnut_vendor_msg_decode_as(const uint8_t *buf, size_t len, const char *vendor,
+                                         uint16_t selector, uint16_t min_version,
+                                         gnut_vendor_msg *out);
+/* Appends the payload of vendor (4 characters) / selector / version with
+ * data[0..len). */
+void gnut_vendor_msg_encode_as(GByteArray *out, const char *vendor, uint16_t selector,
+                               uint16_t version, const uint8_t *data, size_t len);
+
 /* True when m is Messages Supported (vendor 0000, selector 0, any version). */
 bool gnut_vendor_msg_is_supported_list(const gnut_vendor_msg *m);
 

@@ -17,6 +17,7 @@
 
 #include "gnut/proto/bye.h"
 #include "gnut/proto/ping.h"
+#include "gnut/proto/push-proxy.h"
 #include "gnut/proto/vendor-bear.h"
 #include "gnut/proto/vendor-msg.h"
 
@@ -246,11 +247,14 @@ static void send_ping(gnut_node *n, gint64 now)
 
 /* Messages Supported: the vendor messages a peer may send us (it sends
  * none we do not list). Hops Flow, so that a peer can be asked to stop
- * relaying queries to us (the routing room's flow control). */
+ * relaying queries to us (the routing room's flow control); the push proxy
+ * request and acknowledgement (the routing room's push proxying). */
 static void send_messages_supported(gnut_node *n)
 {
 	static const gnut_vmsg_entry ours[] = {
 	    {{'B', 'E', 'A', 'R'}, GNUT_BEAR_SEL_HOPS_FLOW, 1},
+	    {{'L', 'I', 'M', 'E'}, GNUT_LIME_SEL_PROXY_REQ, GNUT_PROXY_ACK_VERSION},
+	    {{'L', 'I', 'M', 'E'}, GNUT_LIME_SEL_PROXY_ACK, GNUT_PROXY_ACK_VERSION},
 	};
 	gnut_vendor_msg vm = {.selector = GNUT_VMSG_SEL_SUPPORTED, .version = 0};
 	g_autoptr(GByteArray) data = g_byte_array_new();

@@ -70,6 +70,31 @@ static GPtrArray *matching_files(gnut_share *share, const gnut_query *q)
 	return files;
 }
 
+/* One GGEP block for the private area of our hits: TLS when we accept it,
+ * a claim's out-of-band token ("SO") for hits over UDP, and our push
+ * proxies ("PUSH") while firewalled. Empty when there is nothing to say. */
+static GByteArray *private_ggep(const gnut_responder_self *self)
+{
+	gnut_ggep_item items[3];
+	size_t n_items = 0;
+	if (self->tls)
+		items[n_items++] = (gnut_ggep_item){.id = "TLS"};
+	if (self->oob_token.len > 0 && self->oob_token.len <= GNUT_OOB_TOKEN_MAX)
+		items[n_items++] = (gnut_ggep_item){.id = GNUT_OOB_GGEP_TOKEN,
+		                                    .data = self->oob_token.data,
+		                                    .len = self->oob_token.len};
+	g_autoptr(GByteArray) proxies = g_byte_array_new();
+	if (self->firewalled && self->proxies.count > 0) {
+		gnut_push_proxies_encode(proxies, &self->proxies);
+		items[n_items++] = (gnut_ggep_item){
+		    .id = GNUT_PUSH_PROXY_GGEP_ID, .data = proxies->data, .len = proxies->len};
+	}
+	GByteArray *out = g_byte_array_new();
+	if (n_items > 0)
+		gnut_ggep_encode(items, n_items, out);
+	return out;
+}
+
 /* Encodes one query hit message holding files[first..first+count). */
 static GBytes *hit_message(const gnut_responder_self *self, const gnut_msg_header *qh, bool ggep_h,
                            GPtrArray *files, guint first, guint count)
@@ -104,19 +129,7 @@ static GBytes *hit_message(const gnut_responder_self *self, const gnut_msg_heade
 		};
 	}
 	hit.results = results;
-	/* one GGEP block in the private area: TLS when we accept it, and a
-	 * claim's out-of-band token ("SO") for hits over UDP */
-	gnut_ggep_item items[2];
-	size_t n_items = 0;
-	if (self->tls)
-		items[n_items++] = (gnut_ggep_item){.id = "TLS"};
-	if (self->oob_token.len > 0 && self->oob_token.len <= GNUT_OOB_TOKEN_MAX)
-		items[n_items++] = (gnut_ggep_item){.id = GNUT_OOB_GGEP_TOKEN,
-		                                    .data = self->oob_token.data,
-		                                    .len = self->oob_token.len};
-	g_autoptr(GByteArray) private_area = g_byte_array_new();
-	if (n_items > 0)
-		gnut_ggep_encode(items, n_items, private_area);
+	g_autoptr(GByteArray) private_area = private_ggep(self);
 	hit.private_area = (gnut_slice){private_area->data, private_area->len};
 	g_autoptr(GByteArray) payload = g_byte_array_new();
 	gnut_proto_err err = gnut_qhit_encode(payload, &hit);

@@ -19,6 +19,7 @@
 #include "gnut/proto/push.h"
 #include "gnut/proto/qrp-msg.h"
 #include "gnut/proto/vendor-bear.h"
+#include "push-proxying.h"
 #include "qrp-routes.h"
 
 /* The speed our hits claim: hits are sorted by it, and a home line does
@@ -38,6 +39,7 @@ struct gnut_routing {
 	gnut_dquery_run *dq;
 	gnut_flow *flow;
 	gnut_oob_serve *oob;
+	gnut_proxying *proxying;
 	gboolean udp_firewalled;
 	gint64 next_hops_flow_check_us;
 	gnut_routing_stats stats; /* but those flow and qrp keep */
@@ -95,6 +97,15 @@ gnut_routing *gnut_routing_new(const gnut_routing_config *config,
 	    .send_data = data,
 	};
 	r->oob = gnut_oob_serve_new(&oc);
+	gnut_proxying_config pc = {
+	    .clock = config->clock,
+	    .links = config->links,
+	    .guid = config->guid,
+	    .ultrapeer = config->ultrapeer,
+	    .allow_local = config->allow_local,
+	    .bad_log = config->bad_log,
+	};
+	r->proxying = gnut_proxying_new(&pc);
 	r->udp_firewalled = TRUE;
 	gnut_route_decision_init(&r->decision);
 	return r;
@@ -106,6 +117,7 @@ void gnut_routing_free(gnut_routing *r)
 		return;
 	gnut_flow_free(r->flow);
 	gnut_oob_serve_free(r->oob);
+	gnut_proxying_free(r->proxying);
 	gnut_dquery_run_free(r->dq);
 	gnut_qrp_routes_free(r->qrp);
 	gnut_route_decision_clear(&r->decision);
@@ -166,6 +178,7 @@ static void responder_self(gnut_routing *r, gnut_responder_self *self)
 	self->speed_kbps = HIT_SPEED_KBPS;
 	self->firewalled = r->config.firewalled;
 	self->tls = r->config.tls;
+	gnut_proxying_ours(r->proxying, &self->proxies);
 }
 
 static void answer_ping(gnut_routing *r, gnut_node *from, const gnut_msg_header *h)
@@ -259,7 +272,8 @@ static gboolean lists_hops_flow(const gnut_vendor_msg *vm)
 
 /* Vendor messages: a peer's Hops Flow (honoured: the router sends it no
  * query over it) and Messages Supported (whether it understands ours) are
- * flow control's; the query status messages are dynamic querying's. */
+ * flow control's; the push proxy messages are push proxying's; the query
+ * status messages are dynamic querying's. */
 static void vendor_message(gnut_routing *r, gnut_node *from, const gnut_msg_header *h,
                            const guint8 *payload)
 {
@@ -275,7 +289,7 @@ static void vendor_message(gnut_routing *r, gnut_node *from, const gnut_msg_head
 	} else if (gnut_vendor_msg_decode(payload, h->length, &vm) == GNUT_PROTO_OK &&
 	           gnut_vendor_msg_is_supported_list(&vm)) {
 		gnut_flow_link_hops_flow(r->flow, id, lists_hops_flow(&vm));
-	} else {
+	} else if (!gnut_proxying_vendor(r->proxying, from, h, payload)) {
 		gnut_dquery_run_vendor(r->dq, from, h, payload);
 	}
 }
@@ -482,6 +496,7 @@ void gnut_routing_link_up(gnut_routing *r, gnut_node *node)
 	gnut_flow_link_up(r->flow, gnut_node_get_id(node),
 	                  r->config.ultrapeer && !gnut_node_is_ultrapeer(node));
 	gnut_qrp_routes_link_up(r->qrp, node);
+	gnut_proxying_link_up(r->proxying, node);
 }
 
 void gnut_routing_link_closed(gnut_routing *r, gnut_node *node)
@@ -491,6 +506,7 @@ void gnut_routing_link_closed(gnut_routing *r, gnut_node *node)
 	gnut_qrp_routes_link_closed(r->qrp, id);
 	gnut_dquery_run_link_closed(r->dq, id);
 	gnut_flow_link_closed(r->flow, id);
+	gnut_proxying_link_closed(r->proxying, id);
 }
 
 void gnut_routing_ping_sent(gnut_routing *r, const gnut_guid *guid)
@@ -513,6 +529,18 @@ void gnut_routing_get_stats(const gnut_routing *r, gnut_routing_stats *out)
 	out->hops_flows_sent = fs.hops_flows;
 	out->hits_over_share = fs.hits_dropped;
 	out->qrp_slots_held = gnut_qrp_routes_slots_held(r->qrp);
+	gnut_proxying_stats ps;
+	gnut_proxying_get_stats(r->proxying, &ps);
+	out->push_proxy_requests = ps.requests;
+	out->push_proxy_pushes = ps.pushes_sent;
+	out->push_proxy_leaves = ps.leaves;
+	out->push_proxies = ps.proxies;
+}
+
+unsigned gnut_routing_push_proxy_request(gnut_routing *r, const gnut_guid *servent,
+                                         uint32_t requester, uint32_t ipv4, guint16 port)
+{
+	return gnut_proxying_request(r->proxying, servent, requester, ipv4, port);
 }
 
 /* About every second, each link's Hops Flow state: started by a backed-up

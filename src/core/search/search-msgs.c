@@ -48,20 +48,26 @@ gboolean gnut_search_query_encode(const char *query, gboolean firewalled, gboole
 	return TRUE;
 }
 
-/* Whether the hit's private GGEP block (already checked by the decoder)
- * holds extension id. */
-static gboolean private_ggep_has(const gnut_qhit *hit, const char *id)
+/* What the hit's private GGEP block (already checked by the decoder) says:
+ * whether it holds "TLS", and the push proxies of "PUSH" (none when absent
+ * or invalid). */
+static void private_ggep_read(const gnut_qhit *hit, gboolean *tls, gnut_push_proxies *proxies)
 {
+	*tls = FALSE;
+	memset(proxies, 0, sizeof *proxies);
 	if (hit->private_ggep.len == 0)
-		return FALSE;
+		return;
 	gnut_ggep g;
 	size_t used = 0;
 	if (gnut_ggep_decode(hit->private_ggep.data, hit->private_ggep.len, &g, &used) !=
 	    GNUT_PROTO_OK)
-		return FALSE;
-	gboolean found = gnut_ggep_find(&g, id) != NULL;
+		return;
+	*tls = gnut_ggep_find(&g, "TLS") != NULL;
+	const gnut_ggep_ext *push = gnut_ggep_find(&g, GNUT_PUSH_PROXY_GGEP_ID);
+	if (push != NULL &&
+	    gnut_push_proxies_decode(push->data, push->len, proxies) != GNUT_PROTO_OK)
+		memset(proxies, 0, sizeof *proxies);
 	gnut_ggep_clear(&g);
-	return found;
 }
 
 gnut_proto_err gnut_searches_take_hit_msg(gnut_searches *s, const gnut_guid *guid,
@@ -76,7 +82,9 @@ gnut_proto_err gnut_searches_take_hit_msg(gnut_searches *s, const gnut_guid *gui
 		return err;
 	gboolean firewalled =
 	    (hit.flags_valid & GNUT_QHIT_F_PUSH) && (hit.flags & GNUT_QHIT_F_PUSH);
-	gboolean tls = private_ggep_has(&hit, "TLS");
+	gboolean tls;
+	gnut_push_proxies proxies;
+	private_ggep_read(&hit, &tls, &proxies);
 	for (unsigned i = 0; i < hit.n_results; i++) {
 		const gnut_qhit_result *r = &hit.results[i];
 		gnut_hit result = {
@@ -88,6 +96,7 @@ gnut_proto_err gnut_searches_take_hit_msg(gnut_searches *s, const gnut_guid *gui
 		    .servent = hit.servent,
 		    .firewalled = firewalled,
 		    .tls = tls,
+		    .proxies = proxies,
 		};
 		gnut_urn urn;
 		if (gnut_qhit_result_urn(r, &urn)) {

@@ -158,6 +158,24 @@ const gnut_hit *gnut_searches_add(gnut_searches *s, const gnut_guid *query_guid,
 	return h;
 }
 
+bool gnut_searches_push_proxies(gnut_searches *s, const gnut_guid *servent, gnut_push_proxies *out)
+{
+	const gnut_hit *latest = NULL;
+	GHashTableIter it;
+	gpointer value;
+	g_hash_table_iter_init(&it, s->hits);
+	while (g_hash_table_iter_next(&it, NULL, &value)) {
+		const gnut_hit *h = value;
+		if (h->proxies.count > 0 && gnut_guid_equal(&h->servent, servent) &&
+		    (latest == NULL || h->id > latest->id))
+			latest = h;
+	}
+	memset(out, 0, sizeof *out);
+	if (latest != NULL)
+		*out = latest->proxies;
+	return latest != NULL;
+}
+
 const gnut_hit *gnut_searches_hit(gnut_searches *s, guint64 hit_id)
 {
 	return g_hash_table_lookup(s->hits, &hit_id);

@@ -344,27 +344,31 @@ void gnut_push_service_received(gnut_push_service *p, const gnut_msg_header *h,
 		gnut_log_limited(p->config.bad_log, "bad push dropped");
 		return;
 	}
-	g_autoptr(gnut_shared_file) f = gnut_share_by_index(p->config.share, push.file_index);
-	if (f == NULL) {
+	/* Index 0 names no file: a push proxy's Push (doc/gnutella/push_proxy),
+	 * answered with "GIV 0:<guid>/" and whatever the downloader asks. */
+	g_autoptr(gnut_shared_file) f =
+	    push.file_index != 0 ? gnut_share_by_index(p->config.share, push.file_index) : NULL;
+	if (f == NULL && push.file_index != 0) {
 		p->stats.not_shared++;
 		return;
 	}
 	if (g_cancellable_is_cancelled(p->cancel))
 		return;
+	const char *name = f != NULL ? f->name : "";
 	char addr[GNUT_ADDR_IPV4_PORT_LEN];
 	gnut_addr_format_ipv4_port(push.ipv4, push.port, addr);
-	gnut_push_verdict v = gnut_push_service_admit(p, push.ipv4, push.port, f->index);
+	gnut_push_verdict v = gnut_push_service_admit(p, push.ipv4, push.port, push.file_index);
 	if (v != GNUT_PUSH_DIAL) {
-		gnut_log_limited(p->config.bad_log, "push to %s for \"%s\" refused: %s", addr,
-		                 f->name, gnut_push_verdict_name(v));
+		gnut_log_limited(p->config.bad_log, "push to %s for \"%s\" refused: %s", addr, name,
+		                 gnut_push_verdict_name(v));
 		return;
 	}
 	push_job *job = g_new0(push_job, 1);
 	job->service = p;
-	job->key = (dial_key){.ip = push.ipv4, .port = push.port, .index = f->index};
+	job->key = (dial_key){.ip = push.ipv4, .port = push.port, .index = push.file_index};
 	/* The name in a GIV only informs: a sanitised one keeps the line valid. */
-	job->name = gnut_filename_sanitize(f->name, -1);
-	g_message("push for \"%s\": connecting back to %s", f->name, addr);
+	job->name = f != NULL ? gnut_filename_sanitize(name, -1) : g_strdup("");
+	g_message("push for \"%s\": connecting back to %s", name, addr);
 	gnut_conn_connect_async(addr, push.port, GNUT_PUSH_DIAL_TIMEOUT_S, p->cancel,
 	                        on_push_connected, job);
 }

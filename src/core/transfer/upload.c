@@ -31,9 +31,11 @@
 #include "gnut/base/ip-admit.h"
 #include "gnut/base/rate-limit.h"
 #include "gnut/net/listener.h"
+#include "gnut/proto/address.h"
 #include "gnut/proto/head.h"
 #include "gnut/proto/http-msg.h"
 #include "gnut/proto/http-status.h"
+#include "gnut/proto/push-proxy.h"
 #include "gnut/proto/urn.h"
 
 #define INPUT_CAP         (GNUT_HEAD_MAX_SIZE + 4096) /* room to see a head cross its cap */
@@ -88,6 +90,9 @@ struct gnut_uploads {
 	guint retry_after_s;
 	void (*stale)(gpointer data);
 	gpointer stale_data;
+	unsigned (*push_proxy)(const gnut_guid *servent, uint32_t requester, uint32_t ipv4,
+	                       guint16 port, gpointer data);
+	gpointer push_proxy_data;
 	GHashTable *conns;         /* set of upload_conn */
 	gnut_ip_admit *conn_holds; /* connections per address */
 	gnut_ip_admit *slot_holds; /* slots per address */
@@ -158,6 +163,8 @@ gnut_uploads *gnut_uploads_new(gnut_share *share, gnut_clock *clock,
 	u->retry_after_s = or_default(c->retry_after_s, GNUT_UPLOADS_DEFAULT_RETRY_AFTER_S);
 	u->stale = c->stale;
 	u->stale_data = c->stale_data;
+	u->push_proxy = c->push_proxy;
+	u->push_proxy_data = c->push_proxy_data;
 	u->conns = g_hash_table_new(NULL, NULL);
 	/* more entries than connections: the tables never fill with holds */
 	gnut_ip_admit_config ac = {.max_entries = u->max_connections + 1};
@@ -621,6 +628,40 @@ static gboolean wants_keep_alive(const upload_conn *uc, const gnut_http_request 
 	return length == NULL || strcmp(length, "0") == 0;
 }
 
+/* The IPv4 address (host order) of the connection's peer; 0 for IPv6. */
+static uint32_t peer_ipv4(const upload_conn *uc)
+{
+	GInetSocketAddress *sa = gnut_conn_get_remote_address(uc->conn);
+	GInetAddress *a = sa != NULL ? g_inet_socket_address_get_address(sa) : NULL;
+	if (a == NULL || g_inet_address_get_family(a) != G_SOCKET_FAMILY_IPV4)
+		return 0;
+	const guint8 *b = g_inet_address_to_bytes(a);
+	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+}
+
+/* A push-proxy request (upload.h): TRUE and r->code when target is one. */
+static gboolean push_proxy_request(upload_conn *uc, const char *target, const gnut_head *head,
+                                   upload_reply *r)
+{
+	gnut_guid servent;
+	gnut_proto_err e = gnut_push_proxy_parse_target(target, &servent);
+	if (e == GNUT_PROTO_ERR_UNSUPPORTED)
+		return FALSE;
+	const char *node = gnut_head_get(head, "X-Node");
+	uint32_t ipv4 = 0;
+	uint16_t port = 0;
+	if (uc->u->push_proxy == NULL)
+		r->code = GNUT_HTTP_NOT_FOUND;
+	else if (e != GNUT_PROTO_OK || node == NULL ||
+	         gnut_addr_parse_ipv4_port(node, strlen(node), 0, &ipv4, &port) != GNUT_PROTO_OK ||
+	         port == 0)
+		r->code = GNUT_HTTP_BAD_REQUEST;
+	else
+		r->code =
+		    uc->u->push_proxy(&servent, peer_ipv4(uc), ipv4, port, uc->u->push_proxy_data);
+	return TRUE;
+}
+
 /* Fills r for one parsed request head. */
 static void decide(upload_conn *uc, const gnut_head *head, upload_reply *r)
 {
@@ -638,6 +679,8 @@ static void decide(upload_conn *uc, const gnut_head *head, upload_reply *r)
 	}
 	r->is_head = req.method == GNUT_HTTP_HEAD;
 	r->keep_alive = wants_keep_alive(uc, &req, head);
+	if (push_proxy_request(uc, req.target, head, r))
+		return;
 	if ((r->code = resolve_target(uc->u, req.target, &r->file)) != 0)
 		return;
 	if ((r->code = open_indexed(uc->u, r)) != 0)

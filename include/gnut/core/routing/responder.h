@@ -12,6 +12,7 @@
 
 #include "gnut/proto/guid.h"
 #include "gnut/proto/msg-header.h"
+#include "gnut/proto/push-proxy.h"
 #include "gnut/proto/wire.h"
 #include "gnut/core/share/share.h"
 
@@ -32,6 +33,9 @@ typedef struct {
 	/* a claim's out-of-band security token: sent as GGEP "SO" in the
 	 * private area of our hits; empty for hits over TCP */
 	gnut_slice oob_token;
+	/* our push proxies: GGEP "PUSH" in the private area of our hits while
+	 * firewalled */
+	gnut_push_proxies proxies;
 } gnut_responder_self;
 
 /* The pong answering ping (same GUID, TTL = its hops + 1, hops 0) with our

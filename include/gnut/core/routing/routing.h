@@ -102,6 +102,16 @@ guint gnut_routing_originate(gnut_routing *r, const gnut_guid *guid, guint8 type
 gboolean gnut_routing_push(gnut_routing *r, const gnut_guid *servent, guint32 index, uint32_t ipv4,
                            guint16 port);
 
+/* A downloader at requester (IPv4, host order; 0 over IPv6) asked us, over
+ * HTTP, to push the leaf servent to connect to ipv4:port (its X-Node, which
+ * must be its own address). Returns the HTTP status to answer: 202 when a
+ * Push (index 0, TTL 1) went to that leaf, 410 when we proxy no such leaf,
+ * 400 for a refused X-Node, 429 over the caps (push-proxying.h). As a leaf,
+ * we ask our ultrapeers for proxying when the link comes up (LIME/21), and
+ * while firewalled our hits name the proxies they acknowledged (LIME/22). */
+unsigned gnut_routing_push_proxy_request(gnut_routing *r, const gnut_guid *servent,
+                                         uint32_t requester, uint32_t ipv4, guint16 port);
+
 /* What flow control and the memory caps did. */
 typedef struct {
 	guint64 dropped;              /* every message dropped: no route, duplicates, full
@@ -113,6 +123,10 @@ typedef struct {
 	guint64 hits_over_share;      /* hits for our searches over their link's share */
 	guint64 qrp_tables_refused;   /* RESETs over the table size caps */
 	guint64 qrp_slots_held;       /* slots of every link's table, now */
+	guint64 push_proxy_requests;  /* HTTP push-proxy requests for our leaves */
+	guint64 push_proxy_pushes;    /* of them, relayed as a Push to the leaf */
+	guint64 push_proxy_leaves;    /* leaves we are push proxy for, now */
+	guint64 push_proxies;         /* as a leaf: ultrapeers that are our push proxies */
 
 	/* Queries delivered to us (not duplicates); links a query was kept
 	 * from because it missed their QRP table: leaves, and ultrapeers on

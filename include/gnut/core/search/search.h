@@ -12,6 +12,7 @@
 
 #include "gnut/proto/digest.h" /* GNUT_SHA1_LEN */
 #include "gnut/proto/guid.h"
+#include "gnut/proto/push-proxy.h"
 
 #define GNUT_SEARCH_MAX_SEARCHES 64   /* the oldest is forgotten past this */
 #define GNUT_SEARCH_MAX_HITS     2000 /* per search; later hits are dropped */
@@ -30,7 +31,8 @@ typedef struct {
 	uint32_t file_index;
 	gnut_guid servent;
 	bool firewalled;
-	bool tls; /* GGEP TLS in the hit's trailer: the servent accepts TLS */
+	bool tls;                  /* GGEP TLS in the hit's trailer: the servent accepts TLS */
+	gnut_push_proxies proxies; /* GGEP PUSH in the hit's trailer (firewalled servents) */
 } gnut_hit;
 
 typedef struct gnut_searches gnut_searches;
@@ -64,6 +66,10 @@ bool gnut_searches_owns(gnut_searches *s, const gnut_guid *query_guid);
  * servent, file index, size and name) is already there. */
 const gnut_hit *gnut_searches_add(gnut_searches *s, const gnut_guid *query_guid,
                                   const gnut_hit *result);
+
+/* The push proxies of the servent with this GUID, from its most recent hit
+ * naming any; FALSE (out->count 0) when none did. */
+bool gnut_searches_push_proxies(gnut_searches *s, const gnut_guid *servent, gnut_push_proxies *out);
 
 /* The hit with this id, or NULL (hits of forgotten searches are gone). */
 const gnut_hit *gnut_searches_hit(gnut_searches *s, guint64 hit_id);

@@ -86,7 +86,8 @@ void gnut_push_service_stop(gnut_push_service *p);
 /* A connection whose first line starts with "GIV ": reads its GIV block. */
 void gnut_push_service_take_giv(gnut_push_service *p, gnut_conn *conn);
 /* A PUSH the router delivered to us: connect back, for a file we share and
- * when gnut_push_service_admit says so. */
+ * when gnut_push_service_admit says so. File index 0 names no file: it is
+ * a push proxy's PUSH, answered "GIV 0:<guid>/" under the same rule. */
 void gnut_push_service_received(gnut_push_service *p, const gnut_msg_header *h,
                                 const guint8 *payload);
 

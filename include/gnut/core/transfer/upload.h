@@ -9,7 +9,11 @@
  *
  * The request path never reaches the file system: a target is either one of
  * those two forms naming a file of the index, or it is refused (404, or 400
- * when it is malformed).
+ * when it is malformed). One more form is no file: a downloader's push-proxy
+ * request (GET /gnutella/push-proxy?ServerId=... or /gnet/push-proxy?guid=...,
+ * with X-Node: <IPv4>:<port>, gnut/proto/push-proxy.h) is handed to the
+ * push_proxy callback, whose status is the answer (202, 400, 410, 429);
+ * without a callback, or without a valid X-Node, it is 404 or 400.
  *
  * Answers (always "HTTP/1.1", with Server: gnutd/<version>, Date and
  * Content-Length):
@@ -71,6 +75,7 @@
 #include "gnut/base/clock.h"
 #include "gnut/net/conn.h"
 #include "gnut/core/share/share.h"
+#include "gnut/proto/guid.h"
 
 #define GNUT_UPLOADS_DEFAULT_SLOTS               4
 #define GNUT_UPLOADS_DEFAULT_MAX_CONNECTIONS     64
@@ -102,6 +107,12 @@ typedef struct {
 	 * shares. NULL: nobody is told. */
 	void (*stale)(gpointer data);
 	gpointer stale_data;
+	/* A push-proxy request for servent from requester (IPv4, host order; 0
+	 * over IPv6) whose X-Node says ipv4:port: returns the HTTP status to
+	 * answer. NULL: such requests are 404. */
+	unsigned (*push_proxy)(const gnut_guid *servent, uint32_t requester, uint32_t ipv4,
+	                       guint16 port, gpointer data);
+	gpointer push_proxy_data;
 } gnut_uploads_config;
 
 typedef struct {
