@@ -453,8 +453,8 @@ static void read_some(gnut_conn *conn)
 	gsize want = MIN(cap - dst->len, READ_CHUNK);
 	guint8 *scratch = scratch_buffer();
 	g_autoptr(GError) err = NULL;
-	gssize got = g_pollable_input_stream_read_nonblocking(conn->in_stream, scratch, want,
-	                                                      NULL, &err);
+	gssize got =
+	    g_pollable_input_stream_read_nonblocking(conn->in_stream, scratch, want, NULL, &err);
 	if (got > 0)
 		g_byte_array_append(dst, scratch, (guint)got);
 	if (got < 0) {

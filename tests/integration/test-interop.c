@@ -21,9 +21,9 @@
  * what was kept; then keep-alive and vendor messages, a search answered by
  * A and the download of that hit, a download from gnutd with the reference
  * downloader's requests, an out-of-band (v3) query from B whose hits it
- * claims over UDP (LIME/12, LIME/11 with a token, hits carrying it), a Bye on a third link of the test's own, and
- * shutdown, on a gnutd of the test's own. Every wait has a deadline; only
- * 127.0.0.1 is used. */
+ * claims over UDP (LIME/12, LIME/11 with a token, hits carrying it), a Bye on a third link of the
+ * test's own, and shutdown, on a gnutd of the test's own. Every wait has a deadline; only 127.0.0.1
+ * is used. */
 #include "gnut/proto/bye.h"
 #include "gnut/proto/digest.h"
 #include "gnut/proto/ggep.h"
