@@ -44,7 +44,7 @@ gboolean gnut_ip_key_from_bytes(gnut_ip_key *key, const guint8 *addr, gsize len)
 	return TRUE;
 }
 
-static guint key_hash(gconstpointer k)
+guint gnut_ip_key_hash(gconstpointer k)
 {
 	const guint8 *b = ((const gnut_ip_key *)k)->bytes;
 	guint h = 2166136261u; /* FNV-1a */
@@ -53,7 +53,7 @@ static guint key_hash(gconstpointer k)
 	return h;
 }
 
-static gboolean key_equal(gconstpointer a, gconstpointer b)
+gboolean gnut_ip_key_equal(gconstpointer a, gconstpointer b)
 {
 	return memcmp(a, b, sizeof(gnut_ip_key)) == 0;
 }
@@ -71,7 +71,7 @@ gnut_ip_admit *gnut_ip_admit_new(gnut_clock *clock, const gnut_ip_admit_config *
 		t->interval_us = MIN(config->interval_us, GNUT_IP_ADMIT_MAX_INTERVAL_US);
 		t->burst_span_us = (gint64)(burst - 1) * t->interval_us;
 	}
-	t->entries = g_hash_table_new_full(key_hash, key_equal, NULL, g_free);
+	t->entries = g_hash_table_new_full(gnut_ip_key_hash, gnut_ip_key_equal, NULL, g_free);
 	g_queue_init(&t->idle);
 	return t;
 }

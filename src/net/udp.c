@@ -28,6 +28,7 @@ struct gnut_udp {
 	gnut_log_limit *drop_log;
 	gnut_clock *clock;
 	GHashTable *sent_to; /* gnut_ip_key* (owned) -> gint64* when we last sent there */
+	gint64 swept_us;     /* when sent_to was last swept for old entries */
 	gnut_udp_recv_fn recv;
 	gpointer user_data;
 	gnut_udp_stats stats;
@@ -45,20 +46,6 @@ static gboolean address_key(GInetSocketAddress *address, gnut_ip_key *key)
 	                              g_inet_address_get_native_size(ip));
 }
 
-static guint ip_key_hash(gconstpointer key)
-{
-	const gnut_ip_key *k = key;
-	guint h = 5381;
-	for (gsize i = 0; i < sizeof k->bytes; i++)
-		h = h * 33 + k->bytes[i];
-	return h;
-}
-
-static gboolean ip_key_equal(gconstpointer a, gconstpointer b)
-{
-	return memcmp(a, b, sizeof(gnut_ip_key)) == 0;
-}
-
 /* Whether we sent key's address a datagram within GNUT_UDP_SOLICITED_US. */
 static gboolean solicited(gnut_udp *u, const gnut_ip_key *key)
 {
@@ -73,13 +60,18 @@ static gboolean sent_long_ago(gpointer key, gpointer value, gpointer data)
 }
 
 /* Remembers that we sent to key's address now; when the table is full the
- * entries past the window go, and a new address finds no room until then. */
+ * entries past the window go (a sweep at most once a second, so that a full
+ * table of recent addresses does not cost a scan per send), and a new
+ * address finds no room until then. */
 static void note_sent(gnut_udp *u, const gnut_ip_key *key)
 {
 	gint64 now = gnut_clock_now_us(u->clock);
 	gint64 *when = g_hash_table_lookup(u->sent_to, key);
-	if (when == NULL && g_hash_table_size(u->sent_to) >= GNUT_UDP_ADDRESS_TABLE)
+	if (when == NULL && g_hash_table_size(u->sent_to) >= GNUT_UDP_ADDRESS_TABLE &&
+	    now - u->swept_us >= G_USEC_PER_SEC) {
 		g_hash_table_foreach_remove(u->sent_to, sent_long_ago, &now);
+		u->swept_us = now;
+	}
 	if (when == NULL && g_hash_table_size(u->sent_to) < GNUT_UDP_ADDRESS_TABLE) {
 		when = g_new(gint64, 1);
 		g_hash_table_insert(u->sent_to, g_memdup2(key, sizeof *key), when);
@@ -230,7 +222,7 @@ gnut_udp *gnut_udp_new(const gnut_udp_config *config, gnut_udp_recv_fn recv, gpo
 		u->send_budget = gnut_rate_limit_new(clock, rate, MAX(rate, u->max_datagram));
 	u->drop_log = gnut_log_limit_new(clock);
 	u->clock = clock;
-	u->sent_to = g_hash_table_new_full(ip_key_hash, ip_key_equal, g_free, g_free);
+	u->sent_to = g_hash_table_new_full(gnut_ip_key_hash, gnut_ip_key_equal, g_free, g_free);
 	u->recv = recv;
 	u->user_data = user_data;
 	if (!udp_bind(u, config, error)) {

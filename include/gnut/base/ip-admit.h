@@ -42,6 +42,9 @@ typedef struct {
  * (IPv6; an IPv4-mapped one counts as its IPv4 address). FALSE for any
  * other length. */
 gboolean gnut_ip_key_from_bytes(gnut_ip_key *key, const guint8 *addr, gsize len);
+/* GHashTable functions for keys that point to a gnut_ip_key. */
+guint gnut_ip_key_hash(gconstpointer key);
+gboolean gnut_ip_key_equal(gconstpointer a, gconstpointer b);
 
 typedef struct {
 	guint max_entries;  /* addresses remembered (at least 1) */
