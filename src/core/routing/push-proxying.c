@@ -25,17 +25,12 @@ struct gnut_proxying {
 	gnut_proxying_stats stats;
 };
 
-static guint u64_hash(gconstpointer k)
-{
-	return g_int64_hash(k);
-}
-
 gnut_proxying *gnut_proxying_new(const gnut_proxying_config *config)
 {
 	gnut_proxying *p = g_new0(gnut_proxying, 1);
 	p->config = *config;
 	p->leaves = g_hash_table_new_full(gnut_guid_hash, gnut_guid_equal, g_free, g_free);
-	p->proxies = g_hash_table_new_full(u64_hash, g_int64_equal, g_free, g_free);
+	p->proxies = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
 	gint64 window = (gint64)GNUT_PROXYING_WINDOW_S * G_USEC_PER_SEC;
 	p->per_ip =
 	    gnut_ip_rate_new(config->clock, GNUT_PROXYING_PER_IP, window, GNUT_PROXYING_ALL);
