@@ -399,16 +399,23 @@ static guint frames_intact(const endpoint *ep, guint first, guint last)
 	return good;
 }
 
+/* A client and an echoing server whose handshake ends at an empty line;
+ * the client's hello (asking for deflate) is queued, not yet written. */
+static void echo_pair_with_hello(endpoint *cl, endpoint *sv)
+{
+	conn_pair(cl, sv);
+	sv->handshake = TRUE;
+	sv->echo = TRUE;
+	endpoint_listen(sv);
+	endpoint_listen(cl);
+	const char hello[] = "HELLO/0.6\r\nAccept-Encoding: deflate\r\n\r\n";
+	CU_ASSERT_TRUE(gnut_conn_write_raw(cl->conn, hello, strlen(hello)));
+}
+
 static void test_deflate_both_ends(void)
 {
 	endpoint cl, sv;
-	conn_pair(&cl, &sv);
-	sv.handshake = TRUE;
-	sv.echo = TRUE;
-	endpoint_listen(&sv);
-	endpoint_listen(&cl);
-	const char hello[] = "HELLO/0.6\r\nAccept-Encoding: deflate\r\n\r\n";
-	CU_ASSERT_TRUE(gnut_conn_write_raw(cl.conn, hello, strlen(hello)));
+	echo_pair_with_hello(&cl, &sv);
 	/* The header is queued, not yet written: it still goes out plain, and
 	 * the compressed frames right behind it reach the server in the same
 	 * read, before it has switched its input to inflate. */
@@ -445,13 +452,7 @@ static void test_deflate_both_ends(void)
 static void test_deflate_sized_released_idle(void)
 {
 	endpoint cl, sv;
-	conn_pair(&cl, &sv);
-	sv.handshake = TRUE;
-	sv.echo = TRUE;
-	endpoint_listen(&sv);
-	endpoint_listen(&cl);
-	const char hello[] = "HELLO/0.6\r\nAccept-Encoding: deflate\r\n\r\n";
-	CU_ASSERT_TRUE(gnut_conn_write_raw(cl.conn, hello, strlen(hello)));
+	echo_pair_with_hello(&cl, &sv);
 	gnut_conn_enable_deflate_sized(cl.conn, 12, 5);
 	gnut_conn_enable_inflate(cl.conn);
 	const guint per_round = 60, rounds = 3;
