@@ -84,7 +84,7 @@ static gboolean has_lists(const char *dir)
 	return g_file_test(path, G_FILE_TEST_IS_REGULAR);
 }
 
-char *gnut_seeds_dir(void)
+static char *seeds_dir(void)
 {
 	const char *env = g_getenv(GNUT_SEEDS_DIR_ENV);
 	if (env != NULL && *env != '\0')
@@ -97,7 +97,7 @@ char *gnut_seeds_dir(void)
 
 GStrv gnut_seeds_builtin(gnut_seed_kind kind, GError **error)
 {
-	g_autofree char *dir = gnut_seeds_dir();
+	g_autofree char *dir = seeds_dir();
 	g_autofree char *path = g_build_filename(
 	    dir, kind == GNUT_SEED_UHC ? GNUT_SEEDS_UHC_FILE : GNUT_SEEDS_GWC_FILE, NULL);
 	g_autofree char *text = NULL;

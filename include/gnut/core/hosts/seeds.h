@@ -33,13 +33,10 @@ gboolean gnut_seed_check(gnut_seed_kind kind, const char *entry, gboolean names_
  * (G_IO_ERROR_INVALID_DATA naming the line). */
 GStrv gnut_seeds_parse(gnut_seed_kind kind, const char *text, gsize len, GError **error);
 
-/* The folder holding the built-in lists: $GNUTD_SHARE_DIR when set, else
- * the installed package data folder when it has them, else the source
- * tree's share/bootstrap (a build that is not installed: tests, the demo). */
-char *gnut_seeds_dir(void);
-
-/* The built-in list of kind read from gnut_seeds_dir(); an unreadable or bad
- * file is an error. */
+/* The built-in list of kind, read from the folder holding the built-in
+ * lists: $GNUTD_SHARE_DIR when set, else the installed package data folder
+ * when it has them, else the source tree's share/bootstrap (a build that is
+ * not installed: tests, the demo). An unreadable or bad file is an error. */
 GStrv gnut_seeds_builtin(gnut_seed_kind kind, GError **error);
 
 /* What a client remembers of one cache across restarts, as one line of
