@@ -95,8 +95,7 @@ static const struct {
     {"auto-hold", G_STRUCT_OFFSET(options_layer, auto_hold), GNUT_ROLE_MAX_HOLD_S},
     {"auto-leaf-alone", G_STRUCT_OFFSET(options_layer, auto_leaf_alone), MAX_ROLE_SECONDS},
     {"auto-few-leaves", G_STRUCT_OFFSET(options_layer, auto_few_leaves), MAX_LINKS_OF_A_ROLE},
-    {"auto-idle-ultrapeer", G_STRUCT_OFFSET(options_layer, auto_idle_ultrapeer),
-     MAX_ROLE_SECONDS},
+    {"auto-idle-ultrapeer", G_STRUCT_OFFSET(options_layer, auto_idle_ultrapeer), MAX_ROLE_SECONDS},
 };
 
 static char **cap_text(options_layer *l, gsize i)
@@ -431,12 +430,12 @@ static void add_role_entries(GOptionContext *ctx, options_layer *l)
 	     "(default " G_STRINGIFY(GNUT_ROLE_DEFAULT_HOLD_S) ")",
 	     "SECONDS"},
 	    {"auto-leaf-alone", 0, 0, G_OPTION_ARG_STRING, &l->auto_leaf_alone,
-	     "Automatic role: a leaf without ultrapeer link this long becomes one (default " G_STRINGIFY(
-	         GNUT_ROLE_DEFAULT_LEAF_ALONE_S) ")",
+	     "Automatic role: a leaf without ultrapeer link this long becomes one "
+	     "(default " G_STRINGIFY(GNUT_ROLE_DEFAULT_LEAF_ALONE_S) ")",
 	     "SECONDS"},
 	    {"auto-few-leaves", 0, 0, G_OPTION_ARG_STRING, &l->auto_few_leaves,
-	     "Automatic role: an ultrapeer with fewer leaves takes leaf guidance (default " G_STRINGIFY(
-	         GNUT_ROLE_DEFAULT_FEW_LEAVES) ")",
+	     "Automatic role: an ultrapeer with fewer leaves takes leaf guidance "
+	     "(default " G_STRINGIFY(GNUT_ROLE_DEFAULT_FEW_LEAVES) ")",
 	     "N"},
 	    {"auto-idle-ultrapeer", 0, 0, G_OPTION_ARG_STRING, &l->auto_idle_ultrapeer,
 	     "Automatic role: an ultrapeer with few leaves this long, next to one with room, "
