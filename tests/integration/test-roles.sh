@@ -16,6 +16,9 @@
 #     becomes U's leaf: its leaf is told Bye 203, its status says why. A
 #     forced ultrapeer W dialing U ignores the guidance and links as an
 #     ultrapeer.
+#  4. Ultrapeers scarce: U2 (forced ultrapeer with a leaf, no ultrapeer link)
+#     answers X-Ultrapeer-Needed: True; N, an automatic leaf of U2 that an
+#     ultrapeer reached, becomes an ultrapeer for that reason.
 . "$(dirname "$0")/lib.sh"
 
 # mode_of NODE PORT: the mode NODE's link to the servent listening on PORT
@@ -143,3 +146,19 @@ wait_until 20 mode_is U "$PORT_W" ultrapeer || fail "U does not see W as an ultr
 wait_until 20 mode_is W "$PORT_U" ultrapeer || fail "W does not see U as an ultrapeer"
 string_is W mode ultrapeer || fail "W changed its role"
 pass "a forced ultrapeer ignores leaf guidance"
+
+# ---- 4. X-Ultrapeer-Needed: True ----
+start U2 --ultrapeer
+start NL --leaf --peer "127.0.0.1:$PORT_U2"
+wait_until 20 mode_is U2 "$PORT_NL" leaf || fail "NL is not U2's leaf"
+start Z --ultrapeer
+start N --auto-uptime 2 --auto-leaf-alone 600 --peer "127.0.0.1:$PORT_U2"
+wait_until 20 mode_is N "$PORT_U2" ultrapeer || fail "N did not link to U2"
+string_is N mode leaf || fail "N is not a leaf before anyone reached it"
+link Z N
+wait_until 20 mode_is N "$PORT_Z" ultrapeer || fail "Z did not link to N"
+wait_until 30 string_is N mode ultrapeer || fail "N was not promoted: $(status_string N role_reason)"
+status_string N role_reason | grep -q "an ultrapeer said X-Ultrapeer-Needed: True" ||
+	fail "N: role_reason $(status_string N role_reason)"
+wait_until 20 mode_is U2 "$PORT_N" ultrapeer || fail "N did not link to U2 again as an ultrapeer"
+pass "a leaf told X-Ultrapeer-Needed: True by its ultrapeer became one"
