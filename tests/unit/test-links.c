@@ -601,6 +601,16 @@ static void test_max_links(void)
 	side_clear(&b);
 }
 
+/* up and leaf dial the ultrapeer hub: one link of each role. */
+static void link_one_of_each(side *hub, side *up, side *leaf)
+{
+	link_up(up, hub);
+	link_up(leaf, hub);
+	CU_ASSERT_TRUE_FATAL(wait_len(hub->up, 2));
+	CU_ASSERT_EQUAL(gnut_links_count_role(hub->links, FALSE), 1);
+	CU_ASSERT_EQUAL(gnut_links_count_role(hub->links, TRUE), 1);
+}
+
 /* Leaves have slots of their own: with its one ultrapeer link taken, an
  * ultrapeer still takes a leaf, then refuses the next leaf and another
  * ultrapeer, each with 503 naming the cap that is full. */
@@ -611,11 +621,7 @@ static void test_leaf_slots(void)
 	side_init(&a, NULL, FALSE, FALSE, 0);
 	side_init_mode(&l1, NULL, FALSE, FALSE, FALSE, 0, 0);
 	side_init_mode(&l2, NULL, TRUE, FALSE, FALSE, 0, 0);
-	link_up(&a, &b);
-	link_up(&l1, &b);
-	CU_ASSERT_TRUE_FATAL(wait_len(b.up, 2));
-	CU_ASSERT_EQUAL(gnut_links_count_role(b.links, FALSE), 1);
-	CU_ASSERT_EQUAL(gnut_links_count_role(b.links, TRUE), 1);
+	link_one_of_each(&b, &a, &l1);
 	g_autofree char *where = address_of(&b);
 	gnut_links_add_peer(l2.links, where);
 	tick(&l2);
@@ -652,11 +658,7 @@ static void test_role_change(void)
 	side_init(&a, NULL, FALSE, TRUE, 0);
 	side_init(&u, NULL, FALSE, FALSE, 0);
 	side_init_mode(&l, NULL, FALSE, FALSE, FALSE, 0, 0);
-	link_up(&u, &a);
-	link_up(&l, &a);
-	CU_ASSERT_TRUE_FATAL(wait_len(a.up, 2));
-	CU_ASSERT_EQUAL(gnut_links_count_role(a.links, TRUE), 1);
-	CU_ASSERT_EQUAL(gnut_links_count_role(a.links, FALSE), 1);
+	link_one_of_each(&a, &u, &l);
 	CU_ASSERT_TRUE(gnut_links_is_ultrapeer(a.links));
 	gnut_links_set_ultrapeer(a.links, FALSE, "Becoming a leaf node");
 	CU_ASSERT_FALSE(gnut_links_is_ultrapeer(a.links));
