@@ -185,7 +185,7 @@ static gboolean copy_config(gnut_servent *s, const gnut_servent_config *c, GErro
 	gnut_role_mode mode = c->auto_role   ? GNUT_ROLE_AUTO
 	                      : c->ultrapeer ? GNUT_ROLE_FORCED_ULTRAPEER
 	                                     : GNUT_ROLE_FORCED_LEAF;
-	s->role = gnut_role_new(&c->role, mode, gnut_clock_now_us(s->clock));
+	s->role = gnut_role_new(&c->role, mode);
 	s->no_bootstrap = c->no_bootstrap;
 	s->firewalled = c->firewalled;
 	s->upload_limit = c->upload_limit;

@@ -36,7 +36,7 @@ static gnut_role *role_new(gnut_role_mode mode)
 	    .idle_s = 200,
 	    .want_ultrapeers = 4,
 	};
-	return gnut_role_new(&c, mode, START_US);
+	return gnut_role_new(&c, mode);
 }
 
 static gnut_role_change decide(gnut_role *r, const gnut_role_facts *f)
@@ -48,7 +48,7 @@ static gnut_role_change decide(gnut_role *r, const gnut_role_facts *f)
 static void test_defaults(void)
 {
 	gnut_role_config zero = {0};
-	gnut_role *r = gnut_role_new(&zero, GNUT_ROLE_AUTO, START_US);
+	gnut_role *r = gnut_role_new(&zero, GNUT_ROLE_AUTO);
 	const gnut_role_config *c = gnut_role_get_config(r);
 	CU_ASSERT_EQUAL(c->uptime_s, GNUT_ROLE_DEFAULT_UPTIME_S);
 	CU_ASSERT_EQUAL(c->min_upload, GNUT_ROLE_DEFAULT_MIN_UPLOAD);

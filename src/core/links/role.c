@@ -26,7 +26,7 @@ static guint or_default(guint v, guint def)
 	return v != 0 ? v : def;
 }
 
-gnut_role *gnut_role_new(const gnut_role_config *config, gnut_role_mode mode, gint64 now_us)
+gnut_role *gnut_role_new(const gnut_role_config *config, gnut_role_mode mode)
 {
 	gnut_role *r = g_new0(gnut_role, 1);
 	gnut_role_config *c = &r->config;
@@ -48,7 +48,6 @@ gnut_role *gnut_role_new(const gnut_role_config *config, gnut_role_mode mode, gi
 	r->reason = g_strdup(mode == GNUT_ROLE_FORCED_ULTRAPEER ? "forced by --ultrapeer"
 	                     : mode == GNUT_ROLE_FORCED_LEAF    ? "forced by --leaf"
 	                                                        : "starting as a leaf");
-	(void)now_us;
 	return r;
 }
 

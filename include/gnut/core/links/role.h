@@ -96,8 +96,8 @@ typedef enum {
 
 typedef struct gnut_role gnut_role;
 
-/* A role in mode, started at now_us (a leaf unless forced ultrapeer). */
-gnut_role *gnut_role_new(const gnut_role_config *config, gnut_role_mode mode, gint64 now_us);
+/* A role in mode: a leaf unless forced ultrapeer. */
+gnut_role *gnut_role_new(const gnut_role_config *config, gnut_role_mode mode);
 void gnut_role_free(gnut_role *r);
 
 /* The configuration with the defaults filled in. */
