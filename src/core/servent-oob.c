@@ -153,3 +153,8 @@ void servent_oob_status(servent_oob *o, gnut_status_info *out)
 	out->oob_offers_sent = r->offered;
 	out->oob_hits_sent = r->hits_sent;
 }
+
+gboolean servent_oob_tcp_firewalled(const servent_oob *o)
+{
+	return o->tcp_firewalled;
+}

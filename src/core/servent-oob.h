@@ -57,6 +57,9 @@ void servent_oob_datagram_seen(servent_oob *o);
 gboolean servent_oob_query_marking(servent_oob *o, uint32_t *ipv4, guint16 *port,
                                    gboolean *firewalled);
 
+/* TRUE until a remote connection reached us (always with --firewalled). */
+gboolean servent_oob_tcp_firewalled(const servent_oob *o);
+
 /* Fills the firewall and out-of-band fields of a status. */
 void servent_oob_status(servent_oob *o, gnut_status_info *out);
 

@@ -52,7 +52,7 @@ struct gnut_servent {
 	char *download_dir;
 	char *listen_host;
 	guint16 listen_port;
-	gboolean ultrapeer;
+	gnut_role *role; /* leaf or ultrapeer, forced or automatic */
 	gboolean no_bootstrap;
 	gboolean firewalled;
 	guint64 upload_limit;
@@ -65,6 +65,7 @@ struct gnut_servent {
 
 	gnut_clock *clock;
 	gint64 started_us;
+	gint64 role_checked_us; /* the role policy looks once a second */
 	gnut_guid guid;
 	GCancellable *cancel; /* cancelled at stop: the share scan */
 	GSource *tick;
@@ -132,16 +133,29 @@ static gboolean valid_host_port(const char *host_port)
 	return gnut_addr_parse_host_port(host_port, strlen(host_port), 0, &hp) == GNUT_PROTO_OK;
 }
 
-/* Keeps c's admission caps, sizing those left at 0 from the descriptor
- * limit after what the servent holds on purpose: links, upload connections
- * and their files, downloads, push dials (see gnut/base/fd-budget.h). */
-static void size_admission(gnut_servent *s, const gnut_servent_config *c)
+static gboolean is_ultrapeer(const gnut_servent *s)
+{
+	return gnut_role_is_ultrapeer(s->role);
+}
+
+/* The descriptors the servent holds on purpose: links (as an ultrapeer,
+ * leaves too), upload connections and their files, downloads, push dials
+ * (see gnut/base/fd-budget.h). */
+static guint64 reserved_fds(const gnut_servent *s, gboolean ultrapeer)
 {
 	guint64 links = s->max_ultrapeers ? s->max_ultrapeers : GNUT_LINKS_DEFAULT_MAX_ULTRAPEERS;
-	if (s->ultrapeer)
+	if (ultrapeer)
 		links += s->max_leaves ? s->max_leaves : GNUT_LINKS_DEFAULT_MAX_LEAVES;
-	guint64 reserved = links + GNUT_UPLOADS_DEFAULT_MAX_CONNECTIONS + s->upload_slots +
-	                   DOWNLOAD_FDS + GNUT_PUSH_MAX_DIALS;
+	return links + GNUT_UPLOADS_DEFAULT_MAX_CONNECTIONS + s->upload_slots + DOWNLOAD_FDS +
+	       GNUT_PUSH_MAX_DIALS;
+}
+
+/* Keeps c's admission caps, sizing those left at 0 from the descriptor
+ * limit after what the servent holds on purpose (as an ultrapeer, when it
+ * may become one). */
+static void size_admission(gnut_servent *s, const gnut_servent_config *c)
+{
+	guint64 reserved = reserved_fds(s, c->auto_role || c->ultrapeer);
 	guint64 nofile = gnut_fd_budget_limit();
 	guint cap = gnut_fd_budget_admission_cap(nofile, reserved);
 	servent_admission *a = &s->admission;
@@ -168,7 +182,10 @@ static gboolean copy_config(gnut_servent *s, const gnut_servent_config *c, GErro
 	s->data_dir = g_strdup(c->data_dir);
 	s->download_dir = c->download_dir ? g_strdup(c->download_dir)
 	                                  : g_build_filename(c->data_dir, "downloads", NULL);
-	s->ultrapeer = c->ultrapeer;
+	gnut_role_mode mode = c->auto_role   ? GNUT_ROLE_AUTO
+	                      : c->ultrapeer ? GNUT_ROLE_FORCED_ULTRAPEER
+	                                     : GNUT_ROLE_FORCED_LEAF;
+	s->role = gnut_role_new(&c->role, mode);
 	s->no_bootstrap = c->no_bootstrap;
 	s->firewalled = c->firewalled;
 	s->upload_limit = c->upload_limit;
@@ -329,6 +346,68 @@ static guint64 on_fetch_search(const char *query, gpointer data)
 	return gnut_servent_search_start(data, query, NULL);
 }
 
+/* ---- the role ---- */
+
+/* The links the host cache keeps us at: as a leaf, the ultrapeers a leaf
+ * keeps; as an ultrapeer, those an ultrapeer keeps (under its cap). */
+static guint links_wanted(const gnut_servent *s)
+{
+	const gnut_role_config *rc = gnut_role_get_config(s->role);
+	if (!is_ultrapeer(s))
+		return rc->leaf_ultrapeers;
+	guint cap = s->max_ultrapeers ? s->max_ultrapeers : GNUT_LINKS_DEFAULT_MAX_ULTRAPEERS;
+	return MIN(rc->want_ultrapeers, cap);
+}
+
+/* Carries a role change out in every room: the links made for the old role
+ * are told Bye, and what we relay, send and announce follows the new. */
+static void switch_role(gnut_servent *s, gboolean ultrapeer, const char *reason)
+{
+	g_message("role: %s -> %s (%s): %s", is_ultrapeer(s) ? "ultrapeer" : "leaf",
+	          ultrapeer ? "ultrapeer" : "leaf", gnut_role_is_auto(s->role) ? "auto" : "forced",
+	          reason);
+	gnut_role_switched(s->role, ultrapeer, gnut_clock_now_us(s->clock), reason);
+	gnut_links_set_ultrapeer(s->links, ultrapeer,
+	                         ultrapeer ? "Becoming an ultrapeer" : "Becoming a leaf node");
+	gnut_routing_set_ultrapeer(s->routing, ultrapeer);
+	udp_pings_set_ultrapeer(s->udp_pings, ultrapeer);
+	if (s->hosts != NULL)
+		gnut_hosts_set_want_links(s->hosts, links_wanted(s));
+}
+
+/* What the role policy looks at: ours, and the links'. */
+static void role_facts(gnut_servent *s, gint64 now, gnut_role_facts *f)
+{
+	memset(f, 0, sizeof *f);
+	f->now_us = now;
+	f->started_us = s->started_us;
+	f->tcp_firewalled = servent_oob_tcp_firewalled(s->oob);
+	f->upload_limit = s->upload_limit;
+	f->download_limit = s->download_limit;
+	f->fd_limit = gnut_fd_budget_limit();
+	f->fds_as_ultrapeer = reserved_fds(s, TRUE) + GNUT_FD_BUDGET_FIXED;
+	gnut_links_role_facts(s->links, f);
+}
+
+static void check_role(gnut_servent *s, gint64 now)
+{
+	gnut_role_facts f;
+	role_facts(s, now, &f);
+	g_autoptr(GString) why = g_string_new(NULL);
+	gnut_role_change c = gnut_role_decide(s->role, &f, why);
+	if (c != GNUT_ROLE_STAY)
+		switch_role(s, c == GNUT_ROLE_PROMOTE, why->str);
+}
+
+/* We took an ultrapeer's leaf guidance while dialing it: a leaf now, its
+ * link (about to come up) our first ultrapeer. */
+static void on_leaf_guided(const gnut_handshake_peer *peer, const char *address, gpointer data)
+{
+	gnut_servent *s = data;
+	g_autofree char *why = g_strdup_printf("leaf guidance from %s", address);
+	switch_role(s, FALSE, why);
+}
+
 /* ---- building the rooms ---- */
 
 static void build_links_and_routing(gnut_servent *s, const gnut_servent_config *config)
@@ -341,12 +420,13 @@ static void build_links_and_routing(gnut_servent *s, const gnut_servent_config *
 	    .handshake_seen = on_handshake_seen,
 	    .cache_dial_result = on_cache_dial_result,
 	    .cache_tls_failed = on_cache_tls_failed,
+	    .leaf_guided = on_leaf_guided,
 	};
 	gnut_links_config lc = {
 	    .clock = s->clock,
 	    .guid = s->guid,
-	    .ultrapeer = s->ultrapeer,
-	    .dynamic_querying = s->ultrapeer, /* the routing room runs them */
+	    .ultrapeer = is_ultrapeer(s),
+	    .dynamic_querying = TRUE, /* as an ultrapeer: the routing room runs them */
 	    .no_compression = config->no_compression,
 	    .max_ultrapeers = s->max_ultrapeers,
 	    .max_leaves = s->max_leaves,
@@ -354,6 +434,8 @@ static void build_links_and_routing(gnut_servent *s, const gnut_servent_config *
 	    .per_ip_handshakes = s->admission.per_ip_handshakes,
 	    .max_links_per_ip = config->max_links_per_ip,
 	    .tls_cert = s->tls_cert,
+	    .leaf_ultrapeers = gnut_role_get_config(s->role)->leaf_ultrapeers,
+	    .role = s->role,
 	};
 	s->links = gnut_links_new(&lc, &link_handlers, s);
 	static const gnut_routing_handlers routing_handlers = {
@@ -366,7 +448,7 @@ static void build_links_and_routing(gnut_servent *s, const gnut_servent_config *
 	gnut_routing_config rc = {
 	    .clock = s->clock,
 	    .guid = s->guid,
-	    .ultrapeer = s->ultrapeer,
+	    .ultrapeer = is_ultrapeer(s),
 	    .firewalled = s->firewalled,
 	    .no_compression = config->no_compression,
 	    .allow_local = s->allow_local,
@@ -468,7 +550,7 @@ static gboolean build_rooms(gnut_servent *s, const gnut_servent_config *config, 
 	udp_pings_config upc = {
 	    .clock = s->clock,
 	    .bad_log = s->bad_log,
-	    .ultrapeer = s->ultrapeer,
+	    .ultrapeer = is_ultrapeer(s),
 	    .tls = s->tls_cert != NULL,
 	    .started_us = gnut_clock_now_us(s->clock),
 	};
@@ -477,7 +559,7 @@ static gboolean build_rooms(gnut_servent *s, const gnut_servent_config *config, 
 		gnut_hosts_config hc = {
 		    .clock = s->clock,
 		    .data_dir = s->data_dir,
-		    .ultrapeer = s->ultrapeer,
+		    .ultrapeer = is_ultrapeer(s),
 		    .allow_private = s->allow_local,
 		    .uhc = config->uhc,
 		    .gwc = config->gwc,
@@ -487,6 +569,7 @@ static gboolean build_rooms(gnut_servent *s, const gnut_servent_config *config, 
 		};
 		if ((s->hosts = gnut_hosts_new(&hc, error)) == NULL)
 			return FALSE;
+		gnut_hosts_set_want_links(s->hosts, links_wanted(s));
 	}
 	build_links_and_routing(s, config);
 	udp_pings_attach(s->udp_pings, NULL, s->links, s->share, s->hosts);
@@ -588,10 +671,14 @@ static gboolean on_tick(gpointer user_data)
 	gnut_links_tick(s->links, now);
 	if (s->hosts != NULL) {
 		dial_cached_hosts(s);
-		gnut_hosts_tick(s->hosts, now, s->ultrapeer && !s->firewalled,
+		gnut_hosts_tick(s->hosts, now, is_ultrapeer(s) && !s->firewalled,
 		                gnut_links_self_ipv4(s->links), s->listen_port);
 	}
 	gnut_uploads_tick(s->uploads, now);
+	if (now - s->role_checked_us >= G_USEC_PER_SEC) {
+		s->role_checked_us = now;
+		check_role(s, now);
+	}
 	return G_SOURCE_CONTINUE;
 }
 
@@ -765,6 +852,7 @@ void gnut_servent_free(gnut_servent *s)
 	if (s->share != NULL)
 		gnut_share_free(s->share);
 	gnut_log_limit_free(s->bad_log);
+	gnut_role_free(s->role);
 	g_clear_object(&s->tls_cert);
 	g_object_unref(s->cancel);
 	g_free(s->data_dir);
@@ -797,7 +885,9 @@ void gnut_servent_status(gnut_servent *s, gnut_status_info *out)
 	gnut_uploads_stats up;
 	gnut_uploads_get_stats(s->uploads, &up);
 	out->version = PACKAGE_VERSION;
-	out->mode = s->ultrapeer ? "ultrapeer" : "leaf";
+	out->mode = is_ultrapeer(s) ? "ultrapeer" : "leaf";
+	out->role = gnut_role_is_auto(s->role) ? "auto" : "forced";
+	out->role_reason = gnut_role_reason(s->role);
 	out->peers = gnut_links_count(s->links);
 	out->shared_files = gnut_share_count(s->share);
 	out->bytes_up = up.bytes_up;
@@ -839,7 +929,7 @@ guint64 gnut_servent_search_start(gnut_servent *s, const char *query, GError **e
 	gboolean firewalled;
 	gboolean oob = servent_oob_query_marking(s->oob, &ipv4, &port, &firewalled);
 	g_autoptr(GByteArray) payload = g_byte_array_new();
-	if (!gnut_search_query_encode(query, firewalled, oob, !s->ultrapeer, payload, error))
+	if (!gnut_search_query_encode(query, firewalled, oob, !is_ultrapeer(s), payload, error))
 		return 0;
 	gnut_guid guid;
 	guint64 id = gnut_searches_start_oob(s->searches, query, ipv4, oob ? port : 0, &guid);

@@ -208,3 +208,8 @@ const udp_pings_stats *udp_pings_get_stats(const udp_pings *p)
 {
 	return &p->stats;
 }
+
+void udp_pings_set_ultrapeer(udp_pings *p, gboolean ultrapeer)
+{
+	p->config.ultrapeer = ultrapeer;
+}

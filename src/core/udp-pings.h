@@ -54,5 +54,7 @@ void udp_pings_register(udp_pings *p, gnut_udp_dispatch *d);
  * destination counts as solicited (udp-guard.h). A gnut_udp_send_fn. */
 gboolean udp_pings_send(GInetSocketAddress *to, const guint8 *data, gsize len, gpointer user_data);
 const udp_pings_stats *udp_pings_get_stats(const udp_pings *p);
+/* Our role changed: as an ultrapeer our pongs offer slots and host lists. */
+void udp_pings_set_ultrapeer(udp_pings *p, gboolean ultrapeer);
 
 #endif

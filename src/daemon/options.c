@@ -57,12 +57,23 @@ typedef struct {
 	char *qrp_total_slots;
 	char *max_ultrapeers;
 	char *max_leaves;
+	char *leaf_ultrapeers;
+	char *want_ultrapeers;
+	char *auto_uptime;
+	char *auto_min_upload;
+	char *auto_min_download;
+	char *auto_hold;
+	char *auto_leaf_alone;
+	char *auto_few_leaves;
+	char *auto_idle_ultrapeer;
 } options_layer;
 
 /* The caps gnutd(8) lists under LIMITS: a whole number (k and M suffixes
  * too) from 1 to max each. */
 #define MAX_LINKS_PER_IP    65535
 #define MAX_LINKS_OF_A_ROLE 65535
+#define MAX_ROLE_SECONDS    (30 * 24 * 3600)              /* the role's delays: 30 days */
+#define MAX_ROLE_RATE       (G_GUINT64_CONSTANT(1) << 40) /* its bandwidth floors */
 static const struct {
 	const char *key;
 	gsize layer_offset; /* of the char * in options_layer */
@@ -76,6 +87,15 @@ static const struct {
      GNUT_ROUTING_QRP_MAX_TOTAL},
     {"max-ultrapeers", G_STRUCT_OFFSET(options_layer, max_ultrapeers), MAX_LINKS_OF_A_ROLE},
     {"max-leaves", G_STRUCT_OFFSET(options_layer, max_leaves), MAX_LINKS_OF_A_ROLE},
+    {"leaf-ultrapeers", G_STRUCT_OFFSET(options_layer, leaf_ultrapeers), MAX_LINKS_OF_A_ROLE},
+    {"want-ultrapeers", G_STRUCT_OFFSET(options_layer, want_ultrapeers), MAX_LINKS_OF_A_ROLE},
+    {"auto-uptime", G_STRUCT_OFFSET(options_layer, auto_uptime), MAX_ROLE_SECONDS},
+    {"auto-min-upload", G_STRUCT_OFFSET(options_layer, auto_min_upload), MAX_ROLE_RATE},
+    {"auto-min-download", G_STRUCT_OFFSET(options_layer, auto_min_download), MAX_ROLE_RATE},
+    {"auto-hold", G_STRUCT_OFFSET(options_layer, auto_hold), GNUT_ROLE_MAX_HOLD_S},
+    {"auto-leaf-alone", G_STRUCT_OFFSET(options_layer, auto_leaf_alone), MAX_ROLE_SECONDS},
+    {"auto-few-leaves", G_STRUCT_OFFSET(options_layer, auto_few_leaves), MAX_LINKS_OF_A_ROLE},
+    {"auto-idle-ultrapeer", G_STRUCT_OFFSET(options_layer, auto_idle_ultrapeer), MAX_ROLE_SECONDS},
 };
 
 static char **cap_text(options_layer *l, gsize i)
@@ -331,6 +351,8 @@ static gboolean layer_check(options_layer *l, const char *where, const char *bas
 	return check_admission(l, where, error);
 }
 
+static void add_role_entries(GOptionContext *ctx, options_layer *l);
+
 /* The options that set caps on what peers can make us do or hold (and
  * --allow-private-peers), after the others in --help (GLib copies them). */
 static void add_limit_entries(GOptionContext *ctx, options_layer *l)
@@ -380,6 +402,48 @@ static void add_limit_entries(GOptionContext *ctx, options_layer *l)
 	    G_OPTION_ENTRY_NULL,
 	};
 	g_option_context_add_main_entries(ctx, entries, NULL);
+	add_role_entries(ctx, l);
+}
+
+/* The role's thresholds (gnutd(8), ROLES), after the caps in --help. */
+static void add_role_entries(GOptionContext *ctx, options_layer *l)
+{
+	GOptionEntry entries[] = {
+	    {"leaf-ultrapeers", 0, 0, G_OPTION_ARG_STRING, &l->leaf_ultrapeers,
+	     "As a leaf, ultrapeers to keep links to (default " G_STRINGIFY(
+	         GNUT_ROLE_DEFAULT_LEAF_ULTRAPEERS) ")",
+	     "N"},
+	    {"want-ultrapeers", 0, 0, G_OPTION_ARG_STRING, &l->want_ultrapeers,
+	     "As an ultrapeer, ultrapeer links to keep; with as many, ultrapeers dialing us are "
+	     "guided to be our leaves (default " G_STRINGIFY(GNUT_ROLE_DEFAULT_WANT_ULTRAPEERS) ")",
+	     "N"},
+	    {"auto-uptime", 0, 0, G_OPTION_ARG_STRING, &l->auto_uptime,
+	     "Automatic role: uptime before becoming an ultrapeer (default " G_STRINGIFY(
+	         GNUT_ROLE_DEFAULT_UPTIME_S) ")",
+	     "SECONDS"},
+	    {"auto-min-upload", 0, 0, G_OPTION_ARG_STRING, &l->auto_min_upload,
+	     "Automatic role: an --upload-limit below this keeps us a leaf (default 10k)", "RATE"},
+	    {"auto-min-download", 0, 0, G_OPTION_ARG_STRING, &l->auto_min_download,
+	     "Automatic role: a --download-limit below this keeps us a leaf (default 15k)", "RATE"},
+	    {"auto-hold", 0, 0, G_OPTION_ARG_STRING, &l->auto_hold,
+	     "Automatic role: least time between two changes, doubled after each demotion "
+	     "(default " G_STRINGIFY(GNUT_ROLE_DEFAULT_HOLD_S) ")",
+	     "SECONDS"},
+	    {"auto-leaf-alone", 0, 0, G_OPTION_ARG_STRING, &l->auto_leaf_alone,
+	     "Automatic role: a leaf without ultrapeer link this long becomes one "
+	     "(default " G_STRINGIFY(GNUT_ROLE_DEFAULT_LEAF_ALONE_S) ")",
+	     "SECONDS"},
+	    {"auto-few-leaves", 0, 0, G_OPTION_ARG_STRING, &l->auto_few_leaves,
+	     "Automatic role: an ultrapeer with fewer leaves takes leaf guidance "
+	     "(default " G_STRINGIFY(GNUT_ROLE_DEFAULT_FEW_LEAVES) ")",
+	     "N"},
+	    {"auto-idle-ultrapeer", 0, 0, G_OPTION_ARG_STRING, &l->auto_idle_ultrapeer,
+	     "Automatic role: an ultrapeer with few leaves this long, next to one with room, "
+	     "becomes a leaf (default " G_STRINGIFY(GNUT_ROLE_DEFAULT_IDLE_S) ")",
+	     "SECONDS"},
+	    G_OPTION_ENTRY_NULL,
+	};
+	g_option_context_add_main_entries(ctx, entries, NULL);
 }
 
 static gboolean parse_argv(int argc, char **argv, options_layer *l, GError **error)
@@ -395,8 +459,9 @@ static gboolean parse_argv(int argc, char **argv, options_layer *l, GError **err
 	     "Share a folder (repeatable)", "DIR"},
 	    {"peer", 'p', 0, G_OPTION_ARG_STRING_ARRAY, &l->peers,
 	     "Keep a link to this servent (repeatable)", "HOST:PORT"},
-	    {"ultrapeer", 0, 0, G_OPTION_ARG_NONE, &l->ultrapeer, "Run as an ultrapeer", NULL},
-	    {"leaf", 0, 0, G_OPTION_ARG_NONE, &l->leaf, "Run as a leaf (the default)", NULL},
+	    {"ultrapeer", 0, 0, G_OPTION_ARG_NONE, &l->ultrapeer,
+	     "Always an ultrapeer (default: a leaf that becomes one when it qualifies)", NULL},
+	    {"leaf", 0, 0, G_OPTION_ARG_NONE, &l->leaf, "Always a leaf", NULL},
 	    {"control", 'c', 0, G_OPTION_ARG_STRING, &l->control,
 	     "Control API address (default 127.0.0.1, a free port)", "ADDR:PORT"},
 	    {"upload-limit", 0, 0, G_OPTION_ARG_STRING, &l->upload_limit,
@@ -663,6 +728,7 @@ static void merge(gnut_options *o, options_layer *cli, options_layer *conf)
 		o->ultrapeer = cli->ultrapeer;
 	else
 		o->ultrapeer = conf->ultrapeer && !conf->leaf;
+	o->auto_role = !cli->ultrapeer && !cli->leaf && !conf->ultrapeer && !conf->leaf;
 	o->no_bootstrap = cli->no_bootstrap || conf->no_bootstrap;
 	o->firewalled = cli->firewalled || conf->firewalled;
 	o->no_compression = cli->no_compression || conf->no_compression;
@@ -692,6 +758,15 @@ static void merge(gnut_options *o, options_layer *cli, options_layer *conf)
 	o->qrp_total_slots = caps[3];
 	o->max_ultrapeers = (guint)caps[4];
 	o->max_leaves = (guint)caps[5];
+	o->role.leaf_ultrapeers = (guint)caps[6];
+	o->role.want_ultrapeers = (guint)caps[7];
+	o->role.uptime_s = (guint)caps[8];
+	o->role.min_upload = caps[9];
+	o->role.min_download = caps[10];
+	o->role.hold_s = (guint)caps[11];
+	o->role.leaf_alone_s = (guint)caps[12];
+	o->role.few_leaves = (guint)caps[13];
+	o->role.idle_s = (guint)caps[14];
 }
 
 gnut_options *gnut_options_parse(int argc, char **argv, GError **error)
@@ -772,4 +847,6 @@ void gnut_options_to_config(const gnut_options *o, gnut_servent_config *config)
 	config->qrp_total_slots = o->qrp_total_slots;
 	config->max_ultrapeers = o->max_ultrapeers;
 	config->max_leaves = o->max_leaves;
+	config->auto_role = o->auto_role;
+	config->role = o->role;
 }

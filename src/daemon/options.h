@@ -59,6 +59,10 @@ typedef struct {
 	guint64 qrp_total_slots;
 	guint max_ultrapeers;
 	guint max_leaves;
+	/* neither --ultrapeer nor --leaf: the role is chosen automatically,
+	 * with these thresholds (0: the defaults of gnut/core/links/role.h) */
+	gboolean auto_role;
+	gnut_role_config role;
 } gnut_options;
 
 /* Parses argv (argv[0] is the program), then gnutd.conf in the data folder

@@ -70,6 +70,8 @@ static void check_peer(const gnut_handshake_peer *p)
 	check_agent(p->user_agent);
 	if (p->ultrapeer && !p->has_ultrapeer)
 		abort();
+	if (p->ultrapeer_needed && !p->has_ultrapeer_needed)
+		abort();
 	if ((p->listen_ip == NULL) != (p->listen_port == 0))
 		abort();
 	if (p->listen_ip != NULL)
@@ -93,7 +95,7 @@ static void check_peer(const gnut_handshake_peer *p)
 	if (!p->has_guid && !gnut_guid_is_zero(&p->guid))
 		abort();
 	/* reading the peer never negotiates anything */
-	if (p->deflate_in || p->deflate_out)
+	if (p->deflate_in || p->deflate_out || p->leaf_guidance)
 		abort();
 }
 

@@ -162,10 +162,14 @@ static void test_status(void)
 	                                     "push_proxy_pushes",
 	                                     "push_proxies",
 	                                     "push_proxy_used",
+	                                     "role",
+	                                     "role_reason",
 	                                     NULL};
 	CU_ASSERT_TRUE(has_exactly(o, fields));
 	CU_ASSERT_STRING_EQUAL(gnut_cli_str(o, "version"), PACKAGE_VERSION);
 	CU_ASSERT_STRING_EQUAL(gnut_cli_str(o, "mode"), "leaf");
+	CU_ASSERT_STRING_EQUAL(gnut_cli_str(o, "role"), "forced");
+	CU_ASSERT_STRING_EQUAL(gnut_cli_str(o, "role_reason"), "forced by --leaf");
 	CU_ASSERT_EQUAL(gnut_cli_int(o, "peers"), 0);
 	CU_ASSERT_EQUAL(gnut_cli_int(o, "shared_files"), 0);
 	CU_ASSERT_EQUAL(gnut_cli_int(o, "bytes_up"), 0);

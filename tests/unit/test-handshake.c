@@ -553,6 +553,78 @@ static void test_leaf_to_ultrapeer(void)
 	server_stop(&s);
 }
 
+static gnut_handshake_needed say_false(const gnut_handshake_peer *peer, gpointer data)
+{
+	return GNUT_HANDSHAKE_NEEDED_FALSE;
+}
+
+static gnut_handshake_needed say_true(const gnut_handshake_peer *peer, gpointer data)
+{
+	return GNUT_HANDSHAKE_NEEDED_TRUE;
+}
+
+static gboolean take_it(const gnut_handshake_peer *peer, gpointer data)
+{
+	return TRUE;
+}
+
+static gboolean decline_it(const gnut_handshake_peer *peer, gpointer data)
+{
+	return FALSE;
+}
+
+static void finish_pair(server *s, client *c)
+{
+	outcome_clear(&c->out);
+	server_stop(s);
+}
+
+/* Two ultrapeers; the server guides with needed, the client decides with
+ * take (NULL: the client has no say). */
+static void run_guided_pair(server *s, client *c,
+                            gnut_handshake_needed (*needed)(const gnut_handshake_peer *, gpointer),
+                            gboolean (*take)(const gnut_handshake_peer *, gpointer))
+{
+	server_start(s, TRUE);
+	s->config.ultrapeer_needed = needed;
+	client_dial(c, s->port, TRUE);
+	c->config.take_leaf_guidance = take; /* copied once the dial connects */
+	outcome *both[2] = {&s->out, &c->out};
+	CU_ASSERT_TRUE(run_until(both_done, both));
+	CU_ASSERT_TRUE(s->out.ok && c->out.ok);
+}
+
+/* doc/gnutella/ultra-peers 3.5: X-Ultrapeer-Needed: False in step 2, the
+ * dialer's X-Ultrapeer: False in step 3: it is the server's leaf. Declined,
+ * or "True", or no header: two ultrapeers. */
+static void test_leaf_guidance(void)
+{
+	static const struct {
+		gnut_handshake_needed (*needed)(const gnut_handshake_peer *, gpointer);
+		gboolean (*take)(const gnut_handshake_peer *, gpointer);
+		gboolean heard, heard_true; /* what the client read */
+		gboolean guided;            /* both sides: leaf guidance taken */
+	} cases[] = {
+	    {say_false, take_it, TRUE, FALSE, TRUE},
+	    {say_false, decline_it, TRUE, FALSE, FALSE},
+	    {say_true, take_it, TRUE, TRUE, FALSE},
+	    {NULL, take_it, FALSE, FALSE, FALSE},
+	};
+	for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+		server s;
+		client c;
+		run_guided_pair(&s, &c, cases[i].needed, cases[i].take);
+		CU_ASSERT_EQUAL(c.out.peer.has_ultrapeer_needed, cases[i].heard);
+		CU_ASSERT_EQUAL(c.out.peer.ultrapeer_needed, cases[i].heard_true);
+		CU_ASSERT_EQUAL(c.out.peer.leaf_guidance, cases[i].guided);
+		CU_ASSERT_EQUAL(s.out.peer.leaf_guidance, cases[i].guided);
+		CU_ASSERT_TRUE(c.out.peer.ultrapeer); /* the server stays an ultrapeer */
+		/* the client is the server's leaf when guided */
+		CU_ASSERT_EQUAL(s.out.peer.ultrapeer, !cases[i].guided);
+		finish_pair(&s, &c);
+	}
+}
+
 static void test_leaf_refuses_leaf(void)
 {
 	server s;
@@ -1040,6 +1112,7 @@ static CU_TestInfo tests[] = {
     {"host:port and X-Try-Ultrapeers", test_host_port_and_try_list},
     {"ultrapeer to ultrapeer over loopback", test_ultrapeer_pair},
     {"leaf to ultrapeer over loopback", test_leaf_to_ultrapeer},
+    {"leaf guidance: taken, declined, Needed: True, none", test_leaf_guidance},
     {"a leaf refuses a leaf", test_leaf_refuses_leaf},
     {"full server: 503 and X-Try-Ultrapeers", test_full_server_gives_try_list},
     {"raw gtk-gnutella client gets our 200", test_raw_gtkg_client},

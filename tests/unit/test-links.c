@@ -601,6 +601,16 @@ static void test_max_links(void)
 	side_clear(&b);
 }
 
+/* up and leaf dial the ultrapeer hub: one link of each role. */
+static void link_one_of_each(side *hub, side *up, side *leaf)
+{
+	link_up(up, hub);
+	link_up(leaf, hub);
+	CU_ASSERT_TRUE_FATAL(wait_len(hub->up, 2));
+	CU_ASSERT_EQUAL(gnut_links_count_role(hub->links, FALSE), 1);
+	CU_ASSERT_EQUAL(gnut_links_count_role(hub->links, TRUE), 1);
+}
+
 /* Leaves have slots of their own: with its one ultrapeer link taken, an
  * ultrapeer still takes a leaf, then refuses the next leaf and another
  * ultrapeer, each with 503 naming the cap that is full. */
@@ -611,11 +621,7 @@ static void test_leaf_slots(void)
 	side_init(&a, NULL, FALSE, FALSE, 0);
 	side_init_mode(&l1, NULL, FALSE, FALSE, FALSE, 0, 0);
 	side_init_mode(&l2, NULL, TRUE, FALSE, FALSE, 0, 0);
-	link_up(&a, &b);
-	link_up(&l1, &b);
-	CU_ASSERT_TRUE_FATAL(wait_len(b.up, 2));
-	CU_ASSERT_EQUAL(gnut_links_count_role(b.links, FALSE), 1);
-	CU_ASSERT_EQUAL(gnut_links_count_role(b.links, TRUE), 1);
+	link_one_of_each(&b, &a, &l1);
 	g_autofree char *where = address_of(&b);
 	gnut_links_add_peer(l2.links, where);
 	tick(&l2);
@@ -636,6 +642,40 @@ static void test_leaf_slots(void)
 	side_clear(&l1);
 	side_clear(&a);
 	side_clear(&b);
+}
+
+static gboolean all_closed(gpointer data)
+{
+	return gnut_links_count(((side *)data)->links) == 0;
+}
+
+/* A role change (the owner's, here by hand): every link hears Bye 203 and
+ * goes, each uncounted from the role it came up in; the new role's rules
+ * apply at once (a leaf refuses a leaf). */
+static void test_role_change(void)
+{
+	side a, u, l;
+	side_init(&a, NULL, FALSE, TRUE, 0);
+	side_init(&u, NULL, FALSE, FALSE, 0);
+	side_init_mode(&l, NULL, FALSE, FALSE, FALSE, 0, 0);
+	link_one_of_each(&a, &u, &l);
+	CU_ASSERT_TRUE(gnut_links_is_ultrapeer(a.links));
+	gnut_links_set_ultrapeer(a.links, FALSE, "Becoming a leaf node");
+	CU_ASSERT_FALSE(gnut_links_is_ultrapeer(a.links));
+	CU_ASSERT_TRUE_FATAL(gnut_unit_run_until(all_closed, &a, GUARD_MS));
+	CU_ASSERT_TRUE_FATAL(wait_len(l.closed, 1));
+	CU_ASSERT_EQUAL(l.closed_bye_code, GNUT_LINKS_ROLE_BYE_CODE);
+	CU_ASSERT_STRING_EQUAL(gnut_node_get_close_reason(g_ptr_array_index(l.closed, 0)),
+	                       "peer said bye: 203 Becoming a leaf node");
+	CU_ASSERT_EQUAL(gnut_links_count_role(a.links, TRUE), 0);
+	CU_ASSERT_EQUAL(gnut_links_count_role(a.links, FALSE), 0);
+	g_autofree char *leaf = raw_handshake(a.port, "GNUTELLA CONNECT/0.6\r\n"
+	                                              "User-Agent: raw/1.0\r\n"
+	                                              "X-Ultrapeer: False\r\n\r\n");
+	CU_ASSERT_TRUE(g_str_has_prefix(leaf, "GNUTELLA/0.6 503 Shielded leaf node\r\n"));
+	side_clear(&l);
+	side_clear(&u);
+	side_clear(&a);
 }
 
 typedef struct {
@@ -825,6 +865,7 @@ static CU_TestInfo tests[] = {
     {"links with our GUID are refused and back off", test_self_refused},
     {"max_ultrapeers refuses with 503 and the dialer backs off", test_max_links},
     {"leaves have slots of their own", test_leaf_slots},
+    {"a role change says Bye 203 to every link", test_role_change},
     {"dials under way hold ultrapeer slots", test_dials_counted},
     {"failed dials back off, doubling", test_backoff_after_failed_dials},
     {"cached hosts: reported and forgotten", test_dial_cached},

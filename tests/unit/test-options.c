@@ -358,6 +358,58 @@ static void test_caps(void)
 	gnut_unit_rmtree(dir);
 }
 
+/* The role: automatic unless --ultrapeer or --leaf (or the file's keys)
+ * force one; its thresholds from the file and the command line reach the
+ * servent's config; 0 or too big is an error naming the key. */
+static void test_role(void)
+{
+	g_autofree char *dir = gnut_unit_mkdtemp();
+	GError *error = NULL;
+	gnut_options *o = parse(&error, "--data-dir", dir, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+	CU_ASSERT_TRUE(o->auto_role);
+	CU_ASSERT_EQUAL(o->role.uptime_s, 0); /* the servent's default */
+	gnut_options_free(o);
+	o = parse(&error, "--data-dir", dir, "--leaf", NULL);
+	CU_ASSERT_FALSE(o->auto_role || o->ultrapeer);
+	gnut_options_free(o);
+	write_conf(dir, "[gnutd]\nultrapeer=true\nauto-uptime=2k\nleaf-ultrapeers=2\n"
+	                "auto-few-leaves=5\nauto-min-upload=20k\n");
+	o = parse(&error, "--data-dir", dir, "--auto-uptime", "30", "--want-ultrapeers", "4",
+	          "--auto-hold", "60", "--auto-leaf-alone", "10", "--auto-idle-ultrapeer", "90",
+	          "--auto-min-download", "1M", NULL);
+	CU_ASSERT_PTR_NULL(error);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+	CU_ASSERT_FALSE(o->auto_role);
+	CU_ASSERT_TRUE(o->ultrapeer);
+	gnut_servent_config c;
+	gnut_options_to_config(o, &c);
+	CU_ASSERT_FALSE(c.auto_role);
+	CU_ASSERT_EQUAL(c.role.uptime_s, 30);
+	CU_ASSERT_EQUAL(c.role.leaf_ultrapeers, 2);
+	CU_ASSERT_EQUAL(c.role.want_ultrapeers, 4);
+	CU_ASSERT_EQUAL(c.role.few_leaves, 5);
+	CU_ASSERT_EQUAL(c.role.hold_s, 60);
+	CU_ASSERT_EQUAL(c.role.leaf_alone_s, 10);
+	CU_ASSERT_EQUAL(c.role.idle_s, 90);
+	CU_ASSERT_EQUAL(c.role.min_upload, 20 * 1024);
+	CU_ASSERT_EQUAL(c.role.min_download, 1024 * 1024);
+	gnut_options_free(o);
+	static const char *const bad[][2] = {
+	    {"--auto-uptime", "0"},          {"--auto-hold", "61201"},
+	    {"--leaf-ultrapeers", "65536"},  {"--want-ultrapeers", "x"},
+	    {"--auto-few-leaves", "0"},      {"--auto-leaf-alone", "2592001"},
+	    {"--auto-idle-ultrapeer", "-1"}, {"--auto-min-upload", "2048G"},
+	};
+	write_conf(dir, "[gnutd]\n");
+	for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
+		o = parse(&error, "--data-dir", dir, bad[i][0], bad[i][1], NULL);
+		assert_error_names(o, error, bad[i][0]);
+		g_clear_error(&error);
+	}
+	gnut_unit_rmtree(dir);
+}
+
 static void test_version_skips_checks(void)
 {
 	GError *error = NULL;
@@ -557,6 +609,7 @@ static CU_TestInfo tests[] = {
     {"command line errors name the option", test_command_line_errors},
     {"gnutd.conf errors name the key", test_conf_errors},
     {"caps (LIMITS)", test_caps},
+    {"the role and its thresholds", test_role},
     {"--version", test_version_skips_checks},
     {"the error domain's name", test_error_domain},
     {"upload caps", test_upload_caps},

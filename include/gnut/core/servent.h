@@ -10,6 +10,7 @@
 
 #include "gnut/base/clock.h"
 #include "gnut/base/error.h"
+#include "gnut/core/links/role.h"
 
 /* Errors: GNUT_ERROR (gnut/base/error.h). */
 
@@ -25,7 +26,7 @@ typedef struct {
 	 * replaces both built-in lists */
 	const char *const *uhc;  /* UDP host caches, "HOST:PORT" */
 	const char *const *gwc;  /* GWebCache URLs */
-	gboolean ultrapeer;      /* TRUE: ultrapeer, FALSE: leaf */
+	gboolean ultrapeer;      /* TRUE: ultrapeer, FALSE: leaf (both forced; see auto_role) */
 	gboolean no_bootstrap;   /* dial only the peers above */
 	gboolean no_tls;         /* never offer nor accept TLS (gnut/net/tls.h) */
 	gboolean no_compression; /* links and QRP tables uncompressed, for packet captures */
@@ -59,6 +60,10 @@ typedef struct {
 	guint leaf_query_rate;      /* queries a second a leaf may send us (1) */
 	guint ultrapeer_query_rate; /* queries a second another link may send us (50) */
 	guint64 qrp_total_slots;    /* slots of all links' query routing tables (2^24) */
+	/* Start as a leaf and become an ultrapeer (and back) by the rules of
+	 * gnut/core/links/role.h; ultrapeer is then ignored. */
+	gboolean auto_role;
+	gnut_role_config role; /* its thresholds, and the ultrapeers a leaf keeps; 0: defaults */
 } gnut_servent_config;
 
 typedef struct gnut_servent gnut_servent;
@@ -91,6 +96,8 @@ typedef struct {
 	guint64 push_proxy_pushes;   /* of them, relayed to the leaf as a Push */
 	guint64 push_proxies;        /* as a leaf: ultrapeers acting as our push proxies */
 	guint64 push_proxy_used;     /* our pushes that went by a push proxy (202) */
+	const char *role;            /* "auto" or "forced" */
+	const char *role_reason;     /* why mode is what it is (the last change), until the next */
 } gnut_status_info;
 
 typedef struct {

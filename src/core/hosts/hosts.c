@@ -25,6 +25,7 @@ struct gnut_hosts {
 	gnut_gwc_client *gwc;
 	gboolean want_bootstrap; /* links wanted, no cached host to dial (long enough) */
 	gint64 starved_us;       /* since when no cached host was left to dial; 0: one is */
+	guint want_links;        /* 0: by config.ultrapeer (see gnut_hosts_set_want_links) */
 };
 
 static gboolean has_entries(const char *const *list)
@@ -219,7 +220,9 @@ gboolean gnut_hosts_next_dial(gnut_hosts *h, guint links, guint dialing, guint c
                               gnut_hosts_known_fn known, gpointer data,
                               char out[GNUT_ADDR_IPV4_PORT_LEN], gboolean *tls)
 {
-	guint want = h->config.ultrapeer ? GNUT_HOSTS_WANT_LINKS_UP : GNUT_HOSTS_WANT_LINKS_LEAF;
+	guint want = h->want_links;
+	if (want == 0)
+		want = h->config.ultrapeer ? GNUT_HOSTS_WANT_LINKS_UP : GNUT_HOSTS_WANT_LINKS_LEAF;
 	if (links + dialing >= want) {
 		h->starved_us = 0;
 		h->want_bootstrap = FALSE;
@@ -281,4 +284,9 @@ guint gnut_hosts_fresh_ultrapeers(const gnut_hosts *h, gnut_ipv4_port *out, guin
 gboolean gnut_hosts_wants_bootstrap(const gnut_hosts *h)
 {
 	return h->want_bootstrap;
+}
+
+void gnut_hosts_set_want_links(gnut_hosts *h, guint want)
+{
+	h->want_links = want;
 }

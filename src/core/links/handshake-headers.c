@@ -197,6 +197,10 @@ void gnut_handshake_peer_read(const gnut_head *h, gnut_handshake_peer *out)
 	v = gnut_head_get(h, "X-Ultrapeer");
 	out->has_ultrapeer = v != NULL && gnut_head_parse_bool(v, &up) == GNUT_PROTO_OK;
 	out->ultrapeer = out->has_ultrapeer && up;
+	bool needed = false;
+	v = gnut_head_get(h, "X-Ultrapeer-Needed");
+	out->has_ultrapeer_needed = v != NULL && gnut_head_parse_bool(v, &needed) == GNUT_PROTO_OK;
+	out->ultrapeer_needed = out->has_ultrapeer_needed && needed;
 	read_addresses(h, out);
 	out->max_ttl = read_number(h, "X-Max-TTL", 255);
 	out->degree = read_number(h, "X-Degree", 65535);

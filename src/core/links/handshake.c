@@ -45,6 +45,7 @@ struct gnut_handshake {
 	guint code; /* the status that ended it (theirs or ours), 0: none */
 	gboolean by_peer;
 	gboolean tls_failed;
+	gnut_handshake_needed sent_needed; /* our X-Ultrapeer-Needed in step 2 */
 	char *error;
 	GSource *report_src; /* delivers a failure from the main loop */
 	gboolean reported;
@@ -340,6 +341,36 @@ static void finish(gnut_handshake *hs)
 	hs->state = GNUT_HANDSHAKE_SUCCEEDED;
 }
 
+/* Dialing as an ultrapeer, an ultrapeer answered X-Ultrapeer-Needed:
+ * False: the owner decides whether we become its leaf. From then on we
+ * are a leaf on this link (its compression is sized for one). */
+static void consider_leaf_guidance(gnut_handshake *hs)
+{
+	const gnut_handshake_peer *p = &hs->peer;
+	if (!hs->config.ultrapeer || !p->ultrapeer || !p->has_ultrapeer_needed ||
+	    p->ultrapeer_needed || hs->config.take_leaf_guidance == NULL ||
+	    !hs->config.take_leaf_guidance(p, hs->config.admit_data))
+		return;
+	hs->peer.leaf_guidance = TRUE;
+	hs->config.ultrapeer = FALSE;
+	g_debug("%s: taking its leaf guidance", hs->peer_address);
+}
+
+/* After our leaf guidance, an ultrapeer's step 3 may say X-Ultrapeer:
+ * False: it is our leaf now. Without our guidance the header is ignored
+ * (the role the peer was admitted to stands). */
+static void read_leaf_answer(gnut_handshake *hs, const gnut_head *h)
+{
+	const char *v = gnut_head_get(h, "X-Ultrapeer");
+	bool up = true;
+	if (hs->sent_needed != GNUT_HANDSHAKE_NEEDED_FALSE || !hs->peer.ultrapeer || v == NULL ||
+	    gnut_head_parse_bool(v, &up) != GNUT_PROTO_OK || up)
+		return;
+	hs->peer.ultrapeer = FALSE;
+	hs->peer.leaf_guidance = TRUE;
+	g_debug("%s: took our leaf guidance", hs->peer_address);
+}
+
 static gboolean step_send_connect(gnut_handshake *hs);
 
 /* TLS from the first byte is up: the handshake starts inside it. */
@@ -379,6 +410,7 @@ static gboolean step_read_response(gnut_handshake *hs)
 		return FALSE;
 	hs->peer.deflate_in = hs->peer.sends_deflate;
 	hs->peer.deflate_out = hs->config.deflate && hs->peer.accepts_deflate;
+	consider_leaf_guidance(hs);
 	/* Upgrade alone may be their own offer (the reference sends it to
 	 * everyone); with Connection: Upgrade it takes ours. */
 	hs->peer.tls = gnut_conn_is_tls(hs->conn) ||
@@ -387,11 +419,14 @@ static gboolean step_read_response(gnut_handshake *hs)
 	return TRUE;
 }
 
-/* Step 3 carries no capability headers, only our choice of compression
- * and, when the acceptor took our TLS offer, Connection: Upgrade. */
+/* Step 3 carries no capability headers, only our choice of compression,
+ * X-Ultrapeer: False when we took leaf guidance and, when the acceptor took
+ * our TLS offer, Connection: Upgrade. */
 static gboolean step_send_final(gnut_handshake *hs)
 {
 	g_autoptr(gnut_head) h = gnut_handshake_new_status(GNUT_HTTP_OK, "OK");
+	if (hs->peer.leaf_guidance)
+		gnut_head_add(h, "X-Ultrapeer", "False");
 	if (hs->peer.deflate_out)
 		gnut_head_add(h, "Content-Encoding", "deflate");
 	if (hs->peer.tls && !gnut_conn_is_tls(hs->conn))
@@ -420,6 +455,8 @@ static gboolean step_read_connect(gnut_handshake *hs)
 	gnut_handshake_peer_read(h, &hs->peer);
 	if (!judge(hs))
 		return FALSE;
+	if (hs->config.ultrapeer && hs->config.ultrapeer_needed != NULL)
+		hs->sent_needed = hs->config.ultrapeer_needed(&hs->peer, hs->config.admit_data);
 	hs->peer.deflate_out = hs->config.deflate && hs->peer.accepts_deflate;
 	/* Without a certificate their offer is ignored (no Connection: Upgrade). */
 	hs->peer.tls = gnut_conn_is_tls(hs->conn) || (can_upgrade(hs) && hs->peer.offers_tls);
@@ -431,6 +468,9 @@ static gboolean step_send_response(gnut_handshake *hs)
 {
 	g_autoptr(gnut_head) h = gnut_handshake_new_status(GNUT_HTTP_OK, "OK");
 	gnut_handshake_add_our_headers(h, &hs->config, hs->remote_ip);
+	if (hs->sent_needed != GNUT_HANDSHAKE_NEEDED_NONE)
+		gnut_head_add(h, "X-Ultrapeer-Needed",
+		              hs->sent_needed == GNUT_HANDSHAKE_NEEDED_TRUE ? "True" : "False");
 	if (hs->peer.deflate_out)
 		gnut_head_add(h, "Content-Encoding", "deflate");
 	if (hs->peer.tls && !gnut_conn_is_tls(hs->conn)) {
@@ -457,6 +497,7 @@ static gboolean step_read_final(gnut_handshake *hs)
 		return FALSE;
 	}
 	hs->peer.deflate_in = hs->peer.sends_deflate;
+	read_leaf_answer(hs, h);
 	/* The dialer confirms the upgrade in step 3; without it, plain. */
 	if (!gnut_conn_is_tls(hs->conn))
 		hs->peer.tls = hs->peer.tls && asks_upgrade(h);

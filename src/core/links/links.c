@@ -12,7 +12,10 @@
  * way counts against the cap of the role it would take: a dial (connecting
  * or in its handshake) an ultrapeer slot, an incoming handshake the slot of
  * the role its headers ask for, once admitted. So dials started together,
- * or peers admitted together, never overshoot a cap. */
+ * or peers admitted together, never overshoot a cap. As a leaf, the cap on
+ * ultrapeer links is leaf_ultrapeers. The role can change while links run
+ * (gnut_links_set_ultrapeer): each link keeps the role it was counted in
+ * until it closes. */
 #include "config.h"
 
 #include "gnut/core/links/links.h"
@@ -64,6 +67,8 @@ struct gnut_links {
 	gnut_links_config config;
 	gnut_links_handlers handlers;
 	gpointer data;
+	gboolean ultrapeer; /* our role now */
+	GHashTable *roles;  /* guint64* link id -> the link_role it is counted in */
 	uint32_t self_ipv4;
 	guint16 self_port;
 	GCancellable *cancel;
@@ -115,6 +120,10 @@ gnut_links *gnut_links_new(const gnut_links_config *config, const gnut_links_han
 		l->config.max_handshakes = GNUT_LINKS_DEFAULT_MAX_HANDSHAKES;
 	if (l->config.per_ip_handshakes == 0)
 		l->config.per_ip_handshakes = GNUT_LINKS_DEFAULT_PER_IP_HANDSHAKES;
+	if (l->config.leaf_ultrapeers == 0)
+		l->config.leaf_ultrapeers = l->config.max_ultrapeers;
+	l->ultrapeer = config->ultrapeer;
+	l->roles = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
 	gnut_clock *clock = config->clock != NULL ? config->clock : gnut_clock_system();
 	/* more entries than handshakes allowed: the table never fills with holds */
 	gnut_ip_admit_config ac = {.max_entries = MIN(l->config.max_handshakes, G_MAXUINT / 2) * 2};
@@ -151,6 +160,7 @@ void gnut_links_free(gnut_links *l)
 	gnut_ip_admit_free(l->admit);
 	gnut_ip_admit_free(l->link_holds);
 	g_hash_table_unref(l->link_keys);
+	g_hash_table_unref(l->roles);
 	gnut_log_limit_free(l->refusal_log);
 	g_hash_table_unref(l->nodes);
 	g_array_unref(l->ids);
@@ -285,7 +295,7 @@ static void remove_link_id(gnut_links *l, guint64 id)
  * refuses leaves). */
 static link_role role_of(const gnut_links *l, const gnut_handshake_peer *peer)
 {
-	return !l->config.ultrapeer || peer->ultrapeer ? LINK_ROLE_ULTRAPEER : LINK_ROLE_LEAF;
+	return !l->ultrapeer || peer->ultrapeer ? LINK_ROLE_ULTRAPEER : LINK_ROLE_LEAF;
 }
 
 static guint role_links(const gnut_links *l, link_role role)
@@ -293,11 +303,28 @@ static guint role_links(const gnut_links *l, link_role role)
 	return role == LINK_ROLE_LEAF ? l->leaf_links : l->ultrapeer_links;
 }
 
-/* A node of the peer's role comes (delta 1) or goes (-1). */
-static void count_link(gnut_links *l, const gnut_handshake_peer *peer, int delta)
+/* A link comes up: counted in the role of its peer (for as long as it
+ * lives, whatever our role becomes). */
+static void count_link(gnut_links *l, guint64 id, const gnut_handshake_peer *peer)
 {
-	guint *n = role_of(l, peer) == LINK_ROLE_LEAF ? &l->leaf_links : &l->ultrapeer_links;
-	*n = (guint)((int)*n + delta);
+	link_role role = role_of(l, peer);
+	if (role == LINK_ROLE_LEAF)
+		l->leaf_links++;
+	else
+		l->ultrapeer_links++;
+	guint64 *key = g_new(guint64, 1);
+	*key = id;
+	g_hash_table_insert(l->roles, key, GINT_TO_POINTER(role));
+}
+
+static void uncount_link(gnut_links *l, guint64 id)
+{
+	link_role role = GPOINTER_TO_INT(g_hash_table_lookup(l->roles, &id));
+	if (role == LINK_ROLE_LEAF)
+		l->leaf_links--;
+	else if (role == LINK_ROLE_ULTRAPEER)
+		l->ultrapeer_links--;
+	g_hash_table_remove(l->roles, &id);
 }
 
 static void on_node_message(gnut_node *node, const gnut_msg_header *h, const guint8 *payload,
@@ -316,7 +343,7 @@ static void on_node_closed(gnut_node *node, const char *reason, gpointer user_da
 	if (l->handlers.closed != NULL)
 		l->handlers.closed(node, l->data);
 	remove_link_id(l, id);
-	count_link(l, gnut_node_get_peer(node), -1);
+	uncount_link(l, id);
 	gnut_ip_key *key = g_hash_table_lookup(l->link_keys, &id);
 	if (key != NULL) {
 		gnut_ip_admit_release(l->link_holds, key);
@@ -358,7 +385,7 @@ static guint64 add_node(gnut_links *l, gnut_conn *conn, const gnut_handshake_pee
 	*key = nc.id;
 	g_hash_table_insert(l->nodes, key, node);
 	g_array_append_val(l->ids, nc.id);
-	count_link(l, peer, 1);
+	count_link(l, nc.id, peer);
 	learn_self_address(l, peer);
 	if (dialed != NULL) {
 		dialed->link = nc.id;
@@ -375,6 +402,9 @@ static guint64 add_node(gnut_links *l, gnut_conn *conn, const gnut_handshake_pee
 }
 
 static void dial(gnut_links *l, links_peer *peer);
+static void note_leaf_refused(gnut_links *l, const gnut_handshake_result *r);
+static gboolean settle_guidance(gnut_links *l, links_pending *p, gnut_handshake *hs,
+                                const gnut_handshake_result *r);
 
 static void on_handshake_done(gnut_handshake *hs, const gnut_handshake_result *r,
                               gpointer user_data)
@@ -393,6 +423,11 @@ static void on_handshake_done(gnut_handshake *hs, const gnut_handshake_result *r
 		if (p->peer->from_cache && l->handlers.cache_tls_failed != NULL)
 			l->handlers.cache_tls_failed(p->peer->host_port, l->data);
 		dial(l, p->peer);
+		pending_free(p);
+		return;
+	}
+	note_leaf_refused(l, r);
+	if (r->ok && !settle_guidance(l, p, hs, r)) {
 		pending_free(p);
 		return;
 	}
@@ -466,7 +501,9 @@ static guint role_taken(const gnut_links *l, link_role role, const links_pending
 
 static guint role_cap(const gnut_links *l, link_role role)
 {
-	return role == LINK_ROLE_LEAF ? l->config.max_leaves : l->config.max_ultrapeers;
+	if (role == LINK_ROLE_LEAF)
+		return l->config.max_leaves;
+	return l->ultrapeer ? l->config.max_ultrapeers : l->config.leaf_ultrapeers;
 }
 
 /* Takes a slot of the role the peer of p would have, or says (503, logged
@@ -522,14 +559,111 @@ static guint admit_peer(const gnut_handshake_peer *peer, gnut_handshake_dir dir,
 	return code;
 }
 
+/* ---- the role policy's part in handshakes ---- */
+
+void gnut_links_role_facts(const gnut_links *l, gnut_role_facts *f)
+{
+	f->ultrapeer_links = l->ultrapeer_links;
+	f->leaf_links = l->leaf_links;
+	f->max_leaves = l->config.max_leaves;
+	f->ultrapeers_needing = 0;
+	f->ultrapeers_with_room = 0;
+	GHashTableIter it;
+	gpointer key, value;
+	g_hash_table_iter_init(&it, l->roles);
+	while (g_hash_table_iter_next(&it, &key, &value)) {
+		gnut_node *node = g_hash_table_lookup(l->nodes, key);
+		const gnut_handshake_peer *peer = node ? gnut_node_get_peer(node) : NULL;
+		if (GPOINTER_TO_INT(value) != LINK_ROLE_ULTRAPEER || peer == NULL ||
+		    !peer->has_ultrapeer_needed || gnut_node_is_closing(node))
+			continue;
+		if (peer->ultrapeer_needed)
+			f->ultrapeers_needing++;
+		else
+			f->ultrapeers_with_room++;
+	}
+}
+
+static void role_facts_now(const gnut_links *l, gnut_role_facts *f)
+{
+	memset(f, 0, sizeof *f);
+	f->now_us = gnut_clock_now_us(l->config.clock);
+	gnut_links_role_facts(l, f);
+}
+
+/* The X-Ultrapeer-Needed of our step 2, as an ultrapeer. */
+static gnut_handshake_needed guidance_for(const gnut_handshake_peer *peer, gpointer data)
+{
+	links_pending *p = data;
+	gnut_role_facts f;
+	role_facts_now(p->links, &f);
+	switch (gnut_role_guidance(p->links->config.role, &f)) {
+	case GNUT_ROLE_NEEDED_TRUE:
+		return GNUT_HANDSHAKE_NEEDED_TRUE;
+	case GNUT_ROLE_NEEDED_FALSE:
+		return GNUT_HANDSHAKE_NEEDED_FALSE;
+	case GNUT_ROLE_NEEDED_NONE:
+		break;
+	}
+	return GNUT_HANDSHAKE_NEEDED_NONE;
+}
+
+static gboolean takes_guidance(const gnut_handshake_peer *peer, gpointer data)
+{
+	links_pending *p = data;
+	gnut_role_facts f;
+	role_facts_now(p->links, &f);
+	return gnut_role_takes_guidance(p->links->config.role, &f);
+}
+
+/* A leaf asked us for a link and was refused (we are a leaf, or our leaf
+ * slots are full): the role policy counts leaves asking. */
+static void note_leaf_refused(gnut_links *l, const gnut_handshake_result *r)
+{
+	if (l->config.role != NULL && !r->ok && !r->by_peer &&
+	    r->direction == GNUT_HANDSHAKE_INCOMING && r->code == GNUT_HTTP_SERVICE_UNAVAILABLE &&
+	    r->peer->has_ultrapeer && !r->peer->ultrapeer)
+		gnut_role_leaf_refused(l->config.role, gnut_clock_now_us(l->config.clock));
+}
+
+/* Leaf guidance settled in a handshake that succeeded: as the dialer we
+ * are now a leaf (the owner switches our role); as the acceptor the peer
+ * takes a leaf slot instead of its ultrapeer one. FALSE when that slot is
+ * gone (the link is dropped). */
+static gboolean settle_guidance(gnut_links *l, links_pending *p, gnut_handshake *hs,
+                                const gnut_handshake_result *r)
+{
+	if (!r->peer->leaf_guidance)
+		return TRUE;
+	const char *address = gnut_handshake_get_peer_address(hs);
+	if (r->direction == GNUT_HANDSHAKE_OUTGOING) {
+		g_message("%s guided us to be its leaf", address);
+		if (l->handlers.leaf_guided != NULL)
+			l->handlers.leaf_guided(r->peer, address, l->data);
+		return TRUE;
+	}
+	p->role = LINK_ROLE_NONE;
+	if (role_taken(l, LINK_ROLE_LEAF, p) >= l->config.max_leaves) {
+		gnut_log_limited(l->refusal_log,
+		                 "%s took our leaf guidance but the leaf slots are full", address);
+		return FALSE;
+	}
+	g_message("%s took our leaf guidance: it is our leaf", address);
+	return TRUE;
+}
+
 static links_pending *start_handshake(gnut_links *l, gnut_conn *conn, gnut_handshake_dir dir,
                                       links_peer *peer)
 {
 	gnut_handshake_config hc;
 	gnut_handshake_config_init(&hc);
-	hc.ultrapeer = l->config.ultrapeer;
+	hc.ultrapeer = l->ultrapeer;
 	hc.guid = &l->config.guid;
-	hc.dynamic_querying = l->config.dynamic_querying;
+	hc.dynamic_querying = l->config.dynamic_querying && l->ultrapeer;
+	if (l->config.role != NULL) {
+		hc.ultrapeer_needed = guidance_for;
+		hc.take_leaf_guidance = takes_guidance;
+	}
 	hc.deflate = !l->config.no_compression;
 	hc.clock = l->config.clock;
 	hc.admit = admit_peer;
@@ -670,6 +804,36 @@ void gnut_links_tick(gnut_links *l, gint64 now_us)
 		    role_taken(l, LINK_ROLE_ULTRAPEER, NULL) < l->config.max_ultrapeers)
 			dial(l, peer);
 	}
+}
+
+gboolean gnut_links_is_ultrapeer(const gnut_links *l)
+{
+	return l->ultrapeer;
+}
+
+/* Drops the handshakes under way (made for the role we leave); a dialed
+ * peer is retried as the new role. */
+static void drop_pending(gnut_links *l)
+{
+	while (l->pending->len > 0) {
+		links_pending *p = g_ptr_array_steal_index(l->pending, l->pending->len - 1);
+		if (p->peer != NULL)
+			peer_ended(l, p->peer, FALSE, 0);
+		pending_free(p);
+	}
+}
+
+void gnut_links_set_ultrapeer(gnut_links *l, gboolean ultrapeer, const char *why)
+{
+	if (l->ultrapeer == ultrapeer)
+		return;
+	l->ultrapeer = ultrapeer;
+	drop_pending(l);
+	GHashTableIter it;
+	gpointer value;
+	g_hash_table_iter_init(&it, l->nodes);
+	while (g_hash_table_iter_next(&it, NULL, &value))
+		gnut_node_bye(value, GNUT_LINKS_ROLE_BYE_CODE, why);
 }
 
 void gnut_links_bye_all(gnut_links *l)

@@ -240,3 +240,8 @@ void gnut_dquery_run_vendor(gnut_dquery_run *dq, gnut_node *from, const gnut_msg
 		                   GNUT_PRIO_CONTROL);
 	}
 }
+
+void gnut_dquery_run_set_ultrapeer(gnut_dquery_run *dq, gboolean ultrapeer)
+{
+	dq->config.ultrapeer = ultrapeer;
+}

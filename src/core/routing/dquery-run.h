@@ -35,6 +35,8 @@ typedef enum {
 
 gnut_dquery_run *gnut_dquery_run_new(const gnut_dquery_run_config *config);
 void gnut_dquery_run_free(gnut_dquery_run *dq);
+/* Our role changed (dynamic queries run as an ultrapeer only). */
+void gnut_dquery_run_set_ultrapeer(gnut_dquery_run *dq, gboolean ultrapeer);
 
 /* Takes the ultrapeer destinations out of the router's decision d for a
  * query from our leaf and starts a dynamic query over them. A refused one

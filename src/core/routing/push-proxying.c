@@ -194,3 +194,8 @@ void gnut_proxying_get_stats(const gnut_proxying *p, gnut_proxying_stats *out)
 	out->leaves = g_hash_table_size(p->leaves);
 	out->proxies = g_hash_table_size(p->proxies);
 }
+
+void gnut_proxying_set_ultrapeer(gnut_proxying *p, gboolean ultrapeer)
+{
+	p->config.ultrapeer = ultrapeer;
+}

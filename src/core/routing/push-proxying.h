@@ -44,6 +44,8 @@ typedef struct {
 
 gnut_proxying *gnut_proxying_new(const gnut_proxying_config *config);
 void gnut_proxying_free(gnut_proxying *p);
+/* Our role changed: as a leaf we ask for proxies, as an ultrapeer we are one. */
+void gnut_proxying_set_ultrapeer(gnut_proxying *p, gboolean ultrapeer);
 
 /* A link is up: a leaf asks an ultrapeer to be its proxy. */
 void gnut_proxying_link_up(gnut_proxying *p, gnut_node *node);

@@ -442,3 +442,10 @@ gboolean gnut_qrp_routes_table_hit(gnut_qrp_routes *q, guint64 link, const gnut_
 	gnut_qrp_table *t = ready_table(q, link);
 	return t != NULL && query_hits_table(q, link, t, query);
 }
+
+void gnut_qrp_routes_set_ultrapeer(gnut_qrp_routes *q, gboolean ultrapeer)
+{
+	q->ultrapeer = ultrapeer;
+	g_clear_pointer(&q->aggregate, gnut_qrp_table_free);
+	q->aggregate_stale = FALSE;
+}

@@ -67,6 +67,9 @@ void gnut_qrp_routes_share_changed(gnut_qrp_routes *q);
  * GNUT_QRP_AGGREGATE_INTERVAL_US old, rebuilds it and sends each
  * ultrapeer QRP link the patch of the difference. */
 void gnut_qrp_routes_tick(gnut_qrp_routes *q, gint64 now_us);
+/* Our role changed; the links of the old one are going (their state goes
+ * with gnut_qrp_routes_link_closed); the aggregate is built afresh. */
+void gnut_qrp_routes_set_ultrapeer(gnut_qrp_routes *q, gboolean ultrapeer);
 /* Rebuilds the aggregate now (the tick does it; a link that needs one
  * before the first tick too). */
 void gnut_qrp_routes_aggregate_update(gnut_qrp_routes *q);

@@ -466,3 +466,8 @@ void gnut_router_originate(gnut_router *r, const gnut_msg_in *msg, const guint64
 	if (out->dests->len == 0)
 		drop(out, GNUT_ROUTE_DROP_NO_ROUTE);
 }
+
+void gnut_router_set_leaf_mode(gnut_router *r, gboolean leaf_mode)
+{
+	r->cfg.leaf_mode = leaf_mode;
+}

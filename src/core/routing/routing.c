@@ -578,6 +578,15 @@ void gnut_routing_set_firewalled(gnut_routing *r, gboolean tcp, gboolean udp)
 	r->udp_firewalled = udp;
 }
 
+void gnut_routing_set_ultrapeer(gnut_routing *r, gboolean ultrapeer)
+{
+	r->config.ultrapeer = ultrapeer;
+	gnut_router_set_leaf_mode(r->router, !ultrapeer);
+	gnut_qrp_routes_set_ultrapeer(r->qrp, ultrapeer);
+	gnut_dquery_run_set_ultrapeer(r->dq, ultrapeer);
+	gnut_proxying_set_ultrapeer(r->proxying, ultrapeer);
+}
+
 const gnut_oob_serve_stats *gnut_routing_oob_stats(const gnut_routing *r)
 {
 	return gnut_oob_serve_get_stats(r->oob);

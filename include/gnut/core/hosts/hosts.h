@@ -83,6 +83,9 @@ void gnut_hosts_dial_result(gnut_hosts *h, const char *host_port, gboolean ok);
 gboolean gnut_hosts_next_dial(gnut_hosts *h, guint links, guint dialing, guint cache_dialing,
                               gnut_hosts_known_fn known, gpointer data,
                               char out[GNUT_ADDR_IPV4_PORT_LEN], gboolean *tls);
+/* The links next_dial keeps us at (our role's, when it changes); 0: by
+ * config.ultrapeer (GNUT_HOSTS_WANT_LINKS_UP or _LEAF). */
+void gnut_hosts_set_want_links(gnut_hosts *h, guint want);
 /* Saves the cache every GNUT_HOSTS_SAVE_INTERVAL_US when it changed, and
  * runs the cache clients: they ask for hosts while the last
  * gnut_hosts_next_dial found none to dial though links were wanted; the

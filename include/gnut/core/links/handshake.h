@@ -18,6 +18,12 @@
  * "Shielded leaf node" to a leaf when we are a leaf, and whatever the
  * owner's admit callback decides (503 with X-Try-Ultrapeers when full). A
  * 409, 429 or 503 from the remote is "not now": the owner should back off.
+ *
+ * Leaf guidance (doc/gnutella/ultra-peers, 3.5): as an ultrapeer we may say
+ * X-Ultrapeer-Needed in step 2 (the owner's ultrapeer_needed); an
+ * ultrapeer that dialed us and hears False may answer X-Ultrapeer: False in
+ * step 3 and is then our leaf. As the dialer, the owner's
+ * take_leaf_guidance decides whether we do so.
  * We never offer TLS and never answer a peer's "Upgrade: TLS/1.0". */
 #ifndef GNUT_HANDSHAKE_H
 #define GNUT_HANDSHAKE_H
@@ -87,6 +93,10 @@ typedef struct {
 	gboolean offers_tls;   /* Upgrade: TLS/1.0 (an offer in step 1, an answer in step 2) */
 	gboolean features_tls; /* X-Features lists tls: the host speaks TLS */
 	gboolean tls;          /* negotiated: the link runs inside TLS (upgraded or TLS-first) */
+	gboolean has_ultrapeer_needed; /* X-Ultrapeer-Needed was present and readable */
+	gboolean ultrapeer_needed; /* True: it wants ultrapeers; False: it has room for leaves */
+	gboolean leaf_guidance;    /* negotiated: leaf guidance was taken (outgoing: we are now
+	                              its leaf; incoming: it is now ours, ultrapeer FALSE) */
 } gnut_handshake_peer;
 
 /* Fills *out (any previous content is freed) from one of the peer's header
@@ -111,6 +121,13 @@ typedef guint (*gnut_handshake_admit_fn)(const gnut_handshake_peer *peer, gnut_h
                                          GString *reason, GString *try_ultrapeers,
                                          gpointer user_data);
 
+/* What X-Ultrapeer-Needed says, when sent. */
+typedef enum {
+	GNUT_HANDSHAKE_NEEDED_NONE,  /* not sent */
+	GNUT_HANDSHAKE_NEEDED_TRUE,  /* ultrapeers are wanted */
+	GNUT_HANDSHAKE_NEEDED_FALSE, /* enough ultrapeers: be a leaf (leaf guidance) */
+} gnut_handshake_needed;
+
 typedef struct {
 	gboolean ultrapeer;      /* our mode */
 	const gnut_guid *guid;   /* our servent GUID, sent as GUID (so that a peer sees a
@@ -128,7 +145,15 @@ typedef struct {
 	guint timeout_s;           /* per-step deadline */
 	gnut_clock *clock;         /* deadlines; not owned, must outlive the handshake */
 	gnut_handshake_admit_fn admit; /* NULL: admit everyone our rules allow */
-	gpointer admit_data;
+	gpointer admit_data;           /* for admit and the two below */
+	/* As an ultrapeer, the X-Ultrapeer-Needed of our step 2 to a peer that
+	 * dialed us, asked once it is admitted. NULL: none sent. */
+	gnut_handshake_needed (*ultrapeer_needed)(const gnut_handshake_peer *peer,
+	                                          gpointer admit_data);
+	/* As an ultrapeer that dialed an ultrapeer answering X-Ultrapeer-Needed:
+	 * False: TRUE takes its leaf guidance (our step 3 says X-Ultrapeer:
+	 * False and the link is ours as a leaf). NULL: never taken. */
+	gboolean (*take_leaf_guidance)(const gnut_handshake_peer *peer, gpointer admit_data);
 } gnut_handshake_config;
 
 /* Defaults: leaf, no Listen-IP, degree 32, max TTL 4, no dynamic querying,

@@ -18,6 +18,7 @@
 #include "gnut/base/clock.h"
 #include "gnut/core/links/handshake.h"
 #include "gnut/core/links/node.h"
+#include "gnut/core/links/role.h"
 #include "gnut/net/conn.h"
 #include "gnut/proto/guid.h"
 #include "gnut/proto/msg-header.h"
@@ -28,18 +29,19 @@
 #define GNUT_LINKS_DIAL_TIMEOUT_S            10
 #define GNUT_LINKS_BACKOFF_MIN_S             2
 #define GNUT_LINKS_BACKOFF_MAX_S             300
-#define GNUT_LINKS_NOT_NOW_S                 60 /* after a 409/429/503 */
-#define GNUT_LINKS_DEFAULT_MAX_HANDSHAKES    64 /* incoming, under way at once */
-#define GNUT_LINKS_DEFAULT_PER_IP_HANDSHAKES 4  /* of them from one address */
-#define GNUT_LINKS_DEFAULT_PER_IP            2  /* incoming links from one IP address */
+#define GNUT_LINKS_NOT_NOW_S                 60  /* after a 409/429/503 */
+#define GNUT_LINKS_DEFAULT_MAX_HANDSHAKES    64  /* incoming, under way at once */
+#define GNUT_LINKS_DEFAULT_PER_IP_HANDSHAKES 4   /* of them from one address */
+#define GNUT_LINKS_DEFAULT_PER_IP            2   /* incoming links from one IP address */
+#define GNUT_LINKS_ROLE_BYE_CODE             203 /* the Bye of links dropped by a role change */
 
 typedef struct gnut_links gnut_links;
 
 typedef struct {
-	gnut_clock *clock; /* not owned */
-	gnut_guid guid;    /* ours: a peer with it is ourselves */
-	gboolean ultrapeer;
-	gboolean dynamic_querying; /* announce X-Dynamic-Querying */
+	gnut_clock *clock;         /* not owned */
+	gnut_guid guid;            /* ours: a peer with it is ourselves */
+	gboolean ultrapeer;        /* the role we start in (see gnut_links_set_ultrapeer) */
+	gboolean dynamic_querying; /* announce X-Dynamic-Querying (as an ultrapeer) */
 	gboolean no_compression;   /* neither offer nor accept deflate on links */
 	/* Links to ultrapeers (dials under way included), and as an ultrapeer,
 	 * to leaves (incoming handshakes admitted included); past either a peer
@@ -51,6 +53,12 @@ typedef struct {
 	guint max_links_per_ip;    /* incoming links (leaves and ultrapeers) from one IP,
 	                              up or admitted; 0: GNUT_LINKS_DEFAULT_PER_IP */
 	GTlsCertificate *tls_cert; /* TLS on (handshake.h); NULL: off. Not owned */
+	/* As a leaf, the cap on links to ultrapeers; 0: max_ultrapeers. */
+	guint leaf_ultrapeers;
+	/* The role policy (not owned): the X-Ultrapeer-Needed we send as an
+	 * ultrapeer, whether we take an ultrapeer's leaf guidance, and the
+	 * leaves we refuse. NULL: none sent, never taken. */
+	gnut_role *role;
 } gnut_links_config;
 
 /* What happens on the links, for the owner. message: a node delivered a
@@ -71,6 +79,10 @@ typedef struct {
 	void (*handshake_seen)(const gnut_handshake_peer *peer, gpointer data);
 	void (*cache_dial_result)(const char *host_port, gboolean ok, gpointer data);
 	void (*cache_tls_failed)(const char *host_port, gpointer data);
+	/* We took the leaf guidance of the ultrapeer at address (peer): the
+	 * owner makes us a leaf (gnut_links_set_ultrapeer) before its link
+	 * comes up, as our ultrapeer. */
+	void (*leaf_guided)(const gnut_handshake_peer *peer, const char *address, gpointer data);
 } gnut_links_handlers;
 
 gnut_links *gnut_links_new(const gnut_links_config *config, const gnut_links_handlers *handlers,
@@ -113,6 +125,17 @@ gnut_node *gnut_links_lookup(const gnut_links *l, guint64 link);
 const guint64 *gnut_links_ids(const gnut_links *l, guint *n);
 /* The links' nodes, in no particular order (a new array of borrowed nodes). */
 GPtrArray *gnut_links_nodes(const gnut_links *l);
+
+/* Our role now. */
+gboolean gnut_links_is_ultrapeer(const gnut_links *l);
+/* Changes our role: every link is told Bye (203, why: it was made for
+ * the other role) and every handshake under way is dropped; dials go on,
+ * as the new role, under its caps. */
+void gnut_links_set_ultrapeer(gnut_links *l, gboolean ultrapeer, const char *why);
+/* The link facts of the role policy: ultrapeer and leaf links, the leaf
+ * cap, and the ultrapeer links whose handshake said X-Ultrapeer-Needed
+ * True or False. Other fields are left alone. */
+void gnut_links_role_facts(const gnut_links *l, gnut_role_facts *f);
 
 /* Keep-alives, handshake deadlines, and dials that are due. */
 void gnut_links_tick(gnut_links *l, gint64 now_us);

@@ -168,6 +168,8 @@ typedef struct gnut_router gnut_router;
 /* Copies cfg. The clock must outlive the router. */
 gnut_router *gnut_router_new(gnut_clock *clock, const gnut_router_config *cfg);
 void gnut_router_free(gnut_router *r);
+/* Our role changed: as a leaf (leaf_mode) we relay nothing. */
+void gnut_router_set_leaf_mode(gnut_router *r, gboolean leaf_mode);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(gnut_router, gnut_router_free)
 
 /* Records (or replaces) what we know of link; unknown links get the defaults

@@ -145,6 +145,10 @@ gboolean gnut_routing_udp_vendor(gnut_routing *r, const gnut_msg_header *h, cons
 /* What firewall detection learned: tcp sets the push flag of our hits, udp
  * says in our LIME/12 whether we can receive unsolicited datagrams. */
 void gnut_routing_set_firewalled(gnut_routing *r, gboolean tcp, gboolean udp);
+/* Our role changed (gnut_links_set_ultrapeer drops the links of the old
+ * one): what we relay, the tables we send and keep, dynamic querying and
+ * push proxying follow the new one. */
+void gnut_routing_set_ultrapeer(gnut_routing *r, gboolean ultrapeer);
 const gnut_oob_serve_stats *gnut_routing_oob_stats(const gnut_routing *r);
 
 #endif
