@@ -118,8 +118,9 @@ void gnut_thex_level_free(gnut_thex_level *l)
 	g_free(l);
 }
 
-gnut_thex_level *gnut_thex_level_new(uint64_t file_size, unsigned depth, const uint8_t *nodes,
-                                     size_t n)
+/* The level without its root. */
+static gnut_thex_level *level_alloc(uint64_t file_size, unsigned depth, const uint8_t *nodes,
+                                    size_t n)
 {
 	uint64_t want = gnut_thex_level_count(file_size, depth);
 	if (n == 0 || n != want || n > GNUT_THEX_MAX_LEVEL)
@@ -130,8 +131,32 @@ gnut_thex_level *gnut_thex_level_new(uint64_t file_size, unsigned depth, const u
 	l->slice_size = gnut_thex_slice_size(file_size, depth);
 	l->n_nodes = n;
 	l->nodes = g_memdup2(nodes, n * GNUT_TIGER_LEN);
-	gnut_thex_root_of_level(l->nodes, n, l->root);
 	return l;
+}
+
+gnut_thex_level *gnut_thex_level_new(uint64_t file_size, unsigned depth, const uint8_t *nodes,
+                                     size_t n)
+{
+	gnut_thex_level *l = level_alloc(file_size, depth, nodes, n);
+	if (l != NULL)
+		gnut_thex_root_of_level(l->nodes, n, l->root);
+	return l;
+}
+
+gnut_thex_level *gnut_thex_level_restore(uint64_t file_size, const uint8_t root[GNUT_TIGER_LEN],
+                                         const uint8_t *nodes, size_t n)
+{
+	gnut_thex_level *l = level_alloc(file_size, gnut_thex_good_depth(file_size), nodes, n);
+	if (l != NULL)
+		memcpy(l->root, root, GNUT_TIGER_LEN);
+	return l;
+}
+
+gnut_thex_level *gnut_thex_level_copy(const gnut_thex_level *l)
+{
+	gnut_thex_level *c = level_alloc(l->file_size, l->depth, l->nodes, l->n_nodes);
+	memcpy(c->root, l->root, GNUT_TIGER_LEN);
+	return c;
 }
 
 struct gnut_thex_builder {

@@ -74,6 +74,13 @@ gnut_thex_level *gnut_thex_level_of_buffer(const void *data, size_t len);
 gnut_thex_level *gnut_thex_level_new(uint64_t file_size, unsigned depth, const uint8_t *nodes,
                                      size_t n);
 
+/* A level whose root is already known (from our own hash cache, written
+ * from a level built here): the root is taken as given, not recomputed.
+ * NULL as gnut_thex_level_new. */
+gnut_thex_level *gnut_thex_level_restore(uint64_t file_size, const uint8_t root[GNUT_TIGER_LEN],
+                                         const uint8_t *nodes, size_t n);
+gnut_thex_level *gnut_thex_level_copy(const gnut_thex_level *l);
+
 /* Appends the serialised tree of l (root first, down to l's level). */
 void gnut_thex_serialize(const gnut_thex_level *l, GByteArray *out);
 
