@@ -4,6 +4,7 @@
  * the tree itself starts with (any root is "known" to the fuzzer). */
 #include "fuzz.h"
 #include "gnut/proto/dime.h"
+#include "gnut/proto/thex-answer.h"
 #include "gnut/proto/thex-xml.h"
 #include "gnut/proto/thex.h"
 #include "gnut/proto/digest.h"
@@ -35,23 +36,34 @@ static void reencode_or_abort(const gnut_dime_record *r, size_t n)
 	g_byte_array_unref(back);
 }
 
-static void read_thex(const gnut_dime_record *r, size_t n)
+/* The tree record's first node stands for the known root: any tree that
+ * leads to its own first node is one a downloader could meet. */
+static void read_thex(const uint8_t *data, size_t size, const gnut_dime_record *r, size_t n)
 {
 	const gnut_dime_record *xml = gnut_dime_find(r, n, GNUT_THEX_XML_TYPE, NULL);
+	const gnut_dime_record *tree = gnut_dime_find(r, n, GNUT_THEX_TREE_TYPE, NULL);
 	gnut_thex_xml desc;
-	if (xml == NULL ||
+	if (xml == NULL || tree == NULL || tree->data_len < GNUT_TIGER_LEN ||
 	    gnut_thex_xml_parse((const char *)xml->data, xml->data_len, &desc) != GNUT_PROTO_OK)
 		return;
-	const gnut_dime_record *tree = gnut_dime_find(r, n, GNUT_THEX_TREE_TYPE, desc.uri);
-	if (tree == NULL || tree->data_len < GNUT_TIGER_LEN)
-		return;
 	gnut_thex_level *l = NULL;
-	if (gnut_thex_parse_tree(tree->data, tree->data_len, desc.file_size, desc.depth, tree->data,
-	                         &l) == GNUT_PROTO_OK) {
-		if (l == NULL || l->n_nodes == 0 || l->n_nodes > GNUT_THEX_MAX_LEVEL)
-			abort();
-		gnut_thex_level_free(l);
-	}
+	if (gnut_thex_answer_parse(data, size, desc.file_size, tree->data, &l) != GNUT_PROTO_OK)
+		return;
+	if (l == NULL || l->n_nodes == 0 || l->n_nodes > GNUT_THEX_MAX_LEVEL ||
+	    memcmp(l->root, tree->data, GNUT_TIGER_LEN) != 0)
+		abort();
+	/* What we would serve for it reads back the same. */
+	GBytes *again = gnut_thex_answer_build(l);
+	gnut_thex_level *back = NULL;
+	gsize len = 0;
+	const uint8_t *p = g_bytes_get_data(again, &len);
+	if (gnut_thex_answer_parse(p, len, l->file_size, l->root, &back) != GNUT_PROTO_OK ||
+	    back->n_nodes != l->n_nodes ||
+	    memcmp(back->nodes, l->nodes, l->n_nodes * GNUT_TIGER_LEN) != 0)
+		abort();
+	gnut_thex_level_free(back);
+	g_bytes_unref(again);
+	gnut_thex_level_free(l);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -64,6 +76,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (n == 0)
 		abort();
 	reencode_or_abort(r, n);
-	read_thex(r, n);
+	read_thex(data, size, r, n);
 	return 0;
 }

@@ -6,6 +6,7 @@
 #include "gnut/proto/base32.h"
 #include "gnut/proto/digest.h"
 #include "gnut/proto/dime.h"
+#include "gnut/proto/thex-answer.h"
 #include "gnut/proto/thex-xml.h"
 #include "gnut/proto/thex.h"
 #include "unit.h"
@@ -357,7 +358,41 @@ static void test_xml_refusals(void)
 	CU_ASSERT_EQUAL(parse_text(xml), GNUT_PROTO_ERR_TOO_LARGE);
 }
 
+static void test_answer(void)
+{
+	gnut_digest_init();
+	size_t len = 700000;
+	g_autofree uint8_t *data = make_file(len);
+	g_autoptr(gnut_thex_level) l = gnut_thex_level_of_buffer(data, len);
+	g_autoptr(GBytes) answer = gnut_thex_answer_build(l);
+	gsize n = 0;
+	const uint8_t *p = g_bytes_get_data(answer, &n);
+	gnut_dime_record r[GNUT_DIME_MAX_RECORDS];
+	size_t nr = 0;
+	CU_ASSERT_EQUAL_FATAL(gnut_dime_decode(p, n, r, &nr), GNUT_PROTO_OK);
+	CU_ASSERT_EQUAL(nr, 2);
+	CU_ASSERT_EQUAL(r[1].id_len, 41);
+	CU_ASSERT_EQUAL(memcmp(r[1].id, "uuid:", 5), 0);
+	gnut_thex_level *got = NULL;
+	CU_ASSERT_EQUAL_FATAL(gnut_thex_answer_parse(p, n, len, l->root, &got), GNUT_PROTO_OK);
+	CU_ASSERT_EQUAL(got->n_nodes, 3);
+	CU_ASSERT_EQUAL(memcmp(got->nodes, l->nodes, 3 * 24), 0);
+	gnut_thex_level_free(got);
+	CU_ASSERT_EQUAL(gnut_thex_answer_parse(p, n, len + 1, l->root, &got),
+	                GNUT_PROTO_ERR_MALFORMED);
+	for (size_t cut = 0; cut < n; cut++)
+		CU_ASSERT_NOT_EQUAL(gnut_thex_answer_parse(p, cut, len, l->root, &got),
+		                    GNUT_PROTO_OK);
+	/* A tree record whose ID does not match the description is still
+	 * found by its type. */
+	g_autofree uint8_t *copy = g_memdup2(p, n);
+	copy[(const uint8_t *)r[1].id - p + 6] ^= 1;
+	CU_ASSERT_EQUAL(gnut_thex_answer_parse(copy, n, len, l->root, &got), GNUT_PROTO_OK);
+	gnut_thex_level_free(got);
+}
+
 static CU_TestInfo tests[] = {
+    {"THEX answer: build, parse, size, truncations, ID quirk", test_answer},
     {"good depth, level counts and slice sizes", test_good_depth},
     {"level roots: published Tiger tree vectors", test_level_vectors},
     {"level equals a naive full tree", test_level_matches_naive},
