@@ -4,6 +4,7 @@
 
 #include <string.h>
 
+#include "gnut/proto/base32.h"
 #include "gnut/proto/dime.h"
 #include "gnut/proto/thex-xml.h"
 
@@ -74,4 +75,41 @@ gnut_proto_err gnut_thex_answer_parse(const uint8_t *buf, size_t len, uint64_t f
 	if (tree == NULL)
 		return GNUT_PROTO_ERR_MALFORMED;
 	return gnut_thex_parse_tree(tree->data, tree->data_len, file_size, desc.depth, root, out);
+}
+
+gnut_proto_err gnut_thex_uri_parse(const char *value, char uri[GNUT_THEX_URI_MAX + 1],
+                                   bool *has_root, uint8_t root[GNUT_TIGER_LEN])
+{
+	const char *semi = strchr(value, ';');
+	size_t path_len = semi != NULL ? (size_t)(semi - value) : strlen(value);
+	while (path_len > 0 && (value[path_len - 1] == ' ' || value[path_len - 1] == '\t'))
+		path_len--;
+	if (path_len == 0 || value[0] != '/')
+		return GNUT_PROTO_ERR_MALFORMED;
+	if (path_len > GNUT_THEX_URI_MAX)
+		return GNUT_PROTO_ERR_TOO_LARGE;
+	for (size_t i = 0; i < path_len; i++)
+		if ((unsigned char)value[i] <= ' ' || value[i] == 0x7f)
+			return GNUT_PROTO_ERR_MALFORMED;
+	uint8_t r[GNUT_TIGER_LEN];
+	bool found = false;
+	if (semi != NULL) {
+		const char *b = semi + 1;
+		while (*b == ' ' || *b == '\t')
+			b++;
+		size_t n = strlen(b);
+		while (n > 0 && (b[n - 1] == ' ' || b[n - 1] == '\t'))
+			n--;
+		size_t got = 0;
+		if (n != 39 || gnut_base32_decode(b, n, r, sizeof r, &got) != GNUT_PROTO_OK ||
+		    got != GNUT_TIGER_LEN)
+			return GNUT_PROTO_ERR_MALFORMED;
+		found = true;
+	}
+	memcpy(uri, value, path_len);
+	uri[path_len] = '\0';
+	*has_root = found;
+	if (found)
+		memcpy(root, r, GNUT_TIGER_LEN);
+	return GNUT_PROTO_OK;
 }

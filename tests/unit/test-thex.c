@@ -391,7 +391,44 @@ static void test_answer(void)
 	gnut_thex_level_free(got);
 }
 
+static void test_thex_uri(void)
+{
+	char uri[GNUT_THEX_URI_MAX + 1];
+	uint8_t root[GNUT_TIGER_LEN];
+	bool has_root = false;
+	/* As captured from gtk-gnutella 1.2.3 (interop/http.txt). */
+	const char *gtkg = "/uri-res/N2X?urn:sha1:6UU6TQVDA6AYV5TAK7IHBYZOMQV3PBQ5;"
+	                   "2TIIL3C24A6XGHUS7SPYGCOA23U7X4KWVUQTU4Y";
+	CU_ASSERT_EQUAL_FATAL(gnut_thex_uri_parse(gtkg, uri, &has_root, root), GNUT_PROTO_OK);
+	CU_ASSERT_STRING_EQUAL(uri, "/uri-res/N2X?urn:sha1:6UU6TQVDA6AYV5TAK7IHBYZOMQV3PBQ5");
+	CU_ASSERT_TRUE(has_root);
+	char b32[64];
+	gnut_base32_encode(root, sizeof root, false, b32);
+	CU_ASSERT_STRING_EQUAL(b32, "2TIIL3C24A6XGHUS7SPYGCOA23U7X4KWVUQTU4Y");
+	/* LimeWire's form, blanks around the ';'; and no root at all. */
+	CU_ASSERT_EQUAL(gnut_thex_uri_parse("/x?y ; 2TIIL3C24A6XGHUS7SPYGCOA23U7X4KWVUQTU4Y ", uri,
+	                                    &has_root, root),
+	                GNUT_PROTO_OK);
+	CU_ASSERT_STRING_EQUAL(uri, "/x?y");
+	CU_ASSERT_EQUAL(gnut_thex_uri_parse("/x", uri, &has_root, root), GNUT_PROTO_OK);
+	CU_ASSERT_FALSE(has_root);
+	static const char *const bad[] = {"",
+	                                  "x/y;2TIIL3C24A6XGHUS7SPYGCOA23U7X4KWVUQTU4Y",
+	                                  "/a b;2TIIL3C24A6XGHUS7SPYGCOA23U7X4KWVUQTU4Y",
+	                                  "/a;2TIIL3C24A6XGHUS7SPYGCOA23U7X4KWVUQTU4",
+	                                  "/a;",
+	                                  "/a;2TIIL3C24A6XGHUS7SPYGCOA23U7X4KWVUQTU41"};
+	for (gsize i = 0; i < G_N_ELEMENTS(bad); i++)
+		CU_ASSERT_EQUAL(gnut_thex_uri_parse(bad[i], uri, &has_root, root),
+		                GNUT_PROTO_ERR_MALFORMED);
+	g_autofree char *long_path = g_strnfill(GNUT_THEX_URI_MAX + 1, 'a');
+	long_path[0] = '/';
+	CU_ASSERT_EQUAL(gnut_thex_uri_parse(long_path, uri, &has_root, root),
+	                GNUT_PROTO_ERR_TOO_LARGE);
+}
+
 static CU_TestInfo tests[] = {
+    {"X-Thex-URI values", test_thex_uri},
     {"THEX answer: build, parse, size, truncations, ID quirk", test_answer},
     {"good depth, level counts and slice sizes", test_good_depth},
     {"level roots: published Tiger tree vectors", test_level_vectors},

@@ -13,6 +13,7 @@
 #ifndef GNUT_THEX_ANSWER_H
 #define GNUT_THEX_ANSWER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -23,6 +24,7 @@
 
 #define GNUT_THEX_ANSWER_MAX   (128u << 10) /* bytes of an answer we read */
 #define GNUT_THEX_CONTENT_TYPE "application/dime"
+#define GNUT_THEX_URI_MAX      512 /* bytes of the path in X-Thex-URI */
 
 /* The answer serving l. */
 GBytes *gnut_thex_answer_build(const gnut_thex_level *l);
@@ -33,5 +35,14 @@ GBytes *gnut_thex_answer_build(const gnut_thex_level *l);
  * description names another size. On OK *out is the level (free it). */
 gnut_proto_err gnut_thex_answer_parse(const uint8_t *buf, size_t len, uint64_t file_size,
                                       const uint8_t root[GNUT_TIGER_LEN], gnut_thex_level **out);
+
+/* An X-Thex-URI value, "<path>;<root>" as gtk-gnutella and LimeWire write
+ * it (blanks around the ';' allowed): path absolute ("/..."), without blanks
+ * or control characters, at most GNUT_THEX_URI_MAX bytes, copied to uri;
+ * root the 39 base32 characters of a Tiger root, or absent (*has_root
+ * false: the root must then come from elsewhere, a bitprint). MALFORMED or
+ * TOO_LARGE otherwise; outputs are set on OK only. */
+gnut_proto_err gnut_thex_uri_parse(const char *value, char uri[GNUT_THEX_URI_MAX + 1],
+                                   bool *has_root, uint8_t root[GNUT_TIGER_LEN]);
 
 #endif
