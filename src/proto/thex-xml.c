@@ -4,6 +4,7 @@
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>
+#include <libxml/xmlerror.h>
 #include <string.h>
 
 #define THEX_DOCTYPE   "http://open-content.net/spec/thex/thex.dtd"
@@ -97,15 +98,27 @@ static gnut_proto_err read_document(xmlDoc *doc, gnut_thex_xml *out)
 	return e;
 }
 
+/* libxml2 (2.9) reports encoding and I/O errors through its generic error
+ * handler, not the parser's options: peers must not write to our log. */
+static void ignore_error(void *ctx, const char *msg, ...)
+{
+}
+
 gnut_proto_err gnut_thex_xml_parse(const char *buf, size_t len, gnut_thex_xml *out)
 {
 	if (len > GNUT_THEX_XML_MAX)
 		return GNUT_PROTO_ERR_TOO_LARGE;
 	if (len == 0)
 		return GNUT_PROTO_ERR_MALFORMED;
+	/* The handler is per thread in libxml2: set and restored around the
+	 * parse, it touches nothing another thread sees. */
+	xmlGenericErrorFunc saved = xmlGenericError;
+	void *saved_ctx = xmlGenericErrorContext;
+	xmlSetGenericErrorFunc(NULL, ignore_error);
 	xmlDoc *doc = xmlReadMemory(buf, (int)len, NULL, NULL,
 	                            XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
 	                                XML_PARSE_NOBLANKS);
+	xmlSetGenericErrorFunc(saved_ctx, saved);
 	if (doc == NULL)
 		return GNUT_PROTO_ERR_MALFORMED;
 	gnut_proto_err e = read_document(doc, out);

@@ -12,24 +12,22 @@
 #include "gnut/proto/http-msg.h"
 #include "gnut/proto/thex-answer.h"
 #include "gnut/proto/urn.h"
+#include "../unit/thex-fetch-wait.h"
 #include "../unit/unit.h"
 #include "gnutd-fixture.h"
 
-#include <arpa/inet.h>
 #include <fcntl.h>
 #include <glib/gstdio.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
-#define START_WAIT_S 60
+#define START_WAIT_S  60
 #define REPLY_WAIT_MS 10000
 #define FETCH_WAIT_MS 30000
-#define FILE_NAME "tree.bin"
-#define FILE_SIZE (3 * 1024 * 1024 + 1) /* depth 4: 13 slices of 256 KiB */
-#define SCAN_DONE "sharing 2 files"
+#define FILE_NAME     "tree.bin"
+#define FILE_SIZE     (3 * 1024 * 1024 + 1) /* depth 4: 13 slices of 256 KiB */
+#define SCAN_DONE     "sharing 2 files"
 
 static gnutd_fixture fx;
 static guint8 *content; /* the shared file's bytes */
@@ -59,28 +57,11 @@ static int suite_cleanup(void)
 	return gnutd_fixture_stop_clean(&fx);
 }
 
-/* A blocking connection to gnutd from the loopback address from. */
-static int dial_from(const char *from)
-{
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	struct sockaddr_in local = {.sin_family = AF_INET};
-	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(fx.port)};
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (fd < 0 || inet_pton(AF_INET, from, &local.sin_addr) != 1 ||
-	    bind(fd, (struct sockaddr *)&local, sizeof local) != 0 ||
-	    connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	return fd;
-}
-
 /* Sends one request from from and reads the answer head (HEAD requests
  * only: no body follows); NULL when none came in time. */
 static gnut_head *head_request(const char *from, const char *target, const char *extra)
 {
-	int fd = dial_from(from);
+	int fd = gnutd_fixture_dial_from(&fx, from);
 	if (fd < 0)
 		return NULL;
 	g_autofree char *req =
@@ -110,24 +91,6 @@ static gnut_head *head_request(const char *from, const char *target, const char 
 	g_byte_array_unref(in);
 	close(fd);
 	return head;
-}
-
-typedef struct {
-	gboolean done;
-	gnut_thex_level *level;
-	GError *error;
-} fetch_result;
-
-static void on_fetched(GObject *source, GAsyncResult *res, gpointer data)
-{
-	fetch_result *r = data;
-	r->level = gnut_thex_fetch_finish(res, &r->error);
-	r->done = TRUE;
-}
-
-static gboolean is_done(gpointer data)
-{
-	return ((fetch_result *)data)->done;
 }
 
 /* A file holding content with one byte flipped at offset (or none when
@@ -160,23 +123,22 @@ static void test_tree_fetched_and_verified(void)
 	CU_ASSERT_TRUE_FATAL(has_root);
 	CU_ASSERT_EQUAL(memcmp(announced, root, sizeof root), 0); /* the file's own root */
 
-	fetch_result r = {0};
-	gnut_thex_fetch_async(0x7f000001, fx.port, path, FILE_SIZE, root, TRUE, NULL, on_fetched,
-	                      &r);
-	CU_ASSERT_TRUE_FATAL(gnut_unit_run_until(is_done, &r, FETCH_WAIT_MS));
-	if (r.error != NULL)
-		fprintf(stderr, "\n  fetch: %s\n", r.error->message);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(r.level);
-	CU_ASSERT_EQUAL(r.level->depth, gnut_thex_good_depth(FILE_SIZE));
-	CU_ASSERT_EQUAL(r.level->n_nodes, 13);
+	g_autoptr(GError) err = NULL;
+	g_autoptr(gnut_thex_level) level = thex_fetch_wait(0x7f000001, fx.port, path, FILE_SIZE,
+	                                                   root, TRUE, NULL, FETCH_WAIT_MS, &err);
+	if (err != NULL)
+		fprintf(stderr, "\n  fetch: %s\n", err->message);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(level);
+	CU_ASSERT_EQUAL(level->depth, gnut_thex_good_depth(FILE_SIZE));
+	CU_ASSERT_EQUAL(level->n_nodes, 13);
 
 	/* The true file checks good whole; a copy with one byte changed in
 	 * slice 5 fails that slice alone. */
-	g_autoptr(gnut_thex_verifier) v = gnut_thex_verifier_new(r.level);
+	g_autoptr(gnut_thex_verifier) v = gnut_thex_verifier_new(level);
 	g_autofree char *good_path = NULL, *bad_path = NULL;
 	int good = copy_with_flip(FILE_SIZE, &good_path);
 	CU_ASSERT_EQUAL(gnut_thex_verifier_check(v, good, 0, FILE_SIZE, NULL, NULL), 13);
-	g_autoptr(gnut_thex_verifier) v2 = gnut_thex_verifier_new(r.level);
+	g_autoptr(gnut_thex_verifier) v2 = gnut_thex_verifier_new(level);
 	int bad = copy_with_flip(5 * 262144 + 77, &bad_path);
 	g_autoptr(GArray) bad_ranges = g_array_new(FALSE, FALSE, sizeof(gnut_http_range));
 	CU_ASSERT_EQUAL(gnut_thex_verifier_check(v2, bad, 0, FILE_SIZE, bad_ranges, NULL), 12);
@@ -187,7 +149,6 @@ static void test_tree_fetched_and_verified(void)
 	close(bad);
 	g_unlink(good_path);
 	g_unlink(bad_path);
-	gnut_thex_level_free(r.level);
 }
 
 static void test_downloader_alt_reaches_next_answer(void)

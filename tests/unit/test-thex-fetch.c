@@ -6,6 +6,7 @@
 #include "gnut/core/transfer/thex-fetch.h"
 #include "gnut/proto/digest.h"
 #include "gnut/proto/thex-answer.h"
+#include "thex-fetch-wait.h"
 #include "unit.h"
 
 #include <fcntl.h>
@@ -145,27 +146,9 @@ static void canned_free(canned_server *srv)
 	g_free(srv);
 }
 
-typedef struct {
-	gboolean done;
-	gnut_thex_level *level;
-	GError *error;
-} fetch_result;
-
-static void on_fetched(GObject *source, GAsyncResult *res, gpointer data)
-{
-	fetch_result *r = data;
-	r->level = gnut_thex_fetch_finish(res, &r->error);
-	r->done = TRUE;
-}
-
-static gboolean is_done(gpointer data)
-{
-	return ((fetch_result *)data)->done;
-}
-
 /* Fetches from a canned server answering head + body. */
-static fetch_result fetch_canned(const char *head, GBytes *body, gboolean close_after,
-                                 const gnut_thex_level *l, GCancellable *cancel)
+static gnut_thex_level *fetch_canned(const char *head, GBytes *body, gboolean close_after,
+                                     const gnut_thex_level *l, GCancellable *cancel, GError **error)
 {
 	GByteArray *all = g_byte_array_new();
 	g_byte_array_append(all, (const guint8 *)head, (guint)strlen(head));
@@ -173,14 +156,10 @@ static fetch_result fetch_canned(const char *head, GBytes *body, gboolean close_
 		g_byte_array_append(all, g_bytes_get_data(body, NULL),
 		                    (guint)g_bytes_get_size(body));
 	canned_server *srv = canned_new(g_byte_array_free_to_bytes(all), close_after);
-	fetch_result r = {0};
-	gnut_thex_fetch_async(0x7f000001, srv->port, "/uri-res/N2X?urn:sha1:X", l->file_size,
-	                      l->root, TRUE, cancel, on_fetched, &r);
-	if (cancel != NULL)
-		g_cancellable_cancel(cancel);
-	g_assert_true(gnut_unit_run_until(is_done, &r, 20000));
+	gnut_thex_level *level = thex_fetch_wait(0x7f000001, srv->port, "/uri-res/N2X?urn:sha1:X",
+	                                         l->file_size, l->root, TRUE, cancel, 20000, error);
 	canned_free(srv);
-	return r;
+	return level;
 }
 
 static char *ok_head(gsize len)
@@ -197,48 +176,46 @@ static void test_fetch(void)
 	g_autoptr(gnut_thex_level) l = gnut_thex_level_of_buffer(data, FILE_SIZE);
 	g_autoptr(GBytes) answer = gnut_thex_answer_build(l);
 	g_autofree char *head = ok_head(g_bytes_get_size(answer));
-	fetch_result r = fetch_canned(head, answer, FALSE, l, NULL);
-	CU_ASSERT_PTR_NULL(r.error);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(r.level);
-	CU_ASSERT_EQUAL(r.level->n_nodes, l->n_nodes);
-	CU_ASSERT_EQUAL(memcmp(r.level->nodes, l->nodes, l->n_nodes * GNUT_TIGER_LEN), 0);
-	gnut_thex_level_free(r.level);
+	GError *err = NULL;
+	g_autoptr(gnut_thex_level) got = fetch_canned(head, answer, FALSE, l, NULL, &err);
+	CU_ASSERT_PTR_NULL(err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(got);
+	CU_ASSERT_EQUAL(got->n_nodes, l->n_nodes);
+	CU_ASSERT_EQUAL(memcmp(got->nodes, l->nodes, l->n_nodes * GNUT_TIGER_LEN), 0);
 
-	r = fetch_canned("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n", NULL, FALSE, l,
-	                 NULL);
-	CU_ASSERT_TRUE(g_error_matches(r.error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND));
-	g_clear_error(&r.error);
+	CU_ASSERT_PTR_NULL(fetch_canned("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n", NULL,
+	                                FALSE, l, NULL, &err));
+	CU_ASSERT_TRUE(g_error_matches(err, G_IO_ERROR, G_IO_ERROR_NOT_FOUND));
+	g_clear_error(&err);
 
 	/* The tree of another file: its root is not the one we know. */
 	data[0] ^= 1;
 	g_autoptr(gnut_thex_level) other = gnut_thex_level_of_buffer(data, FILE_SIZE);
 	g_autoptr(GBytes) wrong = gnut_thex_answer_build(other);
-	r = fetch_canned(head, wrong, FALSE, l, NULL);
-	CU_ASSERT_TRUE(g_error_matches(r.error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA));
-	g_clear_error(&r.error);
+	CU_ASSERT_PTR_NULL(fetch_canned(head, wrong, FALSE, l, NULL, &err));
+	CU_ASSERT_TRUE(g_error_matches(err, G_IO_ERROR, G_IO_ERROR_INVALID_DATA));
+	g_clear_error(&err);
 
 	g_autofree char *huge = ok_head(GNUT_THEX_ANSWER_MAX + 1);
-	r = fetch_canned(huge, answer, FALSE, l, NULL);
-	CU_ASSERT_TRUE(g_error_matches(r.error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA));
-	g_clear_error(&r.error);
+	CU_ASSERT_PTR_NULL(fetch_canned(huge, answer, FALSE, l, NULL, &err));
+	CU_ASSERT_TRUE(g_error_matches(err, G_IO_ERROR, G_IO_ERROR_INVALID_DATA));
+	g_clear_error(&err);
 
 	g_autoptr(GBytes) half = g_bytes_new_from_bytes(answer, 0, g_bytes_get_size(answer) / 2);
-	r = fetch_canned(head, half, TRUE, l, NULL);
-	CU_ASSERT_TRUE(g_error_matches(r.error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED));
-	g_clear_error(&r.error);
+	CU_ASSERT_PTR_NULL(fetch_canned(head, half, TRUE, l, NULL, &err));
+	CU_ASSERT_TRUE(g_error_matches(err, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED));
+	g_clear_error(&err);
 
 	g_autoptr(GCancellable) cancel = g_cancellable_new();
-	r = fetch_canned(head, answer, FALSE, l, cancel);
-	CU_ASSERT_TRUE(g_error_matches(r.error, G_IO_ERROR, G_IO_ERROR_CANCELLED));
-	g_clear_error(&r.error);
+	CU_ASSERT_PTR_NULL(fetch_canned(head, answer, FALSE, l, cancel, &err));
+	CU_ASSERT_TRUE(g_error_matches(err, G_IO_ERROR, G_IO_ERROR_CANCELLED));
+	g_clear_error(&err);
 
 	/* Loopback is not for a servent on the open Internet. */
-	fetch_result refused = {0};
-	gnut_thex_fetch_async(0x7f000001, 1, "/x", l->file_size, l->root, FALSE, NULL, on_fetched,
-	                      &refused);
-	CU_ASSERT_TRUE(gnut_unit_run_until(is_done, &refused, 5000));
-	CU_ASSERT_TRUE(g_error_matches(refused.error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED));
-	g_clear_error(&refused.error);
+	CU_ASSERT_PTR_NULL(
+	    thex_fetch_wait(0x7f000001, 1, "/x", l->file_size, l->root, FALSE, NULL, 5000, &err));
+	CU_ASSERT_TRUE(g_error_matches(err, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED));
+	g_clear_error(&err);
 }
 
 static CU_TestInfo tests[] = {
