@@ -1,5 +1,5 @@
 /* thex-fetch.h: what a downloader needs to check every range of a file as
- * it arrives, by its Tiger tree:
+ * it arrives, by its Tiger tree (the verifier is thex-verify.h):
  *
  * 1. From a source's answer, the X-Thex-URI header (gnut_thex_uri_parse in
  *    thex-answer.h: the path and the root; a root from a bitprint or GGEP
@@ -22,7 +22,7 @@
 #include <gio/gio.h>
 #include <glib.h>
 
-#include "gnut/proto/http-msg.h"
+#include "gnut/core/transfer/thex-verify.h"
 #include "gnut/proto/thex.h"
 
 #define GNUT_THEX_FETCH_TIMEOUT_S 30 /* connect and answer, each */
@@ -41,33 +41,5 @@ void gnut_thex_fetch_async(uint32_t ip, guint16 port, const char *path, guint64 
                            gpointer user_data);
 /* The verified level (free it), or NULL and error. */
 gnut_thex_level *gnut_thex_fetch_finish(GAsyncResult *result, GError **error);
-
-/* Which slices of a file have been checked good. Thread-safe: checks of
- * large slices may run off the main loop (a slice is at most 1/1024 of the
- * file, 64 KiB to 512 KiB below 1 GiB). */
-typedef struct gnut_thex_verifier gnut_thex_verifier;
-
-gnut_thex_verifier *gnut_thex_verifier_new(const gnut_thex_level *level); /* copied */
-void gnut_thex_verifier_free(gnut_thex_verifier *v);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(gnut_thex_verifier, gnut_thex_verifier_free)
-
-const gnut_thex_level *gnut_thex_verifier_level(const gnut_thex_verifier *v);
-
-/* Reads the slices wholly inside the bytes [start, end) of fd (the partial
- * file, at the file's own offsets) with pread and checks each against the
- * tree; those not yet known good are read. Good ones are remembered; the
- * byte ranges of the bad ones (inclusive ranges) are appended to bad (may
- * be NULL). Returns how many slices were checked good now, or -1 with
- * error when fd cannot be read (a short file reads as bad slices). */
-gint64 gnut_thex_verifier_check(gnut_thex_verifier *v, int fd, guint64 start, guint64 end,
-                                GArray *bad, GError **error);
-
-/* Whether every slice touching [start, end) is known good. */
-gboolean gnut_thex_verifier_is_good(gnut_thex_verifier *v, guint64 start, guint64 end);
-/* The known good bytes as inclusive ranges, merged, in order (a new array
- * of gnut_http_range): what partial file sharing may offer. */
-GArray *gnut_thex_verifier_good_ranges(gnut_thex_verifier *v);
-/* Forgets what [start, end) was checked as (the bytes are being rewritten). */
-void gnut_thex_verifier_forget(gnut_thex_verifier *v, guint64 start, guint64 end);
 
 #endif
