@@ -90,6 +90,7 @@ struct gnut_servent {
 	gnut_links *links;
 	gnut_routing *routing;
 	gnut_uploads *uploads;
+	gnut_mesh *mesh; /* download mesh: uploads (and later downloads) share it */
 	gnut_downloads *downloads;
 	gnut_push_service *pushes;
 	gnut_proxy_client *proxy_client; /* our pushes by a firewalled servent's push proxies */
@@ -490,6 +491,8 @@ static gboolean build_transfers(gnut_servent *s, const gnut_servent_config *conf
 	    .stale_data = s,
 	    .push_proxy = on_push_proxy_request,
 	    .push_proxy_data = s,
+	    .mesh = s->mesh = gnut_mesh_new(0, 0, 0),
+	    .allow_local = s->allow_local,
 	};
 	s->uploads = gnut_uploads_new(s->share, s->clock, &uc);
 	gnut_downloads_config dc = {
@@ -837,6 +840,7 @@ void gnut_servent_free(gnut_servent *s)
 	gnut_push_service_free(s->pushes);
 	gnut_proxy_client_free(s->proxy_client);
 	g_clear_pointer(&s->uploads, gnut_uploads_free);
+	g_clear_pointer(&s->mesh, gnut_mesh_free);
 	g_clear_pointer(&s->downloads, gnut_downloads_free);
 	gnut_links_free(s->links); /* first: its handlers reach the routing room */
 	servent_oob_free(s->oob);

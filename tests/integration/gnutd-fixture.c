@@ -4,12 +4,15 @@
 #include "gnutd-fixture.h"
 #include "../unit/unit.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <glib/gstdio.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -27,6 +30,22 @@ void gnutd_fixture_init(gnutd_fixture *fx)
 	g_mkdir(fx->share, 0700);
 	g_autofree char *file = g_build_filename(fx->share, GNUTD_FIXTURE_PUBLIC_NAME, NULL);
 	g_file_set_contents(file, GNUTD_FIXTURE_PUBLIC_TEXT, -1, NULL);
+}
+
+int gnutd_fixture_dial_from(const gnutd_fixture *fx, const char *from)
+{
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_in local = {.sin_family = AF_INET};
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(fx->port)};
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd < 0 || inet_pton(AF_INET, from, &local.sin_addr) != 1 ||
+	    bind(fd, (struct sockaddr *)&local, sizeof local) != 0 ||
+	    connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
 }
 
 gboolean gnutd_fixture_alive(gnutd_fixture *fx)

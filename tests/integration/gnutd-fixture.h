@@ -36,6 +36,10 @@ void gnutd_fixture_init(gnutd_fixture *fx);
 gboolean gnutd_fixture_start(gnutd_fixture *fx, const char *const *extra_args, const char *ready,
                              guint wait_s);
 
+/* A blocking TCP connection to gnutd's port from the loopback address from
+ * (any of 127/8, so that per-address caps of one test touch no other); -1
+ * when it cannot be made. */
+int gnutd_fixture_dial_from(const gnutd_fixture *fx, const char *from);
 /* Whether gnutd still runs; reaps it (keeping its wait status) if not. */
 gboolean gnutd_fixture_alive(gnutd_fixture *fx);
 

@@ -87,23 +87,6 @@ static int suite_init(void)
 	return gnutd_fixture_start(&fx, extra, SCAN_DONE, START_WAIT_S) ? 0 : 1;
 }
 
-/* A connection to gnutd from the loopback address from; -1 if refused. */
-static int dial_from(const char *from)
-{
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	struct sockaddr_in local = {.sin_family = AF_INET};
-	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(fx.port)};
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (fd < 0 || inet_pton(AF_INET, from, &local.sin_addr) != 1 ||
-	    bind(fd, (struct sockaddr *)&local, sizeof local) != 0 ||
-	    connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	return fd;
-}
-
 static void send_text(int fd, const char *text)
 {
 	gsize len = strlen(text);
@@ -201,7 +184,7 @@ static char *get_of(const char *method, const char *text)
 /* GET public.txt on a new connection from from: its status. */
 static int fetch_public(const char *from)
 {
-	int fd = dial_from(from);
+	int fd = gnutd_fixture_dial_from(&fx, from);
 	if (fd < 0)
 		return -1;
 	g_autofree char *req = get_of("GET", PUBLIC_BODY);
@@ -224,7 +207,7 @@ static void test_idle_keep_alive(void)
 	g_autofree char *req = get_of("GET", PUBLIC_BODY);
 	answer a = {0};
 	for (gsize i = 0; i < G_N_ELEMENTS(idle); i++) {
-		idle[i] = dial_from(from[i / IDLE_PER_IP]);
+		idle[i] = gnutd_fixture_dial_from(&fx, from[i / IDLE_PER_IP]);
 		CU_ASSERT_FATAL(idle[i] >= 0);
 		send_text(idle[i], req);
 		CU_ASSERT_TRUE(read_answer(idle[i], TRUE, &a));
@@ -252,14 +235,14 @@ static void test_many_connections_one_ip(void)
 	int held[CONN_CAP];
 	answer a = {0};
 	for (gsize i = 0; i < G_N_ELEMENTS(held); i++) {
-		held[i] = dial_from(bad);
+		held[i] = gnutd_fixture_dial_from(&fx, bad);
 		CU_ASSERT_FATAL(held[i] >= 0);
 		send_text(held[i], head);
 		CU_ASSERT_TRUE(read_answer(held[i], FALSE, &a));
 		CU_ASSERT_EQUAL(a.code, 200);
 	}
 	for (int i = CONN_CAP; i < MANY; i++) {
-		int fd = dial_from(bad);
+		int fd = gnutd_fixture_dial_from(&fx, bad);
 		CU_ASSERT_FATAL(fd >= 0);
 		send_text(fd, head);
 		CU_ASSERT_TRUE(read_answer(fd, FALSE, &a));
@@ -295,7 +278,7 @@ static void test_swapped_folder(void)
 {
 	const char *from = "127.0.0.31";
 	g_autofree char *req = get_of("GET", INSIDE_BODY);
-	int fd = dial_from(from);
+	int fd = gnutd_fixture_dial_from(&fx, from);
 	CU_ASSERT_FATAL(fd >= 0);
 	send_text(fd, req);
 	answer a = {0};
@@ -311,7 +294,7 @@ static void test_swapped_folder(void)
 	CU_ASSERT_EQUAL_FATAL(symlink(outside, sub), 0);
 	gsize log_start = gnutd_fixture_log_size(&fx);
 	for (int round = 0; round < 2; round++) {
-		fd = dial_from(from);
+		fd = gnutd_fixture_dial_from(&fx, from);
 		CU_ASSERT_FATAL(fd >= 0);
 		send_text(fd, req);
 		CU_ASSERT_TRUE(read_answer(fd, TRUE, &a));

@@ -83,7 +83,7 @@ static void test_text_round_trip(void)
 	g_autoptr(GBytes) text = gnut_hash_cache_serialize(c);
 	gsize len = 0;
 	const char *data = g_bytes_get_data(text, &len);
-	CU_ASSERT(g_str_has_prefix(data, "gnutd-hash-cache 1\n"));
+	CU_ASSERT(g_str_has_prefix(data, "gnutd-hash-cache 2\n"));
 	CU_ASSERT_PTR_NULL(memchr(data, '\t', len)); /* control bytes escaped */
 	CU_ASSERT_PTR_NOT_NULL(g_strstr_len(data, (gssize)len, "%0A"));
 	CU_ASSERT_PTR_NOT_NULL(g_strstr_len(data, (gssize)len, "%2541 100%25"));
@@ -138,7 +138,7 @@ static void test_rejects_corruption(void)
 {
 	static const char *const bad[] = {
 	    "",
-	    "gnutd-hash-cache 2\n",
+	    "gnutd-hash-cache 3\n",
 	    "gnutd-hash-cache 1",
 	    "gnutd-hash-cache 1 \n",
 	    "GNUTD-HASH-CACHE 1\n",
@@ -309,7 +309,57 @@ static void test_atomic_write_and_capped_read(void)
 	g_free(dir);
 }
 
+/* The tree travels with its entry; a version 1 file loads without trees;
+ * a bad tree field rejects the file; a new store drops the old tree. */
+static void test_thex_field(void)
+{
+	gnut_digest_init();
+	g_autoptr(gnut_hash_cache) c = gnut_hash_cache_new();
+	uint8_t sha1[GNUT_SHA1_LEN];
+	fill_sha1(sha1, 7);
+	g_autofree uint8_t *data = g_malloc0(300000);
+	g_autoptr(gnut_thex_level) l = gnut_thex_level_of_buffer(data, 300000);
+	gnut_hash_cache_store(c, "/t", 300000, 1, sha1);
+	gnut_hash_cache_set_thex(c, "/t", l);
+	gnut_hash_cache_store(c, "/none", 5, 1, sha1);
+	gnut_hash_cache_set_thex(c, "/none", l); /* another size: ignored */
+	CU_ASSERT_PTR_NULL(gnut_hash_cache_get_thex(c, "/none"));
+	g_autoptr(GBytes) text = gnut_hash_cache_serialize(c);
+	gsize len = 0;
+	const char *t = g_bytes_get_data(text, &len);
+	g_autoptr(gnut_hash_cache) back = gnut_hash_cache_new();
+	CU_ASSERT_TRUE_FATAL(gnut_hash_cache_parse(back, t, len, NULL));
+	g_autoptr(gnut_thex_level) got = gnut_hash_cache_get_thex(back, "/t");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(got);
+	CU_ASSERT_EQUAL(got->n_nodes, l->n_nodes);
+	CU_ASSERT_EQUAL(memcmp(got->root, l->root, GNUT_TIGER_LEN), 0);
+	CU_ASSERT_EQUAL(memcmp(got->nodes, l->nodes, l->n_nodes * GNUT_TIGER_LEN), 0);
+	CU_ASSERT_PTR_NULL(gnut_hash_cache_get_thex(back, "/none"));
+	gnut_hash_cache_store(back, "/t", 300000, 2, sha1);
+	CU_ASSERT_PTR_NULL(gnut_hash_cache_get_thex(back, "/t"));
+
+	static const char v1[] = "gnutd-hash-cache 1\n"
+	                         "0102030405060708090a0b0c0d0e0f1011121314 1 2 /x\n";
+	uint8_t out[GNUT_SHA1_LEN];
+	CU_ASSERT_TRUE(gnut_hash_cache_parse(back, v1, strlen(v1), NULL));
+	CU_ASSERT_TRUE(gnut_hash_cache_lookup(back, "/x", 1, 2, out));
+	CU_ASSERT_PTR_NULL(gnut_hash_cache_get_thex(back, "/x"));
+	static const char *const bad[] = {
+	    "gnutd-hash-cache 2\n0102030405060708090a0b0c0d0e0f1011121314 1 2 /x\n",
+	    "gnutd-hash-cache 2\n0102030405060708090a0b0c0d0e0f1011121314 1 2 AAAA /x\n",
+	    "gnutd-hash-cache 2\n0102030405060708090a0b0c0d0e0f1011121314 1 2 A*AA /x\n",
+	    "gnutd-hash-cache 2\n0102030405060708090a0b0c0d0e0f1011121314 1 2  /x\n",
+	    "gnutd-hash-cache 3\n",
+	};
+	for (gsize i = 0; i < G_N_ELEMENTS(bad); i++)
+		CU_ASSERT_FALSE(gnut_hash_cache_parse(back, bad[i], strlen(bad[i]), NULL));
+	static const char none[] = "gnutd-hash-cache 2\n"
+	                           "0102030405060708090a0b0c0d0e0f1011121314 1 2 - /x\n";
+	CU_ASSERT_TRUE(gnut_hash_cache_parse(back, none, strlen(none), NULL));
+}
+
 static CU_TestInfo tests[] = {
+    {"Tiger tree field, version 1 files", test_thex_field},
     {"lookup keyed on size and mtime", test_lookup_keys_on_size_and_mtime},
     {"prune drops unseen entries", test_prune_drops_unseen},
     {"text round trip, awkward paths", test_text_round_trip},

@@ -276,7 +276,13 @@ static void test_cache_across_rescans_and_restart(void)
 	CU_ASSERT_EQUAL(st.cache_hits, 5);
 	CU_ASSERT_EQUAL(gnut_share_count(s), 5);
 	g_autoptr(gnut_shared_file) abc = gnut_share_by_sha1(s, sha1_abc);
-	CU_ASSERT_PTR_NOT_NULL(abc);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(abc);
+	/* The Tiger tree came back from the cache with the SHA-1. */
+	uint8_t root[GNUT_TIGER_LEN];
+	gnut_tiger_tree_buffer("abc", 3, root);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(abc->thex);
+	CU_ASSERT_EQUAL(memcmp(abc->thex->root, root, sizeof root), 0);
+	CU_ASSERT_EQUAL(abc->thex->n_nodes, 1);
 	gnut_share_free(s);
 	g_free(cache);
 	free_fixture(&fx);
@@ -517,27 +523,31 @@ static void test_hash_file(void)
 	uint8_t got[GNUT_SHA1_LEN], want[GNUT_SHA1_LEN];
 	gnut_sha1_buffer(content, len, want);
 	GError *err = NULL;
-	CU_ASSERT_TRUE(gnut_share_hash_file(&r, buf, GNUT_SCAN_HASH_BUFFER, NULL, got, &err));
+	CU_ASSERT_TRUE(gnut_share_hash_file(&r, buf, GNUT_SCAN_HASH_BUFFER, NULL, got, NULL, &err));
 	CU_ASSERT_EQUAL(memcmp(got, want, GNUT_SHA1_LEN), 0);
 	/* a size, mtime or inode other than the walk saw: changed, not hashed */
 	gnut_file_record other = r;
 	other.size = len - 1;
-	CU_ASSERT_FALSE(gnut_share_hash_file(&other, buf, GNUT_SCAN_HASH_BUFFER, NULL, got, &err));
+	CU_ASSERT_FALSE(
+	    gnut_share_hash_file(&other, buf, GNUT_SCAN_HASH_BUFFER, NULL, got, NULL, &err));
 	CU_ASSERT_TRUE(g_error_matches(err, G_IO_ERROR, G_IO_ERROR_BUSY));
 	g_clear_error(&err);
 	other = r;
 	other.mtime_ns++;
-	CU_ASSERT_FALSE(gnut_share_hash_file(&other, buf, GNUT_SCAN_HASH_BUFFER, NULL, got, &err));
+	CU_ASSERT_FALSE(
+	    gnut_share_hash_file(&other, buf, GNUT_SCAN_HASH_BUFFER, NULL, got, NULL, &err));
 	g_clear_error(&err);
 	other = r;
 	other.ino++;
-	CU_ASSERT_FALSE(gnut_share_hash_file(&other, buf, GNUT_SCAN_HASH_BUFFER, NULL, got, &err));
+	CU_ASSERT_FALSE(
+	    gnut_share_hash_file(&other, buf, GNUT_SCAN_HASH_BUFFER, NULL, got, NULL, &err));
 	CU_ASSERT_TRUE(g_error_matches(err, G_IO_ERROR, G_IO_ERROR_BUSY));
 	g_clear_error(&err);
 	char *missing = g_build_filename(top, "missing", NULL);
 	other = r;
 	other.path = missing;
-	CU_ASSERT_FALSE(gnut_share_hash_file(&other, buf, GNUT_SCAN_HASH_BUFFER, NULL, got, &err));
+	CU_ASSERT_FALSE(
+	    gnut_share_hash_file(&other, buf, GNUT_SCAN_HASH_BUFFER, NULL, got, NULL, &err));
 	CU_ASSERT_TRUE(g_error_matches(err, G_IO_ERROR, G_IO_ERROR_NOT_FOUND));
 	g_clear_error(&err);
 	/* reached through a symlinked folder: not opened */
@@ -546,7 +556,8 @@ static void test_hash_file(void)
 	CU_ASSERT_EQUAL(symlink(top, via), 0);
 	other = r;
 	other.path = via_path;
-	CU_ASSERT_FALSE(gnut_share_hash_file(&other, buf, GNUT_SCAN_HASH_BUFFER, NULL, got, &err));
+	CU_ASSERT_FALSE(
+	    gnut_share_hash_file(&other, buf, GNUT_SCAN_HASH_BUFFER, NULL, got, NULL, &err));
 	CU_ASSERT_TRUE(g_error_matches(err, G_IO_ERROR, G_IO_ERROR_NOT_FOUND));
 	g_clear_error(&err);
 	g_free(via_path);

@@ -11,6 +11,8 @@
 #include "gnut/core/share/share.h"
 #include "gnut/core/transfer/upload.h"
 #include "gnut/proto/urn.h"
+#include "gnut/proto/base32.h"
+#include "gnut/proto/thex-answer.h"
 #include "gnut/proto/http-status.h"
 #include "unit.h"
 
@@ -1209,7 +1211,104 @@ static void test_swapped_folder(void)
 	server_free(srv);
 }
 
+/* One request from a loopback address; the status, r filled. */
+static unsigned request_from(server *srv, const char *from, const char *req, response *r)
+{
+	client *c = client_new_from(srv, from);
+	client_send(c, req);
+	gboolean got = client_response(c, g_str_has_prefix(req, "HEAD "), r);
+	client_free(c);
+	return got ? r->code : 0;
+}
+
+static void test_thex_answer(void)
+{
+	server *srv = server_new(NULL, FALSE, 0);
+	g_autoptr(gnut_shared_file) f = shared(srv, "alpha.bin");
+	g_autofree guint8 *alpha = g_malloc(ALPHA_SIZE);
+	for (gsize i = 0; i < ALPHA_SIZE; i++)
+		alpha[i] = alpha_byte(i);
+	uint8_t root[GNUT_TIGER_LEN];
+	gnut_tiger_tree_buffer(alpha, ALPHA_SIZE, root);
+	char urn[GNUT_URN_SHA1_LEN + 1], b32[64];
+	gnut_urn_format_sha1(f->sha1, urn);
+	gnut_base32_encode(root, sizeof root, false, b32);
+	g_autofree char *thex_uri = g_strdup_printf("/uri-res/N2X?%s;%s", urn, b32);
+	/* The file's answer names the tree, root included. */
+	g_autofree char *target = urn_target(srv, "alpha.bin");
+	g_autofree char *get = get_request("GET", target, "Range: bytes=0-9\r\n");
+	response r = {0};
+	CU_ASSERT_EQUAL(one_request(srv, get, &r, NULL), 206);
+	CU_ASSERT_TRUE(header_is(&r, "X-Thex-URI", thex_uri));
+	/* The tree: a DIME answer leading to the root computed here. */
+	g_autofree char *tree_get = get_request("GET", thex_uri, NULL);
+	CU_ASSERT_EQUAL_FATAL(one_request(srv, tree_get, &r, NULL), 200);
+	CU_ASSERT_TRUE(header_is(&r, "Content-Type", "application/dime"));
+	gnut_thex_level *l = NULL;
+	CU_ASSERT_EQUAL(gnut_thex_answer_parse(r.body->data, r.body->len, ALPHA_SIZE, root, &l),
+	                GNUT_PROTO_OK);
+	CU_ASSERT_TRUE(l != NULL && gnut_thex_check_slice(l, 0, alpha, ALPHA_SIZE));
+	gnut_thex_level_free(l);
+	gsize body_len = r.body->len;
+	g_autofree char *head = get_request("HEAD", thex_uri, NULL);
+	CU_ASSERT_EQUAL(one_request(srv, head, &r, NULL), 200);
+	g_autofree char *len_text = g_strdup_printf("%" G_GSIZE_FORMAT, body_len);
+	CU_ASSERT_TRUE(header_is(&r, "Content-Length", len_text));
+	CU_ASSERT_EQUAL(r.body->len, 0);
+	/* Without the root, and for a file we do not share. */
+	g_autofree char *bare = g_strdup_printf("/uri-res/N2X?%s", urn);
+	g_autofree char *bare_get = get_request("GET", bare, NULL);
+	CU_ASSERT_EQUAL(one_request(srv, bare_get, &r, NULL), 200);
+	g_autofree char *unknown =
+	    get_request("GET", "/uri-res/N2X?urn:sha1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", NULL);
+	CU_ASSERT_EQUAL(one_request(srv, unknown, &r, NULL), 404);
+	response_clear(&r);
+	server_free(srv);
+}
+
+static void test_mesh_headers(void)
+{
+	g_autoptr(gnut_mesh) mesh = gnut_mesh_new(0, 0, 0);
+	gnut_uploads_config cfg = {.mesh = mesh, .allow_local = TRUE, .connections_per_ip = 8};
+	server *srv = server_new(&cfg, FALSE, 0);
+	g_autofree char *target = urn_target(srv, "alpha.bin");
+	response r = {0};
+	g_autofree char *announce =
+	    get_request("HEAD", target,
+	                "X-Alt: tls=8, 127.0.0.5:7000, 10.0.0.9:1234, 0.0.0.0:1, 224.0.0.1:5\r\n");
+	CU_ASSERT_EQUAL(request_from(srv, "127.0.0.1", announce, &r), 200);
+	CU_ASSERT_EQUAL(gnut_mesh_size(mesh), 2);
+	/* The next downloader hears of both, the TLS one marked. */
+	g_autofree char *plain = get_request("HEAD", target, NULL);
+	CU_ASSERT_EQUAL(request_from(srv, "127.0.0.2", plain, &r), 200);
+	CU_ASSERT_TRUE(header_is(&r, "X-Alt", "tls=4, 10.0.0.9:1234, 127.0.0.5:7000"));
+	/* Nobody is told about itself. */
+	CU_ASSERT_EQUAL(request_from(srv, "127.0.0.5", plain, &r), 200);
+	CU_ASSERT_TRUE(header_is(&r, "X-Alt", "10.0.0.9:1234"));
+	/* X-Nalt forgets a source. */
+	g_autofree char *nalt = get_request("HEAD", target, "X-Nalt: 10.0.0.9:1234\r\n");
+	CU_ASSERT_EQUAL(request_from(srv, "127.0.0.3", nalt, &r), 200);
+	CU_ASSERT_TRUE(header_is(&r, "X-Alt", "tls=8, 127.0.0.5:7000"));
+	CU_ASSERT_EQUAL(gnut_mesh_size(mesh), 1);
+	response_clear(&r);
+	server_free(srv);
+	/* A servent on a public address takes no loopback or private source. */
+	g_autoptr(gnut_mesh) strict = gnut_mesh_new(0, 0, 0);
+	gnut_uploads_config pub = {.mesh = strict};
+	srv = server_new(&pub, FALSE, 0);
+	g_free(target);
+	target = urn_target(srv, "alpha.bin");
+	g_autofree char *again =
+	    get_request("HEAD", target, "X-Alt: 127.0.0.5:7000, 10.0.0.9:1234, 8.8.8.8:6346\r\n");
+	CU_ASSERT_EQUAL(request_from(srv, "127.0.0.1", again, &r), 200);
+	CU_ASSERT_EQUAL(gnut_mesh_size(strict), 1);
+	response_clear(&r);
+	server_free(srv);
+}
+
 static CU_TestInfo tests[] = {
+    {"THEX: X-Thex-URI, N2X GET and HEAD, 404", test_thex_answer},
+    {"mesh: X-Alt learnt and sent, X-Nalt, address checks", test_mesh_headers},
     {"GET by urn:sha1", test_get_by_urn},
     {"push-proxy requests", test_push_proxy_requests},
     {"GET by /get/<index>/<name>", test_get_by_index},

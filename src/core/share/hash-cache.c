@@ -1,4 +1,4 @@
-/* hash-cache.c: (path, size, mtime) -> SHA-1, kept in a hash table keyed by
+/* hash-cache.c: (path, size, mtime) -> SHA-1 and Tiger tree level, kept in a hash table keyed by
  * path, with a "seen" mark per entry so that a rescan can drop the entries of
  * files that left the share, and a strict little text format on disk. */
 #include "gnut/core/share/hash-cache.h"
@@ -8,14 +8,23 @@
 
 #include "gnut/base/atomic-file.h"
 
-#define CACHE_HEADER "gnutd-hash-cache 1"
+#define CACHE_HEADER    "gnutd-hash-cache 2"
+#define CACHE_HEADER_V1 "gnutd-hash-cache 1"
 
 typedef struct {
 	guint64 size;
 	gint64 mtime_ns;
 	uint8_t sha1[GNUT_SHA1_LEN];
 	gboolean seen;
+	gnut_thex_level *thex; /* NULL: none recorded */
 } cache_entry;
+
+static void entry_free(gpointer p)
+{
+	cache_entry *e = p;
+	gnut_thex_level_free(e->thex);
+	g_free(e);
+}
 
 struct gnut_hash_cache {
 	GHashTable *entries; /* char *path -> cache_entry* (both owned) */
@@ -25,7 +34,7 @@ struct gnut_hash_cache {
 gnut_hash_cache *gnut_hash_cache_new(void)
 {
 	gnut_hash_cache *c = g_new0(gnut_hash_cache, 1);
-	c->entries = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	c->entries = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, entry_free);
 	return c;
 }
 
@@ -64,7 +73,32 @@ void gnut_hash_cache_store(gnut_hash_cache *c, const char *path, guint64 size, g
 	e->size = size;
 	e->mtime_ns = mtime_ns;
 	memcpy(e->sha1, sha1, GNUT_SHA1_LEN);
+	g_clear_pointer(&e->thex, gnut_thex_level_free); /* set_thex follows */
 	e->seen = TRUE;
+	c->dirty = TRUE;
+}
+
+gnut_thex_level *gnut_hash_cache_get_thex(gnut_hash_cache *c, const char *path)
+{
+	cache_entry *e = g_hash_table_lookup(c->entries, path);
+	return e != NULL && e->thex != NULL ? gnut_thex_level_copy(e->thex) : NULL;
+}
+
+/* Whether l is the level a file of size bytes is served at. */
+static gboolean level_fits(const gnut_thex_level *l, guint64 size)
+{
+	unsigned depth = gnut_thex_good_depth(size);
+	return l->file_size == size && l->depth == depth &&
+	       l->n_nodes == gnut_thex_level_count(size, depth);
+}
+
+void gnut_hash_cache_set_thex(gnut_hash_cache *c, const char *path, const gnut_thex_level *l)
+{
+	cache_entry *e = g_hash_table_lookup(c->entries, path);
+	if (e == NULL || l == NULL || !level_fits(l, e->size))
+		return;
+	gnut_thex_level_free(e->thex);
+	e->thex = gnut_thex_level_copy(l);
 	c->dirty = TRUE;
 }
 
@@ -106,6 +140,21 @@ static void append_escaped_path(GString *out, const char *path)
 	}
 }
 
+/* "-", or the base64 of the root then the level's nodes. */
+static void append_thex(GString *out, const gnut_thex_level *l)
+{
+	if (l == NULL) {
+		g_string_append_c(out, '-');
+		return;
+	}
+	gsize len = (1 + l->n_nodes) * GNUT_TIGER_LEN;
+	g_autofree guint8 *blob = g_malloc(len);
+	memcpy(blob, l->root, GNUT_TIGER_LEN);
+	memcpy(blob + GNUT_TIGER_LEN, l->nodes, l->n_nodes * GNUT_TIGER_LEN);
+	g_autofree char *text = g_base64_encode(blob, len);
+	g_string_append(out, text);
+}
+
 static gint compare_key_ptrs(gconstpointer a, gconstpointer b, gpointer user_data)
 {
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
@@ -123,6 +172,8 @@ GBytes *gnut_hash_cache_serialize(const gnut_hash_cache *c)
 			g_string_append_printf(out, "%02x", e->sha1[b]);
 		g_string_append_printf(out, " %" G_GUINT64_FORMAT " %" G_GINT64_FORMAT " ", e->size,
 		                       e->mtime_ns);
+		append_thex(out, e->thex);
+		g_string_append_c(out, ' ');
 		append_escaped_path(out, keys[i]);
 		g_string_append_c(out, '\n');
 	}
@@ -215,7 +266,33 @@ static char *parse_path(line_cursor *lc)
 	return g_string_free(path, FALSE);
 }
 
-static gboolean parse_entry(gnut_hash_cache *c, const char *line, const char *end)
+/* The tree field: "-" (NULL, TRUE) or a level of a file of size bytes in
+ * strict base64 (*out, TRUE); FALSE for anything else. */
+static gboolean parse_thex(line_cursor *lc, guint64 size, gnut_thex_level **out)
+{
+	const char *start = lc->p;
+	while (lc->p < lc->end && *lc->p != ' ')
+		lc->p++;
+	size_t len = (size_t)(lc->p - start);
+	*out = NULL;
+	if (len == 1 && *start == '-')
+		return TRUE;
+	if (len == 0 || len % 4 != 0 ||
+	    len > 4 * (GNUT_THEX_MAX_LEVEL + 1) * GNUT_TIGER_LEN / 3 + 4 ||
+	    strspn(start, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=") <
+	        len)
+		return FALSE;
+	g_autofree char *text = g_strndup(start, len);
+	gsize n = 0;
+	g_autofree guint8 *blob = g_base64_decode(text, &n);
+	if (n < 2 * GNUT_TIGER_LEN || n % GNUT_TIGER_LEN != 0)
+		return FALSE;
+	*out = gnut_thex_level_restore(size, blob, blob + GNUT_TIGER_LEN, n / GNUT_TIGER_LEN - 1);
+	return *out != NULL;
+}
+
+static gboolean parse_entry(gnut_hash_cache *c, const char *line, const char *end,
+                            gboolean with_thex)
 {
 	line_cursor lc = {line, end};
 	uint8_t sha1[GNUT_SHA1_LEN];
@@ -225,12 +302,26 @@ static gboolean parse_entry(gnut_hash_cache *c, const char *line, const char *en
 	    !parse_decimal(&lc, G_MAXUINT64, &size) || !parse_space(&lc) ||
 	    !parse_mtime(&lc, &mtime_ns) || !parse_space(&lc))
 		return FALSE;
+	g_autoptr(gnut_thex_level) thex = NULL;
+	if (with_thex && (!parse_thex(&lc, size, &thex) || !parse_space(&lc)))
+		return FALSE;
 	char *path = parse_path(&lc);
 	if (path == NULL)
 		return FALSE;
 	gnut_hash_cache_store(c, path, size, mtime_ns, sha1);
+	gnut_hash_cache_set_thex(c, path, thex);
 	g_free(path);
 	return TRUE;
+}
+
+/* Which version line[0..len) announces: 2, 1, or 0 for none. */
+static int header_version(const char *line, size_t len)
+{
+	if (len == strlen(CACHE_HEADER) && memcmp(line, CACHE_HEADER, len) == 0)
+		return 2;
+	if (len == strlen(CACHE_HEADER_V1) && memcmp(line, CACHE_HEADER_V1, len) == 0)
+		return 1;
+	return 0;
 }
 
 gboolean gnut_hash_cache_parse(gnut_hash_cache *c, const char *data, gsize len, GError **error)
@@ -240,6 +331,7 @@ gboolean gnut_hash_cache_parse(gnut_hash_cache *c, const char *data, gsize len, 
 	const char *p = data;
 	const char *end = data + len;
 	guint line_no = 0;
+	int version = 0;
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		line_no++;
@@ -247,10 +339,9 @@ gboolean gnut_hash_cache_parse(gnut_hash_cache *c, const char *data, gsize len, 
 		if (nl == NULL)
 			ok = FALSE; /* the last line was cut short */
 		else if (line_no == 1)
-			ok = (size_t)(nl - p) == strlen(CACHE_HEADER) &&
-			     memcmp(p, CACHE_HEADER, strlen(CACHE_HEADER)) == 0;
+			ok = (version = header_version(p, (size_t)(nl - p))) != 0;
 		else
-			ok = parse_entry(c, p, nl);
+			ok = parse_entry(c, p, nl, version == 2);
 		if (!ok) {
 			g_hash_table_remove_all(c->entries);
 			c->dirty = FALSE;

@@ -260,7 +260,8 @@ gboolean gnut_share_scan(const char *const *roots, const gnut_scan_options *opt,
 
 /* Reads fd to its end into the digest; the total must be the expected size. */
 static gboolean hash_fd(int fd, const char *path, guint64 size, guint8 *buf, gsize buf_len,
-                        GCancellable *cancellable, gnut_sha1 *h, GError **error)
+                        GCancellable *cancellable, gnut_sha1 *h, gnut_thex_builder *tb,
+                        GError **error)
 {
 	guint64 total = 0;
 	for (;;) {
@@ -278,6 +279,8 @@ static gboolean hash_fd(int fd, const char *path, guint64 size, guint8 *buf, gsi
 		if (n == 0)
 			break;
 		gnut_sha1_update(h, buf, (size_t)n);
+		if (tb != NULL)
+			gnut_thex_builder_update(tb, buf, (size_t)n);
 		total += (guint64)n;
 		if (total > size)
 			break;
@@ -292,7 +295,7 @@ static gboolean hash_fd(int fd, const char *path, guint64 size, guint8 *buf, gsi
 
 gboolean gnut_share_hash_file(const gnut_file_record *r, guint8 *buf, gsize buf_len,
                               GCancellable *cancellable, uint8_t sha1[GNUT_SHA1_LEN],
-                              GError **error)
+                              gnut_thex_level **thex, GError **error)
 {
 	g_return_val_if_fail(r != NULL && buf != NULL && buf_len > 0, FALSE);
 	int fd = gnut_file_record_open(r, error);
@@ -307,16 +310,21 @@ gboolean gnut_share_hash_file(const gnut_file_record *r, guint8 *buf, gsize buf_
 	/* Tells the kernel to read ahead aggressively; advice only. */
 	(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	gnut_sha1 *h = gnut_sha1_new();
-	gboolean ok = hash_fd(fd, r->path, r->size, buf, buf_len, cancellable, h, error);
+	gnut_thex_builder *tb = thex != NULL ? gnut_thex_builder_new(r->size) : NULL;
+	gboolean ok = hash_fd(fd, r->path, r->size, buf, buf_len, cancellable, h, tb, error);
 	if (ok && !gnut_file_record_matches(r, fd)) {
 		g_set_error(error, G_IO_ERROR, G_IO_ERROR_BUSY, "%s changed while being hashed",
 		            r->path);
 		ok = FALSE;
 	}
 	close(fd);
-	if (ok)
+	if (ok) {
 		gnut_sha1_finish(h, sha1);
-	else
+		if (tb != NULL)
+			*thex = gnut_thex_builder_finish(g_steal_pointer(&tb));
+	} else {
 		gnut_sha1_free(h);
+	}
+	gnut_thex_builder_free(tb);
 	return ok;
 }

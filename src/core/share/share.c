@@ -91,11 +91,13 @@ void gnut_shared_file_unref(gnut_shared_file *f)
 		return;
 	g_free(f->path);
 	g_free(f->name);
+	gnut_thex_level_free(f->thex);
 	g_free(box);
 }
 
+/* Takes thex (may be NULL). */
 static gnut_shared_file *shared_file_new(guint32 index, const gnut_scan_entry *e,
-                                         const uint8_t sha1[GNUT_SHA1_LEN])
+                                         const uint8_t sha1[GNUT_SHA1_LEN], gnut_thex_level *thex)
 {
 	shared_file_box *box = g_new0(shared_file_box, 1);
 	g_atomic_ref_count_init(&box->refs);
@@ -111,6 +113,7 @@ static gnut_shared_file *shared_file_new(guint32 index, const gnut_scan_entry *e
 	if (e->mtime_ns < 0 && e->mtime_ns % G_GINT64_CONSTANT(1000000000) != 0)
 		box->pub.mtime--; /* floor, like st_mtim.tv_sec */
 	memcpy(box->pub.sha1, sha1, GNUT_SHA1_LEN);
+	box->pub.thex = thex;
 	return &box->pub;
 }
 
@@ -279,24 +282,27 @@ static void note_unhashable(gnut_share *s, const char *path, const GError *err)
 	g_message("not sharing %s: %s", path, err->message);
 }
 
-/* The SHA-1 of one walked file, from the cache when its size and mtime are
- * unchanged, else by reading it. FALSE when it cannot be hashed now (the
- * error says why; G_IO_ERROR_CANCELLED stops the whole scan). */
-static gboolean entry_sha1(rescan_job *job, const gnut_scan_entry *e, guint8 *buf,
-                           uint8_t sha1[GNUT_SHA1_LEN], GError **error)
+/* The SHA-1 and Tiger tree level of one walked file, from the cache when
+ * its size and mtime are unchanged (and the cache has its tree), else by
+ * reading it. FALSE when it cannot be hashed now (the error says why;
+ * G_IO_ERROR_CANCELLED stops the whole scan). */
+static gboolean entry_hashes(rescan_job *job, const gnut_scan_entry *e, guint8 *buf,
+                             uint8_t sha1[GNUT_SHA1_LEN], gnut_thex_level **thex, GError **error)
 {
 	gnut_share *s = job->s;
-	if (gnut_hash_cache_lookup(s->cache, e->path, e->size, e->mtime_ns, sha1)) {
+	if (gnut_hash_cache_lookup(s->cache, e->path, e->size, e->mtime_ns, sha1) &&
+	    (*thex = gnut_hash_cache_get_thex(s->cache, e->path)) != NULL) {
 		job->cache_hits++;
 		return TRUE;
 	}
 	gnut_file_record r;
 	gnut_scan_entry_record(e, &r);
-	if (!gnut_share_hash_file(&r, buf, GNUT_SCAN_HASH_BUFFER, job->cancel, sha1, error))
+	if (!gnut_share_hash_file(&r, buf, GNUT_SCAN_HASH_BUFFER, job->cancel, sha1, thex, error))
 		return FALSE;
 	job->files_hashed++;
 	job->bytes_hashed += e->size;
 	gnut_hash_cache_store(s->cache, e->path, e->size, e->mtime_ns, sha1);
+	gnut_hash_cache_set_thex(s->cache, e->path, *thex);
 	return TRUE;
 }
 
@@ -328,8 +334,9 @@ static share_snapshot *build_snapshot(rescan_job *job, GError **error)
 	for (guint i = 0; i < entries->len; i++) {
 		const gnut_scan_entry *e = g_ptr_array_index(entries, i);
 		uint8_t sha1[GNUT_SHA1_LEN];
+		gnut_thex_level *thex = NULL;
 		GError *local = NULL;
-		if (!entry_sha1(job, e, buf, sha1, &local)) {
+		if (!entry_hashes(job, e, buf, sha1, &thex, &local)) {
 			if (g_error_matches(local, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
 				g_propagate_error(error, local);
 				return NULL;
@@ -340,7 +347,7 @@ static share_snapshot *build_snapshot(rescan_job *job, GError **error)
 			continue;
 		}
 		guint32 index = stable_index(s, next_index_of, e->key);
-		snapshot_add(snap, shared_file_new(index, e, sha1));
+		snapshot_add(snap, shared_file_new(index, e, sha1, thex));
 	}
 	gnut_keyword_index_freeze(snap->words);
 	g_hash_table_unref(s->index_of);

@@ -36,7 +36,10 @@
 #include "gnut/proto/http-msg.h"
 #include "gnut/proto/http-status.h"
 #include "gnut/proto/push-proxy.h"
+#include "gnut/proto/thex-answer.h"
 #include "gnut/proto/urn.h"
+
+#include "upload-headers.h"
 
 #define INPUT_CAP         (GNUT_HEAD_MAX_SIZE + 4096) /* room to see a head cross its cap */
 #define UNLIMITED_CHUNK   (16 * 1024 * 1024)          /* a new rate limit applies within a chunk */
@@ -93,6 +96,8 @@ struct gnut_uploads {
 	unsigned (*push_proxy)(const gnut_guid *servent, uint32_t requester, uint32_t ipv4,
 	                       guint16 port, gpointer data);
 	gpointer push_proxy_data;
+	gnut_mesh *mesh; /* borrowed; NULL: no mesh headers */
+	gboolean allow_local;
 	GHashTable *conns;         /* set of upload_conn */
 	gnut_ip_admit *conn_holds; /* connections per address */
 	gnut_ip_admit *slot_holds; /* slots per address */
@@ -112,6 +117,9 @@ typedef struct {
 	gnut_shared_file *file;
 	int fd;
 	guint64 start, len; /* the body: whole file (200) or one range (206) */
+	gboolean thex;      /* the file's Tiger tree was asked for (N2X) */
+	GBytes *thex_body;  /* its THEX answer, sent from memory */
+	uint32_t peer_ip;   /* IPv4 of the client (host order), 0 for IPv6 */
 } upload_reply;
 
 static void on_readable(gnut_conn *conn, gpointer data);
@@ -165,6 +173,8 @@ gnut_uploads *gnut_uploads_new(gnut_share *share, gnut_clock *clock,
 	u->stale_data = c->stale_data;
 	u->push_proxy = c->push_proxy;
 	u->push_proxy_data = c->push_proxy_data;
+	u->mesh = c->mesh;
+	u->allow_local = c->allow_local;
 	u->conns = g_hash_table_new(NULL, NULL);
 	/* more entries than connections: the tables never fill with holds */
 	gnut_ip_admit_config ac = {.max_entries = u->max_connections + 1};
@@ -345,6 +355,16 @@ static gboolean is_success(unsigned code)
 	return code == GNUT_HTTP_OK || code == GNUT_HTTP_PARTIAL_CONTENT;
 }
 
+/* The headers of a THEX answer; returns its length. */
+static guint64 add_thex_headers(gnut_head *h, const upload_reply *r)
+{
+	char urn[GNUT_URN_SHA1_LEN + 1];
+	gnut_urn_format_sha1(r->file->sha1, urn);
+	gnut_head_add(h, "X-Gnutella-Content-URN", urn);
+	gnut_head_add(h, "Content-Type", GNUT_THEX_CONTENT_TYPE);
+	return g_bytes_get_size(r->thex_body);
+}
+
 /* The response head for r; keep says whether the connection stays open. */
 static GString *build_reply(const gnut_uploads *u, const upload_reply *r, gboolean keep)
 {
@@ -355,7 +375,9 @@ static GString *build_reply(const gnut_uploads *u, const upload_reply *r, gboole
 	gnut_head_add(h, "Date", date);
 	guint64 body = 0;
 	gboolean unsatisfiable = r->code == GNUT_HTTP_RANGE_NOT_SATISFIABLE;
-	if (r->file != NULL && (is_success(r->code) || unsatisfiable)) {
+	if (r->thex_body != NULL && is_success(r->code)) {
+		body = add_thex_headers(h, r);
+	} else if (r->file != NULL && (is_success(r->code) || unsatisfiable)) {
 		gnut_http_content_range cr = {.satisfied = !unsatisfiable,
 		                              .start = r->start,
 		                              .end = r->start + r->len - 1,
@@ -375,6 +397,8 @@ static GString *build_reply(const gnut_uploads *u, const upload_reply *r, gboole
 		if (!unsatisfiable)
 			gnut_head_add(h, "Content-Type", content_type(r->file->name));
 		body = !unsatisfiable ? r->len : 0;
+		if (!unsatisfiable)
+			gnut_upload_add_file_headers(h, u->mesh, r->file, r->peer_ip, now_us(u));
 	}
 	if (r->code == GNUT_HTTP_SERVICE_UNAVAILABLE)
 		gnut_head_addf(h, "Retry-After", "%u", u->retry_after_s);
@@ -472,6 +496,16 @@ static void start_body(upload_conn *uc, upload_reply *r, gboolean keep)
 	next_chunk(uc);
 }
 
+/* Queues a THEX answer's bytes after its head (at most
+ * GNUT_THEX_ANSWER_MAX: no slot, no sendfile). */
+static gboolean write_thex_body(upload_conn *uc, const upload_reply *r)
+{
+	gsize len = 0;
+	const char *data = g_bytes_get_data(r->thex_body, &len);
+	uc->u->stats.bytes_up += len;
+	return gnut_conn_write_raw(uc->conn, data, len);
+}
+
 /* Sends the answer r to the request logged as line, then reads the next
  * request, sends the body, or closes. */
 static void send_reply(upload_conn *uc, upload_reply *r, const char *line)
@@ -482,14 +516,18 @@ static void send_reply(upload_conn *uc, upload_reply *r, const char *line)
 	                      r->code == GNUT_HTTP_RANGE_NOT_SATISFIABLE);
 	gboolean body = is_success(r->code) && !r->is_head && r->len > 0;
 	g_autoptr(GString) text = build_reply(u, r, keep);
+	guint64 sent = r->thex_body != NULL && !r->is_head ? g_bytes_get_size(r->thex_body)
+	               : body                              ? r->len
+	                                                   : 0;
 	g_info("%s \"%s\" %u %" G_GUINT64_FORMAT "%s", gnut_conn_get_peer(uc->conn), line, r->code,
-	       body ? r->len : 0, gnut_conn_is_tls(uc->conn) ? " (TLS)" : "");
+	       sent, gnut_conn_is_tls(uc->conn) ? " (TLS)" : "");
 	count_reply(u, r->code);
-	if (!gnut_conn_write_raw(uc->conn, text->str, text->len)) {
+	if (!gnut_conn_write_raw(uc->conn, text->str, text->len) ||
+	    (r->thex_body != NULL && !r->is_head && !write_thex_body(uc, r))) {
 		gnut_conn_close(uc->conn, NULL);
 		return;
 	}
-	if (body)
+	if (body && r->thex_body == NULL)
 		start_body(uc, r, keep);
 	else if (keep)
 		uc->deadline_us = now_us(u) + u->keepalive_timeout_us;
@@ -497,13 +535,18 @@ static void send_reply(upload_conn *uc, upload_reply *r, const char *line)
 		enter_closing(uc);
 }
 
+/* N2R (the file) or N2X (its Tiger tree, *thex): "urn:sha1:<32>", for N2X
+ * optionally followed by ";<Tiger root>" as X-Thex-URI writes it. */
 static unsigned resolve_urn(gnut_uploads *u, const char *service, const char *urn_text,
-                            gnut_shared_file **out)
+                            gnut_shared_file **out, gboolean *thex)
 {
-	if (strcmp(service, "N2R") != 0)
-		return GNUT_HTTP_NOT_FOUND; /* THEX (N2X) and the rest are not offered */
+	*thex = strcmp(service, "N2X") == 0;
+	if (strcmp(service, "N2R") != 0 && !*thex)
+		return GNUT_HTTP_NOT_FOUND;
+	const char *semicolon = *thex ? strchr(urn_text, ';') : NULL;
+	size_t urn_len = semicolon != NULL ? (size_t)(semicolon - urn_text) : strlen(urn_text);
 	g_autofree char *decoded = NULL;
-	if (gnut_http_url_decode(urn_text, strlen(urn_text), &decoded) != GNUT_PROTO_OK)
+	if (gnut_http_url_decode(urn_text, urn_len, &decoded) != GNUT_PROTO_OK)
 		return GNUT_HTTP_BAD_REQUEST;
 	gnut_urn urn;
 	if (gnut_urn_parse(decoded, strlen(decoded), &urn) != GNUT_PROTO_OK)
@@ -516,13 +559,14 @@ static unsigned resolve_urn(gnut_uploads *u, const char *service, const char *ur
 
 /* Maps a request target to a shared file through the index only: 0 and
  * *out, or the status to answer. */
-static unsigned resolve_target(gnut_uploads *u, const char *target, gnut_shared_file **out)
+static unsigned resolve_target(gnut_uploads *u, const char *target, gnut_shared_file **out,
+                               gboolean *thex)
 {
 	char service[4];
 	const char *urn_text = NULL;
 	gnut_proto_err e = gnut_http_parse_uri_res(target, service, &urn_text);
 	if (e == GNUT_PROTO_OK)
-		return resolve_urn(u, service, urn_text, out);
+		return resolve_urn(u, service, urn_text, out, thex);
 	if (e != GNUT_PROTO_ERR_UNSUPPORTED)
 		return GNUT_HTTP_BAD_REQUEST;
 	guint32 index = 0;
@@ -681,8 +725,18 @@ static void decide(upload_conn *uc, const gnut_head *head, upload_reply *r)
 	r->keep_alive = wants_keep_alive(uc, &req, head);
 	if (push_proxy_request(uc, req.target, head, r))
 		return;
-	if ((r->code = resolve_target(uc->u, req.target, &r->file)) != 0)
+	if ((r->code = resolve_target(uc->u, req.target, &r->file, &r->thex)) != 0)
 		return;
+	r->peer_ip = peer_ipv4(uc);
+	gnut_upload_learn_mesh(uc->u->mesh, r->file, head, uc->u->allow_local, now_us(uc->u),
+	                       uc->u->log);
+	if (r->thex) {
+		/* The tree is in memory: no file to open, no slot, no range. */
+		r->code = r->file->thex != NULL ? GNUT_HTTP_OK : GNUT_HTTP_NOT_FOUND;
+		if (r->file->thex != NULL)
+			r->thex_body = gnut_thex_answer_build(r->file->thex);
+		return;
+	}
 	if ((r->code = open_indexed(uc->u, r)) != 0)
 		return;
 	r->code = pick_range(head, r);
@@ -693,6 +747,7 @@ static void decide(upload_conn *uc, const gnut_head *head, upload_reply *r)
 static void reply_clear(upload_reply *r)
 {
 	g_clear_pointer(&r->file, gnut_shared_file_unref);
+	g_clear_pointer(&r->thex_body, g_bytes_unref);
 	if (r->fd >= 0)
 		close(r->fd);
 	r->fd = -1;

@@ -11,6 +11,7 @@
 #include <glib.h>
 
 #include "gnut/proto/digest.h" /* GNUT_SHA1_LEN */
+#include "gnut/proto/thex.h"
 #include "gnut/core/share/share-open.h"
 
 #define GNUT_SCAN_HASH_BUFFER (1u << 20) /* the read size while hashing */
@@ -51,7 +52,8 @@ typedef struct {
 gboolean gnut_share_scan(const char *const *roots, const gnut_scan_options *opt,
                          GPtrArray **entries, guint *skipped, GError **error);
 
-/* SHA-1 of the file r records, opened beneath its shared folder without
+/* SHA-1 (and, when thex is not NULL, the Tiger tree level, thex.h) of the
+ * file r records, opened beneath its shared folder without
  * following a symlink (gnut_file_record_open), read through buf (buf_len
  * bytes, e.g. GNUT_SCAN_HASH_BUFFER) with sequential read-ahead advice.
  * Fails (G_IO_ERROR) when the file cannot be opened or read (NOT_FOUND when
@@ -60,6 +62,6 @@ gboolean gnut_share_scan(const char *const *roots, const gnut_scan_options *opt,
  * changed, hash it next time. */
 gboolean gnut_share_hash_file(const gnut_file_record *r, guint8 *buf, gsize buf_len,
                               GCancellable *cancellable, uint8_t sha1[GNUT_SHA1_LEN],
-                              GError **error);
+                              gnut_thex_level **thex, GError **error);
 
 #endif

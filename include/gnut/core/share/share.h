@@ -1,11 +1,10 @@
 /* share.h: the files this servent shares and how queries find them. Folders
  * are scanned recursively off the main loop; new or changed files are hashed
- * (SHA-1) while unchanged ones come from a persistent hash cache; the finished
- * index (files by stable index, by SHA-1, by name keywords) replaces the old
- * one in one swap. Lookups hand out references, so an upload that still reads
- * a file of the previous index keeps a valid record across a rescan. A file
- * is opened only through gnut_share_open_file, confined beneath its shared
- * folder and checked against what was indexed. */
+ * (SHA-1 and Tiger tree, thex.h) while unchanged ones come from a persistent hash cache; the
+ * finished index (files by stable index, by SHA-1, by name keywords) replaces the old one in one
+ * swap. Lookups hand out references, so an upload that still reads a file of the previous index
+ * keeps a valid record across a rescan. A file is opened only through gnut_share_open_file,
+ * confined beneath its shared folder and checked against what was indexed. */
 #ifndef GNUT_SHARE_H
 #define GNUT_SHARE_H
 
@@ -15,6 +14,7 @@
 #include <glib.h>
 
 #include "gnut/proto/digest.h" /* GNUT_SHA1_LEN */
+#include "gnut/proto/thex.h"
 
 #define GNUT_SHARE_MAX_FILES  200000         /* files kept by one scan; the rest are skipped */
 #define GNUT_SHARE_MAX_DEPTH  64             /* folder levels below a shared folder */
@@ -33,6 +33,9 @@ typedef struct {
 	guint64 size;
 	gint64 mtime; /* seconds since the epoch */
 	uint8_t sha1[GNUT_SHA1_LEN];
+	/* The Tiger tree level served as THEX (its root is the file's Tiger
+	 * tree root), computed with the SHA-1; NULL when not known. */
+	gnut_thex_level *thex;
 } gnut_shared_file;
 
 gnut_shared_file *gnut_shared_file_ref(gnut_shared_file *f);

@@ -6,6 +6,10 @@
  *   GET|HEAD /uri-res/N2R?urn:sha1:<32 base32>   by content hash
  *   GET|HEAD /get/<index>/<name>                  by index; the decoded name
  *                                                 must equal the file's name
+ *   GET|HEAD /uri-res/N2X?urn:sha1:<32>[;<root>]  the file's Tiger tree: its
+ *            THEX answer (thex-answer.h), 200 application/dime, from memory,
+ *            whole (Range ignored), without a slot; 404 when the file has
+ *            no tree
  *
  * The request path never reaches the file system: a target is either one of
  * those two forms naming a file of the index, or it is refused (404, or 400
@@ -39,7 +43,16 @@
  *        even read.
  * Successful answers carry X-Gnutella-Content-URN, Content-Type (by file
  * extension, application/octet-stream otherwise), Accept-Ranges and
- * Last-Modified. HEAD gets the same headers as GET, without a body.
+ * Last-Modified, X-Thex-URI: /uri-res/N2X?urn:sha1:<32>;<Tiger root base32>
+ * when the file has a tree, and X-Alt with up to 10 sources of the file from
+ * the mesh (mesh.h), none on the client's own address. HEAD gets the same
+ * headers as GET, without a body.
+ *
+ * Mesh: every request for a shared file teaches the mesh (when one is
+ * given): the X-Alt entries and legacy alternate locations it carries are
+ * added (the downloader itself is typically one), its X-Nalt entries
+ * removed; each address is checked as alt-loc.h says (loopback and private
+ * ones only with allow_local).
  *
  * Connections: HTTP/1.1 is kept alive unless the client says
  * "Connection: close"; HTTP/1.0 is closed after the answer. Successive
@@ -75,6 +88,7 @@
 #include "gnut/base/clock.h"
 #include "gnut/net/conn.h"
 #include "gnut/core/share/share.h"
+#include "gnut/core/transfer/mesh.h"
 #include "gnut/proto/guid.h"
 
 #define GNUT_UPLOADS_DEFAULT_SLOTS               4
@@ -113,6 +127,12 @@ typedef struct {
 	unsigned (*push_proxy)(const gnut_guid *servent, uint32_t requester, uint32_t ipv4,
 	                       guint16 port, gpointer data);
 	gpointer push_proxy_data;
+	/* The download mesh to read and feed (borrowed, outlives the object);
+	 * NULL: no X-Alt is sent or taken. */
+	gnut_mesh *mesh;
+	/* Whether loopback and private addresses may enter the mesh (we are
+	 * on such a network ourselves: dial-rule.h). */
+	gboolean allow_local;
 } gnut_uploads_config;
 
 typedef struct {
