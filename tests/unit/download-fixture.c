@@ -299,12 +299,21 @@ gboolean dlfx_has_min_done(gpointer data)
 	return r;
 }
 
+gboolean dlfx_is_waiting(gpointer data)
+{
+	gnut_download_status st = dlfx_status_of(data);
+	gboolean r = st.state == GNUT_DOWNLOAD_WAITING;
+	gnut_download_status_clear(&st);
+	return r;
+}
+
 gboolean dlfx_waiting_again(gpointer data)
 {
 	dlfx_watch *w = data;
 	gnut_download_status st = dlfx_status_of(w);
 	gboolean r = st.state == GNUT_DOWNLOAD_FAILED ||
-	             (st.state == GNUT_DOWNLOAD_QUEUED && w->connects >= w->min_done);
+	             ((st.state == GNUT_DOWNLOAD_QUEUED || st.state == GNUT_DOWNLOAD_WAITING) &&
+	              w->connects >= w->min_done);
 	gnut_download_status_clear(&st);
 	return r;
 }
@@ -319,7 +328,6 @@ gnut_downloads *dlfx_manager_new(dlfx_fixture *fx, guint64 limit)
 	    .download_limit = limit,
 	    .connect_timeout_s = 5,
 	    .idle_timeout_s = fx->idle_timeout_s != 0 ? fx->idle_timeout_s : 10,
-	    .source_wait_s = fx->source_wait_s,
 	    .push_wait_s = fx->push_wait_s,
 	    .tls = fx->tls,
 	};

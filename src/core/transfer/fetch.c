@@ -209,6 +209,12 @@ void gnut_fetch_hit_added(gnut_fetch *f, const gnut_hit *h)
 	gnut_downloads_add_source(f->downloads, id, &src, NULL);
 }
 
+void gnut_fetch_find_sources(gnut_fetch *f, const uint8_t sha1[GNUT_SHA1_LEN])
+{
+	g_autofree char *urn = gnut_urn_sha1_strdup(sha1);
+	search_sources(f, urn);
+}
+
 guint64 gnut_fetch_refused(const gnut_fetch *f)
 {
 	return f->refused;
