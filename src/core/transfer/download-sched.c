@@ -399,8 +399,10 @@ static void schedule_one(gnut_dl *d, gint64 now, gint64 *wake, guint *busy)
 	drop_unreachable(d);
 	maybe_search(d, now, wake);
 	gboolean had = d->slots->len > 0;
-	if (had || *busy < d->mgr->max_active)
+	if (had || *busy < d->mgr->max_active) {
 		fill_slots(d, now, wake);
+		settle_pushes(d, now, wake); /* the wake-up for the new pushes' wait */
+	}
 	*busy += !had && d->slots->len > 0;
 	gnut_dl_refresh_state(d, TRUE);
 }
