@@ -140,8 +140,10 @@ static gboolean serve_request(dlfx_server *s, GOutputStream *out, const gnut_hea
 	g_autofree char *head = g_strdup_printf(
 	    "HTTP/1.1 206 Partial Content\r\nServer: test\r\nX-Gnutella-Content-URN: %s\r\n"
 	    "Content-Range: bytes %" G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT "/%" G_GSIZE_FORMAT
-	    "\r\nContent-Length: %" G_GUINT64_FORMAT "\r\n%s\r\n",
-	    urn, start, end, size, end - start + 1, s->close_each ? "Connection: close\r\n" : "");
+	    "\r\nContent-Length: %" G_GUINT64_FORMAT "\r\n%s%s%s%s\r\n",
+	    urn, start, end, size, end - start + 1, s->close_each ? "Connection: close\r\n" : "",
+	    s->x_alt != NULL ? "X-Alt: " : "", s->x_alt != NULL ? s->x_alt : "",
+	    s->x_alt != NULL ? "\r\n" : "");
 	if (!dlfx_write_text(out, head) || s->stall)
 		return FALSE;
 	return send_body(s, out, (gsize)start, (gsize)(end - start + 1)) && !s->close_each;
@@ -329,6 +331,7 @@ gnut_downloads *dlfx_manager_new(dlfx_fixture *fx, guint64 limit)
 	    .connect_timeout_s = 5,
 	    .idle_timeout_s = fx->idle_timeout_s != 0 ? fx->idle_timeout_s : 10,
 	    .push_wait_s = fx->push_wait_s,
+	    .allow_local = TRUE, /* X-Alt sources on loopback */
 	    .tls = fx->tls,
 	};
 	g_autoptr(GError) err = NULL;

@@ -39,6 +39,7 @@ typedef struct {
 	gssize cut_after;     /* close after this many body bytes in all (-1: never) */
 	gboolean close_each;  /* "Connection: close" on every reply */
 	gboolean stall;       /* send the head, then nothing */
+	const char *x_alt;    /* an X-Alt header's value on every reply (NULL: none) */
 	/* what happened, under lock */
 	GMutex lock;
 	guint busy_sent;

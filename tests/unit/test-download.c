@@ -3,15 +3,16 @@
  * URN form, flip a byte, or cut the connection mid-body.
  *
  * Covered: a whole download over one kept-alive connection, 503 then
- * success, SHA-1 mismatch, a cut connection finished by the next source,
- * the /get/ fallback, back-off and failure when no source works (driven by
- * a manual clock), the rate limit (a manual clock: no byte beyond the
- * budget), resume after destroying the manager mid-download, cancel,
- * argument checks, two files of one name, and downloads added with no
- * source: waiting until a source comes, failing when none comes within the
- * wait, and waiting again after a restart (manual clock). The state file
- * on its own is in test-download-store.c, firewalled sources in
- * test-download-push.c. */
+ * success, SHA-1 mismatch (nothing delivered, the source dropped, another
+ * finishes), a cut connection finished by the other source, the /get/
+ * fallback, back-off and waiting when no source works (driven by a manual
+ * clock), the rate limit (a manual clock: no byte beyond the budget),
+ * resume after destroying the manager mid-download, cancel, argument
+ * checks, two files of one name, and downloads added with no source:
+ * waiting until a source comes, searching by URN now and then, and
+ * waiting again after a restart (manual clock). Swarming is in
+ * test-download-swarm.c, the state file on its own in
+ * test-download-store.c, firewalled sources in test-download-push.c. */
 #include "download-fixture.h"
 
 #include "core/transfer/download-private.h"

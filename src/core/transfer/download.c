@@ -445,6 +445,7 @@ gboolean gnut_downloads_retry(gnut_downloads *m, guint64 id, GError **error)
 		s->dead = FALSE;
 		s->failures = 0;
 		s->next_try_us = now;
+		s->use_get = s->get_only; /* the URN form again */
 	}
 	d->next_search_us = now;
 	if (d->state == GNUT_DOWNLOAD_PAUSED)
