@@ -201,8 +201,7 @@ static JsonObject *id_params(cli *c, const char *command, guint64 *id)
 }
 
 /* cancel, pause, resume, retry: one call on a download id. */
-static int run_download_action(cli *c, const char *command, const char *method,
-                               const char *done)
+static int run_download_action(cli *c, const char *command, const char *method, const char *done)
 {
 	guint64 id;
 	g_autoptr(JsonObject) params = id_params(c, command, &id);
@@ -416,8 +415,7 @@ static const cli_command commands[] = {
     {"cancel", "cancel ID", "cancel a download", 1, 1, run_cancel},
     {"pause", "pause ID", "pause a download (kept until resumed)", 1, 1, run_pause},
     {"resume", "resume ID", "resume a paused download", 1, 1, run_resume},
-    {"retry", "retry ID", "try every source of a download again, search for more", 1, 1,
-     run_retry},
+    {"retry", "retry ID", "try every source of a download again, search for more", 1, 1, run_retry},
     {"sources", "sources ID", "a download's sources and their state", 1, 1, run_sources},
     {"shares", "shares", "the shared files", 0, 0, run_shares},
     {"share", "share add DIR", "share a folder", 2, 2, run_share},

@@ -101,8 +101,7 @@ typedef struct {
 } verifier;
 
 static gnut_download_chunk_verdict verify_second_chunk(const uint8_t *sha1, guint64 size, int fd,
-                                                       guint64 offset, guint64 len,
-                                                       gpointer data)
+                                                       guint64 offset, guint64 len, gpointer data)
 {
 	verifier *v = data;
 	v->calls++;

@@ -33,11 +33,13 @@ typedef struct {
 	                            hits, and we connect out to those who push */
 	guint64 upload_limit;    /* bytes per second, 0 = unlimited */
 	guint64 download_limit;
-	guint download_sources;     /* sources fetching one file at once; 0 = default (4) */
-	guint download_retry_max_s; /* longest back-off of a failing source; 0 = 600 s */
 	guint upload_slots;   /* 0 = default (4) */
 	guint max_ultrapeers; /* links to ultrapeers; 0 = default (32) */
 	guint max_leaves;     /* as an ultrapeer, links to leaves; 0 = default (300) */
+	/* sources fetching one file at once; 0 = default (4) */
+	guint download_sources;
+	/* longest back-off of a failing download source; 0 = default (600 s) */
+	guint download_retry_max_s;
 	/* bodies under way to one address at once; 0 = default (1) */
 	guint upload_slots_per_ip;
 	/* HTTP connections one address may hold open; 0 = default (4) */

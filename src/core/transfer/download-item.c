@@ -186,8 +186,8 @@ void gnut_dl_refresh_state(gnut_dl *d, gboolean notify)
 {
 	if (!gnut_dl_in_progress(d))
 		return;
-	gnut_download_state st = gnut_dl_count_alive(d) > 0 ? GNUT_DOWNLOAD_QUEUED
-	                                                    : GNUT_DOWNLOAD_WAITING;
+	gnut_download_state st =
+	    gnut_dl_count_alive(d) > 0 ? GNUT_DOWNLOAD_QUEUED : GNUT_DOWNLOAD_WAITING;
 	for (guint i = 0; i < d->slots->len; i++) {
 		const gnut_dl_slot *slot = g_ptr_array_index(d->slots, i);
 		if (slot->receiving) {
@@ -298,7 +298,8 @@ static void on_verified(gnut_download_verify *job, const char *path, const GErro
 			g_info("download %" G_GUINT64_FORMAT " complete: %s", d->id, d->final_path);
 			gnut_dl_set_state(d, GNUT_DOWNLOAD_COMPLETE, TRUE);
 			gnut_downloads_save_or_warn(m);
-		} else if (g_error_matches(error, GNUT_DOWNLOAD_ERROR, GNUT_DOWNLOAD_ERROR_CORRUPT)) {
+		} else if (g_error_matches(error, GNUT_DOWNLOAD_ERROR,
+		                           GNUT_DOWNLOAD_ERROR_CORRUPT)) {
 			gnut_dl_refetch_all(d, error->message);
 			gnut_downloads_schedule_soon(m);
 		} else {

@@ -39,12 +39,12 @@ typedef struct {
 	guint failures;      /* errors in a row without data (MAX_ATTEMPTS and more:
 	                        not counted as a source, still retried) */
 	gint64 next_try_us;
-	gboolean dead;       /* given up for good (no file, another file, bad data) */
-	guint bit;           /* its index in the download's sources: its bit in
-	                        the chunks' contributor masks */
-	gnut_dl_slot *slot;  /* its transfer now, or NULL */
-	guint64 received;    /* body bytes from it this session */
-	char *error;         /* its last error, or why it was given up */
+	gboolean dead;      /* given up for good (no file, another file, bad data) */
+	guint bit;          /* its index in the download's sources: its bit in
+	                       the chunks' contributor masks */
+	gnut_dl_slot *slot; /* its transfer now, or NULL */
+	guint64 received;   /* body bytes from it this session */
+	char *error;        /* its last error, or why it was given up */
 } gnut_dl_source;
 
 #define GNUT_DL_MAX_ATTEMPTS 4 /* errors in a row before a source stops counting */
@@ -80,8 +80,8 @@ typedef struct gnut_dl {
 	GArray *done;     /* gnut_download_range: written (sorted, disjoint, not adjacent) */
 	GArray *durable;  /* the part of done known to be on the disk (synced) */
 	guint64 done_bytes;
-	GPtrArray *sources; /* gnut_dl_source; never shrinks (a source is marked dead) */
-	GPtrArray *slots;   /* gnut_dl_slot: its transfers now */
+	GPtrArray *sources;       /* gnut_dl_source; never shrinks (a source is marked dead) */
+	GPtrArray *slots;         /* gnut_dl_slot: its transfers now */
 	GHashTable *contributors; /* chunk index -> guint64 mask of the sources that
 	                             wrote into it this session */
 	gnut_download_state state;

@@ -13,9 +13,9 @@
  *     </download>
  *   </gnutd-downloads>
  *
- * paused="1" only for a download the user paused; guid is there when known, firewalled="1" only for a source reached by
- * push, tls="1" only for a source that accepts TLS (a file written before
- * those attributes existed has none: FALSE).
+ * paused="1" only for a download the user paused; guid is there when known, firewalled="1" only for
+ * a source reached by push, tls="1" only for a source that accepts TLS (a file written before those
+ * attributes existed has none: FALSE).
  *
  * A download without any <source> is one waiting for sources; one whose
  * <source>s are all bad is damaged, and skipped.

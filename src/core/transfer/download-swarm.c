@@ -68,8 +68,7 @@ static guint free_chunks(const gnut_dl *d, guint max, guint64 *first)
 
 /* The chunk to race: held by one slot (not by `self`'s source), the most
  * bytes missing. Counts such chunks in *count. */
-static gboolean race_chunk(const gnut_dl *d, const gnut_dl_slot *self, guint64 *chunk,
-                           guint *count)
+static gboolean race_chunk(const gnut_dl *d, const gnut_dl_slot *self, guint64 *chunk, guint *count)
 {
 	guint64 best_missing = 0;
 	*count = 0;

@@ -108,8 +108,8 @@ static void load_state(gnut_downloads *m)
 		gnut_dl *d = gnut_dl_new(m, r->id, r->sha1, r->name, r->size, r->to_dir);
 		restore_ranges(d, r->ranges);
 		for (guint j = 0; j < r->sources->len; j++)
-			gnut_dl_merge_source(
-			    d, &g_array_index(r->sources, gnut_download_source, j), TRUE);
+			gnut_dl_merge_source(d, &g_array_index(r->sources, gnut_download_source, j),
+			                     TRUE);
 		gnut_dl_refresh_state(d, FALSE);
 		if (r->paused)
 			gnut_dl_pause(d, NULL, 0, FALSE);
@@ -469,7 +469,7 @@ static void fill_status(const gnut_dl *d, gnut_download_status *out)
 	out->done = d->done_bytes;
 	out->state = d->state;
 	out->path = g_strdup(d->final_path != NULL ? d->final_path : d->partial);
-	out->error = g_strdup(d->error != NULL                      ? d->error
+	out->error = g_strdup(d->error != NULL                    ? d->error
 	                      : d->state == GNUT_DOWNLOAD_WAITING ? d->last_error
 	                                                          : NULL);
 	out->sources = gnut_dl_count_alive(d);

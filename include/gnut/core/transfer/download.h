@@ -153,12 +153,12 @@ typedef struct {
 	char *host;
 	guint16 port;
 	gboolean firewalled;
-	const char *state; /* "downloading", "connecting", "pushing", "ready",
-	                      "backoff", "dropped" */
-	char *error;       /* the last error, or why it was dropped; NULL */
-	guint64 received;  /* body bytes from it this session */
-	guint failures;    /* errors in a row */
-	gint64 retry_in_s; /* "backoff": seconds until the next try, else 0 */
+	const char *state;              /* "downloading", "connecting", "pushing", "ready",
+	                                   "backoff", "dropped" */
+	char *error;                    /* the last error, or why it was dropped; NULL */
+	guint64 received;               /* body bytes from it this session */
+	guint failures;                 /* errors in a row */
+	gint64 retry_in_s;              /* "backoff": seconds until the next try, else 0 */
 	guint64 range_start, range_end; /* the chunk it fetches [start, end), or 0, 0 */
 } gnut_download_source_status;
 
@@ -248,9 +248,8 @@ typedef enum {
  * are given up for this file. Called from the main loop; must not call
  * back into the manager. */
 typedef gnut_download_chunk_verdict (*gnut_downloads_chunk_fn)(const uint8_t sha1[GNUT_SHA1_LEN],
-                                                               guint64 size, int fd,
-                                                               guint64 offset, guint64 len,
-                                                               gpointer user_data);
+                                                               guint64 size, int fd, guint64 offset,
+                                                               guint64 len, gpointer user_data);
 void gnut_downloads_set_chunk_verifier(gnut_downloads *m, gnut_downloads_chunk_fn fn,
                                        gpointer user_data);
 
