@@ -111,8 +111,10 @@ static void load_state(gnut_downloads *m)
 			gnut_dl_merge_source(d, &g_array_index(r->sources, gnut_download_source, j),
 			                     TRUE);
 		gnut_dl_refresh_state(d, FALSE);
-		if (r->paused)
-			gnut_dl_pause(d, NULL, 0, FALSE);
+		if (r->paused) { /* as the user left it; nothing to stop or save yet */
+			d->user_paused = TRUE;
+			d->state = GNUT_DOWNLOAD_PAUSED;
+		}
 		g_ptr_array_add(m->all, d);
 		m->next_id = MAX(m->next_id, r->id + 1);
 	}
