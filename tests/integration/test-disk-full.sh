@@ -44,19 +44,20 @@ wait_until 60 state_is D paused || fail "not paused: $(gnut_at D downloads)"
 gnut_at D downloads --json | grep -q 'No space left on device' ||
 	fail "no clear error: $(gnut_at D downloads --json)"
 [ -z "$(ls -A "$WORK/got")" ] || fail "something was delivered"
-pass "disk full: paused, $(dl_field D error)"
+pass "disk full: paused with the error"
 
 pauses() {
 	grep -c 'paused: cannot write' "$WORK/D/gnutd.log"
 }
 
-paused_twice() {
-	[ "$(pauses)" -ge 2 ] && state_is D paused
+# (the periodic retry may pause it again too: it only adds pauses)
+before=$(pauses)
+paused_again() {
+	[ "$(pauses)" -gt "$before" ] && state_is D paused
 }
 
-[ "$(pauses)" -eq 1 ] || fail "want one pause in the log, got $(pauses)"
 gnut_at D resume "$id" >/dev/null || fail "resume refused"
-wait_until 30 paused_twice || fail "not paused again: $(gnut_at D downloads)"
+wait_until 30 paused_again || fail "not paused again: $(gnut_at D downloads)"
 pass "resumed while still full: paused again"
 
 mount -o remount,size=32m "$SMALL" || fail "cannot grow the tmpfs"

@@ -1,20 +1,17 @@
 /* download-item.c: one download of the manager (see download-manager.h):
  * creating it, its sources, its transfers (slots), its partial file, its
- * state, pausing it, and handing it, once every byte is here, to the
- * finishing job of download-verify.c.
+ * state, and pausing it.
  *
  * The partial file is open only while the download has transfers, so that
  * only those hold a descriptor; bytes are written with pwrite at their
  * offset, so the order in which ranges arrive does not matter. What is
- * written (done) becomes durable only once synced: the state file records
- * the durable ranges, never more. */
+ * written (done) becomes durable only once synced (download-save.c). */
 #define G_LOG_DOMAIN "gnut-core"
 
 #include "download-manager.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <glib/gstdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -215,24 +212,6 @@ void gnut_dl_close_partial(gnut_dl *d)
 	d->unsynced = FALSE;
 }
 
-/* Why take back on failure: a failed fdatasync may have dropped the pages,
- * so the bytes not known durable are not known to be anywhere. */
-gboolean gnut_dl_sync(gnut_dl *d)
-{
-	if (d->fd >= 0 && d->unsynced && fdatasync(d->fd) != 0) {
-		g_warning("cannot sync %s: %s; its unsynced bytes will be fetched again",
-		          d->partial, g_strerror(errno));
-		g_array_set_size(d->done, 0);
-		g_array_append_vals(d->done, d->durable->data, d->durable->len);
-		d->done_bytes = gnut_download_ranges_count_in(d->done, 0, d->size);
-		return FALSE;
-	}
-	d->unsynced = FALSE;
-	g_array_set_size(d->durable, 0);
-	g_array_append_vals(d->durable, d->done->data, d->done->len);
-	return TRUE;
-}
-
 void gnut_dl_release_partial(gnut_dl *d)
 {
 	gnut_dl_sync(d);
@@ -279,67 +258,4 @@ void gnut_dl_pause(gnut_dl *d, const char *why, guint retry_in_s, gboolean notif
 	gnut_dl_set_state(d, GNUT_DOWNLOAD_PAUSED, notify);
 	if (d->mgr != NULL)
 		gnut_downloads_save_or_warn(d->mgr);
-}
-
-/* The finishing job is over. It only counts while the download still
- * waits for it: a cancel or the manager's end has stopped it and taken
- * its outcome already. A mismatch fetches the file again; our own disk's
- * error pauses it. */
-static void on_verified(gnut_download_verify *job, const char *path, const GError *error,
-                        gpointer data)
-{
-	gnut_dl *d = data;
-	if (d->job == job)
-		d->job = NULL;
-	if (d->mgr != NULL && d->state == GNUT_DOWNLOAD_VERIFYING) {
-		gnut_downloads *m = d->mgr;
-		if (path != NULL) {
-			d->final_path = g_strdup(path);
-			g_info("download %" G_GUINT64_FORMAT " complete: %s", d->id, d->final_path);
-			gnut_dl_set_state(d, GNUT_DOWNLOAD_COMPLETE, TRUE);
-			gnut_downloads_save_or_warn(m);
-		} else if (g_error_matches(error, GNUT_DOWNLOAD_ERROR,
-		                           GNUT_DOWNLOAD_ERROR_CORRUPT)) {
-			gnut_dl_refetch_all(d, error->message);
-			gnut_downloads_schedule_soon(m);
-		} else {
-			gnut_dl_pause(d, error->message, m->retry_max_s, TRUE);
-		}
-	}
-	gnut_dl_unref(d);
-}
-
-/* Why truncate first: a stale partial file longer than the download would
- * not hash right. */
-void gnut_dl_start_verify(gnut_dl *d)
-{
-	gnut_downloads *m = d->mgr;
-	if (!gnut_dl_open_partial(d) || ftruncate(d->fd, (off_t)d->size) != 0) {
-		g_autofree char *why =
-		    g_strdup_printf("cannot prepare %s: %s", d->partial, g_strerror(errno));
-		gnut_dl_pause(d, why, m->retry_max_s, TRUE);
-		return;
-	}
-	gnut_dl_close_partial(d);
-	gnut_dl_set_state(d, GNUT_DOWNLOAD_VERIFYING, TRUE);
-	gnut_download_verify_params p = {
-	    .partial = d->partial,
-	    .sha1 = d->sha1,
-	    .size = d->size,
-	    .dir = d->to_dir != NULL ? d->to_dir : m->download_dir,
-	    .name = d->name,
-	};
-	d->job = gnut_download_verify_start(&p, on_verified, gnut_dl_ref(d));
-}
-
-gboolean gnut_dl_stop_verify(gnut_dl *d)
-{
-	if (d->job == NULL)
-		return FALSE;
-	g_autofree char *moved = gnut_download_verify_stop(g_steal_pointer(&d->job));
-	if (moved == NULL)
-		return FALSE;
-	g_free(d->final_path);
-	d->final_path = g_steal_pointer(&moved);
-	return TRUE;
 }

@@ -2,14 +2,15 @@
  * manager, its downloads and their sources, and the functions each file
  * offers the files above it. From the bottom up:
  *
- *   download-save.c   downloads in progress -> records -> downloads.xml,
- *                     now or a little later
- *   download-item.c   one download: its sources, its partial file, its
- *                     state; pausing it, handing it to the finishing job
+ *   download-save.c   syncing a partial file, downloads in progress ->
+ *                     records -> downloads.xml, now or a little later
+ *   download-item.c   one download: its sources, its transfers, its partial
+ *                     file, its state; pausing it
  *   download-swarm.c  the chunks of a download: which source fetches which,
  *                     the race at the end, a completed chunk, a mismatch
  *   download-sched.c  the scheduler and the source policy: which download
- *                     fetches from which sources, and what an outcome means
+ *                     fetches from which sources, and what an outcome means;
+ *                     handing a whole download to the finishing job
  *   download.c        the manager's public API (download.h)
  *
  * A file calls only the files below it (and those of download-private.h,
@@ -147,6 +148,9 @@ static inline GSource *gnut_downloads_attach(gnut_downloads *m, GSource *src, GS
 
 /* ---- download-save.c ---- */
 
+/* Syncs the partial file's new bytes: what is written becomes durable; a
+ * sync that fails takes back what was not durable (fetched again). */
+gboolean gnut_dl_sync(gnut_dl *d);
 /* Syncs the partial files, then writes the state of every download in
  * progress: the file never claims bytes that are not on the disk. */
 gboolean gnut_downloads_save_now(gnut_downloads *m, GError **error);
@@ -193,9 +197,6 @@ gboolean gnut_dl_open_partial(gnut_dl *d);
 /* Closes the partial file without syncing it (about to be deleted, or the
  * finishing job syncs it). */
 void gnut_dl_close_partial(gnut_dl *d);
-/* Syncs the partial file's new bytes: what is written becomes durable; a
- * sync that fails takes back what was not durable (fetched again). */
-gboolean gnut_dl_sync(gnut_dl *d);
 /* Closes the partial file between fetches, its bytes synced first. */
 void gnut_dl_release_partial(gnut_dl *d);
 /* Adds a slot for src (its fetch or push is the caller's to start). */
@@ -208,11 +209,6 @@ void gnut_dl_stop_transfer(gnut_dl *d);
  * (NULL for the user's pause) is kept as the error; with retry_in_s (not
  * 0) it is tried again that much later. */
 void gnut_dl_pause(gnut_dl *d, const char *why, guint retry_in_s, gboolean notify);
-/* Every byte is here: hands the file to the finishing job. */
-void gnut_dl_start_verify(gnut_dl *d);
-/* Stops the finishing job, if any, and waits for it: TRUE when the file
- * was moved into place all the same (it is at d->final_path). */
-gboolean gnut_dl_stop_verify(gnut_dl *d);
 
 /* ---- download-swarm.c ---- */
 
@@ -234,6 +230,11 @@ void gnut_dl_refetch_all(gnut_dl *d, const char *why);
 
 /* ---- download-sched.c ---- */
 
+/* Every byte is here: hands the file to the finishing job. */
+void gnut_dl_start_verify(gnut_dl *d);
+/* Stops the finishing job, if any, and waits for it: TRUE when the file
+ * was moved into place all the same (it is at d->final_path). */
+gboolean gnut_dl_stop_verify(gnut_dl *d);
 /* Runs the scheduler from an idle callback. */
 void gnut_downloads_schedule_soon(gnut_downloads *m);
 /* Fetches from the pushed source of slot over conn: the connection it

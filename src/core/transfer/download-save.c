@@ -11,11 +11,31 @@
 
 #include "download-manager.h"
 
+#include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 #define SAVE_DELAY_MS     5000
 #define CHUNK_SAVE_MIN_MS 250
 #define US_PER_MS         1000
+
+/* Why take back on failure: a failed fdatasync may have dropped the pages,
+ * so the bytes not known durable are not known to be anywhere. */
+gboolean gnut_dl_sync(gnut_dl *d)
+{
+	if (d->fd >= 0 && d->unsynced && fdatasync(d->fd) != 0) {
+		g_warning("cannot sync %s: %s; its unsynced bytes will be fetched again",
+		          d->partial, g_strerror(errno));
+		g_array_set_size(d->done, 0);
+		g_array_append_vals(d->done, d->durable->data, d->durable->len);
+		d->done_bytes = gnut_download_ranges_count_in(d->done, 0, d->size);
+		return FALSE;
+	}
+	d->unsynced = FALSE;
+	g_array_set_size(d->durable, 0);
+	g_array_append_vals(d->durable, d->done->data, d->done->len);
+	return TRUE;
+}
 
 static void add_record_source(gnut_download_record *r, const gnut_dl_source *s)
 {

@@ -20,6 +20,10 @@
  * (gnut_dl_fetch_over_giv) or the wait passes, which counts as an error of
  * the source. One push at a time per download.
  *
+ * A download with every byte goes to the finishing job (download-verify.c):
+ * complete, or, when the SHA-1 does not match, fetched again
+ * (gnut_dl_refetch_all), or paused when our own disk fails it.
+ *
  * The fetch's body bytes go to the partial file through the manager's rate
  * limiter, one token bucket for all downloads on the injected clock. A
  * write that fails is our disk's fault, not the source's: the download
@@ -280,6 +284,71 @@ void gnut_dl_fetch_over_giv(gnut_dl_slot *slot, gnut_conn *conn)
 	gnut_download_fetch_params p;
 	fill_params(slot->d, slot->src, &p);
 	slot->fetch = gnut_download_fetch_start_on(conn, &p, &fetch_ops, slot);
+}
+
+/* ---- the finishing job ---- */
+
+/* The finishing job is over. It only counts while the download still
+ * waits for it: a cancel or the manager's end has stopped it and taken
+ * its outcome already. A mismatch fetches the file again; our own disk's
+ * error pauses it. */
+static void on_verified(gnut_download_verify *job, const char *path, const GError *error,
+                        gpointer data)
+{
+	gnut_dl *d = data;
+	if (d->job == job)
+		d->job = NULL;
+	if (d->mgr != NULL && d->state == GNUT_DOWNLOAD_VERIFYING) {
+		gnut_downloads *m = d->mgr;
+		if (path != NULL) {
+			d->final_path = g_strdup(path);
+			g_info("download %" G_GUINT64_FORMAT " complete: %s", d->id, d->final_path);
+			gnut_dl_set_state(d, GNUT_DOWNLOAD_COMPLETE, TRUE);
+			gnut_downloads_save_or_warn(m);
+		} else if (g_error_matches(error, GNUT_DOWNLOAD_ERROR,
+		                           GNUT_DOWNLOAD_ERROR_CORRUPT)) {
+			gnut_dl_refetch_all(d, error->message);
+			gnut_downloads_schedule_soon(m);
+		} else {
+			gnut_dl_pause(d, error->message, m->retry_max_s, TRUE);
+		}
+	}
+	gnut_dl_unref(d);
+}
+
+/* Why truncate first: a stale partial file longer than the download would
+ * not hash right. */
+void gnut_dl_start_verify(gnut_dl *d)
+{
+	gnut_downloads *m = d->mgr;
+	if (!gnut_dl_open_partial(d) || ftruncate(d->fd, (off_t)d->size) != 0) {
+		g_autofree char *why =
+		    g_strdup_printf("cannot prepare %s: %s", d->partial, g_strerror(errno));
+		gnut_dl_pause(d, why, m->retry_max_s, TRUE);
+		return;
+	}
+	gnut_dl_close_partial(d);
+	gnut_dl_set_state(d, GNUT_DOWNLOAD_VERIFYING, TRUE);
+	gnut_download_verify_params p = {
+	    .partial = d->partial,
+	    .sha1 = d->sha1,
+	    .size = d->size,
+	    .dir = d->to_dir != NULL ? d->to_dir : m->download_dir,
+	    .name = d->name,
+	};
+	d->job = gnut_download_verify_start(&p, on_verified, gnut_dl_ref(d));
+}
+
+gboolean gnut_dl_stop_verify(gnut_dl *d)
+{
+	if (d->job == NULL)
+		return FALSE;
+	g_autofree char *moved = gnut_download_verify_stop(g_steal_pointer(&d->job));
+	if (moved == NULL)
+		return FALSE;
+	g_free(d->final_path);
+	d->final_path = g_steal_pointer(&moved);
+	return TRUE;
 }
 
 /* ---- scheduling ---- */
