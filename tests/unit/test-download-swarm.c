@@ -3,9 +3,11 @@
  * own 1 MiB chunk; a stalled source's chunk is raced and its transfer cut;
  * a chunk the verifier finds bad is fetched again from another source and
  * its sender given up; X-Alt names more sources; a pause survives a
- * restart and a resume completes the file; the sources' list. */
+ * restart and a resume completes the file; the sources' list; and the
+ * range-set operations the chunks are built on. */
 #include "download-fixture.h"
 
+#include "core/transfer/download-private.h"
 #include "gnut/core/transfer/download.h"
 #include "unit.h"
 
@@ -217,7 +219,48 @@ static void test_retry_revives(void)
 	dlfx_server_free(s);
 }
 
+static void add_range(GArray *set, guint64 start, guint64 end)
+{
+	gnut_download_ranges_add(set, start, end);
+}
+
+/* Removing from, searching and counting in a set of done ranges. */
+static void test_range_set(void)
+{
+	g_autoptr(GArray) set = g_array_new(FALSE, FALSE, sizeof(gnut_download_range));
+	add_range(set, 10, 20);
+	add_range(set, 30, 40);
+	guint64 start = 0, len = 0;
+	CU_ASSERT_TRUE(gnut_download_ranges_missing_in(set, 0, 50, &start, &len));
+	CU_ASSERT_EQUAL(start, 0);
+	CU_ASSERT_EQUAL(len, 10);
+	CU_ASSERT_TRUE(gnut_download_ranges_missing_in(set, 10, 50, &start, &len));
+	CU_ASSERT_EQUAL(start, 20);
+	CU_ASSERT_EQUAL(len, 10);
+	CU_ASSERT_TRUE(gnut_download_ranges_missing_in(set, 35, 50, &start, &len));
+	CU_ASSERT_EQUAL(start, 40);
+	CU_ASSERT_EQUAL(len, 10);
+	CU_ASSERT_FALSE(gnut_download_ranges_missing_in(set, 12, 18, &start, &len));
+	CU_ASSERT_FALSE(gnut_download_ranges_missing_in(set, 30, 40, &start, &len));
+	CU_ASSERT_EQUAL(gnut_download_ranges_count_in(set, 0, 100), 20);
+	CU_ASSERT_EQUAL(gnut_download_ranges_count_in(set, 15, 35), 10);
+	CU_ASSERT_EQUAL(gnut_download_ranges_count_in(set, 20, 30), 0);
+	/* a hole in the middle of a range splits it; across two trims both */
+	gnut_download_ranges_remove(set, 12, 14);
+	CU_ASSERT_EQUAL_FATAL(set->len, 3);
+	CU_ASSERT_EQUAL(g_array_index(set, gnut_download_range, 0).end, 12);
+	CU_ASSERT_EQUAL(g_array_index(set, gnut_download_range, 1).start, 14);
+	gnut_download_ranges_remove(set, 16, 35);
+	CU_ASSERT_EQUAL_FATAL(set->len, 3);
+	CU_ASSERT_EQUAL(g_array_index(set, gnut_download_range, 1).end, 16);
+	CU_ASSERT_EQUAL(g_array_index(set, gnut_download_range, 2).start, 35);
+	CU_ASSERT_EQUAL(gnut_download_ranges_count_in(set, 0, 100), 2 + 2 + 5);
+	gnut_download_ranges_remove(set, 0, 100);
+	CU_ASSERT_EQUAL(set->len, 0);
+}
+
 static CU_TestInfo tests[] = {
+    {"the range set: remove, missing, count", test_range_set},
     {"three sources: one chunk each", test_three_sources_one_chunk_each},
     {"a stalled source's chunk is raced and cut", test_stalled_source_raced},
     {"a bad chunk: fetched again, its sender dropped", test_bad_chunk_refetched},

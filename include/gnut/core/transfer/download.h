@@ -141,7 +141,7 @@ typedef struct {
 	guint64 done; /* bytes on disk */
 	gnut_download_state state;
 	char *path;    /* the final file once complete, else the partial file */
-	char *error;   /* why it failed, or NULL */
+	char *error;   /* why it is paused (or failed); waiting: the last source error */
 	guint sources; /* sources not given up on (0 while waiting for one) */
 	guint active;  /* sources connected now */
 	guint64 rate;  /* bytes per second received lately */
