@@ -138,6 +138,19 @@ static int percent(gint64 done, gint64 size)
 	return (int)(MIN(done, size) * 100 / size);
 }
 
+/* "1.2 MB/s, 3m left, 2/4 sources" (a download's flow); g_free it. */
+static char *format_flow(JsonObject *d)
+{
+	g_autofree char *rate = format_size(gnut_cli_int(d, "rate"));
+	JsonNode *eta = json_object_get_member(d, "eta");
+	g_autofree char *left = eta != NULL && JSON_NODE_HOLDS_VALUE(eta)
+	                            ? format_duration(json_node_get_int(eta))
+	                            : g_strdup("?");
+	return g_strdup_printf("%s/s, %s left, %" G_GINT64_FORMAT "/%" G_GINT64_FORMAT " sources",
+	                       rate, left, gnut_cli_int(d, "active_sources"),
+	                       gnut_cli_int(d, "sources"));
+}
+
 void gnut_cli_print_download(FILE *out, JsonObject *d, gboolean json)
 {
 	if (json) {
@@ -147,11 +160,30 @@ void gnut_cli_print_download(FILE *out, JsonObject *d, gboolean json)
 	gint64 done = gnut_cli_int(d, "done"), size = gnut_cli_int(d, "size");
 	g_autofree char *done_s = format_size(done);
 	g_autofree char *size_s = format_size(size);
-	fprintf(out, "%4" G_GINT64_FORMAT "  %-11s  %3d%%  %10s / %-10s  %s\n      %s\n",
+	g_autofree char *flow = format_flow(d);
+	fprintf(out, "%4" G_GINT64_FORMAT "  %-11s  %3d%%  %10s / %-10s  %s\n      %s\n      %s\n",
 	        gnut_cli_int(d, "id"), str_or_dash(d, "state"), percent(done, size), done_s, size_s,
-	        str_or_dash(d, "name"), str_or_dash(d, "path"));
+	        str_or_dash(d, "name"), flow, str_or_dash(d, "path"));
 	if (gnut_cli_str(d, "error") != NULL)
 		fprintf(out, "      error: %s\n", gnut_cli_str(d, "error"));
+	fflush(out);
+}
+
+void gnut_cli_print_source(FILE *out, JsonObject *s, gboolean json)
+{
+	if (json) {
+		gnut_cli_print_json(out, s);
+		return;
+	}
+	g_autofree char *addr = g_strdup_printf("%s:%" G_GINT64_FORMAT, str_or_dash(s, "host"),
+	                                        gnut_cli_int(s, "port"));
+	g_autofree char *got = format_size(gnut_cli_int(s, "received"));
+	fprintf(out, "%-22s  %-11s  %10s", addr, str_or_dash(s, "state"), got);
+	if (gnut_cli_int(s, "retry_in") > 0)
+		fprintf(out, "  retry in %" G_GINT64_FORMAT " s", gnut_cli_int(s, "retry_in"));
+	if (gnut_cli_str(s, "error") != NULL)
+		fprintf(out, "  (%s)", gnut_cli_str(s, "error"));
+	fputc('\n', out);
 	fflush(out);
 }
 
@@ -186,9 +218,10 @@ void gnut_cli_progress(FILE *out, JsonObject *d)
 	bar[PROGRESS_WIDTH] = '\0';
 	g_autofree char *done_s = format_size(done);
 	g_autofree char *size_s = format_size(size);
+	g_autofree char *flow = format_flow(d);
 	/* \033[K clears what a longer previous line left behind */
-	fprintf(out, "\r[%s] %3d%%  %s / %s  %s\033[K", bar, pct, done_s, size_s,
-	        str_or_dash(d, "state"));
+	fprintf(out, "\r[%s] %3d%%  %s / %s  %s  %s\033[K", bar, pct, done_s, size_s,
+	        str_or_dash(d, "state"), flow);
 	fflush(out);
 }
 

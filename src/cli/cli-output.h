@@ -19,6 +19,8 @@ void gnut_cli_print_peer(FILE *out, JsonObject *peer, gboolean json);
 void gnut_cli_print_hit(FILE *out, JsonObject *hit, gboolean json);
 void gnut_cli_print_download(FILE *out, JsonObject *download, gboolean json);
 void gnut_cli_print_share(FILE *out, JsonObject *share, gboolean json);
+/* A download's source: address, state, bytes received, retry time, error. */
+void gnut_cli_print_source(FILE *out, JsonObject *source, gboolean json);
 /* A cached host: address, U(ltrapeer) or L(eaf), source, seconds since
  * seen, failed dials. */
 void gnut_cli_print_host(FILE *out, JsonObject *host, gboolean json);

@@ -187,21 +187,71 @@ static gboolean parse_id(const char *text, guint64 *id)
 	return g_ascii_string_to_unsigned(text, 10, 1, G_MAXINT64, id, NULL);
 }
 
-static int run_cancel(cli *c)
+/* The {id} parameters of a download command; NULL (usage printed) when
+ * its argument is not an id. */
+static JsonObject *id_params(cli *c, const char *command, guint64 *id)
+{
+	if (!parse_id(c->args[0], id)) {
+		fprintf(stderr, "gnut: %s: \"%s\" is not a download id\n", command, c->args[0]);
+		return NULL;
+	}
+	JsonObject *params = json_object_new();
+	json_object_set_int_member(params, "id", (gint64)*id);
+	return params;
+}
+
+/* cancel, pause, resume, retry: one call on a download id. */
+static int run_download_action(cli *c, const char *command, const char *method, const char *done)
 {
 	guint64 id;
-	if (!parse_id(c->args[0], &id)) {
-		fprintf(stderr, "gnut: cancel: \"%s\" is not a download id\n", c->args[0]);
+	g_autoptr(JsonObject) params = id_params(c, command, &id);
+	if (params == NULL)
 		return EXIT_USAGE;
-	}
-	g_autoptr(JsonObject) params = json_object_new();
-	json_object_set_int_member(params, "id", (gint64)id);
 	GError *error = NULL;
-	g_autoptr(JsonNode) reply = call(c, "download.cancel", params, JSON_NODE_OBJECT, &error);
+	g_autoptr(JsonNode) reply = call(c, method, params, JSON_NODE_OBJECT, &error);
 	if (reply == NULL)
 		return fail(error);
-	g_autofree char *msg = g_strdup_printf("download %" G_GUINT64_FORMAT " cancelled", id);
+	g_autofree char *msg = g_strdup_printf("download %" G_GUINT64_FORMAT " %s", id, done);
 	gnut_cli_print_done(stdout, json_node_get_object(reply), c->json, msg);
+	return EXIT_SUCCESS;
+}
+
+static int run_cancel(cli *c)
+{
+	return run_download_action(c, "cancel", "download.cancel", "cancelled");
+}
+
+static int run_pause(cli *c)
+{
+	return run_download_action(c, "pause", "download.pause", "paused");
+}
+
+static int run_resume(cli *c)
+{
+	return run_download_action(c, "resume", "download.resume", "resumed");
+}
+
+static int run_retry(cli *c)
+{
+	return run_download_action(c, "retry", "download.retry", "retrying every source");
+}
+
+static int run_sources(cli *c)
+{
+	guint64 id;
+	g_autoptr(JsonObject) params = id_params(c, "sources", &id);
+	if (params == NULL)
+		return EXIT_USAGE;
+	GError *error = NULL;
+	g_autoptr(JsonNode) list = call(c, "download.sources", params, JSON_NODE_ARRAY, &error);
+	if (list == NULL)
+		return fail(error);
+	JsonArray *a = json_node_get_array(list);
+	for (guint i = 0; i < json_array_get_length(a); i++) {
+		JsonNode *item = json_array_get_element(a, i);
+		if (JSON_NODE_HOLDS_OBJECT(item))
+			gnut_cli_print_source(stdout, json_node_get_object(item), c->json);
+	}
 	return EXIT_SUCCESS;
 }
 
@@ -363,6 +413,10 @@ static const cli_command commands[] = {
     {"get", "get [--wait] [--to DIR] URN|MAGNET|HIT-ID", "download a file", 1, 1, run_get},
     {"downloads", "downloads", "downloads and their progress", 0, 0, run_downloads},
     {"cancel", "cancel ID", "cancel a download", 1, 1, run_cancel},
+    {"pause", "pause ID", "pause a download (kept until resumed)", 1, 1, run_pause},
+    {"resume", "resume ID", "resume a paused download", 1, 1, run_resume},
+    {"retry", "retry ID", "try every source of a download again, search for more", 1, 1, run_retry},
+    {"sources", "sources ID", "a download's sources and their state", 1, 1, run_sources},
     {"shares", "shares", "the shared files", 0, 0, run_shares},
     {"share", "share add DIR", "share a folder", 2, 2, run_share},
     {"rescan", "rescan", "rescan the shared folders", 0, 0, run_rescan},

@@ -125,6 +125,10 @@ GPtrArray *servent_info_downloads(gnut_downloads *downloads)
 		info->state = gnut_download_state_name(st->state);
 		info->path = g_strdup(st->path);
 		info->error = g_strdup(st->error);
+		info->sources = st->sources;
+		info->active = st->active;
+		info->rate = st->rate;
+		info->eta_s = st->eta_s;
 		g_ptr_array_add(out, info);
 	}
 	return out;

@@ -36,8 +36,9 @@
 #define TICK_MS              250
 #define STOP_DRAIN_MS        2000 /* how long a stop waits for the links' Byes */
 #define DEFAULT_UPLOAD_SLOTS 4
-/* Descriptors of downloads: 4 fetching at once, a socket and a file each. */
-#define DOWNLOAD_FDS 8
+/* Descriptors of downloads: 4 fetching at once, a file and up to
+ * GNUT_DOWNLOAD_MAX_SWARM sockets each. */
+#define DOWNLOAD_FDS (4 * (1 + GNUT_DOWNLOAD_MAX_SWARM))
 
 /* Connection admission, as in gnut_servent_config; the two global caps are
  * sized when left at 0 (see size_admission). */
@@ -57,6 +58,7 @@ struct gnut_servent {
 	gboolean firewalled;
 	guint64 upload_limit;
 	guint64 download_limit;
+	guint download_sources, download_retry_max_s;
 	guint upload_slots;
 	guint max_ultrapeers; /* links' caps; 0: the defaults */
 	guint max_leaves;
@@ -191,6 +193,8 @@ static gboolean copy_config(gnut_servent *s, const gnut_servent_config *c, GErro
 	s->firewalled = c->firewalled;
 	s->upload_limit = c->upload_limit;
 	s->download_limit = c->download_limit;
+	s->download_sources = c->download_sources;
+	s->download_retry_max_s = c->download_retry_max_s;
 	s->upload_slots = c->upload_slots ? c->upload_slots : DEFAULT_UPLOAD_SLOTS;
 	s->max_ultrapeers = c->max_ultrapeers;
 	s->max_leaves = c->max_leaves;
@@ -409,6 +413,13 @@ static void on_leaf_guided(const gnut_handshake_peer *peer, const char *address,
 	switch_role(s, FALSE, why);
 }
 
+/* A download short of sources: search for its URN again. */
+static void on_find_sources(gnut_downloads *m, const uint8_t sha1[GNUT_SHA1_LEN], gpointer data)
+{
+	gnut_servent *s = data;
+	gnut_fetch_find_sources(s->fetch, sha1);
+}
+
 /* ---- building the rooms ---- */
 
 static void build_links_and_routing(gnut_servent *s, const gnut_servent_config *config)
@@ -499,12 +510,16 @@ static gboolean build_transfers(gnut_servent *s, const gnut_servent_config *conf
 	    .data_dir = s->data_dir,
 	    .download_dir = s->download_dir,
 	    .download_limit = s->download_limit,
+	    .max_sources = s->download_sources,
+	    .retry_max_s = s->download_retry_max_s,
+	    .allow_local = s->allow_local,
 	    .tls = s->tls_cert != NULL,
 	};
 	s->downloads = gnut_downloads_new(&dc, s->clock, error);
 	if (s->downloads == NULL)
 		return FALSE;
 	gnut_downloads_set_push_handler(s->downloads, on_push_wanted, s);
+	gnut_downloads_set_source_finder(s->downloads, on_find_sources, s);
 	gnut_push_service_config pc = {
 	    .clock = s->clock,
 	    .guid = s->guid,
@@ -975,6 +990,26 @@ GPtrArray *gnut_servent_downloads(gnut_servent *s)
 gboolean gnut_servent_download_cancel(gnut_servent *s, guint64 id, GError **error)
 {
 	return gnut_downloads_cancel(s->downloads, id, error);
+}
+
+gboolean gnut_servent_download_pause(gnut_servent *s, guint64 id, GError **error)
+{
+	return gnut_downloads_pause(s->downloads, id, error);
+}
+
+gboolean gnut_servent_download_resume(gnut_servent *s, guint64 id, GError **error)
+{
+	return gnut_downloads_resume(s->downloads, id, error);
+}
+
+gboolean gnut_servent_download_retry(gnut_servent *s, guint64 id, GError **error)
+{
+	return gnut_downloads_retry(s->downloads, id, error);
+}
+
+GPtrArray *gnut_servent_download_sources(gnut_servent *s, guint64 id, GError **error)
+{
+	return gnut_downloads_sources(s->downloads, id, error);
 }
 
 GPtrArray *gnut_servent_shares(gnut_servent *s)

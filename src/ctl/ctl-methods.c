@@ -4,6 +4,7 @@
  * contract's field names. Nothing here knows about HTTP. */
 #include <string.h>
 
+#include "gnut/core/transfer/download.h"
 #include "gnut/ctl/ctl.h"
 
 GQuark gnut_ctl_error_quark(void)
@@ -169,6 +170,33 @@ static JsonObject *download_json(gconstpointer p)
 	set_nullable_string(o, "path", info->path);
 	if (info->error != NULL)
 		json_object_set_string_member(o, "error", info->error);
+	json_object_set_int_member(o, "sources", info->sources);
+	json_object_set_int_member(o, "active_sources", info->active);
+	json_object_set_int_member(o, "rate", (gint64)info->rate);
+	if (info->eta_s >= 0)
+		json_object_set_int_member(o, "eta", info->eta_s);
+	else
+		json_object_set_null_member(o, "eta");
+	return o;
+}
+
+static JsonObject *source_json(gconstpointer p)
+{
+	const gnut_download_source_status *st = p;
+	JsonObject *o = json_object_new();
+	set_nullable_string(o, "host", st->host);
+	json_object_set_int_member(o, "port", st->port);
+	json_object_set_boolean_member(o, "firewalled", st->firewalled);
+	set_nullable_string(o, "state", st->state);
+	if (st->error != NULL)
+		json_object_set_string_member(o, "error", st->error);
+	json_object_set_int_member(o, "received", (gint64)st->received);
+	json_object_set_int_member(o, "failures", st->failures);
+	json_object_set_int_member(o, "retry_in", st->retry_in_s);
+	if (st->range_end > 0) {
+		json_object_set_int_member(o, "range_start", (gint64)st->range_start);
+		json_object_set_int_member(o, "range_end", (gint64)st->range_end);
+	}
 	return o;
 }
 
@@ -339,16 +367,51 @@ static JsonNode *m_downloads(gnut_servent *s, JsonObject *params, GError **error
 	return array_node(downloads, download_json);
 }
 
-static JsonNode *m_download_cancel(gnut_servent *s, JsonObject *params, GError **error)
+/* download.cancel, .pause, .resume, .retry: {id} in, {ok, id} out. */
+static JsonNode *download_action(gnut_servent *s, JsonObject *params,
+                                 gboolean (*act)(gnut_servent *, guint64, GError **),
+                                 GError **error)
 {
 	static const char *const allowed[] = {"id", NULL};
 	guint64 id;
 	if (!check_members(params, allowed, error) || !param_uint(params, "id", TRUE, &id, error) ||
-	    !gnut_servent_download_cancel(s, id, error))
+	    !act(s, id, error))
 		return NULL;
 	JsonNode *n = ok_result(NULL, NULL);
 	json_object_set_int_member(json_node_get_object(n), "id", (gint64)id);
 	return n;
+}
+
+static JsonNode *m_download_cancel(gnut_servent *s, JsonObject *params, GError **error)
+{
+	return download_action(s, params, gnut_servent_download_cancel, error);
+}
+
+static JsonNode *m_download_pause(gnut_servent *s, JsonObject *params, GError **error)
+{
+	return download_action(s, params, gnut_servent_download_pause, error);
+}
+
+static JsonNode *m_download_resume(gnut_servent *s, JsonObject *params, GError **error)
+{
+	return download_action(s, params, gnut_servent_download_resume, error);
+}
+
+static JsonNode *m_download_retry(gnut_servent *s, JsonObject *params, GError **error)
+{
+	return download_action(s, params, gnut_servent_download_retry, error);
+}
+
+static JsonNode *m_download_sources(gnut_servent *s, JsonObject *params, GError **error)
+{
+	static const char *const allowed[] = {"id", NULL};
+	guint64 id;
+	if (!check_members(params, allowed, error) || !param_uint(params, "id", TRUE, &id, error))
+		return NULL;
+	g_autoptr(GPtrArray) sources = gnut_servent_download_sources(s, id, error);
+	if (sources == NULL)
+		return NULL;
+	return array_node(sources, source_json);
 }
 
 static JsonNode *m_shares(gnut_servent *s, JsonObject *params, GError **error)
@@ -397,6 +460,10 @@ static const gnut_ctl_method methods[] = {
     {"download.start", m_download_start, GNUT_CTL_METHOD_NONE},
     {"downloads", m_downloads, GNUT_CTL_METHOD_NONE},
     {"download.cancel", m_download_cancel, GNUT_CTL_METHOD_NONE},
+    {"download.pause", m_download_pause, GNUT_CTL_METHOD_NONE},
+    {"download.resume", m_download_resume, GNUT_CTL_METHOD_NONE},
+    {"download.retry", m_download_retry, GNUT_CTL_METHOD_NONE},
+    {"download.sources", m_download_sources, GNUT_CTL_METHOD_NONE},
     {"shares", m_shares, GNUT_CTL_METHOD_NONE},
     {"share.add", m_share_add, GNUT_CTL_METHOD_NONE},
     {"rescan", m_rescan, GNUT_CTL_METHOD_NONE},

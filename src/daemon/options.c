@@ -45,6 +45,8 @@ typedef struct {
 	char *upload_slots;
 	char *upload_slots_per_ip;
 	char *upload_connections_per_ip;
+	char *download_sources;
+	char *download_retry_max;
 	gboolean allow_private_peers;
 	char *max_pending;
 	char *max_handshakes;
@@ -117,6 +119,8 @@ static void layer_clear(options_layer *l)
 	g_free(l->control);
 	g_free(l->upload_slots);
 	g_free(l->upload_slots_per_ip);
+	g_free(l->download_sources);
+	g_free(l->download_retry_max);
 	g_free(l->upload_connections_per_ip);
 	g_free(l->max_pending);
 	g_free(l->max_handshakes);
@@ -195,6 +199,8 @@ static gboolean check_counts(const options_layer *l, const char *where, GError *
 	    {"upload-slots", l->upload_slots},
 	    {"upload-slots-per-ip", l->upload_slots_per_ip},
 	    {"upload-connections-per-ip", l->upload_connections_per_ip},
+	    {"download-sources", l->download_sources},
+	    {"download-retry-max", l->download_retry_max},
 	};
 	guint v;
 	for (gsize i = 0; i < G_N_ELEMENTS(counts); i++)
@@ -364,6 +370,10 @@ static void add_limit_entries(GOptionContext *ctx, options_layer *l)
 	     "Files uploaded at once to one address (default 1)", "N"},
 	    {"upload-connections-per-ip", 0, 0, G_OPTION_ARG_STRING, &l->upload_connections_per_ip,
 	     "HTTP connections one address may hold open (default 4)", "N"},
+	    {"download-sources", 0, 0, G_OPTION_ARG_STRING, &l->download_sources,
+	     "Sources one file is fetched from at once (default 4, at most 16)", "N"},
+	    {"download-retry-max", 0, 0, G_OPTION_ARG_STRING, &l->download_retry_max,
+	     "Longest wait before a failing source is tried again (default 600)", "S"},
 	    {"allow-private-peers", 0, 0, G_OPTION_ARG_NONE, &l->allow_private_peers,
 	     "Let peers make us dial loopback and private addresses", NULL},
 	    {"max-pending", 0, 0, G_OPTION_ARG_STRING, &l->max_pending,
@@ -532,6 +542,8 @@ static const char *const conf_keys[] = {
     "upload-slots",
     "upload-slots-per-ip",
     "upload-connections-per-ip",
+    "download-sources",
+    "download-retry-max",
     "allow-private-peers",
     "max-pending",
     "max-handshakes",
@@ -651,6 +663,8 @@ static gboolean conf_load(const char *path, options_layer *l, GError **error)
 	       conf_string(kf, path, "upload-slots-per-ip", &l->upload_slots_per_ip, error) &&
 	       conf_string(kf, path, "upload-connections-per-ip", &l->upload_connections_per_ip,
 	                   error) &&
+	       conf_string(kf, path, "download-sources", &l->download_sources, error) &&
+	       conf_string(kf, path, "download-retry-max", &l->download_retry_max, error) &&
 	       conf_bool(kf, path, "allow-private-peers", &l->allow_private_peers, error) &&
 	       conf_string(kf, path, "max-pending", &l->max_pending, error) &&
 	       conf_string(kf, path, "max-handshakes", &l->max_handshakes, error) &&
@@ -744,6 +758,8 @@ static void merge(gnut_options *o, options_layer *cli, options_layer *conf)
 	merge_count(cli->upload_slots_per_ip, conf->upload_slots_per_ip, &o->upload_slots_per_ip);
 	merge_count(cli->upload_connections_per_ip, conf->upload_connections_per_ip,
 	            &o->upload_connections_per_ip);
+	merge_count(cli->download_sources, conf->download_sources, &o->download_sources);
+	merge_count(cli->download_retry_max, conf->download_retry_max, &o->download_retry_max_s);
 	o->allow_private_peers = cli->allow_private_peers || conf->allow_private_peers;
 	merge_admission(o, cli, conf);
 	guint64 caps[G_N_ELEMENTS(cap_keys)] = {0}; /* in cap_keys' order */
@@ -834,6 +850,8 @@ void gnut_options_to_config(const gnut_options *o, gnut_servent_config *config)
 	config->upload_slots = o->upload_slots;
 	config->upload_slots_per_ip = o->upload_slots_per_ip;
 	config->upload_connections_per_ip = o->upload_connections_per_ip;
+	config->download_sources = o->download_sources;
+	config->download_retry_max_s = o->download_retry_max_s;
 	config->allow_private_peers = o->allow_private_peers;
 	config->max_pending = o->max_pending;
 	config->max_handshakes = o->max_handshakes;

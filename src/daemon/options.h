@@ -45,6 +45,9 @@ typedef struct {
 	guint upload_slots_per_ip;
 	guint upload_connections_per_ip;
 	gboolean allow_private_peers; /* peers may make us dial local addresses */
+	/* download-sources, download-retry-max; 0: the servent's default */
+	guint download_sources;
+	guint download_retry_max_s;
 	/* connection admission, as in gnut_servent_config: 0 = default */
 	guint max_pending;
 	guint max_handshakes;

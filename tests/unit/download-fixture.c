@@ -140,8 +140,10 @@ static gboolean serve_request(dlfx_server *s, GOutputStream *out, const gnut_hea
 	g_autofree char *head = g_strdup_printf(
 	    "HTTP/1.1 206 Partial Content\r\nServer: test\r\nX-Gnutella-Content-URN: %s\r\n"
 	    "Content-Range: bytes %" G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT "/%" G_GSIZE_FORMAT
-	    "\r\nContent-Length: %" G_GUINT64_FORMAT "\r\n%s\r\n",
-	    urn, start, end, size, end - start + 1, s->close_each ? "Connection: close\r\n" : "");
+	    "\r\nContent-Length: %" G_GUINT64_FORMAT "\r\n%s%s%s%s\r\n",
+	    urn, start, end, size, end - start + 1, s->close_each ? "Connection: close\r\n" : "",
+	    s->x_alt != NULL ? "X-Alt: " : "", s->x_alt != NULL ? s->x_alt : "",
+	    s->x_alt != NULL ? "\r\n" : "");
 	if (!dlfx_write_text(out, head) || s->stall)
 		return FALSE;
 	return send_body(s, out, (gsize)start, (gsize)(end - start + 1)) && !s->close_each;
@@ -299,12 +301,21 @@ gboolean dlfx_has_min_done(gpointer data)
 	return r;
 }
 
+gboolean dlfx_is_waiting(gpointer data)
+{
+	gnut_download_status st = dlfx_status_of(data);
+	gboolean r = st.state == GNUT_DOWNLOAD_WAITING;
+	gnut_download_status_clear(&st);
+	return r;
+}
+
 gboolean dlfx_waiting_again(gpointer data)
 {
 	dlfx_watch *w = data;
 	gnut_download_status st = dlfx_status_of(w);
 	gboolean r = st.state == GNUT_DOWNLOAD_FAILED ||
-	             (st.state == GNUT_DOWNLOAD_QUEUED && w->connects >= w->min_done);
+	             ((st.state == GNUT_DOWNLOAD_QUEUED || st.state == GNUT_DOWNLOAD_WAITING) &&
+	              w->connects >= w->min_done);
 	gnut_download_status_clear(&st);
 	return r;
 }
@@ -319,8 +330,8 @@ gnut_downloads *dlfx_manager_new(dlfx_fixture *fx, guint64 limit)
 	    .download_limit = limit,
 	    .connect_timeout_s = 5,
 	    .idle_timeout_s = fx->idle_timeout_s != 0 ? fx->idle_timeout_s : 10,
-	    .source_wait_s = fx->source_wait_s,
 	    .push_wait_s = fx->push_wait_s,
+	    .allow_local = TRUE, /* X-Alt sources on loopback */
 	    .tls = fx->tls,
 	};
 	g_autoptr(GError) err = NULL;

@@ -39,6 +39,7 @@ typedef struct {
 	gssize cut_after;     /* close after this many body bytes in all (-1: never) */
 	gboolean close_each;  /* "Connection: close" on every reply */
 	gboolean stall;       /* send the head, then nothing */
+	const char *x_alt;    /* an X-Alt header's value on every reply (NULL: none) */
 	/* what happened, under lock */
 	GMutex lock;
 	guint busy_sent;
@@ -83,10 +84,11 @@ typedef struct {
 
 /* The download's status now (clear it). */
 gnut_download_status dlfx_status_of(dlfx_watch *w);
-/* Conditions for dlfx_run_until, each on a dlfx_watch: a final state; at
- * least min_done bytes done; failed, or queued again after at least
- * min_done connects. */
+/* Conditions for dlfx_run_until, each on a dlfx_watch: a final state;
+ * waiting for sources; at least min_done bytes done; failed, or queued
+ * (or waiting) again after at least min_done connects. */
 gboolean dlfx_is_final(gpointer data);
+gboolean dlfx_is_waiting(gpointer data);
 gboolean dlfx_has_min_done(gpointer data);
 gboolean dlfx_waiting_again(gpointer data);
 /* How many times state was notified. */
@@ -99,7 +101,6 @@ typedef struct {
 	char *top;
 	char *dl_dir;
 	gnut_clock *clock;
-	guint source_wait_s;  /* 0: the manager's default */
 	guint push_wait_s;    /* 0: the manager's default */
 	guint idle_timeout_s; /* 0: 10 s */
 	gboolean tls;         /* TLS on: TLS-first to sources that accept it */

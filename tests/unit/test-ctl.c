@@ -113,8 +113,10 @@ static void test_method_table(void)
 {
 	static const char *const names[] = {
 	    "status",      "peers",       "hosts",     "connect",        "search.start",
-	    "search.hits", "search.stop", "downloads", "download.start", "download.cancel",
-	    "shares",      "share.add",   "rescan",    "stop",
+	    "search.hits",     "search.stop",    "downloads",       "download.start",
+	    "download.cancel", "download.pause", "download.resume", "download.retry",
+	    "download.sources", "shares",        "share.add",       "rescan",
+	    "stop",
 	};
 	gsize n = 0;
 	const gnut_ctl_method *all = gnut_ctl_methods(&n);

@@ -171,7 +171,7 @@ static void test_magnet_waits_for_sources(void)
 	CU_ASSERT_PTR_NULL(err);
 	CU_ASSERT_NOT_EQUAL_FATAL(id, 0);
 	gnut_download_status st = status_of(&f, id);
-	CU_ASSERT_EQUAL(st.state, GNUT_DOWNLOAD_QUEUED);
+	CU_ASSERT_EQUAL(st.state, GNUT_DOWNLOAD_WAITING);
 	CU_ASSERT_EQUAL(st.sources, 0);
 	CU_ASSERT_EQUAL(st.size, 4321);
 	CU_ASSERT_STRING_EQUAL(st.name, "My Song.ogg");
@@ -277,7 +277,7 @@ static void test_hit_added_feeds_download(void)
 	gnut_fetch_hit_added(f.fetch, add_hit(&f, NULL, "later.bin", DLFX_FILE_SIZE, s->port));
 	gnut_download_status st = status_of(&f, id);
 	CU_ASSERT_EQUAL(st.sources, 0);
-	CU_ASSERT_EQUAL(st.state, GNUT_DOWNLOAD_QUEUED);
+	CU_ASSERT_EQUAL(st.state, GNUT_DOWNLOAD_WAITING);
 	gnut_download_status_clear(&st);
 	/* the hit of its file: one source, and the download runs from it */
 	gnut_fetch_hit_added(f.fetch, add_hit(&f, s->sha1, "later.bin", DLFX_FILE_SIZE, s->port));

@@ -37,6 +37,10 @@ typedef struct {
 	guint upload_slots;   /* 0 = default (4) */
 	guint max_ultrapeers; /* links to ultrapeers; 0 = default (32) */
 	guint max_leaves;     /* as an ultrapeer, links to leaves; 0 = default (300) */
+	/* sources fetching one file at once; 0 = default (4) */
+	guint download_sources;
+	/* longest back-off of a failing download source; 0 = default (600 s) */
+	guint download_retry_max_s;
 	/* bodies under way to one address at once; 0 = default (1) */
 	guint upload_slots_per_ip;
 	/* HTTP connections one address may hold open; 0 = default (4) */
@@ -124,9 +128,13 @@ typedef struct {
 	guint64 size;
 	guint64 done;
 	const char *state; /* "queued", "connecting", "downloading", "verifying",
-	                      "complete", "failed", "cancelled" */
+	                      "complete", "failed", "cancelled", "waiting", "paused" */
 	char *path;        /* final path once complete, else the partial file */
-	char *error;       /* why it failed, or NULL */
+	char *error;       /* why it failed or is paused, or NULL */
+	guint sources;     /* sources that count */
+	guint active;      /* sources connected now */
+	guint64 rate;      /* bytes per second lately */
+	gint64 eta_s;      /* seconds left, -1 unknown */
 } gnut_download_info;
 
 typedef struct {
@@ -182,6 +190,12 @@ guint64 gnut_servent_download_start(gnut_servent *s, const char *target, const c
                                     GError **error);
 GPtrArray *gnut_servent_downloads(gnut_servent *s);
 gboolean gnut_servent_download_cancel(gnut_servent *s, guint64 id, GError **error);
+gboolean gnut_servent_download_pause(gnut_servent *s, guint64 id, GError **error);
+gboolean gnut_servent_download_resume(gnut_servent *s, guint64 id, GError **error);
+gboolean gnut_servent_download_retry(gnut_servent *s, guint64 id, GError **error);
+/* The download's sources: gnut_download_source_status items
+ * (gnut/core/transfer/download.h), or NULL with error. */
+GPtrArray *gnut_servent_download_sources(gnut_servent *s, guint64 id, GError **error);
 
 GPtrArray *gnut_servent_shares(gnut_servent *s);
 /* The host cache, most recently seen first; empty under --no-bootstrap. */

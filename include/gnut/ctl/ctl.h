@@ -10,9 +10,16 @@
  *   search.start    {query}              -> {search_id}
  *   search.hits     {search_id, after?}  -> [{id, name, size, urn, host, port}]
  *   search.stop     {search_id}          -> {ok}
- *   download.start  {target, to?}        -> {id, name, size, done, state, path[, error]}
- *   downloads                            -> [{id, name, size, done, state, path[, error]}]
+ *   download.start  {target, to?}        -> {id, name, size, done, state, path[, error],
+ *                                            sources, active_sources, rate, eta}
+ *   downloads                            -> [the same objects]
  *   download.cancel {id}                 -> {ok, id}
+ *   download.pause  {id}                 -> {ok, id}
+ *   download.resume {id}                 -> {ok, id}
+ *   download.retry  {id}                 -> {ok, id}
+ *   download.sources {id}                -> [{host, port, firewalled, state[, error],
+ *                                            received, failures, retry_in
+ *                                            [, range_start, range_end]}]
  *   shares                               -> [{path, size, urn}]
  *   share.add       {path}               -> {ok, path}
  *   rescan                               -> {ok}

@@ -19,7 +19,8 @@ static const char *const state_names[] = {
     [GNUT_DOWNLOAD_QUEUED] = "queued",           [GNUT_DOWNLOAD_CONNECTING] = "connecting",
     [GNUT_DOWNLOAD_DOWNLOADING] = "downloading", [GNUT_DOWNLOAD_VERIFYING] = "verifying",
     [GNUT_DOWNLOAD_COMPLETE] = "complete",       [GNUT_DOWNLOAD_FAILED] = "failed",
-    [GNUT_DOWNLOAD_CANCELLED] = "cancelled",
+    [GNUT_DOWNLOAD_CANCELLED] = "cancelled",     [GNUT_DOWNLOAD_WAITING] = "waiting",
+    [GNUT_DOWNLOAD_PAUSED] = "paused",
 };
 
 const char *gnut_download_state_name(gnut_download_state state)
@@ -95,5 +96,15 @@ void gnut_download_status_clear(gnut_download_status *st)
 void gnut_download_status_free(gpointer st)
 {
 	gnut_download_status_clear(st);
+	g_free(st);
+}
+
+void gnut_download_source_status_free(gpointer p)
+{
+	gnut_download_source_status *st = p;
+	if (st == NULL)
+		return;
+	g_free(st->host);
+	g_free(st->error);
 	g_free(st);
 }

@@ -1,19 +1,17 @@
 /* download-item.c: one download of the manager (see download-manager.h):
- * creating it, its sources, its partial file, its state changes, and the
- * two ways it ends by itself: failing, or being handed, once every byte is
- * here, to the finishing job of download-verify.c.
+ * creating it, its sources, its transfers (slots), its partial file, its
+ * state, and pausing it.
  *
- * The partial file is open only while the download fetches, so that only
- * those hold a descriptor; bytes are written with pwrite at their offset,
- * so the order in which ranges arrive does not matter, and synced before
- * the file closes, since the state file may already claim them. */
+ * The partial file is open only while the download has transfers, so that
+ * only those hold a descriptor; bytes are written with pwrite at their
+ * offset, so the order in which ranges arrive does not matter. What is
+ * written (done) becomes durable only once synced (download-save.c). */
 #define G_LOG_DOMAIN "gnut-core"
 
 #include "download-manager.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <glib/gstdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -27,6 +25,7 @@ static void source_free(gpointer p)
 	gnut_dl_source *s = p;
 	g_free(s->host);
 	g_free(s->name);
+	g_free(s->error);
 	g_free(s);
 }
 
@@ -47,7 +46,10 @@ void gnut_dl_unref(gnut_dl *d)
 	g_free(d->error);
 	g_free(d->last_error);
 	g_array_unref(d->done);
+	g_array_unref(d->durable);
+	g_ptr_array_unref(d->slots);
 	g_ptr_array_unref(d->sources);
+	g_hash_table_unref(d->contributors);
 	g_free(d);
 }
 
@@ -73,9 +75,13 @@ gnut_dl *gnut_dl_new(gnut_downloads *m, guint64 id, const uint8_t sha1[GNUT_SHA1
 	d->to_dir = g_strdup(to_dir);
 	d->partial = partial_path(m, sha1);
 	d->done = g_array_new(FALSE, FALSE, sizeof(gnut_download_range));
+	d->durable = g_array_new(FALSE, FALSE, sizeof(gnut_download_range));
 	d->sources = g_ptr_array_new_with_free_func(source_free);
-	d->wait_until_us = gnut_clock_now_us(m->clock) + (gint64)m->source_wait_s * G_USEC_PER_SEC;
-	d->state = GNUT_DOWNLOAD_QUEUED;
+	d->slots = g_ptr_array_new();
+	d->contributors = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
+	d->next_search_us =
+	    gnut_clock_now_us(m->clock) + (gint64)m->search_interval_s * G_USEC_PER_SEC;
+	d->state = GNUT_DOWNLOAD_WAITING;
 	d->fd = -1;
 	return d;
 }
@@ -91,14 +97,17 @@ static gboolean same_source(const gnut_dl_source *s, const gnut_download_source 
 	return s->port == src->port && g_ascii_strcasecmp(s->host, src->host) == 0;
 }
 
-/* Why revive a known source: a new offer says it may work again. */
-void gnut_dl_merge_source(gnut_dl *d, const gnut_download_source *src)
+/* Why revive a known source on a new hit: a new offer says it may work
+ * again. */
+void gnut_dl_merge_source(gnut_dl *d, const gnut_download_source *src, gboolean revive)
 {
 	for (guint i = 0; i < d->sources->len; i++) {
 		gnut_dl_source *s = g_ptr_array_index(d->sources, i);
 		if (same_source(s, src)) {
-			s->dead = FALSE;
-			s->failures = 0;
+			if (revive) {
+				s->dead = FALSE;
+				s->failures = 0;
+			}
 			return;
 		}
 	}
@@ -115,15 +124,36 @@ void gnut_dl_merge_source(gnut_dl *d, const gnut_download_source *src)
 	s->guid = src->guid;
 	s->firewalled = src->firewalled;
 	s->tls = src->tls;
+	s->bit = d->sources->len;
 	g_ptr_array_add(d->sources, s);
+}
+
+gboolean gnut_dl_source_alive(const gnut_dl_source *s)
+{
+	return !s->dead && s->failures < GNUT_DL_MAX_ATTEMPTS;
 }
 
 guint gnut_dl_count_alive(const gnut_dl *d)
 {
 	guint n = 0;
 	for (guint i = 0; i < d->sources->len; i++)
-		n += !((const gnut_dl_source *)g_ptr_array_index(d->sources, i))->dead;
+		n += gnut_dl_source_alive(g_ptr_array_index(d->sources, i));
 	return n;
+}
+
+void gnut_dl_source_error(gnut_dl *d, gnut_dl_source *src, const char *why)
+{
+	g_free(src->error);
+	src->error = g_strdup(why);
+	g_free(d->last_error);
+	d->last_error = g_strdup(why);
+}
+
+void gnut_dl_give_up_source(gnut_dl *d, gnut_dl_source *src, const char *why)
+{
+	src->dead = TRUE;
+	g_autofree char *msg = g_strdup_printf("%s:%u: %s", src->host, src->port, why);
+	gnut_dl_source_error(d, src, msg);
 }
 
 void gnut_dl_set_state(gnut_dl *d, gnut_download_state state, gboolean notify)
@@ -134,6 +164,36 @@ void gnut_dl_set_state(gnut_dl *d, gnut_download_state state, gboolean notify)
 	gnut_downloads *m = d->mgr;
 	if (notify && m != NULL && m->notify != NULL)
 		m->notify(m, d->id, state, m->notify_data);
+}
+
+gboolean gnut_dl_in_progress(const gnut_dl *d)
+{
+	switch (d->state) {
+	case GNUT_DOWNLOAD_QUEUED:
+	case GNUT_DOWNLOAD_CONNECTING:
+	case GNUT_DOWNLOAD_DOWNLOADING:
+	case GNUT_DOWNLOAD_WAITING:
+		return TRUE;
+	default:
+		return FALSE;
+	}
+}
+
+void gnut_dl_refresh_state(gnut_dl *d, gboolean notify)
+{
+	if (!gnut_dl_in_progress(d))
+		return;
+	gnut_download_state st =
+	    gnut_dl_count_alive(d) > 0 ? GNUT_DOWNLOAD_QUEUED : GNUT_DOWNLOAD_WAITING;
+	for (guint i = 0; i < d->slots->len; i++) {
+		const gnut_dl_slot *slot = g_ptr_array_index(d->slots, i);
+		if (slot->receiving) {
+			st = GNUT_DOWNLOAD_DOWNLOADING;
+			break;
+		}
+		st = GNUT_DOWNLOAD_CONNECTING;
+	}
+	gnut_dl_set_state(d, st, notify);
 }
 
 gboolean gnut_dl_open_partial(gnut_dl *d)
@@ -154,84 +214,48 @@ void gnut_dl_close_partial(gnut_dl *d)
 
 void gnut_dl_release_partial(gnut_dl *d)
 {
-	if (d->fd >= 0 && d->unsynced && fdatasync(d->fd) != 0)
-		g_warning("cannot sync %s: %s", d->partial, g_strerror(errno));
+	gnut_dl_sync(d);
 	gnut_dl_close_partial(d);
+}
+
+gnut_dl_slot *gnut_dl_slot_new(gnut_dl *d, gnut_dl_source *src)
+{
+	gnut_dl_slot *slot = g_new0(gnut_dl_slot, 1);
+	slot->d = d;
+	slot->src = src;
+	src->slot = slot;
+	g_ptr_array_add(d->slots, slot);
+	return slot;
+}
+
+void gnut_dl_slot_drop(gnut_dl_slot *slot)
+{
+	g_clear_pointer(&slot->fetch, gnut_download_fetch_free);
+	slot->src->slot = NULL;
+	g_ptr_array_remove(slot->d->slots, slot);
+	g_free(slot);
 }
 
 void gnut_dl_stop_transfer(gnut_dl *d)
 {
-	g_clear_pointer(&d->fetch, gnut_download_fetch_free);
-	d->fetch_src = NULL;
-	d->push_src = NULL;
+	while (d->slots->len > 0)
+		gnut_dl_slot_drop(g_ptr_array_index(d->slots, d->slots->len - 1));
 }
 
-void gnut_dl_fail(gnut_dl *d, const char *why, gboolean notify)
+void gnut_dl_pause(gnut_dl *d, const char *why, guint retry_in_s, gboolean notify)
 {
 	gnut_dl_stop_transfer(d);
-	gnut_dl_close_partial(d);
-	g_unlink(d->partial);
+	gnut_dl_release_partial(d);
 	g_free(d->error);
 	d->error = g_strdup(why);
-	g_info("download %" G_GUINT64_FORMAT " (%s) failed: %s", d->id, d->name, why);
-	gnut_dl_set_state(d, GNUT_DOWNLOAD_FAILED, notify);
+	d->user_paused = why == NULL;
+	d->resume_at_us = 0;
+	if (retry_in_s > 0 && d->mgr != NULL)
+		d->resume_at_us =
+		    gnut_clock_now_us(d->mgr->clock) + (gint64)retry_in_s * G_USEC_PER_SEC;
+	if (why != NULL)
+		g_warning("download %" G_GUINT64_FORMAT " (%s) paused: %s", d->id, d->name, why);
+	gnut_dl_set_state(d, GNUT_DOWNLOAD_PAUSED, notify);
 	if (d->mgr != NULL)
 		gnut_downloads_save_or_warn(d->mgr);
-}
-
-/* The finishing job is over. It only counts while the download still
- * waits for it: a cancel or the manager's end has stopped it and taken
- * its outcome already. */
-static void on_verified(gnut_download_verify *job, const char *path, const GError *error,
-                        gpointer data)
-{
-	gnut_dl *d = data;
-	if (d->job == job)
-		d->job = NULL;
-	if (d->mgr != NULL && d->state == GNUT_DOWNLOAD_VERIFYING) {
-		if (path != NULL) {
-			d->final_path = g_strdup(path);
-			g_info("download %" G_GUINT64_FORMAT " complete: %s", d->id, d->final_path);
-			gnut_dl_set_state(d, GNUT_DOWNLOAD_COMPLETE, TRUE);
-			gnut_downloads_save_or_warn(d->mgr);
-		} else {
-			gnut_dl_fail(d, error->message, TRUE);
-		}
-	}
-	gnut_dl_unref(d);
-}
-
-/* Why truncate first: a stale partial file longer than the download would
- * not hash right. */
-void gnut_dl_start_verify(gnut_dl *d)
-{
-	gnut_downloads *m = d->mgr;
-	if (!gnut_dl_open_partial(d) || ftruncate(d->fd, (off_t)d->size) != 0) {
-		g_autofree char *why =
-		    g_strdup_printf("cannot prepare %s: %s", d->partial, g_strerror(errno));
-		gnut_dl_fail(d, why, TRUE);
-		return;
-	}
-	gnut_dl_close_partial(d);
-	gnut_dl_set_state(d, GNUT_DOWNLOAD_VERIFYING, TRUE);
-	gnut_download_verify_params p = {
-	    .partial = d->partial,
-	    .sha1 = d->sha1,
-	    .size = d->size,
-	    .dir = d->to_dir != NULL ? d->to_dir : m->download_dir,
-	    .name = d->name,
-	};
-	d->job = gnut_download_verify_start(&p, on_verified, gnut_dl_ref(d));
-}
-
-gboolean gnut_dl_stop_verify(gnut_dl *d)
-{
-	if (d->job == NULL)
-		return FALSE;
-	g_autofree char *moved = gnut_download_verify_stop(g_steal_pointer(&d->job));
-	if (moved == NULL)
-		return FALSE;
-	g_free(d->final_path);
-	d->final_path = g_steal_pointer(&moved);
-	return TRUE;
 }

@@ -2,12 +2,15 @@
  * manager, its downloads and their sources, and the functions each file
  * offers the files above it. From the bottom up:
  *
- *   download-save.c   downloads in progress -> records -> downloads.xml,
- *                     now or a little later
- *   download-item.c   one download: its sources, its partial file, its
- *                     state; failing it, handing it to the finishing job
+ *   download-save.c   syncing a partial file, downloads in progress ->
+ *                     records -> downloads.xml, now or a little later
+ *   download-item.c   one download: its sources, its transfers, its partial
+ *                     file, its state; pausing it
+ *   download-swarm.c  the chunks of a download: which source fetches which,
+ *                     the race at the end, a completed chunk, a mismatch
  *   download-sched.c  the scheduler and the source policy: which download
- *                     fetches from which source, and what an outcome means
+ *                     fetches from which sources, and what an outcome means;
+ *                     handing a whole download to the finishing job
  *   download.c        the manager's public API (download.h)
  *
  * A file calls only the files below it (and those of download-private.h,
@@ -19,6 +22,8 @@
 #include "download-private.h"
 
 #include "gnut/base/rate-limit.h"
+
+typedef struct gnut_dl_slot gnut_dl_slot;
 
 /* One place a download can be fetched from, as the manager tracks it. */
 typedef struct {
@@ -32,14 +37,36 @@ typedef struct {
 	gboolean firewalled; /* reached by push only */
 	gboolean tls;        /* accepts TLS, until a TLS connection to it fails */
 	gboolean use_get;    /* ask /get/: get_only, or the URN form got a 404 */
-	guint failures;      /* errors in a row without data */
+	guint failures;      /* errors in a row without data (MAX_ATTEMPTS and more:
+	                        not counted as a source, still retried) */
 	gint64 next_try_us;
-	gboolean dead;
+	gboolean dead;      /* given up for good (no file, another file, bad data) */
+	guint bit;          /* its index in the download's sources: its bit in
+	                       the chunks' contributor masks */
+	gnut_dl_slot *slot; /* its transfer now, or NULL */
+	guint64 received;   /* body bytes from it this session */
+	char *error;        /* its last error, or why it was given up */
 } gnut_dl_source;
+
+#define GNUT_DL_MAX_ATTEMPTS 4 /* errors in a row before a source stops counting */
+
+struct gnut_dl;
+
+/* One transfer of a download: a source fetching (or, pushed, waiting for
+ * its GIV), and the chunk it fetches. */
+struct gnut_dl_slot {
+	struct gnut_dl *d;
+	gnut_dl_source *src;
+	gnut_download_fetch *fetch; /* NULL while a push waits for its GIV */
+	gint64 push_until_us;       /* while pushing: when to stop waiting */
+	gboolean receiving;         /* the source has sent data */
+	gboolean has_chunk;
+	guint64 chunk; /* while has_chunk: the index of the chunk it fetches */
+};
 
 /* One download of the manager. Reference counted for the finishing job's
  * callback, which may come after the manager is gone. */
-typedef struct {
+typedef struct gnut_dl {
 	gint refs;
 	gnut_downloads *mgr; /* NULL once the manager is gone */
 	guint64 id;
@@ -49,19 +76,24 @@ typedef struct {
 	char *to_dir;
 	char *partial;
 	char *final_path;
-	char *error;      /* why it failed */
-	char *last_error; /* the last source error, for the failure message */
-	GArray *done;     /* gnut_download_range: sorted, disjoint, not adjacent */
+	char *error;      /* why it is paused (or failed) */
+	char *last_error; /* the last source error, shown while waiting */
+	GArray *done;     /* gnut_download_range: written (sorted, disjoint, not adjacent) */
+	GArray *durable;  /* the part of done known to be on the disk (synced) */
 	guint64 done_bytes;
-	GPtrArray *sources;   /* gnut_dl_source; never shrinks (a source is marked dead) */
-	gint64 wait_until_us; /* while sources is empty: when to stop waiting for one */
+	GPtrArray *sources;       /* gnut_dl_source; never shrinks (a source is marked dead) */
+	GPtrArray *slots;         /* gnut_dl_slot: its transfers now */
+	GHashTable *contributors; /* chunk index -> guint64 mask of the sources that
+	                             wrote into it this session */
 	gnut_download_state state;
+	gboolean user_paused;
+	gint64 resume_at_us;   /* paused by an error: when to try again (0: never) */
+	gint64 next_search_us; /* when it may next ask for a URN search */
 	int fd;
 	gboolean unsynced; /* written since the last fdatasync */
-	gnut_download_fetch *fetch;
-	gnut_dl_source *fetch_src;
-	gnut_dl_source *push_src;  /* a push was asked for it: waiting for its GIV */
-	gint64 push_until_us;      /* while push_src: when to stop waiting */
+	guint64 rate;      /* bytes per second over the last window */
+	guint64 rate_bytes;
+	gint64 rate_since_us, last_data_us;
 	gnut_download_verify *job; /* while verifying */
 } gnut_dl;
 
@@ -74,8 +106,11 @@ struct gnut_downloads {
 	guint max_active;
 	guint connect_timeout_s;
 	guint idle_timeout_s;
-	guint source_wait_s;
 	guint push_wait_s;
+	guint max_sources;
+	guint retry_max_s;
+	guint search_interval_s;
+	gboolean allow_local;
 	gboolean tls;
 	gnut_rate_limit *limit; /* all downloads together */
 	GPtrArray *all;         /* gnut_dl, in id order */
@@ -83,10 +118,15 @@ struct gnut_downloads {
 	guint64 bytes_in;
 	GSource *schedule_src;
 	GSource *save_src;
+	gint64 last_save_us;
 	gnut_downloads_notify_fn notify;
 	gpointer notify_data;
 	gnut_downloads_push_fn push;
 	gpointer push_data;
+	gnut_downloads_find_fn find;
+	gpointer find_data;
+	gnut_downloads_chunk_fn verify_chunk;
+	gpointer verify_chunk_data;
 };
 
 /* Destroys and drops a GSource the manager keeps (NULL: nothing). */
@@ -108,28 +148,49 @@ static inline GSource *gnut_downloads_attach(gnut_downloads *m, GSource *src, GS
 
 /* ---- download-save.c ---- */
 
+/* Syncs the partial file's new bytes: what is written becomes durable; a
+ * sync that fails takes back what was not durable (fetched again). */
+gboolean gnut_dl_sync(gnut_dl *d);
 /* Syncs the partial files, then writes the state of every download in
  * progress: the file never claims bytes that are not on the disk. */
 gboolean gnut_downloads_save_now(gnut_downloads *m, GError **error);
 /* The same, with a warning for an error. */
 void gnut_downloads_save_or_warn(gnut_downloads *m);
-/* Saves within a few seconds (progress is not worth a write per chunk). */
+/* Saves within a few seconds (progress as it flows). */
 void gnut_downloads_save_later(gnut_downloads *m);
+/* Saves now, or, when the last save is very recent, as soon as it is not
+ * (a chunk completed: its bytes become durable at once, but the disk is
+ * not synced more than a few times a second). */
+void gnut_downloads_save_soon(gnut_downloads *m);
 
 /* ---- download-item.c ---- */
 
-/* A queued download of the manager, without sources yet (its wait for one
- * starts now); name is sanitised. */
+/* A waiting download of the manager, without sources yet; name is
+ * sanitised. */
 gnut_dl *gnut_dl_new(gnut_downloads *m, guint64 id, const uint8_t sha1[GNUT_SHA1_LEN],
                      const char *name, guint64 size, const char *to_dir);
 gnut_dl *gnut_dl_ref(gnut_dl *d);
 void gnut_dl_unref(gnut_dl *d);
-/* Adds a checked source; one already known is revived instead. */
-void gnut_dl_merge_source(gnut_dl *d, const gnut_download_source *src);
-/* Sources not given up on. */
+/* Adds a checked source; one already known is revived instead when revive
+ * (a new hit), else left as it is (an X-Alt may not revive what we gave
+ * up). */
+void gnut_dl_merge_source(gnut_dl *d, const gnut_download_source *src, gboolean revive);
+/* Whether a source counts: not given up, not failing again and again. */
+gboolean gnut_dl_source_alive(const gnut_dl_source *s);
+/* Sources that count. */
 guint gnut_dl_count_alive(const gnut_dl *d);
+/* Records a source's error as its own and the download's last. */
+void gnut_dl_source_error(gnut_dl *d, gnut_dl_source *src, const char *why);
+/* Gives a source up for good. */
+void gnut_dl_give_up_source(gnut_dl *d, gnut_dl_source *src, const char *why);
 /* Changes the state, telling the owner when notify is set. */
 void gnut_dl_set_state(gnut_dl *d, gnut_download_state state, gboolean notify);
+/* A download in progress (not paused, verifying or over) takes the state
+ * its transfers say: downloading, connecting, queued (sources that count)
+ * or waiting (none). */
+void gnut_dl_refresh_state(gnut_dl *d, gboolean notify);
+/* Whether the state is one of those gnut_dl_refresh_state sets. */
+gboolean gnut_dl_in_progress(const gnut_dl *d);
 /* Opens (creating) the partial file if it is not open; FALSE, with errno,
  * when it cannot be. */
 gboolean gnut_dl_open_partial(gnut_dl *d);
@@ -138,22 +199,46 @@ gboolean gnut_dl_open_partial(gnut_dl *d);
 void gnut_dl_close_partial(gnut_dl *d);
 /* Closes the partial file between fetches, its bytes synced first. */
 void gnut_dl_release_partial(gnut_dl *d);
-/* Stops the fetch or the wait for a GIV, if any. */
+/* Adds a slot for src (its fetch or push is the caller's to start). */
+gnut_dl_slot *gnut_dl_slot_new(gnut_dl *d, gnut_dl_source *src);
+/* Ends one transfer without a word to anybody (its fetch freed). */
+void gnut_dl_slot_drop(gnut_dl_slot *slot);
+/* Stops every transfer; the sources may be tried again at once. */
 void gnut_dl_stop_transfer(gnut_dl *d);
-/* Ends a download for good: its partial file goes, its error stays. */
-void gnut_dl_fail(gnut_dl *d, const char *why, gboolean notify);
+/* Pauses: transfers stop, the partial file is synced and closed. why
+ * (NULL for the user's pause) is kept as the error; with retry_in_s (not
+ * 0) it is tried again that much later. */
+void gnut_dl_pause(gnut_dl *d, const char *why, guint retry_in_s, gboolean notify);
+
+/* ---- download-swarm.c ---- */
+
+/* [start, end) of chunk k. */
+void gnut_dl_chunk_bounds(const gnut_dl *d, guint64 k, guint64 *start, guint64 *end);
+/* The next range slot should ask for: the rest of its chunk, else a chunk
+ * nobody fetches, else (the end) the chunk another slot has most left of.
+ * FALSE: nothing left for it. */
+gboolean gnut_dl_next_range(gnut_dl_slot *slot, guint64 *start, guint64 *len);
+/* Whether a new slot would find something to fetch. */
+gboolean gnut_dl_has_work(const gnut_dl *d);
+/* Bytes written at offset by slot's source are now done. FALSE, with
+ * *error (CORRUPT), when the chunk they completed failed its check: the
+ * source is given up, the chunk undone. */
+gboolean gnut_dl_wrote(gnut_dl_slot *slot, guint64 offset, gsize len, GError **error);
+/* The complete file failed its SHA-1: the sources that wrote it this
+ * session are given up, and every byte is to be fetched again. */
+void gnut_dl_refetch_all(gnut_dl *d, const char *why);
+
+/* ---- download-sched.c ---- */
+
 /* Every byte is here: hands the file to the finishing job. */
 void gnut_dl_start_verify(gnut_dl *d);
 /* Stops the finishing job, if any, and waits for it: TRUE when the file
  * was moved into place all the same (it is at d->final_path). */
 gboolean gnut_dl_stop_verify(gnut_dl *d);
-
-/* ---- download-sched.c ---- */
-
 /* Runs the scheduler from an idle callback. */
 void gnut_downloads_schedule_soon(gnut_downloads *m);
-/* Fetches from src, waited for by d, over conn: the connection the source
+/* Fetches from the pushed source of slot over conn: the connection it
  * opened with a GIV (takes over conn and the caller's reference). */
-void gnut_dl_fetch_over_giv(gnut_dl *d, gnut_conn *conn);
+void gnut_dl_fetch_over_giv(gnut_dl_slot *slot, gnut_conn *conn);
 
 #endif

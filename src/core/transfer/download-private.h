@@ -25,8 +25,7 @@
 #include "gnut/net/conn.h"
 #include "gnut/proto/digest.h"
 #include "gnut/proto/head.h"
-
-#define GNUT_DOWNLOAD_CHUNK (1024 * 1024) /* bytes asked per request */
+#include "gnut/proto/http-msg.h"
 
 /* ---- download-basics.c ---- */
 
@@ -48,10 +47,14 @@ typedef struct {
  * disjoint, not adjacent), merging with overlapping or adjacent ranges;
  * returns how many of those bytes were not done before. */
 guint64 gnut_download_ranges_add(GArray *set, guint64 start, guint64 end);
-/* The first bytes of [0, size) that set lacks, at most GNUT_DOWNLOAD_CHUNK
- * of them; FALSE when nothing is missing. */
-gboolean gnut_download_ranges_first_missing(const GArray *set, guint64 size, guint64 *start,
-                                            guint64 *len);
+/* Unmarks [start, end) in set. */
+void gnut_download_ranges_remove(GArray *set, guint64 start, guint64 end);
+/* The first run of bytes of [from, to) that set lacks: [*start, *start +
+ * *len); FALSE when set has all of [from, to). */
+gboolean gnut_download_ranges_missing_in(const GArray *set, guint64 from, guint64 to,
+                                         guint64 *start, guint64 *len);
+/* How many bytes of [from, to) set has. */
+guint64 gnut_download_ranges_count_in(const GArray *set, guint64 from, guint64 to);
 
 /* ---- download-http.c ---- */
 
@@ -93,6 +96,9 @@ typedef struct {
 	gsize (*budget)(gpointer user_data, gsize want, gint64 *wait_us);
 	/* The source accepted a request and data follows (first time only). */
 	void (*receiving)(gpointer user_data);
+	/* The source named other sources of the file in an X-Alt header (at
+	 * most GNUT_HTTP_MAX_ALTS, addresses unchecked). May be NULL. */
+	void (*alts)(gpointer user_data, const gnut_http_alt *alts, gsize n);
 	/* The fetch is over (called once, from the main loop, never inside a
 	 * gnut_download_fetch_* call); the owner may free it from here. */
 	void (*done)(gpointer user_data, const gnut_download_fetch_result *result);
@@ -170,6 +176,7 @@ typedef struct {
 	char *to_dir;    /* NULL: the manager's download folder */
 	GArray *ranges;  /* gnut_download_range, done bytes */
 	GArray *sources; /* gnut_download_source; empty: waiting for sources */
+	gboolean paused; /* paused by the user */
 } gnut_download_record;
 
 #define GNUT_DOWNLOAD_STORE_MAX_BYTES     (8 * 1024 * 1024) /* size of downloads.xml read */
@@ -192,8 +199,8 @@ GPtrArray *gnut_download_store_load(const char *path, GError **error);
 /* ---- download-verify.c ---- */
 
 /* The finishing job of a complete download: in a worker thread, hash the
- * first size bytes of the partial file against sha1 (a mismatch deletes
- * the file: nothing corrupt is kept), sync it, and move it to a free name
+ * first size bytes of the partial file against sha1 (a mismatch leaves it
+ * where it is, for the manager to fetch again), sync it, and move it to a free name
  * in dir (created if need be), by rename or, across file systems, by copy.
  * The strings are copied. */
 typedef struct {

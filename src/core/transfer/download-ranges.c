@@ -27,21 +27,55 @@ guint64 gnut_download_ranges_add(GArray *set, guint64 start, guint64 end)
 	return added;
 }
 
-gboolean gnut_download_ranges_first_missing(const GArray *set, guint64 size, guint64 *start,
-                                            guint64 *len)
+void gnut_download_ranges_remove(GArray *set, guint64 start, guint64 end)
 {
-	guint64 pos = 0, end = size;
+	for (guint i = 0; i < set->len && start < end;) {
+		gnut_download_range r = g_array_index(set, gnut_download_range, i);
+		if (r.end <= start || r.start >= end) {
+			i++;
+			continue;
+		}
+		g_array_remove_index(set, i);
+		if (r.start < start) {
+			gnut_download_range left = {r.start, start};
+			g_array_insert_val(set, i++, left);
+		}
+		if (r.end > end) {
+			gnut_download_range right = {end, r.end};
+			g_array_insert_val(set, i++, right);
+		}
+	}
+}
+
+gboolean gnut_download_ranges_missing_in(const GArray *set, guint64 from, guint64 to,
+                                         guint64 *start, guint64 *len)
+{
+	guint64 pos = from, end = to;
 	for (guint i = 0; i < set->len; i++) {
 		const gnut_download_range *r = &g_array_index(set, gnut_download_range, i);
+		if (r->end <= pos)
+			continue;
 		if (r->start > pos) {
-			end = r->start;
+			end = MIN(to, r->start);
 			break;
 		}
-		pos = MAX(pos, r->end);
+		pos = r->end;
 	}
 	if (pos >= end)
 		return FALSE;
 	*start = pos;
-	*len = MIN(end - pos, (guint64)GNUT_DOWNLOAD_CHUNK);
+	*len = end - pos;
 	return TRUE;
+}
+
+guint64 gnut_download_ranges_count_in(const GArray *set, guint64 from, guint64 to)
+{
+	guint64 n = 0;
+	for (guint i = 0; i < set->len; i++) {
+		const gnut_download_range *r = &g_array_index(set, gnut_download_range, i);
+		guint64 lo = MAX(r->start, from), hi = MIN(r->end, to);
+		if (hi > lo)
+			n += hi - lo;
+	}
+	return n;
 }

@@ -1,9 +1,12 @@
 /* download-save.c: the manager's downloads in progress written to
  * downloads.xml (see download-manager.h). Each download becomes a record
  * for download-store.c, after its partial file's bytes are synced: the
- * state file never claims bytes the disk does not hold. Progress saves at
- * most every SAVE_DELAY_MS; adding, cancelling and finishing a download
- * save at once. */
+ * state file claims only the durable ranges (download-item.c), never bytes
+ * the disk may not hold. Progress saves at most every SAVE_DELAY_MS; a
+ * completed chunk saves at once unless the last save is younger than
+ * CHUNK_SAVE_MIN_MS, and then when it is that old (so a swarm at full
+ * speed syncs a few times a second, not once per chunk); adding,
+ * cancelling, pausing and finishing a download save at once. */
 #define G_LOG_DOMAIN "gnut-core"
 
 #include "download-manager.h"
@@ -12,7 +15,27 @@
 #include <string.h>
 #include <unistd.h>
 
-#define SAVE_DELAY_MS 5000
+#define SAVE_DELAY_MS     5000
+#define CHUNK_SAVE_MIN_MS 250
+#define US_PER_MS         1000
+
+/* Why take back on failure: a failed fdatasync may have dropped the pages,
+ * so the bytes not known durable are not known to be anywhere. */
+gboolean gnut_dl_sync(gnut_dl *d)
+{
+	if (d->fd >= 0 && d->unsynced && fdatasync(d->fd) != 0) {
+		g_warning("cannot sync %s: %s; its unsynced bytes will be fetched again",
+		          d->partial, g_strerror(errno));
+		g_array_set_size(d->done, 0);
+		g_array_append_vals(d->done, d->durable->data, d->durable->len);
+		d->done_bytes = gnut_download_ranges_count_in(d->done, 0, d->size);
+		return FALSE;
+	}
+	d->unsynced = FALSE;
+	g_array_set_size(d->durable, 0);
+	g_array_append_vals(d->durable, d->done->data, d->done->len);
+	return TRUE;
+}
 
 static void add_record_source(gnut_download_record *r, const gnut_dl_source *s)
 {
@@ -38,7 +61,8 @@ static gnut_download_record *record_of(const gnut_dl *d)
 	r->name = g_strdup(d->name);
 	r->size = d->size;
 	r->to_dir = g_strdup(d->to_dir);
-	g_array_append_vals(r->ranges, d->done->data, d->done->len);
+	g_array_append_vals(r->ranges, d->durable->data, d->durable->len);
+	r->paused = d->user_paused;
 	for (guint i = 0; i < d->sources->len; i++) {
 		const gnut_dl_source *s = g_ptr_array_index(d->sources, i);
 		if (!s->dead)
@@ -55,13 +79,10 @@ gboolean gnut_downloads_save_now(gnut_downloads *m, GError **error)
 		gnut_dl *d = g_ptr_array_index(m->all, i);
 		if (gnut_download_state_is_final(d->state))
 			continue;
-		if (d->fd >= 0 && d->unsynced) {
-			if (fdatasync(d->fd) != 0)
-				g_warning("cannot sync %s: %s", d->partial, g_strerror(errno));
-			d->unsynced = FALSE;
-		}
+		gnut_dl_sync(d);
 		g_ptr_array_add(records, record_of(d));
 	}
+	m->last_save_us = gnut_clock_now_us(m->clock);
 	return gnut_download_store_save(m->state_path, records, error);
 }
 
@@ -78,9 +99,27 @@ static gboolean on_save_timer(gpointer data)
 	return G_SOURCE_REMOVE;
 }
 
+/* Saves within ms, unless a save is due sooner already. */
+static void save_within(gnut_downloads *m, guint ms)
+{
+	gint64 due = g_get_monotonic_time() + (gint64)ms * US_PER_MS;
+	if (m->save_src != NULL && g_source_get_ready_time(m->save_src) <= due)
+		return;
+	gnut_downloads_stop_source(&m->save_src);
+	m->save_src = gnut_downloads_attach(m, g_timeout_source_new(ms), on_save_timer);
+}
+
 void gnut_downloads_save_later(gnut_downloads *m)
 {
 	if (m->save_src == NULL)
-		m->save_src =
-		    gnut_downloads_attach(m, g_timeout_source_new(SAVE_DELAY_MS), on_save_timer);
+		save_within(m, SAVE_DELAY_MS);
+}
+
+void gnut_downloads_save_soon(gnut_downloads *m)
+{
+	gint64 since_ms = (gnut_clock_now_us(m->clock) - m->last_save_us) / US_PER_MS;
+	if (since_ms >= CHUNK_SAVE_MIN_MS || since_ms < 0)
+		gnut_downloads_save_or_warn(m);
+	else
+		save_within(m, (guint)(CHUNK_SAVE_MIN_MS - since_ms));
 }

@@ -2,25 +2,32 @@
  * manager (see download-manager.h).
  *
  * The scheduler runs from an idle source whenever something changes (and
- * from a timer while a retry time, a wait for a first source or a wait for
- * a GIV is pending). It starts a fetch (download-http.c) for queued
- * downloads up to max_active, each from the first source that is due. A
- * fetch's outcome decides its source's fate: retry at once (connection
- * kept alive to the end, 404 on the URN form with a /get/ form to try),
- * later (503: its Retry-After; an error: back-off doubling from
- * RETRY_BASE_S), or never (416, wrong file, MAX_ATTEMPTS errors in a row
- * without data). When every source is given up the download fails. A
- * download that never had a source waits for one until its wait_until_us,
- * and then fails.
+ * from a timer while a retry time, a wait for a GIV, a paused download's
+ * retry or a search for sources is pending). Up to max_active downloads
+ * have transfers at once; each gets up to max_sources of them, one per
+ * source that is due, as long as its chunks give them work
+ * (download-swarm.c). A fetch's outcome decides its source's fate: go on
+ * at once (the connection was kept alive to the end, 404 on the URN form
+ * with a /get/ form to try), later (503: its Retry-After; an error: a
+ * back-off doubling from RETRY_BASE_S up to retry_max_s, for ever: after
+ * GNUT_DL_MAX_ATTEMPTS errors in a row the source no longer counts, but is
+ * still tried), or never (416, wrong file, bad data). A download without a
+ * source that counts is waiting, and asks the owner to search for sources
+ * by its URN every search_interval_s; so does one short of max_sources.
  *
  * A firewalled source is never connected to: picking it calls the owner's
- * push handler and parks the download on it (push_src) until its GIV comes
- * (gnut_dl_fetch_over_giv) or push_until_us passes, which counts as an
- * error of the source. A download waiting for a GIV holds a fetch slot, as
- * one that fetches.
+ * push handler and parks a slot on it until its GIV comes
+ * (gnut_dl_fetch_over_giv) or the wait passes, which counts as an error of
+ * the source. One push at a time per download.
+ *
+ * A download with every byte goes to the finishing job (download-verify.c):
+ * complete, or, when the SHA-1 does not match, fetched again
+ * (gnut_dl_refetch_all), or paused when our own disk fails it.
  *
  * The fetch's body bytes go to the partial file through the manager's rate
- * limiter, one token bucket for all downloads on the injected clock. */
+ * limiter, one token bucket for all downloads on the injected clock. A
+ * write that fails is our disk's fault, not the source's: the download
+ * pauses with the reason and is tried again every retry_max_s. */
 #define G_LOG_DOMAIN "gnut-core"
 
 #include "download-manager.h"
@@ -29,38 +36,28 @@
 #include <string.h>
 #include <unistd.h>
 
-#define MAX_ATTEMPTS     4    /* errors in a row before a source is given up */
+#include "gnut/proto/address.h"
+#include "gnut/proto/dial-rule.h"
+
 #define RETRY_BASE_S     5    /* first back-off after an error; doubles */
-#define RETRY_MAX_S      600  /* longest back-off */
 #define BUSY_DEFAULT_S   60   /* a 503 without Retry-After */
 #define BUSY_MAX_S       3600 /* longest Retry-After heeded */
 #define SCHEDULE_POLL_MS 1000 /* longest sleep while a retry or a wait is pending */
 #define US_PER_MS        1000
 #define LIMIT_WAKE_BYTES 4096 /* a fetch paused by the rate limit waits for this many */
+#define RATE_WINDOW_US   (2 * G_USEC_PER_SEC)
 
 /* ---- what an outcome means for a source ---- */
 
-static void give_up_source(gnut_dl *d, gnut_dl_source *src, const char *why)
-{
-	src->dead = TRUE;
-	g_free(d->last_error);
-	d->last_error = g_strdup_printf("%s:%u: %s", src->host, src->port, why);
-}
-
 /* An attempt failed (a connection or protocol error, a push without a
- * GIV): try again after a back-off that doubles, or give the source up
- * after MAX_ATTEMPTS in a row. */
+ * GIV): try again after a back-off that doubles up to retry_max_s. */
 static void source_failed(gnut_dl *d, gnut_dl_source *src, gint64 now, const char *why)
 {
 	src->failures++;
-	g_free(d->last_error);
-	d->last_error = g_strdup(why);
-	if (src->failures >= MAX_ATTEMPTS)
-		src->dead = TRUE;
-	else
-		src->next_try_us =
-		    now +
-		    (gint64)MIN(RETRY_BASE_S << (src->failures - 1), RETRY_MAX_S) * G_USEC_PER_SEC;
+	gnut_dl_source_error(d, src, why);
+	guint shift = MIN(src->failures - 1, 16u);
+	guint64 backoff = MIN((guint64)RETRY_BASE_S << shift, (guint64)d->mgr->retry_max_s);
+	src->next_try_us = now + (gint64)backoff * G_USEC_PER_SEC;
 }
 
 static void judge_source(gnut_dl *d, gnut_dl_source *src, const gnut_download_fetch_result *r)
@@ -84,35 +81,52 @@ static void judge_source(gnut_dl *d, gnut_dl_source *src, const gnut_download_fe
 			src->use_get = TRUE; /* try /get/<index>/<name> at once */
 			src->next_try_us = now;
 		} else {
-			give_up_source(d, src, "file not found");
+			gnut_dl_give_up_source(d, src, "file not found");
 		}
 		break;
 	case GNUT_DOWNLOAD_FETCH_BAD_RANGE:
-		give_up_source(d, src, "range not available");
+		gnut_dl_give_up_source(d, src, "range not available");
 		break;
 	case GNUT_DOWNLOAD_FETCH_WRONG_FILE:
-		give_up_source(d, src, r->error->message);
+		gnut_dl_give_up_source(d, src, r->error->message);
 		break;
 	case GNUT_DOWNLOAD_FETCH_LOCAL:
-		break; /* our disk, not the source: op_done fails the download */
+		break; /* bad data (already given up) or our disk: see op_done */
 	case GNUT_DOWNLOAD_FETCH_ERROR:
 		source_failed(d, src, now, r->error->message);
 		break;
 	}
 }
 
-/* ---- the fetch's callbacks ---- */
+/* ---- the fetch's callbacks (user data: the slot) ---- */
 
 static gboolean op_next_range(gpointer data, guint64 *start, guint64 *len)
 {
-	gnut_dl *d = data;
-	return gnut_download_ranges_first_missing(d->done, d->size, start, len);
+	return gnut_dl_next_range(data, start, len);
+}
+
+static void count_rate(gnut_dl *d, gsize len)
+{
+	gint64 now = gnut_clock_now_us(d->mgr->clock);
+	if (d->rate_since_us == 0 || now - d->last_data_us > RATE_WINDOW_US) {
+		d->rate_since_us = now;
+		d->rate_bytes = 0;
+	}
+	d->rate_bytes += len;
+	d->last_data_us = now;
+	gint64 elapsed = now - d->rate_since_us;
+	if (elapsed >= RATE_WINDOW_US) {
+		d->rate = d->rate_bytes * G_USEC_PER_SEC / (guint64)elapsed;
+		d->rate_since_us = now;
+		d->rate_bytes = 0;
+	}
 }
 
 static gboolean op_write(gpointer data, guint64 offset, const guint8 *buf, gsize len,
                          GError **error)
 {
-	gnut_dl *d = data;
+	gnut_dl_slot *slot = data;
+	gnut_dl *d = slot->d;
 	gsize off = 0;
 	while (off < len) {
 		ssize_t n = pwrite(d->fd, buf + off, len - off, (off_t)(offset + off));
@@ -122,17 +136,17 @@ static gboolean op_write(gpointer data, guint64 offset, const guint8 *buf, gsize
 			return gnut_download_io_error(error, "cannot write", d->partial);
 		off += (gsize)n;
 	}
-	d->done_bytes += gnut_download_ranges_add(d->done, offset, offset + len);
-	d->unsynced = TRUE;
+	slot->src->received += len;
 	d->mgr->bytes_in += len;
+	count_rate(d, len);
 	gnut_downloads_save_later(d->mgr);
-	return TRUE;
+	return gnut_dl_wrote(slot, offset, len, error);
 }
 
 static gsize op_budget(gpointer data, gsize want, gint64 *wait_us)
 {
-	gnut_dl *d = data;
-	gnut_rate_limit *limit = d->mgr->limit;
+	gnut_dl_slot *slot = data;
+	gnut_rate_limit *limit = slot->d->mgr->limit;
 	gsize take = (gsize)gnut_rate_limit_take(limit, want);
 	if (take == 0)
 		*wait_us = gnut_rate_limit_wait_us(limit, MIN(want, (gsize)LIMIT_WAKE_BYTES));
@@ -141,27 +155,55 @@ static gsize op_budget(gpointer data, gsize want, gint64 *wait_us)
 
 static void op_receiving(gpointer data)
 {
-	gnut_dl_set_state(data, GNUT_DOWNLOAD_DOWNLOADING, TRUE);
+	gnut_dl_slot *slot = data;
+	slot->receiving = TRUE;
+	gnut_dl_refresh_state(slot->d, TRUE);
+}
+
+/* X-Alt: more sources, when we may dial them; never a revival of one we
+ * gave up. */
+static void op_alts(gpointer data, const gnut_http_alt *alts, gsize n)
+{
+	gnut_dl_slot *slot = data;
+	gnut_dl *d = slot->d;
+	guint before = d->sources->len;
+	for (gsize i = 0; i < n; i++) {
+		if (gnut_dial_check_ipv4(alts[i].ip, alts[i].port, d->mgr->allow_local) !=
+		    GNUT_DIAL_OK)
+			continue;
+		char host[GNUT_ADDR_IPV4_LEN];
+		gnut_addr_format_ipv4(alts[i].ip, host);
+		gnut_download_source src = {.host = host, .port = alts[i].port};
+		gnut_dl_merge_source(d, &src, FALSE);
+	}
+	if (d->sources->len > before) {
+		gnut_downloads_save_later(d->mgr);
+		gnut_downloads_schedule_soon(d->mgr);
+	}
 }
 
 static void op_done(gpointer data, const gnut_download_fetch_result *r)
 {
-	gnut_dl *d = data;
+	gnut_dl_slot *slot = data;
+	gnut_dl *d = slot->d;
 	gnut_downloads *m = d->mgr;
-	gnut_dl_source *src = d->fetch_src;
-	g_clear_pointer(&d->fetch, gnut_download_fetch_free);
-	d->fetch_src = NULL;
+	gnut_dl_source *src = slot->src;
 	if (r->tls_failed)
 		src->tls = FALSE; /* plain from now on */
 	judge_source(d, src, r);
-	if (r->outcome == GNUT_DOWNLOAD_FETCH_LOCAL) {
-		gnut_dl_fail(d, r->error->message, TRUE);
-	} else if (d->done_bytes == d->size) {
-		gnut_dl_start_verify(d);
-	} else {
+	g_autofree char *local = NULL;
+	if (r->outcome == GNUT_DOWNLOAD_FETCH_LOCAL &&
+	    !g_error_matches(r->error, GNUT_DOWNLOAD_ERROR, GNUT_DOWNLOAD_ERROR_CORRUPT))
+		local = g_strdup(r->error->message);
+	gnut_dl_slot_drop(slot);
+	if (local != NULL) {
+		gnut_dl_pause(d, local, m->retry_max_s, TRUE);
+	} else if (d->slots->len == 0) {
 		gnut_dl_release_partial(d);
-		gnut_dl_set_state(d, GNUT_DOWNLOAD_QUEUED, TRUE);
+		if (d->done_bytes == d->size)
+			gnut_dl_start_verify(d);
 	}
+	gnut_dl_refresh_state(d, TRUE);
 	gnut_downloads_save_later(m);
 	gnut_downloads_schedule_soon(m);
 }
@@ -171,6 +213,7 @@ static const gnut_download_fetch_ops fetch_ops = {
     .write = op_write,
     .budget = op_budget,
     .receiving = op_receiving,
+    .alts = op_alts,
     .done = op_done,
 };
 
@@ -194,68 +237,131 @@ static void fill_params(const gnut_dl *d, const gnut_dl_source *src, gnut_downlo
 
 /* ---- starting a fetch or a push ---- */
 
+static gboolean pushing(const gnut_dl *d)
+{
+	for (guint i = 0; i < d->slots->len; i++)
+		if (((const gnut_dl_slot *)g_ptr_array_index(d->slots, i))->fetch == NULL)
+			return TRUE;
+	return FALSE;
+}
+
 /* Asks the owner for a push to a firewalled source, and waits for its GIV
  * (the handler may even bring it at once). */
 static void start_push(gnut_dl *d, gnut_dl_source *src)
 {
 	gnut_downloads *m = d->mgr;
-	d->push_src = src;
-	d->push_until_us = gnut_clock_now_us(m->clock) + (gint64)m->push_wait_s * G_USEC_PER_SEC;
-	gnut_dl_set_state(d, GNUT_DOWNLOAD_CONNECTING, TRUE);
-	if (d->push_src == src && m->push != NULL) /* the notify may have cancelled it */
+	gnut_dl_slot *slot = gnut_dl_slot_new(d, src);
+	slot->push_until_us = gnut_clock_now_us(m->clock) + (gint64)m->push_wait_s * G_USEC_PER_SEC;
+	gnut_dl_refresh_state(d, TRUE);
+	if (src->slot == slot && m->push != NULL) /* the notify may have cancelled it */
 		m->push(m, &src->guid, src->index, m->push_data);
 }
 
 /* Tries a source: connects to it, or asks for a push when it is
- * firewalled. */
-static void start_fetch(gnut_dl *d, gnut_dl_source *src)
+ * firewalled. FALSE when the partial file cannot be opened (paused). */
+static gboolean start_fetch(gnut_dl *d, gnut_dl_source *src)
 {
 	if (!gnut_dl_open_partial(d)) {
 		g_autofree char *why =
 		    g_strdup_printf("cannot open %s: %s", d->partial, g_strerror(errno));
-		gnut_dl_fail(d, why, TRUE);
-		return;
+		gnut_dl_pause(d, why, d->mgr->retry_max_s, TRUE);
+		return FALSE;
 	}
 	if (src->firewalled) {
 		start_push(d, src);
-		return;
+		return TRUE;
 	}
 	gnut_download_fetch_params p;
 	fill_params(d, src, &p);
-	d->fetch_src = src;
-	d->fetch = gnut_download_fetch_start(&p, &fetch_ops, d);
-	gnut_dl_set_state(d, GNUT_DOWNLOAD_CONNECTING, TRUE);
+	gnut_dl_slot *slot = gnut_dl_slot_new(d, src);
+	slot->fetch = gnut_download_fetch_start(&p, &fetch_ops, slot);
+	gnut_dl_refresh_state(d, TRUE);
+	return TRUE;
 }
 
-void gnut_dl_fetch_over_giv(gnut_dl *d, gnut_conn *conn)
+void gnut_dl_fetch_over_giv(gnut_dl_slot *slot, gnut_conn *conn)
 {
-	gnut_dl_source *src = g_steal_pointer(&d->push_src);
 	gnut_download_fetch_params p;
-	fill_params(d, src, &p);
-	d->fetch_src = src;
-	d->fetch = gnut_download_fetch_start_on(conn, &p, &fetch_ops, d);
+	fill_params(slot->d, slot->src, &p);
+	slot->fetch = gnut_download_fetch_start_on(conn, &p, &fetch_ops, slot);
 }
 
-/* A push brought no GIV in time: an error of its source, and the download
- * goes back to the queue. */
-static void push_expired(gnut_dl *d, gint64 now)
+/* ---- the finishing job ---- */
+
+/* The finishing job is over. It only counts while the download still
+ * waits for it: a cancel or the manager's end has stopped it and taken
+ * its outcome already. A mismatch fetches the file again; our own disk's
+ * error pauses it. */
+static void on_verified(gnut_download_verify *job, const char *path, const GError *error,
+                        gpointer data)
 {
-	gnut_dl_source *src = g_steal_pointer(&d->push_src);
-	g_autofree char *why = g_strdup_printf("%s:%u: no GIV after push", src->host, src->port);
-	source_failed(d, src, now, why);
-	gnut_dl_release_partial(d);
-	gnut_dl_set_state(d, GNUT_DOWNLOAD_QUEUED, TRUE);
+	gnut_dl *d = data;
+	if (d->job == job)
+		d->job = NULL;
+	if (d->mgr != NULL && d->state == GNUT_DOWNLOAD_VERIFYING) {
+		gnut_downloads *m = d->mgr;
+		if (path != NULL) {
+			d->final_path = g_strdup(path);
+			g_info("download %" G_GUINT64_FORMAT " complete: %s", d->id, d->final_path);
+			gnut_dl_set_state(d, GNUT_DOWNLOAD_COMPLETE, TRUE);
+			gnut_downloads_save_or_warn(m);
+		} else if (g_error_matches(error, GNUT_DOWNLOAD_ERROR,
+		                           GNUT_DOWNLOAD_ERROR_CORRUPT)) {
+			gnut_dl_refetch_all(d, error->message);
+			gnut_downloads_schedule_soon(m);
+		} else {
+			gnut_dl_pause(d, error->message, m->retry_max_s, TRUE);
+		}
+	}
+	gnut_dl_unref(d);
+}
+
+/* Why truncate first: a stale partial file longer than the download would
+ * not hash right. */
+void gnut_dl_start_verify(gnut_dl *d)
+{
+	gnut_downloads *m = d->mgr;
+	if (!gnut_dl_open_partial(d) || ftruncate(d->fd, (off_t)d->size) != 0) {
+		g_autofree char *why =
+		    g_strdup_printf("cannot prepare %s: %s", d->partial, g_strerror(errno));
+		gnut_dl_pause(d, why, m->retry_max_s, TRUE);
+		return;
+	}
+	gnut_dl_close_partial(d);
+	gnut_dl_set_state(d, GNUT_DOWNLOAD_VERIFYING, TRUE);
+	gnut_download_verify_params p = {
+	    .partial = d->partial,
+	    .sha1 = d->sha1,
+	    .size = d->size,
+	    .dir = d->to_dir != NULL ? d->to_dir : m->download_dir,
+	    .name = d->name,
+	};
+	d->job = gnut_download_verify_start(&p, on_verified, gnut_dl_ref(d));
+}
+
+gboolean gnut_dl_stop_verify(gnut_dl *d)
+{
+	if (d->job == NULL)
+		return FALSE;
+	g_autofree char *moved = gnut_download_verify_stop(g_steal_pointer(&d->job));
+	if (moved == NULL)
+		return FALSE;
+	g_free(d->final_path);
+	d->final_path = g_steal_pointer(&moved);
+	return TRUE;
 }
 
 /* ---- scheduling ---- */
 
-/* The first source due now; else NULL, and *wake is lowered to the
+/* The first source due now, not fetching already (a firewalled one only
+ * when no push is waiting); else NULL, and *wake is lowered to the
  * earliest retry time. */
 static gnut_dl_source *pick_source(gnut_dl *d, gint64 now, gint64 *wake)
 {
+	gboolean may_push = !pushing(d);
 	for (guint i = 0; i < d->sources->len; i++) {
 		gnut_dl_source *s = g_ptr_array_index(d->sources, i);
-		if (s->dead)
+		if (s->dead || s->slot != NULL || (s->firewalled && !may_push))
 			continue;
 		if (s->next_try_us <= now)
 			return s;
@@ -272,60 +378,102 @@ static void drop_unreachable(gnut_dl *d)
 	for (guint i = 0; i < d->sources->len; i++) {
 		gnut_dl_source *s = g_ptr_array_index(d->sources, i);
 		if (s->firewalled && !s->dead)
-			give_up_source(d, s, "firewalled, and no push handler to reach it");
+			gnut_dl_give_up_source(d, s, "firewalled, and no push handler to reach it");
 	}
 }
 
-/* A queued download that cannot fetch, whatever the free slots: one that
- * never had a source fails when its wait is over (else *wake is lowered to
- * that time, so that the schedule timer comes back then); one whose every
- * source is given up fails at once. FALSE when it may fetch. */
-static gboolean settle_sourceless(gnut_dl *d, gint64 now, gint64 *wake)
+/* Ends the pushes whose GIV is late (an error of their source); else
+ * lowers *wake to when one will be. */
+static void settle_pushes(gnut_dl *d, gint64 now, gint64 *wake)
 {
-	if (d->sources->len == 0) {
-		if (now >= d->wait_until_us)
-			gnut_dl_fail(d, "no source found", TRUE);
-		else
-			*wake = MIN(*wake, d->wait_until_us);
-		return TRUE;
+	for (guint i = d->slots->len; i-- > 0;) {
+		gnut_dl_slot *slot = g_ptr_array_index(d->slots, i);
+		if (slot->fetch != NULL)
+			continue;
+		if (now < slot->push_until_us) {
+			*wake = MIN(*wake, slot->push_until_us);
+			continue;
+		}
+		gnut_dl_source *src = slot->src;
+		g_autofree char *why =
+		    g_strdup_printf("%s:%u: no GIV after push", src->host, src->port);
+		gnut_dl_slot_drop(slot);
+		source_failed(d, src, now, why);
+		if (d->slots->len == 0)
+			gnut_dl_release_partial(d);
+		gnut_dl_refresh_state(d, TRUE);
 	}
-	drop_unreachable(d);
-	if (gnut_dl_count_alive(d) > 0)
-		return FALSE;
-	g_autofree char *why =
-	    g_strdup_printf("every source failed%s%s", d->last_error != NULL ? "; last: " : "",
-	                    d->last_error != NULL ? d->last_error : "");
-	gnut_dl_fail(d, why, TRUE);
-	return TRUE;
 }
 
-static gboolean is_busy(const gnut_dl *d)
+/* A download short of sources asks for a search by URN, at most every
+ * search_interval_s. */
+static void maybe_search(gnut_dl *d, gint64 now, gint64 *wake)
 {
-	return d->fetch != NULL || d->push_src != NULL;
+	gnut_downloads *m = d->mgr;
+	if (m->find == NULL || gnut_dl_count_alive(d) >= m->max_sources)
+		return;
+	if (now < d->next_search_us) {
+		*wake = MIN(*wake, d->next_search_us);
+		return;
+	}
+	d->next_search_us = now + (gint64)m->search_interval_s * G_USEC_PER_SEC;
+	*wake = MIN(*wake, d->next_search_us);
+	m->find(m, d->sha1, m->find_data);
 }
 
-/* Downloads holding a slot: fetching, or waiting for a GIV. */
+/* A download paused by an error is tried again when its time comes. */
+static void maybe_resume(gnut_dl *d, gint64 now, gint64 *wake)
+{
+	if (d->resume_at_us == 0)
+		return;
+	if (now < d->resume_at_us) {
+		*wake = MIN(*wake, d->resume_at_us);
+		return;
+	}
+	d->resume_at_us = 0;
+	g_clear_pointer(&d->error, g_free);
+	gnut_dl_set_state(d, GNUT_DOWNLOAD_QUEUED, FALSE);
+	gnut_dl_refresh_state(d, TRUE);
+}
+
+/* Starts as many transfers for d as it has work and sources for. */
+static void fill_slots(gnut_dl *d, gint64 now, gint64 *wake)
+{
+	while (d->slots->len < d->mgr->max_sources && gnut_dl_has_work(d)) {
+		gnut_dl_source *src = pick_source(d, now, wake);
+		if (src == NULL || !start_fetch(d, src))
+			break;
+	}
+}
+
 static guint count_busy(const gnut_downloads *m)
 {
 	guint n = 0;
 	for (guint i = 0; i < m->all->len; i++)
-		n += is_busy(g_ptr_array_index(m->all, i));
+		n += ((gnut_dl *)g_ptr_array_index(m->all, i))->slots->len > 0;
 	return n;
 }
 
-/* Ends the pushes whose GIV is late; else lowers *wake to when one will
- * be. */
-static void settle_pushes(gnut_downloads *m, gint64 now, gint64 *wake)
+static void schedule_one(gnut_dl *d, gint64 now, gint64 *wake, guint *busy)
 {
-	for (guint i = 0; i < m->all->len; i++) {
-		gnut_dl *d = g_ptr_array_index(m->all, i);
-		if (d->push_src == NULL)
-			continue;
-		if (now >= d->push_until_us)
-			push_expired(d, now);
-		else
-			*wake = MIN(*wake, d->push_until_us);
+	if (d->state == GNUT_DOWNLOAD_PAUSED)
+		maybe_resume(d, now, wake);
+	if (!gnut_dl_in_progress(d))
+		return;
+	settle_pushes(d, now, wake);
+	if (d->done_bytes == d->size && d->slots->len == 0) {
+		gnut_dl_start_verify(d);
+		return;
 	}
+	drop_unreachable(d);
+	maybe_search(d, now, wake);
+	gboolean had = d->slots->len > 0;
+	if (had || *busy < d->mgr->max_active) {
+		fill_slots(d, now, wake);
+		settle_pushes(d, now, wake); /* the wake-up for the new pushes' wait */
+	}
+	*busy += !had && d->slots->len > 0;
+	gnut_dl_refresh_state(d, TRUE);
 }
 
 static gboolean on_schedule(gpointer data);
@@ -334,26 +482,9 @@ static void run_schedule(gnut_downloads *m)
 {
 	gint64 now = gnut_clock_now_us(m->clock);
 	gint64 wake = G_MAXINT64;
-	settle_pushes(m, now, &wake);
-	guint fetching = count_busy(m);
-	for (guint i = 0; i < m->all->len; i++) {
-		gnut_dl *d = g_ptr_array_index(m->all, i);
-		if (d->state != GNUT_DOWNLOAD_QUEUED)
-			continue;
-		if (d->done_bytes == d->size) {
-			gnut_dl_start_verify(d);
-			continue;
-		}
-		if (settle_sourceless(d, now, &wake) || fetching >= m->max_active)
-			continue;
-		gnut_dl_source *src = pick_source(d, now, &wake);
-		if (src != NULL) {
-			start_fetch(d, src);
-			fetching += is_busy(d);
-			if (d->push_src != NULL)
-				wake = MIN(wake, d->push_until_us);
-		}
-	}
+	guint busy = count_busy(m);
+	for (guint i = 0; i < m->all->len; i++)
+		schedule_one(g_ptr_array_index(m->all, i), now, &wake, &busy);
 	if (wake != G_MAXINT64 && m->schedule_src == NULL) { /* a notify may have set it */
 		gint64 ms = CLAMP((wake - now + US_PER_MS - 1) / US_PER_MS, 1, SCHEDULE_POLL_MS);
 		m->schedule_src =

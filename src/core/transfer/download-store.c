@@ -5,16 +5,17 @@
  * damaged or edited by hand. The form:
  *
  *   <gnutd-downloads version="1">
- *     <download id="1" urn="urn:sha1:..." size="3145728" name="x.bin" to="/dir">
+ *     <download id="1" urn="urn:sha1:..." size="3145728" name="x.bin" to="/dir"
+ *               paused="1">
  *       <range start="0" end="524288"/>            (half-open, bytes done)
  *       <source host="1.2.3.4" port="6346" index="3" name="x.bin" get-only="0"
  *               guid="<32 hex>" firewalled="1" tls="1"/>
  *     </download>
  *   </gnutd-downloads>
  *
- * guid is there when known, firewalled="1" only for a source reached by
- * push, tls="1" only for a source that accepts TLS (a file written before
- * those attributes existed has none: FALSE).
+ * paused="1" only for a download the user paused; guid is there when known, firewalled="1" only for
+ * a source reached by push, tls="1" only for a source that accepts TLS (a file written before those
+ * attributes existed has none: FALSE).
  *
  * A download without any <source> is one waiting for sources; one whose
  * <source>s are all bad is damaged, and skipped.
@@ -108,6 +109,8 @@ static void add_download_node(xmlNode *root, const gnut_download_record *r)
 	set_str(n, "name", r->name);
 	if (r->to_dir != NULL)
 		set_str(n, "to", r->to_dir);
+	if (r->paused)
+		set_str(n, "paused", "1");
 	for (guint i = 0; i < r->ranges->len; i++) {
 		const gnut_download_range *rg = &g_array_index(r->ranges, gnut_download_range, i);
 		xmlNode *rn = xmlNewChild(n, NULL, (const xmlChar *)"range", NULL);
@@ -239,6 +242,8 @@ static gnut_download_record *parse_download(xmlNode *dn)
 		memcpy(r->sha1, urn.sha1, GNUT_SHA1_LEN);
 		r->name = get_str(dn, "name");
 		r->to_dir = get_str(dn, "to");
+		g_autofree char *paused = get_str(dn, "paused");
+		r->paused = g_strcmp0(paused, "1") == 0;
 		ok = r->name != NULL && (r->to_dir == NULL || g_path_is_absolute(r->to_dir)) &&
 		     parse_children(dn, r, &listed) && (listed == 0 || r->sources->len > 0);
 	}

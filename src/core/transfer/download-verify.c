@@ -85,7 +85,7 @@ static gboolean hash_fd(int fd, guint64 size, uint8_t out[GNUT_SHA1_LEN], GCance
 }
 
 /* The partial file holds the right bytes (and they are on the disk). A
- * mismatch deletes it: nothing corrupt is kept. */
+ * mismatch is CORRUPT: the file stays, nothing of it is delivered. */
 static gboolean verify_partial(const gnut_download_verify *job, GError **error)
 {
 	int fd = open(job->partial, O_RDONLY | O_CLOEXEC);
@@ -102,7 +102,6 @@ static gboolean verify_partial(const gnut_download_verify *job, GError **error)
 		char want_urn[GNUT_URN_SHA1_LEN + 1], got_urn[GNUT_URN_SHA1_LEN + 1];
 		gnut_urn_format_sha1(job->sha1, want_urn);
 		gnut_urn_format_sha1(got, got_urn);
-		g_unlink(job->partial);
 		g_set_error(error, GNUT_DOWNLOAD_ERROR, GNUT_DOWNLOAD_ERROR_CORRUPT,
 		            "SHA-1 mismatch: the data is %s, not %s", got_urn, want_urn);
 		return FALSE;

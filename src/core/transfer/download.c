@@ -1,12 +1,14 @@
 /* download.c: the download manager's public API (see download.h): creating
  * and freeing the manager (the downloads of downloads.xml come back on
  * creation and are saved on the way out), adding downloads and sources,
- * cancelling, the snapshots for `gnut downloads`, the push handler's GIV
- * hand-over, and the rate limit.
+ * cancelling, pausing, resuming and retrying, the snapshots for `gnut
+ * downloads` and `gnut sources`, the push handler's GIV hand-over, and the
+ * rate limit.
  *
  * The work happens in the files below (download-manager.h): the scheduler
- * (download-sched.c) starts fetches and judges their outcomes, a download
- * (download-item.c) fails or goes to the finishing job, and the state file
+ * (download-sched.c) starts fetches and judges their outcomes, the chunks
+ * are shared out by download-swarm.c, a download (download-item.c) pauses
+ * or goes to the finishing job, and the state file
  * is written by download-save.c. This file only changes what they act on
  * and asks the scheduler to run. */
 #define G_LOG_DOMAIN "gnut-core"
@@ -21,14 +23,17 @@
 #define DEFAULT_MAX_ACTIVE        4
 #define DEFAULT_CONNECT_TIMEOUT_S 20
 #define DEFAULT_IDLE_TIMEOUT_S    60
-#define DEFAULT_SOURCE_WAIT_S     120
 #define DEFAULT_PUSH_WAIT_S       30
+#define DEFAULT_MAX_SOURCES       4
+#define DEFAULT_RETRY_MAX_S       600
+#define DEFAULT_SEARCH_INTERVAL_S 300
 #define LIMIT_MIN_BURST           4096 /* bytes the rate limit lets through at once */
 #define LIMIT_BURST_DIVISOR       8    /* the burst: an eighth of a second's bytes */
 #define MAX_TARGET_DIR            4096 /* bytes of a target folder's path */
 #define INCOMPLETE_MODE           0700
 #define STATE_FILE                "downloads.xml"
 #define INCOMPLETE_DIR            "incomplete"
+#define RATE_STALE_US             (5 * G_USEC_PER_SEC) /* no data this long: rate 0 */
 
 static gboolean invalid(GError **error, const char *why)
 {
@@ -77,6 +82,7 @@ static void restore_ranges(gnut_dl *d, const GArray *ranges)
 		if (r->start < end)
 			d->done_bytes += gnut_download_ranges_add(d->done, r->start, end);
 	}
+	g_array_append_vals(d->durable, d->done->data, d->done->len);
 }
 
 static gint compare_ids(gconstpointer a, gconstpointer b)
@@ -102,8 +108,13 @@ static void load_state(gnut_downloads *m)
 		gnut_dl *d = gnut_dl_new(m, r->id, r->sha1, r->name, r->size, r->to_dir);
 		restore_ranges(d, r->ranges);
 		for (guint j = 0; j < r->sources->len; j++)
-			gnut_dl_merge_source(d,
-			                     &g_array_index(r->sources, gnut_download_source, j));
+			gnut_dl_merge_source(d, &g_array_index(r->sources, gnut_download_source, j),
+			                     TRUE);
+		gnut_dl_refresh_state(d, FALSE);
+		if (r->paused) { /* as the user left it; nothing to stop or save yet */
+			d->user_paused = TRUE;
+			d->state = GNUT_DOWNLOAD_PAUSED;
+		}
 		g_ptr_array_add(m->all, d);
 		m->next_id = MAX(m->next_id, r->id + 1);
 	}
@@ -136,8 +147,12 @@ gnut_downloads *gnut_downloads_new(const gnut_downloads_config *config, gnut_clo
 	m->max_active = or_default(config->max_active, DEFAULT_MAX_ACTIVE);
 	m->connect_timeout_s = or_default(config->connect_timeout_s, DEFAULT_CONNECT_TIMEOUT_S);
 	m->idle_timeout_s = or_default(config->idle_timeout_s, DEFAULT_IDLE_TIMEOUT_S);
-	m->source_wait_s = or_default(config->source_wait_s, DEFAULT_SOURCE_WAIT_S);
 	m->push_wait_s = or_default(config->push_wait_s, DEFAULT_PUSH_WAIT_S);
+	m->max_sources =
+	    MIN(or_default(config->max_sources, DEFAULT_MAX_SOURCES), GNUT_DOWNLOAD_MAX_SWARM);
+	m->retry_max_s = or_default(config->retry_max_s, DEFAULT_RETRY_MAX_S);
+	m->search_interval_s = or_default(config->search_interval_s, DEFAULT_SEARCH_INTERVAL_S);
+	m->allow_local = config->allow_local;
 	m->tls = config->tls;
 	m->limit =
 	    gnut_rate_limit_new(clock, config->download_limit, limit_burst(config->download_limit));
@@ -190,20 +205,40 @@ void gnut_downloads_set_push_handler(gnut_downloads *m, gnut_downloads_push_fn f
 	m->push_data = user_data;
 }
 
-/* The download waiting for a GIV from this servent: the one that pushed
- * for this file index if several wait for it, else the first. */
-static gnut_dl *find_push_waiting(gnut_downloads *m, const gnut_guid *servent, guint32 index)
+void gnut_downloads_set_source_finder(gnut_downloads *m, gnut_downloads_find_fn fn,
+                                      gpointer user_data)
 {
-	gnut_dl *first = NULL;
+	g_return_if_fail(m != NULL);
+	m->find = fn;
+	m->find_data = user_data;
+}
+
+void gnut_downloads_set_chunk_verifier(gnut_downloads *m, gnut_downloads_chunk_fn fn,
+                                       gpointer user_data)
+{
+	g_return_if_fail(m != NULL);
+	m->verify_chunk = fn;
+	m->verify_chunk_data = user_data;
+}
+
+/* The push waiting for a GIV from this servent: the one for this file
+ * index if several wait for it, else the first. */
+static gnut_dl_slot *find_push_waiting(gnut_downloads *m, const gnut_guid *servent, guint32 index)
+{
+	gnut_dl_slot *first = NULL;
 	for (guint i = 0; i < m->all->len; i++) {
 		gnut_dl *d = g_ptr_array_index(m->all, i);
-		const gnut_dl_source *s = d->push_src;
-		if (s == NULL || memcmp(s->guid.bytes, servent->bytes, GNUT_GUID_LEN) != 0)
-			continue;
-		if (s->index == index)
-			return d;
-		if (first == NULL)
-			first = d;
+		for (guint j = 0; j < d->slots->len; j++) {
+			gnut_dl_slot *slot = g_ptr_array_index(d->slots, j);
+			const gnut_dl_source *s = slot->src;
+			if (slot->fetch != NULL ||
+			    memcmp(s->guid.bytes, servent->bytes, GNUT_GUID_LEN) != 0)
+				continue;
+			if (s->index == index)
+				return slot;
+			if (first == NULL)
+				first = slot;
+		}
 	}
 	return first;
 }
@@ -212,10 +247,10 @@ gboolean gnut_downloads_take_giv(gnut_downloads *m, gnut_conn *conn, const gnut_
                                  guint32 index)
 {
 	g_return_val_if_fail(m != NULL && conn != NULL && servent != NULL, FALSE);
-	gnut_dl *d = find_push_waiting(m, servent, index);
-	if (d == NULL)
+	gnut_dl_slot *slot = find_push_waiting(m, servent, index);
+	if (slot == NULL)
 		return FALSE;
-	gnut_dl_fetch_over_giv(d, conn);
+	gnut_dl_fetch_over_giv(slot, conn);
 	return TRUE;
 }
 
@@ -286,8 +321,9 @@ guint64 gnut_downloads_add(gnut_downloads *m, const uint8_t sha1[GNUT_SHA1_LEN],
 	for (guint i = 0; i < n_sources; i++) {
 		gnut_download_source use;
 		if (usable_source(&sources[i], &use, NULL))
-			gnut_dl_merge_source(d, &use);
+			gnut_dl_merge_source(d, &use, TRUE);
 	}
+	gnut_dl_refresh_state(d, FALSE);
 	gnut_downloads_save_or_warn(m);
 	gnut_downloads_schedule_soon(m);
 	return d->id;
@@ -314,7 +350,8 @@ gboolean gnut_downloads_add_source(gnut_downloads *m, guint64 id, const gnut_dow
 	gnut_download_source use;
 	if (!usable_source(src, &use, error))
 		return FALSE;
-	gnut_dl_merge_source(d, &use);
+	gnut_dl_merge_source(d, &use, TRUE);
+	gnut_dl_refresh_state(d, FALSE);
 	gnut_downloads_save_later(m);
 	gnut_downloads_schedule_soon(m);
 	return TRUE;
@@ -326,7 +363,7 @@ guint64 gnut_downloads_find(gnut_downloads *m, const uint8_t sha1[GNUT_SHA1_LEN]
 	return d != NULL ? d->id : 0;
 }
 
-/* ---- cancelling, status, saving ---- */
+/* ---- cancelling, pausing, resuming, retrying ---- */
 
 gboolean gnut_downloads_cancel(gnut_downloads *m, guint64 id, GError **error)
 {
@@ -344,11 +381,84 @@ gboolean gnut_downloads_cancel(gnut_downloads *m, guint64 id, GError **error)
 	gnut_dl_stop_transfer(d);
 	gnut_dl_close_partial(d);
 	g_unlink(d->partial);
+	g_clear_pointer(&d->error, g_free);
 	gnut_dl_set_state(d, GNUT_DOWNLOAD_CANCELLED, FALSE);
 	gnut_downloads_save_or_warn(m);
 	gnut_downloads_schedule_soon(m);
 	return TRUE;
 }
+
+/* A download that can be paused or retried: not over, not verifying. */
+static gnut_dl *find_changeable(gnut_downloads *m, guint64 id, GError **error)
+{
+	gnut_dl *d = find_or_error(m, id, error);
+	if (d == NULL)
+		return NULL;
+	if (gnut_download_state_is_final(d->state) || d->state == GNUT_DOWNLOAD_VERIFYING) {
+		invalid(error, "the download is over or being verified");
+		return NULL;
+	}
+	return d;
+}
+
+gboolean gnut_downloads_pause(gnut_downloads *m, guint64 id, GError **error)
+{
+	g_return_val_if_fail(m != NULL, FALSE);
+	gnut_dl *d = find_changeable(m, id, error);
+	if (d == NULL)
+		return FALSE;
+	gnut_dl_pause(d, NULL, 0, FALSE);
+	gnut_downloads_schedule_soon(m);
+	return TRUE;
+}
+
+static void unpause(gnut_dl *d)
+{
+	d->user_paused = FALSE;
+	d->resume_at_us = 0;
+	g_clear_pointer(&d->error, g_free);
+	gnut_dl_set_state(d, GNUT_DOWNLOAD_QUEUED, FALSE);
+	gnut_dl_refresh_state(d, FALSE);
+}
+
+gboolean gnut_downloads_resume(gnut_downloads *m, guint64 id, GError **error)
+{
+	g_return_val_if_fail(m != NULL, FALSE);
+	gnut_dl *d = find_or_error(m, id, error);
+	if (d == NULL)
+		return FALSE;
+	if (d->state != GNUT_DOWNLOAD_PAUSED)
+		return invalid(error, "the download is not paused");
+	unpause(d);
+	gnut_downloads_save_or_warn(m);
+	gnut_downloads_schedule_soon(m);
+	return TRUE;
+}
+
+gboolean gnut_downloads_retry(gnut_downloads *m, guint64 id, GError **error)
+{
+	g_return_val_if_fail(m != NULL, FALSE);
+	gnut_dl *d = find_changeable(m, id, error);
+	if (d == NULL)
+		return FALSE;
+	gint64 now = gnut_clock_now_us(m->clock);
+	for (guint i = 0; i < d->sources->len; i++) {
+		gnut_dl_source *s = g_ptr_array_index(d->sources, i);
+		s->dead = FALSE;
+		s->failures = 0;
+		s->next_try_us = now;
+		s->use_get = s->get_only; /* the URN form again */
+	}
+	d->next_search_us = now;
+	if (d->state == GNUT_DOWNLOAD_PAUSED)
+		unpause(d);
+	gnut_dl_refresh_state(d, FALSE);
+	gnut_downloads_save_or_warn(m);
+	gnut_downloads_schedule_soon(m);
+	return TRUE;
+}
+
+/* ---- status, saving ---- */
 
 static void fill_status(const gnut_dl *d, gnut_download_status *out)
 {
@@ -361,8 +471,57 @@ static void fill_status(const gnut_dl *d, gnut_download_status *out)
 	out->done = d->done_bytes;
 	out->state = d->state;
 	out->path = g_strdup(d->final_path != NULL ? d->final_path : d->partial);
-	out->error = g_strdup(d->error);
+	out->error = g_strdup(d->error != NULL                    ? d->error
+	                      : d->state == GNUT_DOWNLOAD_WAITING ? d->last_error
+	                                                          : NULL);
 	out->sources = gnut_dl_count_alive(d);
+	out->active = d->slots->len;
+	gboolean flowing = d->mgr != NULL && d->slots->len > 0 &&
+	                   gnut_clock_now_us(d->mgr->clock) - d->last_data_us < RATE_STALE_US;
+	out->rate = flowing ? d->rate : 0;
+	out->eta_s = out->rate > 0 ? (gint64)((d->size - d->done_bytes) / out->rate) : -1;
+}
+
+static const char *source_state(const gnut_dl_source *s, gint64 now)
+{
+	if (s->slot != NULL)
+		return s->slot->fetch == NULL ? "pushing"
+		       : s->slot->receiving   ? "downloading"
+		                              : "connecting";
+	if (s->dead)
+		return "dropped";
+	return s->next_try_us > now ? "backoff" : "ready";
+}
+
+static gnut_download_source_status *source_status(const gnut_dl *d, const gnut_dl_source *s,
+                                                  gint64 now)
+{
+	gnut_download_source_status *st = g_new0(gnut_download_source_status, 1);
+	st->host = g_strdup(s->host);
+	st->port = s->port;
+	st->firewalled = s->firewalled;
+	st->state = source_state(s, now);
+	st->error = g_strdup(s->error);
+	st->received = s->received;
+	st->failures = s->failures;
+	if (strcmp(st->state, "backoff") == 0)
+		st->retry_in_s = (s->next_try_us - now + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC;
+	if (s->slot != NULL && s->slot->has_chunk)
+		gnut_dl_chunk_bounds(d, s->slot->chunk, &st->range_start, &st->range_end);
+	return st;
+}
+
+GPtrArray *gnut_downloads_sources(gnut_downloads *m, guint64 id, GError **error)
+{
+	g_return_val_if_fail(m != NULL, NULL);
+	gnut_dl *d = find_or_error(m, id, error);
+	if (d == NULL)
+		return NULL;
+	gint64 now = gnut_clock_now_us(m->clock);
+	GPtrArray *out = g_ptr_array_new_with_free_func(gnut_download_source_status_free);
+	for (guint i = 0; i < d->sources->len; i++)
+		g_ptr_array_add(out, source_status(d, g_ptr_array_index(d->sources, i), now));
+	return out;
 }
 
 gboolean gnut_downloads_get(gnut_downloads *m, guint64 id, gnut_download_status *out)

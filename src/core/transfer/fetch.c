@@ -154,6 +154,29 @@ static guint64 by_hit(gnut_fetch *f, const gnut_hit *h, const char *to_dir, GErr
 	return 0;
 }
 
+/* An exact source of a magnet, "http://a.b.c.d:port/..." (the form
+ * servents write: /uri-res/N2R?urn), as a source of the download, when we
+ * may dial it. Host names are not looked up. */
+static void add_magnet_source(gnut_fetch *f, guint64 id, const char *xs)
+{
+	static const char scheme[] = "http://";
+	if (g_ascii_strncasecmp(xs, scheme, strlen(scheme)) != 0)
+		return;
+	const char *hp = xs + strlen(scheme);
+	size_t len = strcspn(hp, "/");
+	uint32_t ip = 0;
+	uint16_t port = 0;
+	if (gnut_addr_parse_ipv4_port(hp, len, 80, &ip, &port) != GNUT_PROTO_OK ||
+	    gnut_dial_check_ipv4(ip, port, f->allow_local) != GNUT_DIAL_OK) {
+		f->refused++;
+		return;
+	}
+	char host[GNUT_ADDR_IPV4_LEN];
+	gnut_addr_format_ipv4(ip, host);
+	gnut_download_source src = {.host = host, .port = port};
+	gnut_downloads_add_source(f->downloads, id, &src, NULL);
+}
+
 static guint64 by_magnet(gnut_fetch *f, const char *uri, const char *to_dir, GError **error)
 {
 	gnut_magnet m = {0};
@@ -168,6 +191,8 @@ static guint64 by_magnet(gnut_fetch *f, const char *uri, const char *to_dir, GEr
 		            err ? gnut_proto_strerror(err) : "no urn:sha1 in xt");
 	else
 		id = by_sha1(f, urn->sha1, m.dn, m.has_xl, m.xl, to_dir, error);
+	for (unsigned i = 0; id != 0 && i < m.xs_count; i++)
+		add_magnet_source(f, id, m.xs[i]);
 	gnut_magnet_clear(&m);
 	return id;
 }
@@ -207,6 +232,12 @@ void gnut_fetch_hit_added(gnut_fetch *f, const gnut_hit *h)
 	gnut_download_source src;
 	source_of_hit(h, host, &src);
 	gnut_downloads_add_source(f->downloads, id, &src, NULL);
+}
+
+void gnut_fetch_find_sources(gnut_fetch *f, const uint8_t sha1[GNUT_SHA1_LEN])
+{
+	g_autofree char *urn = gnut_urn_sha1_strdup(sha1);
+	search_sources(f, urn);
 }
 
 guint64 gnut_fetch_refused(const gnut_fetch *f)

@@ -3,34 +3,47 @@
  * A gnut_downloads manager, owned by the servent, keeps every download of
  * the session. A download is a file named by its SHA-1, with a size, a name
  * and up to GNUT_DOWNLOAD_MAX_SOURCES sources (servents that offered it in
- * a query hit). Its data lives in <data_dir>/incomplete/<BASE32 SHA-1>.part
- * and is tracked as a set of done byte ranges, so that a restart resumes it
- * and several sources can later fill different ranges. One source at a time
- * is asked for 1 MiB ranges over a kept-alive HTTP/1.1 connection; a source
- * that fails is retried with back-off, and the download fails when every
- * source it had has failed. A complete file is checked against its SHA-1 in
- * a worker thread and moved to its target folder under a sanitised, free
- * name.
+ * a query hit, an X-Alt header, or a later hit for its URN). Its data lives
+ * in <data_dir>/incomplete/<BASE32 SHA-1>.part and is tracked as a set of
+ * done byte ranges.
  *
- * A download may also start with no source at all (the servent knows the
- * file's URN, from `gnut get urn:sha1:...` or a magnet, before any hit names
- * it): it stays queued, "waiting for sources" (its status says sources 0),
- * until gnut_downloads_add_source gives it one, and then starts as any
- * other. If none arrives within source_wait_s of the injected clock it
- * fails with "no source found". Its size must still be the file's: the
- * manager never learns a size from its sources (a source serving another
- * size is given up as the wrong file).
+ * Swarming: the file is cut into GNUT_DOWNLOAD_CHUNK chunks (aligned, so a
+ * Tiger-tree verifier can check each one); up to max_sources sources fetch
+ * at once, each a chunk nobody else has, over kept-alive HTTP/1.1
+ * connections. When no free chunk is left, an idle source races the chunk
+ * another has most left of (the first to complete it wins, the other is
+ * cut): a stalled source's range is so fetched again elsewhere. A source
+ * that fails backs off (doubling up to retry_max_s) and is tried again; one
+ * that does not have the file, serves another, or sends data that fails a
+ * check is given up. A download whose sources are all given up, or that
+ * never had one, does not fail: it is "waiting", and asks its owner to
+ * search for sources by URN every search_interval_s; its partial file is
+ * kept until it is cancelled.
  *
- * Downloads in progress (urn, name, size, done ranges, sources, target
- * folder), those waiting for sources included, are written atomically to
- * <data_dir>/downloads.xml so that a restart on the same data dir picks
- * them up where they were; one still without a source waits again, for a
- * fresh source_wait_s.
+ * Never lose data: the partial file is synced (fdatasync) before
+ * downloads.xml, written atomically, claims its bytes; that happens when a
+ * chunk completes (at most every few hundred ms) and every few seconds
+ * while data flows, so that after a crash nothing recorded is fetched
+ * again. A write that fails (disk full) pauses the download with the
+ * reason; it is tried again every retry_max_s, or at once by
+ * gnut_downloads_resume. A complete file is checked against its SHA-1 in a
+ * worker thread and moved to its target folder under a sanitised, free
+ * name; a mismatch does not deliver the file, nor discard it: the sources
+ * that served its bytes this session are given up and every byte is
+ * fetched again from the others (or from new ones, waiting). A chunk
+ * verifier (set by a Tiger-tree module) checks each chunk as it completes.
+ *
+ * The manager never learns a size from its sources (a source serving
+ * another size is given up as the wrong file).
+ *
+ * Downloads in progress (urn, name, size, synced ranges, sources, target
+ * folder, paused) are written atomically to <data_dir>/downloads.xml so
+ * that a restart on the same data dir picks them up where they were.
  *
  * A firewalled source (its query hit had the push flag) cannot be reached:
  * when the scheduler picks one it asks the owner's push handler to send a
  * PUSH for the source's servent GUID and file index, and the download
- * waits ("connecting") up to push_wait_s of the injected clock for the
+ * waits ("connecting", a source "pushing") up to push_wait_s of the injected clock for the
  * source to connect to us and say GIV. The owner's listener hands that
  * connection over with gnut_downloads_take_giv, and the HTTP exchange
  * then runs over it as over a connection we made. Every later attempt
@@ -72,14 +85,15 @@ typedef enum {
 } gnut_download_error;
 
 typedef enum {
-	GNUT_DOWNLOAD_QUEUED,      /* waiting for a slot, a source's retry time, or a
-	                              first source */
+	GNUT_DOWNLOAD_QUEUED,      /* waiting for a slot or a source's retry time */
 	GNUT_DOWNLOAD_CONNECTING,  /* connecting to a source, or waiting for its reply */
 	GNUT_DOWNLOAD_DOWNLOADING, /* receiving data */
 	GNUT_DOWNLOAD_VERIFYING,   /* every byte is here: checking the SHA-1 and moving */
 	GNUT_DOWNLOAD_COMPLETE,
 	GNUT_DOWNLOAD_FAILED,
 	GNUT_DOWNLOAD_CANCELLED,
+	GNUT_DOWNLOAD_WAITING, /* no usable source: searching for sources by URN */
+	GNUT_DOWNLOAD_PAUSED,  /* by the user, or by a local error (disk full) */
 } gnut_download_state;
 
 /* "queued", "connecting", ... (the names of the JSON contract). */
@@ -91,6 +105,8 @@ gboolean gnut_download_state_is_final(gnut_download_state state);
 #define GNUT_DOWNLOAD_MAX_SOURCES 64                            /* per download */
 #define GNUT_DOWNLOAD_MAX_NAME    1024                          /* bytes of a source's name */
 #define GNUT_DOWNLOAD_MAX_HOST    255                           /* bytes of a source's host */
+#define GNUT_DOWNLOAD_MAX_SWARM   16            /* sources fetching one file at once */
+#define GNUT_DOWNLOAD_CHUNK       (1024 * 1024) /* bytes of a chunk (1024 Tiger leaves) */
 
 /* Where a download can be fetched from. The strings belong to whoever fills
  * the struct; the manager copies them. */
@@ -125,9 +141,28 @@ typedef struct {
 	guint64 done; /* bytes on disk */
 	gnut_download_state state;
 	char *path;    /* the final file once complete, else the partial file */
-	char *error;   /* why it failed, or NULL */
+	char *error;   /* why it is paused (or failed); waiting: the last source error */
 	guint sources; /* sources not given up on (0 while waiting for one) */
+	guint active;  /* sources connected now */
+	guint64 rate;  /* bytes per second received lately */
+	gint64 eta_s;  /* seconds left at that rate, -1 when unknown */
 } gnut_download_status;
+
+/* One source of a download, for `gnut sources ID` (g_free'd strings). */
+typedef struct {
+	char *host;
+	guint16 port;
+	gboolean firewalled;
+	const char *state;              /* "downloading", "connecting", "pushing", "ready",
+	                                   "backoff", "dropped" */
+	char *error;                    /* the last error, or why it was dropped; NULL */
+	guint64 received;               /* body bytes from it this session */
+	guint failures;                 /* errors in a row */
+	gint64 retry_in_s;              /* "backoff": seconds until the next try, else 0 */
+	guint64 range_start, range_end; /* the chunk it fetches [start, end), or 0, 0 */
+} gnut_download_source_status;
+
+void gnut_download_source_status_free(gpointer st);
 
 void gnut_download_status_clear(gnut_download_status *st);
 /* For GPtrArray free functions. */
@@ -140,8 +175,14 @@ typedef struct {
 	guint max_active;         /* downloads fetching at once; 0: 4 */
 	guint connect_timeout_s;  /* 0: 20 s */
 	guint idle_timeout_s;     /* a source silent this long is dropped; 0: 60 s */
-	guint source_wait_s;      /* a download without a source fails after this
-	                             long without one; 0: 120 s */
+	guint max_sources;        /* sources fetching one file at once; 0: 4
+	                             (at most GNUT_DOWNLOAD_MAX_SWARM) */
+	guint retry_max_s;        /* longest back-off of a failing source, and the
+	                             period of a paused-by-error download's retry;
+	                             0: 600 s */
+	guint search_interval_s;  /* a download short of sources asks for a URN
+	                             search this often; 0: 300 s */
+	gboolean allow_local;     /* X-Alt sources at local addresses may be dialed */
 	guint push_wait_s;        /* how long a push waits for its GIV; 0: 30 s */
 	gboolean tls;             /* TLS on: connect TLS-first to sources that accept it */
 } gnut_downloads_config;
@@ -187,6 +228,31 @@ void gnut_downloads_set_push_handler(gnut_downloads *m, gnut_downloads_push_fn f
  * download waits for that servent. */
 gboolean gnut_downloads_take_giv(gnut_downloads *m, gnut_conn *conn, const gnut_guid *servent,
                                  guint32 index);
+/* Asked to search the network for sources of this SHA-1 (the hits come
+ * back through gnut_downloads_add_source). Called from the main loop at
+ * most every search_interval_s per download. */
+typedef void (*gnut_downloads_find_fn)(gnut_downloads *m, const uint8_t sha1[GNUT_SHA1_LEN],
+                                       gpointer user_data);
+void gnut_downloads_set_source_finder(gnut_downloads *m, gnut_downloads_find_fn fn,
+                                      gpointer user_data);
+
+typedef enum {
+	GNUT_DOWNLOAD_CHUNK_UNKNOWN, /* no way to tell (no tree for this file yet) */
+	GNUT_DOWNLOAD_CHUNK_GOOD,
+	GNUT_DOWNLOAD_CHUNK_BAD,
+} gnut_download_chunk_verdict;
+
+/* Checks one completed chunk, [offset, offset + len) of the file of this
+ * SHA-1 and size, whose bytes can be read from fd (pread) before they are
+ * recorded. A BAD chunk is fetched again, and the sources that served it
+ * are given up for this file. Called from the main loop; must not call
+ * back into the manager. */
+typedef gnut_download_chunk_verdict (*gnut_downloads_chunk_fn)(const uint8_t sha1[GNUT_SHA1_LEN],
+                                                               guint64 size, int fd, guint64 offset,
+                                                               guint64 len, gpointer user_data);
+void gnut_downloads_set_chunk_verifier(gnut_downloads *m, gnut_downloads_chunk_fn fn,
+                                       gpointer user_data);
+
 /* Bytes per second over all downloads, 0 = unlimited; applies at once. */
 void gnut_downloads_set_limit(gnut_downloads *m, guint64 bytes_per_s);
 
@@ -211,11 +277,26 @@ gboolean gnut_downloads_add_source(gnut_downloads *m, guint64 id, const gnut_dow
  * or 0. */
 guint64 gnut_downloads_find(gnut_downloads *m, const uint8_t sha1[GNUT_SHA1_LEN]);
 
-/* Stops a download and deletes its partial file. A download being
+/* Stops a download and deletes its partial file (the only way a partial
+ * file goes, but for a complete download's). A download being
  * verified waits for its worker (at most a chunk): if the file was already
  * moved into place the download is complete instead. Errors: NOT_FOUND, and
- * INVALID for a download complete (then or before), failed or cancelled. */
+ * INVALID for a download complete (then or before) or cancelled. */
 gboolean gnut_downloads_cancel(gnut_downloads *m, guint64 id, GError **error);
+
+/* Stops a download's transfers and keeps it, synced, until resumed (a
+ * restart keeps it paused). Errors: NOT_FOUND, INVALID when it is over or
+ * verifying. */
+gboolean gnut_downloads_pause(gnut_downloads *m, guint64 id, GError **error);
+/* Resumes a paused download. Errors: NOT_FOUND, INVALID when not paused. */
+gboolean gnut_downloads_resume(gnut_downloads *m, guint64 id, GError **error);
+/* Tries every source of a download again at once, given up ones included,
+ * and searches for more (a paused download resumes). Errors: NOT_FOUND,
+ * INVALID when it is over or verifying. */
+gboolean gnut_downloads_retry(gnut_downloads *m, guint64 id, GError **error);
+/* The download's sources (gnut_download_source_status items), or NULL
+ * with NOT_FOUND. */
+GPtrArray *gnut_downloads_sources(gnut_downloads *m, guint64 id, GError **error);
 
 /* Fills *out (clear it with gnut_download_status_clear); FALSE: no such id. */
 gboolean gnut_downloads_get(gnut_downloads *m, guint64 id, gnut_download_status *out);

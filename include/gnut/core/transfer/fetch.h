@@ -30,6 +30,9 @@ guint64 gnut_fetch_start(gnut_fetch *f, const char *target, const char *to_dir, 
 /* A new hit of one of our searches: one more source for a download of its
  * file in progress. */
 void gnut_fetch_hit_added(gnut_fetch *f, const gnut_hit *h);
+/* Sends a query for this SHA-1's URN (unless one is out already): its hits
+ * become sources of the download in progress. */
+void gnut_fetch_find_sources(gnut_fetch *f, const uint8_t sha1[GNUT_SHA1_LEN]);
 /* Hits not taken as sources because we may not dial their address. */
 guint64 gnut_fetch_refused(const gnut_fetch *f);
 

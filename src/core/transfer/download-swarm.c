@@ -1,0 +1,216 @@
+/* download-swarm.c: the chunks of a download (see download-manager.h).
+ *
+ * The file is cut into GNUT_DOWNLOAD_CHUNK chunks, aligned from offset 0
+ * (a power of two of Tiger-tree leaves, so that a tree verifier checks
+ * whole chunks). Each transfer (slot) fetches one chunk at a time:
+ *
+ *   1. the rest of the chunk it holds;
+ *   2. else the first chunk with bytes missing that no slot holds;
+ *   3. else, at the end, a race: the chunk held by one slot only with the
+ *      most bytes missing. Both then write its bytes (the same bytes, at
+ *      the same offsets); the first to complete the chunk wins and the
+ *      other slot is cut (its source is tried again at once, for it did
+ *      nothing wrong). A stalled source's chunk is so fetched elsewhere.
+ *
+ * A completed chunk goes to the chunk verifier, if one is set; a bad one
+ * is undone and the sources that wrote into it are given up. A good one
+ * (or one nobody can check) is made durable soon (download-save.c).
+ * Which sources wrote into each chunk this session is kept as a bit mask
+ * per chunk, so that a complete file that fails its SHA-1 knows whom to
+ * give up. */
+#define G_LOG_DOMAIN "gnut-core"
+
+#include "download-manager.h"
+
+static guint64 chunk_of(guint64 offset)
+{
+	return offset / GNUT_DOWNLOAD_CHUNK;
+}
+
+void gnut_dl_chunk_bounds(const gnut_dl *d, guint64 k, guint64 *start, guint64 *end)
+{
+	*start = k * GNUT_DOWNLOAD_CHUNK;
+	*end = MIN(*start + GNUT_DOWNLOAD_CHUNK, d->size);
+}
+
+static guint holders(const gnut_dl *d, guint64 k)
+{
+	guint n = 0;
+	for (guint i = 0; i < d->slots->len; i++) {
+		const gnut_dl_slot *s = g_ptr_array_index(d->slots, i);
+		n += s->has_chunk && s->chunk == k;
+	}
+	return n;
+}
+
+static guint64 missing_in_chunk(const gnut_dl *d, guint64 k)
+{
+	guint64 start, end;
+	gnut_dl_chunk_bounds(d, k, &start, &end);
+	return end - start - gnut_download_ranges_count_in(d->done, start, end);
+}
+
+/* Free chunks (missing bytes, no holder), counted up to max; the first in
+ * *first. */
+static guint free_chunks(const gnut_dl *d, guint max, guint64 *first)
+{
+	guint n = 0;
+	guint64 pos = 0, start, len;
+	while (n < max && pos < d->size &&
+	       gnut_download_ranges_missing_in(d->done, pos, d->size, &start, &len)) {
+		guint64 k = chunk_of(start);
+		if (holders(d, k) == 0 && n++ == 0)
+			*first = k;
+		pos = (k + 1) * GNUT_DOWNLOAD_CHUNK;
+	}
+	return n;
+}
+
+/* The chunk to race: held by one slot (not by `self`'s source), the most
+ * bytes missing. Counts such chunks in *count. */
+static gboolean race_chunk(const gnut_dl *d, const gnut_dl_slot *self, guint64 *chunk, guint *count)
+{
+	guint64 best_missing = 0;
+	*count = 0;
+	for (guint i = 0; i < d->slots->len; i++) {
+		const gnut_dl_slot *s = g_ptr_array_index(d->slots, i);
+		if (s == self || !s->has_chunk || holders(d, s->chunk) != 1)
+			continue;
+		guint64 missing = missing_in_chunk(d, s->chunk);
+		if (missing == 0)
+			continue;
+		(*count)++;
+		if (missing > best_missing) {
+			best_missing = missing;
+			*chunk = s->chunk;
+		}
+	}
+	return best_missing > 0;
+}
+
+gboolean gnut_dl_has_work(const gnut_dl *d)
+{
+	guint idle = 0;
+	for (guint i = 0; i < d->slots->len; i++)
+		idle += !((const gnut_dl_slot *)g_ptr_array_index(d->slots, i))->has_chunk;
+	guint64 first, chunk;
+	guint racable = 0;
+	race_chunk(d, NULL, &chunk, &racable);
+	return free_chunks(d, idle + 1, &first) + racable > idle;
+}
+
+gboolean gnut_dl_next_range(gnut_dl_slot *slot, guint64 *start, guint64 *len)
+{
+	gnut_dl *d = slot->d;
+	guint64 cs, ce;
+	if (slot->has_chunk) {
+		gnut_dl_chunk_bounds(d, slot->chunk, &cs, &ce);
+		if (gnut_download_ranges_missing_in(d->done, cs, ce, start, len))
+			return TRUE;
+		slot->has_chunk = FALSE;
+	}
+	guint64 k = 0;
+	guint racable = 0;
+	if (free_chunks(d, 1, &k) == 0 && !race_chunk(d, slot, &k, &racable))
+		return FALSE;
+	slot->has_chunk = TRUE;
+	slot->chunk = k;
+	gnut_dl_chunk_bounds(d, k, &cs, &ce);
+	return gnut_download_ranges_missing_in(d->done, cs, ce, start, len);
+}
+
+static guint64 *contributors_of(gnut_dl *d, guint64 k)
+{
+	gpointer key = GSIZE_TO_POINTER((gsize)k + 1);
+	guint64 *mask = g_hash_table_lookup(d->contributors, key);
+	if (mask == NULL) {
+		mask = g_new0(guint64, 1);
+		g_hash_table_insert(d->contributors, key, mask);
+	}
+	return mask;
+}
+
+/* Gives up every source whose bit is in mask. */
+static void give_up_mask(gnut_dl *d, guint64 mask, const char *why)
+{
+	for (guint i = 0; i < d->sources->len; i++) {
+		gnut_dl_source *s = g_ptr_array_index(d->sources, i);
+		if (mask & (G_GUINT64_CONSTANT(1) << s->bit))
+			gnut_dl_give_up_source(d, s, why);
+	}
+}
+
+/* The slots other than winner still on chunk k (or on any chunk, when the
+ * file is whole) lost the race: cut, their sources free to go on. */
+static void cut_losers(gnut_dl *d, const gnut_dl_slot *winner, guint64 k)
+{
+	gboolean whole = d->done_bytes == d->size;
+	for (guint i = d->slots->len; i-- > 0;) {
+		gnut_dl_slot *s = g_ptr_array_index(d->slots, i);
+		if (s == winner || !(whole || (s->has_chunk && s->chunk == k)))
+			continue;
+		if (s->fetch == NULL)
+			continue; /* a push waiting for its GIV: it finds nothing left */
+		s->src->next_try_us = gnut_clock_now_us(d->mgr->clock);
+		gnut_dl_slot_drop(s);
+	}
+}
+
+static gboolean chunk_failed(gnut_dl *d, guint64 k, GError **error)
+{
+	guint64 cs, ce;
+	gnut_dl_chunk_bounds(d, k, &cs, &ce);
+	gnut_download_ranges_remove(d->done, cs, ce);
+	d->done_bytes -= ce - cs;
+	guint64 *mask = contributors_of(d, k);
+	give_up_mask(d, *mask, "sent a chunk that failed its check");
+	*mask = 0;
+	g_set_error(error, GNUT_DOWNLOAD_ERROR, GNUT_DOWNLOAD_ERROR_CORRUPT,
+	            "bytes %" G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT " failed their check", cs,
+	            ce - 1);
+	return FALSE;
+}
+
+gboolean gnut_dl_wrote(gnut_dl_slot *slot, guint64 offset, gsize len, GError **error)
+{
+	gnut_dl *d = slot->d;
+	guint64 k = chunk_of(offset);
+	*contributors_of(d, k) |= G_GUINT64_CONSTANT(1) << slot->src->bit;
+	d->done_bytes += gnut_download_ranges_add(d->done, offset, offset + len);
+	d->unsynced = TRUE;
+	if (missing_in_chunk(d, k) > 0)
+		return TRUE;
+	gnut_downloads *m = d->mgr;
+	if (m->verify_chunk != NULL) {
+		guint64 cs, ce;
+		gnut_dl_chunk_bounds(d, k, &cs, &ce);
+		if (m->verify_chunk(d->sha1, d->size, d->fd, cs, ce - cs, m->verify_chunk_data) ==
+		    GNUT_DOWNLOAD_CHUNK_BAD)
+			return chunk_failed(d, k, error);
+	}
+	cut_losers(d, slot, k);
+	gnut_downloads_save_soon(m);
+	return TRUE;
+}
+
+void gnut_dl_refetch_all(gnut_dl *d, const char *why)
+{
+	guint64 blamed = 0;
+	GHashTableIter it;
+	gpointer value;
+	g_hash_table_iter_init(&it, d->contributors);
+	while (g_hash_table_iter_next(&it, NULL, &value))
+		blamed |= *(guint64 *)value;
+	g_warning("download %" G_GUINT64_FORMAT " (%s): %s; fetching it again", d->id, d->name,
+	          why);
+	give_up_mask(d, blamed, "served data that failed the SHA-1 check");
+	g_hash_table_remove_all(d->contributors);
+	g_array_set_size(d->done, 0);
+	g_array_set_size(d->durable, 0);
+	d->done_bytes = 0;
+	g_free(d->last_error);
+	d->last_error = g_strdup_printf("%s; fetching it again", why);
+	gnut_dl_set_state(d, GNUT_DOWNLOAD_QUEUED, FALSE);
+	gnut_dl_refresh_state(d, TRUE);
+	gnut_downloads_save_or_warn(d->mgr);
+}
