@@ -1,0 +1,130 @@
+// webui-test.mjs: drives gnutd's web UI in the system chromium (through
+// playwright-core, no browser download) at a phone viewport, for
+// test-webui.sh. Environment: WEBUI_URL (the control URL of the leaf whose
+// UI is opened), WEBUI_TOKEN, WEBUI_ARTEFACTS (screenshots go there),
+// WEBUI_FILE (a name to search and download), WEBUI_HTML_QUERY and
+// WEBUI_HTML_NAME (a remote name with HTML in it), CHROMIUM.
+// Exits 0 when every step passed, 1 with a FAIL line otherwise.
+import { chromium } from 'playwright-core';
+import { strict as assert } from 'node:assert';
+
+const env = (name) => {
+  const v = process.env[name];
+  if (!v) throw new Error('missing ' + name);
+  return v;
+};
+const url = env('WEBUI_URL');
+const token = env('WEBUI_TOKEN');
+const artefacts = env('WEBUI_ARTEFACTS');
+const file = env('WEBUI_FILE');
+const htmlQuery = env('WEBUI_HTML_QUERY');
+const htmlName = env('WEBUI_HTML_NAME');
+const WAIT = 90_000; // generous: four builds share two CPUs
+
+const step = (msg) => console.log('ok: ' + msg);
+
+// The static files' headers, the token on the API, paths outside the set.
+async function checkHttp() {
+  const index = await fetch(url + '/');
+  assert.equal(index.status, 200);
+  assert.match(index.headers.get('content-type'), /^text\/html/);
+  assert.equal(index.headers.get('x-content-type-options'), 'nosniff');
+  assert.equal(index.headers.get('cache-control'), 'no-cache');
+  assert.match(index.headers.get('content-security-policy'), /default-src 'self'/);
+  const js = await fetch(url + '/app.js');
+  assert.match(js.headers.get('content-type'), /^text\/javascript/);
+  // libsoup itself refuses an encoded '/' (400); the rest is the API's (401)
+  for (const path of ['/rpc', '/..%2fcontrol.token', '/.hidden.js', '/nothere.html']) {
+    const status = (await fetch(url + path)).status;
+    assert.ok(status === 401 || status === 400, `${path}: ${status} without the token`);
+  }
+  const rpc = await fetch(url + '/rpc', { method: 'POST', body: '{"method":"status"}' });
+  assert.equal(rpc.status, 401);
+  step('static files with their headers; the API and other paths want the token');
+}
+
+async function shot(page, name) {
+  await page.screenshot({ path: `${artefacts}/${name}.png`, fullPage: true });
+}
+
+async function searchFor(page, query, name) {
+  await page.fill('#query', query);
+  await page.click('#search-form button[type=submit]');
+  const row = page.locator('#results li.result', { has: page.locator('.name', { hasText: name }) });
+  await row.first().waitFor({ timeout: WAIT });
+  return row.first();
+}
+
+async function run(page) {
+  const problems = [];
+  page.on('dialog', (d) => { problems.push('a dialog opened: ' + d.message()); d.dismiss(); });
+  page.on('console', (m) => { if (m.type() === 'error') problems.push('console: ' + m.text()); });
+  page.on('pageerror', (e) => problems.push('page error: ' + e.message));
+
+  await page.goto(url + '/');
+  await page.locator('#login').waitFor({ state: 'visible' });
+  await shot(page, '01-token');
+  await page.fill('#token', 'wrong-' + token);
+  await page.click('#login-form button');
+  await page.locator('#login-error', { hasText: 'refused' }).waitFor();
+  problems.length = 0; // the browser logs the refused call's 401
+  await page.fill('#token', token);
+  await page.click('#login-form button');
+  await page.locator('#status', { hasText: 'peers' }).waitFor({ timeout: WAIT });
+  step('the token is asked, a wrong one refused, the right one accepted');
+
+  await page.reload();
+  await page.locator('#status', { hasText: 'peers' }).waitFor({ timeout: WAIT });
+  assert.equal(await page.locator('#login').isHidden(), true);
+  step('the token is kept across a reload');
+
+  const html = await searchFor(page, htmlQuery, htmlName);
+  assert.equal(await html.locator('.name').textContent(), htmlName);
+  assert.equal(await page.locator('#results img, #results b, #results i').count(), 0);
+  await shot(page, '02-search-html-name');
+  step('a remote name with HTML in it shows as text');
+
+  const row = await searchFor(page, file, file);
+  assert.match(await row.locator('.meta').textContent(), /1 source/);
+  await shot(page, '03-search');
+  await row.locator('button', { hasText: 'Download' }).click();
+  await row.locator('button', { hasText: 'Started' }).waitFor({ timeout: WAIT });
+  step('search results arrive and one click starts the download');
+
+  await page.click('#tabs button[data-view=downloads]');
+  const done = page.locator('#downloads li[data-state=complete]',
+    { has: page.locator('.name', { hasText: file }) });
+  await done.waitFor({ timeout: WAIT });
+  await shot(page, '04-downloads');
+  step('the download completes in the downloads view');
+
+  await page.click('#tabs button[data-view=shares]');
+  await page.locator('#shares-info').waitFor();
+  await page.click('#tabs button[data-view=peers]');
+  await page.locator('#peers li').first().waitFor({ timeout: WAIT });
+  await shot(page, '05-peers');
+  const width = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(width <= page.viewportSize().width, `the page is ${width} px wide`);
+  step('shares and peers views; nothing wider than the phone');
+
+  assert.deepEqual(problems, []);
+}
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu'],
+});
+let failed = false;
+const context = await browser.newContext({ viewport: { width: 390, height: 844 }, hasTouch: true,
+                                           isMobile: true, deviceScaleFactor: 2 });
+const page = await context.newPage();
+try {
+  await checkHttp();
+  await run(page);
+} catch (e) {
+  failed = true;
+  console.log('FAIL: ' + (e.stack || e));
+  await shot(page, '99-failure').catch(() => {});
+}
+await browser.close();
+process.exit(failed ? 1 : 0);
