@@ -12,6 +12,7 @@ const $ = (id) => document.getElementById(id);
 let token = localStorage.getItem(TOKEN_KEY);
 let view = 'search';
 let timer = null;
+let generation = 0; // a new view or token starts a new polling loop; older ones end
 
 // el('li', {className: 'x'}, child, 'text'...): an element; strings become text nodes.
 function el(tag, props, ...children) {
@@ -107,15 +108,16 @@ const refreshers = {
 function stopPolling() {
   clearTimeout(timer);
   timer = null;
+  generation++;
 }
 
-async function tick() {
+async function tick(loop) {
   await guarded(async () => {
     await refreshStatus();
     await refreshers[view]();
     if (view === 'search') await pollHits();
   });
-  if (token) timer = setTimeout(tick, POLL_MS);
+  if (token && loop === generation) timer = setTimeout(() => tick(loop), POLL_MS);
 }
 
 function show(name) {
@@ -124,7 +126,7 @@ function show(name) {
     b.classList.toggle('active', b.dataset.view === name);
   for (const v of document.querySelectorAll('.view')) v.hidden = v.id !== 'view-' + name;
   stopPolling();
-  if (token) tick();
+  if (token) tick(generation);
 }
 
 async function refreshStatus() {
@@ -164,7 +166,9 @@ function addHit(hit) {
 async function pollHits() {
   if (search.id === null || search.polls >= SEARCH_POLL_LIMIT) return;
   search.polls++;
-  const hits = await rpc('search.hits', { search_id: search.id, after: search.after });
+  const id = search.id;
+  const hits = await rpc('search.hits', { search_id: id, after: search.after });
+  if (id !== search.id) return; // a new search started meanwhile
   for (const h of hits) {
     addHit(h);
     search.after = Math.max(search.after, h.id);

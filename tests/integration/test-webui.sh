@@ -3,7 +3,8 @@
 # driven by playwright-core from npm) against three servents on loopback:
 # an ultrapeer U and leaves L1 (sharing) and L2 (whose UI is opened at a
 # phone viewport). The page takes the token, searches, downloads a file of
-# L1 and sees it complete; the file's SHA-1 on disk is checked here. A
+# L1 and sees it complete, pauses and resumes a slower one (L1 uploads at
+# 256 KiB/s); the files' SHA-1 on disk are checked here. A
 # shared name with HTML in it must show as text. Screenshots are kept in
 # $builddir/tests/webui-artefacts/. Skips (77) without chromium, node or npm,
 # or when `npm ci` cannot reach the registry.
@@ -37,12 +38,13 @@ export GNUTD_WWW_DIR=$srcdir/share/www
 html_name='<img src=x onerror=alert(1)><b>webuitag.txt' # a file name holds no '/'
 mkdir -p "$WORK/l1share"
 head -c 300000 /dev/urandom >"$WORK/l1share/webuidoc.bin"
+head -c 4000000 /dev/urandom >"$WORK/l1share/webuislow.bin"
 echo "a name with markup" >"$WORK/l1share/$html_name"
 start_node U --ultrapeer
-start_node L1 --leaf --share "$WORK/l1share" --peer "127.0.0.1:$PORT_U"
+start_node L1 --leaf --upload-limit 256k --share "$WORK/l1share" --peer "127.0.0.1:$PORT_U"
 start_node L2 --leaf --peer "127.0.0.1:$PORT_U"
 wait_until 30 has_peers U 2 || fail "U has $(peers_of U) links, want 2"
-wait_until 30 has_shared L1 2 || fail "L1 did not index its two files"
+wait_until 30 has_shared L1 3 || fail "L1 did not index its three files"
 # the search from the page reaches L1 once U holds L1's routing table
 wait_until 30 eval 'gnut_at L2 search --timeout 2 --json webuidoc | grep -q webuidoc' ||
 	fail "L2 cannot find webuidoc.bin through U"
@@ -50,13 +52,15 @@ pass "three servents, L1's files reachable from L2"
 
 WEBUI_URL=$(cat "$WORK/L2/data/control.url") \
 	WEBUI_TOKEN=$(cat "$WORK/L2/data/control.token") \
-	WEBUI_ARTEFACTS=$artefacts WEBUI_FILE=webuidoc.bin \
+	WEBUI_ARTEFACTS=$artefacts WEBUI_FILE=webuidoc.bin WEBUI_SLOW_FILE=webuislow.bin \
 	WEBUI_HTML_QUERY=webuitag WEBUI_HTML_NAME=$html_name CHROMIUM=$CHROMIUM \
 	timeout 600 node "$node_dir/webui-test.mjs" || fail "the browser run failed (see $artefacts)"
 
-want=$(sha1sum <"$WORK/l1share/webuidoc.bin" | cut -d' ' -f1)
-got=$(sha1sum <"$WORK/L2/downloads/webuidoc.bin" | cut -d' ' -f1) ||
-	fail "no webuidoc.bin in L2's download folder"
-[ "$want" = "$got" ] || fail "downloaded SHA-1 $got, want $want"
-pass "the file downloaded from the page has the right SHA-1 ($got)"
+for f in webuidoc.bin webuislow.bin; do
+	want=$(sha1sum <"$WORK/l1share/$f" | cut -d' ' -f1)
+	[ -f "$WORK/L2/downloads/$f" ] || fail "no $f in L2's download folder"
+	got=$(sha1sum <"$WORK/L2/downloads/$f" | cut -d' ' -f1)
+	[ "$want" = "$got" ] || fail "$f: downloaded SHA-1 $got, want $want"
+	pass "$f downloaded from the page has the right SHA-1 ($got)"
+done
 ls "$artefacts"

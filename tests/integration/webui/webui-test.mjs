@@ -2,7 +2,8 @@
 // playwright-core, no browser download) at a phone viewport, for
 // test-webui.sh. Environment: WEBUI_URL (the control URL of the leaf whose
 // UI is opened), WEBUI_TOKEN, WEBUI_ARTEFACTS (screenshots go there),
-// WEBUI_FILE (a name to search and download), WEBUI_HTML_QUERY and
+// WEBUI_FILE (a name to search and download), WEBUI_SLOW_FILE (one
+// served slowly enough to be paused and resumed), WEBUI_HTML_QUERY and
 // WEBUI_HTML_NAME (a remote name with HTML in it), CHROMIUM.
 // Exits 0 when every step passed, 1 with a FAIL line otherwise.
 import { chromium } from 'playwright-core';
@@ -17,6 +18,7 @@ const url = env('WEBUI_URL');
 const token = env('WEBUI_TOKEN');
 const artefacts = env('WEBUI_ARTEFACTS');
 const file = env('WEBUI_FILE');
+const slowFile = env('WEBUI_SLOW_FILE');
 const htmlQuery = env('WEBUI_HTML_QUERY');
 const htmlName = env('WEBUI_HTML_NAME');
 const WAIT = 90_000; // generous: four builds share two CPUs
@@ -55,6 +57,32 @@ async function searchFor(page, query, name) {
   return row.first();
 }
 
+const downloadItem = (page, name, state) =>
+  page.locator('#downloads li' + (state ? `[data-state=${state}]` : ''),
+    { has: page.locator('.name', { hasText: name }) });
+
+async function startDownload(page, name) {
+  await page.click('#tabs button[data-view=search]');
+  const row = await searchFor(page, name, name);
+  assert.match(await row.locator('.meta').textContent(), /1 source/);
+  await row.locator('button', { hasText: 'Download' }).click();
+  await row.locator('button', { hasText: 'Started' }).waitFor({ timeout: WAIT });
+  return row;
+}
+
+// The slow file: paused from its card, then resumed to completion.
+async function pauseAndResume(page) {
+  await startDownload(page, slowFile);
+  await page.click('#tabs button[data-view=downloads]');
+  await downloadItem(page, slowFile).locator('button', { hasText: 'Pause' }).click({ timeout: WAIT });
+  const paused = downloadItem(page, slowFile, 'paused');
+  await paused.waitFor({ timeout: WAIT });
+  await shot(page, '05-paused');
+  await paused.locator('button', { hasText: 'Resume' }).click();
+  await downloadItem(page, slowFile, 'complete').waitFor({ timeout: 3 * WAIT });
+  step('a download paused and resumed from its card, then complete');
+}
+
 async function run(page) {
   const problems = [];
   page.on('dialog', (d) => { problems.push('a dialog opened: ' + d.message()); d.dismiss(); });
@@ -84,25 +112,22 @@ async function run(page) {
   await shot(page, '02-search-html-name');
   step('a remote name with HTML in it shows as text');
 
-  const row = await searchFor(page, file, file);
-  assert.match(await row.locator('.meta').textContent(), /1 source/);
+  await startDownload(page, file);
   await shot(page, '03-search');
-  await row.locator('button', { hasText: 'Download' }).click();
-  await row.locator('button', { hasText: 'Started' }).waitFor({ timeout: WAIT });
   step('search results arrive and one click starts the download');
 
   await page.click('#tabs button[data-view=downloads]');
-  const done = page.locator('#downloads li[data-state=complete]',
-    { has: page.locator('.name', { hasText: file }) });
-  await done.waitFor({ timeout: WAIT });
+  await downloadItem(page, file, 'complete').waitFor({ timeout: WAIT });
   await shot(page, '04-downloads');
   step('the download completes in the downloads view');
+
+  await pauseAndResume(page);
 
   await page.click('#tabs button[data-view=shares]');
   await page.locator('#shares-info').waitFor();
   await page.click('#tabs button[data-view=peers]');
   await page.locator('#peers li').first().waitFor({ timeout: WAIT });
-  await shot(page, '05-peers');
+  await shot(page, '06-peers');
   const width = await page.evaluate(() => document.documentElement.scrollWidth);
   assert.ok(width <= page.viewportSize().width, `the page is ${width} px wide`);
   step('shares and peers views; nothing wider than the phone');
