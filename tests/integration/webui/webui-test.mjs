@@ -74,10 +74,14 @@ async function startDownload(page, name) {
 async function pauseAndResume(page) {
   await startDownload(page, slowFile);
   await page.click('#tabs button[data-view=downloads]');
-  await downloadItem(page, slowFile).locator('button', { hasText: 'Pause' }).click({ timeout: WAIT });
+  const running = downloadItem(page, slowFile, 'downloading')
+    .filter({ has: page.locator('.meta', { hasText: /\/s · ETA / }) });
+  await running.waitFor({ timeout: WAIT });
+  await shot(page, '05-downloading');
+  await running.locator('button', { hasText: 'Pause' }).click({ timeout: WAIT });
   const paused = downloadItem(page, slowFile, 'paused');
   await paused.waitFor({ timeout: WAIT });
-  await shot(page, '05-paused');
+  await shot(page, '06-paused');
   await paused.locator('button', { hasText: 'Resume' }).click();
   await downloadItem(page, slowFile, 'complete').waitFor({ timeout: 3 * WAIT });
   step('a download paused and resumed from its card, then complete');
@@ -127,7 +131,7 @@ async function run(page) {
   await page.locator('#shares-info').waitFor();
   await page.click('#tabs button[data-view=peers]');
   await page.locator('#peers li').first().waitFor({ timeout: WAIT });
-  await shot(page, '06-peers');
+  await shot(page, '07-peers');
   const width = await page.evaluate(() => document.documentElement.scrollWidth);
   assert.ok(width <= page.viewportSize().width, `the page is ${width} px wide`);
   step('shares and peers views; nothing wider than the phone');
