@@ -27,6 +27,10 @@ function button(label, onclick, className) {
   return el('button', { type: 'button', className: className || '', onclick }, label);
 }
 
+function plural(n, word) {
+  return n + ' ' + word + (n === 1 ? '' : 's');
+}
+
 function formatSize(bytes) {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
   let n = bytes, u = 0;
@@ -131,8 +135,8 @@ function show(name) {
 
 async function refreshStatus() {
   const s = await rpc('status');
-  $('status').textContent = s.mode + ' · ' + s.peers + ' peers · ' + s.shared_files +
-    ' shared · ↓ ' + formatSize(s.bytes_down) + ' ↑ ' + formatSize(s.bytes_up);
+  $('status').textContent = s.mode + ' · ' + plural(s.peers, 'peer') + ' · ' +
+    s.shared_files + ' shared · ↓ ' + formatSize(s.bytes_down) + ' ↑ ' + formatSize(s.bytes_up);
 }
 
 /* ---- search ---- */
@@ -175,7 +179,8 @@ async function pollHits() {
   }
   search.hits += hits.length;
   if (hits.length) renderResults();
-  $('search-info').textContent = search.hits + ' hits in ' + search.groups.size + ' files' +
+  $('search-info').textContent = plural(search.hits, 'hit') + ' in ' +
+    plural(search.groups.size, 'file') +
     (search.polls >= SEARCH_POLL_LIMIT ? ' (finished)' : ' (searching…)');
 }
 
@@ -189,8 +194,7 @@ function renderResults() {
   const groups = [...search.groups.values()].sort(sorters[$('sort').value]);
   $('results').replaceChildren(...groups.map((g) => el('li', { className: 'result' },
     el('span', { className: 'name' }, g.name),
-    el('span', { className: 'meta' }, formatSize(g.size) + ' · ' + g.sources.size +
-      (g.sources.size === 1 ? ' source' : ' sources')),
+    el('span', { className: 'meta' }, formatSize(g.size) + ' · ' + plural(g.sources.size, 'source')),
     el('span', { className: 'actions' },
       button('Download', (e) => download(g, e.target), 'primary')))));
 }
@@ -244,7 +248,7 @@ async function refreshDownloads() {
 
 async function refreshShares() {
   const files = await rpc('shares');
-  $('shares-info').textContent = files.length + ' shared files';
+  $('shares-info').textContent = plural(files.length, 'shared file');
   $('shares').replaceChildren(...files.map((f) => el('li', {},
     el('span', { className: 'name' }, f.path),
     el('span', { className: 'meta' }, formatSize(f.size) + (f.urn ? ' · ' + f.urn : '')))));

@@ -102,11 +102,11 @@ async function run(page) {
   problems.length = 0; // the browser logs the refused call's 401
   await page.fill('#token', token);
   await page.click('#login-form button');
-  await page.locator('#status', { hasText: 'peers' }).waitFor({ timeout: WAIT });
+  await page.locator('#status', { hasText: ' shared · ' }).waitFor({ timeout: WAIT });
   step('the token is asked, a wrong one refused, the right one accepted');
 
   await page.reload();
-  await page.locator('#status', { hasText: 'peers' }).waitFor({ timeout: WAIT });
+  await page.locator('#status', { hasText: ' shared · ' }).waitFor({ timeout: WAIT });
   assert.equal(await page.locator('#login').isHidden(), true);
   step('the token is kept across a reload');
 
