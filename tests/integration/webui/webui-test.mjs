@@ -49,12 +49,28 @@ async function shot(page, name) {
   await page.screenshot({ path: `${artefacts}/${name}.png`, fullPage: true });
 }
 
-async function searchFor(page, query, name) {
+// Searches QUERY and waits for a result named NAME (and for the others named).
+async function searchFor(page, query, name, ...others) {
   await page.fill('#query', query);
   await page.click('#search-form button[type=submit]');
-  const row = page.locator('#results li.result', { has: page.locator('.name', { hasText: name }) });
-  await row.first().waitFor({ timeout: WAIT });
-  return row.first();
+  const row = (n) =>
+    page.locator('#results li.result', { has: page.locator('.name', { hasText: n }) }).first();
+  for (const n of others) await row(n).waitFor({ timeout: WAIT });
+  await row(name).waitFor({ timeout: WAIT });
+  return row(name);
+}
+
+// Both .bin files of L1 answer "bin": sorted by size the slow (bigger) one
+// comes first, by name the other.
+async function checkSort(page) {
+  await searchFor(page, 'bin', file, slowFile);
+  const names = () => page.locator('#results li.result .name').allTextContents();
+  await page.selectOption('#sort', 'size');
+  assert.deepEqual((await names()).slice(0, 2), [slowFile, file]);
+  await page.selectOption('#sort', 'name');
+  assert.deepEqual((await names()).slice(0, 2), [file, slowFile]);
+  await page.selectOption('#sort', 'sources');
+  step('results sort by size and by name');
 }
 
 const downloadItem = (page, name, state) =>
@@ -116,6 +132,7 @@ async function run(page) {
   await shot(page, '02-search-html-name');
   step('a remote name with HTML in it shows as text');
 
+  await checkSort(page);
   await startDownload(page, file);
   await shot(page, '03-search');
   step('search results arrive and one click starts the download');
