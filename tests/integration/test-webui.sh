@@ -26,7 +26,7 @@ if ! cmp -s "$srcdir/tests/integration/webui/package-lock.json" "$node_dir/packa
 	[ ! -d "$node_dir/node_modules/playwright-core" ]; then
 	cp "$srcdir/tests/integration/webui/package.json" \
 		"$srcdir/tests/integration/webui/package-lock.json" "$node_dir/"
-	(cd "$node_dir" && timeout 300 npm ci --no-audit --no-fund) >"$WORK/npm.log" 2>&1 ||
+	(cd "$node_dir" && timeout 300 npm ci --no-audit --no-fund --fetch-retries=1) >"$WORK/npm.log" 2>&1 ||
 		skip "npm ci failed (registry unreachable?): $(tail -3 "$WORK/npm.log")"
 fi
 cp "$srcdir/tests/integration/webui/webui-test.mjs" "$node_dir/"
