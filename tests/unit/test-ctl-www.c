@@ -1,8 +1,8 @@
 /* test-ctl-www.c: the web UI's static files (ctl-www.c): which request paths
  * name a file, their Content-Types, the folder lookup and its override, and
  * the reader's refusals (a symbolic link, a folder, a file over the cap).
- * Serving over HTTP with its headers is checked in a browser by
- * tests/integration/test-webui.sh. */
+ * Serving over HTTP with its headers: test-ctl ("HTTP: the web UI's files
+ * without the token") and, in a browser, tests/integration/test-webui.sh. */
 #include <glib/gstdio.h>
 #include <string.h>
 #include <unistd.h>
