@@ -900,3 +900,44 @@ gboolean gnut_servent_share_add(gnut_servent *s, const char *dir, GError **error
 	gnut_servent_rescan(s);
 	return TRUE;
 }
+
+gboolean gnut_servent_share_remove(gnut_servent *s, const char *dir, GError **error)
+{
+	if (!gnut_share_remove_dir(s->share, dir, error))
+		return FALSE;
+	gnut_servent_rescan(s);
+	return TRUE;
+}
+
+void gnut_servent_set_limits(gnut_servent *s, guint64 upload_limit, guint64 download_limit)
+{
+	s->upload_limit = upload_limit;
+	s->download_limit = download_limit;
+	gnut_uploads_set_rate_limit(s->uploads, upload_limit);
+	gnut_downloads_set_limit(s->downloads, download_limit);
+}
+
+void gnut_servent_limits(const gnut_servent *s, guint64 *upload_limit, guint64 *download_limit)
+{
+	*upload_limit = s->upload_limit;
+	*download_limit = s->download_limit;
+}
+
+void gnut_servent_counters_get(gnut_servent *s, gnut_servent_counters *out)
+{
+	memset(out, 0, sizeof *out);
+	g_autoptr(GPtrArray) nodes = gnut_links_nodes(s->links);
+	for (guint i = 0; i < nodes->len; i++) {
+		gnut_node_stats ns;
+		gnut_node_get_stats(g_ptr_array_index(nodes, i), &ns);
+		out->link_msgs_in += ns.msgs_in;
+		out->link_msgs_out += ns.msgs_out;
+		out->link_msgs_dropped += ns.msgs_dropped;
+		out->link_bytes_in += ns.bytes_in;
+		out->link_bytes_out += ns.bytes_out;
+	}
+	out->handshakes_refused = gnut_links_refused_handshakes(s->links);
+	out->links_refused_full = gnut_links_refused_full(s->links);
+	gnut_routing_get_stats(s->routing, &out->routing);
+	gnut_uploads_get_stats(s->uploads, &out->uploads);
+}

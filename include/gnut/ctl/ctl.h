@@ -15,6 +15,9 @@
  *   download.cancel {id}                 -> {ok, id}
  *   shares                               -> [{path, size, urn}]
  *   share.add       {path}               -> {ok, path}
+ *   share.remove    {path}               -> {ok, path}
+ *   limits                               -> {upload_limit, download_limit}
+ *   limits.set      {upload_limit?, download_limit?} -> {upload_limit, download_limit}
  *   rescan                               -> {ok}
  *   stop                                 -> {ok}
  *
@@ -44,6 +47,9 @@ typedef enum {
 	/* The method ends the process serving the call (stop): a transport must
 	 * send its reply, {"ok": true}, before it calls the method. */
 	GNUT_CTL_METHOD_REPLY_FIRST = 1 << 0,
+	/* The method changes a setting the daemon keeps across restarts
+	 * (gnut_ctl_server_set_change_handler). */
+	GNUT_CTL_METHOD_PERSIST = 1 << 1,
 } gnut_ctl_method_flags;
 
 typedef struct {
