@@ -396,7 +396,7 @@ static gboolean parse_argv(int argc, char **argv, options_layer *l, GError **err
 {
 	GOptionEntry entries[] = {
 	    {"data-dir", 'd', 0, G_OPTION_ARG_FILENAME, &l->data_dir,
-	     "State, gnutd.conf and the control token (default $XDG_DATA_HOME/gnutd)", "DIR"},
+	     "State and the control token (default $XDG_DATA_HOME/gnutd)", "DIR"},
 	    {"download-dir", 0, 0, G_OPTION_ARG_FILENAME, &l->download_dir,
 	     "Where finished downloads go (default DATA-DIR/downloads)", "DIR"},
 	    {"listen", 'l', 0, G_OPTION_ARG_STRING, &l->listen,
@@ -408,7 +408,7 @@ static gboolean parse_argv(int argc, char **argv, options_layer *l, GError **err
 	    {"ultrapeer", 0, 0, G_OPTION_ARG_NONE, &l->ultrapeer, "Run as an ultrapeer", NULL},
 	    {"leaf", 0, 0, G_OPTION_ARG_NONE, &l->leaf, "Run as a leaf (the default)", NULL},
 	    {"control", 'c', 0, G_OPTION_ARG_STRING, &l->control,
-	     "Control API address (default 127.0.0.1, a free port)", "ADDR:PORT"},
+	     "Control API address (default 127.0.0.1:6345, a free port if taken)", "ADDR:PORT"},
 	    {"upload-limit", 0, 0, G_OPTION_ARG_STRING, &l->upload_limit,
 	     "Upload bytes per second, k/M suffixes, 0 = unlimited", "RATE"},
 	    {"download-limit", 0, 0, G_OPTION_ARG_STRING, &l->download_limit,
