@@ -28,6 +28,7 @@
 #include "gnut/proto/address.h"
 #include "gnut/proto/dial-rule.h"
 #include "gnut/proto/digest.h"
+#include "gnut/proto/http-status.h"
 #include "servent-info.h"
 #include "servent-oob.h"
 #include "udp-dispatch.h"
@@ -821,12 +822,36 @@ GPtrArray *gnut_servent_peers(gnut_servent *s)
 	return servent_info_peers(s->links);
 }
 
+/* Whether node is the link to host_port: the peer's listening port when it
+ * told it (as gnut peers shows it), or its socket's address. */
+static gboolean node_is(const gnut_node *node, const char *host_port)
+{
+	g_autofree char *name =
+	    g_strdup_printf("%s:%u", gnut_node_get_host(node), gnut_node_get_port(node));
+	return g_ascii_strcasecmp(name, host_port) == 0 ||
+	       g_ascii_strcasecmp(gnut_node_get_address(node), host_port) == 0;
+}
+
+/* The link up to host_port, or NULL. */
+static gnut_node *linked_to(gnut_servent *s, const char *host_port)
+{
+	g_autoptr(GPtrArray) nodes = gnut_links_nodes(s->links);
+	for (guint i = 0; i < nodes->len; i++)
+		if (node_is(g_ptr_array_index(nodes, i), host_port))
+			return g_ptr_array_index(nodes, i);
+	return NULL;
+}
+
 gboolean gnut_servent_connect(gnut_servent *s, const char *host_port, GError **error)
 {
 	if (!valid_host_port(host_port)) {
 		g_set_error(error, GNUT_ERROR, GNUT_ERROR_INVALID, "\"%s\" is not HOST:PORT",
 		            host_port);
 		return FALSE;
+	}
+	if (linked_to(s, host_port) != NULL) { /* it dialed us: no second link */
+		g_message("already linked to %s", host_port);
+		return TRUE;
 	}
 	gnut_links_add_peer(s->links, host_port);
 	return TRUE;
@@ -940,4 +965,22 @@ void gnut_servent_counters_get(gnut_servent *s, gnut_servent_counters *out)
 	out->links_refused_full = gnut_links_refused_full(s->links);
 	gnut_routing_get_stats(s->routing, &out->routing);
 	gnut_uploads_get_stats(s->uploads, &out->uploads);
+}
+
+gboolean gnut_servent_disconnect(gnut_servent *s, const char *host_port, GError **error)
+{
+	gboolean found = gnut_links_forget_peer(s->links, host_port);
+	g_autoptr(GPtrArray) nodes = gnut_links_nodes(s->links);
+	for (guint i = 0; i < nodes->len; i++) {
+		gnut_node *node = g_ptr_array_index(nodes, i);
+		if (node_is(node, host_port)) {
+			gnut_node_bye(node, GNUT_HTTP_OK, "Disconnected by the user");
+			found = TRUE;
+		}
+	}
+	if (!found)
+		g_set_error(error, GNUT_ERROR, GNUT_ERROR_NOT_FOUND, "not linked to %s", host_port);
+	else
+		g_message("disconnecting from %s", host_port);
+	return found;
 }

@@ -255,6 +255,17 @@ static JsonNode *m_connect(gnut_servent *s, JsonObject *params, GError **error)
 	return ok_result("address", address);
 }
 
+static JsonNode *m_disconnect(gnut_servent *s, JsonObject *params, GError **error)
+{
+	static const char *const allowed[] = {"address", NULL};
+	const char *address;
+	if (!check_members(params, allowed, error) ||
+	    !param_string(params, "address", TRUE, &address, error) ||
+	    !gnut_servent_disconnect(s, address, error))
+		return NULL;
+	return ok_result("address", address);
+}
+
 static JsonNode *m_search_start(gnut_servent *s, JsonObject *params, GError **error)
 {
 	static const char *const allowed[] = {"query", NULL};
@@ -439,6 +450,7 @@ static const gnut_ctl_method methods[] = {
     {"peers", m_peers, GNUT_CTL_METHOD_NONE},
     {"hosts", m_hosts, GNUT_CTL_METHOD_NONE},
     {"connect", m_connect, GNUT_CTL_METHOD_PERSIST},
+    {"disconnect", m_disconnect, GNUT_CTL_METHOD_PERSIST},
     {"search.start", m_search_start, GNUT_CTL_METHOD_NONE},
     {"search.hits", m_search_hits, GNUT_CTL_METHOD_NONE},
     {"search.stop", m_search_stop, GNUT_CTL_METHOD_NONE},

@@ -115,7 +115,7 @@ static void test_method_table(void)
 	    "status",      "peers",       "hosts",     "connect",        "search.start",
 	    "search.hits", "search.stop", "downloads", "download.start", "download.cancel",
 	    "shares",      "share.add",   "rescan",    "stop",           "share.remove",
-	    "limits",      "limits.set",
+	    "limits",      "limits.set",  "disconnect",
 	};
 	gsize n = 0;
 	const gnut_ctl_method *all = gnut_ctl_methods(&n);

@@ -180,6 +180,9 @@ void gnut_servent_counters_get(gnut_servent *s, gnut_servent_counters *out);
 /* Arrays of gnut_peer_info / gnut_hit_info / ... with their free functions set. */
 GPtrArray *gnut_servent_peers(gnut_servent *s);
 gboolean gnut_servent_connect(gnut_servent *s, const char *host_port, GError **error);
+/* Says Bye to the links to host_port and stops dialing it;
+ * GNUT_ERROR_NOT_FOUND when it is neither linked nor a peer. */
+gboolean gnut_servent_disconnect(gnut_servent *s, const char *host_port, GError **error);
 
 guint64 gnut_servent_search_start(gnut_servent *s, const char *query, GError **error);
 /* Hits of a search with an id greater than after_hit_id, oldest first. */

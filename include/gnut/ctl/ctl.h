@@ -7,6 +7,7 @@
  *                                            bytes_up, bytes_down, uptime}
  *   peers                                -> [{host, port, mode, user_agent}]
  *   connect         {address}            -> {ok, address}
+ *   disconnect      {address}            -> {ok, address}  (not_found: no such link)
  *   search.start    {query}              -> {search_id}
  *   search.hits     {search_id, after?}  -> [{id, name, size, urn, host, port}]
  *   search.stop     {search_id}          -> {ok}
