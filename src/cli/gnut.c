@@ -229,24 +229,25 @@ static char *resolved_address(const char *host_port, GError **error)
 	return g_strdup_printf("%s:%u", ip, port);
 }
 
-static int run_connect(cli *c)
+/* connect or disconnect: one servent, its name resolved first. */
+static int run_peer_method(cli *c, const char *method, const char *done)
 {
 	GError *error = NULL;
 	g_autofree char *address = resolved_address(c->args[0], &error);
 	if (address == NULL)
 		return fail(error);
-	g_autofree char *msg = g_strdup_printf("connecting to %s", address);
-	return run_action(c, "connect", "address", address, msg);
+	g_autofree char *msg = g_strdup_printf("%s %s", done, address);
+	return run_action(c, method, "address", address, msg);
+}
+
+static int run_connect(cli *c)
+{
+	return run_peer_method(c, "connect", "connecting to");
 }
 
 static int run_disconnect(cli *c)
 {
-	GError *error = NULL;
-	g_autofree char *address = resolved_address(c->args[0], &error);
-	if (address == NULL)
-		return fail(error);
-	g_autofree char *msg = g_strdup_printf("disconnected from %s", address);
-	return run_action(c, "disconnect", "address", address, msg);
+	return run_peer_method(c, "disconnect", "disconnected from");
 }
 
 /* Prints the token gnut uses; with --rotate, asks for a new one first (the

@@ -244,26 +244,27 @@ static JsonNode *m_hosts(gnut_servent *s, JsonObject *params, GError **error)
 	return array_node(hosts, host_json);
 }
 
-static JsonNode *m_connect(gnut_servent *s, JsonObject *params, GError **error)
+/* connect and disconnect: {address} -> {ok, address}. */
+static JsonNode *address_method(gnut_servent *s, JsonObject *params,
+                                gboolean (*fn)(gnut_servent *, const char *, GError **),
+                                GError **error)
 {
 	static const char *const allowed[] = {"address", NULL};
 	const char *address;
 	if (!check_members(params, allowed, error) ||
-	    !param_string(params, "address", TRUE, &address, error) ||
-	    !gnut_servent_connect(s, address, error))
+	    !param_string(params, "address", TRUE, &address, error) || !fn(s, address, error))
 		return NULL;
 	return ok_result("address", address);
 }
 
+static JsonNode *m_connect(gnut_servent *s, JsonObject *params, GError **error)
+{
+	return address_method(s, params, gnut_servent_connect, error);
+}
+
 static JsonNode *m_disconnect(gnut_servent *s, JsonObject *params, GError **error)
 {
-	static const char *const allowed[] = {"address", NULL};
-	const char *address;
-	if (!check_members(params, allowed, error) ||
-	    !param_string(params, "address", TRUE, &address, error) ||
-	    !gnut_servent_disconnect(s, address, error))
-		return NULL;
-	return ok_result("address", address);
+	return address_method(s, params, gnut_servent_disconnect, error);
 }
 
 static JsonNode *m_search_start(gnut_servent *s, JsonObject *params, GError **error)
@@ -368,26 +369,27 @@ static JsonNode *m_shares(gnut_servent *s, JsonObject *params, GError **error)
 	return array_node(shares, share_json);
 }
 
-static JsonNode *m_share_add(gnut_servent *s, JsonObject *params, GError **error)
+/* share.add and share.remove: {path} -> {ok, path}. */
+static JsonNode *folder_method(gnut_servent *s, JsonObject *params,
+                               gboolean (*fn)(gnut_servent *, const char *, GError **),
+                               GError **error)
 {
 	static const char *const allowed[] = {"path", NULL};
 	const char *path;
 	if (!check_members(params, allowed, error) ||
-	    !param_folder(params, "path", TRUE, &path, error) ||
-	    !gnut_servent_share_add(s, path, error))
+	    !param_folder(params, "path", TRUE, &path, error) || !fn(s, path, error))
 		return NULL;
 	return ok_result("path", path);
 }
 
+static JsonNode *m_share_add(gnut_servent *s, JsonObject *params, GError **error)
+{
+	return folder_method(s, params, gnut_servent_share_add, error);
+}
+
 static JsonNode *m_share_remove(gnut_servent *s, JsonObject *params, GError **error)
 {
-	static const char *const allowed[] = {"path", NULL};
-	const char *path;
-	if (!check_members(params, allowed, error) ||
-	    !param_folder(params, "path", TRUE, &path, error) ||
-	    !gnut_servent_share_remove(s, path, error))
-		return NULL;
-	return ok_result("path", path);
+	return folder_method(s, params, gnut_servent_share_remove, error);
 }
 
 static JsonNode *limits_node(gnut_servent *s)

@@ -9,23 +9,17 @@
 static const char *const live_keys[] = {"share",          "peer",      "upload-limit",
                                         "download-limit", "log-level", NULL};
 
-static void reload_shares(gnut_servent *s, char **before, char **after)
+/* Calls fn for each item of list missing from other, logging what it did
+ * as "reload: DONE ITEM" or the error. */
+static void apply_missing(gnut_servent *s, char **list, char **other,
+                          gboolean (*fn)(gnut_servent *, const char *, GError **), const char *done)
 {
-	for (char **p = after; *p != NULL; p++) {
-		if (g_strv_contains((const char *const *)before, *p))
+	for (char **p = list; *p != NULL; p++) {
+		if (g_strv_contains((const char *const *)other, *p))
 			continue;
 		g_autoptr(GError) error = NULL;
-		if (gnut_servent_share_add(s, *p, &error))
-			g_message("reload: sharing %s", *p);
-		else
-			g_warning("reload: %s", error->message);
-	}
-	for (char **p = before; *p != NULL; p++) {
-		if (g_strv_contains((const char *const *)after, *p))
-			continue;
-		g_autoptr(GError) error = NULL;
-		if (gnut_servent_share_remove(s, *p, &error))
-			g_message("reload: no longer sharing %s", *p);
+		if (fn(s, *p, &error))
+			g_message("reload: %s %s", done, *p);
 		else
 			g_warning("reload: %s", error->message);
 	}
@@ -33,15 +27,7 @@ static void reload_shares(gnut_servent *s, char **before, char **after)
 
 static void reload_peers(gnut_servent *s, char **before, char **after)
 {
-	for (char **p = after; *p != NULL; p++) {
-		if (g_strv_contains((const char *const *)before, *p))
-			continue;
-		g_autoptr(GError) error = NULL;
-		if (gnut_servent_connect(s, *p, &error))
-			g_message("reload: new peer %s", *p);
-		else
-			g_warning("reload: %s", error->message);
-	}
+	apply_missing(s, after, before, gnut_servent_connect, "new peer");
 	for (char **p = before; *p != NULL; p++)
 		if (!g_strv_contains((const char *const *)after, *p))
 			g_message("reload: peer %s removed from the settings: its link stays until "
@@ -51,7 +37,9 @@ static void reload_peers(gnut_servent *s, char **before, char **after)
 
 static void reload_live(gnut_servent *s, const gnut_options *before, const gnut_options *after)
 {
-	reload_shares(s, before->shares, after->shares);
+	apply_missing(s, after->shares, before->shares, gnut_servent_share_add, "sharing");
+	apply_missing(s, before->shares, after->shares, gnut_servent_share_remove,
+	              "no longer sharing");
 	reload_peers(s, before->peers, after->peers);
 	if (before->upload_limit != after->upload_limit ||
 	    before->download_limit != after->download_limit) {
