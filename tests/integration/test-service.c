@@ -5,6 +5,8 @@
  * exits 1 with one line; the token, and a folder shared through the control
  * API, are still there after a restart. */
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/wait.h>
 #include <glib/gstdio.h>
 #include <poll.h>
 #include <signal.h>
@@ -177,10 +179,60 @@ static void test_restart_keeps_settings(void)
 	CU_ASSERT_EQUAL(gnutd_fixture_stop_clean(&fx), 0);
 }
 
+/* Holds 127.0.0.1:6345 unless something else already does. */
+static GSocket *take_default_control_port(void)
+{
+	g_autoptr(GInetAddress) lo = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
+	g_autoptr(GSocketAddress) sa = g_inet_socket_address_new(lo, 6345);
+	GSocket *sock =
+	    g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
+	if (!g_socket_bind(sock, sa, FALSE, NULL) || !g_socket_listen(sock, NULL))
+		g_clear_object(&sock); /* taken already: as good */
+	return sock;
+}
+
+/* Without --control gnutd takes 127.0.0.1:6345; when that is taken it
+ * says so and listens on a free port, which control.url names. */
+static void test_default_control_port_taken(void)
+{
+	g_autoptr(GSocket) holder = take_default_control_port();
+	g_autofree char *top = gnut_unit_mkdtemp();
+	g_autofree char *data = g_build_filename(top, "data", NULL);
+	g_autofree char *log_path = g_build_filename(top, "gnutd.log", NULL);
+	const char *builddir = g_getenv("builddir");
+	g_autofree char *gnutd =
+	    g_build_filename(builddir ? builddir : ".", "src", "daemon", "gnutd", NULL);
+	const char *argv[] = {gnutd,         "--data-dir",     data, "--listen",
+	                      "127.0.0.1:0", "--no-bootstrap", NULL};
+	int log_fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	GPid pid = 0;
+	g_autoptr(GError) error = NULL;
+	CU_ASSERT_TRUE_FATAL(g_spawn_async_with_fds(NULL, (char **)argv, NULL,
+	                                            G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL, &pid, -1,
+	                                            log_fd, log_fd, &error));
+	close(log_fd);
+	gnutd_fixture fx = {.data_dir = data};
+	CU_ASSERT_TRUE(control_published(&fx));
+	g_autofree char *url = NULL, *log = NULL;
+	g_autofree char *url_path = g_build_filename(data, "control.url", NULL);
+	g_file_get_contents(url_path, &url, NULL, NULL);
+	g_file_get_contents(log_path, &log, NULL, NULL);
+	CU_ASSERT_TRUE(url != NULL && g_str_has_prefix(url, "http://127.0.0.1:"));
+	CU_ASSERT_TRUE(url != NULL && strcmp(url, "http://127.0.0.1:6345\n") != 0);
+	CU_ASSERT_PTR_NOT_NULL(log ? strstr(log, "127.0.0.1:6345 is taken") : NULL);
+	kill(pid, SIGTERM);
+	int status = 0;
+	CU_ASSERT_EQUAL(waitpid(pid, &status, 0), pid);
+	CU_ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	g_spawn_close_pid(pid);
+	gnut_unit_rmtree(top);
+}
+
 static CU_TestInfo tests[] = {
     {"sd_notify: READY, RELOADING, STOPPING; SIGHUP reloads", test_notify_and_reload},
     {"a second gnutd on the data folder exits 1", test_lock},
     {"the token and API changes outlive a restart", test_restart_keeps_settings},
+    {"the default control port, taken", test_default_control_port_taken},
     CU_TEST_INFO_NULL,
 };
 
