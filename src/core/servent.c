@@ -58,6 +58,7 @@ struct gnut_servent {
 	gboolean firewalled;
 	guint64 upload_limit;
 	guint64 download_limit;
+	guint64 hits_received; /* results of our searches, counted for /metrics */
 	guint upload_slots;
 	guint max_ultrapeers; /* links' caps; 0: the defaults */
 	guint max_leaves;
@@ -253,6 +254,7 @@ static void on_cache_tls_failed(const char *host_port, gpointer data)
 static void on_hit_added(const gnut_hit *hit, gpointer data)
 {
 	gnut_servent *s = data;
+	s->hits_received++;
 	if (hit->tls && s->hosts != NULL)
 		gnut_hosts_learn_hit_tls(s->hosts, hit->ipv4, hit->port);
 	gnut_fetch_hit_added(s->fetch, hit);
@@ -965,6 +967,7 @@ void gnut_servent_counters_get(gnut_servent *s, gnut_servent_counters *out)
 	out->links_refused_full = gnut_links_refused_full(s->links);
 	gnut_routing_get_stats(s->routing, &out->routing);
 	gnut_uploads_get_stats(s->uploads, &out->uploads);
+	out->hits_received = s->hits_received;
 }
 
 gboolean gnut_servent_disconnect(gnut_servent *s, const char *host_port, GError **error)

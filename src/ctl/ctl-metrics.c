@@ -106,6 +106,13 @@ static void messages(GString *out, const gnut_servent_counters *c)
 	       r->dropped);
 	single(out, "gnutd_queries_received_total", "counter",
 	       "Queries delivered to us (duplicates not counted).", r->queries_received);
+	single(out, "gnutd_queries_answered_total", "counter", "Queries our share had results for.",
+	       r->queries_answered);
+	single(out, "gnutd_query_results_sent_total", "counter",
+	       "Results we answered queries with (over TCP or offered out of band).",
+	       r->results_sent);
+	single(out, "gnutd_hits_received_total", "counter", "Hits received for our searches.",
+	       c->hits_received);
 	header(out, "gnutd_queries_skipped_total", "counter",
 	       "Queries kept from links by their QRP table, by the link's role.");
 	sample(out, "gnutd_queries_skipped_total", "role=\"leaf\"", r->qrp_skipped_leaves);

@@ -4,7 +4,8 @@
 # disconnect drops the link; exit statuses are distinct (0 ok, 2 usage, 3
 # not found, 4 daemon unreachable) and with --json an error is a JSON
 # object; share remove; token and token --rotate; remote names with escape
-# codes reach the terminal stripped; sizes use plain ASCII spaces.
+# codes reach the terminal stripped; sizes use plain ASCII spaces; /metrics
+# counts the link, the queries B answered and the hits A received.
 . "$(dirname "$0")/lib.sh"
 
 start_node A --ultrapeer
@@ -37,6 +38,30 @@ grep -q "$esc" "$WORK/hits.txt" && fail "an escape code reached the terminal"
 gnut_at A search --timeout 3 --json evil >"$WORK/hits.json" || fail "search --json"
 grep -q 'evil\\u001b\[31mred.txt' "$WORK/hits.json" || fail "JSON lost the name: $(cat "$WORK/hits.json")"
 pass "remote names stripped of control characters, kept in JSON"
+
+# metrics NAME: GET /metrics of NAME's control API (bash's /dev/tcp: no curl)
+metrics() {
+	local url hostport token
+	url=$(cat "$WORK/$1/data/control.url")
+	hostport=${url#http://}
+	token=$(cat "$WORK/$1/data/control.token")
+	exec 3<>"/dev/tcp/${hostport%:*}/${hostport##*:}"
+	printf 'GET /metrics HTTP/1.1\r\nHost: %s\r\nAuthorization: Bearer %s\r\nConnection: close\r\n\r\n' \
+		"$hostport" "$token" >&3
+	cat <&3 | tr -d '\r'
+	exec 3<&-
+}
+# sample NAME METRIC: the value of one sample line
+sample() {
+	metrics "$1" | awk -v m="$2" '$1 == m {print $2}'
+}
+metrics A >"$WORK/metrics-A.txt"
+head -1 "$WORK/metrics-A.txt" | grep -q '^HTTP/1.1 200' || fail "/metrics: $(head -1 "$WORK/metrics-A.txt")"
+[ "$(sample A 'gnutd_links{mode="ultrapeer"}')" = 1 ] || fail "A: gnutd_links: $(grep gnutd_links "$WORK/metrics-A.txt")"
+[ "$(sample A gnutd_hits_received_total)" -ge 2 ] || fail "A: no hits counted"
+[ "$(sample B gnutd_queries_answered_total)" -ge 2 ] || fail "B: no answered queries counted"
+[ "$(sample B gnutd_shared_files)" = 2 ] || fail "B: gnutd_shared_files"
+pass "/metrics counts links, answered queries and hits"
 
 gnut_at B shares >"$WORK/shares.txt" || fail "shares"
 grep -q "$(printf '\302\240')" "$WORK/shares.txt" && fail "a no-break space in sizes"

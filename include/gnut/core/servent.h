@@ -75,6 +75,7 @@ typedef struct {
 	guint64 link_bytes_out;
 	guint64 handshakes_refused; /* closed at once by the admission caps */
 	guint64 links_refused_full; /* 503: the cap of their role was full */
+	guint64 hits_received;      /* hits for our searches */
 	gnut_routing_stats routing;
 	gnut_uploads_stats uploads;
 } gnut_servent_counters;
