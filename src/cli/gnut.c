@@ -491,7 +491,10 @@ static char *commands_summary(void)
 	GString *s = g_string_new("Commands:\n");
 	for (gsize i = 0; i < G_N_ELEMENTS(commands); i++)
 		g_string_append_printf(s, "  %-42s %s\n", commands[i].usage, commands[i].summary);
-	g_string_append(s, "\n\"gnut COMMAND --help\" shows a command's options.");
+	g_string_append(s,
+	                "\n\"gnut COMMAND --help\" shows a command's options.\n"
+	                "Exit status: 0 done, 1 failed, 2 usage error, 3 not found, 4 the daemon\n"
+	                "cannot be reached. With --json an error is {\"error\": {message, code}}.");
 	return g_string_free(s, FALSE);
 }
 

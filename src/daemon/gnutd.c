@@ -128,13 +128,15 @@ static void on_stop_request(gpointer user_data)
 	request_stop(user_data, "asked through the control API");
 }
 
-/* A control call changed a setting: keep it in settings.state. */
+/* A control call changed a setting: keep it in settings.state, and in the
+ * settings in force (a reload compares against them). */
 static void on_setting_changed(const char *method, JsonObject *params, gpointer user_data)
 {
 	daemon_state *d = user_data;
 	g_autoptr(GError) error = NULL;
 	if (!gnut_state_record(d->state, method, params, &error))
 		g_warning("cannot keep the change of %s: %s", method, error->message);
+	gnut_state_apply(d->state, d->options);
 }
 
 static GSource *watch_signal(int signum, GSourceFunc func, daemon_state *d)
