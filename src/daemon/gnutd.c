@@ -315,6 +315,7 @@ int main(int argc, char **argv)
 		status = check_config(d.options);
 	} else {
 		gnut_log_setup(d.options->log_level);
+		signal(SIGHUP, SIG_IGN); /* until serve() handles it: a reload, never an exit */
 		d.loop = g_main_loop_new(NULL, FALSE);
 		status = run(&d);
 		destroy_source(d.stopping);
