@@ -112,9 +112,9 @@ static gboolean has_exactly(JsonObject *o, const char *const *names)
 static void test_method_table(void)
 {
 	static const char *const names[] = {
-	    "status",      "peers",       "hosts",     "connect",        "search.start",
-	    "search.hits", "search.stop", "downloads", "download.start", "download.cancel",
-	    "shares",      "share.add",   "rescan",    "stop",           "share.remove",
+	    "status",      "peers",       "hosts",      "connect",        "search.start",
+	    "search.hits", "search.stop", "downloads",  "download.start", "download.cancel",
+	    "shares",      "share.add",   "rescan",     "stop",           "share.remove",
 	    "limits",      "limits.set",  "disconnect",
 	};
 	gsize n = 0;
@@ -1198,6 +1198,36 @@ static void test_metrics(void)
 	server_clear(&sf);
 }
 
+/* Remote text for a human line: control characters (C0, DEL, C1), line
+ * separators and invalid UTF-8 never reach the terminal; sizes split on an
+ * ASCII space. */
+static void test_safe_text(void)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+	    {"plain name.mp3", "plain name.mp3"},
+	    {"evil\033[31mred\033[0m.txt", "evil?[31mred?[0m.txt"},
+	    {"cr\rbell\atab\tdel\x7f", "cr?bell?tab?del?"},
+	    {"c1 \xc2\x9b"
+	     "2J",
+	     "c1 ?2J"},
+	    {"line\xe2\x80\xa8sep", "line?sep"},
+	    {"caf\xc3\xa9 \xe6\x97\xa5", "caf\xc3\xa9 \xe6\x97\xa5"},
+	};
+	for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autofree char *safe = gnut_cli_safe(cases[i].in);
+		CU_ASSERT_STRING_EQUAL(safe, cases[i].out);
+	}
+	g_autofree char *bad = gnut_cli_safe("bad \xff\xfe utf8");
+	CU_ASSERT_TRUE(g_utf8_validate(bad, -1, NULL));
+	CU_ASSERT_PTR_NULL(strchr(bad, '\xff'));
+	g_autofree char *size = gnut_cli_format_size(5000);
+	CU_ASSERT_STRING_EQUAL(size, "5.0 kB");
+	g_autofree char *bytes = gnut_cli_format_size(-3);
+	CU_ASSERT_STRING_EQUAL(bytes, "0 bytes");
+}
+
 static CU_TestInfo tests[] = {
     {"request decoding", test_request_parse},
     {"method table", test_method_table},
@@ -1218,6 +1248,7 @@ static CU_TestInfo tests[] = {
     {"the change handler hears setting changes", test_change_handler},
     {"token.rotate", test_token_rotate},
     {"/metrics in the Prometheus text format", test_metrics},
+    {"remote text made safe, sizes with ASCII spaces", test_safe_text},
     {"client: connection refused", test_connection_refused},
     {"HTTP: every reply closes its connection", test_transport_closes},
     {"client: replies read to their length or refused", test_client_replies},
