@@ -40,6 +40,16 @@ static void family(GString *out, const char *name, const char *type, const char 
 #define FAMILY(out, name, type, help, key, samples)                                                \
 	family(out, name, type, help, key, samples, G_N_ELEMENTS(samples))
 
+/* Counts one more of label in samples, whose last entry ("other") takes
+ * what no other names. */
+static void count_label(metric_sample *samples, gsize n, const char *label)
+{
+	gsize k = 0;
+	while (k + 1 < n && g_strcmp0(samples[k].label, label) != 0)
+		k++;
+	samples[k].value++;
+}
+
 /* Links up now by the peer's mode (ultrapeer, leaf, other). */
 static void links_by_mode(GString *out, gnut_servent *s)
 {
@@ -47,10 +57,7 @@ static void links_by_mode(GString *out, gnut_servent *s)
 	metric_sample modes[] = {{"ultrapeer", 0}, {"leaf", 0}, {"other", 0}};
 	for (guint i = 0; i < peers->len; i++) {
 		const gnut_peer_info *p = g_ptr_array_index(peers, i);
-		gsize k = 0;
-		while (k + 1 < G_N_ELEMENTS(modes) && g_strcmp0(modes[k].label, p->mode) != 0)
-			k++;
-		modes[k].value++;
+		count_label(modes, G_N_ELEMENTS(modes), p->mode);
 	}
 	FAMILY(out, "gnutd_links", "gauge", "Gnutella links up now, by the peer's mode.", "mode",
 	       modes);
@@ -64,10 +71,7 @@ static void downloads_by_state(GString *out, gnut_servent *s)
 	g_autoptr(GPtrArray) downloads = gnut_servent_downloads(s);
 	for (guint i = 0; i < downloads->len; i++) {
 		const gnut_download_info *d = g_ptr_array_index(downloads, i);
-		gsize k = 0;
-		while (k + 1 < G_N_ELEMENTS(states) && g_strcmp0(states[k].label, d->state) != 0)
-			k++;
-		states[k].value++;
+		count_label(states, G_N_ELEMENTS(states), d->state);
 	}
 	FAMILY(out, "gnutd_downloads", "gauge", "Downloads in the list, by state.", "state",
 	       states);
