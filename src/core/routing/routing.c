@@ -206,6 +206,10 @@ static void answer_query(gnut_routing *r, gnut_node *from, const gnut_msg_header
 	for (guint i = 0; i < hits->len; i++)
 		results += ((const guint8 *)g_bytes_get_data(g_ptr_array_index(hits, i),
 		                                             NULL))[GNUT_MSG_HEADER_LEN];
+	if (results > 0) {
+		r->stats.queries_answered++;
+		r->stats.results_sent += results;
+	}
 	if (gnut_oob_serve_offer(r->oob, &self, h, payload, results, !r->udp_firewalled)) {
 		g_debug("link %s: query's %u results offered out of band",
 		        gnut_node_get_address(from), results);

@@ -134,6 +134,10 @@ typedef struct {
 	guint64 queries_received;
 	guint64 qrp_skipped_leaves;
 	guint64 qrp_skipped_ultrapeers;
+	/* Queries our share had results for, and those results (over TCP or
+	 * offered out of band). */
+	guint64 queries_answered;
+	guint64 results_sent;
 } gnut_routing_stats;
 void gnut_routing_get_stats(const gnut_routing *r, gnut_routing_stats *out);
 void gnut_routing_tick(gnut_routing *r, gint64 now_us);
