@@ -49,6 +49,20 @@ static void set_reconnect(GKeyFile *kf, const gnut_options *o)
 	}
 }
 
+/* The automatic role's thresholds (0: role.h's defaults). */
+static void set_role(GKeyFile *kf, const gnut_role_config *r)
+{
+	set_count(kf, "leaf-ultrapeers", r->leaf_ultrapeers);
+	set_count(kf, "want-ultrapeers", r->want_ultrapeers);
+	set_count(kf, "auto-uptime", r->uptime_s);
+	set_count(kf, "auto-min-upload", r->min_upload);
+	set_count(kf, "auto-min-download", r->min_download);
+	set_count(kf, "auto-hold", r->hold_s);
+	set_count(kf, "auto-leaf-alone", r->leaf_alone_s);
+	set_count(kf, "auto-few-leaves", r->few_leaves);
+	set_count(kf, "auto-idle-ultrapeer", r->idle_s);
+}
+
 GKeyFile *gnut_options_to_keyfile(const gnut_options *o)
 {
 	GKeyFile *kf = g_key_file_new();
@@ -56,8 +70,9 @@ GKeyFile *gnut_options_to_keyfile(const gnut_options *o)
 	set_string(kf, "listen", o->listen);
 	set_list(kf, "share", o->shares);
 	set_list(kf, "peer", o->peers);
-	g_key_file_set_boolean(kf, GROUP, "ultrapeer", o->ultrapeer);
-	g_key_file_set_boolean(kf, GROUP, "leaf", !o->ultrapeer);
+	/* both false: the role is automatic */
+	g_key_file_set_boolean(kf, GROUP, "ultrapeer", !o->auto_role && o->ultrapeer);
+	g_key_file_set_boolean(kf, GROUP, "leaf", !o->auto_role && !o->ultrapeer);
 	set_string(kf, "control", o->control);
 	g_key_file_set_uint64(kf, GROUP, "upload-limit", o->upload_limit);
 	g_key_file_set_uint64(kf, GROUP, "download-limit", o->download_limit);
@@ -70,6 +85,8 @@ GKeyFile *gnut_options_to_keyfile(const gnut_options *o)
 	set_count(kf, "upload-slots", o->upload_slots);
 	set_count(kf, "upload-slots-per-ip", o->upload_slots_per_ip);
 	set_count(kf, "upload-connections-per-ip", o->upload_connections_per_ip);
+	set_count(kf, "download-sources", o->download_sources);
+	set_count(kf, "download-retry-max", o->download_retry_max_s);
 	g_key_file_set_boolean(kf, GROUP, "allow-private-peers", o->allow_private_peers);
 	set_count(kf, "max-pending", o->max_pending);
 	set_count(kf, "max-handshakes", o->max_handshakes);
@@ -82,6 +99,7 @@ GKeyFile *gnut_options_to_keyfile(const gnut_options *o)
 	set_count(kf, "qrp-total-slots", o->qrp_total_slots);
 	set_count(kf, "max-ultrapeers", o->max_ultrapeers);
 	set_count(kf, "max-leaves", o->max_leaves);
+	set_role(kf, &o->role);
 	g_key_file_set_string(kf, GROUP, "log-level", gnut_log_level_name(o->log_level));
 	return kf;
 }
