@@ -59,9 +59,18 @@ typedef struct {
 	guint leaf_query_rate;      /* queries a second a leaf may send us (1) */
 	guint ultrapeer_query_rate; /* queries a second another link may send us (50) */
 	guint64 qrp_total_slots;    /* slots of all links' query routing tables (2^24) */
+	/* Queries flood at their TTL: no QRP routing, no dynamic querying (the
+	 * network benchmark's baseline, tests/bench/bench-network.c). */
+	gboolean flood_queries;
 } gnut_servent_config;
 
 typedef struct gnut_servent gnut_servent;
+
+/* Messages the servent sent on its links since it started. */
+typedef struct {
+	guint64 queries; /* query messages: relayed, our own, dynamic querying's steps */
+	guint64 hits;    /* query hit messages: relayed and our own (not out of band) */
+} gnut_messages_sent;
 
 /* What status reports (field names follow the JSON contract). */
 typedef struct {
@@ -160,6 +169,7 @@ void gnut_servent_set_stop_handler(gnut_servent *s, GCallback handler, gpointer 
 void gnut_servent_request_stop(gnut_servent *s);
 
 void gnut_servent_status(gnut_servent *s, gnut_status_info *out);
+void gnut_servent_messages_sent(gnut_servent *s, gnut_messages_sent *out);
 /* Arrays of gnut_peer_info / gnut_hit_info / ... with their free functions set. */
 GPtrArray *gnut_servent_peers(gnut_servent *s);
 gboolean gnut_servent_connect(gnut_servent *s, const char *host_port, GError **error);

@@ -23,6 +23,7 @@ struct gnut_dquery_run {
 	guint own_target;    /* results our own queries want: as a leaf, more kept
 	                        tells our ultrapeers to stop */
 	gnut_dquery_start_result last_refusal;
+	guint64 queries_sent; /* by the steps, in all */
 };
 
 /* What the steps of one dynamic query send again. */
@@ -92,6 +93,7 @@ static guint run_steps(gnut_dquery_run *dq)
 			sent++;
 		}
 	}
+	dq->queries_sent += sent;
 	return sent;
 }
 
@@ -173,6 +175,11 @@ gnut_dquery_run_result gnut_dquery_run_own_query(gnut_dquery_run *dq, const gnut
 	if (!dq->config.ultrapeer || in->type != GNUT_MSG_QUERY)
 		return GNUT_DQUERY_RUN_NOT_MINE;
 	return start_over(dq, GNUT_DQUERY_US, FALSE, in, d, sent);
+}
+
+guint64 gnut_dquery_run_queries_sent(const gnut_dquery_run *dq)
+{
+	return dq->queries_sent;
 }
 
 const char *gnut_dquery_run_refusal(const gnut_dquery_run *dq)
