@@ -119,6 +119,7 @@ static GArray *ultrapeer_candidates(gnut_dquery_run *dq, const gnut_msg_in *in,
 		    .max_ttl = (guint8)MIN(peer->max_ttl, 255),
 		    .degree = (guint16)MIN(peer->degree, G_MAXUINT16),
 		    .qrp_hit = gnut_qrp_routes_table_hit(dq->config.qrp, link, in),
+		    .qrp_miss = gnut_qrp_routes_table_miss(dq->config.qrp, link, in),
 		};
 		g_array_append_val(ups, l);
 	}

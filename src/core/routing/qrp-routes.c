@@ -442,3 +442,9 @@ gboolean gnut_qrp_routes_table_hit(gnut_qrp_routes *q, guint64 link, const gnut_
 	gnut_qrp_table *t = ready_table(q, link);
 	return t != NULL && query_hits_table(q, link, t, query);
 }
+
+gboolean gnut_qrp_routes_table_miss(gnut_qrp_routes *q, guint64 link, const gnut_msg_in *query)
+{
+	gnut_qrp_table *t = ready_table(q, link);
+	return t != NULL && !query_hits_table(q, link, t, query);
+}
