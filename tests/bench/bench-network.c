@@ -277,20 +277,6 @@ typedef struct {
 	gboolean flood;
 } network;
 
-static void remove_tree(const char *path)
-{
-	GDir *dir = g_dir_open(path, 0, NULL);
-	if (dir != NULL) {
-		const char *name;
-		while ((name = g_dir_read_name(dir)) != NULL) {
-			g_autofree char *child = g_build_filename(path, name, NULL);
-			remove_tree(child);
-		}
-		g_dir_close(dir);
-	}
-	g_remove(path);
-}
-
 static gboolean write_share(network *net, guint i, const char *share, GError **error)
 {
 	if (g_mkdir_with_parents(share, 0700) < 0)
@@ -591,7 +577,7 @@ static gboolean mode_run(network_plan *plan, gboolean flood, mode_result *out, G
 		out->oob_hits = o1 - o0;
 	}
 	network_free(&net);
-	remove_tree(dir);
+	soak_remove_tree(dir);
 	out->seconds = (double)(g_get_monotonic_time() - t0) / G_USEC_PER_SEC;
 	return ok;
 }
@@ -707,7 +693,7 @@ int main(int argc, char **argv)
 	} else {
 		g_printerr("bench-network: %s\n", error->message);
 	}
-	remove_tree(plan.top);
+	soak_remove_tree(plan.top);
 	g_free(plan.top);
 	plan_clear(&plan);
 	return ok ? 0 : 1;

@@ -233,18 +233,25 @@ static void test_growing_ttl_one_link_per_step(void)
 	world_free(&w);
 }
 
+/* Our query over the 10 links l, 100 results after the probe: the one
+ * step that follows. */
+static const gnut_dquery_step *step_after_many_results(world *w, const gnut_dquery_link *l)
+{
+	gnut_guid g = guid_n(5);
+	gnut_dquery_start(w->t, &g, GNUT_DQUERY_US, FALSE, l, 10, w->out);
+	/* 100 results from 96 ultrapeers: 50 more need about 48, over 7 links */
+	gnut_dquery_results(w->t, &g, 100);
+	wait_for_due(w, 7200 * MS);
+	CU_ASSERT_EQUAL_FATAL(w->out->len, 1);
+	return step(w, 0);
+}
+
 static void test_many_results_low_ttl(void)
 {
 	world w;
 	world_init(&w);
 	gnut_dquery_link *l = links_new(10, 1, 0, 32);
-	gnut_guid g = guid_n(5);
-	gnut_dquery_start(w.t, &g, GNUT_DQUERY_US, FALSE, l, 10, w.out);
-	/* 100 results from 96 ultrapeers: 50 more need about 48, over 7 links */
-	gnut_dquery_results(w.t, &g, 100);
-	wait_for_due(&w, 7200 * MS);
-	CU_ASSERT_EQUAL(w.out->len, 1);
-	CU_ASSERT_EQUAL(step(&w, 0)->ttl, 1);
+	CU_ASSERT_EQUAL(step_after_many_results(&w, l)->ttl, 1);
 	g_free(l);
 	world_free(&w);
 }
@@ -258,18 +265,13 @@ static void test_last_hop_skips_qrp_misses(void)
 	gnut_dquery_link *l = links_new(10, 1, 0, 32);
 	l[3].qrp_miss = TRUE;
 	l[4].qrp_miss = TRUE;
-	gnut_guid g = guid_n(40);
-	gnut_dquery_start(w.t, &g, GNUT_DQUERY_US, FALSE, l, 10, w.out);
-	/* as test_many_results_low_ttl: the next step is TTL 1 */
-	gnut_dquery_results(w.t, &g, 100);
-	wait_for_due(&w, 7200 * MS);
-	CU_ASSERT_EQUAL_FATAL(w.out->len, 1);
-	CU_ASSERT_EQUAL(step(&w, 0)->link, 6);
-	CU_ASSERT_EQUAL(step(&w, 0)->ttl, 1);
-
+	const gnut_dquery_step *st = step_after_many_results(&w, l);
+	CU_ASSERT_EQUAL(st->link, 6);
+	CU_ASSERT_EQUAL(st->ttl, 1);
 	world_free(&w);
 
 	world_init(&w);
+	gnut_guid g = guid_n(40);
 	gnut_dquery_start(w.t, &g, GNUT_DQUERY_US, FALSE, l, 10, w.out);
 	wait_for_due(&w, 7200 * MS);
 	CU_ASSERT_EQUAL_FATAL(w.out->len, 1);
