@@ -823,6 +823,7 @@ void gnut_servent_messages_sent(gnut_servent *s, gnut_messages_sent *out)
 	gnut_routing_get_stats(s->routing, &rs);
 	out->queries = rs.queries_sent;
 	out->hits = rs.hits_sent;
+	out->query_status = rs.query_status_sent;
 }
 
 GPtrArray *gnut_servent_peers(gnut_servent *s)

@@ -17,9 +17,10 @@
  * got the file does, and what leaf guidance tells the ultrapeers); a search
  * without it is stopped after --query-time seconds.
  *
- * Messages: the query and query hit messages all servents sent on their
- * links (gnut_servent_messages_sent) plus the hits sent out of band, from
- * the first query until the counters stay still, over the queries.
+ * Messages: the query, query hit and query status (leaf guidance) messages
+ * all servents sent on their links (gnut_servent_messages_sent) plus the
+ * hits sent out of band, from the first query until the counters stay
+ * still, over the queries.
  *
  * Two modes over the same network, files and queries (the network is
  * built afresh for each, from the same seed): "routed", the servents as
@@ -77,10 +78,16 @@ typedef struct {
 	guint title; /* what it looks for */
 } query_plan;
 
+/* Messages all servents sent: query, query hit, query status (leaf
+ * guidance) on links, hits out of band. */
+typedef struct {
+	guint64 queries, hits, status, oob_hits;
+} traffic;
+
 /* What one mode's run measured. */
 typedef struct {
 	guint found, single, single_found;
-	guint64 queries_sent, hits_sent, oob_hits;
+	traffic sent;
 	double seconds;
 } mode_result;
 
@@ -465,19 +472,26 @@ typedef struct {
 	gboolean found;
 } query_state;
 
-static guint64 messages_now(network *net, guint64 *queries, guint64 *hits, guint64 *oob)
+static guint64 traffic_total(const traffic *t)
 {
-	*queries = *hits = *oob = 0;
+	return t->queries + t->hits + t->status + t->oob_hits;
+}
+
+/* Sums every servent's counters into t; returns the total. */
+static guint64 traffic_now(network *net, traffic *t)
+{
+	memset(t, 0, sizeof *t);
 	for (guint i = 0; i < net->plan->n; i++) {
 		gnut_messages_sent m;
 		gnut_servent_messages_sent(net->s[i], &m);
 		gnut_status_info st;
 		gnut_servent_status(net->s[i], &st);
-		*queries += m.queries;
-		*hits += m.hits;
-		*oob += st.oob_hits_sent;
+		t->queries += m.queries;
+		t->hits += m.hits;
+		t->status += m.query_status;
+		t->oob_hits += st.oob_hits_sent;
 	}
-	return *queries + *hits + *oob;
+	return traffic_total(t);
 }
 
 /* Looks at a running query's new hits; stops it once found or too old. */
@@ -530,14 +544,14 @@ static void queries_run(network *net, query_state *qs)
 /* Runs until the message counters stay still for DRAIN_QUIET_MS. */
 static void drain(network *net)
 {
-	guint64 q, h, o;
-	guint64 last = messages_now(net, &q, &h, &o);
+	traffic t;
+	guint64 last = traffic_now(net, &t);
 	gint64 quiet_since = g_get_monotonic_time();
 	gint64 deadline = quiet_since + (gint64)DRAIN_TIMEOUT_MS * 1000;
 	while (g_get_monotonic_time() - quiet_since < (gint64)DRAIN_QUIET_MS * 1000 &&
 	       g_get_monotonic_time() < deadline) {
 		run_for(POLL_MS * 5);
-		guint64 now = messages_now(net, &q, &h, &o);
+		guint64 now = traffic_now(net, &t);
 		if (now != last)
 			quiet_since = g_get_monotonic_time();
 		last = now;
@@ -558,12 +572,12 @@ static gboolean mode_run(network_plan *plan, gboolean flood, mode_result *out, G
 	gint64 t0 = g_get_monotonic_time();
 	gboolean ok = network_build(&net, error);
 	if (ok) {
-		guint64 q0, h0, o0, q1, h1, o1;
-		messages_now(&net, &q0, &h0, &o0);
+		traffic before, after;
+		traffic_now(&net, &before);
 		g_autofree query_state *qs = g_new0(query_state, plan->plans->len);
 		queries_run(&net, qs);
 		drain(&net);
-		messages_now(&net, &q1, &h1, &o1);
+		traffic_now(&net, &after);
 		for (guint i = 0; i < plan->plans->len; i++) {
 			const query_plan *qp = &g_array_index(plan->plans, query_plan, i);
 			gboolean single =
@@ -572,9 +586,10 @@ static gboolean mode_run(network_plan *plan, gboolean flood, mode_result *out, G
 			out->single += single;
 			out->single_found += single && qs[i].found;
 		}
-		out->queries_sent = q1 - q0;
-		out->hits_sent = h1 - h0;
-		out->oob_hits = o1 - o0;
+		out->sent.queries = after.queries - before.queries;
+		out->sent.hits = after.hits - before.hits;
+		out->sent.status = after.status - before.status;
+		out->sent.oob_hits = after.oob_hits - before.oob_hits;
 	}
 	network_free(&net);
 	soak_remove_tree(dir);
@@ -586,7 +601,7 @@ static gboolean mode_run(network_plan *plan, gboolean flood, mode_result *out, G
 
 static double per_query(const mode_result *r)
 {
-	return (double)(r->queries_sent + r->hits_sent + r->oob_hits) / MAX(opt.queries, 1);
+	return (double)traffic_total(&r->sent) / MAX(opt.queries, 1);
 }
 
 static void print_mode(const char *name, const mode_result *r, const mode_result *flood)
@@ -596,10 +611,11 @@ static void print_mode(const char *name, const mode_result *r, const mode_result
 	    name, 100.0 * r->found / MAX(opt.queries, 1),
 	    100.0 * r->single_found / MAX(r->single, 1), per_query(r),
 	    100.0 * per_query(r) / MAX(per_query(flood), 1e-9));
-	printf("  (%s: %.1f queries and %.1f hits a query, %" G_GUINT64_FORMAT
-	       " hits out of band; %.0f s with the network's set-up)\n",
-	       name, (double)r->queries_sent / MAX(opt.queries, 1),
-	       (double)r->hits_sent / MAX(opt.queries, 1), r->oob_hits, r->seconds);
+	double q = MAX(opt.queries, 1);
+	printf("  (%s: a query %.1f queries, %.1f hits, %.1f query status, %.1f hits out of "
+	       "band; %.0f s with the network's set-up)\n",
+	       name, r->sent.queries / q, r->sent.hits / q, r->sent.status / q,
+	       r->sent.oob_hits / q, r->seconds);
 }
 
 static void print_network(const network_plan *p)

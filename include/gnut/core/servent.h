@@ -68,8 +68,9 @@ typedef struct gnut_servent gnut_servent;
 
 /* Messages the servent sent on its links since it started. */
 typedef struct {
-	guint64 queries; /* query messages: relayed, our own, dynamic querying's steps */
-	guint64 hits;    /* query hit messages: relayed and our own (not out of band) */
+	guint64 queries;      /* query messages: relayed, our own, dynamic querying's steps */
+	guint64 hits;         /* query hit messages: relayed and our own (not out of band) */
+	guint64 query_status; /* leaf guidance: status requests (BEAR/11) and replies */
 } gnut_messages_sent;
 
 /* What status reports (field names follow the JSON contract). */

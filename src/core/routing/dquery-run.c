@@ -24,6 +24,7 @@ struct gnut_dquery_run {
 	                        tells our ultrapeers to stop */
 	gnut_dquery_start_result last_refusal;
 	guint64 queries_sent; /* by the steps, in all */
+	guint64 status_sent;  /* query status requests and replies, in all */
 };
 
 /* What the steps of one dynamic query send again. */
@@ -63,11 +64,13 @@ void gnut_dquery_run_free(gnut_dquery_run *dq)
 	g_free(dq);
 }
 
-static void send_status_request(gnut_node *leaf, const gnut_guid *guid)
+static void send_status_request(gnut_dquery_run *dq, gnut_node *leaf, const gnut_guid *guid)
 {
 	g_autoptr(GByteArray) p = g_byte_array_new();
 	gnut_bear_qstat_req_encode(p);
-	gnut_node_send_msg(leaf, guid, GNUT_MSG_VENDOR, 1, 0, p->data, p->len, GNUT_PRIO_CONTROL);
+	if (gnut_node_send_msg(leaf, guid, GNUT_MSG_VENDOR, 1, 0, p->data, p->len,
+	                       GNUT_PRIO_CONTROL))
+		dq->status_sent++;
 }
 
 /* Carries out the steps the table gave; returns how many copies of a query
@@ -83,7 +86,7 @@ static guint run_steps(gnut_dquery_run *dq)
 			g_debug("dynamic query finished: %s", gnut_dquery_end_str(st->reason));
 			g_hash_table_remove(dq->queries, &st->guid);
 		} else if (st->action == GNUT_DQUERY_ASK_STATUS && node != NULL) {
-			send_status_request(node, &st->guid);
+			send_status_request(dq, node, &st->guid);
 		} else if (st->action == GNUT_DQUERY_SEND && node != NULL && q != NULL &&
 		           gnut_router_hops_flow_allows(dq->config.router, st->link, q->hops)) {
 			gsize len;
@@ -183,6 +186,11 @@ guint64 gnut_dquery_run_queries_sent(const gnut_dquery_run *dq)
 	return dq->queries_sent;
 }
 
+guint64 gnut_dquery_run_status_sent(const gnut_dquery_run *dq)
+{
+	return dq->status_sent;
+}
+
 const char *gnut_dquery_run_refusal(const gnut_dquery_run *dq)
 {
 	return gnut_dquery_start_result_str(dq->last_refusal);
@@ -244,7 +252,8 @@ void gnut_dquery_run_vendor(gnut_dquery_run *dq, gnut_node *from, const gnut_msg
 		kept = dq->config.kept_hits(&h->guid, dq->config.kept_data);
 		g_autoptr(GByteArray) p = g_byte_array_new();
 		gnut_bear_qstat_reply_encode(p, gnut_dquery_leaf_answer(kept, dq->own_target));
-		gnut_node_send_msg(from, &h->guid, GNUT_MSG_VENDOR, 1, 0, p->data, p->len,
-		                   GNUT_PRIO_CONTROL);
+		if (gnut_node_send_msg(from, &h->guid, GNUT_MSG_VENDOR, 1, 0, p->data, p->len,
+		                       GNUT_PRIO_CONTROL))
+			dq->status_sent++;
 	}
 }

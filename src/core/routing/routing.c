@@ -544,6 +544,7 @@ void gnut_routing_get_stats(const gnut_routing *r, gnut_routing_stats *out)
 	out->hits_over_share = fs.hits_dropped;
 	out->qrp_slots_held = gnut_qrp_routes_slots_held(r->qrp);
 	out->queries_sent += gnut_dquery_run_queries_sent(r->dq);
+	out->query_status_sent = gnut_dquery_run_status_sent(r->dq);
 	gnut_proxying_stats ps;
 	gnut_proxying_get_stats(r->proxying, &ps);
 	out->push_proxy_requests = ps.requests;

@@ -142,6 +142,7 @@ typedef struct {
 	 * dynamic querying's steps (out-of-band hits are the OOB stats'). */
 	guint64 queries_sent;
 	guint64 hits_sent;
+	guint64 query_status_sent; /* BEAR/11 requests and replies */
 } gnut_routing_stats;
 void gnut_routing_get_stats(const gnut_routing *r, gnut_routing_stats *out);
 void gnut_routing_tick(gnut_routing *r, gint64 now_us);
