@@ -5,7 +5,9 @@
  * deployed network's shape: one in ULTRAPEER_EVERY is an ultrapeer, linked
  * to about ULTRAPEER_DEGREE other ultrapeers (a circulant graph with random
  * offsets: every ultrapeer has the same degree), and every leaf is linked to
- * LEAF_ULTRAPEERS of them (doc/gnutella/dynamic_query's figures).
+ * LEAF_ULTRAPEERS of them (the deployed network's figures as issue 9 gives
+ * them: a leaf keeps 3 ultrapeers, an ultrapeer about 30 ultrapeer links
+ * and a few dozen leaves).
  *
  * Files: "titles" of two made-up words each, written as tiny real files
  * (they are hashed like any share). A quarter of N titles have one copy on
@@ -31,8 +33,14 @@
  * Run: make tests/bench/bench-network && tests/bench/bench-network
  * [--servents N] [--queries Q] [--seed S] [--query-time S] [--rate R]
  * [--parallel P];
- * build without sanitizers for N = 1,000 in minutes. Links are uncompressed
- * (compression changes bytes, not messages, and costs this one thread). */
+ * build without sanitizers for N = 1,000. Links are uncompressed
+ * (compression changes bytes, not messages, and costs this one thread).
+ *
+ * Caveats: everything runs on one thread, and GLib's main loop spends time
+ * in proportion to the descriptors it polls (~12,000 at N = 1,000) on each
+ * event it dispatches, so a flooded query costs this process about a
+ * CPU-second at N = 1,000: the flood mode takes most of the run time, and
+ * --parallel keeps late hits (a busy machine) from counting as not found. */
 #include "config.h"
 
 #include <glib/gstdio.h>
@@ -182,6 +190,11 @@ static gboolean is_ultrapeer(guint s)
 	return s % ULTRAPEER_EVERY == 0;
 }
 
+static guint ups_per_leaf(const network_plan *p)
+{
+	return MIN(LEAF_ULTRAPEERS, p->n_up);
+}
+
 /* Distinct offsets in [1, (n_up - 1) / 2]: each gives every ultrapeer two
  * links (to u + o and from u - o), so the degree is twice their number. */
 static void plan_ultrapeer_graph(network_plan *p, GRand *rand)
@@ -204,7 +217,7 @@ static void plan_ultrapeer_graph(network_plan *p, GRand *rand)
 static void plan_leaves(network_plan *p, GRand *rand)
 {
 	p->leaf_ups = g_malloc0_n(p->n, sizeof *p->leaf_ups);
-	guint per_leaf = MIN(LEAF_ULTRAPEERS, p->n_up);
+	guint per_leaf = ups_per_leaf(p);
 	for (guint s = 0; s < p->n; s++) {
 		if (is_ultrapeer(s))
 			continue;
@@ -378,8 +391,8 @@ static guint leaves_of(const network_plan *p, guint up)
 {
 	guint n = 0;
 	for (guint s = 0; s < p->n; s++)
-		for (guint k = 0; k < LEAF_ULTRAPEERS && !is_ultrapeer(s); k++)
-			n += p->leaf_ups[s][k] == up && k < MIN(LEAF_ULTRAPEERS, p->n_up);
+		for (guint k = 0; k < ups_per_leaf(p) && !is_ultrapeer(s); k++)
+			n += p->leaf_ups[s][k] == up;
 	return n;
 }
 
@@ -391,7 +404,7 @@ static gboolean links_and_tables(network *net, gboolean with_ups)
 	for (guint i = 0; i < p->n; i++) {
 		gnut_status_info st;
 		gnut_servent_status(net->s[i], &st);
-		guint want = MIN(LEAF_ULTRAPEERS, p->n_up);
+		guint want = ups_per_leaf(p);
 		if (is_ultrapeer(i))
 			want = leaves_of(p, i / ULTRAPEER_EVERY) + (with_ups ? p->degree : 0);
 		if (st.peers != want ||
@@ -438,7 +451,7 @@ static gboolean network_build(network *net, GError **error)
 	if (!run_until(shares_scanned, net, SETUP_TIMEOUT_MS))
 		return timed_out(error, "shares not scanned");
 	for (guint s = 0; s < p->n; s++)
-		for (guint k = 0; k < MIN(LEAF_ULTRAPEERS, p->n_up) && !is_ultrapeer(s); k++)
+		for (guint k = 0; k < ups_per_leaf(p) && !is_ultrapeer(s); k++)
 			dial(net, s, p->leaf_ups[s][k] * ULTRAPEER_EVERY);
 	if (!run_until(leaves_up, net, SETUP_TIMEOUT_MS))
 		return timed_out(error, "leaf links or tables not up");
@@ -631,7 +644,7 @@ static void print_network(const network_plan *p)
 		                      ->single;
 	printf("servents: N = %u (%u ultrapeers with %u ultrapeer links each, %u leaves with %u "
 	       "ultrapeers), one process\n",
-	       p->n, p->n_up, p->degree, p->n - p->n_up, MIN(LEAF_ULTRAPEERS, p->n_up));
+	       p->n, p->n_up, p->degree, p->n - p->n_up, ups_per_leaf(p));
 	printf("files: %u titles (%u single-replica), %u shared files; queries: %u (%u for "
 	       "single-replica titles), %.0f/s and %d at once at most, at most %d s each; seed "
 	       "%" G_GINT64_FORMAT "\n",

@@ -260,7 +260,7 @@ void soak_print_machine(void)
 	printf("machine: %u CPUs, %s; loopback TCP\n", g_get_num_processors(),
 	       model ? model : "unknown CPU");
 #ifdef SOAK_SANITIZED
-	printf("warning: bench-soak is built with sanitizers: figures mean little\n");
+	printf("warning: built with sanitizers: figures mean little\n");
 #endif
 }
 
