@@ -55,7 +55,8 @@
 #define ULTRAPEER_DEGREE 30 /* ultrapeer links of an ultrapeer */
 #define LEAF_ULTRAPEERS  3  /* ultrapeers of a leaf */
 #define QRP_TABLE_SLOTS  65536u
-#define SETUP_TIMEOUT_MS (180 * 1000)
+#define SETUP_TIMEOUT_MS (240 * 1000)
+#define SETUP_ROUNDS     4 /* dials of the links still missing */
 #define POLL_MS          100
 #define SETTLE_MS        2000
 #define DRAIN_QUIET_MS   3000  /* the counters still this long: traffic over */
@@ -398,20 +399,27 @@ static guint leaves_of(const network_plan *p, guint up)
 
 /* Every servent has its links and each link's QRP table reached the
  * ultrapeer (with_ups: the ultrapeer links too). */
-static gboolean links_and_tables(network *net, gboolean with_ups)
+/* How many servents lack links, or (ultrapeers) their links' tables. */
+static guint servents_short(network *net, gboolean with_ups)
 {
 	const network_plan *p = net->plan;
+	guint n = 0;
 	for (guint i = 0; i < p->n; i++) {
 		gnut_status_info st;
 		gnut_servent_status(net->s[i], &st);
 		guint want = ups_per_leaf(p);
 		if (is_ultrapeer(i))
 			want = leaves_of(p, i / ULTRAPEER_EVERY) + (with_ups ? p->degree : 0);
-		if (st.peers != want ||
-		    (is_ultrapeer(i) && st.qrp_slots_held != (guint64)want * QRP_TABLE_SLOTS))
-			return FALSE;
+		if (st.peers < want ||
+		    (is_ultrapeer(i) && st.qrp_slots_held != (guint64)st.peers * QRP_TABLE_SLOTS))
+			n++;
 	}
-	return TRUE;
+	return n;
+}
+
+static gboolean links_and_tables(network *net, gboolean with_ups)
+{
+	return servents_short(net, with_ups) == 0;
 }
 
 static gboolean leaves_up(network *net)
@@ -432,11 +440,56 @@ static void dial(network *net, guint from, guint to)
 		           error->message);
 }
 
-static gboolean timed_out(GError **error, const char *what)
+static gboolean timed_out(GError **error, const char *what, guint ms)
 {
-	g_set_error(error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "%s in %d s", what,
-	            SETUP_TIMEOUT_MS / 1000);
+	g_set_error(error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "%s in %u s", what, ms / 1000);
 	return FALSE;
+}
+
+/* Is from's outgoing link to `to` up? (Seen from the dialling side, where
+ * the peer's address is its listening one.) */
+static gboolean linked_to(network *net, guint from, guint to)
+{
+	g_autoptr(GPtrArray) peers = gnut_servent_peers(net->s[from]);
+	g_autofree char *want = g_strdup(net->addr[to]);
+	for (guint i = 0; i < peers->len; i++) {
+		const gnut_peer_info *pi = g_ptr_array_index(peers, i);
+		g_autofree char *addr = g_strdup_printf("%s:%u", pi->host, pi->port);
+		if (strcmp(addr, want) == 0)
+			return TRUE;
+	}
+	return FALSE;
+}
+
+/* Dials the planned links that are not up: the leaves' (with_ups: the
+ * ultrapeers' too). A busy machine lets some handshakes time out. */
+static void dial_missing(network *net, gboolean with_ups)
+{
+	const network_plan *p = net->plan;
+	for (guint s = 0; s < p->n; s++)
+		for (guint k = 0; k < ups_per_leaf(p) && !is_ultrapeer(s); k++)
+			if (!linked_to(net, s, p->leaf_ups[s][k] * ULTRAPEER_EVERY))
+				dial(net, s, p->leaf_ups[s][k] * ULTRAPEER_EVERY);
+	for (guint u = 0; u < p->n_up && with_ups; u++)
+		for (guint k = 0; k < p->n_up_offsets; k++) {
+			guint to = ((u + p->up_offsets[k]) % p->n_up) * ULTRAPEER_EVERY;
+			if (!linked_to(net, u * ULTRAPEER_EVERY, to))
+				dial(net, u * ULTRAPEER_EVERY, to);
+		}
+}
+
+/* Dials what is missing until cond holds, SETUP_ROUNDS times at most. */
+static gboolean links_until(network *net, gboolean with_ups, gboolean (*cond)(network *),
+                            const char *what, GError **error)
+{
+	for (guint round = 0; round < SETUP_ROUNDS; round++) {
+		dial_missing(net, with_ups);
+		if (run_until(cond, net, SETUP_TIMEOUT_MS / SETUP_ROUNDS))
+			return TRUE;
+	}
+	g_printerr("bench-network: %u servents short of links or tables\n",
+	           servents_short(net, with_ups));
+	return timed_out(error, what, SETUP_TIMEOUT_MS);
 }
 
 /* Shares first, then the leaves' links (their tables reach the
@@ -449,18 +502,10 @@ static gboolean network_build(network *net, GError **error)
 		if ((net->s[i] = servent_start(net, i, error)) == NULL)
 			return FALSE;
 	if (!run_until(shares_scanned, net, SETUP_TIMEOUT_MS))
-		return timed_out(error, "shares not scanned");
-	for (guint s = 0; s < p->n; s++)
-		for (guint k = 0; k < ups_per_leaf(p) && !is_ultrapeer(s); k++)
-			dial(net, s, p->leaf_ups[s][k] * ULTRAPEER_EVERY);
-	if (!run_until(leaves_up, net, SETUP_TIMEOUT_MS))
-		return timed_out(error, "leaf links or tables not up");
-	for (guint u = 0; u < p->n_up; u++)
-		for (guint k = 0; k < p->n_up_offsets; k++)
-			dial(net, u * ULTRAPEER_EVERY,
-			     ((u + p->up_offsets[k]) % p->n_up) * ULTRAPEER_EVERY);
-	if (!run_until(all_up, net, SETUP_TIMEOUT_MS))
-		return timed_out(error, "ultrapeer links or tables not up");
+		return timed_out(error, "shares not scanned", SETUP_TIMEOUT_MS);
+	if (!links_until(net, FALSE, leaves_up, "leaf links or tables not up", error) ||
+	    !links_until(net, TRUE, all_up, "ultrapeer links or tables not up", error))
+		return FALSE;
 	run_for(SETTLE_MS);
 	return TRUE;
 }
