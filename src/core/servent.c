@@ -441,7 +441,8 @@ static void build_links_and_routing(gnut_servent *s, const gnut_servent_config *
 	    .clock = s->clock,
 	    .guid = s->guid,
 	    .ultrapeer = is_ultrapeer(s),
-	    .dynamic_querying = TRUE, /* as an ultrapeer: the routing room runs them */
+	    /* as an ultrapeer, the routing room runs them; never in a flood */
+	    .dynamic_querying = !config->flood_queries,
 	    .no_compression = config->no_compression,
 	    .max_ultrapeers = s->max_ultrapeers,
 	    .max_leaves = s->max_leaves,
@@ -474,6 +475,7 @@ static void build_links_and_routing(gnut_servent *s, const gnut_servent_config *
 	    .leaf_query_rate = config->leaf_query_rate,
 	    .ultrapeer_query_rate = config->ultrapeer_query_rate,
 	    .qrp_total_slots = config->qrp_total_slots,
+	    .flood_queries = config->flood_queries,
 	};
 	s->routing = gnut_routing_new(&rc, &routing_handlers, s);
 	servent_oob_config oc = {
@@ -926,6 +928,15 @@ void gnut_servent_status(gnut_servent *s, gnut_status_info *out)
 	out->push_proxy_pushes = rs.push_proxy_pushes;
 	out->push_proxies = rs.push_proxies;
 	out->push_proxy_used = gnut_proxy_client_accepted(s->proxy_client);
+}
+
+void gnut_servent_messages_sent(gnut_servent *s, gnut_messages_sent *out)
+{
+	gnut_routing_stats rs;
+	gnut_routing_get_stats(s->routing, &rs);
+	out->queries = rs.queries_sent;
+	out->hits = rs.hits_sent;
+	out->query_status = rs.query_status_sent;
 }
 
 GPtrArray *gnut_servent_peers(gnut_servent *s)

@@ -70,6 +70,9 @@ typedef struct {
 	 * gnut/core/links/role.h; ultrapeer is then ignored. */
 	gboolean auto_role;
 	gnut_role_config role; /* its thresholds, and the ultrapeers a leaf keeps; 0: defaults */
+	/* Queries flood at their TTL: no QRP routing, no dynamic querying (the
+	 * network benchmark's baseline, tests/bench/bench-network.c). */
+	gboolean flood_queries;
 } gnut_servent_config;
 
 typedef struct gnut_servent gnut_servent;
@@ -88,6 +91,13 @@ typedef struct {
 	gnut_routing_stats routing;
 	gnut_uploads_stats uploads;
 } gnut_servent_counters;
+
+/* Messages the servent sent on its links since it started. */
+typedef struct {
+	guint64 queries;      /* query messages: relayed, our own, dynamic querying's steps */
+	guint64 hits;         /* query hit messages: relayed and our own (not out of band) */
+	guint64 query_status; /* leaf guidance: status requests (BEAR/11) and replies */
+} gnut_messages_sent;
 
 /* What status reports (field names follow the JSON contract). */
 typedef struct {
@@ -193,6 +203,7 @@ void gnut_servent_request_stop(gnut_servent *s);
 
 void gnut_servent_status(gnut_servent *s, gnut_status_info *out);
 void gnut_servent_counters_get(gnut_servent *s, gnut_servent_counters *out);
+void gnut_servent_messages_sent(gnut_servent *s, gnut_messages_sent *out);
 /* Arrays of gnut_peer_info / gnut_hit_info / ... with their free functions set. */
 GPtrArray *gnut_servent_peers(gnut_servent *s);
 gboolean gnut_servent_connect(gnut_servent *s, const char *host_port, GError **error);
