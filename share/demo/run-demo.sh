@@ -7,6 +7,9 @@
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 build=$top/build-demo # out of tree, apart from the tests' build/
+if [ -f "$top/config.status" ]; then
+	build=$top # ./configure was run in the source folder: build there
+fi
 if [ ! -x "$build/src/daemon/gnutd" ] || [ ! -x "$build/src/cli/gnut" ]; then
 	(cd "$top" && { [ -x configure ] || ./autogen.sh; })
 	mkdir -p "$build"

@@ -124,6 +124,11 @@ const char *gnut_cli_client_url(const gnut_cli_client *c)
 	return c->url;
 }
 
+const char *gnut_cli_client_token(const gnut_cli_client *c)
+{
+	return c->token;
+}
+
 /* ---- the request ---- */
 
 /* The request for body to rpc_url, or NULL when rpc_url is no http URL. */

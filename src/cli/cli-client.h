@@ -33,6 +33,8 @@ void gnut_cli_client_free(gnut_cli_client *c);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(gnut_cli_client, gnut_cli_client_free)
 
 const char *gnut_cli_client_url(const gnut_cli_client *c);
+/* The bearer token the client sends. */
+const char *gnut_cli_client_token(const gnut_cli_client *c);
 
 /* params may be NULL; it is serialised before this returns. The result is
  * the reply's "result" member; a reply with "error" is GNUT_CLI_ERROR_REMOTE

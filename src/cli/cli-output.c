@@ -1,6 +1,8 @@
 /* cli-output.c: gnut's printing (see cli-output.h). Human lines favour
  * what a user scans for (name, size, state); --json prints the daemon's
- * objects as they came, one per line, for scripts. */
+ * objects as they came, one per line, for scripts. Remote text (file
+ * names, user agents) reaches a human line only through gnut_cli_safe:
+ * a peer must not be able to move the cursor or recolour the terminal. */
 #include <string.h>
 
 #include "cli-output.h"
@@ -27,11 +29,36 @@ gint64 gnut_cli_int(JsonObject *o, const char *key)
 	return json_node_get_int(n);
 }
 
-/* A string member for a human line: "-" when absent. */
+char *gnut_cli_safe(const char *text)
+{
+	g_autofree char *valid = g_utf8_make_valid(text, -1);
+	GString *out = g_string_sized_new(strlen(valid));
+	for (const char *p = valid; *p != '\0'; p = g_utf8_next_char(p)) {
+		gunichar c = g_utf8_get_char(p);
+		if (c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0) || c == 0x2028 || c == 0x2029)
+			g_string_append_c(out, '?');
+		else
+			g_string_append_unichar(out, c);
+	}
+	return g_string_free(out, FALSE);
+}
+
+/* The text of a string member for a human line, made safe: "-" when
+ * absent. Each result lives until SAFE_SLOTS more calls have been made
+ * (a line prints a few at once). */
+#define SAFE_SLOTS 8
 static const char *str_or_dash(JsonObject *o, const char *key)
 {
+	static char *slots[SAFE_SLOTS];
+	static guint next;
 	const char *s = gnut_cli_str(o, key);
-	return s != NULL && *s != '\0' ? s : "-";
+	if (s == NULL || *s == '\0')
+		return "-";
+	g_free(slots[next]);
+	slots[next] = gnut_cli_safe(s);
+	const char *safe = slots[next];
+	next = (next + 1) % SAFE_SLOTS;
+	return safe;
 }
 
 void gnut_cli_print_json(FILE *out, JsonObject *o)
@@ -43,9 +70,20 @@ void gnut_cli_print_json(FILE *out, JsonObject *o)
 	fflush(out);
 }
 
-static char *format_size(gint64 bytes)
+char *gnut_cli_format_size(gint64 bytes)
 {
-	return g_format_size(bytes < 0 ? 0 : (guint64)bytes);
+	/* g_format_size puts a no-break space (U+00A0) between number and
+	 * unit, which awk and cut do not take for a field separator */
+	g_autofree char *text = g_format_size(bytes < 0 ? 0 : (guint64)bytes);
+	GString *out = g_string_new(NULL);
+	for (const char *p = text; *p != '\0'; p = g_utf8_next_char(p)) {
+		gunichar c = g_utf8_get_char(p);
+		if (g_unichar_isspace(c) || c == 0x202f)
+			g_string_append_c(out, ' ');
+		else
+			g_string_append_unichar(out, c);
+	}
+	return g_string_free(out, FALSE);
 }
 
 static char *format_duration(gint64 s)
@@ -72,8 +110,8 @@ void gnut_cli_print_status(FILE *out, JsonObject *st, gboolean json)
 		gnut_cli_print_json(out, st);
 		return;
 	}
-	g_autofree char *up = format_size(gnut_cli_int(st, "bytes_up"));
-	g_autofree char *down = format_size(gnut_cli_int(st, "bytes_down"));
+	g_autofree char *up = gnut_cli_format_size(gnut_cli_int(st, "bytes_up"));
+	g_autofree char *down = gnut_cli_format_size(gnut_cli_int(st, "bytes_down"));
 	g_autofree char *uptime = format_duration(gnut_cli_int(st, "uptime"));
 	fprintf(out,
 	        "version       %s\nmode          %s\npeers         %" G_GINT64_FORMAT
@@ -123,7 +161,7 @@ void gnut_cli_print_hit(FILE *out, JsonObject *h, gboolean json)
 		gnut_cli_print_json(out, h);
 		return;
 	}
-	g_autofree char *size = format_size(gnut_cli_int(h, "size"));
+	g_autofree char *size = gnut_cli_format_size(gnut_cli_int(h, "size"));
 	g_autofree char *addr = g_strdup_printf("%s:%" G_GINT64_FORMAT, str_or_dash(h, "host"),
 	                                        gnut_cli_int(h, "port"));
 	fprintf(out, "%6" G_GINT64_FORMAT "  %10s  %-21s  %s\n        %s\n", gnut_cli_int(h, "id"),
@@ -141,7 +179,7 @@ static int percent(gint64 done, gint64 size)
 /* "1.2 MB/s, 3m left, 2/4 sources" (a download's flow); g_free it. */
 static char *format_flow(JsonObject *d)
 {
-	g_autofree char *rate = format_size(gnut_cli_int(d, "rate"));
+	g_autofree char *rate = gnut_cli_format_size(gnut_cli_int(d, "rate"));
 	JsonNode *eta = json_object_get_member(d, "eta");
 	g_autofree char *left = eta != NULL && JSON_NODE_HOLDS_VALUE(eta)
 	                            ? format_duration(json_node_get_int(eta))
@@ -158,14 +196,14 @@ void gnut_cli_print_download(FILE *out, JsonObject *d, gboolean json)
 		return;
 	}
 	gint64 done = gnut_cli_int(d, "done"), size = gnut_cli_int(d, "size");
-	g_autofree char *done_s = format_size(done);
-	g_autofree char *size_s = format_size(size);
+	g_autofree char *done_s = gnut_cli_format_size(done);
+	g_autofree char *size_s = gnut_cli_format_size(size);
 	g_autofree char *flow = format_flow(d);
 	fprintf(out, "%4" G_GINT64_FORMAT "  %-11s  %3d%%  %10s / %-10s  %s\n      %s\n      %s\n",
 	        gnut_cli_int(d, "id"), str_or_dash(d, "state"), percent(done, size), done_s, size_s,
 	        str_or_dash(d, "name"), flow, str_or_dash(d, "path"));
 	if (gnut_cli_str(d, "error") != NULL)
-		fprintf(out, "      error: %s\n", gnut_cli_str(d, "error"));
+		fprintf(out, "      error: %s\n", str_or_dash(d, "error"));
 	fflush(out);
 }
 
@@ -177,7 +215,7 @@ void gnut_cli_print_source(FILE *out, JsonObject *s, gboolean json)
 	}
 	g_autofree char *addr = g_strdup_printf("%s:%" G_GINT64_FORMAT, str_or_dash(s, "host"),
 	                                        gnut_cli_int(s, "port"));
-	g_autofree char *got = format_size(gnut_cli_int(s, "received"));
+	g_autofree char *got = gnut_cli_format_size(gnut_cli_int(s, "received"));
 	fprintf(out, "%-22s  %-11s  %10s", addr, str_or_dash(s, "state"), got);
 	if (gnut_cli_int(s, "retry_in") > 0)
 		fprintf(out, "  retry in %" G_GINT64_FORMAT " s", gnut_cli_int(s, "retry_in"));
@@ -193,7 +231,7 @@ void gnut_cli_print_share(FILE *out, JsonObject *s, gboolean json)
 		gnut_cli_print_json(out, s);
 		return;
 	}
-	g_autofree char *size = format_size(gnut_cli_int(s, "size"));
+	g_autofree char *size = gnut_cli_format_size(gnut_cli_int(s, "size"));
 	fprintf(out, "%10s  %s  %s\n", size, str_or_dash(s, "urn"), str_or_dash(s, "path"));
 	fflush(out);
 }
@@ -216,8 +254,8 @@ void gnut_cli_progress(FILE *out, JsonObject *d)
 	memset(bar, '#', (size_t)filled);
 	memset(bar + filled, '.', (size_t)(PROGRESS_WIDTH - filled));
 	bar[PROGRESS_WIDTH] = '\0';
-	g_autofree char *done_s = format_size(done);
-	g_autofree char *size_s = format_size(size);
+	g_autofree char *done_s = gnut_cli_format_size(done);
+	g_autofree char *size_s = gnut_cli_format_size(size);
 	g_autofree char *flow = format_flow(d);
 	/* \033[K clears what a longer previous line left behind */
 	fprintf(out, "\r[%s] %3d%%  %s / %s  %s  %s\033[K", bar, pct, done_s, size_s,

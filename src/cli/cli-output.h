@@ -14,6 +14,13 @@ gint64 gnut_cli_int(JsonObject *o, const char *key);
 
 void gnut_cli_print_json(FILE *out, JsonObject *o);
 
+/* Remote text for a terminal: invalid UTF-8 repaired, and every control
+ * character (C0, DEL, C1: escape sequences, carriage returns, bells) and
+ * line separator replaced by '?'. g_free it. */
+char *gnut_cli_safe(const char *text);
+/* "1.5 MB": g_format_size with a plain ASCII space. g_free it. */
+char *gnut_cli_format_size(gint64 bytes);
+
 void gnut_cli_print_status(FILE *out, JsonObject *status, gboolean json);
 void gnut_cli_print_peer(FILE *out, JsonObject *peer, gboolean json);
 void gnut_cli_print_hit(FILE *out, JsonObject *hit, gboolean json);

@@ -1,12 +1,15 @@
 /* gnut.c: the command-line remote of gnutd. It finds the daemon through
  * --data-dir (control.url and control.token written there) or --control
  * URL --token T, runs one command as control API calls, and prints the
- * answer for a human or, with --json, one JSON object per line. Exit status:
- * 0 done, 1 the daemon or the download failed (or cannot be reached), 2 a
- * usage error. */
+ * answer for a human or, with --json, one JSON object per line (an error
+ * too: {"error": {"message", "code"}} on stdout). Exit status (gnut(1)):
+ * 0 done, 1 failed (the daemon refused, a download failed), 2 a usage
+ * error, 3 not found (no such download, search, share...), 4 the daemon
+ * cannot be reached (not running, no control.url, nothing listening). */
 #include "config.h"
 
 #include <locale.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -16,6 +19,8 @@
 #include "gnut/ctl/ctl-protocol.h"
 
 #define EXIT_USAGE       2
+#define EXIT_NOT_FOUND   3
+#define EXIT_UNREACHABLE 4
 #define SEARCH_POLL_US   (200 * G_TIME_SPAN_MILLISECOND)
 #define DOWNLOAD_POLL_US (250 * G_TIME_SPAN_MILLISECOND)
 #define SEARCH_DEFAULT_S 10.0
@@ -35,6 +40,7 @@ typedef struct {
 	gboolean version;
 	double timeout;
 	gboolean wait;
+	gboolean rotate;
 	char *to;
 	char **args; /* the command's arguments, after its name */
 	gboolean json;
@@ -87,11 +93,52 @@ static JsonNode *call(cli *c, const char *method, JsonObject *params, JsonNodeTy
 	return g_steal_pointer(&result);
 }
 
+/* Errors are JSON objects on stdout once --json is seen anywhere on the
+ * command line (even before it is parsed: a usage error is one too). */
+static gboolean errors_as_json;
+
+/* Reports an error, as "gnut: message" on stderr or as
+ * {"error": {"message", "code"}} on stdout; returns status. */
+static int report(int status, const char *code, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
+static int report(int status, const char *code, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	g_autofree char *message = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	if (!errors_as_json) {
+		fprintf(stderr, "gnut: %s\n", message);
+		return status;
+	}
+	g_autoptr(JsonObject) inner = json_object_new();
+	json_object_set_string_member(inner, "message", message);
+	json_object_set_string_member(inner, "code", code);
+	g_autoptr(JsonObject) outer = json_object_new();
+	json_object_set_object_member(outer, "error", json_object_ref(inner));
+	gnut_cli_print_json(stdout, outer);
+	return status;
+}
+
+#define usage_error(...) report(EXIT_USAGE, "usage", __VA_ARGS__)
+
+/* The exit status and error code of a failed call. */
 static int fail(GError *error)
 {
-	fprintf(stderr, "gnut: %s\n", error->message);
+	int status = EXIT_FAILURE;
+	const char *code = "failed";
+	if (g_error_matches(error, GNUT_CLI_ERROR, GNUT_CLI_ERROR_NOT_FOUND)) {
+		status = EXIT_NOT_FOUND;
+		code = "not_found";
+	} else if (g_error_matches(error, GNUT_CLI_ERROR, GNUT_CLI_ERROR_SETUP) ||
+	           g_error_matches(error, GNUT_CLI_ERROR, GNUT_CLI_ERROR_UNREACHABLE)) {
+		status = EXIT_UNREACHABLE;
+		code = "unreachable";
+	} else if (g_error_matches(error, GNUT_CLI_ERROR, GNUT_CLI_ERROR_UNAUTHORIZED)) {
+		code = "unauthorized";
+	}
+	report(status, code, "%s", error->message);
 	g_error_free(error);
-	return EXIT_FAILURE;
+	return status;
 }
 
 /* Calls a method answering a list and prints each object of it. */
@@ -155,10 +202,79 @@ static int run_action(cli *c, const char *method, const char *key, const char *v
 	return EXIT_SUCCESS;
 }
 
+/* HOST:PORT with HOST resolved to an IPv4 address when it is a name, so
+ * that "localhost:P" and "127.0.0.1:P" are one servent to the daemon
+ * (which dials names as given and tells peers apart by address). */
+static char *resolved_address(const char *host_port, GError **error)
+{
+	g_autoptr(GSocketConnectable) na = g_network_address_parse(host_port, 0, error);
+	if (na == NULL)
+		return NULL;
+	const char *host = g_network_address_get_hostname(G_NETWORK_ADDRESS(na));
+	guint16 port = g_network_address_get_port(G_NETWORK_ADDRESS(na));
+	if (port == 0 || g_hostname_is_ip_address(host))
+		return g_strdup(host_port); /* the daemon judges it */
+	GList *ips = g_resolver_lookup_by_name(g_resolver_get_default(), host, NULL, error);
+	g_autofree char *ip = NULL;
+	for (GList *l = ips; l != NULL && ip == NULL; l = l->next)
+		if (g_inet_address_get_family(l->data) == G_SOCKET_FAMILY_IPV4)
+			ip = g_inet_address_to_string(l->data);
+	g_resolver_free_addresses(ips);
+	if (ip == NULL) {
+		if (error != NULL && *error == NULL)
+			g_set_error(error, GNUT_CLI_ERROR, GNUT_CLI_ERROR_NOT_FOUND,
+			            "%s has no IPv4 address", host);
+		return NULL;
+	}
+	return g_strdup_printf("%s:%u", ip, port);
+}
+
+/* connect or disconnect: one servent, its name resolved first. */
+static int run_peer_method(cli *c, const char *method, const char *done)
+{
+	GError *error = NULL;
+	g_autofree char *address = resolved_address(c->args[0], &error);
+	if (address == NULL)
+		return fail(error);
+	g_autofree char *msg = g_strdup_printf("%s %s", done, address);
+	return run_action(c, method, "address", address, msg);
+}
+
 static int run_connect(cli *c)
 {
-	g_autofree char *msg = g_strdup_printf("connecting to %s", c->args[0]);
-	return run_action(c, "connect", "address", c->args[0], msg);
+	return run_peer_method(c, "connect", "connecting to");
+}
+
+static int run_disconnect(cli *c)
+{
+	return run_peer_method(c, "disconnect", "disconnected from");
+}
+
+/* Prints the token gnut uses; with --rotate, asks for a new one first (the
+ * daemon saves it in control.token; remotes given the old one need the new). */
+static int run_token(cli *c)
+{
+	if (!c->rotate) {
+		const char *token = gnut_cli_client_token(c->client);
+		if (c->json) {
+			g_autoptr(JsonObject) o = json_object_new();
+			json_object_set_string_member(o, "token", token);
+			gnut_cli_print_json(stdout, o);
+		} else {
+			printf("%s\n", token);
+		}
+		return EXIT_SUCCESS;
+	}
+	GError *error = NULL;
+	g_autoptr(JsonNode) reply = call(c, GNUT_CTL_TOKEN_ROTATE, NULL, JSON_NODE_OBJECT, &error);
+	if (reply == NULL)
+		return fail(error);
+	JsonObject *o = json_node_get_object(reply);
+	if (c->json)
+		gnut_cli_print_json(stdout, o);
+	else
+		printf("%s\n", gnut_cli_str(o, "token") ? gnut_cli_str(o, "token") : "");
+	return EXIT_SUCCESS;
 }
 
 static int run_rescan(cli *c)
@@ -173,13 +289,13 @@ static int run_stop(cli *c)
 
 static int run_share(cli *c)
 {
-	if (strcmp(c->args[0], "add") != 0 || c->args[1] == NULL) {
-		fprintf(stderr, "gnut: usage: gnut share add DIR\n");
-		return EXIT_USAGE;
-	}
+	gboolean add = strcmp(c->args[0], "add") == 0;
+	if ((!add && strcmp(c->args[0], "remove") != 0) || c->args[1] == NULL)
+		return usage_error("usage: gnut share add|remove DIR");
 	g_autofree char *dir = g_canonicalize_filename(c->args[1], NULL);
-	g_autofree char *msg = g_strdup_printf("sharing %s (scanning)", dir);
-	return run_action(c, "share.add", "path", dir, msg);
+	g_autofree char *msg =
+	    g_strdup_printf(add ? "sharing %s (scanning)" : "no longer sharing %s", dir);
+	return run_action(c, add ? "share.add" : "share.remove", "path", dir, msg);
 }
 
 static gboolean parse_id(const char *text, guint64 *id)
@@ -192,7 +308,7 @@ static gboolean parse_id(const char *text, guint64 *id)
 static JsonObject *id_params(cli *c, const char *command, guint64 *id)
 {
 	if (!parse_id(c->args[0], id)) {
-		fprintf(stderr, "gnut: %s: \"%s\" is not a download id\n", command, c->args[0]);
+		(void)usage_error("%s: \"%s\" is not a download id", command, c->args[0]);
 		return NULL;
 	}
 	JsonObject *params = json_object_new();
@@ -281,11 +397,9 @@ static gboolean poll_hits(cli *c, gint64 search_id, gint64 *after, guint *count,
  * the timeout, then stops the search. */
 static int run_search(cli *c)
 {
-	if (c->timeout <= 0 || c->timeout > SEARCH_MAX_S) {
-		fprintf(stderr, "gnut: search: --timeout must be from 0 to %.0f seconds\n",
-		        SEARCH_MAX_S);
-		return EXIT_USAGE;
-	}
+	if (c->timeout <= 0 || c->timeout > SEARCH_MAX_S)
+		return usage_error("search: --timeout must be from 0 to %.0f seconds",
+		                   SEARCH_MAX_S);
 	g_autofree char *query = g_strjoinv(" ", c->args);
 	g_autoptr(JsonObject) params = json_object_new();
 	json_object_set_string_member(params, "query", query);
@@ -351,8 +465,8 @@ static int wait_download(cli *c, gint64 id)
 		if (d == NULL) {
 			if (bar)
 				gnut_cli_progress_end(stderr);
-			fprintf(stderr, "gnut: download %" G_GINT64_FORMAT " is gone\n", id);
-			return EXIT_FAILURE;
+			return report(EXIT_NOT_FOUND, "not_found",
+			              "download %" G_GINT64_FORMAT " is gone", id);
 		}
 		if (bar)
 			gnut_cli_progress(stderr, d);
@@ -363,10 +477,12 @@ static int wait_download(cli *c, gint64 id)
 			gnut_cli_print_download(stdout, d, c->json);
 			if (strcmp(state, "complete") == 0)
 				return EXIT_SUCCESS;
-			const char *why = gnut_cli_str(d, "error");
-			fprintf(stderr, "gnut: download %" G_GINT64_FORMAT " %s%s%s\n", id, state,
-			        why ? ": " : "", why ? why : "");
-			return EXIT_FAILURE;
+			g_autofree char *why = gnut_cli_str(d, "error")
+			                           ? gnut_cli_safe(gnut_cli_str(d, "error"))
+			                           : NULL;
+			return report(EXIT_FAILURE, "failed",
+			              "download %" G_GINT64_FORMAT " %s%s%s", id, state,
+			              why ? ": " : "", why ? why : "");
 		}
 		g_usleep(DOWNLOAD_POLL_US);
 	}
@@ -406,7 +522,8 @@ static int run_get(cli *c)
 static const cli_command commands[] = {
     {"status", "status", "the daemon's version, mode, links, shares, traffic", 0, 0, run_status},
     {"peers", "peers", "the servents linked to", 0, 0, run_peers},
-    {"connect", "connect HOST:PORT", "link to a servent", 1, 1, run_connect},
+    {"connect", "connect HOST:PORT", "link to a servent (and keep it)", 1, 1, run_connect},
+    {"disconnect", "disconnect HOST:PORT", "drop a link and forget the peer", 1, 1, run_disconnect},
     {"hosts", "hosts", "the host cache: servents known, where from, how fresh", 0, 0, run_hosts},
     {"search", "search [--timeout S] QUERY", "search the network, print hits as they arrive", 1,
      G_MAXUINT, run_search},
@@ -418,9 +535,11 @@ static const cli_command commands[] = {
     {"retry", "retry ID", "try every source of a download again, search for more", 1, 1, run_retry},
     {"sources", "sources ID", "a download's sources and their state", 1, 1, run_sources},
     {"shares", "shares", "the shared files", 0, 0, run_shares},
-    {"share", "share add DIR", "share a folder", 2, 2, run_share},
+    {"share", "share add|remove DIR", "share a folder, or stop sharing it", 2, 2, run_share},
     {"rescan", "rescan", "rescan the shared folders", 0, 0, run_rescan},
     {"stop", "stop", "stop the daemon", 0, 0, run_stop},
+    {"token", "token [--rotate]", "print the control token (--rotate: replace it)", 0, 0,
+     run_token},
 };
 
 static char *commands_summary(void)
@@ -428,7 +547,10 @@ static char *commands_summary(void)
 	GString *s = g_string_new("Commands:\n");
 	for (gsize i = 0; i < G_N_ELEMENTS(commands); i++)
 		g_string_append_printf(s, "  %-42s %s\n", commands[i].usage, commands[i].summary);
-	g_string_append(s, "\n\"gnut COMMAND --help\" shows a command's options.");
+	g_string_append(s,
+	                "\n\"gnut COMMAND --help\" shows a command's options.\n"
+	                "Exit status: 0 done, 1 failed, 2 usage error, 3 not found, 4 the daemon\n"
+	                "cannot be reached. With --json an error is {\"error\": {message, code}}.");
 	return g_string_free(s, FALSE);
 }
 
@@ -454,6 +576,13 @@ static void add_command_entries(GOptionContext *ctx, const cli_command *cmd, cli
 	    {"to", 0, 0, G_OPTION_ARG_FILENAME, &c->to, "Put the file in DIR", "DIR"},
 	    G_OPTION_ENTRY_NULL,
 	};
+	const GOptionEntry token_entries[] = {
+	    {"rotate", 0, 0, G_OPTION_ARG_NONE, &c->rotate,
+	     "Replace the token with a new one and print it", NULL},
+	    G_OPTION_ENTRY_NULL,
+	};
+	if (cmd->run == run_token)
+		g_option_context_add_main_entries(ctx, token_entries, NULL);
 	if (cmd->run == run_search)
 		g_option_context_add_main_entries(ctx, search_entries, NULL);
 	else if (cmd->run == run_get)
@@ -471,15 +600,11 @@ static int parse_command(cli *c, const cli_command *cmd, char **args)
 	g_free(v[0]);
 	v[0] = g_strdup("gnut");
 	g_autoptr(GError) error = NULL;
-	if (!g_option_context_parse_strv(ctx, &v, &error)) {
-		fprintf(stderr, "gnut: %s: %s\n", cmd->name, error->message);
-		return EXIT_USAGE;
-	}
+	if (!g_option_context_parse_strv(ctx, &v, &error))
+		return usage_error("%s: %s", cmd->name, error->message);
 	guint n = g_strv_length(v) - 1;
-	if (n < cmd->min_args || n > cmd->max_args) {
-		fprintf(stderr, "gnut: usage: gnut %s\n", cmd->usage);
-		return EXIT_USAGE;
-	}
+	if (n < cmd->min_args || n > cmd->max_args)
+		return usage_error("usage: gnut %s", cmd->usage);
 	c->args = g_strdupv(v + 1);
 	return EXIT_SUCCESS;
 }
@@ -492,10 +617,8 @@ static int open_client(cli *c)
 	const char *token = c->local.token ? c->local.token : c->global.token;
 	c->json = c->local.json || c->global.json;
 	if (control != NULL) {
-		if (token == NULL) {
-			fprintf(stderr, "gnut: --control needs --token\n");
-			return EXIT_USAGE;
-		}
+		if (token == NULL)
+			return usage_error("--control needs --token");
 		c->client = gnut_cli_client_new(control, token);
 		return EXIT_SUCCESS;
 	}
@@ -526,8 +649,7 @@ static GStrv parse_global(cli *c, int argc, char **argv, int *status)
 	g_autoptr(GError) error = NULL;
 	*status = EXIT_SUCCESS;
 	if (!g_option_context_parse_strv(ctx, &v, &error)) {
-		fprintf(stderr, "gnut: %s\n", error->message);
-		*status = EXIT_USAGE;
+		*status = usage_error("%s", error->message);
 	} else if (!c->version && g_strv_length(v) < 2) {
 		g_autofree char *help = g_option_context_get_help(ctx, TRUE, NULL);
 		fputs(help, stderr);
@@ -542,15 +664,16 @@ int main(int argc, char **argv)
 	g_set_prgname("gnut");
 	cli c = {.timeout = SEARCH_DEFAULT_S};
 	int status;
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--json") == 0 || strcmp(argv[i], "-j") == 0)
+			errors_as_json = TRUE;
 	g_auto(GStrv) rest = parse_global(&c, argc, argv, &status);
 	if (rest != NULL && c.version) {
 		printf("gnut %s\n", PACKAGE_VERSION);
 	} else if (rest != NULL) {
 		const cli_command *cmd = find_command(rest[1]);
 		if (cmd == NULL) {
-			fprintf(stderr, "gnut: unknown command \"%s\" (see gnut --help)\n",
-			        rest[1]);
-			status = EXIT_USAGE;
+			status = usage_error("unknown command \"%s\" (see gnut --help)", rest[1]);
 		} else {
 			status = parse_command(&c, cmd, rest + 1);
 			if (status == EXIT_SUCCESS)

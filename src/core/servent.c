@@ -28,6 +28,7 @@
 #include "gnut/proto/address.h"
 #include "gnut/proto/dial-rule.h"
 #include "gnut/proto/digest.h"
+#include "gnut/proto/http-status.h"
 #include "servent-info.h"
 #include "servent-oob.h"
 #include "udp-dispatch.h"
@@ -59,6 +60,7 @@ struct gnut_servent {
 	guint64 upload_limit;
 	guint64 download_limit;
 	guint download_sources, download_retry_max_s;
+	guint64 hits_received; /* results of our searches, counted for /metrics */
 	guint upload_slots;
 	guint max_ultrapeers; /* links' caps; 0: the defaults */
 	guint max_leaves;
@@ -274,6 +276,7 @@ static void on_cache_tls_failed(const char *host_port, gpointer data)
 static void on_hit_added(const gnut_hit *hit, gpointer data)
 {
 	gnut_servent *s = data;
+	s->hits_received++;
 	if (hit->tls && s->hosts != NULL)
 		gnut_hosts_learn_hit_tls(s->hosts, hit->ipv4, hit->port);
 	gnut_fetch_hit_added(s->fetch, hit);
@@ -438,7 +441,8 @@ static void build_links_and_routing(gnut_servent *s, const gnut_servent_config *
 	    .clock = s->clock,
 	    .guid = s->guid,
 	    .ultrapeer = is_ultrapeer(s),
-	    .dynamic_querying = TRUE, /* as an ultrapeer: the routing room runs them */
+	    /* as an ultrapeer, the routing room runs them; never in a flood */
+	    .dynamic_querying = !config->flood_queries,
 	    .no_compression = config->no_compression,
 	    .max_ultrapeers = s->max_ultrapeers,
 	    .max_leaves = s->max_leaves,
@@ -471,6 +475,7 @@ static void build_links_and_routing(gnut_servent *s, const gnut_servent_config *
 	    .leaf_query_rate = config->leaf_query_rate,
 	    .ultrapeer_query_rate = config->ultrapeer_query_rate,
 	    .qrp_total_slots = config->qrp_total_slots,
+	    .flood_queries = config->flood_queries,
 	};
 	s->routing = gnut_routing_new(&rc, &routing_handlers, s);
 	servent_oob_config oc = {
@@ -925,9 +930,38 @@ void gnut_servent_status(gnut_servent *s, gnut_status_info *out)
 	out->push_proxy_used = gnut_proxy_client_accepted(s->proxy_client);
 }
 
+void gnut_servent_messages_sent(gnut_servent *s, gnut_messages_sent *out)
+{
+	gnut_routing_stats rs;
+	gnut_routing_get_stats(s->routing, &rs);
+	out->queries = rs.queries_sent;
+	out->hits = rs.hits_sent;
+	out->query_status = rs.query_status_sent;
+}
+
 GPtrArray *gnut_servent_peers(gnut_servent *s)
 {
 	return servent_info_peers(s->links);
+}
+
+/* Whether node is the link to host_port: the peer's listening port when it
+ * told it (as gnut peers shows it), or its socket's address. */
+static gboolean node_is(const gnut_node *node, const char *host_port)
+{
+	g_autofree char *name =
+	    g_strdup_printf("%s:%u", gnut_node_get_host(node), gnut_node_get_port(node));
+	return g_ascii_strcasecmp(name, host_port) == 0 ||
+	       g_ascii_strcasecmp(gnut_node_get_address(node), host_port) == 0;
+}
+
+/* The link up to host_port, or NULL. */
+static gnut_node *linked_to(gnut_servent *s, const char *host_port)
+{
+	g_autoptr(GPtrArray) nodes = gnut_links_nodes(s->links);
+	for (guint i = 0; i < nodes->len; i++)
+		if (node_is(g_ptr_array_index(nodes, i), host_port))
+			return g_ptr_array_index(nodes, i);
+	return NULL;
 }
 
 gboolean gnut_servent_connect(gnut_servent *s, const char *host_port, GError **error)
@@ -936,6 +970,10 @@ gboolean gnut_servent_connect(gnut_servent *s, const char *host_port, GError **e
 		g_set_error(error, GNUT_ERROR, GNUT_ERROR_INVALID, "\"%s\" is not HOST:PORT",
 		            host_port);
 		return FALSE;
+	}
+	if (linked_to(s, host_port) != NULL) { /* it dialed us: no second link */
+		g_message("already linked to %s", host_port);
+		return TRUE;
 	}
 	gnut_links_add_peer(s->links, host_port);
 	return TRUE;
@@ -1028,4 +1066,64 @@ gboolean gnut_servent_share_add(gnut_servent *s, const char *dir, GError **error
 		return FALSE;
 	gnut_servent_rescan(s);
 	return TRUE;
+}
+
+gboolean gnut_servent_share_remove(gnut_servent *s, const char *dir, GError **error)
+{
+	if (!gnut_share_remove_dir(s->share, dir, error))
+		return FALSE;
+	gnut_servent_rescan(s);
+	return TRUE;
+}
+
+void gnut_servent_set_limits(gnut_servent *s, guint64 upload_limit, guint64 download_limit)
+{
+	s->upload_limit = upload_limit;
+	s->download_limit = download_limit;
+	gnut_uploads_set_rate_limit(s->uploads, upload_limit);
+	gnut_downloads_set_limit(s->downloads, download_limit);
+}
+
+void gnut_servent_limits(const gnut_servent *s, guint64 *upload_limit, guint64 *download_limit)
+{
+	*upload_limit = s->upload_limit;
+	*download_limit = s->download_limit;
+}
+
+void gnut_servent_counters_get(gnut_servent *s, gnut_servent_counters *out)
+{
+	memset(out, 0, sizeof *out);
+	g_autoptr(GPtrArray) nodes = gnut_links_nodes(s->links);
+	for (guint i = 0; i < nodes->len; i++) {
+		gnut_node_stats ns;
+		gnut_node_get_stats(g_ptr_array_index(nodes, i), &ns);
+		out->link_msgs_in += ns.msgs_in;
+		out->link_msgs_out += ns.msgs_out;
+		out->link_msgs_dropped += ns.msgs_dropped;
+		out->link_bytes_in += ns.bytes_in;
+		out->link_bytes_out += ns.bytes_out;
+	}
+	out->handshakes_refused = gnut_links_refused_handshakes(s->links);
+	out->links_refused_full = gnut_links_refused_full(s->links);
+	gnut_routing_get_stats(s->routing, &out->routing);
+	gnut_uploads_get_stats(s->uploads, &out->uploads);
+	out->hits_received = s->hits_received;
+}
+
+gboolean gnut_servent_disconnect(gnut_servent *s, const char *host_port, GError **error)
+{
+	gboolean found = gnut_links_forget_peer(s->links, host_port);
+	g_autoptr(GPtrArray) nodes = gnut_links_nodes(s->links);
+	for (guint i = 0; i < nodes->len; i++) {
+		gnut_node *node = g_ptr_array_index(nodes, i);
+		if (node_is(node, host_port)) {
+			gnut_node_bye(node, GNUT_HTTP_OK, "Disconnected by the user");
+			found = TRUE;
+		}
+	}
+	if (!found)
+		g_set_error(error, GNUT_ERROR, GNUT_ERROR_NOT_FOUND, "not linked to %s", host_port);
+	else
+		g_message("disconnecting from %s", host_port);
+	return found;
 }

@@ -274,15 +274,27 @@ static JsonNode *m_hosts(gnut_servent *s, JsonObject *params, GError **error)
 	return array_node(hosts, host_json);
 }
 
-static JsonNode *m_connect(gnut_servent *s, JsonObject *params, GError **error)
+/* connect and disconnect: {address} -> {ok, address}. */
+static JsonNode *address_method(gnut_servent *s, JsonObject *params,
+                                gboolean (*fn)(gnut_servent *, const char *, GError **),
+                                GError **error)
 {
 	static const char *const allowed[] = {"address", NULL};
 	const char *address;
 	if (!check_members(params, allowed, error) ||
-	    !param_string(params, "address", TRUE, &address, error) ||
-	    !gnut_servent_connect(s, address, error))
+	    !param_string(params, "address", TRUE, &address, error) || !fn(s, address, error))
 		return NULL;
 	return ok_result("address", address);
+}
+
+static JsonNode *m_connect(gnut_servent *s, JsonObject *params, GError **error)
+{
+	return address_method(s, params, gnut_servent_connect, error);
+}
+
+static JsonNode *m_disconnect(gnut_servent *s, JsonObject *params, GError **error)
+{
+	return address_method(s, params, gnut_servent_disconnect, error);
 }
 
 static JsonNode *m_search_start(gnut_servent *s, JsonObject *params, GError **error)
@@ -422,15 +434,66 @@ static JsonNode *m_shares(gnut_servent *s, JsonObject *params, GError **error)
 	return array_node(shares, share_json);
 }
 
-static JsonNode *m_share_add(gnut_servent *s, JsonObject *params, GError **error)
+/* share.add and share.remove: {path} -> {ok, path}. */
+static JsonNode *folder_method(gnut_servent *s, JsonObject *params,
+                               gboolean (*fn)(gnut_servent *, const char *, GError **),
+                               GError **error)
 {
 	static const char *const allowed[] = {"path", NULL};
 	const char *path;
 	if (!check_members(params, allowed, error) ||
-	    !param_folder(params, "path", TRUE, &path, error) ||
-	    !gnut_servent_share_add(s, path, error))
+	    !param_folder(params, "path", TRUE, &path, error) || !fn(s, path, error))
 		return NULL;
 	return ok_result("path", path);
+}
+
+static JsonNode *m_share_add(gnut_servent *s, JsonObject *params, GError **error)
+{
+	return folder_method(s, params, gnut_servent_share_add, error);
+}
+
+static JsonNode *m_share_remove(gnut_servent *s, JsonObject *params, GError **error)
+{
+	return folder_method(s, params, gnut_servent_share_remove, error);
+}
+
+static JsonNode *limits_node(gnut_servent *s)
+{
+	guint64 up, down;
+	gnut_servent_limits(s, &up, &down);
+	JsonObject *o = json_object_new();
+	json_object_set_int_member(o, "upload_limit", (gint64)up);
+	json_object_set_int_member(o, "download_limit", (gint64)down);
+	return object_node(o);
+}
+
+static JsonNode *m_limits(gnut_servent *s, JsonObject *params, GError **error)
+{
+	if (!check_members(params, NULL, error))
+		return NULL;
+	return limits_node(s);
+}
+
+/* Sets either limit or both (bytes per second, 0 = none); the other keeps
+ * its value. */
+static JsonNode *m_limits_set(gnut_servent *s, JsonObject *params, GError **error)
+{
+	static const char *const allowed[] = {"upload_limit", "download_limit", NULL};
+	guint64 up, down, new_up, new_down;
+	gnut_servent_limits(s, &up, &down);
+	if (!check_members(params, allowed, error) ||
+	    !param_uint(params, "upload_limit", FALSE, &new_up, error) ||
+	    !param_uint(params, "download_limit", FALSE, &new_down, error))
+		return NULL;
+	if (json_object_has_member(params, "upload_limit"))
+		up = new_up;
+	if (json_object_has_member(params, "download_limit"))
+		down = new_down;
+	gnut_servent_set_limits(s, up, down);
+	g_message("control: upload limit %" G_GUINT64_FORMAT ", download limit %" G_GUINT64_FORMAT
+	          " bytes per second (0: none)",
+	          up, down);
+	return limits_node(s);
 }
 
 static JsonNode *m_rescan(gnut_servent *s, JsonObject *params, GError **error)
@@ -453,7 +516,8 @@ static const gnut_ctl_method methods[] = {
     {"status", m_status, GNUT_CTL_METHOD_NONE},
     {"peers", m_peers, GNUT_CTL_METHOD_NONE},
     {"hosts", m_hosts, GNUT_CTL_METHOD_NONE},
-    {"connect", m_connect, GNUT_CTL_METHOD_NONE},
+    {"connect", m_connect, GNUT_CTL_METHOD_PERSIST},
+    {"disconnect", m_disconnect, GNUT_CTL_METHOD_PERSIST},
     {"search.start", m_search_start, GNUT_CTL_METHOD_NONE},
     {"search.hits", m_search_hits, GNUT_CTL_METHOD_NONE},
     {"search.stop", m_search_stop, GNUT_CTL_METHOD_NONE},
@@ -465,7 +529,10 @@ static const gnut_ctl_method methods[] = {
     {"download.retry", m_download_retry, GNUT_CTL_METHOD_NONE},
     {"download.sources", m_download_sources, GNUT_CTL_METHOD_NONE},
     {"shares", m_shares, GNUT_CTL_METHOD_NONE},
-    {"share.add", m_share_add, GNUT_CTL_METHOD_NONE},
+    {"share.add", m_share_add, GNUT_CTL_METHOD_PERSIST},
+    {"share.remove", m_share_remove, GNUT_CTL_METHOD_PERSIST},
+    {"limits", m_limits, GNUT_CTL_METHOD_NONE},
+    {"limits.set", m_limits_set, GNUT_CTL_METHOD_PERSIST},
     {"rescan", m_rescan, GNUT_CTL_METHOD_NONE},
     {"stop", m_stop, GNUT_CTL_METHOD_REPLY_FIRST},
 };

@@ -23,6 +23,9 @@ struct gnut_ctl_server {
 	SoupServer *soup;
 	char *token;
 	char *url;
+	char *token_path; /* where a rotated token is saved, NULL: nowhere */
+	gnut_ctl_change_fn on_change;
+	gpointer change_data;
 	char *www_dir; /* the web UI's static files */
 };
 
@@ -120,6 +123,12 @@ static void on_headers(SoupServer *server, SoupServerMessage *msg, const char *p
 		                             GNUT_CTL_AUTH_SCHEME " realm=\"gnutd\"");
 		refuse(msg, SOUP_STATUS_UNAUTHORIZED, "unauthorized",
 		       "missing or wrong bearer token");
+	} else if (strcmp(path, GNUT_CTL_METRICS_PATH) == 0) {
+		if (strcmp(soup_server_message_get_method(msg), SOUP_METHOD_GET) != 0) {
+			soup_message_headers_replace(rh, "Allow", "GET");
+			refuse(msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "method_not_allowed",
+			       "use GET");
+		}
 	} else if (strcmp(path, GNUT_CTL_RPC_PATH) != 0) {
 		refuse(msg, SOUP_STATUS_NOT_FOUND, "not_found", "no such endpoint");
 	} else if (strcmp(soup_server_message_get_method(msg), SOUP_METHOD_POST) != 0) {
@@ -270,11 +279,66 @@ gboolean gnut_ctl_request_parse(const char *body, gsize len, char **method, Json
 	return TRUE;
 }
 
+/* Replaces the token and saves it where the server was told to: calls
+ * that follow must carry the new one. */
+static JsonNode *rotate_token(gnut_ctl_server *srv, JsonObject *params, GError **error)
+{
+	if (params != NULL && json_object_get_size(params) > 0) {
+		g_set_error(error, GNUT_CTL_ERROR, GNUT_CTL_ERROR_INVALID_PARAMS,
+		            "this method takes no parameters");
+		return NULL;
+	}
+	g_autofree char *token = gnut_ctl_token_new(error);
+	if (token == NULL)
+		return NULL;
+	if (srv->token_path != NULL && !gnut_ctl_token_save(srv->token_path, token, error))
+		return NULL;
+	memset(srv->token, 0, strlen(srv->token));
+	g_free(srv->token);
+	srv->token = g_strdup(token);
+	g_message("control: token rotated");
+	JsonObject *o = json_object_new();
+	json_object_set_string_member(o, "token", token);
+	memset(token, 0, strlen(token));
+	JsonNode *n = json_node_new(JSON_NODE_OBJECT);
+	json_node_take_object(n, o);
+	return n;
+}
+
+static void serve_metrics(gnut_ctl_server *srv, SoupServerMessage *msg)
+{
+	GString *text = gnut_ctl_metrics(srv->servent);
+	gsize len = text->len;
+	soup_server_message_set_status(msg, SOUP_STATUS_OK, NULL);
+	soup_server_message_set_response(msg, GNUT_CTL_METRICS_TYPE, SOUP_MEMORY_TAKE,
+	                                 g_string_free(text, FALSE), len);
+}
+
+/* Calls a method of the table, or the server's own token.rotate; a
+ * successful call that changes a setting goes to the change handler. */
+static JsonNode *dispatch(gnut_ctl_server *srv, const char *name, JsonObject *params,
+                          GError **error)
+{
+	if (strcmp(name, GNUT_CTL_TOKEN_ROTATE) == 0)
+		return rotate_token(srv, params, error);
+	JsonNode *result = gnut_ctl_call(srv->servent, name, params, error);
+	const gnut_ctl_method *m = gnut_ctl_method_lookup(name);
+	if (result != NULL && srv->on_change != NULL && (m->flags & GNUT_CTL_METHOD_PERSIST)) {
+		g_autoptr(JsonObject) empty = json_object_new();
+		srv->on_change(name, params != NULL ? params : empty, srv->change_data);
+	}
+	return result;
+}
+
 /* Runs with the whole body in: parses the call and dispatches it. */
 static void on_request(SoupServer *server, SoupServerMessage *msg, const char *path,
                        GHashTable *query, gpointer user_data)
 {
 	gnut_ctl_server *srv = user_data;
+	if (strcmp(path, GNUT_CTL_METRICS_PATH) == 0) {
+		serve_metrics(srv, msg);
+		return;
+	}
 	g_autoptr(GBytes) body =
 	    soup_message_body_flatten(soup_server_message_get_request_body(msg));
 	gsize len = 0;
@@ -291,7 +355,7 @@ static void on_request(SoupServer *server, SoupServerMessage *msg, const char *p
 		defer_call(srv, msg, m, params);
 		return;
 	}
-	JsonNode *result = gnut_ctl_call(srv->servent, name, params, &error);
+	JsonNode *result = dispatch(srv, name, params, &error);
 	if (result == NULL) {
 		const char *code;
 		guint status = error_status(error, &code);
@@ -381,8 +445,15 @@ void gnut_ctl_server_free(gnut_ctl_server *srv)
 		memset(srv->token, 0, strlen(srv->token));
 	g_free(srv->token);
 	g_free(srv->url);
+	g_free(srv->token_path);
 	g_free(srv->www_dir);
 	g_free(srv);
+}
+
+void gnut_ctl_server_set_change_handler(gnut_ctl_server *srv, gnut_ctl_change_fn fn, gpointer data)
+{
+	srv->on_change = fn;
+	srv->change_data = data;
 }
 
 const char *gnut_ctl_server_url(const gnut_ctl_server *srv)
@@ -390,7 +461,7 @@ const char *gnut_ctl_server_url(const gnut_ctl_server *srv)
 	return srv->url;
 }
 
-gboolean gnut_ctl_server_publish(const gnut_ctl_server *srv, const char *data_dir, GError **error)
+gboolean gnut_ctl_server_publish(gnut_ctl_server *srv, const char *data_dir, GError **error)
 {
 	if (g_mkdir_with_parents(data_dir, 0700) != 0) {
 		int err = errno;
@@ -400,21 +471,57 @@ gboolean gnut_ctl_server_publish(const gnut_ctl_server *srv, const char *data_di
 	}
 	g_autofree char *token_path = g_build_filename(data_dir, GNUT_CTL_TOKEN_FILE, NULL);
 	g_autofree char *url_path = g_build_filename(data_dir, GNUT_CTL_URL_FILE, NULL);
-	g_autofree char *token_line = g_strdup_printf("%s\n", srv->token);
 	g_autofree char *url_line = g_strdup_printf("%s\n", srv->url);
 	/* the token first: a client that sees the URL must find its token */
-	gboolean ok = gnut_atomic_write(token_path, token_line, strlen(token_line), error) &&
-	              gnut_atomic_write(url_path, url_line, strlen(url_line), error);
-	memset(token_line, 0, strlen(token_line));
-	return ok;
+	if (!gnut_ctl_token_save(token_path, srv->token, error) ||
+	    !gnut_atomic_write(url_path, url_line, strlen(url_line), error))
+		return FALSE;
+	g_free(srv->token_path);
+	srv->token_path = g_steal_pointer(&token_path);
+	return TRUE;
 }
 
 void gnut_ctl_server_unpublish(const char *data_dir)
 {
-	g_autofree char *token_path = g_build_filename(data_dir, GNUT_CTL_TOKEN_FILE, NULL);
 	g_autofree char *url_path = g_build_filename(data_dir, GNUT_CTL_URL_FILE, NULL);
 	g_unlink(url_path);
-	g_unlink(token_path);
+}
+
+gboolean gnut_ctl_token_save(const char *path, const char *token, GError **error)
+{
+	g_autofree char *line = g_strdup_printf("%s\n", token);
+	gboolean ok = gnut_atomic_write(path, line, strlen(line), error);
+	memset(line, 0, strlen(line));
+	return ok;
+}
+
+/* A saved token is 2 * CTL_TOKEN_BYTES lowercase hex digits and a newline. */
+static gboolean token_well_formed(const char *text, gsize len)
+{
+	if (len != 2 * CTL_TOKEN_BYTES + 1 || text[len - 1] != '\n')
+		return FALSE;
+	for (gsize i = 0; i + 1 < len; i++)
+		if (!g_ascii_isxdigit(text[i]) || g_ascii_isupper(text[i]))
+			return FALSE;
+	return TRUE;
+}
+
+char *gnut_ctl_token_load_or_new(const char *data_dir, GError **error)
+{
+	g_autofree char *path = g_build_filename(data_dir, GNUT_CTL_TOKEN_FILE, NULL);
+	g_autofree char *text = NULL;
+	gsize len = 0;
+	if (gnut_read_file_capped(path, 4 * CTL_TOKEN_BYTES, &text, &len, NULL) &&
+	    token_well_formed(text, len)) {
+		char *token = g_strndup(text, len - 1);
+		memset(text, 0, len);
+		return token;
+	}
+	if (text != NULL) {
+		g_warning("%s is not a token gnutd wrote: making a new one", path);
+		memset(text, 0, len);
+	}
+	return gnut_ctl_token_new(error);
 }
 
 char *gnut_ctl_token_new(GError **error)

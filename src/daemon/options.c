@@ -13,6 +13,7 @@
 #include "gnut/core/routing/flow.h"
 #include "gnut/core/routing/routing.h"
 #include "gnut/ctl/ctl-protocol.h"
+#include "log.h"
 #include "options.h"
 
 GQuark gnut_options_error_quark(void)
@@ -68,6 +69,9 @@ typedef struct {
 	char *auto_leaf_alone;
 	char *auto_few_leaves;
 	char *auto_idle_ultrapeer;
+	char *config;
+	gboolean check_config;
+	char *log_level;
 } options_layer;
 
 /* The caps gnutd(8) lists under LIMITS: a whole number (k and M suffixes
@@ -127,6 +131,8 @@ static void layer_clear(options_layer *l)
 	g_free(l->per_ip_pending);
 	g_free(l->per_ip_handshakes);
 	g_free(l->reconnect_limit);
+	g_free(l->config);
+	g_free(l->log_level);
 	for (gsize i = 0; i < G_N_ELEMENTS(cap_keys); i++)
 		g_free(*cap_text(l, i));
 	memset(l, 0, sizeof *l);
@@ -315,6 +321,10 @@ static gboolean layer_check(options_layer *l, const char *where, const char *bas
 	if (l->control != NULL && !valid_bind_address(l->control))
 		return fail(error, where, "control", "\"%s\" is not ADDR:PORT (an IP address)",
 		            l->control);
+	gnut_log_level level;
+	if (l->log_level != NULL && !gnut_log_level_parse(l->log_level, &level))
+		return fail(error, where, "log-level", "\"%s\" is not " GNUT_LOG_LEVEL_NAMES,
+		            l->log_level);
 	if (l->upload_limit != NULL && !gnut_options_parse_rate(l->upload_limit, &rate))
 		return fail(error, where, "upload-limit",
 		            "\"%s\" is not a rate (bytes per second, optional k or M suffix)",
@@ -460,7 +470,7 @@ static gboolean parse_argv(int argc, char **argv, options_layer *l, GError **err
 {
 	GOptionEntry entries[] = {
 	    {"data-dir", 'd', 0, G_OPTION_ARG_FILENAME, &l->data_dir,
-	     "State, gnutd.conf and the control token (default $XDG_DATA_HOME/gnutd)", "DIR"},
+	     "State and the control token (default $XDG_DATA_HOME/gnutd)", "DIR"},
 	    {"download-dir", 0, 0, G_OPTION_ARG_FILENAME, &l->download_dir,
 	     "Where finished downloads go (default DATA-DIR/downloads)", "DIR"},
 	    {"listen", 'l', 0, G_OPTION_ARG_STRING, &l->listen,
@@ -473,7 +483,7 @@ static gboolean parse_argv(int argc, char **argv, options_layer *l, GError **err
 	     "Always an ultrapeer (default: a leaf that becomes one when it qualifies)", NULL},
 	    {"leaf", 0, 0, G_OPTION_ARG_NONE, &l->leaf, "Always a leaf", NULL},
 	    {"control", 'c', 0, G_OPTION_ARG_STRING, &l->control,
-	     "Control API address (default 127.0.0.1, a free port)", "ADDR:PORT"},
+	     "Control API address (default 127.0.0.1:6345, a free port if taken)", "ADDR:PORT"},
 	    {"upload-limit", 0, 0, G_OPTION_ARG_STRING, &l->upload_limit,
 	     "Upload bytes per second, k/M suffixes, 0 = unlimited", "RATE"},
 	    {"download-limit", 0, 0, G_OPTION_ARG_STRING, &l->download_limit,
@@ -492,6 +502,12 @@ static gboolean parse_argv(int argc, char **argv, options_layer *l, GError **err
 	     "No deflate on links, raw QRP tables (packet captures stay readable)", NULL},
 	    {"no-tls", 0, 0, G_OPTION_ARG_NONE, &l->no_tls,
 	     "Never offer nor accept TLS on links and transfers", NULL},
+	    {"config", 0, 0, G_OPTION_ARG_FILENAME, &l->config,
+	     "Read this configuration file instead of looking for one (see below)", "FILE"},
+	    {"check-config", 0, 0, G_OPTION_ARG_NONE, &l->check_config,
+	     "Print the effective settings and exit (2 on an error)", NULL},
+	    {"log-level", 0, 0, G_OPTION_ARG_STRING, &l->log_level,
+	     "What to log: error, warning, info (the default: links, transfers) or debug", "LEVEL"},
 	    {"verbose", 'v', 0, G_OPTION_ARG_NONE, &l->verbose, "Log debug messages too", NULL},
 	    {"version", 0, 0, G_OPTION_ARG_NONE, &l->version, "Print the version and exit", NULL},
 	    G_OPTION_ENTRY_NULL,
@@ -500,9 +516,14 @@ static gboolean parse_argv(int argc, char **argv, options_layer *l, GError **err
 	g_option_context_add_main_entries(ctx, entries, NULL);
 	add_limit_entries(ctx, l);
 	g_option_context_set_description(
-	    ctx, "Every option but --data-dir, --verbose and --version can also be set in\n"
-	         "DATA-DIR/gnutd.conf, group [gnutd], under the same name (share=/a;/b).\n"
-	         "The command line overrides the file.");
+	    ctx,
+	    "Every option but --data-dir, --config, --check-config, --verbose and --version\n"
+	    "can also be set in a configuration file (a key file, group [gnutd], the same\n"
+	    "names: share=/a;/b). gnutd reads one file: --config FILE, else the first that\n"
+	    "exists of DATA-DIR/gnutd.conf, $XDG_CONFIG_HOME/gnutd/gnutd.conf and\n"
+	    "/etc/gnutd/gnutd.conf. The command line overrides the file; what the control\n"
+	    "API changes (shares, peers, limits) is kept in DATA-DIR/" GNUT_STATE_FILE_NAME " and\n"
+	    "applied last. A commented sample: gnutd.conf.sample (see gnutd(8)).");
 	g_auto(GStrv) args = g_new0(char *, argc + 1);
 	for (int i = 0; i < argc; i++)
 		args[i] = g_strdup(argv[i]);
@@ -550,6 +571,7 @@ static const char *const conf_keys[] = {
     "per-ip-pending",
     "per-ip-handshakes",
     "reconnect-limit",
+    "log-level",
     NULL,
 };
 
@@ -613,10 +635,10 @@ static gboolean conf_check_names(GKeyFile *kf, const char *path, GError **error)
 			return fail(error, path, *g, "unknown group (settings go in [gnutd])");
 	g_auto(GStrv) keys = g_key_file_get_keys(kf, "gnutd", NULL, NULL);
 	for (char **k = keys; k != NULL && *k != NULL; k++) {
-		if (strcmp(*k, "data-dir") == 0)
+		if (strcmp(*k, "data-dir") == 0 || strcmp(*k, "config") == 0)
 			return fail(error, path, *k,
-			            "not allowed here (this file lives in the data folder: use "
-			            "--data-dir)");
+			            "not allowed in a configuration file (give it on the command "
+			            "line)");
 		if (!g_strv_contains(conf_keys, *k) && !is_cap_key(*k))
 			return fail(error, path, *k, "unknown key");
 	}
@@ -631,10 +653,10 @@ static gboolean conf_caps(GKeyFile *kf, const char *path, options_layer *l, GErr
 	return TRUE;
 }
 
-/* Reads gnutd.conf into l; a missing file is no error. */
+/* Reads a configuration file into l; a NULL path (none found) is no error. */
 static gboolean conf_load(const char *path, options_layer *l, GError **error)
 {
-	if (!g_file_test(path, G_FILE_TEST_EXISTS))
+	if (path == NULL)
 		return TRUE;
 	g_autoptr(GKeyFile) kf = g_key_file_new();
 	g_autoptr(GError) e = NULL;
@@ -671,6 +693,7 @@ static gboolean conf_load(const char *path, options_layer *l, GError **error)
 	       conf_string(kf, path, "per-ip-pending", &l->per_ip_pending, error) &&
 	       conf_string(kf, path, "per-ip-handshakes", &l->per_ip_handshakes, error) &&
 	       conf_string(kf, path, "reconnect-limit", &l->reconnect_limit, error) &&
+	       conf_string(kf, path, "log-level", &l->log_level, error) &&
 	       conf_caps(kf, path, l, error);
 }
 
@@ -732,8 +755,10 @@ static void merge(gnut_options *o, options_layer *cli, options_layer *conf)
 	o->download_dir = pick_string(&cli->download_dir, &conf->download_dir);
 	o->listen = pick_string(&cli->listen, &conf->listen);
 	o->control = pick_string(&cli->control, &conf->control);
-	if (o->control == NULL)
+	if (o->control == NULL) {
 		o->control = g_strdup(GNUT_OPTIONS_DEFAULT_CONTROL);
+		o->control_is_default = TRUE;
+	}
 	o->shares = pick_list(&cli->shares, &conf->shares);
 	o->peers = pick_list(&cli->peers, &conf->peers);
 	o->uhc = pick_list(&cli->uhc, &conf->uhc);
@@ -754,6 +779,11 @@ static void merge(gnut_options *o, options_layer *cli, options_layer *conf)
 	if (down != NULL)
 		gnut_options_parse_rate(down, &o->download_limit);
 	o->verbose = cli->verbose;
+	o->check_config = cli->check_config;
+	o->log_level = GNUT_LOG_INFO;
+	gnut_log_level_parse(either(cli->log_level, conf->log_level), &o->log_level);
+	if (o->verbose)
+		o->log_level = GNUT_LOG_DEBUG;
 	merge_count(cli->upload_slots, conf->upload_slots, &o->upload_slots);
 	merge_count(cli->upload_slots_per_ip, conf->upload_slots_per_ip, &o->upload_slots_per_ip);
 	merge_count(cli->upload_connections_per_ip, conf->upload_connections_per_ip,
@@ -785,6 +815,34 @@ static void merge(gnut_options *o, options_layer *cli, options_layer *conf)
 	o->role.idle_s = (guint)caps[14];
 }
 
+/* The configuration file to read (see --help): NULL when there is none. */
+static gboolean find_conf(const char *given, const char *cwd, const char *data_dir, char **path,
+                          GError **error)
+{
+	*path = NULL;
+	if (given != NULL) {
+		*path = absolute(given, cwd);
+		if (!g_file_test(*path, G_FILE_TEST_IS_REGULAR))
+			return fail(error, NULL, "config", "%s: no such file", *path);
+		return TRUE;
+	}
+	g_autofree char *config_home = gnut_options_user_conf_path();
+	const char *candidates[] = {NULL, config_home, GNUT_OPTIONS_SYSTEM_CONF};
+	g_autofree char *in_data = g_build_filename(data_dir, GNUT_OPTIONS_CONF_NAME, NULL);
+	candidates[0] = in_data;
+	for (gsize i = 0; i < G_N_ELEMENTS(candidates); i++)
+		if (g_file_test(candidates[i], G_FILE_TEST_EXISTS)) {
+			*path = g_strdup(candidates[i]);
+			return TRUE;
+		}
+	return TRUE;
+}
+
+char *gnut_options_user_conf_path(void)
+{
+	return g_build_filename(g_get_user_config_dir(), "gnutd", GNUT_OPTIONS_CONF_NAME, NULL);
+}
+
 gnut_options *gnut_options_parse(int argc, char **argv, GError **error)
 {
 	options_layer cli = {0}, conf = {0};
@@ -800,10 +858,11 @@ gnut_options *gnut_options_parse(int argc, char **argv, GError **error)
 	if (ok) {
 		o->data_dir =
 		    cli.data_dir ? absolute(cli.data_dir, cwd) : gnut_ctl_default_data_dir();
-		o->conf_path = g_build_filename(o->data_dir, GNUT_OPTIONS_CONF_NAME, NULL);
 		if (g_file_test(o->data_dir, G_FILE_TEST_EXISTS) &&
 		    !g_file_test(o->data_dir, G_FILE_TEST_IS_DIR))
 			ok = fail(error, NULL, "data-dir", "%s: not a folder", o->data_dir);
+		else
+			ok = find_conf(cli.config, cwd, o->data_dir, &o->conf_path, error);
 	}
 	ok = ok && conf_load(o->conf_path, &conf, error) &&
 	     layer_check(&conf, o->conf_path, o->data_dir, error);

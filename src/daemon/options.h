@@ -8,6 +8,7 @@
 #include <glib.h>
 
 #include "gnut/core/servent.h"
+#include "log.h"
 
 #define GNUT_OPTIONS_ERROR (gnut_options_error_quark())
 GQuark gnut_options_error_quark(void);
@@ -17,14 +18,20 @@ typedef enum {
 	GNUT_OPTIONS_ERROR_CONFIG,  /* gnutd.conf cannot be read or parsed */
 } gnut_options_error;
 
-/* The control address when neither --control nor the file sets one: loopback,
- * on a port the system picks (gnut finds it in <data-dir>/control.url). */
-#define GNUT_OPTIONS_DEFAULT_CONTROL "127.0.0.1:0"
-#define GNUT_OPTIONS_CONF_NAME       "gnutd.conf"
+/* The control address when neither --control nor the file sets one:
+ * loopback, on a fixed port so that remotes keep reaching it across
+ * restarts; when that port is taken gnutd says so and takes a free one
+ * (gnut still finds it in <data-dir>/control.url). */
+#define GNUT_OPTIONS_DEFAULT_CONTROL_PORT 6345
+#define GNUT_OPTIONS_DEFAULT_CONTROL      "127.0.0.1:6345"
+#define GNUT_OPTIONS_CONF_NAME            "gnutd.conf"
+#define GNUT_OPTIONS_SYSTEM_CONF          "/etc/gnutd/gnutd.conf"
+/* What the control API changed, kept across restarts (state.h). */
+#define GNUT_STATE_FILE_NAME "settings.state"
 
 typedef struct {
 	char *data_dir;     /* absolute */
-	char *conf_path;    /* data_dir/gnutd.conf, read if it exists */
+	char *conf_path;    /* the configuration file read, NULL if none */
 	char *download_dir; /* NULL: the servent's default */
 	char *listen;       /* NULL: the servent's default */
 	char **shares;      /* NULL-terminated, never NULL */
@@ -38,7 +45,10 @@ typedef struct {
 	gboolean no_tls;
 	guint64 upload_limit; /* bytes per second, 0 = unlimited */
 	guint64 download_limit;
-	char *control; /* ADDR:PORT */
+	char *control;               /* ADDR:PORT */
+	gboolean control_is_default; /* nobody chose it: fall back if taken */
+	gboolean check_config;
+	gnut_log_level log_level;
 	gboolean verbose;
 	gboolean version;
 	guint upload_slots; /* 0: the servent's default */
@@ -68,11 +78,15 @@ typedef struct {
 	gnut_role_config role;
 } gnut_options;
 
-/* Parses argv (argv[0] is the program), then gnutd.conf in the data folder
- * chosen (--data-dir, else $XDG_DATA_HOME/gnutd), then checks every value.
+/* Parses argv (argv[0] is the program), then the configuration file (see
+ * gnutd --help: --config, else the first of DATA-DIR/gnutd.conf,
+ * $XDG_CONFIG_HOME/gnutd/gnutd.conf, /etc/gnutd/gnutd.conf), then checks
+ * every value.
  * Returns NULL with one error line naming the option or key on failure. */
 gnut_options *gnut_options_parse(int argc, char **argv, GError **error);
 void gnut_options_free(gnut_options *o);
+/* $XDG_CONFIG_HOME/gnutd/gnutd.conf (g_free it). */
+char *gnut_options_user_conf_path(void);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(gnut_options, gnut_options_free)
 
 /* Fills a servent configuration that borrows o's strings. */

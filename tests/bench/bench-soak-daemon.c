@@ -90,14 +90,14 @@ const char *const soak_texts[SOAK_N_TEXTS] = {
     "paper moon",    "river stone",   "winter garden", "desert rain",
 };
 
-static void remove_tree(const char *path)
+void soak_remove_tree(const char *path)
 {
 	GDir *dir = g_dir_open(path, 0, NULL);
 	if (dir != NULL) {
 		const char *name;
 		while ((name = g_dir_read_name(dir)) != NULL) {
 			g_autofree char *child = g_build_filename(path, name, NULL);
-			remove_tree(child);
+			soak_remove_tree(child);
 		}
 		g_dir_close(dir);
 	}
@@ -241,7 +241,7 @@ void soak_daemon_stop(soak_daemon *d, gboolean show_log)
 	if (show_log && d->log_path != NULL && g_file_get_contents(d->log_path, &log, NULL, NULL))
 		g_printerr("---- gnutd log ----\n%s---- end of the log ----\n", log);
 	if (d->dir != NULL)
-		remove_tree(d->dir);
+		soak_remove_tree(d->dir);
 	g_clear_pointer(&d->dir, g_free);
 	g_clear_pointer(&d->data_dir, g_free);
 	g_clear_pointer(&d->log_path, g_free);
@@ -260,7 +260,7 @@ void soak_print_machine(void)
 	printf("machine: %u CPUs, %s; loopback TCP\n", g_get_num_processors(),
 	       model ? model : "unknown CPU");
 #ifdef SOAK_SANITIZED
-	printf("warning: bench-soak is built with sanitizers: figures mean little\n");
+	printf("warning: built with sanitizers: figures mean little\n");
 #endif
 }
 

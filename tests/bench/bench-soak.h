@@ -126,6 +126,8 @@ guint soak_proc_fds(GPid pid);
 
 /* "machine: N CPUs, model", and a warning for a sanitized build. */
 void soak_print_machine(void);
+/* Removes path and everything below it. */
+void soak_remove_tree(const char *path);
 /* Each reason of a reason -> count table, most frequent first. */
 void soak_print_reasons(const char *label, GHashTable *table);
 /* $ENV, else rel_path in the build tree argv0 sits in, else rel_path. */

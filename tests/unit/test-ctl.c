@@ -114,11 +114,12 @@ static gboolean has_exactly(JsonObject *o, const char *const *names)
 static void test_method_table(void)
 {
 	static const char *const names[] = {
-	    "status",      "peers",       "hosts",     "connect",        "search.start",
-	    "search.hits",     "search.stop",    "downloads",       "download.start",
-	    "download.cancel", "download.pause", "download.resume", "download.retry",
-	    "download.sources", "shares",        "share.add",       "rescan",
-	    "stop",
+	    "status",          "peers",           "hosts",          "connect",
+	    "search.start",    "search.hits",     "search.stop",    "downloads",
+	    "download.start",  "download.cancel", "download.pause", "download.resume",
+	    "download.retry",  "download.sources", "shares",        "share.add",
+	    "rescan",          "stop",            "share.remove",   "limits",
+	    "limits.set",      "disconnect",
 	};
 	gsize n = 0;
 	const gnut_ctl_method *all = gnut_ctl_methods(&n);
@@ -133,6 +134,8 @@ static void test_method_table(void)
 	CU_ASSERT_PTR_NULL(gnut_ctl_method_lookup(""));
 	CU_ASSERT_EQUAL(gnut_ctl_method_lookup("stop")->flags, GNUT_CTL_METHOD_REPLY_FIRST);
 	CU_ASSERT_EQUAL(gnut_ctl_method_lookup("status")->flags, GNUT_CTL_METHOD_NONE);
+	CU_ASSERT_EQUAL(gnut_ctl_method_lookup("share.add")->flags, GNUT_CTL_METHOD_PERSIST);
+	CU_ASSERT_EQUAL(gnut_ctl_method_lookup("limits.set")->flags, GNUT_CTL_METHOD_PERSIST);
 }
 
 static void test_status(void)
@@ -894,7 +897,7 @@ static void test_publish(void)
 
 	gnut_ctl_server_unpublish(sf.f.dir);
 	CU_ASSERT_FALSE(g_file_test(url_path, G_FILE_TEST_EXISTS));
-	CU_ASSERT_FALSE(g_file_test(token_path, G_FILE_TEST_EXISTS));
+	CU_ASSERT_TRUE(g_file_test(token_path, G_FILE_TEST_EXISTS)); /* kept for the restart */
 	g_autoptr(gnut_cli_client) gone = gnut_cli_client_new_from_dir(sf.f.dir, &error);
 	CU_ASSERT_PTR_NULL(gone);
 	CU_ASSERT_TRUE(g_error_matches(error, GNUT_CLI_ERROR, GNUT_CLI_ERROR_SETUP));
@@ -1086,6 +1089,214 @@ static void test_request_parse(void)
 	CU_ASSERT_FALSE(gnut_ctl_request_parse(brackets, strlen(brackets), &m, &p, NULL));
 }
 
+/* share.remove forgets a folder added before; an unknown one is not_found. */
+static void test_share_remove(void)
+{
+	fixture f;
+	fixture_init(&f);
+	g_autofree char *dir = gnut_unit_mkdtemp();
+	g_autofree char *params = g_strdup_printf("{\"path\": \"%s\"}", dir);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(JsonNode) added = call(&f, "share.add", params, &error);
+	CU_ASSERT_PTR_NOT_NULL(added);
+	g_autoptr(JsonNode) removed = call(&f, "share.remove", params, &error);
+	CU_ASSERT_PTR_NOT_NULL(removed);
+	assert_call_fails(&f, "share.remove", params, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+	assert_call_fails(&f, "share.remove", "{\"path\": \"relative\"}", GNUT_CTL_ERROR,
+	                  GNUT_CTL_ERROR_INVALID_PARAMS);
+	gnut_unit_rmtree(dir);
+	fixture_clear(&f);
+}
+
+static void test_limits(void)
+{
+	fixture f;
+	fixture_init(&f);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(JsonNode) set = call(&f, "limits.set", "{\"upload_limit\": 65536}", &error);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(set);
+	g_autoptr(JsonNode) got = call(&f, "limits", NULL, &error);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(got);
+	JsonObject *o = json_node_get_object(got);
+	CU_ASSERT_EQUAL(gnut_cli_int(o, "upload_limit"), 65536);
+	CU_ASSERT_EQUAL(gnut_cli_int(o, "download_limit"), 0);
+	assert_call_fails(&f, "limits.set", "{\"upload_limit\": -1}", GNUT_CTL_ERROR,
+	                  GNUT_CTL_ERROR_INVALID_PARAMS);
+	assert_call_fails(&f, "limits.set", "{\"upload\": 1}", GNUT_CTL_ERROR,
+	                  GNUT_CTL_ERROR_INVALID_PARAMS);
+	fixture_clear(&f);
+}
+
+typedef struct {
+	guint calls;
+	char *method;
+} change_log;
+
+static void on_change(const char *method, JsonObject *params, gpointer data)
+{
+	change_log *log = data;
+	log->calls++;
+	g_free(log->method);
+	log->method = g_strdup(method);
+	CU_ASSERT_PTR_NOT_NULL(params);
+}
+
+/* The change handler hears successful calls of PERSIST methods only. */
+static void test_change_handler(void)
+{
+	server_fixture sf;
+	server_init(&sf);
+	change_log log = {0};
+	gnut_ctl_server_set_change_handler(sf.ctl, on_change, &log);
+	assert_rpc(&sf, "{\"method\": \"status\"}", SOUP_STATUS_OK, NULL);
+	CU_ASSERT_EQUAL(log.calls, 0);
+	assert_rpc(&sf, "{\"method\": \"limits.set\", \"params\": {\"download_limit\": 1}}",
+	           SOUP_STATUS_OK, NULL);
+	CU_ASSERT_EQUAL(log.calls, 1);
+	CU_ASSERT_STRING_EQUAL(log.method, "limits.set");
+	assert_rpc(&sf, "{\"method\": \"connect\", \"params\": {\"address\": \"x\"}}",
+	           SOUP_STATUS_BAD_REQUEST, "invalid");
+	CU_ASSERT_EQUAL(log.calls, 1);
+	g_free(log.method);
+	server_clear(&sf);
+}
+
+/* token.rotate: the old token stops working, the new one is saved. */
+static void test_token_rotate(void)
+{
+	server_fixture sf;
+	server_init(&sf);
+	g_autoptr(GError) error = NULL;
+	CU_ASSERT_TRUE(gnut_ctl_server_publish(sf.ctl, sf.f.dir, &error));
+	g_autofree char *text = NULL;
+	guint status = http(&sf, "POST", sf.rpc_url, "Bearer " TOKEN,
+	                    "{\"method\": \"" GNUT_CTL_TOKEN_ROTATE "\"}", &text);
+	CU_ASSERT_EQUAL(status, SOUP_STATUS_OK);
+	g_autoptr(JsonNode) reply = json_from_string(text, NULL);
+	CU_ASSERT_TRUE_FATAL(reply != NULL && JSON_NODE_HOLDS_OBJECT(reply));
+	JsonObject *result = json_object_get_object_member(json_node_get_object(reply), "result");
+	const char *fresh = gnut_cli_str(result, "token");
+	CU_ASSERT_TRUE_FATAL(fresh != NULL && strlen(fresh) == 64);
+	CU_ASSERT_EQUAL(
+	    http(&sf, "POST", sf.rpc_url, "Bearer " TOKEN, "{\"method\": \"status\"}", NULL),
+	    SOUP_STATUS_UNAUTHORIZED);
+	g_autofree char *auth = g_strconcat("Bearer ", fresh, NULL);
+	CU_ASSERT_EQUAL(http(&sf, "POST", sf.rpc_url, auth, "{\"method\": \"status\"}", NULL),
+	                SOUP_STATUS_OK);
+	g_autofree char *saved = gnut_ctl_token_load_or_new(sf.f.dir, &error);
+	CU_ASSERT_STRING_EQUAL(saved, fresh);
+	server_clear(&sf);
+}
+
+/* Checks text is the Prometheus text format: every sample's metric has a
+ * TYPE before it, counters end in _total, values are numbers. Returns the
+ * samples as "name{labels}" -> value. */
+static GHashTable *parse_metrics(const char *text)
+{
+	GHashTable *samples = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	g_autoptr(GHashTable) types =
+	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	g_autoptr(GRegex) sample_re = g_regex_new(
+	    "^([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{[a-z_]+=\"[^\"\\\\]*\"(,[a-z_]+=\"[^\"\\\\]*\")*\\})? "
+	    "([0-9]+)$",
+	    0, 0, NULL);
+	g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+	CU_ASSERT_TRUE(g_str_has_suffix(text, "\n"));
+	for (char **l = lines; *l != NULL && **l != '\0'; l++) {
+		g_auto(GStrv) words = g_strsplit(*l, " ", 4);
+		if (g_str_has_prefix(*l, "# TYPE ")) {
+			CU_ASSERT_TRUE(
+			    g_strv_length(words) == 4 &&
+			    (strcmp(words[3], "counter") == 0 || strcmp(words[3], "gauge") == 0));
+			if (strcmp(words[3], "counter") == 0)
+				CU_ASSERT_TRUE(g_str_has_suffix(words[2], "_total"));
+			g_hash_table_insert(types, g_strdup(words[2]), g_strdup(words[3]));
+			continue;
+		}
+		if (g_str_has_prefix(*l, "# HELP "))
+			continue;
+		g_autoptr(GMatchInfo) m = NULL;
+		CU_ASSERT_TRUE_FATAL(g_regex_match(sample_re, *l, 0, &m));
+		g_autofree char *name = g_match_info_fetch(m, 1);
+		g_autofree char *value = g_match_info_fetch(m, 4);
+		CU_ASSERT_TRUE(g_hash_table_contains(types, name));
+		CU_ASSERT_TRUE(g_str_has_prefix(name, "gnutd_"));
+		char *key = g_strndup(*l, strlen(*l) - strlen(value) - 1);
+		CU_ASSERT_FALSE(g_hash_table_contains(samples, key));
+		g_hash_table_insert(samples, key,
+		                    GSIZE_TO_POINTER(g_ascii_strtoull(value, NULL, 10)));
+	}
+	return samples;
+}
+
+static void test_metrics(void)
+{
+	server_fixture sf;
+	server_init(&sf);
+	g_autofree char *url =
+	    g_strconcat(gnut_ctl_server_url(sf.ctl), GNUT_CTL_METRICS_PATH, NULL);
+	CU_ASSERT_EQUAL(http(&sf, "GET", url, NULL, NULL, NULL), SOUP_STATUS_UNAUTHORIZED);
+	CU_ASSERT_EQUAL(http(&sf, "POST", url, "Bearer " TOKEN, "{}", NULL),
+	                SOUP_STATUS_METHOD_NOT_ALLOWED);
+	g_autofree char *text = NULL;
+	CU_ASSERT_EQUAL(http(&sf, "GET", url, "Bearer " TOKEN, NULL, &text), SOUP_STATUS_OK);
+	g_autoptr(GHashTable) samples = parse_metrics(text);
+	const char *expected[] = {
+	    "gnutd_links{mode=\"ultrapeer\"}",
+	    "gnutd_links{mode=\"leaf\"}",
+	    "gnutd_transfer_bytes_total{direction=\"up\"}",
+	    "gnutd_transfer_bytes_total{direction=\"down\"}",
+	    "gnutd_link_messages_total{direction=\"received\"}",
+	    "gnutd_messages_dropped_total",
+	    "gnutd_queries_received_total",
+	    "gnutd_downloads{state=\"complete\"}",
+	    "gnutd_uploads{state=\"active\"}",
+	    "gnutd_caps_hit_total{cap=\"handshakes\"}",
+	    "gnutd_info{version=\"" PACKAGE_VERSION "\",mode=\"leaf\"}",
+	};
+	for (gsize i = 0; i < G_N_ELEMENTS(expected); i++) {
+		CU_ASSERT_TRUE(g_hash_table_contains(samples, expected[i]));
+		if (!g_hash_table_contains(samples, expected[i]))
+			fprintf(stderr, "missing %s\n", expected[i]);
+	}
+	CU_ASSERT_EQUAL(
+	    GPOINTER_TO_SIZE(g_hash_table_lookup(samples, "gnutd_links{mode=\"leaf\"}")), 0);
+	CU_ASSERT_EQUAL(GPOINTER_TO_SIZE(g_hash_table_lookup(
+	                    samples, "gnutd_info{version=\"" PACKAGE_VERSION "\",mode=\"leaf\"}")),
+	                1);
+	server_clear(&sf);
+}
+
+/* Remote text for a human line: control characters (C0, DEL, C1), line
+ * separators and invalid UTF-8 never reach the terminal; sizes split on an
+ * ASCII space. */
+static void test_safe_text(void)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+	    {"plain name.mp3", "plain name.mp3"},
+	    {"evil\033[31mred\033[0m.txt", "evil?[31mred?[0m.txt"},
+	    {"cr\rbell\atab\tdel\x7f", "cr?bell?tab?del?"},
+	    {"c1 \xc2\x9b"
+	     "2J",
+	     "c1 ?2J"},
+	    {"line\xe2\x80\xa8sep", "line?sep"},
+	    {"caf\xc3\xa9 \xe6\x97\xa5", "caf\xc3\xa9 \xe6\x97\xa5"},
+	};
+	for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autofree char *safe = gnut_cli_safe(cases[i].in);
+		CU_ASSERT_STRING_EQUAL(safe, cases[i].out);
+	}
+	g_autofree char *bad = gnut_cli_safe("bad \xff\xfe utf8");
+	CU_ASSERT_TRUE(g_utf8_validate(bad, -1, NULL));
+	CU_ASSERT_PTR_NULL(strchr(bad, '\xff'));
+	g_autofree char *size = gnut_cli_format_size(5000);
+	CU_ASSERT_STRING_EQUAL(size, "5.0 kB");
+	g_autofree char *bytes = gnut_cli_format_size(-3);
+	CU_ASSERT_STRING_EQUAL(bytes, "0 bytes");
+}
+
 static CU_TestInfo tests[] = {
     {"request decoding", test_request_parse},
     {"method table", test_method_table},
@@ -1102,6 +1313,12 @@ static CU_TestInfo tests[] = {
     {"control.url and control.token", test_publish},
     {"tokens and the default data folder", test_tokens},
     {"the error domains' names", test_error_domains},
+    {"share.remove", test_share_remove},
+    {"limits and limits.set", test_limits},
+    {"the change handler hears setting changes", test_change_handler},
+    {"token.rotate", test_token_rotate},
+    {"/metrics in the Prometheus text format", test_metrics},
+    {"remote text made safe, sizes with ASCII spaces", test_safe_text},
     {"client: connection refused", test_connection_refused},
     {"HTTP: every reply closes its connection", test_transport_closes},
     {"client: replies read to their length or refused", test_client_replies},

@@ -1,11 +1,10 @@
 /* test-dquery.c: the dynamic query policy on a manual clock, no sockets:
  * the probe, one link per step with a TTL that grows while results are
- * short, the waits, every way a query ends (enough results, leaf stop, link
- * closing, lifetime, horizon, cancel), our own queries counted by what our
- * search kept, small networks, leaf guidance, the caps, and a
- * randomised run checking that no TTL passes a link's cap and no link gets a
- * query twice. Also the BEAR/11 and BEAR/12 vendor payload codecs: vectors,
- * round trips, truncation at every offset (exact-size heap copies, so ASan
+ * short, TTL-1 steps passing over links whose QRP table misses, the waits, every way a query ends
+ * (enough results, leaf stop, link closing, lifetime, horizon, cancel), our own queries counted by
+ * what our search kept, small networks, leaf guidance, the caps, and a randomised run checking that
+ * no TTL passes a link's cap and no link gets a query twice. Also the BEAR/11 and BEAR/12 vendor
+ * payload codecs: vectors, round trips, truncation at every offset (exact-size heap copies, so ASan
  * sees any overread) and wrong heads. */
 #include "gnut/core/routing/dquery.h"
 #include "gnut/proto/vendor-bear.h"
@@ -234,18 +233,50 @@ static void test_growing_ttl_one_link_per_step(void)
 	world_free(&w);
 }
 
+/* Our query over the 10 links l, 100 results after the probe: the one
+ * step that follows. */
+static const gnut_dquery_step *step_after_many_results(world *w, const gnut_dquery_link *l)
+{
+	gnut_guid g = guid_n(5);
+	gnut_dquery_start(w->t, &g, GNUT_DQUERY_US, FALSE, l, 10, w->out);
+	/* 100 results from 96 ultrapeers: 50 more need about 48, over 7 links */
+	gnut_dquery_results(w->t, &g, 100);
+	wait_for_due(w, 7200 * MS);
+	CU_ASSERT_EQUAL_FATAL(w->out->len, 1);
+	return step(w, 0);
+}
+
 static void test_many_results_low_ttl(void)
 {
 	world w;
 	world_init(&w);
 	gnut_dquery_link *l = links_new(10, 1, 0, 32);
-	gnut_guid g = guid_n(5);
+	CU_ASSERT_EQUAL(step_after_many_results(&w, l)->ttl, 1);
+	g_free(l);
+	world_free(&w);
+}
+
+/* Links whose QRP table misses the query: passed over when the step would
+ * reach them alone (TTL 1), sent to as usual with a wider TTL. */
+static void test_last_hop_skips_qrp_misses(void)
+{
+	world w;
+	world_init(&w);
+	gnut_dquery_link *l = links_new(10, 1, 0, 32);
+	l[3].qrp_miss = TRUE;
+	l[4].qrp_miss = TRUE;
+	const gnut_dquery_step *st = step_after_many_results(&w, l);
+	CU_ASSERT_EQUAL(st->link, 6);
+	CU_ASSERT_EQUAL(st->ttl, 1);
+	world_free(&w);
+
+	world_init(&w);
+	gnut_guid g = guid_n(40);
 	gnut_dquery_start(w.t, &g, GNUT_DQUERY_US, FALSE, l, 10, w.out);
-	/* 100 results from 96 ultrapeers: 50 more need about 48, over 7 links */
-	gnut_dquery_results(w.t, &g, 100);
 	wait_for_due(&w, 7200 * MS);
-	CU_ASSERT_EQUAL(w.out->len, 1);
-	CU_ASSERT_EQUAL(step(&w, 0)->ttl, 1);
+	CU_ASSERT_EQUAL_FATAL(w.out->len, 1);
+	CU_ASSERT_EQUAL(step(&w, 0)->link, 4);
+	CU_ASSERT_EQUAL(step(&w, 0)->ttl, 3); /* no results: as far as it goes */
 	g_free(l);
 	world_free(&w);
 }
@@ -840,6 +871,7 @@ static CU_TestInfo tests[] = {
     {"probe: X-Max-TTL cap, QRP matches first, wide TTL 1 probe", test_probe_caps_and_qrp},
     {"one link per step, TTL growing while results are short", test_growing_ttl_one_link_per_step},
     {"many results: TTL 1", test_many_results_low_ttl},
+    {"TTL 1 passes over QRP misses", test_last_hop_skips_qrp_misses},
     {"stops with enough results (150 ours, 50 a leaf's)", test_stop_when_enough},
     {"ours: the search's kept count replaces the hits routed", test_own_count_from_search},
     {"ours: a rare file widens link by link until none is left", test_own_widens_without_results},

@@ -39,9 +39,26 @@ static void assert_error_names(gnut_options *o, GError *error, const char *key)
 	gnut_options_free(o);
 }
 
+/* $XDG_CONFIG_HOME for every test: GLib reads it once, at its first use. */
+static char *config_home;
+
+static int set_homes(void)
+{
+	config_home = gnut_unit_mkdtemp();
+	g_setenv("XDG_CONFIG_HOME", config_home, TRUE);
+	return 0;
+}
+
+static int clear_homes(void)
+{
+	gnut_unit_rmtree(config_home);
+	g_free(config_home);
+	return 0;
+}
+
 static void test_defaults(void)
 {
-	/* first test: GLib reads XDG_DATA_HOME once, so set it before anyone asks */
+	/* GLib reads XDG_DATA_HOME once, so set it before anyone asks */
 	g_autofree char *home = gnut_unit_mkdtemp();
 	g_setenv("XDG_DATA_HOME", home, TRUE);
 	g_autofree char *expected = g_build_filename(home, "gnutd", NULL);
@@ -51,7 +68,10 @@ static void test_defaults(void)
 	CU_ASSERT_STRING_EQUAL(o->data_dir, expected);
 	CU_ASSERT_PTR_NULL(o->listen);
 	CU_ASSERT_PTR_NULL(o->download_dir);
-	CU_ASSERT_STRING_EQUAL(o->control, "127.0.0.1:0");
+	CU_ASSERT_STRING_EQUAL(o->control, "127.0.0.1:6345");
+	CU_ASSERT_TRUE(o->control_is_default);
+	CU_ASSERT_EQUAL(o->log_level, GNUT_LOG_INFO);
+	CU_ASSERT_PTR_NULL(o->conf_path);
 	CU_ASSERT_PTR_NOT_NULL(o->shares);
 	CU_ASSERT_PTR_NULL(o->shares[0]);
 	CU_ASSERT_PTR_NULL(o->peers[0]);
@@ -600,6 +620,70 @@ static void test_bootstrap_lists(void)
 	gnut_unit_rmtree(dir);
 }
 
+/* Which file is read: --config, else DATA-DIR/gnutd.conf, else
+ * $XDG_CONFIG_HOME/gnutd/gnutd.conf (/etc/gnutd/gnutd.conf last, not
+ * tested: a test must not write there). Only one file is read. */
+static void test_conf_precedence(void)
+{
+	g_autofree char *dir = gnut_unit_mkdtemp();
+	g_autofree char *user_dir = g_build_filename(config_home, "gnutd", NULL);
+	g_autofree char *user_conf = g_build_filename(user_dir, "gnutd.conf", NULL);
+	g_autofree char *given = g_build_filename(dir, "given.conf", NULL);
+	CU_ASSERT_EQUAL(g_mkdir_with_parents(user_dir, 0700), 0);
+	CU_ASSERT_TRUE(g_file_set_contents(user_conf, "[gnutd]\nupload-limit=1k\n", -1, NULL));
+	CU_ASSERT_TRUE(g_file_set_contents(given, "[gnutd]\nupload-limit=3k\n", -1, NULL));
+	GError *error = NULL;
+	g_autoptr(gnut_options) user = parse(&error, "--data-dir", dir, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(user);
+	CU_ASSERT_STRING_EQUAL(user->conf_path, user_conf);
+	CU_ASSERT_EQUAL(user->upload_limit, 1024);
+
+	write_conf(dir, "[gnutd]\nupload-limit=2k\n");
+	g_autoptr(gnut_options) in_data = parse(&error, "--data-dir", dir, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(in_data);
+	CU_ASSERT_EQUAL(in_data->upload_limit, 2048);
+
+	g_autoptr(gnut_options) explicit =
+	    parse(&error, "--data-dir", dir, "--config", given, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(explicit);
+	CU_ASSERT_STRING_EQUAL(explicit->conf_path, given);
+	CU_ASSERT_EQUAL(explicit->upload_limit, 3072);
+
+	g_autoptr(gnut_options) cli =
+	    parse(&error, "--data-dir", dir, "--config", given, "--upload-limit", "4k", NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cli);
+	CU_ASSERT_EQUAL(cli->upload_limit, 4096);
+
+	g_autofree char *missing = g_build_filename(dir, "missing.conf", NULL);
+	g_autoptr(gnut_options) none = parse(&error, "--data-dir", dir, "--config", missing, NULL);
+	assert_error_names(g_steal_pointer(&none), error, "--config: ");
+	g_clear_error(&error);
+	g_unlink(user_conf);
+	gnut_unit_rmtree(dir);
+}
+
+static void test_log_level_and_check_config(void)
+{
+	g_autofree char *dir = gnut_unit_mkdtemp();
+	GError *error = NULL;
+	write_conf(dir, "[gnutd]\nlog-level=warning\n");
+	g_autoptr(gnut_options) o = parse(&error, "--data-dir", dir, "--check-config", NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+	CU_ASSERT_TRUE(o->check_config);
+	CU_ASSERT_EQUAL(o->log_level, GNUT_LOG_WARNING);
+	g_autoptr(gnut_options) v = parse(&error, "--data-dir", dir, "-v", NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(v);
+	CU_ASSERT_EQUAL(v->log_level, GNUT_LOG_DEBUG);
+	g_autoptr(gnut_options) bad = parse(&error, "--data-dir", dir, "--log-level", "loud", NULL);
+	assert_error_names(g_steal_pointer(&bad), error, "--log-level: ");
+	g_clear_error(&error);
+	write_conf(dir, "[gnutd]\nconfig=/x\n");
+	g_autoptr(gnut_options) nested = parse(&error, "--data-dir", dir, NULL);
+	assert_error_names(g_steal_pointer(&nested), error, "gnutd.conf: config: ");
+	g_clear_error(&error);
+	gnut_unit_rmtree(dir);
+}
+
 static CU_TestInfo tests[] = {
     {"defaults ($XDG_DATA_HOME/gnutd)", test_defaults},
     {"command line", test_command_line},
@@ -616,7 +700,9 @@ static CU_TestInfo tests[] = {
     {"--allow-private-peers", test_allow_private_peers},
     {"--uhc and --gwc", test_bootstrap_lists},
     {"admission caps", test_admission},
+    {"which configuration file", test_conf_precedence},
+    {"--log-level and --check-config", test_log_level_and_check_config},
     CU_TEST_INFO_NULL,
 };
 
-GNUT_UNIT_MAIN("options", tests)
+GNUT_UNIT_MAIN_WITH_FIXTURE("options", tests, set_homes, clear_homes)

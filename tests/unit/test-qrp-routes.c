@@ -93,6 +93,11 @@ static void test_table_received(void)
 	gnut_msg_in miss = query_for("zappa", buf2, sizeof buf2);
 	CU_ASSERT_FALSE(gnut_qrp_routes_filter(fx.q, 1, &miss));
 	CU_ASSERT_TRUE(gnut_qrp_routes_filter(fx.q, 2, &miss)); /* no table: passes */
+	/* dynamic querying's questions: a miss needs a table */
+	CU_ASSERT_TRUE(gnut_qrp_routes_table_miss(fx.q, 1, &miss));
+	CU_ASSERT_FALSE(gnut_qrp_routes_table_miss(fx.q, 1, &hit));
+	CU_ASSERT_FALSE(gnut_qrp_routes_table_miss(fx.q, 2, &miss));
+	CU_ASSERT_FALSE(gnut_qrp_routes_table_hit(fx.q, 2, &hit));
 	g_autoptr(GBytes) junk = g_bytes_new_static("\x01\x01\x01\x00\x04", 5);
 	CU_ASSERT_EQUAL(feed(&fx, 3, junk, &why), GNUT_QRP_ROUTES_BAD);
 	CU_ASSERT_PTR_NOT_NULL(why);
@@ -199,6 +204,8 @@ static void test_index_as_tables(void)
 			CU_ASSERT_EQUAL(indexed, gnut_qrp_routes_filter(both[1], l, &query));
 			CU_ASSERT_EQUAL(gnut_qrp_routes_table_hit(both[0], l, &query),
 			                gnut_qrp_routes_table_hit(both[1], l, &query));
+			CU_ASSERT_EQUAL(gnut_qrp_routes_table_miss(both[0], l, &query),
+			                gnut_qrp_routes_table_miss(both[1], l, &query));
 			passed += indexed;
 		}
 	}

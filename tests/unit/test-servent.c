@@ -1,9 +1,11 @@
 /* test-servent.c: two real servents in one process and one main loop, linked
  * over loopback by the suite's init: B finds A's file with a search and
  * downloads it, SHA-1 checked; status, peers and shares report what
- * happened; bad arguments are refused. Two tests link servents of their
- * own: three to follow X-Try-Ultrapeers, a pair to stop one of them. */
+ * happened; bad arguments are refused. Three tests link servents of
+ * their own: three to follow X-Try-Ultrapeers, a pair to stop one of them, an
+ * ultrapeer and three leaves to route a query by QRP or flood it. */
 #include "gnut/proto/digest.h"
+#include "gnut/base/ip-admit.h"
 #include "gnut/core/servent.h"
 #include "gnut/proto/urn.h"
 #include "config.h"
@@ -353,12 +355,123 @@ static void test_stop(void)
 	gnut_servent_free(pair[0]);
 }
 
+/* An ultrapeer U and three leaves: L[0] shares alpha, L[1] beta, L[2]
+ * searches for beta. */
+typedef struct {
+	gnut_servent *up;
+	gnut_servent *leaf[3];
+} star;
+
+static gnut_servent *star_servent(const char *name, const char *file, gboolean ultrapeer,
+                                  gboolean flood)
+{
+	g_autofree char *data = g_build_filename(fx.top, name, "data", NULL);
+	g_autofree char *share = g_build_filename(fx.top, name, "share", NULL);
+	g_mkdir_with_parents(share, 0700);
+	if (file != NULL) {
+		g_autofree char *path = g_build_filename(share, file, NULL);
+		g_file_set_contents(path, name, -1, NULL);
+	}
+	const char *shares[] = {share, NULL};
+	gnut_servent_config c = {
+	    .data_dir = data,
+	    .listen = "127.0.0.1:0",
+	    .shares = shares,
+	    .ultrapeer = ultrapeer,
+	    .no_bootstrap = TRUE,
+	    .max_links_per_ip = GNUT_IP_ADMIT_UNLIMITED, /* the leaves all come from 127.0.0.1 */
+	    .flood_queries = flood,
+	};
+	gnut_servent *s = gnut_servent_new(&c, NULL, NULL);
+	if (s != NULL && !gnut_servent_start(s, NULL))
+		g_clear_pointer(&s, gnut_servent_free);
+	return s;
+}
+
+static gboolean star_scanned(gpointer data)
+{
+	star *st = data;
+	gnut_status_info a, b;
+	gnut_servent_status(st->leaf[0], &a);
+	gnut_servent_status(st->leaf[1], &b);
+	return a.shared_files == 1 && b.shared_files == 1;
+}
+
+/* Each leaf's table reached the ultrapeer. */
+static gboolean star_linked(gpointer data)
+{
+	gnut_status_info up;
+	gnut_servent_status(((star *)data)->up, &up);
+	return up.peers == 3 && up.qrp_slots_held == 3 * 65536;
+}
+
+static gboolean star_found(gpointer data)
+{
+	star *st = data;
+	g_autoptr(GPtrArray) hits = gnut_servent_search_hits(st->leaf[2], 1, 0, NULL);
+	return hits != NULL && hits->len == 1;
+}
+
+/* L[2]'s search for beta; returns the query messages U sent, and *alpha_got
+ * the queries L[0] received. */
+static guint64 star_search(gboolean flood, guint64 *alpha_got)
+{
+	star st = {0};
+	const char *mode = flood ? "flood" : "routed";
+	g_autofree char *up_name = g_strdup_printf("star-%s-up", mode);
+	const char *files[3] = {"alpha song.txt", "beta song.txt", NULL};
+	st.up = star_servent(up_name, NULL, TRUE, flood);
+	for (int i = 0; i < 3; i++) {
+		g_autofree char *name = g_strdup_printf("star-%s-leaf%d", mode, i);
+		st.leaf[i] = star_servent(name, files[i], FALSE, flood);
+	}
+	guint64 up_sent = G_MAXUINT64;
+	if (st.up != NULL && st.leaf[0] != NULL && st.leaf[1] != NULL && st.leaf[2] != NULL &&
+	    run_until(star_scanned, &st)) {
+		g_autofree char *addr = g_strdup_printf("127.0.0.1:%u", gnut_servent_port(st.up));
+		for (int i = 0; i < 3; i++)
+			gnut_servent_connect(st.leaf[i], addr, NULL);
+		CU_ASSERT_TRUE(run_until(star_linked, &st));
+		CU_ASSERT_EQUAL(gnut_servent_search_start(st.leaf[2], "beta", NULL), 1);
+		CU_ASSERT_TRUE(run_until(star_found, &st));
+		gnut_messages_sent up, beta, searcher;
+		gnut_servent_messages_sent(st.up, &up);
+		gnut_servent_messages_sent(st.leaf[1], &beta);
+		gnut_servent_messages_sent(st.leaf[2], &searcher);
+		CU_ASSERT_EQUAL(searcher.queries, 1);
+		CU_ASSERT_EQUAL(beta.hits, 1);
+		CU_ASSERT_EQUAL(up.hits, 1);
+		gnut_status_info alpha;
+		gnut_servent_status(st.leaf[0], &alpha);
+		*alpha_got = alpha.queries_received;
+		up_sent = up.queries;
+	}
+	for (int i = 0; i < 3; i++)
+		if (st.leaf[i] != NULL)
+			gnut_servent_free(st.leaf[i]);
+	if (st.up != NULL)
+		gnut_servent_free(st.up);
+	return up_sent;
+}
+
+/* As built, the ultrapeer sends the query to the leaf whose table has it
+ * only; with flood_queries, to every leaf. The counters say so. */
+static void test_flood_queries(void)
+{
+	guint64 alpha_got = 99;
+	CU_ASSERT_EQUAL(star_search(FALSE, &alpha_got), 1);
+	CU_ASSERT_EQUAL(alpha_got, 0);
+	CU_ASSERT_EQUAL(star_search(TRUE, &alpha_got), 2);
+	CU_ASSERT_EQUAL(alpha_got, 1);
+}
+
 static CU_TestInfo tests[] = {
     {"two servents link", test_link},
     {"search and download", test_search_and_download},
     {"bad arguments", test_bad_arguments},
     {"host cache follows X-Try-Ultrapeers", test_host_cache_follows_x_try},
     {"a stop says Bye", test_stop},
+    {"flood_queries floods, QRP routes otherwise", test_flood_queries},
     CU_TEST_INFO_NULL,
 };
 

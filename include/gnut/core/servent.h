@@ -11,6 +11,8 @@
 #include "gnut/base/clock.h"
 #include "gnut/base/error.h"
 #include "gnut/core/links/role.h"
+#include "gnut/core/routing/routing.h"
+#include "gnut/core/transfer/upload.h"
 
 /* Errors: GNUT_ERROR (gnut/base/error.h). */
 
@@ -68,9 +70,34 @@ typedef struct {
 	 * gnut/core/links/role.h; ultrapeer is then ignored. */
 	gboolean auto_role;
 	gnut_role_config role; /* its thresholds, and the ultrapeers a leaf keeps; 0: defaults */
+	/* Queries flood at their TTL: no QRP routing, no dynamic querying (the
+	 * network benchmark's baseline, tests/bench/bench-network.c). */
+	gboolean flood_queries;
 } gnut_servent_config;
 
 typedef struct gnut_servent gnut_servent;
+
+/* The counters behind /metrics, beyond those of status: sums over the links
+ * up now, and the rooms' own counters (totals since start). */
+typedef struct {
+	guint64 link_msgs_in; /* messages received on the links up now */
+	guint64 link_msgs_out;
+	guint64 link_msgs_dropped;
+	guint64 link_bytes_in;
+	guint64 link_bytes_out;
+	guint64 handshakes_refused; /* closed at once by the admission caps */
+	guint64 links_refused_full; /* 503: the cap of their role was full */
+	guint64 hits_received;      /* hits for our searches */
+	gnut_routing_stats routing;
+	gnut_uploads_stats uploads;
+} gnut_servent_counters;
+
+/* Messages the servent sent on its links since it started. */
+typedef struct {
+	guint64 queries;      /* query messages: relayed, our own, dynamic querying's steps */
+	guint64 hits;         /* query hit messages: relayed and our own (not out of band) */
+	guint64 query_status; /* leaf guidance: status requests (BEAR/11) and replies */
+} gnut_messages_sent;
 
 /* What status reports (field names follow the JSON contract). */
 typedef struct {
@@ -175,9 +202,14 @@ void gnut_servent_set_stop_handler(gnut_servent *s, GCallback handler, gpointer 
 void gnut_servent_request_stop(gnut_servent *s);
 
 void gnut_servent_status(gnut_servent *s, gnut_status_info *out);
+void gnut_servent_counters_get(gnut_servent *s, gnut_servent_counters *out);
+void gnut_servent_messages_sent(gnut_servent *s, gnut_messages_sent *out);
 /* Arrays of gnut_peer_info / gnut_hit_info / ... with their free functions set. */
 GPtrArray *gnut_servent_peers(gnut_servent *s);
 gboolean gnut_servent_connect(gnut_servent *s, const char *host_port, GError **error);
+/* Says Bye to the links to host_port and stops dialing it;
+ * GNUT_ERROR_NOT_FOUND when it is neither linked nor a peer. */
+gboolean gnut_servent_disconnect(gnut_servent *s, const char *host_port, GError **error);
 
 guint64 gnut_servent_search_start(gnut_servent *s, const char *query, GError **error);
 /* Hits of a search with an id greater than after_hit_id, oldest first. */
@@ -202,6 +234,11 @@ GPtrArray *gnut_servent_shares(gnut_servent *s);
 GPtrArray *gnut_servent_hosts(gnut_servent *s);
 gboolean gnut_servent_share_add(gnut_servent *s, const char *dir, GError **error);
 void gnut_servent_rescan(gnut_servent *s);
+/* Stops sharing a folder (gnut_share_remove_dir) and rescans. */
+gboolean gnut_servent_share_remove(gnut_servent *s, const char *dir, GError **error);
+/* Changes the rate limits at once (bytes per second, 0 = unlimited). */
+void gnut_servent_set_limits(gnut_servent *s, guint64 upload_limit, guint64 download_limit);
+void gnut_servent_limits(const gnut_servent *s, guint64 *upload_limit, guint64 *download_limit);
 
 void gnut_peer_info_free(gpointer p);
 void gnut_hit_info_free(gpointer p);

@@ -15,6 +15,7 @@
  * {method, params}), unknown_method 404, invalid_params 400, invalid 400 (a
  * bad value: an address, a target, a file where a folder is wanted), io 500
  * (anything else the engine reports).
+ * GET /metrics with the same token answers Prometheus text.
  * The daemon writes the token and the URL that reaches it to
  * <data-dir>/control.token (mode 0600) and <data-dir>/control.url, one line
  * each, so that a local user who can read the data folder can drive the
@@ -25,6 +26,11 @@
 #define GNUT_CTL_URL_FILE     "control.url"
 #define GNUT_CTL_TOKEN_FILE   "control.token"
 #define GNUT_CTL_RPC_PATH     "/rpc"
+#define GNUT_CTL_METRICS_PATH "/metrics" /* GET, Prometheus text format 0.0.4 */
+#define GNUT_CTL_METRICS_TYPE "text/plain; version=0.0.4; charset=utf-8"
+/* A method of the transport itself: a new token, saved in control.token
+ * and in force for the calls that follow; -> {"token": NEW} */
+#define GNUT_CTL_TOKEN_ROTATE "token.rotate"
 #define GNUT_CTL_AUTH_HEADER  "Authorization"
 #define GNUT_CTL_AUTH_SCHEME  "Bearer" /* then one space and the token */
 #define GNUT_CTL_CONTENT_TYPE "application/json"

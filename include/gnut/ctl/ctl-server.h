@@ -28,11 +28,23 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(gnut_ctl_server, gnut_ctl_server_free)
  * followed by GNUT_CTL_RPC_PATH. */
 const char *gnut_ctl_server_url(const gnut_ctl_server *srv);
 
-/* Writes control.token (0600) and control.url into data_dir, atomically. */
-gboolean gnut_ctl_server_publish(const gnut_ctl_server *srv, const char *data_dir, GError **error);
-/* Removes them again (at exit), so gnut says "not running" instead of
- * trying a dead address. */
+/* Writes control.token (0600) and control.url into data_dir, atomically;
+ * a rotated token (token.rotate) is saved there too from then on. */
+gboolean gnut_ctl_server_publish(gnut_ctl_server *srv, const char *data_dir, GError **error);
+/* Removes control.url again (at exit), so gnut says "not running" instead
+ * of trying a dead address. The token stays: remotes keep it across
+ * restarts (the data folder's lock keeps a second daemon from using it). */
 void gnut_ctl_server_unpublish(const char *data_dir);
+
+/* Called after each successful call of a method flagged
+ * GNUT_CTL_METHOD_PERSIST with its name and (never NULL) params, so that the
+ * daemon can keep the change across restarts. */
+typedef void (*gnut_ctl_change_fn)(const char *method, JsonObject *params, gpointer data);
+void gnut_ctl_server_set_change_handler(gnut_ctl_server *srv, gnut_ctl_change_fn fn, gpointer data);
+
+/* The Prometheus text exposition of s's counters (ctl-metrics.c), served
+ * at GET GNUT_CTL_METRICS_PATH with the bearer token. */
+GString *gnut_ctl_metrics(gnut_servent *s);
 
 /* Decodes a request body, {"method": NAME, "params": {...}} (params absent
  * or null: *params NULL). Refuses an empty body, one over
@@ -45,5 +57,10 @@ gboolean gnut_ctl_request_parse(const char *body, gsize len, char **method, Json
 
 /* A fresh random token (256 bits from the kernel's CSPRNG, as hex). */
 char *gnut_ctl_token_new(GError **error);
+/* The token saved in data_dir/control.token, or a fresh one when there is
+ * none (or the file is not one gnutd wrote). */
+char *gnut_ctl_token_load_or_new(const char *data_dir, GError **error);
+/* Writes "token\n" to path atomically, mode 0600. */
+gboolean gnut_ctl_token_save(const char *path, const char *token, GError **error);
 
 #endif

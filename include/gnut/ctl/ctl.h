@@ -7,6 +7,7 @@
  *                                            bytes_up, bytes_down, uptime}
  *   peers                                -> [{host, port, mode, user_agent}]
  *   connect         {address}            -> {ok, address}
+ *   disconnect      {address}            -> {ok, address}  (not_found: no such link)
  *   search.start    {query}              -> {search_id}
  *   search.hits     {search_id, after?}  -> [{id, name, size, urn, host, port}]
  *   search.stop     {search_id}          -> {ok}
@@ -22,6 +23,9 @@
  *                                            [, range_start, range_end]}]
  *   shares                               -> [{path, size, urn}]
  *   share.add       {path}               -> {ok, path}
+ *   share.remove    {path}               -> {ok, path}
+ *   limits                               -> {upload_limit, download_limit}
+ *   limits.set      {upload_limit?, download_limit?} -> {upload_limit, download_limit}
  *   rescan                               -> {ok}
  *   stop                                 -> {ok}
  *
@@ -51,6 +55,9 @@ typedef enum {
 	/* The method ends the process serving the call (stop): a transport must
 	 * send its reply, {"ok": true}, before it calls the method. */
 	GNUT_CTL_METHOD_REPLY_FIRST = 1 << 0,
+	/* The method changes a setting the daemon keeps across restarts
+	 * (gnut_ctl_server_set_change_handler). */
+	GNUT_CTL_METHOD_PERSIST = 1 << 1,
 } gnut_ctl_method_flags;
 
 typedef struct {

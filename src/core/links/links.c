@@ -785,6 +785,18 @@ void gnut_links_add_peer(gnut_links *l, const char *host_port)
 		peer_new(l, host_port, FALSE);
 }
 
+gboolean gnut_links_forget_peer(gnut_links *l, const char *host_port)
+{
+	links_peer *peer = peer_by_name(l, host_port);
+	if (peer == NULL)
+		return FALSE;
+	if (peer->dialing)
+		peer->from_cache = TRUE; /* on_connected holds it: dropped when the dial ends */
+	else
+		g_ptr_array_remove_fast(l->peers, peer); /* its link, if up, stays until told Bye */
+	return TRUE;
+}
+
 void gnut_links_tick(gnut_links *l, gint64 now_us)
 {
 	for (guint i = 0; i < l->pending->len; i++) {

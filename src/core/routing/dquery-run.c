@@ -23,6 +23,8 @@ struct gnut_dquery_run {
 	guint own_target;    /* results our own queries want: as a leaf, more kept
 	                        tells our ultrapeers to stop */
 	gnut_dquery_start_result last_refusal;
+	guint64 queries_sent; /* by the steps, in all */
+	guint64 status_sent;  /* query status requests and replies, in all */
 };
 
 /* What the steps of one dynamic query send again. */
@@ -62,11 +64,13 @@ void gnut_dquery_run_free(gnut_dquery_run *dq)
 	g_free(dq);
 }
 
-static void send_status_request(gnut_node *leaf, const gnut_guid *guid)
+static void send_status_request(gnut_dquery_run *dq, gnut_node *leaf, const gnut_guid *guid)
 {
 	g_autoptr(GByteArray) p = g_byte_array_new();
 	gnut_bear_qstat_req_encode(p);
-	gnut_node_send_msg(leaf, guid, GNUT_MSG_VENDOR, 1, 0, p->data, p->len, GNUT_PRIO_CONTROL);
+	if (gnut_node_send_msg(leaf, guid, GNUT_MSG_VENDOR, 1, 0, p->data, p->len,
+	                       GNUT_PRIO_CONTROL))
+		dq->status_sent++;
 }
 
 /* Carries out the steps the table gave; returns how many copies of a query
@@ -82,7 +86,7 @@ static guint run_steps(gnut_dquery_run *dq)
 			g_debug("dynamic query finished: %s", gnut_dquery_end_str(st->reason));
 			g_hash_table_remove(dq->queries, &st->guid);
 		} else if (st->action == GNUT_DQUERY_ASK_STATUS && node != NULL) {
-			send_status_request(node, &st->guid);
+			send_status_request(dq, node, &st->guid);
 		} else if (st->action == GNUT_DQUERY_SEND && node != NULL && q != NULL &&
 		           gnut_router_hops_flow_allows(dq->config.router, st->link, q->hops)) {
 			gsize len;
@@ -92,6 +96,7 @@ static guint run_steps(gnut_dquery_run *dq)
 			sent++;
 		}
 	}
+	dq->queries_sent += sent;
 	return sent;
 }
 
@@ -117,6 +122,7 @@ static GArray *ultrapeer_candidates(gnut_dquery_run *dq, const gnut_msg_in *in,
 		    .max_ttl = (guint8)MIN(peer->max_ttl, 255),
 		    .degree = (guint16)MIN(peer->degree, G_MAXUINT16),
 		    .qrp_hit = gnut_qrp_routes_table_hit(dq->config.qrp, link, in),
+		    .qrp_miss = gnut_qrp_routes_table_miss(dq->config.qrp, link, in),
 		};
 		g_array_append_val(ups, l);
 	}
@@ -173,6 +179,16 @@ gnut_dquery_run_result gnut_dquery_run_own_query(gnut_dquery_run *dq, const gnut
 	if (!dq->config.ultrapeer || in->type != GNUT_MSG_QUERY)
 		return GNUT_DQUERY_RUN_NOT_MINE;
 	return start_over(dq, GNUT_DQUERY_US, FALSE, in, d, sent);
+}
+
+guint64 gnut_dquery_run_queries_sent(const gnut_dquery_run *dq)
+{
+	return dq->queries_sent;
+}
+
+guint64 gnut_dquery_run_status_sent(const gnut_dquery_run *dq)
+{
+	return dq->status_sent;
 }
 
 const char *gnut_dquery_run_refusal(const gnut_dquery_run *dq)
@@ -236,8 +252,9 @@ void gnut_dquery_run_vendor(gnut_dquery_run *dq, gnut_node *from, const gnut_msg
 		kept = dq->config.kept_hits(&h->guid, dq->config.kept_data);
 		g_autoptr(GByteArray) p = g_byte_array_new();
 		gnut_bear_qstat_reply_encode(p, gnut_dquery_leaf_answer(kept, dq->own_target));
-		gnut_node_send_msg(from, &h->guid, GNUT_MSG_VENDOR, 1, 0, p->data, p->len,
-		                   GNUT_PRIO_CONTROL);
+		if (gnut_node_send_msg(from, &h->guid, GNUT_MSG_VENDOR, 1, 0, p->data, p->len,
+		                       GNUT_PRIO_CONTROL))
+			dq->status_sent++;
 	}
 }
 

@@ -50,6 +50,10 @@ gnut_dquery_run_result gnut_dquery_run_leaf_query(gnut_dquery_run *dq, gnut_node
  * query is then flooded as before. */
 gnut_dquery_run_result gnut_dquery_run_own_query(gnut_dquery_run *dq, const gnut_msg_in *in,
                                                  gnut_route_decision *d, guint *sent);
+/* Query messages the dynamic queries' steps sent, in all. */
+guint64 gnut_dquery_run_queries_sent(const gnut_dquery_run *dq);
+/* Query status messages (BEAR/11 requests and replies) sent, in all. */
+guint64 gnut_dquery_run_status_sent(const gnut_dquery_run *dq);
 /* Why the last REFUSED was refused, for the log. */
 const char *gnut_dquery_run_refusal(const gnut_dquery_run *dq);
 /* A query hit the router passes back toward a leaf counts its results. */

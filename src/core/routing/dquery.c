@@ -357,7 +357,9 @@ static gint64 wait_per_hop(const gnut_dquery_table *t, dquery *q)
 }
 
 /* One step of the standard algorithm (spec 2.5.2): either the query is done
- * (q->end set, TRUE) or it goes to the next candidate. */
+ * (q->end set, TRUE) or it goes to the next candidate. A candidate the step
+ * would reach alone (TTL 1) whose QRP table misses the query is passed over:
+ * the router's last hop rule (ultrapeer QRP), applied to our own steps. */
 static gboolean next_step(gnut_dquery_table *t, dquery *q, gint64 now, GArray *out)
 {
 	guint have = results_so_far(t, q);
@@ -372,6 +374,8 @@ static gboolean next_step(gnut_dquery_table *t, dquery *q, gint64 now, GArray *o
 	gnut_dquery_link link = g_array_index(q->candidates, gnut_dquery_link, 0);
 	guint8 ttl = select_ttl(q, &link, have);
 	g_array_remove_index(q->candidates, 0);
+	if (ttl == 1 && link.qrp_miss)
+		return next_step(t, q, now, out); /* its table says nothing is there */
 	gint64 per_hop = wait_per_hop(t, q);
 	q->due_us = now + send_to(t, q, &link, ttl, out) * per_hop;
 	return FALSE;

@@ -449,3 +449,9 @@ void gnut_qrp_routes_set_ultrapeer(gnut_qrp_routes *q, gboolean ultrapeer)
 	g_clear_pointer(&q->aggregate, gnut_qrp_table_free);
 	q->aggregate_stale = FALSE;
 }
+
+gboolean gnut_qrp_routes_table_miss(gnut_qrp_routes *q, guint64 link, const gnut_msg_in *query)
+{
+	gnut_qrp_table *t = ready_table(q, link);
+	return t != NULL && !query_hits_table(q, link, t, query);
+}

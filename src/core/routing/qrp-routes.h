@@ -97,5 +97,7 @@ gboolean gnut_qrp_routes_filter(gpointer q, guint64 link, const gnut_msg_in *que
 /* Dynamic querying's question: did link send a table, and does the query
  * hit it? */
 gboolean gnut_qrp_routes_table_hit(gnut_qrp_routes *q, guint64 link, const gnut_msg_in *query);
+/* ... did it send a complete table, and does the query miss it? */
+gboolean gnut_qrp_routes_table_miss(gnut_qrp_routes *q, guint64 link, const gnut_msg_in *query);
 
 #endif

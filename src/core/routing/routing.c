@@ -75,12 +75,14 @@ gnut_routing *gnut_routing_new(const gnut_routing_config *config,
 	r->qrp =
 	    gnut_qrp_routes_new(config->links, config->share, config->ultrapeer,
 	                        !config->no_compression, GNUT_ROUTING_QRP_LINK_SLOTS, qrp_total);
-	rc.query_filter = gnut_qrp_routes_filter;
-	rc.query_filter_data = r->qrp;
+	if (!config->flood_queries) {
+		rc.query_filter = gnut_qrp_routes_filter;
+		rc.query_filter_data = r->qrp;
+	}
 	r->router = gnut_router_new(config->clock, &rc);
 	gnut_dquery_run_config dc = {
 	    .clock = config->clock,
-	    .ultrapeer = config->ultrapeer,
+	    .ultrapeer = config->ultrapeer && !config->flood_queries,
 	    .links = config->links,
 	    .qrp = r->qrp,
 	    .router = r->router,
@@ -141,6 +143,15 @@ static gnut_prio priority_of(guint8 type)
 	}
 }
 
+/* A message of ours went out on a link: the traffic counters. */
+static void count_sent(gnut_routing *r, guint8 type)
+{
+	if (type == GNUT_MSG_QUERY)
+		r->stats.queries_sent++;
+	else if (type == GNUT_MSG_QUERY_HIT)
+		r->stats.hits_sent++;
+}
+
 /* Sends copies of a relayed message to the decision's links, one GBytes per
  * distinct TTL shared between the links that get it. */
 static void forward(gnut_routing *r, const gnut_msg_header *h, const guint8 *payload,
@@ -164,6 +175,8 @@ static void forward(gnut_routing *r, const gnut_msg_header *h, const guint8 *pay
 		}
 		if (!gnut_node_send(node, copy, priority_of(h->type)))
 			r->stats.dropped++;
+		else
+			count_sent(r, h->type);
 	}
 	if (copy != NULL)
 		g_bytes_unref(copy);
@@ -206,6 +219,10 @@ static void answer_query(gnut_routing *r, gnut_node *from, const gnut_msg_header
 	for (guint i = 0; i < hits->len; i++)
 		results += ((const guint8 *)g_bytes_get_data(g_ptr_array_index(hits, i),
 		                                             NULL))[GNUT_MSG_HEADER_LEN];
+	if (results > 0) {
+		r->stats.queries_answered++;
+		r->stats.results_sent += results;
+	}
 	if (gnut_oob_serve_offer(r->oob, &self, h, payload, results, !r->udp_firewalled)) {
 		g_debug("link %s: query's %u results offered out of band",
 		        gnut_node_get_address(from), results);
@@ -214,7 +231,8 @@ static void answer_query(gnut_routing *r, gnut_node *from, const gnut_msg_header
 	g_debug("link %s: query answered with %u hit messages", gnut_node_get_address(from),
 	        hits->len);
 	for (guint i = 0; i < hits->len; i++)
-		gnut_node_send(from, g_ptr_array_index(hits, i), GNUT_PRIO_HIT);
+		if (gnut_node_send(from, g_ptr_array_index(hits, i), GNUT_PRIO_HIT))
+			count_sent(r, GNUT_MSG_QUERY_HIT);
 }
 
 /* A link's query routing table is complete: queries go to it only when
@@ -529,6 +547,8 @@ void gnut_routing_get_stats(const gnut_routing *r, gnut_routing_stats *out)
 	out->hops_flows_sent = fs.hops_flows;
 	out->hits_over_share = fs.hits_dropped;
 	out->qrp_slots_held = gnut_qrp_routes_slots_held(r->qrp);
+	out->queries_sent += gnut_dquery_run_queries_sent(r->dq);
+	out->query_status_sent = gnut_dquery_run_status_sent(r->dq);
 	gnut_proxying_stats ps;
 	gnut_proxying_get_stats(r->proxying, &ps);
 	out->push_proxy_requests = ps.requests;
@@ -583,7 +603,7 @@ void gnut_routing_set_ultrapeer(gnut_routing *r, gboolean ultrapeer)
 	r->config.ultrapeer = ultrapeer;
 	gnut_router_set_leaf_mode(r->router, !ultrapeer);
 	gnut_qrp_routes_set_ultrapeer(r->qrp, ultrapeer);
-	gnut_dquery_run_set_ultrapeer(r->dq, ultrapeer);
+	gnut_dquery_run_set_ultrapeer(r->dq, ultrapeer && !r->config.flood_queries);
 	gnut_proxying_set_ultrapeer(r->proxying, ultrapeer);
 }
 

@@ -267,6 +267,22 @@ gboolean gnut_share_add_dir(gnut_share *s, const char *dir, GError **error)
 	return TRUE;
 }
 
+gboolean gnut_share_remove_dir(gnut_share *s, const char *dir, GError **error)
+{
+	g_return_val_if_fail(s != NULL && dir != NULL, FALSE);
+	char *resolved = realpath(dir, NULL); /* NULL when the folder is gone */
+	g_autofree char *real = resolved ? g_strdup(resolved) : g_canonicalize_filename(dir, "/");
+	free(resolved);
+	for (guint i = 0; i + 1 < s->dirs->len; i++)
+		if (strcmp(g_ptr_array_index(s->dirs, i), real) == 0 ||
+		    strcmp(g_ptr_array_index(s->dirs, i), dir) == 0) {
+			g_ptr_array_remove_index(s->dirs, i);
+			return TRUE;
+		}
+	g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "%s is not shared", dir);
+	return FALSE;
+}
+
 const char *const *gnut_share_dirs(gnut_share *s)
 {
 	return (const char *const *)s->dirs->pdata;

@@ -105,6 +105,9 @@ void gnut_links_add_peer(gnut_links *l, const char *host_port);
  * once (see cache_tls_failed). */
 void gnut_links_dial_cached(gnut_links *l, const char *host_port, gboolean tls);
 gboolean gnut_links_has_peer(const gnut_links *l, const char *host_port);
+/* Stops keeping a link to host_port (no more dials); its link, if up, is
+ * the caller's to close. FALSE when it was not a peer. */
+gboolean gnut_links_forget_peer(gnut_links *l, const char *host_port);
 /* Hosts being dialed; cache_only: only those given by dial_cached. */
 guint gnut_links_dialing(const gnut_links *l, gboolean cache_only);
 

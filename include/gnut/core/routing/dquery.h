@@ -116,9 +116,11 @@ void gnut_dquery_config_init(gnut_dquery_config *cfg);
 /* What the table needs of an ultrapeer link, from its handshake. */
 typedef struct {
 	guint64 id;
-	guint8 max_ttl;   /* its X-Max-TTL; 0 = it sent none */
-	guint16 degree;   /* its X-Degree; 0 = it sent none */
-	gboolean qrp_hit; /* its QRP table is known and matches the query */
+	guint8 max_ttl;    /* its X-Max-TTL; 0 = it sent none */
+	guint16 degree;    /* its X-Degree; 0 = it sent none */
+	gboolean qrp_hit;  /* its QRP table is known and matches the query */
+	gboolean qrp_miss; /* its QRP table is known and misses the query: a step
+	                      that would reach only it (TTL 1) is skipped */
 } gnut_dquery_link;
 
 typedef enum {

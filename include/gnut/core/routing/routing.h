@@ -58,6 +58,10 @@ typedef struct {
 	guint leaf_query_rate; /* a second from a leaf: GNUT_FLOW_LEAF_RATE, GNUT_FLOW_MAX_RATE */
 	guint ultrapeer_query_rate; /* from others: GNUT_FLOW_ULTRAPEER_RATE, GNUT_FLOW_MAX_RATE */
 	guint64 qrp_total_slots; /* all links' tables: GNUT_ROUTING_QRP_TOTAL_SLOTS, _MAX_TOTAL */
+	/* No query routing: no QRP filter (leaves and last hops get every
+	 * query) and no dynamic querying (every query floods at its TTL). The
+	 * network benchmark's baseline; tables are still exchanged. */
+	gboolean flood_queries;
 } gnut_routing_config;
 
 /* Messages for the other rooms. kept_hits: how many hits our search with
@@ -134,6 +138,15 @@ typedef struct {
 	guint64 queries_received;
 	guint64 qrp_skipped_leaves;
 	guint64 qrp_skipped_ultrapeers;
+	/* Queries our share had results for, and those results (over TCP or
+	 * offered out of band). */
+	guint64 queries_answered;
+	guint64 results_sent;
+	/* Query and query hit messages we sent on links: relayed, our own,
+	 * dynamic querying's steps (out-of-band hits are the OOB stats'). */
+	guint64 queries_sent;
+	guint64 hits_sent;
+	guint64 query_status_sent; /* BEAR/11 requests and replies */
 } gnut_routing_stats;
 void gnut_routing_get_stats(const gnut_routing *r, gnut_routing_stats *out);
 void gnut_routing_tick(gnut_routing *r, gint64 now_us);

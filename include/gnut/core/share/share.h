@@ -69,6 +69,10 @@ void gnut_share_free(gnut_share *s);
  * existing folder or past GNUT_SHARE_MAX_DIRS folders. */
 gboolean gnut_share_add_dir(gnut_share *s, const char *dir, GError **error);
 
+/* Forgets a shared folder (given as added, or any name of it); its files
+ * leave the index at the next rescan. G_IO_ERROR_NOT_FOUND if not shared. */
+gboolean gnut_share_remove_dir(gnut_share *s, const char *dir, GError **error);
+
 /* Scans every folder and hashes new/changed files off the main loop (GTask
  * thread); the callback runs on the caller's thread-default main context; the
  * index is swapped in atomically when done. Two rescans run one after the

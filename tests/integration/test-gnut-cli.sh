@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# test-gnut-cli.sh: gnut for people and scripts, against two real gnutd. A
+# name and an address of one servent link once (localhost:P, 127.0.0.1:P);
+# disconnect drops the link; exit statuses are distinct (0 ok, 2 usage, 3
+# not found, 4 daemon unreachable) and with --json an error is a JSON
+# object; share remove; token and token --rotate; remote names with escape
+# codes reach the terminal stripped; sizes use plain ASCII spaces; /metrics
+# counts the link, the queries B answered and the hits A received.
+. "$(dirname "$0")/lib.sh"
+
+start_node A --ultrapeer
+start_node B --ultrapeer
+esc=$(printf '\033')
+printf 'evil\n' >"$WORK/B/share/evil${esc}[31mred.txt"
+head -c 5000 /dev/urandom >"$WORK/B/share/figures.bin"
+gnut_at B share add "$WORK/B/share" >/dev/null || fail "share add B"
+wait_until 30 has_shared B 2 || fail "B did not index its share"
+
+# status: $? of a command, without set -e
+status_of() {
+	"$@" >"$WORK/out" 2>"$WORK/err"
+	echo $?
+}
+
+out=$(gnut_at A connect "localhost:$PORT_B") || fail "connect localhost"
+[ "$out" = "connecting to 127.0.0.1:$PORT_B" ] || fail "localhost not resolved: $out"
+wait_until 20 has_peers A 1 || fail "A did not link to B"
+gnut_at A connect "127.0.0.1:$PORT_B" >/dev/null || fail "second connect"
+wait_until 20 grep -q "already linked to 127.0.0.1:$PORT_B" "$WORK/A/gnutd.log" ||
+	fail "the second connect was not recognised as the same servent"
+[ "$(peers_of A)" -eq 1 ] || fail "A has $(peers_of A) links to B, want 1"
+pass "localhost:P and 127.0.0.1:P are one servent"
+
+# remote text: the escape code never reaches the terminal, JSON keeps it
+gnut_at A search --timeout 3 evil >"$WORK/hits.txt" 2>/dev/null || fail "search"
+grep -q 'evil?\[31mred.txt' "$WORK/hits.txt" || fail "no stripped name: $(cat -v "$WORK/hits.txt")"
+grep -q "$esc" "$WORK/hits.txt" && fail "an escape code reached the terminal"
+gnut_at A search --timeout 3 --json evil >"$WORK/hits.json" || fail "search --json"
+grep -q 'evil\\u001b\[31mred.txt' "$WORK/hits.json" || fail "JSON lost the name: $(cat "$WORK/hits.json")"
+pass "remote names stripped of control characters, kept in JSON"
+
+# metrics NAME: GET /metrics of NAME's control API (bash's /dev/tcp: no curl)
+metrics() {
+	local url hostport token
+	url=$(cat "$WORK/$1/data/control.url")
+	hostport=${url#http://}
+	token=$(cat "$WORK/$1/data/control.token")
+	exec 3<>"/dev/tcp/${hostport%:*}/${hostport##*:}"
+	printf 'GET /metrics HTTP/1.1\r\nHost: %s\r\nAuthorization: Bearer %s\r\nConnection: close\r\n\r\n' \
+		"$hostport" "$token" >&3
+	cat <&3 | tr -d '\r'
+	exec 3<&-
+}
+# sample NAME METRIC: the value of one sample line
+sample() {
+	metrics "$1" | awk -v m="$2" '$1 == m {print $2}'
+}
+metrics A >"$WORK/metrics-A.txt"
+head -1 "$WORK/metrics-A.txt" | grep -q '^HTTP/1.1 200' || fail "/metrics: $(head -1 "$WORK/metrics-A.txt")"
+[ "$(sample A 'gnutd_links{mode="ultrapeer"}')" = 1 ] || fail "A: gnutd_links: $(grep gnutd_links "$WORK/metrics-A.txt")"
+[ "$(sample A gnutd_hits_received_total)" -ge 2 ] || fail "A: no hits counted"
+[ "$(sample B gnutd_queries_answered_total)" -ge 2 ] || fail "B: no answered queries counted"
+[ "$(sample B gnutd_shared_files)" = 2 ] || fail "B: gnutd_shared_files"
+pass "/metrics counts links, answered queries and hits"
+
+gnut_at B shares >"$WORK/shares.txt" || fail "shares"
+grep -q "$(printf '\302\240')" "$WORK/shares.txt" && fail "a no-break space in sizes"
+grep -q ' 5.0 kB ' "$WORK/shares.txt" || fail "no '5.0 kB' in: $(cat "$WORK/shares.txt")"
+awk '{print $2}' "$WORK/shares.txt" | grep -q '^kB$' || fail "awk does not split sizes"
+pass "sizes with ASCII spaces"
+
+[ "$(status_of gnut_at A disconnect "localhost:$PORT_B")" = 0 ] || fail "disconnect: $(cat "$WORK/err")"
+wait_until 20 test "$(peers_of A)" -eq 0 || fail "A still linked after disconnect"
+[ "$(status_of gnut_at A disconnect "127.0.0.1:$PORT_B")" = 3 ] || fail "disconnect again: not 3"
+[ "$(status_of gnut_at A --json disconnect "127.0.0.1:$PORT_B")" = 3 ] || fail "--json: not 3"
+grep -q '^{"error":{"message":"not linked to 127.0.0.1:[0-9]*","code":"not_found"}}$' "$WORK/out" ||
+	fail "not a JSON error: $(cat "$WORK/out")"
+pass "disconnect; not found is 3 and a JSON error"
+
+[ "$(status_of gnut_at A bogus)" = 2 ] || fail "an unknown command is not 2"
+[ "$(status_of gnut_at A --json bogus)" = 2 ] || fail "--json: an unknown command is not 2"
+grep -q '"code":"usage"' "$WORK/out" || fail "usage error not JSON: $(cat "$WORK/out")"
+[ "$(status_of "$GNUT" --data-dir "$WORK/nowhere" status)" = 4 ] || fail "no daemon: not 4"
+[ "$(status_of "$GNUT" --json --data-dir "$WORK/nowhere" status)" = 4 ] || fail "--json: not 4"
+grep -q '"code":"unreachable"' "$WORK/out" || fail "unreachable not JSON: $(cat "$WORK/out")"
+pass "exit statuses 2 and 4"
+
+gnut_at B share remove "$WORK/B/share" >/dev/null || fail "share remove"
+wait_until 30 has_shared B 0 || fail "B still shares $(shared_files_of B) files"
+[ "$(status_of gnut_at B share remove "$WORK/B/share")" = 3 ] || fail "share remove again: not 3"
+pass "share remove"
+
+token=$(gnut_at A token) || fail "token"
+[ "$token" = "$(cat "$WORK/A/data/control.token")" ] || fail "token is not control.token's"
+fresh=$(gnut_at A token --rotate) || fail "token --rotate"
+[ "${#fresh}" -eq 64 ] && [ "$fresh" != "$token" ] || fail "no new token: $fresh"
+[ "$fresh" = "$(cat "$WORK/A/data/control.token")" ] || fail "the new token is not saved"
+url=$(cat "$WORK/A/data/control.url")
+[ "$(status_of "$GNUT" --control "$url" --token "$token" status)" = 1 ] || fail "the old token works"
+"$GNUT" --control "$url" --token "$fresh" status >/dev/null || fail "the new token fails"
+pass "token and token --rotate"
