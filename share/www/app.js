@@ -107,6 +107,7 @@ const refreshers = {
   downloads: refreshDownloads,
   shares: refreshShares,
   peers: refreshPeers,
+  settings: async () => {}, // read once when shown, so typing is not overwritten
 };
 
 function stopPolling() {
@@ -130,6 +131,7 @@ function show(name) {
     b.classList.toggle('active', b.dataset.view === name);
   for (const v of document.querySelectorAll('.view')) v.hidden = v.id !== 'view-' + name;
   stopPolling();
+  if (token && name === 'settings') guarded(loadLimits);
   if (token) tick(generation);
 }
 
@@ -263,6 +265,36 @@ async function addShare(event) {
   });
 }
 
+async function removeShare() {
+  await guarded(async () => {
+    await rpc('share.remove', { path: $('share-path').value.trim() });
+    $('share-path').value = '';
+    await refreshShares();
+  });
+}
+
+/* ---- settings ---- */
+
+const KIB = 1024;
+
+async function loadLimits() {
+  const l = await rpc('limits');
+  $('upload-limit').value = Math.round(l.upload_limit / KIB);
+  $('download-limit').value = Math.round(l.download_limit / KIB);
+}
+
+async function saveLimits(event) {
+  event.preventDefault();
+  await guarded(async () => {
+    const l = await rpc('limits.set', {
+      upload_limit: Number($('upload-limit').value) * KIB,
+      download_limit: Number($('download-limit').value) * KIB,
+    });
+    $('limits-info').textContent = 'Saved: up ' + (l.upload_limit ? formatSize(l.upload_limit) + '/s' : 'no limit') +
+      ', down ' + (l.download_limit ? formatSize(l.download_limit) + '/s' : 'no limit');
+  });
+}
+
 /* ---- peers ---- */
 
 async function refreshPeers() {
@@ -291,6 +323,8 @@ document.addEventListener('DOMContentLoaded', () => {
   $('search-form').addEventListener('submit', startSearch);
   $('sort').addEventListener('change', renderResults);
   $('share-form').addEventListener('submit', addShare);
+  $('unshare').addEventListener('click', removeShare);
+  $('limits-form').addEventListener('submit', saveLimits);
   $('peer-form').addEventListener('submit', connectPeer);
   $('forget').addEventListener('click', () => askToken(''));
   if (token) show(view);

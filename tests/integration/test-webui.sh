@@ -4,7 +4,8 @@
 # an ultrapeer U and leaves L1 (sharing) and L2 (whose UI is opened at a
 # phone viewport). The page takes the token, searches, downloads a file of
 # L1 and sees it complete, pauses and resumes a slower one (L1 uploads at
-# 256 KiB/s); the files' SHA-1 on disk are checked here. A
+# 256 KiB/s), shares and unshares a folder, sets the limits; the files'
+# SHA-1 on disk are checked here. A
 # shared name with HTML in it must show as text. Screenshots are kept in
 # $builddir/tests/webui-artefacts/. Skips (77) without chromium, node or npm,
 # or when `npm ci` cannot reach the registry.
@@ -36,7 +37,8 @@ mkdir -p "$artefacts"
 
 export GNUTD_WWW_DIR=$srcdir/share/www
 html_name='<img src=x onerror=alert(1)><b>webuitag.txt' # a file name holds no '/'
-mkdir -p "$WORK/l1share"
+mkdir -p "$WORK/l1share" "$WORK/l2share"
+echo "shared from the page" >"$WORK/l2share/l2file.txt"
 head -c 300000 /dev/urandom >"$WORK/l1share/webuidoc.bin"
 head -c 4000000 /dev/urandom >"$WORK/l1share/webuislow.bin"
 echo "a name with markup" >"$WORK/l1share/$html_name"
@@ -53,7 +55,8 @@ pass "three servents, L1's files reachable from L2"
 WEBUI_URL=$(cat "$WORK/L2/data/control.url") \
 	WEBUI_TOKEN=$(cat "$WORK/L2/data/control.token") \
 	WEBUI_ARTEFACTS=$artefacts WEBUI_FILE=webuidoc.bin WEBUI_SLOW_FILE=webuislow.bin \
-	WEBUI_HTML_QUERY=webuitag WEBUI_HTML_NAME=$html_name CHROMIUM=$CHROMIUM \
+	WEBUI_HTML_QUERY=webuitag WEBUI_HTML_NAME=$html_name WEBUI_SHARE_DIR=$WORK/l2share \
+	CHROMIUM=$CHROMIUM \
 	timeout 600 node "$node_dir/webui-test.mjs" || fail "the browser run failed (see $artefacts)"
 
 for f in webuidoc.bin webuislow.bin; do

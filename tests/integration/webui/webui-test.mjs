@@ -4,7 +4,8 @@
 // UI is opened), WEBUI_TOKEN, WEBUI_ARTEFACTS (screenshots go there),
 // WEBUI_FILE (a name to search and download), WEBUI_SLOW_FILE (one
 // served slowly enough to be paused and resumed), WEBUI_HTML_QUERY and
-// WEBUI_HTML_NAME (a remote name with HTML in it), CHROMIUM.
+// WEBUI_HTML_NAME (a remote name with HTML in it), WEBUI_SHARE_DIR (a
+// folder with one file for the leaf to share and unshare), CHROMIUM.
 // Exits 0 when every step passed, 1 with a FAIL line otherwise.
 import { chromium } from 'playwright-core';
 import { strict as assert } from 'node:assert';
@@ -19,6 +20,7 @@ const token = env('WEBUI_TOKEN');
 const artefacts = env('WEBUI_ARTEFACTS');
 const file = env('WEBUI_FILE');
 const slowFile = env('WEBUI_SLOW_FILE');
+const shareDir = env('WEBUI_SHARE_DIR');
 const htmlQuery = env('WEBUI_HTML_QUERY');
 const htmlName = env('WEBUI_HTML_NAME');
 const WAIT = 90_000; // generous: four builds share two CPUs
@@ -71,6 +73,34 @@ async function checkSort(page) {
   assert.deepEqual((await names()).slice(0, 2), [file, slowFile]);
   await page.selectOption('#sort', 'sources');
   step('results sort by size and by name');
+}
+
+// A folder shared and unshared from the shares view.
+async function shareAndUnshare(page) {
+  await page.click('#tabs button[data-view=shares]');
+  await page.fill('#share-path', shareDir);
+  await page.click('#share-form button[type=submit]');
+  await page.locator('#shares-info', { hasText: /^1 shared file$/ }).waitFor({ timeout: WAIT });
+  await shot(page, '07-shares');
+  await page.fill('#share-path', shareDir);
+  await page.click('#unshare');
+  await page.locator('#shares-info', { hasText: /^0 shared files$/ }).waitFor({ timeout: WAIT });
+  step('a folder shared and unshared from the page');
+}
+
+// Limits set in the settings view and read back from the daemon.
+async function setLimits(page) {
+  await page.click('#tabs button[data-view=settings]');
+  await page.fill('#upload-limit', '64');
+  await page.fill('#download-limit', '0');
+  await page.click('#limits-form button[type=submit]');
+  await page.locator('#limits-info', { hasText: 'up 64.0 KiB/s, down no limit' })
+    .waitFor({ timeout: WAIT });
+  await page.click('#tabs button[data-view=peers]');
+  await page.click('#tabs button[data-view=settings]');
+  await page.waitForFunction(() => document.getElementById('upload-limit').value === '64');
+  await shot(page, '09-settings');
+  step('limits changed from the settings view');
 }
 
 const downloadItem = (page, name, state) =>
@@ -144,14 +174,14 @@ async function run(page) {
 
   await pauseAndResume(page);
 
-  await page.click('#tabs button[data-view=shares]');
-  await page.locator('#shares-info').waitFor();
+  await shareAndUnshare(page);
   await page.click('#tabs button[data-view=peers]');
   await page.locator('#peers li').first().waitFor({ timeout: WAIT });
-  await shot(page, '07-peers');
+  await shot(page, '08-peers');
   const width = await page.evaluate(() => document.documentElement.scrollWidth);
   assert.ok(width <= page.viewportSize().width, `the page is ${width} px wide`);
-  step('shares and peers views; nothing wider than the phone');
+  step('the peers view; nothing wider than the phone');
+  await setLimits(page);
 
   assert.deepEqual(problems, []);
 }
