@@ -2,7 +2,8 @@
  * gnut/ctl/ctl-protocol.h for the shape of a call). It checks the bearer token and
  * the size of a request before reading its body, bounds the JSON's nesting
  * before parsing it, then hands {method, params} to the method table in
- * ctl-methods.c and writes back the result or the error. */
+ * ctl-methods.c and writes back the result or the error. The web UI's static
+ * files (ctl-www.c) are answered before the token check. */
 #include <errno.h>
 #include <glib/gstdio.h>
 #include <libsoup/soup.h>
@@ -12,6 +13,7 @@
 #include "gnut/base/atomic-file.h"
 #include "gnut/ctl/ctl-protocol.h"
 #include "gnut/ctl/ctl-server.h"
+#include "gnut/ctl/ctl-www.h"
 #include "gnut/ctl/ctl.h"
 
 #define CTL_TOKEN_BYTES 32
@@ -24,6 +26,7 @@ struct gnut_ctl_server {
 	char *token_path; /* where a rotated token is saved, NULL: nowhere */
 	gnut_ctl_change_fn on_change;
 	gpointer change_data;
+	char *www_dir; /* the web UI's static files */
 };
 
 /* A REPLY_FIRST method waiting for its reply to leave. */
@@ -113,6 +116,8 @@ static void on_headers(SoupServer *server, SoupServerMessage *msg, const char *p
 	SoupMessageHeaders *rh = soup_server_message_get_response_headers(msg);
 	SoupEncoding encoding = soup_message_headers_get_encoding(h);
 	soup_message_headers_replace(rh, "Connection", "close");
+	if (gnut_www_serve(srv->www_dir, msg, path))
+		return;
 	if (!authorized(srv, msg)) {
 		soup_message_headers_replace(rh, "WWW-Authenticate",
 		                             GNUT_CTL_AUTH_SCHEME " realm=\"gnutd\"");
@@ -408,6 +413,7 @@ gnut_ctl_server *gnut_ctl_server_new(gnut_servent *s, const char *address, const
 	gnut_ctl_server *srv = g_new0(gnut_ctl_server, 1);
 	srv->servent = s;
 	srv->token = g_strdup(token);
+	srv->www_dir = gnut_www_dir();
 	srv->soup = soup_server_new("server-header", "gnutd-control ", NULL);
 	soup_server_add_early_handler(srv->soup, NULL, on_headers, srv, NULL);
 	soup_server_add_handler(srv->soup, NULL, on_request, srv, NULL);
@@ -440,6 +446,7 @@ void gnut_ctl_server_free(gnut_ctl_server *srv)
 	g_free(srv->token);
 	g_free(srv->url);
 	g_free(srv->token_path);
+	g_free(srv->www_dir);
 	g_free(srv);
 }
 

@@ -12,10 +12,12 @@
 #include <libsoup/soup.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli/cli-client.h"
 #include "cli/cli-output.h"
 #include "gnut/ctl/ctl-server.h"
+#include "gnut/ctl/ctl-www.h"
 #include "gnut/ctl/ctl.h"
 #include "unit.h"
 
@@ -741,6 +743,67 @@ static void test_client_replies(void)
 	CU_ASSERT_TRUE(g_error_matches(error, GNUT_CLI_ERROR, GNUT_CLI_ERROR_NOT_FOUND));
 }
 
+/* One request without a token to the control server's PATH; returns the
+ * message for its status and headers. */
+static SoupMessage *www_request(server_fixture *sf, const char *method, const char *path)
+{
+	g_autofree char *url = g_strconcat(gnut_ctl_server_url(sf->ctl), path, NULL);
+	SoupMessage *msg = soup_message_new(method, url);
+	http_reply r = {0};
+	soup_session_send_and_read_async(sf->session, msg, G_PRIORITY_DEFAULT, NULL, on_http_done,
+	                                 &r);
+	iterate_until(http_done, &r);
+	CU_ASSERT_PTR_NULL(r.error);
+	g_clear_error(&r.error);
+	g_clear_pointer(&r.body, g_bytes_unref);
+	return msg;
+}
+
+static const char *reply_header(SoupMessage *msg, const char *name)
+{
+	const char *v = soup_message_headers_get_one(soup_message_get_response_headers(msg), name);
+	return v != NULL ? v : "";
+}
+
+/* The web UI's files from GNUTD_WWW_DIR, without the token, with their
+ * headers; a symbolic link, another method or an unknown name is the API's. */
+static void test_transport_www(void)
+{
+	g_autofree char *www = gnut_unit_mkdtemp();
+	g_autofree char *index = g_build_filename(www, "index.html", NULL);
+	g_autofree char *script = g_build_filename(www, "app.js", NULL);
+	g_autofree char *link = g_build_filename(www, "link.js", NULL);
+	CU_ASSERT_TRUE(g_file_set_contents(index, "<p>hello</p>", -1, NULL));
+	CU_ASSERT_TRUE(g_file_set_contents(script, "'use strict';", -1, NULL));
+	CU_ASSERT_EQUAL(symlink(script, link), 0);
+	g_setenv(GNUT_WWW_DIR_ENV, www, TRUE);
+	server_fixture sf;
+	server_init(&sf);
+	g_unsetenv(GNUT_WWW_DIR_ENV);
+
+	g_autoptr(SoupMessage) page = www_request(&sf, "GET", "/");
+	CU_ASSERT_EQUAL(soup_message_get_status(page), 200);
+	CU_ASSERT_STRING_EQUAL(reply_header(page, "Content-Type"), "text/html; charset=utf-8");
+	CU_ASSERT_STRING_EQUAL(reply_header(page, "Content-Length"), "12");
+	CU_ASSERT_STRING_EQUAL(reply_header(page, "Cache-Control"), "no-cache");
+	CU_ASSERT_STRING_EQUAL(reply_header(page, "X-Content-Type-Options"), "nosniff");
+	CU_ASSERT_STRING_EQUAL(reply_header(page, "Content-Security-Policy"), GNUT_WWW_CSP);
+	g_autoptr(SoupMessage) head = www_request(&sf, "HEAD", "/app.js");
+	CU_ASSERT_EQUAL(soup_message_get_status(head), 200);
+	CU_ASSERT_STRING_EQUAL(reply_header(head, "Content-Type"),
+	                       "text/javascript; charset=utf-8");
+	static const char *const refused[][2] = {
+	    {"GET", "/link.js"}, {"GET", "/missing.js"}, {"GET", "/index.htm"},
+	    {"POST", "/"},       {"PUT", "/app.js"},     {"GET", "/rpc"},
+	};
+	for (gsize i = 0; i < G_N_ELEMENTS(refused); i++) {
+		g_autoptr(SoupMessage) m = www_request(&sf, refused[i][0], refused[i][1]);
+		CU_ASSERT_EQUAL(soup_message_get_status(m), 401);
+	}
+	server_clear(&sf);
+	gnut_unit_rmtree(www);
+}
+
 static void test_transport_body_limits(void)
 {
 	server_fixture sf;
@@ -1245,6 +1308,7 @@ static CU_TestInfo tests[] = {
     {"HTTP: 401 without or with a wrong token", test_transport_token},
     {"HTTP: bad requests refused", test_transport_refusals},
     {"HTTP: body size limits", test_transport_body_limits},
+    {"HTTP: the web UI's files without the token", test_transport_www},
     {"client: calls, remote errors, wrong token", test_client},
     {"control.url and control.token", test_publish},
     {"tokens and the default data folder", test_tokens},
