@@ -21,7 +21,10 @@
 
 #include "download-private.h"
 
+#include "gnut/base/log-limit.h"
 #include "gnut/base/rate-limit.h"
+#include "gnut/core/transfer/mesh.h"
+#include "gnut/core/transfer/thex-verify.h"
 
 typedef struct gnut_dl_slot gnut_dl_slot;
 
@@ -46,6 +49,8 @@ typedef struct {
 	gnut_dl_slot *slot; /* its transfer now, or NULL */
 	guint64 received;   /* body bytes from it this session */
 	char *error;        /* its last error, or why it was given up */
+	char *thex_path;    /* the tree it offers (X-Thex-URI with our root), or NULL */
+	gboolean in_mesh;   /* it served good chunks: it is in the mesh */
 } gnut_dl_source;
 
 #define GNUT_DL_MAX_ATTEMPTS 4 /* errors in a row before a source stops counting */
@@ -95,6 +100,14 @@ typedef struct gnut_dl {
 	guint64 rate_bytes;
 	gint64 rate_since_us, last_data_us;
 	gnut_download_verify *job; /* while verifying */
+	/* Its Tiger tree (download-tree.c): the root it must have (that of
+	 * the first source's X-Thex-URI), the fetch of the tree, the check. */
+	gboolean has_root;
+	gboolean no_tree; /* a tree disagreed with the SHA-1: none this session */
+	uint8_t root[GNUT_TIGER_LEN];
+	GCancellable *tree_cancel;    /* while a tree fetch runs */
+	gnut_thex_verifier *verifier; /* once the tree is here */
+	GArray *nalts;                /* gnut_alt: sources found bad, told in X-Nalt */
 } gnut_dl;
 
 struct gnut_downloads {
@@ -127,6 +140,8 @@ struct gnut_downloads {
 	gpointer find_data;
 	gnut_downloads_chunk_fn verify_chunk;
 	gpointer verify_chunk_data;
+	gnut_mesh *mesh;     /* borrowed; NULL: no mesh */
+	gnut_log_limit *log; /* peers' refused headers */
 };
 
 /* Destroys and drops a GSource the manager keeps (NULL: nothing). */
@@ -210,6 +225,36 @@ void gnut_dl_stop_transfer(gnut_dl *d);
  * 0) it is tried again that much later. */
 void gnut_dl_pause(gnut_dl *d, const char *why, guint retry_in_s, gboolean notify);
 
+/* ---- download-mesh.c ---- */
+
+/* The source's IPv4 address (host order), when it is a direct IPv4 one. */
+gboolean gnut_dl_source_ipv4(const gnut_dl_source *s, uint32_t *ip);
+/* A reply head from src: X-Alt (compact and legacy) into the mesh and the
+ * download's sources, X-Nalt out of the mesh, X-Thex-URI to the tree. */
+void gnut_dl_mesh_learn(gnut_dl *d, gnut_dl_source *src, const gnut_head *h);
+/* Our X-Alt (the mesh, never to's own address) and X-Nalt (the sources
+ * found bad) on a request to the source to. */
+void gnut_dl_mesh_tell(gnut_dl *d, const gnut_dl_source *to, gnut_head *h);
+/* src served good data: into the mesh. */
+void gnut_dl_mesh_good(gnut_dl *d, gnut_dl_source *src);
+/* src served bad data: out of the mesh, told in X-Nalt from now on. */
+void gnut_dl_mesh_bad(gnut_dl *d, gnut_dl_source *src);
+
+/* ---- download-tree.c ---- */
+
+/* An X-Thex-URI value from src (see download-tree.c); may start the fetch
+ * of the tree. */
+void gnut_dl_tree_offer(gnut_dl *d, gnut_dl_source *src, const char *value);
+/* Starts fetching the tree from a source that offers it, unless it is here
+ * or on its way. */
+void gnut_dl_tree_fetch(gnut_dl *d);
+/* Stops the fetch of the tree and forgets the tree (the manager's end). */
+void gnut_dl_tree_stop(gnut_dl *d);
+/* Checks [start, end) of the partial file (open) against the tree: the bad
+ * slices' byte ranges (half-open gnut_download_range) are appended to bad.
+ * FALSE: no tree yet (or the file cannot be read: unknown). */
+gboolean gnut_dl_tree_check(gnut_dl *d, guint64 start, guint64 end, GArray *bad);
+
 /* ---- download-swarm.c ---- */
 
 /* [start, end) of chunk k. */
@@ -224,8 +269,14 @@ gboolean gnut_dl_has_work(const gnut_dl *d);
  * *error (CORRUPT), when the chunk they completed failed its check: the
  * source is given up, the chunk undone. */
 gboolean gnut_dl_wrote(gnut_dl_slot *slot, guint64 offset, gsize len, GError **error);
-/* The complete file failed its SHA-1: the sources that wrote it this
- * session are given up, and every byte is to be fetched again. */
+/* The tree has come: every recorded byte is checked against it (bytes
+ * recorded in an earlier run included); bad slices are undone. */
+void gnut_dl_recheck_done(gnut_dl *d);
+/* The complete file failed its SHA-1. With a tree, only the bad slices are
+ * undone and their chunks' sources given up; a tree that finds nothing bad
+ * disagrees with the SHA-1 and is dropped. Without one, the sources that
+ * wrote the file this session are given up, and every byte is to be
+ * fetched again. */
 void gnut_dl_refetch_all(gnut_dl *d, const char *why);
 
 /* ---- download-sched.c ---- */

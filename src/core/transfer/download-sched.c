@@ -160,26 +160,17 @@ static void op_receiving(gpointer data)
 	gnut_dl_refresh_state(slot->d, TRUE);
 }
 
-/* X-Alt: more sources, when we may dial them; never a revival of one we
- * gave up. */
-static void op_alts(gpointer data, const gnut_http_alt *alts, gsize n)
+/* The mesh headers of a reply (download-mesh.c). */
+static void op_reply_head(gpointer data, const gnut_head *h)
 {
 	gnut_dl_slot *slot = data;
-	gnut_dl *d = slot->d;
-	guint before = d->sources->len;
-	for (gsize i = 0; i < n; i++) {
-		if (gnut_dial_check_ipv4(alts[i].ip, alts[i].port, d->mgr->allow_local) !=
-		    GNUT_DIAL_OK)
-			continue;
-		char host[GNUT_ADDR_IPV4_LEN];
-		gnut_addr_format_ipv4(alts[i].ip, host);
-		gnut_download_source src = {.host = host, .port = alts[i].port};
-		gnut_dl_merge_source(d, &src, FALSE);
-	}
-	if (d->sources->len > before) {
-		gnut_downloads_save_later(d->mgr);
-		gnut_downloads_schedule_soon(d->mgr);
-	}
+	gnut_dl_mesh_learn(slot->d, slot->src, h);
+}
+
+static void op_request_head(gpointer data, gnut_head *h)
+{
+	gnut_dl_slot *slot = data;
+	gnut_dl_mesh_tell(slot->d, slot->src, h);
 }
 
 static void op_done(gpointer data, const gnut_download_fetch_result *r)
@@ -213,7 +204,8 @@ static const gnut_download_fetch_ops fetch_ops = {
     .write = op_write,
     .budget = op_budget,
     .receiving = op_receiving,
-    .alts = op_alts,
+    .reply_head = op_reply_head,
+    .request_head = op_request_head,
     .done = op_done,
 };
 

@@ -12,9 +12,12 @@
  *      other slot is cut (its source is tried again at once, for it did
  *      nothing wrong). A stalled source's chunk is so fetched elsewhere.
  *
- * A completed chunk goes to the chunk verifier, if one is set; a bad one
- * is undone and the sources that wrote into it are given up. A good one
- * (or one nobody can check) is made durable soon (download-save.c).
+ * A completed chunk is checked against the download's Tiger tree when it
+ * has one (download-tree.c), else by the chunk verifier, if one is set. A
+ * bad one (with a tree: its bad slices) is undone and the sources that
+ * wrote into it are given up, taken out of the mesh and named in our
+ * X-Nalt; a good one's sources join the mesh. A good one (or one nobody
+ * can check) is made durable soon (download-save.c).
  * Which sources wrote into each chunk this session is kept as a bit mask
  * per chunk, so that a complete file that fails its SHA-1 knows whom to
  * give up. */
@@ -130,14 +133,52 @@ static guint64 *contributors_of(gnut_dl *d, guint64 k)
 	return mask;
 }
 
-/* Gives up every source whose bit is in mask. */
+/* Gives up every source whose bit is in mask, for bad data: out of the
+ * mesh and into our X-Nalt. */
 static void give_up_mask(gnut_dl *d, guint64 mask, const char *why)
 {
 	for (guint i = 0; i < d->sources->len; i++) {
 		gnut_dl_source *s = g_ptr_array_index(d->sources, i);
-		if (mask & (G_GUINT64_CONSTANT(1) << s->bit))
+		if (mask & (G_GUINT64_CONSTANT(1) << s->bit)) {
 			gnut_dl_give_up_source(d, s, why);
+			gnut_dl_mesh_bad(d, s);
+		}
 	}
+}
+
+/* The sources whose bit is in mask served good data: into the mesh. */
+static void praise_mask(gnut_dl *d, guint64 mask)
+{
+	for (guint i = 0; i < d->sources->len; i++) {
+		gnut_dl_source *s = g_ptr_array_index(d->sources, i);
+		if (mask & (G_GUINT64_CONSTANT(1) << s->bit))
+			gnut_dl_mesh_good(d, s);
+	}
+}
+
+/* Undoes the bad ranges (half-open, from the tree) and gives up the
+ * sources that wrote into their chunks. Returns the bytes undone. */
+static guint64 undo_bad(gnut_dl *d, const GArray *bad, const char *why)
+{
+	guint64 undone = 0;
+	for (guint i = 0; i < bad->len; i++) {
+		const gnut_download_range *r = &g_array_index(bad, gnut_download_range, i);
+		guint64 had = gnut_download_ranges_count_in(d->done, r->start, r->end);
+		gnut_download_ranges_remove(d->done, r->start, r->end);
+		gnut_download_ranges_remove(d->durable, r->start, r->end);
+		d->done_bytes -= had;
+		undone += had;
+		gnut_thex_verifier_forget(d->verifier, r->start, r->end);
+		g_message("download %" G_GUINT64_FORMAT ": bytes %" G_GUINT64_FORMAT
+		          "-%" G_GUINT64_FORMAT " failed the Tiger tree: fetched again",
+		          d->id, r->start, r->end - 1);
+		for (guint64 k = chunk_of(r->start); k <= chunk_of(r->end - 1); k++) {
+			guint64 *mask = contributors_of(d, k);
+			give_up_mask(d, *mask, why);
+			*mask = 0;
+		}
+	}
+	return undone;
 }
 
 /* The slots other than winner still on chunk k (or on any chunk, when the
@@ -171,6 +212,20 @@ static gboolean chunk_failed(gnut_dl *d, guint64 k, GError **error)
 	return FALSE;
 }
 
+/* Checks completed chunk k: by the tree when there is one, else by the
+ * manager's chunk verifier, if any. */
+static gnut_download_chunk_verdict check_chunk(gnut_dl *d, guint64 k, GArray *bad)
+{
+	guint64 cs, ce;
+	gnut_dl_chunk_bounds(d, k, &cs, &ce);
+	if (gnut_dl_tree_check(d, cs, ce, bad))
+		return bad->len > 0 ? GNUT_DOWNLOAD_CHUNK_BAD : GNUT_DOWNLOAD_CHUNK_GOOD;
+	gnut_downloads *m = d->mgr;
+	if (m->verify_chunk == NULL)
+		return GNUT_DOWNLOAD_CHUNK_UNKNOWN;
+	return m->verify_chunk(d->sha1, d->size, d->fd, cs, ce - cs, m->verify_chunk_data);
+}
+
 gboolean gnut_dl_wrote(gnut_dl_slot *slot, guint64 offset, gsize len, GError **error)
 {
 	gnut_dl *d = slot->d;
@@ -180,21 +235,74 @@ gboolean gnut_dl_wrote(gnut_dl_slot *slot, guint64 offset, gsize len, GError **e
 	d->unsynced = TRUE;
 	if (missing_in_chunk(d, k) > 0)
 		return TRUE;
-	gnut_downloads *m = d->mgr;
-	if (m->verify_chunk != NULL) {
-		guint64 cs, ce;
-		gnut_dl_chunk_bounds(d, k, &cs, &ce);
-		if (m->verify_chunk(d->sha1, d->size, d->fd, cs, ce - cs, m->verify_chunk_data) ==
-		    GNUT_DOWNLOAD_CHUNK_BAD)
-			return chunk_failed(d, k, error);
+	g_autoptr(GArray) bad = g_array_new(FALSE, FALSE, sizeof(gnut_download_range));
+	gnut_download_chunk_verdict verdict = check_chunk(d, k, bad);
+	if (verdict == GNUT_DOWNLOAD_CHUNK_BAD && bad->len > 0) {
+		undo_bad(d, bad, "sent data that failed the Tiger tree");
+		g_set_error(error, GNUT_DOWNLOAD_ERROR, GNUT_DOWNLOAD_ERROR_CORRUPT,
+		            "chunk %" G_GUINT64_FORMAT " failed the Tiger tree", k);
+		return FALSE;
 	}
+	if (verdict == GNUT_DOWNLOAD_CHUNK_BAD)
+		return chunk_failed(d, k, error);
+	if (verdict == GNUT_DOWNLOAD_CHUNK_GOOD)
+		praise_mask(d, *contributors_of(d, k));
 	cut_losers(d, slot, k);
-	gnut_downloads_save_soon(m);
+	gnut_downloads_save_soon(d->mgr);
 	return TRUE;
+}
+
+void gnut_dl_recheck_done(gnut_dl *d)
+{
+	gboolean opened = d->fd < 0;
+	if (opened && !gnut_dl_open_partial(d))
+		return; /* checked as chunks complete, and at the end */
+	g_autoptr(GArray) bad = g_array_new(FALSE, FALSE, sizeof(gnut_download_range));
+	g_autoptr(GArray) done = g_array_copy(d->done);
+	for (guint i = 0; i < done->len; i++) {
+		const gnut_download_range *r = &g_array_index(done, gnut_download_range, i);
+		gnut_dl_tree_check(d, r->start, r->end, bad);
+	}
+	if (opened && d->slots->len == 0)
+		gnut_dl_release_partial(d);
+	if (undo_bad(d, bad, "sent data that failed the Tiger tree") > 0) {
+		gnut_dl_refresh_state(d, TRUE);
+		gnut_downloads_save_soon(d->mgr);
+		gnut_downloads_schedule_soon(d->mgr);
+	}
+}
+
+/* With a tree: undoes the bad slices only. FALSE when the tree finds
+ * nothing bad (it disagrees with the SHA-1: dropped) or cannot tell. */
+static gboolean refetch_bad_slices(gnut_dl *d)
+{
+	if (d->verifier == NULL || !gnut_dl_open_partial(d))
+		return FALSE;
+	g_autoptr(GArray) bad = g_array_new(FALSE, FALSE, sizeof(gnut_download_range));
+	gboolean checked = gnut_dl_tree_check(d, 0, d->size, bad);
+	gnut_dl_release_partial(d);
+	if (checked && bad->len > 0) {
+		undo_bad(d, bad, "served data that failed the Tiger tree");
+		return TRUE;
+	}
+	g_warning("download %" G_GUINT64_FORMAT " (%s): its Tiger tree finds no bad slice in a "
+	          "file that fails the SHA-1: the tree is not used",
+	          d->id, d->name);
+	gnut_dl_tree_stop(d);
+	d->no_tree = TRUE;
+	return FALSE;
 }
 
 void gnut_dl_refetch_all(gnut_dl *d, const char *why)
 {
+	if (refetch_bad_slices(d)) {
+		g_free(d->last_error);
+		d->last_error = g_strdup_printf("%s; fetching the bad slices again", why);
+		gnut_dl_set_state(d, GNUT_DOWNLOAD_QUEUED, FALSE);
+		gnut_dl_refresh_state(d, TRUE);
+		gnut_downloads_save_or_warn(d->mgr);
+		return;
+	}
 	guint64 blamed = 0;
 	GHashTableIter it;
 	gpointer value;

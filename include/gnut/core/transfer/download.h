@@ -67,6 +67,7 @@
 #include <stdint.h>
 
 #include "gnut/base/clock.h"
+#include "gnut/core/transfer/mesh.h"
 #include "gnut/net/conn.h"
 #include "gnut/proto/digest.h"
 #include "gnut/proto/guid.h"
@@ -185,6 +186,8 @@ typedef struct {
 	gboolean allow_local;     /* X-Alt sources at local addresses may be dialed */
 	guint push_wait_s;        /* how long a push waits for its GIV; 0: 30 s */
 	gboolean tls;             /* TLS on: connect TLS-first to sources that accept it */
+	gnut_mesh *mesh;          /* the download mesh shared with uploads (borrowed,
+	                             outlives the manager); NULL: none */
 } gnut_downloads_config;
 
 typedef struct gnut_downloads gnut_downloads;
