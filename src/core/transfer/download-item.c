@@ -51,7 +51,7 @@ void gnut_dl_unref(gnut_dl *d)
 	g_ptr_array_unref(d->slots);
 	g_ptr_array_unref(d->sources);
 	g_hash_table_unref(d->contributors);
-	gnut_dl_tree_stop(d);
+	g_clear_pointer(&d->verifier, gnut_thex_verifier_free); /* no fetch holds it */
 	if (d->nalts != NULL)
 		g_array_unref(d->nalts);
 	g_free(d);

@@ -6,8 +6,11 @@
  *                     records -> downloads.xml, now or a little later
  *   download-item.c   one download: its sources, its transfers, its partial
  *                     file, its state; pausing it
+ *   download-mesh.c   X-Alt / X-Nalt from replies, X-Alt and X-Nalt on
+ *                     requests, the mesh
  *   download-swarm.c  the chunks of a download: which source fetches which,
- *                     the race at the end, a completed chunk, a mismatch
+ *                     the race at the end, a completed chunk (checked
+ *                     against the tree), a mismatch
  *   download-sched.c  the scheduler and the source policy: which download
  *                     fetches from which sources, and what an outcome means;
  *                     handing a whole download to the finishing job
@@ -229,9 +232,9 @@ void gnut_dl_pause(gnut_dl *d, const char *why, guint retry_in_s, gboolean notif
 
 /* The source's IPv4 address (host order), when it is a direct IPv4 one. */
 gboolean gnut_dl_source_ipv4(const gnut_dl_source *s, uint32_t *ip);
-/* A reply head from src: X-Alt (compact and legacy) into the mesh and the
- * download's sources, X-Nalt out of the mesh, X-Thex-URI to the tree. */
-void gnut_dl_mesh_learn(gnut_dl *d, gnut_dl_source *src, const gnut_head *h);
+/* A reply head: X-Alt (compact and legacy) into the mesh and the
+ * download's sources, X-Nalt out of the mesh. TRUE when a source is new. */
+gboolean gnut_dl_mesh_learn(gnut_dl *d, const gnut_head *h);
 /* Our X-Alt (the mesh, never to's own address) and X-Nalt (the sources
  * found bad) on a request to the source to. */
 void gnut_dl_mesh_tell(gnut_dl *d, const gnut_dl_source *to, gnut_head *h);
@@ -239,21 +242,6 @@ void gnut_dl_mesh_tell(gnut_dl *d, const gnut_dl_source *to, gnut_head *h);
 void gnut_dl_mesh_good(gnut_dl *d, gnut_dl_source *src);
 /* src served bad data: out of the mesh, told in X-Nalt from now on. */
 void gnut_dl_mesh_bad(gnut_dl *d, gnut_dl_source *src);
-
-/* ---- download-tree.c ---- */
-
-/* An X-Thex-URI value from src (see download-tree.c); may start the fetch
- * of the tree. */
-void gnut_dl_tree_offer(gnut_dl *d, gnut_dl_source *src, const char *value);
-/* Starts fetching the tree from a source that offers it, unless it is here
- * or on its way. */
-void gnut_dl_tree_fetch(gnut_dl *d);
-/* Stops the fetch of the tree and forgets the tree (the manager's end). */
-void gnut_dl_tree_stop(gnut_dl *d);
-/* Checks [start, end) of the partial file (open) against the tree: the bad
- * slices' byte ranges (half-open gnut_download_range) are appended to bad.
- * FALSE: no tree yet (or the file cannot be read: unknown). */
-gboolean gnut_dl_tree_check(gnut_dl *d, guint64 start, guint64 end, GArray *bad);
 
 /* ---- download-swarm.c ---- */
 
@@ -270,14 +258,21 @@ gboolean gnut_dl_has_work(const gnut_dl *d);
  * source is given up, the chunk undone. */
 gboolean gnut_dl_wrote(gnut_dl_slot *slot, guint64 offset, gsize len, GError **error);
 /* The tree has come: every recorded byte is checked against it (bytes
- * recorded in an earlier run included); bad slices are undone. */
-void gnut_dl_recheck_done(gnut_dl *d);
+ * recorded in an earlier run included); bad slices are undone. Returns the
+ * bytes undone. */
+guint64 gnut_dl_recheck_done(gnut_dl *d);
 /* The complete file failed its SHA-1. With a tree, only the bad slices are
  * undone and their chunks' sources given up; a tree that finds nothing bad
  * disagrees with the SHA-1 and is dropped. Without one, the sources that
  * wrote the file this session are given up, and every byte is to be
  * fetched again. */
 void gnut_dl_refetch_all(gnut_dl *d, const char *why);
+
+/* An X-Thex-URI value from src (the Tiger tree section of
+ * download-sched.c); may start the fetch of the tree. */
+void gnut_dl_tree_offer(gnut_dl *d, gnut_dl_source *src, const char *value);
+/* Stops the fetch of the tree and forgets the tree (the manager's end). */
+void gnut_dl_tree_stop(gnut_dl *d);
 
 /* ---- download-sched.c ---- */
 

@@ -6,7 +6,7 @@
  * alt-loc.h, then into the servent's mesh and the download's sources (an
  * X-Alt never revives a source we gave up); X-Nalt takes a source out of
  * the mesh (a stranger's word is not enough to give up a source of ours);
- * X-Thex-URI goes to the tree (download-tree.c). On every request: X-Alt
+ * On every request: X-Alt
  * with the freshest sources of the mesh (never the source's own address)
  * and X-Nalt with the sources that sent us bad data. A source whose chunks
  * checked good joins the mesh; one that sent bad data leaves it. */
@@ -57,7 +57,7 @@ static gboolean take_alts(gnut_dl *d, const gnut_alt *a, size_t n)
 	return d->sources->len > before;
 }
 
-void gnut_dl_mesh_learn(gnut_dl *d, gnut_dl_source *src, const gnut_head *h)
+gboolean gnut_dl_mesh_learn(gnut_dl *d, const gnut_head *h)
 {
 	gnut_downloads *m = d->mgr;
 	gnut_alt a[GNUT_ALT_MAX];
@@ -82,12 +82,7 @@ void gnut_dl_mesh_learn(gnut_dl *d, gnut_dl_source *src, const gnut_head *h)
 		for (size_t i = 0; i < n; i++)
 			gnut_mesh_remove(m->mesh, d->sha1, a[i].ip, a[i].port);
 	}
-	if ((v = gnut_head_get(h, "X-Thex-URI")) != NULL)
-		gnut_dl_tree_offer(d, src, v);
-	if (added) {
-		gnut_downloads_save_later(m);
-		gnut_downloads_schedule_soon(m);
-	}
+	return added;
 }
 
 void gnut_dl_mesh_tell(gnut_dl *d, const gnut_dl_source *to, gnut_head *h)

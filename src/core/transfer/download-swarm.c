@@ -156,6 +156,27 @@ static void praise_mask(gnut_dl *d, guint64 mask)
 	}
 }
 
+/* Checks [start, end) of the partial file (open) against the tree: the bad
+ * slices' byte ranges (half-open) are appended to bad. FALSE: no tree yet
+ * (or the file cannot be read: unknown). */
+static gboolean tree_check(gnut_dl *d, guint64 start, guint64 end, GArray *bad)
+{
+	if (d->verifier == NULL || d->fd < 0)
+		return FALSE;
+	g_autoptr(GArray) slices = g_array_new(FALSE, FALSE, sizeof(gnut_http_range));
+	g_autoptr(GError) err = NULL;
+	if (gnut_thex_verifier_check(d->verifier, d->fd, start, end, slices, &err) < 0) {
+		g_warning("download %" G_GUINT64_FORMAT ": %s", d->id, err->message);
+		return FALSE;
+	}
+	for (guint i = 0; i < slices->len; i++) {
+		const gnut_http_range *r = &g_array_index(slices, gnut_http_range, i);
+		gnut_download_range br = {.start = r->start, .end = r->end + 1};
+		g_array_append_val(bad, br);
+	}
+	return TRUE;
+}
+
 /* Undoes the bad ranges (half-open, from the tree) and gives up the
  * sources that wrote into their chunks. Returns the bytes undone. */
 static guint64 undo_bad(gnut_dl *d, const GArray *bad, const char *why)
@@ -218,7 +239,7 @@ static gnut_download_chunk_verdict check_chunk(gnut_dl *d, guint64 k, GArray *ba
 {
 	guint64 cs, ce;
 	gnut_dl_chunk_bounds(d, k, &cs, &ce);
-	if (gnut_dl_tree_check(d, cs, ce, bad))
+	if (tree_check(d, cs, ce, bad))
 		return bad->len > 0 ? GNUT_DOWNLOAD_CHUNK_BAD : GNUT_DOWNLOAD_CHUNK_GOOD;
 	gnut_downloads *m = d->mgr;
 	if (m->verify_chunk == NULL)
@@ -252,24 +273,25 @@ gboolean gnut_dl_wrote(gnut_dl_slot *slot, guint64 offset, gsize len, GError **e
 	return TRUE;
 }
 
-void gnut_dl_recheck_done(gnut_dl *d)
+guint64 gnut_dl_recheck_done(gnut_dl *d)
 {
 	gboolean opened = d->fd < 0;
 	if (opened && !gnut_dl_open_partial(d))
-		return; /* checked as chunks complete, and at the end */
+		return 0; /* checked as chunks complete, and at the end */
 	g_autoptr(GArray) bad = g_array_new(FALSE, FALSE, sizeof(gnut_download_range));
 	g_autoptr(GArray) done = g_array_copy(d->done);
 	for (guint i = 0; i < done->len; i++) {
 		const gnut_download_range *r = &g_array_index(done, gnut_download_range, i);
-		gnut_dl_tree_check(d, r->start, r->end, bad);
+		tree_check(d, r->start, r->end, bad);
 	}
 	if (opened && d->slots->len == 0)
 		gnut_dl_release_partial(d);
-	if (undo_bad(d, bad, "sent data that failed the Tiger tree") > 0) {
+	guint64 undone = undo_bad(d, bad, "sent data that failed the Tiger tree");
+	if (undone > 0) {
 		gnut_dl_refresh_state(d, TRUE);
 		gnut_downloads_save_soon(d->mgr);
-		gnut_downloads_schedule_soon(d->mgr);
 	}
+	return undone;
 }
 
 /* With a tree: undoes the bad slices only. FALSE when the tree finds
@@ -279,7 +301,7 @@ static gboolean refetch_bad_slices(gnut_dl *d)
 	if (d->verifier == NULL || !gnut_dl_open_partial(d))
 		return FALSE;
 	g_autoptr(GArray) bad = g_array_new(FALSE, FALSE, sizeof(gnut_download_range));
-	gboolean checked = gnut_dl_tree_check(d, 0, d->size, bad);
+	gboolean checked = tree_check(d, 0, d->size, bad);
 	gnut_dl_release_partial(d);
 	if (checked && bad->len > 0) {
 		undo_bad(d, bad, "served data that failed the Tiger tree");
@@ -288,7 +310,7 @@ static gboolean refetch_bad_slices(gnut_dl *d)
 	g_warning("download %" G_GUINT64_FORMAT " (%s): its Tiger tree finds no bad slice in a "
 	          "file that fails the SHA-1: the tree is not used",
 	          d->id, d->name);
-	gnut_dl_tree_stop(d);
+	g_clear_pointer(&d->verifier, gnut_thex_verifier_free);
 	d->no_tree = TRUE;
 	return FALSE;
 }
