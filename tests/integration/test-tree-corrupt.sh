@@ -11,14 +11,6 @@
 
 MIB=1048576
 
-dl_field() {
-	gnut_at "$1" downloads --json | head -1 | json_field "$2"
-}
-
-state_is() {
-	[ "$(dl_field "$1" state)" = "$2" ]
-}
-
 # head_of PORT TARGET: the reply head of a HEAD request (bash's /dev/tcp).
 head_of() {
 	exec 3<>"/dev/tcp/127.0.0.1/$1"

@@ -484,3 +484,12 @@ void dlfx_advance_s_and_spin(dlfx_fixture *fx, gint64 seconds)
 	gnut_clock_manual_advance(fx->clock, seconds * G_USEC_PER_SEC);
 	dlfx_spin_ms(1200);
 }
+
+void dlfx_check_complete(dlfx_fixture *fx, GBytes *want)
+{
+	CU_ASSERT_TRUE(dlfx_run_until(dlfx_is_final, &fx->w));
+	gnut_download_status st = dlfx_status_of(&fx->w);
+	CU_ASSERT_EQUAL(st.state, GNUT_DOWNLOAD_COMPLETE);
+	CU_ASSERT_TRUE(dlfx_file_equals(st.path, want));
+	gnut_download_status_clear(&st);
+}

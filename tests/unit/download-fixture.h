@@ -129,6 +129,8 @@ gnut_download_source dlfx_source_at(const dlfx_server *s);
 /* Adds the server's file under name with the server as its one source, and
  * watches it; returns its id. */
 guint64 dlfx_add_one(dlfx_fixture *fx, dlfx_server *s, const char *name);
+/* Waits for fx's download to end, and checks it completed with want. */
+void dlfx_check_complete(dlfx_fixture *fx, GBytes *want);
 /* TRUE when the file at path holds exactly want. */
 gboolean dlfx_file_equals(const char *path, GBytes *want);
 /* The number of entries in dir (0 when it does not exist). */

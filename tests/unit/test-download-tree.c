@@ -49,15 +49,6 @@ static const char *state_of(gnut_downloads *m, guint64 id, guint16 port)
 	return "";
 }
 
-static void check_complete(dlfx_fixture *fx, GBytes *want)
-{
-	CU_ASSERT_TRUE(dlfx_run_until(dlfx_is_final, &fx->w));
-	gnut_download_status st = dlfx_status_of(&fx->w);
-	CU_ASSERT_EQUAL(st.state, GNUT_DOWNLOAD_COMPLETE);
-	CU_ASSERT_TRUE(dlfx_file_equals(st.path, want));
-	gnut_download_status_clear(&st);
-}
-
 /* Two sources offer the same tree; the first serves one flipped byte in
  * the first chunk (which it fetches, being first): the tree catches it,
  * the bad slice alone comes again from the other, the liar is dropped. */
@@ -73,7 +64,7 @@ static void test_tree_catches_bad_range(void)
 	guint64 id = fx.w.id =
 	    gnut_downloads_add(fx.m, bad->sha1, "tree.bin", DLFX_FILE_SIZE, NULL, src, 2, NULL);
 	CU_ASSERT_NOT_EQUAL_FATAL(id, 0);
-	check_complete(&fx, good->file);
+	dlfx_check_complete(&fx, good->file);
 	CU_ASSERT_STRING_EQUAL(state_of(fx.m, id, bad->port), "dropped");
 	CU_ASSERT_STRING_NOT_EQUAL(state_of(fx.m, id, good->port), "dropped");
 	g_autofree char *nalt = g_strdup_printf("127.0.0.1:%u", bad->port);
@@ -103,7 +94,7 @@ static void test_other_root_not_fetched(void)
 	gnut_download_source src[2] = {dlfx_source_at(first), dlfx_source_at(other)};
 	fx.w.id =
 	    gnut_downloads_add(fx.m, first->sha1, "root.bin", DLFX_FILE_SIZE, NULL, src, 2, NULL);
-	check_complete(&fx, first->file);
+	dlfx_check_complete(&fx, first->file);
 	CU_ASSERT_TRUE(recorded(first, first->targets, "/thex"));
 	CU_ASSERT_FALSE(recorded(other, other->targets, "/thex"));
 	dlfx_fixture_clear(&fx);
@@ -131,7 +122,7 @@ static void test_mesh_both_ways(void)
 	                                         other->port, urn);
 	s->extra = extra;
 	dlfx_add_one(&fx, s, "mesh.bin");
-	check_complete(&fx, s->file);
+	dlfx_check_complete(&fx, s->file);
 	CU_ASSERT_TRUE(recorded(s, s->x_alts, "127.0.0.2:7000"));
 	CU_ASSERT_FALSE(recorded(s, s->x_alts, "127.0.0.1"));
 	CU_ASSERT_TRUE(other->body_sent > 0);
