@@ -80,6 +80,35 @@ static void test_tree_catches_bad_range(void)
 	dlfx_server_free(good);
 }
 
+/* Bytes recorded before the tree is known (here by an earlier run, from a
+ * source that offers no tree) are checked once it comes: the bad slice
+ * recorded then is fetched again, the rest is not. */
+static void test_recorded_bytes_rechecked(void)
+{
+	dlfx_fixture fx;
+	dlfx_fixture_init(&fx, FALSE, 0);
+	dlfx_server *bad = dlfx_server_new(63), *good = dlfx_server_new(63);
+	dlfx_server_offer_tree(good);
+	bad->corrupt_at = 1000;
+	bad->cut_after = 2 * CHUNK; /* then it breaks off: chunks 0 and 1 recorded */
+	guint64 id = dlfx_add_one(&fx, bad, "later.bin");
+	fx.w.min_done = 2 * CHUNK;
+	CU_ASSERT_TRUE(dlfx_run_until(dlfx_has_min_done, &fx.w));
+	bad->urn_missing = bad->get_missing = TRUE; /* gone for good */
+	gnut_downloads_free(fx.m);
+	fx.m = dlfx_manager_new(&fx, 0);
+	gnut_download_source src = dlfx_source_at(good);
+	CU_ASSERT_TRUE(gnut_downloads_add_source(fx.m, id, &src, NULL));
+	dlfx_check_complete(&fx, good->file);
+	/* the missing third chunk and the bad slice of the first, no more */
+	CU_ASSERT_TRUE(good->body_sent < 2 * CHUNK);
+	CU_ASSERT_TRUE(good->body_sent > CHUNK);
+	CU_ASSERT_STRING_EQUAL(state_of(fx.m, id, bad->port), "dropped");
+	dlfx_fixture_clear(&fx);
+	dlfx_server_free(bad);
+	dlfx_server_free(good);
+}
+
 /* A source whose X-Thex-URI names another root than the first source's is
  * not asked for its tree. */
 static void test_other_root_not_fetched(void)
@@ -135,6 +164,7 @@ static void test_mesh_both_ways(void)
 
 static CU_TestInfo tests[] = {
     {"the tree catches a bad range: refetched, sender dropped", test_tree_catches_bad_range},
+    {"bytes recorded before the tree came are checked", test_recorded_bytes_rechecked},
     {"a tree of another root is not fetched", test_other_root_not_fetched},
     {"the mesh both ways", test_mesh_both_ways},
     CU_TEST_INFO_NULL,

@@ -276,7 +276,8 @@ void gnut_dl_tree_stop(gnut_dl *d);
 
 /* ---- download-sched.c ---- */
 
-/* Every byte is here: hands the file to the finishing job. */
+/* Every byte is here: hands the file to the finishing job, unless a tree
+ * is on its way (the scheduler tries again when it has come or failed). */
 void gnut_dl_start_verify(gnut_dl *d);
 /* Stops the finishing job, if any, and waits for it: TRUE when the file
  * was moved into place all the same (it is at d->final_path). */

@@ -336,9 +336,10 @@ static void on_tree(GObject *obj, GAsyncResult *res, gpointer data)
 			       d->id, src->host, src->port, level->depth);
 			d->verifier = gnut_thex_verifier_new(level);
 			gnut_thex_level_free(level);
-			if (gnut_dl_in_progress(d) && gnut_dl_recheck_done(d) > 0)
-				gnut_downloads_schedule_soon(d->mgr);
+			if (gnut_dl_in_progress(d) || d->state == GNUT_DOWNLOAD_PAUSED)
+				gnut_dl_recheck_done(d);
 		}
+		gnut_downloads_schedule_soon(d->mgr); /* a complete file may wait for it */
 	}
 	gnut_dl_unref(d);
 	g_free(op);
@@ -425,10 +426,13 @@ static void on_verified(gnut_download_verify *job, const char *path, const GErro
 }
 
 /* Why truncate first: a stale partial file longer than the download would
- * not hash right. */
+ * not hash right. Why wait for a tree on its way: it finds the bad slices,
+ * where a SHA-1 mismatch without it would give up every source. */
 void gnut_dl_start_verify(gnut_dl *d)
 {
 	gnut_downloads *m = d->mgr;
+	if (d->tree_cancel != NULL)
+		return; /* a tree on its way judges first (bounded by the fetch's timeouts) */
 	if (!gnut_dl_open_partial(d) || ftruncate(d->fd, (off_t)d->size) != 0) {
 		g_autofree char *why =
 		    g_strdup_printf("cannot prepare %s: %s", d->partial, g_strerror(errno));
