@@ -240,8 +240,9 @@ gboolean gnut_dl_mesh_learn(gnut_dl *d, const gnut_head *h);
 void gnut_dl_mesh_tell(gnut_dl *d, const gnut_dl_source *to, gnut_head *h);
 /* src served good data: into the mesh. */
 void gnut_dl_mesh_good(gnut_dl *d, gnut_dl_source *src);
-/* src served bad data: out of the mesh, told in X-Nalt from now on. */
-void gnut_dl_mesh_bad(gnut_dl *d, gnut_dl_source *src);
+/* src served bad data: out of the mesh, and, with announce, told in X-Nalt
+ * from now on. */
+void gnut_dl_mesh_bad(gnut_dl *d, gnut_dl_source *src, gboolean announce);
 
 /* ---- download-swarm.c ---- */
 

@@ -126,7 +126,7 @@ void gnut_dl_mesh_good(gnut_dl *d, gnut_dl_source *src)
 	gnut_mesh_add(d->mgr->mesh, d->sha1, &a, gnut_clock_now_us(d->mgr->clock));
 }
 
-void gnut_dl_mesh_bad(gnut_dl *d, gnut_dl_source *src)
+void gnut_dl_mesh_bad(gnut_dl *d, gnut_dl_source *src, gboolean announce)
 {
 	gnut_alt a;
 	src->in_mesh = FALSE;
@@ -134,6 +134,8 @@ void gnut_dl_mesh_bad(gnut_dl *d, gnut_dl_source *src)
 		return;
 	if (d->mgr->mesh != NULL)
 		gnut_mesh_remove(d->mgr->mesh, d->sha1, a.ip, a.port);
+	if (!announce)
+		return;
 	if (d->nalts == NULL)
 		d->nalts = g_array_new(FALSE, FALSE, sizeof(gnut_alt));
 	for (guint i = 0; i < d->nalts->len; i++) {

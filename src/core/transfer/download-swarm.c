@@ -134,14 +134,15 @@ static guint64 *contributors_of(gnut_dl *d, guint64 k)
 }
 
 /* Gives up every source whose bit is in mask, for bad data: out of the
- * mesh and into our X-Nalt. */
-static void give_up_mask(gnut_dl *d, guint64 mask, const char *why)
+ * mesh, and, when a check pinned the data down (proven), into our X-Nalt
+ * (a whole file's SHA-1 mismatch blames the good with the bad). */
+static void give_up_mask(gnut_dl *d, guint64 mask, const char *why, gboolean proven)
 {
 	for (guint i = 0; i < d->sources->len; i++) {
 		gnut_dl_source *s = g_ptr_array_index(d->sources, i);
 		if (mask & (G_GUINT64_CONSTANT(1) << s->bit)) {
 			gnut_dl_give_up_source(d, s, why);
-			gnut_dl_mesh_bad(d, s);
+			gnut_dl_mesh_bad(d, s, proven);
 		}
 	}
 }
@@ -195,7 +196,7 @@ static guint64 undo_bad(gnut_dl *d, const GArray *bad, const char *why)
 		          d->id, r->start, r->end - 1);
 		for (guint64 k = chunk_of(r->start); k <= chunk_of(r->end - 1); k++) {
 			guint64 *mask = contributors_of(d, k);
-			give_up_mask(d, *mask, why);
+			give_up_mask(d, *mask, why, TRUE);
 			*mask = 0;
 		}
 	}
@@ -225,7 +226,7 @@ static gboolean chunk_failed(gnut_dl *d, guint64 k, GError **error)
 	gnut_download_ranges_remove(d->done, cs, ce);
 	d->done_bytes -= ce - cs;
 	guint64 *mask = contributors_of(d, k);
-	give_up_mask(d, *mask, "sent a chunk that failed its check");
+	give_up_mask(d, *mask, "sent a chunk that failed its check", TRUE);
 	*mask = 0;
 	g_set_error(error, GNUT_DOWNLOAD_ERROR, GNUT_DOWNLOAD_ERROR_CORRUPT,
 	            "bytes %" G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT " failed their check", cs,
@@ -333,7 +334,7 @@ void gnut_dl_refetch_all(gnut_dl *d, const char *why)
 		blamed |= *(guint64 *)value;
 	g_warning("download %" G_GUINT64_FORMAT " (%s): %s; fetching it again", d->id, d->name,
 	          why);
-	give_up_mask(d, blamed, "served data that failed the SHA-1 check");
+	give_up_mask(d, blamed, "served data that failed the SHA-1 check", FALSE);
 	g_hash_table_remove_all(d->contributors);
 	g_array_set_size(d->done, 0);
 	g_array_set_size(d->durable, 0);
