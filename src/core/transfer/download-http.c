@@ -35,6 +35,7 @@
 #include "gnut/proto/urn.h"
 
 #define FETCH_INPUT_CAP (128 * 1024) /* buffered input: a head, or body bytes */
+#define MAX_URNS        32           /* URNs read from X-Gnutella-Content-URN */
 #define WATCHDOG_MS     1000         /* how often silence is checked */
 #define PAUSE_MIN_MS    5            /* rate-limit waits, bounds */
 #define PAUSE_MAX_MS    1000
@@ -208,7 +209,7 @@ static void judged(gnut_download_reply *out, gnut_download_fetch_outcome outcome
 static gboolean urn_matches(const uint8_t sha1[GNUT_SHA1_LEN], const char *value)
 {
 	gboolean other = FALSE;
-	g_auto(GStrv) parts = g_strsplit(value, ",", GNUT_HTTP_MAX_ALTS);
+	g_auto(GStrv) parts = g_strsplit(value, ",", MAX_URNS);
 	for (guint i = 0; parts[i] != NULL; i++) {
 		const char *u = g_strstrip(parts[i]);
 		gnut_urn urn;
