@@ -2,7 +2,7 @@
 # test-tree-corrupt.sh: a source serving corrupted bytes, caught by the
 # Tiger tree, with real gnutd processes on loopback. S1 and S2 share the
 # same 8 MiB file; once S1 has hashed it (and serves X-Thex-URI with its
-# root), a 4 MiB range of S1's copy is overwritten in place, its mtime kept
+# root), the range from 1 MiB on of S1's copy is overwritten in place, its mtime kept
 # so that S1 does not hash it again: S1 now serves bytes its tree does not
 # match. D downloads from both: the tree catches S1's bad chunk, the bad
 # slices come again from S2, the file is right, S1 is dropped (gnut
@@ -41,8 +41,9 @@ pass "S1 hashed the file and offers its tree"
 
 # the file changes on disk after hashing, its size and mtime kept
 touch -r "$WORK/fa/treefile.bin" "$WORK/stamp"
-head -c $((4 * MIB)) /dev/urandom |
-	dd of="$WORK/fa/treefile.bin" bs=65536 seek=32 conv=notrunc status=none
+# (every chunk but the first: whichever chunks S1 is given, it serves bad ones)
+head -c $((7 * MIB)) /dev/urandom |
+	dd of="$WORK/fa/treefile.bin" bs=65536 seek=16 conv=notrunc status=none
 touch -r "$WORK/stamp" "$WORK/fa/treefile.bin"
 cmp -s "$WORK/fa/treefile.bin" "$WORK/original.bin" && fail "the corruption did not happen"
 
