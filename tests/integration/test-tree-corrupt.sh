@@ -2,8 +2,8 @@
 # test-tree-corrupt.sh: a source serving corrupted bytes, caught by the
 # Tiger tree, with real gnutd processes on loopback. S1 and S2 share the
 # same 8 MiB file; once S1 has hashed it (and serves X-Thex-URI with its
-# root), the range from 1 MiB on of S1's copy is overwritten in place, its mtime kept
-# so that S1 does not hash it again: S1 now serves bytes its tree does not
+# root), S1's copy is overwritten in place from 1 MiB on, its mtime kept so
+# that S1 does not hash it again: S1 now serves bytes its tree does not
 # match. D downloads from both: the tree catches S1's bad chunk, the bad
 # slices come again from S2, the file is right, S1 is dropped (gnut
 # sources) and named to S2 in X-Nalt (S2's debug log).
