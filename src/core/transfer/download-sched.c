@@ -300,6 +300,7 @@ void gnut_dl_fetch_over_giv(gnut_dl_slot *slot, gnut_conn *conn)
  * is wrong is dropped for the session (download-swarm.c), the download then
  * going on as it would without a tree.
  *
+ * A file of one chunk fetches no tree: the SHA-1 at the end tells as much.
  * The tree is fetched once per download, from one source at a time
  * (thex-fetch.h: verified against the root and the size); a source whose
  * tree cannot be fetched is not asked again this session, and the next
@@ -369,7 +370,7 @@ void gnut_dl_tree_offer(gnut_dl *d, gnut_dl_source *src, const char *value)
 	char path[GNUT_THEX_URI_MAX + 1];
 	bool has_root = false;
 	uint8_t root[GNUT_TIGER_LEN];
-	if (d->no_tree || src->thex_path != NULL ||
+	if (d->size <= GNUT_DOWNLOAD_CHUNK || d->no_tree || src->thex_path != NULL ||
 	    gnut_thex_uri_parse(value, path, &has_root, root) != GNUT_PROTO_OK || !has_root)
 		return;
 	if (!d->has_root) {
