@@ -519,6 +519,7 @@ static gboolean build_transfers(gnut_servent *s, const gnut_servent_config *conf
 	    .retry_max_s = s->download_retry_max_s,
 	    .allow_local = s->allow_local,
 	    .tls = s->tls_cert != NULL,
+	    .mesh = s->mesh,
 	};
 	s->downloads = gnut_downloads_new(&dc, s->clock, error);
 	if (s->downloads == NULL)

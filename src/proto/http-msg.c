@@ -1,12 +1,11 @@
 /* http-msg.c: HTTP/1.1 transfer pieces: request and status lines, Gnutella
- * request targets, byte ranges (Range, Content-Range, X-Available-Ranges)
- * and X-Alt source lists. Numbers are read with explicit uint64 overflow
+ * request targets, byte ranges (Range, Content-Range, X-Available-Ranges).
+ * Numbers are read with explicit uint64 overflow
  * checks; every list has a cap. */
 #include "gnut/proto/http-msg.h"
 
 #include <string.h>
 
-#include "gnut/proto/address.h"
 #include "gnut/proto/http-status.h"
 
 /* A view of part of a NUL-terminated header value. */
@@ -440,38 +439,6 @@ static bool take_small(span *s, size_t max_digits, uint64_t max, uint64_t *out)
 		return false;
 	*s = probe;
 	return true;
-}
-
-gnut_proto_err gnut_http_parse_x_alt(const char *value, gnut_http_alt out[GNUT_HTTP_MAX_ALTS],
-                                     size_t *n_out)
-{
-	span rest = span_of(value);
-	size_t n = 0;
-	span e;
-	while (next_element(&rest, &e)) {
-		gnut_http_alt alt;
-		if (gnut_addr_parse_ipv4_port(e.p, e.n, GNUT_HTTP_DEFAULT_PORT, &alt.ip,
-		                              &alt.port) != GNUT_PROTO_OK)
-			continue;
-		if (n == GNUT_HTTP_MAX_ALTS) {
-			*n_out = n;
-			return GNUT_PROTO_ERR_TOO_LARGE;
-		}
-		out[n++] = alt;
-	}
-	*n_out = n;
-	return GNUT_PROTO_OK;
-}
-
-void gnut_http_format_x_alt(GString *out, const gnut_http_alt *alts, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		char text[GNUT_ADDR_IPV4_PORT_LEN];
-		size_t len = gnut_addr_format_ipv4_port(alts[i].ip, alts[i].port, text);
-		if (i > 0)
-			g_string_append(out, ", ");
-		g_string_append_len(out, text, (gssize)len);
-	}
 }
 
 gnut_proto_err gnut_http_url_decode(const char *s, size_t len, char **out)

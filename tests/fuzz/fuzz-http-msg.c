@@ -1,5 +1,5 @@
 /* fuzz-http-msg.c: the HTTP transfer parsers (request and status lines,
- * Range, Content-Range, X-Available-Ranges, X-Alt, request targets,
+ * Range, Content-Range, X-Available-Ranges, request targets,
  * percent-decoding) on arbitrary text, with the round trip of whatever
  * parses. */
 #include "fuzz.h"
@@ -84,27 +84,6 @@ static void check_available(const char *s)
 	g_string_free(out, TRUE);
 }
 
-static void check_alt(const char *s)
-{
-	gnut_http_alt a[GNUT_HTTP_MAX_ALTS];
-	size_t n = 0;
-	gnut_proto_err err = gnut_http_parse_x_alt(s, a, &n);
-	if (err != GNUT_PROTO_OK && err != GNUT_PROTO_ERR_TOO_LARGE)
-		abort();
-	if (n > GNUT_HTTP_MAX_ALTS)
-		abort();
-	GString *out = g_string_new(NULL);
-	gnut_http_format_x_alt(out, a, n);
-	gnut_http_alt back[GNUT_HTTP_MAX_ALTS];
-	size_t m = 0;
-	if (gnut_http_parse_x_alt(out->str, back, &m) != GNUT_PROTO_OK || m != n)
-		abort();
-	for (size_t i = 0; i < n; i++)
-		if (back[i].ip != a[i].ip || back[i].port != a[i].port || a[i].port == 0)
-			abort();
-	g_string_free(out, TRUE);
-}
-
 static void check_targets(const uint8_t *data, size_t size, const char *s)
 {
 	char *decoded = NULL;
@@ -142,7 +121,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_range(s, sizes[i]);
 	check_content_range(s);
 	check_available(s);
-	check_alt(s);
 	check_targets(data, size, s);
 	g_free(s);
 	return 0;

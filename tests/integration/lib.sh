@@ -147,3 +147,13 @@ udp_ping() {
 json_field() {
 	sed -n "s/.*\"$1\" *: *\"\{0,1\}\([^\",}]*\)\"\{0,1\}.*/\1/p"
 }
+
+# dl_field NODE FIELD: FIELD of NODE's first download.
+dl_field() {
+	gnut_at "$1" downloads --json | head -1 | json_field "$2"
+}
+
+# state_is NODE STATE: whether NODE's first download is in STATE.
+state_is() {
+	[ "$(dl_field "$1" state)" = "$2" ]
+}

@@ -10,14 +10,6 @@
 BAD_SOURCE=${BAD_SOURCE:-$builddir/tests/integration/bad-source}
 MIB=1048576
 
-dl_field() {
-	gnut_at "$1" downloads --json | head -1 | json_field "$2"
-}
-
-state_is() {
-	[ "$(dl_field "$1" state)" = "$2" ]
-}
-
 served() {
 	[ "$(cat "$WORK/$1.count" 2>/dev/null || echo 0)" -ge 1 ]
 }

@@ -17,14 +17,6 @@ if ! mount -t tmpfs -o size=3m tmpfs "$SMALL" 2>/dev/null; then
 fi
 trap 'cleanup; umount "$SMALL"; rmdir "$SMALL"' EXIT
 
-dl_field() {
-	gnut_at "$1" downloads --json | head -1 | json_field "$2"
-}
-
-state_is() {
-	[ "$(dl_field "$1" state)" = "$2" ]
-}
-
 mkdir -p "$WORK/files"
 head -c $((6 * MIB)) /dev/urandom >"$WORK/files/huge.bin"
 start_node S --ultrapeer --share "$WORK/files"

@@ -13,17 +13,8 @@
 
 MIB=1048576
 
-# dl_field NODE FIELD: FIELD of NODE's first download.
-dl_field() {
-	gnut_at "$1" downloads --json | head -1 | json_field "$2"
-}
-
 done_at_least() {
 	[ "$(dl_field "$1" done)" -ge "$2" ]
-}
-
-state_is() {
-	[ "$(dl_field "$1" state)" = "$2" ]
 }
 
 # recorded_bytes FILE: the bytes downloads.xml FILE records as done.

@@ -10,9 +10,12 @@
  * deadline passes; the deadline only turns a hang into a failure. */
 #include "download-fixture.h"
 
+#include "gnut/proto/base32.h"
 #include "gnut/proto/digest.h"
 #include "gnut/proto/head.h"
 #include "gnut/proto/http-msg.h"
+#include "gnut/proto/thex-answer.h"
+#include "gnut/proto/thex.h"
 #include "gnut/proto/urn.h"
 #include "unit.h"
 
@@ -100,6 +103,31 @@ static gboolean send_body(dlfx_server *s, GOutputStream *out, gsize start, gsize
 	return TRUE;
 }
 
+/* The tree's answer, then the connection closes. */
+static gboolean serve_tree(dlfx_server *s, GOutputStream *out)
+{
+	gsize len = 0;
+	const void *data = g_bytes_get_data(s->thex_answer, &len);
+	g_autofree char *head =
+	    g_strdup_printf("HTTP/1.1 200 OK\r\nContent-Type: %s\r\n"
+	                    "Content-Length: %" G_GSIZE_FORMAT "\r\nConnection: close\r\n\r\n",
+	                    GNUT_THEX_CONTENT_TYPE, len);
+	if (dlfx_write_text(out, head))
+		g_output_stream_write_all(out, data, len, NULL, NULL, NULL);
+	return FALSE;
+}
+
+void dlfx_server_offer_tree(dlfx_server *s)
+{
+	gsize size = 0;
+	const void *data = g_bytes_get_data(s->file, &size);
+	g_autoptr(gnut_thex_level) level = gnut_thex_level_of_buffer(data, size);
+	s->thex_answer = gnut_thex_answer_build(level);
+	char root[64];
+	gnut_base32_encode(level->root, GNUT_TIGER_LEN, false, root);
+	s->thex_uri = g_strdup_printf("/thex;%s", root);
+}
+
 /* Answers one request; FALSE when the connection is over. */
 static gboolean serve_request(dlfx_server *s, GOutputStream *out, const gnut_head *h)
 {
@@ -110,6 +138,10 @@ static gboolean serve_request(dlfx_server *s, GOutputStream *out, const gnut_hea
 	record(s, s->ranges, gnut_head_get(h, "Range"));
 	record(s, s->agents, gnut_head_get(h, "User-Agent"));
 	record(s, s->hosts, gnut_head_get(h, "Host"));
+	record(s, s->x_alts, gnut_head_get(h, "X-Alt"));
+	record(s, s->x_nalts, gnut_head_get(h, "X-Nalt"));
+	if (s->thex_answer != NULL && strcmp(req.target, "/thex") == 0)
+		return serve_tree(s, out);
 	gboolean is_get = g_str_has_prefix(req.target, "/get/");
 	g_mutex_lock(&s->lock);
 	gboolean busy = s->busy_sent < s->busy_first;
@@ -140,10 +172,12 @@ static gboolean serve_request(dlfx_server *s, GOutputStream *out, const gnut_hea
 	g_autofree char *head = g_strdup_printf(
 	    "HTTP/1.1 206 Partial Content\r\nServer: test\r\nX-Gnutella-Content-URN: %s\r\n"
 	    "Content-Range: bytes %" G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT "/%" G_GSIZE_FORMAT
-	    "\r\nContent-Length: %" G_GUINT64_FORMAT "\r\n%s%s%s%s\r\n",
+	    "\r\nContent-Length: %" G_GUINT64_FORMAT "\r\n%s%s%s%s%s%s%s%s\r\n",
 	    urn, start, end, size, end - start + 1, s->close_each ? "Connection: close\r\n" : "",
 	    s->x_alt != NULL ? "X-Alt: " : "", s->x_alt != NULL ? s->x_alt : "",
-	    s->x_alt != NULL ? "\r\n" : "");
+	    s->x_alt != NULL ? "\r\n" : "", s->extra != NULL ? s->extra : "",
+	    s->thex_uri != NULL ? "X-Thex-URI: " : "", s->thex_uri != NULL ? s->thex_uri : "",
+	    s->thex_uri != NULL ? "\r\n" : "");
 	if (!dlfx_write_text(out, head) || s->stall)
 		return FALSE;
 	return send_body(s, out, (gsize)start, (gsize)(end - start + 1)) && !s->close_each;
@@ -191,6 +225,8 @@ dlfx_server *dlfx_server_new(guint32 seed)
 	s->ranges = g_ptr_array_new_with_free_func(g_free);
 	s->agents = g_ptr_array_new_with_free_func(g_free);
 	s->hosts = g_ptr_array_new_with_free_func(g_free);
+	s->x_alts = g_ptr_array_new_with_free_func(g_free);
+	s->x_nalts = g_ptr_array_new_with_free_func(g_free);
 	s->service = g_threaded_socket_service_new(8);
 	g_autoptr(GInetAddress) lo = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
 	g_autoptr(GSocketAddress) addr = g_inet_socket_address_new(lo, 0);
@@ -221,6 +257,10 @@ void dlfx_server_free(dlfx_server *s)
 	g_ptr_array_unref(s->ranges);
 	g_ptr_array_unref(s->agents);
 	g_ptr_array_unref(s->hosts);
+	g_ptr_array_unref(s->x_alts);
+	g_ptr_array_unref(s->x_nalts);
+	g_clear_pointer(&s->thex_answer, g_bytes_unref);
+	g_free(s->thex_uri);
 	g_mutex_clear(&s->lock);
 	g_free(s);
 }
@@ -333,6 +373,7 @@ gnut_downloads *dlfx_manager_new(dlfx_fixture *fx, guint64 limit)
 	    .push_wait_s = fx->push_wait_s,
 	    .allow_local = TRUE, /* X-Alt sources on loopback */
 	    .tls = fx->tls,
+	    .mesh = fx->mesh,
 	};
 	g_autoptr(GError) err = NULL;
 	gnut_downloads *m = gnut_downloads_new(&cfg, fx->clock, &err);
@@ -349,6 +390,7 @@ void dlfx_fixture_init(dlfx_fixture *fx, gboolean manual_clock, guint64 limit)
 	fx->dl_dir = g_build_filename(fx->top, "done", NULL);
 	fx->clock = manual_clock ? gnut_clock_manual_new(G_USEC_PER_SEC) : gnut_clock_system();
 	fx->w.states = g_array_new(FALSE, FALSE, sizeof(gnut_download_state));
+	fx->mesh = gnut_mesh_new(0, 0, 0);
 	fx->m = dlfx_manager_new(fx, limit);
 }
 
@@ -356,6 +398,7 @@ void dlfx_fixture_clear(dlfx_fixture *fx)
 {
 	gnut_downloads_free(fx->m);
 	dlfx_spin_ms(100); /* cancelled connects report back */
+	gnut_mesh_free(fx->mesh);
 	gnut_clock_free(fx->clock);
 	g_array_unref(fx->w.states);
 	gnut_unit_rmtree(fx->top);
@@ -440,4 +483,13 @@ void dlfx_advance_s_and_spin(dlfx_fixture *fx, gint64 seconds)
 {
 	gnut_clock_manual_advance(fx->clock, seconds * G_USEC_PER_SEC);
 	dlfx_spin_ms(1200);
+}
+
+void dlfx_check_complete(dlfx_fixture *fx, GBytes *want)
+{
+	CU_ASSERT_TRUE(dlfx_run_until(dlfx_is_final, &fx->w));
+	gnut_download_status st = dlfx_status_of(&fx->w);
+	CU_ASSERT_EQUAL(st.state, GNUT_DOWNLOAD_COMPLETE);
+	CU_ASSERT_TRUE(dlfx_file_equals(st.path, want));
+	gnut_download_status_clear(&st);
 }

@@ -40,13 +40,17 @@ typedef struct {
 	gboolean close_each;  /* "Connection: close" on every reply */
 	gboolean stall;       /* send the head, then nothing */
 	const char *x_alt;    /* an X-Alt header's value on every reply (NULL: none) */
+	const char *extra;    /* more header lines ("Name: value\r\n") on every reply */
+	GBytes *thex_answer;  /* dlfx_server_offer_tree: the DIME answer at /thex */
+	char *thex_uri;       /* and the X-Thex-URI value on every reply */
 	/* what happened, under lock */
 	GMutex lock;
 	guint busy_sent;
 	guint64 body_sent;
 	guint connections;
 	GPtrArray *targets, *ranges, *agents, *hosts;
-	gint running; /* handler threads */
+	GPtrArray *x_alts, *x_nalts; /* the requests' X-Alt and X-Nalt ("" when none) */
+	gint running;                /* handler threads */
 } dlfx_server;
 
 /* A deterministic pseudo-random buffer of size bytes from seed. */
@@ -58,6 +62,10 @@ gboolean dlfx_write_text(GOutputStream *out, const char *text);
 void dlfx_serve_conn(dlfx_server *s, GSocketConnection *conn);
 /* A started server whose file is dlfx_make_file(DLFX_FILE_SIZE, seed). */
 dlfx_server *dlfx_server_new(guint32 seed);
+/* Serves the Tiger tree of the server's file as it was when this is called
+ * (X-Thex-URI on every reply, the answer at /thex): a corruption set later
+ * is then caught by it. */
+void dlfx_server_offer_tree(dlfx_server *s);
 /* Stops the server and waits (up to the deadline) for its handlers. */
 void dlfx_server_free(dlfx_server *s);
 /* A copy of list[i] (free it), or NULL past the end; list is one of the
@@ -104,6 +112,7 @@ typedef struct {
 	guint push_wait_s;    /* 0: the manager's default */
 	guint idle_timeout_s; /* 0: 10 s */
 	gboolean tls;         /* TLS on: TLS-first to sources that accept it */
+	gnut_mesh *mesh;      /* the manager's download mesh */
 	gnut_downloads *m;
 	dlfx_watch w;
 } dlfx_fixture;
@@ -120,6 +129,8 @@ gnut_download_source dlfx_source_at(const dlfx_server *s);
 /* Adds the server's file under name with the server as its one source, and
  * watches it; returns its id. */
 guint64 dlfx_add_one(dlfx_fixture *fx, dlfx_server *s, const char *name);
+/* Waits for fx's download to end, and checks it completed with want. */
+void dlfx_check_complete(dlfx_fixture *fx, GBytes *want);
 /* TRUE when the file at path holds exactly want. */
 gboolean dlfx_file_equals(const char *path, GBytes *want);
 /* The number of entries in dir (0 when it does not exist). */

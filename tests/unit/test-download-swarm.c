@@ -28,15 +28,6 @@ static guint64 add_from(dlfx_fixture *fx, dlfx_server **servers, guint n, const 
 	return fx->w.id;
 }
 
-static void check_complete(dlfx_fixture *fx, GBytes *want)
-{
-	CU_ASSERT_TRUE(dlfx_run_until(dlfx_is_final, &fx->w));
-	gnut_download_status st = dlfx_status_of(&fx->w);
-	CU_ASSERT_EQUAL(st.state, GNUT_DOWNLOAD_COMPLETE);
-	CU_ASSERT_TRUE(dlfx_file_equals(st.path, want));
-	gnut_download_status_clear(&st);
-}
-
 /* Three sources, three chunks, a rate limit that makes the transfer last
  * a second: each source fetches a chunk of its own; at the end the first
  * done races another's rest, so at most two chunks come twice. */
@@ -52,7 +43,7 @@ static void test_three_sources_one_chunk_each(void)
 	CU_ASSERT_EQUAL(st.active, 3);
 	CU_ASSERT_EQUAL(st.sources, 3);
 	gnut_download_status_clear(&st);
-	check_complete(&fx, s[0]->file);
+	dlfx_check_complete(&fx, s[0]->file);
 	guint64 sent = 0;
 	for (guint i = 0; i < 3; i++) {
 		CU_ASSERT_TRUE(s[i]->body_sent >= CHUNK / 2);
@@ -80,7 +71,7 @@ static void test_stalled_source_raced(void)
 	dlfx_server *both[2] = {stalled, good};
 	gint64 t0 = g_get_monotonic_time();
 	guint64 id = add_from(&fx, both, 2, "stall.bin");
-	check_complete(&fx, good->file);
+	dlfx_check_complete(&fx, good->file);
 	CU_ASSERT_TRUE(g_get_monotonic_time() - t0 < 30 * G_USEC_PER_SEC);
 	CU_ASSERT_EQUAL(stalled->body_sent, 0);
 	CU_ASSERT_EQUAL(good->body_sent, DLFX_FILE_SIZE);
@@ -126,7 +117,7 @@ static void test_bad_chunk_refetched(void)
 	gnut_downloads_set_chunk_verifier(fx.m, verify_second_chunk, &v);
 	dlfx_server *s[2] = {dlfx_server_new(42), dlfx_server_new(42)};
 	guint64 id = add_from(&fx, s, 2, "bad-chunk.bin");
-	check_complete(&fx, s[0]->file);
+	dlfx_check_complete(&fx, s[0]->file);
 	CU_ASSERT_EQUAL(v.calls, 4);
 	g_autoptr(GPtrArray) list = gnut_downloads_sources(fx.m, id, NULL);
 	guint dropped = 0;
@@ -151,7 +142,7 @@ static void test_x_alt_adds_sources(void)
 	g_autofree char *alt = g_strdup_printf("127.0.0.1:%u, 10.1.2.3:6346", other->port);
 	first->x_alt = alt;
 	guint64 id = dlfx_add_one(&fx, first, "alt.bin");
-	check_complete(&fx, first->file);
+	dlfx_check_complete(&fx, first->file);
 	g_autoptr(GPtrArray) list = gnut_downloads_sources(fx.m, id, NULL);
 	CU_ASSERT_EQUAL(list->len, 3);
 	CU_ASSERT_TRUE(other->body_sent > 0);
@@ -193,7 +184,7 @@ static void test_pause_survives_restart(void)
 	g_clear_error(&err);
 	CU_ASSERT_FALSE(gnut_downloads_resume(fx.m, 999, &err));
 	CU_ASSERT_TRUE(gnut_downloads_resume(fx.m, id, NULL));
-	check_complete(&fx, s->file);
+	dlfx_check_complete(&fx, s->file);
 	g_clear_error(&err);
 	CU_ASSERT_FALSE(gnut_downloads_resume(fx.m, id, &err));
 	CU_ASSERT_TRUE(g_error_matches(err, GNUT_DOWNLOAD_ERROR, GNUT_DOWNLOAD_ERROR_INVALID));
@@ -214,7 +205,7 @@ static void test_retry_revives(void)
 	CU_ASSERT_TRUE(dlfx_run_until(dlfx_is_waiting, &fx.w));
 	s->urn_missing = FALSE; /* the file is back */
 	CU_ASSERT_TRUE(gnut_downloads_retry(fx.m, id, NULL));
-	check_complete(&fx, s->file);
+	dlfx_check_complete(&fx, s->file);
 	dlfx_fixture_clear(&fx);
 	dlfx_server_free(s);
 }

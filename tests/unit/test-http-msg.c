@@ -1,6 +1,7 @@
 /* test-http-msg.c: HTTP transfer lines and values, with the exchanges of
  * gtk-gnutella 1.2.3 (shared/interop/http.txt) as vectors: request and status
- * lines, targets, Range, Content-Range, X-Available-Ranges, X-Alt. */
+ * lines, targets, Range, Content-Range, X-Available-Ranges. */
+#include "gnut/proto/alt-loc.h"
 #include "gnut/proto/head.h"
 #include "gnut/proto/http-msg.h"
 #include "unit.h"
@@ -77,8 +78,9 @@ static void test_captured_request(void)
 	CU_ASSERT_EQUAL(r[0].start, 2621440);
 	CU_ASSERT_EQUAL(r[0].end, 3145727);
 
-	gnut_http_alt alts[GNUT_HTTP_MAX_ALTS];
-	CU_ASSERT_EQUAL(gnut_http_parse_x_alt(gnut_head_get(h, "X-Alt"), alts, &n), GNUT_PROTO_OK);
+	gnut_alt alts[GNUT_ALT_MAX];
+	CU_ASSERT_EQUAL(gnut_alt_parse_compact(gnut_head_get(h, "X-Alt"), true, alts, &n, NULL),
+	                GNUT_PROTO_OK);
 	CU_ASSERT_EQUAL(n, 1);
 	CU_ASSERT_EQUAL(alts[0].ip, 0x7f000001);
 	CU_ASSERT_EQUAL(alts[0].port, 36502);
@@ -453,54 +455,6 @@ static void test_available_ranges(void)
 	g_string_free(v, TRUE);
 }
 
-static void test_x_alt(void)
-{
-	gnut_http_alt a[GNUT_HTTP_MAX_ALTS];
-	size_t n = 0;
-	CU_ASSERT_EQUAL(gnut_http_parse_x_alt("1.2.3.4:5678, 5.6.7.8", a, &n), GNUT_PROTO_OK);
-	CU_ASSERT_EQUAL(n, 2);
-	CU_ASSERT_EQUAL(a[0].ip, 0x01020304);
-	CU_ASSERT_EQUAL(a[0].port, 5678);
-	CU_ASSERT_EQUAL(a[1].port, GNUT_HTTP_DEFAULT_PORT);
-	CU_ASSERT_EQUAL(gnut_http_parse_x_alt("tls=8, 127.0.0.1:36502", a, &n), GNUT_PROTO_OK);
-	CU_ASSERT_EQUAL(n, 1);
-	CU_ASSERT_EQUAL(a[0].port, 36502);
-	CU_ASSERT_EQUAL(gnut_http_parse_x_alt("ABCDEFGHIJKLMNOPQRSTUVWXYZ;1.2.3.4:6346,"
-	                                      "256.1.1.1:1,1.2.3.4:0,1.2.3.4:65536,[::1]:6346,"
-	                                      "1.2.3:5,1.2.3.4.5:6,1.2.3.4:,1.2.3.4 :7,tls=ff,"
-	                                      "0001.2.3.4:5,001.2.3.4:5,1.2.3.4:06346,"
-	                                      "9.8.7.6:65535",
-	                                      a, &n),
-	                GNUT_PROTO_OK);
-	CU_ASSERT_EQUAL(n, 1);
-	CU_ASSERT_EQUAL(a[0].ip, 0x09080706);
-	CU_ASSERT_EQUAL(a[0].port, 65535);
-	CU_ASSERT_EQUAL(gnut_http_parse_x_alt("", a, &n), GNUT_PROTO_OK);
-	CU_ASSERT_EQUAL(n, 0);
-
-	gnut_http_alt many[GNUT_HTTP_MAX_ALTS + 1];
-	for (uint32_t i = 0; i <= GNUT_HTTP_MAX_ALTS; i++)
-		many[i] = (gnut_http_alt){0x0a000000u + i, (uint16_t)(6346 + i)};
-	GString *v = g_string_new("tls=c0000000, ");
-	gnut_http_format_x_alt(v, many, GNUT_HTTP_MAX_ALTS);
-	CU_ASSERT_EQUAL(gnut_http_parse_x_alt(v->str, a, &n), GNUT_PROTO_OK);
-	CU_ASSERT_EQUAL(n, GNUT_HTTP_MAX_ALTS);
-	size_t differ = 0;
-	for (size_t i = 0; i < GNUT_HTTP_MAX_ALTS; i++)
-		if (a[i].ip != many[i].ip || a[i].port != many[i].port)
-			differ++;
-	CU_ASSERT_EQUAL(differ, 0);
-	g_string_truncate(v, 0);
-	gnut_http_format_x_alt(v, many, GNUT_HTTP_MAX_ALTS + 1);
-	CU_ASSERT_EQUAL(gnut_http_parse_x_alt(v->str, a, &n), GNUT_PROTO_ERR_TOO_LARGE);
-	CU_ASSERT_EQUAL(n, GNUT_HTTP_MAX_ALTS);
-	CU_ASSERT_EQUAL(a[31].port, 6346 + 31);
-	g_string_truncate(v, 0);
-	gnut_http_format_x_alt(v, many, 2);
-	CU_ASSERT_STRING_EQUAL(v->str, "10.0.0.0:6346, 10.0.0.1:6347");
-	g_string_free(v, TRUE);
-}
-
 static gnut_proto_err decode(const char *s, char **out)
 {
 	return gnut_http_url_decode(s, strlen(s), out);
@@ -581,7 +535,6 @@ static CU_TestInfo tests[] = {
     {"Range cap and format", test_range_cap_and_format},
     {"Content-Range", test_content_range},
     {"X-Available-Ranges", test_available_ranges},
-    {"X-Alt lists", test_x_alt},
     {"percent-decoding", test_url_decoding},
     {"request targets", test_targets},
     CU_TEST_INFO_NULL,

@@ -1,6 +1,7 @@
 /* http-msg.h: the HTTP/1.1 pieces of Gnutella file transfers: request and
  * status lines, request targets (/get/<index>/<name>, /uri-res/N2R?<urn>),
- * Range, Content-Range, X-Available-Ranges and the X-Alt download mesh list.
+ * Range, Content-Range and X-Available-Ranges (the download mesh headers are
+ * alt-loc.h's).
  * The header block around them is a gnut_head (head.h). */
 #ifndef GNUT_HTTP_MSG_H
 #define GNUT_HTTP_MSG_H
@@ -18,8 +19,6 @@
 #define GNUT_HTTP_MAX_TARGET    2048 /* bytes in a request-target */
 #define GNUT_HTTP_MAX_RANGES    16   /* byte-range-specs in one Range header */
 #define GNUT_HTTP_MAX_AVAILABLE 64   /* ranges in one X-Available-Ranges header */
-#define GNUT_HTTP_MAX_ALTS      32   /* entries taken from one X-Alt header */
-#define GNUT_HTTP_DEFAULT_PORT  6346 /* port of an X-Alt entry that names none */
 
 typedef enum {
 	GNUT_HTTP_GET,
@@ -55,13 +54,6 @@ typedef struct {
 	bool total_known;    /* false when the total is written "*" */
 	uint64_t total;      /* only when total_known */
 } gnut_http_content_range;
-
-/* One direct source of a file from an X-Alt list; ip in host order
- * (127.0.0.1 is 0x7f000001). */
-typedef struct {
-	uint32_t ip;
-	uint16_t port;
-} gnut_http_alt;
 
 typedef enum {
 	GNUT_HTTP_RANGE_OK = 0,
@@ -122,19 +114,6 @@ gnut_proto_err gnut_http_parse_available_ranges(const char *value,
                                                 gnut_http_range out[GNUT_HTTP_MAX_AVAILABLE],
                                                 size_t *n_out);
 void gnut_http_format_available_ranges(GString *out, const gnut_http_range *ranges, size_t n);
-
-/* Takes the "a.b.c.d[:port]" entries of an X-Alt list (also the form of
- * X-Try-Ultrapeers), comma-separated, as gnut_addr_parse_ipv4_port reads
- * them (address.h: no leading zeros); an entry without a port gets
- * GNUT_HTTP_DEFAULT_PORT. Other entries ("tls=<hex>", push locations
- * "<GUID>;ip:port", IPv6, bad addresses, port 0) are skipped. More
- * than GNUT_HTTP_MAX_ALTS entries is TOO_LARGE, with out and *n_out holding
- * the first GNUT_HTTP_MAX_ALTS, which a caller may still use. */
-gnut_proto_err gnut_http_parse_x_alt(const char *value, gnut_http_alt out[GNUT_HTTP_MAX_ALTS],
-                                     size_t *n_out);
-
-/* Appends "a.b.c.d:port, e.f.g.h:port". */
-void gnut_http_format_x_alt(GString *out, const gnut_http_alt *alts, size_t n);
 
 /* Percent-decodes s[0..len) into a new NUL-terminated string (g_free it).
  * A '%' not followed by two hex digits, a decoded NUL, or a result that is not

@@ -35,6 +35,7 @@
 #include "gnut/proto/urn.h"
 
 #define FETCH_INPUT_CAP (128 * 1024) /* buffered input: a head, or body bytes */
+#define MAX_URNS        32           /* URNs read from X-Gnutella-Content-URN */
 #define WATCHDOG_MS     1000         /* how often silence is checked */
 #define PAUSE_MIN_MS    5            /* rate-limit waits, bounds */
 #define PAUSE_MAX_MS    1000
@@ -174,6 +175,8 @@ static gboolean send_request(gnut_download_fetch *f)
 	gnut_head_add(h, "User-Agent", PACKAGE_NAME "/" PACKAGE_VERSION);
 	gnut_head_addf(h, "Range", "bytes=%" G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT, start,
 	               start + len - 1);
+	if (f->ops.request_head != NULL)
+		f->ops.request_head(f->user_data, h);
 	g_autoptr(GString) wire = gnut_head_serialize(h);
 	if (!gnut_conn_write_raw(f->conn, wire->str, wire->len)) {
 		fail(f, "cannot send the request");
@@ -206,7 +209,7 @@ static void judged(gnut_download_reply *out, gnut_download_fetch_outcome outcome
 static gboolean urn_matches(const uint8_t sha1[GNUT_SHA1_LEN], const char *value)
 {
 	gboolean other = FALSE;
-	g_auto(GStrv) parts = g_strsplit(value, ",", GNUT_HTTP_MAX_ALTS);
+	g_auto(GStrv) parts = g_strsplit(value, ",", MAX_URNS);
 	for (guint i = 0; parts[i] != NULL; i++) {
 		const char *u = g_strstrip(parts[i]);
 		gnut_urn urn;
@@ -324,24 +327,11 @@ void gnut_download_reply_judge(const gnut_head *h, const gnut_download_request *
 	}
 }
 
-/* Passes the sources an X-Alt header names on to the owner, whatever the
- * reply (a busy source's mesh is as good as a serving one's). */
-static void report_alts(gnut_download_fetch *f, const gnut_head *h)
-{
-	const char *v = gnut_head_get(h, "X-Alt");
-	if (v == NULL || f->ops.alts == NULL)
-		return;
-	gnut_http_alt alts[GNUT_HTTP_MAX_ALTS];
-	size_t n = 0;
-	gnut_http_parse_x_alt(v, alts, &n); /* TOO_LARGE still gives the first ones */
-	if (n > 0)
-		f->ops.alts(f->user_data, alts, n);
-}
-
 /* Acts on a reply head. FALSE when the fetch is over. */
 static gboolean handle_reply(gnut_download_fetch *f, const gnut_head *h)
 {
-	report_alts(f, h);
+	if (f->ops.reply_head != NULL)
+		f->ops.reply_head(f->user_data, h);
 	gnut_download_request rq = {
 	    .sha1 = f->sha1, .size = f->size, .start = f->asked_start, .len = f->asked_len};
 	gnut_download_reply r;

@@ -26,6 +26,7 @@ static void source_free(gpointer p)
 	g_free(s->host);
 	g_free(s->name);
 	g_free(s->error);
+	g_free(s->thex_path);
 	g_free(s);
 }
 
@@ -50,6 +51,9 @@ void gnut_dl_unref(gnut_dl *d)
 	g_ptr_array_unref(d->slots);
 	g_ptr_array_unref(d->sources);
 	g_hash_table_unref(d->contributors);
+	g_clear_pointer(&d->verifier, gnut_thex_verifier_free); /* no fetch holds it */
+	if (d->nalts != NULL)
+		g_array_unref(d->nalts);
 	g_free(d);
 }
 

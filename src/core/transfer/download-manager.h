@@ -6,8 +6,11 @@
  *                     records -> downloads.xml, now or a little later
  *   download-item.c   one download: its sources, its transfers, its partial
  *                     file, its state; pausing it
+ *   download-mesh.c   X-Alt / X-Nalt from replies, X-Alt and X-Nalt on
+ *                     requests, the mesh
  *   download-swarm.c  the chunks of a download: which source fetches which,
- *                     the race at the end, a completed chunk, a mismatch
+ *                     the race at the end, a completed chunk (checked
+ *                     against the tree), a mismatch
  *   download-sched.c  the scheduler and the source policy: which download
  *                     fetches from which sources, and what an outcome means;
  *                     handing a whole download to the finishing job
@@ -21,7 +24,10 @@
 
 #include "download-private.h"
 
+#include "gnut/base/log-limit.h"
 #include "gnut/base/rate-limit.h"
+#include "gnut/core/transfer/mesh.h"
+#include "gnut/core/transfer/thex-verify.h"
 
 typedef struct gnut_dl_slot gnut_dl_slot;
 
@@ -46,6 +52,8 @@ typedef struct {
 	gnut_dl_slot *slot; /* its transfer now, or NULL */
 	guint64 received;   /* body bytes from it this session */
 	char *error;        /* its last error, or why it was given up */
+	char *thex_path;    /* the tree it offers (X-Thex-URI with our root), or NULL */
+	gboolean in_mesh;   /* it served good chunks: it is in the mesh */
 } gnut_dl_source;
 
 #define GNUT_DL_MAX_ATTEMPTS 4 /* errors in a row before a source stops counting */
@@ -95,6 +103,14 @@ typedef struct gnut_dl {
 	guint64 rate_bytes;
 	gint64 rate_since_us, last_data_us;
 	gnut_download_verify *job; /* while verifying */
+	/* Its Tiger tree (download-tree.c): the root it must have (that of
+	 * the first source's X-Thex-URI), the fetch of the tree, the check. */
+	gboolean has_root;
+	gboolean no_tree; /* a tree disagreed with the SHA-1: none this session */
+	uint8_t root[GNUT_TIGER_LEN];
+	GCancellable *tree_cancel;    /* while a tree fetch runs */
+	gnut_thex_verifier *verifier; /* once the tree is here */
+	GArray *nalts;                /* gnut_alt: sources found bad, told in X-Nalt */
 } gnut_dl;
 
 struct gnut_downloads {
@@ -127,6 +143,8 @@ struct gnut_downloads {
 	gpointer find_data;
 	gnut_downloads_chunk_fn verify_chunk;
 	gpointer verify_chunk_data;
+	gnut_mesh *mesh;     /* borrowed; NULL: no mesh */
+	gnut_log_limit *log; /* peers' refused headers */
 };
 
 /* Destroys and drops a GSource the manager keeps (NULL: nothing). */
@@ -210,6 +228,22 @@ void gnut_dl_stop_transfer(gnut_dl *d);
  * 0) it is tried again that much later. */
 void gnut_dl_pause(gnut_dl *d, const char *why, guint retry_in_s, gboolean notify);
 
+/* ---- download-mesh.c ---- */
+
+/* The source's IPv4 address (host order), when it is a direct IPv4 one. */
+gboolean gnut_dl_source_ipv4(const gnut_dl_source *s, uint32_t *ip);
+/* A reply head: X-Alt (compact and legacy) into the mesh and the
+ * download's sources, X-Nalt out of the mesh. TRUE when a source is new. */
+gboolean gnut_dl_mesh_learn(gnut_dl *d, const gnut_head *h);
+/* Our X-Alt (the mesh, never to's own address) and X-Nalt (the sources
+ * found bad) on a request to the source to. */
+void gnut_dl_mesh_tell(gnut_dl *d, const gnut_dl_source *to, gnut_head *h);
+/* src served good data: into the mesh. */
+void gnut_dl_mesh_good(gnut_dl *d, gnut_dl_source *src);
+/* src served bad data: out of the mesh, and, with announce, told in X-Nalt
+ * from now on. */
+void gnut_dl_mesh_bad(gnut_dl *d, gnut_dl_source *src, gboolean announce);
+
 /* ---- download-swarm.c ---- */
 
 /* [start, end) of chunk k. */
@@ -224,13 +258,27 @@ gboolean gnut_dl_has_work(const gnut_dl *d);
  * *error (CORRUPT), when the chunk they completed failed its check: the
  * source is given up, the chunk undone. */
 gboolean gnut_dl_wrote(gnut_dl_slot *slot, guint64 offset, gsize len, GError **error);
-/* The complete file failed its SHA-1: the sources that wrote it this
- * session are given up, and every byte is to be fetched again. */
+/* The tree has come: every recorded byte is checked against it (bytes
+ * recorded in an earlier run included); bad slices are undone. Returns the
+ * bytes undone. */
+guint64 gnut_dl_recheck_done(gnut_dl *d);
+/* The complete file failed its SHA-1. With a tree, only the bad slices are
+ * undone and their chunks' sources given up; a tree that finds nothing bad
+ * disagrees with the SHA-1 and is dropped. Without one, the sources that
+ * wrote the file this session are given up, and every byte is to be
+ * fetched again. */
 void gnut_dl_refetch_all(gnut_dl *d, const char *why);
+
+/* An X-Thex-URI value from src (the Tiger tree section of
+ * download-sched.c); may start the fetch of the tree. */
+void gnut_dl_tree_offer(gnut_dl *d, gnut_dl_source *src, const char *value);
+/* Stops the fetch of the tree and forgets the tree (the manager's end). */
+void gnut_dl_tree_stop(gnut_dl *d);
 
 /* ---- download-sched.c ---- */
 
-/* Every byte is here: hands the file to the finishing job. */
+/* Every byte is here: hands the file to the finishing job, unless a tree
+ * is on its way (the scheduler tries again when it has come or failed). */
 void gnut_dl_start_verify(gnut_dl *d);
 /* Stops the finishing job, if any, and waits for it: TRUE when the file
  * was moved into place all the same (it is at d->final_path). */

@@ -96,9 +96,13 @@ typedef struct {
 	gsize (*budget)(gpointer user_data, gsize want, gint64 *wait_us);
 	/* The source accepted a request and data follows (first time only). */
 	void (*receiving)(gpointer user_data);
-	/* The source named other sources of the file in an X-Alt header (at
-	 * most GNUT_HTTP_MAX_ALTS, addresses unchecked). May be NULL. */
-	void (*alts)(gpointer user_data, const gnut_http_alt *alts, gsize n);
+	/* A reply head, before it is judged (whatever its status: a busy
+	 * source's mesh headers are as good as a serving one's): the owner
+	 * reads X-Alt, X-Nalt, X-Thex-URI from it. May be NULL. */
+	void (*reply_head)(gpointer user_data, const gnut_head *h);
+	/* Headers of the owner's own to add to a request (X-Alt, X-Nalt).
+	 * May be NULL. */
+	void (*request_head)(gpointer user_data, gnut_head *h);
 	/* The fetch is over (called once, from the main loop, never inside a
 	 * gnut_download_fetch_* call); the owner may free it from here. */
 	void (*done)(gpointer user_data, const gnut_download_fetch_result *result);

@@ -24,6 +24,9 @@
  * complete, or, when the SHA-1 does not match, fetched again
  * (gnut_dl_refetch_all), or paused when our own disk fails it.
  *
+ * A download's other job is the fetch of its Tiger tree, once per
+ * download, from a source whose reply offers one (see the section below).
+ *
  * The fetch's body bytes go to the partial file through the manager's rate
  * limiter, one token bucket for all downloads on the injected clock. A
  * write that fails is our disk's fault, not the source's: the download
@@ -36,8 +39,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "gnut/core/transfer/thex-fetch.h"
 #include "gnut/proto/address.h"
 #include "gnut/proto/dial-rule.h"
+#include "gnut/proto/thex-answer.h"
 
 #define RETRY_BASE_S     5    /* first back-off after an error; doubles */
 #define BUSY_DEFAULT_S   60   /* a 503 without Retry-After */
@@ -160,26 +165,24 @@ static void op_receiving(gpointer data)
 	gnut_dl_refresh_state(slot->d, TRUE);
 }
 
-/* X-Alt: more sources, when we may dial them; never a revival of one we
- * gave up. */
-static void op_alts(gpointer data, const gnut_http_alt *alts, gsize n)
+/* The mesh headers of a reply (download-mesh.c), and its offer of a
+ * tree (below). */
+static void op_reply_head(gpointer data, const gnut_head *h)
 {
 	gnut_dl_slot *slot = data;
-	gnut_dl *d = slot->d;
-	guint before = d->sources->len;
-	for (gsize i = 0; i < n; i++) {
-		if (gnut_dial_check_ipv4(alts[i].ip, alts[i].port, d->mgr->allow_local) !=
-		    GNUT_DIAL_OK)
-			continue;
-		char host[GNUT_ADDR_IPV4_LEN];
-		gnut_addr_format_ipv4(alts[i].ip, host);
-		gnut_download_source src = {.host = host, .port = alts[i].port};
-		gnut_dl_merge_source(d, &src, FALSE);
+	if (gnut_dl_mesh_learn(slot->d, h)) {
+		gnut_downloads_save_later(slot->d->mgr);
+		gnut_downloads_schedule_soon(slot->d->mgr);
 	}
-	if (d->sources->len > before) {
-		gnut_downloads_save_later(d->mgr);
-		gnut_downloads_schedule_soon(d->mgr);
-	}
+	const char *thex = gnut_head_get(h, "X-Thex-URI");
+	if (thex != NULL)
+		gnut_dl_tree_offer(slot->d, slot->src, thex);
+}
+
+static void op_request_head(gpointer data, gnut_head *h)
+{
+	gnut_dl_slot *slot = data;
+	gnut_dl_mesh_tell(slot->d, slot->src, h);
 }
 
 static void op_done(gpointer data, const gnut_download_fetch_result *r)
@@ -213,7 +216,8 @@ static const gnut_download_fetch_ops fetch_ops = {
     .write = op_write,
     .budget = op_budget,
     .receiving = op_receiving,
-    .alts = op_alts,
+    .reply_head = op_reply_head,
+    .request_head = op_request_head,
     .done = op_done,
 };
 
@@ -286,6 +290,112 @@ void gnut_dl_fetch_over_giv(gnut_dl_slot *slot, gnut_conn *conn)
 	slot->fetch = gnut_download_fetch_start_on(conn, &p, &fetch_ops, slot);
 }
 
+/* ---- the Tiger tree ----
+ *
+ * Which root: a download knows only its SHA-1, so the root it trusts is
+ * the one the first source names in its X-Thex-URI; a source naming
+ * another root is not asked for its tree. A first source that lies about
+ * the root cannot make a bad file be delivered: the final SHA-1 check
+ * still decides, and a tree that finds nothing bad in a file whose SHA-1
+ * is wrong is dropped for the session (download-swarm.c), the download then
+ * going on as it would without a tree.
+ *
+ * A file of one chunk fetches no tree: the SHA-1 at the end tells as much.
+ * The tree is fetched once per download, from one source at a time
+ * (thex-fetch.h: verified against the root and the size); a source whose
+ * tree cannot be fetched is not asked again this session, and the next
+ * source that offers one is. The tree is not persisted: after a restart it
+ * is fetched again, and when it comes every byte already recorded, in this
+ * run or an earlier one, is checked against it (gnut_dl_recheck_done). */
+
+static void tree_fetch(gnut_dl *d); /* on_tree tries the next source */
+
+typedef struct {
+	gnut_dl *d; /* a reference */
+	guint bit;  /* the source asked */
+} tree_op;
+
+static void on_tree(GObject *obj, GAsyncResult *res, gpointer data)
+{
+	(void)obj;
+	tree_op *op = data;
+	gnut_dl *d = op->d;
+	g_autoptr(GError) err = NULL;
+	gnut_thex_level *level = gnut_thex_fetch_finish(res, &err);
+	if (d->mgr == NULL || g_error_matches(err, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
+		g_clear_pointer(&level, gnut_thex_level_free);
+	} else {
+		g_clear_object(&d->tree_cancel);
+		gnut_dl_source *src = g_ptr_array_index(d->sources, op->bit);
+		if (level == NULL) {
+			g_message("download %" G_GUINT64_FORMAT ": no tree from %s:%u: %s", d->id,
+			          src->host, src->port, err->message);
+			g_clear_pointer(&src->thex_path, g_free); /* not asked again */
+			tree_fetch(d);
+		} else {
+			g_info("download %" G_GUINT64_FORMAT ": Tiger tree from %s:%u (depth %u)",
+			       d->id, src->host, src->port, level->depth);
+			d->verifier = gnut_thex_verifier_new(level);
+			gnut_thex_level_free(level);
+			if (gnut_dl_in_progress(d) || d->state == GNUT_DOWNLOAD_PAUSED)
+				gnut_dl_recheck_done(d);
+		}
+		gnut_downloads_schedule_soon(d->mgr); /* a complete file may wait for it */
+	}
+	gnut_dl_unref(d);
+	g_free(op);
+}
+
+static void tree_fetch(gnut_dl *d)
+{
+	if (d->verifier != NULL || d->tree_cancel != NULL || !d->has_root)
+		return;
+	for (guint i = 0; i < d->sources->len; i++) {
+		gnut_dl_source *s = g_ptr_array_index(d->sources, i);
+		uint32_t ip;
+		if (s->thex_path == NULL || s->dead || !gnut_dl_source_ipv4(s, &ip))
+			continue;
+		tree_op *op = g_new0(tree_op, 1);
+		op->d = gnut_dl_ref(d);
+		op->bit = s->bit;
+		d->tree_cancel = g_cancellable_new();
+		gnut_thex_fetch_async(ip, s->port, s->thex_path, d->size, d->root,
+		                      d->mgr->allow_local, d->tree_cancel, on_tree, op);
+		return;
+	}
+}
+
+void gnut_dl_tree_offer(gnut_dl *d, gnut_dl_source *src, const char *value)
+{
+	char path[GNUT_THEX_URI_MAX + 1];
+	bool has_root = false;
+	uint8_t root[GNUT_TIGER_LEN];
+	if (d->size <= GNUT_DOWNLOAD_CHUNK || d->no_tree || src->thex_path != NULL ||
+	    gnut_thex_uri_parse(value, path, &has_root, root) != GNUT_PROTO_OK || !has_root)
+		return;
+	if (!d->has_root) {
+		memcpy(d->root, root, GNUT_TIGER_LEN);
+		d->has_root = TRUE;
+	} else if (memcmp(d->root, root, GNUT_TIGER_LEN) != 0) {
+		gnut_log_limited(d->mgr->log,
+		                 "download %" G_GUINT64_FORMAT ": %s:%u offers a tree "
+		                 "of another root: not used",
+		                 d->id, src->host, src->port);
+		return;
+	}
+	src->thex_path = g_strdup(path);
+	tree_fetch(d);
+}
+
+void gnut_dl_tree_stop(gnut_dl *d)
+{
+	if (d->tree_cancel != NULL) {
+		g_cancellable_cancel(d->tree_cancel);
+		g_clear_object(&d->tree_cancel);
+	}
+	g_clear_pointer(&d->verifier, gnut_thex_verifier_free);
+}
+
 /* ---- the finishing job ---- */
 
 /* The finishing job is over. It only counts while the download still
@@ -317,10 +427,13 @@ static void on_verified(gnut_download_verify *job, const char *path, const GErro
 }
 
 /* Why truncate first: a stale partial file longer than the download would
- * not hash right. */
+ * not hash right. Why wait for a tree on its way: it finds the bad slices,
+ * where a SHA-1 mismatch without it would give up every source. */
 void gnut_dl_start_verify(gnut_dl *d)
 {
 	gnut_downloads *m = d->mgr;
+	if (d->tree_cancel != NULL)
+		return; /* a tree on its way judges first (bounded by the fetch's timeouts) */
 	if (!gnut_dl_open_partial(d) || ftruncate(d->fd, (off_t)d->size) != 0) {
 		g_autofree char *why =
 		    g_strdup_printf("cannot prepare %s: %s", d->partial, g_strerror(errno));

@@ -12,9 +12,12 @@
  *      other slot is cut (its source is tried again at once, for it did
  *      nothing wrong). A stalled source's chunk is so fetched elsewhere.
  *
- * A completed chunk goes to the chunk verifier, if one is set; a bad one
- * is undone and the sources that wrote into it are given up. A good one
- * (or one nobody can check) is made durable soon (download-save.c).
+ * A completed chunk is checked against the download's Tiger tree when it
+ * has one (download-tree.c), else by the chunk verifier, if one is set. A
+ * bad one (with a tree: its bad slices) is undone and the sources that
+ * wrote into it are given up, taken out of the mesh and named in our
+ * X-Nalt; a good one's sources join the mesh. A good one (or one nobody
+ * can check) is made durable soon (download-save.c).
  * Which sources wrote into each chunk this session is kept as a bit mask
  * per chunk, so that a complete file that fails its SHA-1 knows whom to
  * give up. */
@@ -130,14 +133,74 @@ static guint64 *contributors_of(gnut_dl *d, guint64 k)
 	return mask;
 }
 
-/* Gives up every source whose bit is in mask. */
-static void give_up_mask(gnut_dl *d, guint64 mask, const char *why)
+/* Gives up every source whose bit is in mask, for bad data: out of the
+ * mesh, and, when a check pinned the data down (proven), into our X-Nalt
+ * (a whole file's SHA-1 mismatch blames the good with the bad). */
+static void give_up_mask(gnut_dl *d, guint64 mask, const char *why, gboolean proven)
+{
+	for (guint i = 0; i < d->sources->len; i++) {
+		gnut_dl_source *s = g_ptr_array_index(d->sources, i);
+		if (mask & (G_GUINT64_CONSTANT(1) << s->bit)) {
+			gnut_dl_give_up_source(d, s, why);
+			gnut_dl_mesh_bad(d, s, proven);
+		}
+	}
+}
+
+/* The sources whose bit is in mask served good data: into the mesh. */
+static void praise_mask(gnut_dl *d, guint64 mask)
 {
 	for (guint i = 0; i < d->sources->len; i++) {
 		gnut_dl_source *s = g_ptr_array_index(d->sources, i);
 		if (mask & (G_GUINT64_CONSTANT(1) << s->bit))
-			gnut_dl_give_up_source(d, s, why);
+			gnut_dl_mesh_good(d, s);
 	}
+}
+
+/* Checks [start, end) of the partial file (open) against the tree: the bad
+ * slices' byte ranges (half-open) are appended to bad. FALSE: no tree yet
+ * (or the file cannot be read: unknown). */
+static gboolean tree_check(gnut_dl *d, guint64 start, guint64 end, GArray *bad)
+{
+	if (d->verifier == NULL || d->fd < 0)
+		return FALSE;
+	g_autoptr(GArray) slices = g_array_new(FALSE, FALSE, sizeof(gnut_http_range));
+	g_autoptr(GError) err = NULL;
+	if (gnut_thex_verifier_check(d->verifier, d->fd, start, end, slices, &err) < 0) {
+		g_warning("download %" G_GUINT64_FORMAT ": %s", d->id, err->message);
+		return FALSE;
+	}
+	for (guint i = 0; i < slices->len; i++) {
+		const gnut_http_range *r = &g_array_index(slices, gnut_http_range, i);
+		gnut_download_range br = {.start = r->start, .end = r->end + 1};
+		g_array_append_val(bad, br);
+	}
+	return TRUE;
+}
+
+/* Undoes the bad ranges (half-open, from the tree) and gives up the
+ * sources that wrote into their chunks. Returns the bytes undone. */
+static guint64 undo_bad(gnut_dl *d, const GArray *bad, const char *why)
+{
+	guint64 undone = 0;
+	for (guint i = 0; i < bad->len; i++) {
+		const gnut_download_range *r = &g_array_index(bad, gnut_download_range, i);
+		guint64 had = gnut_download_ranges_count_in(d->done, r->start, r->end);
+		gnut_download_ranges_remove(d->done, r->start, r->end);
+		gnut_download_ranges_remove(d->durable, r->start, r->end);
+		d->done_bytes -= had;
+		undone += had;
+		gnut_thex_verifier_forget(d->verifier, r->start, r->end);
+		g_message("download %" G_GUINT64_FORMAT ": bytes %" G_GUINT64_FORMAT
+		          "-%" G_GUINT64_FORMAT " failed the Tiger tree: fetched again",
+		          d->id, r->start, r->end - 1);
+		for (guint64 k = chunk_of(r->start); k <= chunk_of(r->end - 1); k++) {
+			guint64 *mask = contributors_of(d, k);
+			give_up_mask(d, *mask, why, TRUE);
+			*mask = 0;
+		}
+	}
+	return undone;
 }
 
 /* The slots other than winner still on chunk k (or on any chunk, when the
@@ -163,12 +226,26 @@ static gboolean chunk_failed(gnut_dl *d, guint64 k, GError **error)
 	gnut_download_ranges_remove(d->done, cs, ce);
 	d->done_bytes -= ce - cs;
 	guint64 *mask = contributors_of(d, k);
-	give_up_mask(d, *mask, "sent a chunk that failed its check");
+	give_up_mask(d, *mask, "sent a chunk that failed its check", TRUE);
 	*mask = 0;
 	g_set_error(error, GNUT_DOWNLOAD_ERROR, GNUT_DOWNLOAD_ERROR_CORRUPT,
 	            "bytes %" G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT " failed their check", cs,
 	            ce - 1);
 	return FALSE;
+}
+
+/* Checks completed chunk k: by the tree when there is one, else by the
+ * manager's chunk verifier, if any. */
+static gnut_download_chunk_verdict check_chunk(gnut_dl *d, guint64 k, GArray *bad)
+{
+	guint64 cs, ce;
+	gnut_dl_chunk_bounds(d, k, &cs, &ce);
+	if (tree_check(d, cs, ce, bad))
+		return bad->len > 0 ? GNUT_DOWNLOAD_CHUNK_BAD : GNUT_DOWNLOAD_CHUNK_GOOD;
+	gnut_downloads *m = d->mgr;
+	if (m->verify_chunk == NULL)
+		return GNUT_DOWNLOAD_CHUNK_UNKNOWN;
+	return m->verify_chunk(d->sha1, d->size, d->fd, cs, ce - cs, m->verify_chunk_data);
 }
 
 gboolean gnut_dl_wrote(gnut_dl_slot *slot, guint64 offset, gsize len, GError **error)
@@ -180,21 +257,75 @@ gboolean gnut_dl_wrote(gnut_dl_slot *slot, guint64 offset, gsize len, GError **e
 	d->unsynced = TRUE;
 	if (missing_in_chunk(d, k) > 0)
 		return TRUE;
-	gnut_downloads *m = d->mgr;
-	if (m->verify_chunk != NULL) {
-		guint64 cs, ce;
-		gnut_dl_chunk_bounds(d, k, &cs, &ce);
-		if (m->verify_chunk(d->sha1, d->size, d->fd, cs, ce - cs, m->verify_chunk_data) ==
-		    GNUT_DOWNLOAD_CHUNK_BAD)
-			return chunk_failed(d, k, error);
+	g_autoptr(GArray) bad = g_array_new(FALSE, FALSE, sizeof(gnut_download_range));
+	gnut_download_chunk_verdict verdict = check_chunk(d, k, bad);
+	if (verdict == GNUT_DOWNLOAD_CHUNK_BAD && bad->len > 0) {
+		undo_bad(d, bad, "sent data that failed the Tiger tree");
+		g_set_error(error, GNUT_DOWNLOAD_ERROR, GNUT_DOWNLOAD_ERROR_CORRUPT,
+		            "chunk %" G_GUINT64_FORMAT " failed the Tiger tree", k);
+		return FALSE;
 	}
+	if (verdict == GNUT_DOWNLOAD_CHUNK_BAD)
+		return chunk_failed(d, k, error);
+	if (verdict == GNUT_DOWNLOAD_CHUNK_GOOD)
+		praise_mask(d, *contributors_of(d, k));
 	cut_losers(d, slot, k);
-	gnut_downloads_save_soon(m);
+	gnut_downloads_save_soon(d->mgr);
 	return TRUE;
+}
+
+guint64 gnut_dl_recheck_done(gnut_dl *d)
+{
+	gboolean opened = d->fd < 0;
+	if (opened && !gnut_dl_open_partial(d))
+		return 0; /* checked as chunks complete, and at the end */
+	g_autoptr(GArray) bad = g_array_new(FALSE, FALSE, sizeof(gnut_download_range));
+	g_autoptr(GArray) done = g_array_copy(d->done);
+	for (guint i = 0; i < done->len; i++) {
+		const gnut_download_range *r = &g_array_index(done, gnut_download_range, i);
+		tree_check(d, r->start, r->end, bad);
+	}
+	if (opened && d->slots->len == 0)
+		gnut_dl_release_partial(d);
+	guint64 undone = undo_bad(d, bad, "sent data that failed the Tiger tree");
+	if (undone > 0) {
+		gnut_dl_refresh_state(d, TRUE);
+		gnut_downloads_save_soon(d->mgr);
+	}
+	return undone;
+}
+
+/* With a tree: undoes the bad slices only. FALSE when the tree finds
+ * nothing bad (it disagrees with the SHA-1: dropped) or cannot tell. */
+static gboolean refetch_bad_slices(gnut_dl *d)
+{
+	if (d->verifier == NULL || !gnut_dl_open_partial(d))
+		return FALSE;
+	g_autoptr(GArray) bad = g_array_new(FALSE, FALSE, sizeof(gnut_download_range));
+	gboolean checked = tree_check(d, 0, d->size, bad);
+	gnut_dl_release_partial(d);
+	if (checked && bad->len > 0) {
+		undo_bad(d, bad, "served data that failed the Tiger tree");
+		return TRUE;
+	}
+	g_warning("download %" G_GUINT64_FORMAT " (%s): its Tiger tree finds no bad slice in a "
+	          "file that fails the SHA-1: the tree is not used",
+	          d->id, d->name);
+	g_clear_pointer(&d->verifier, gnut_thex_verifier_free);
+	d->no_tree = TRUE;
+	return FALSE;
 }
 
 void gnut_dl_refetch_all(gnut_dl *d, const char *why)
 {
+	if (refetch_bad_slices(d)) {
+		g_free(d->last_error);
+		d->last_error = g_strdup_printf("%s; fetching the bad slices again", why);
+		gnut_dl_set_state(d, GNUT_DOWNLOAD_QUEUED, FALSE);
+		gnut_dl_refresh_state(d, TRUE);
+		gnut_downloads_save_or_warn(d->mgr);
+		return;
+	}
 	guint64 blamed = 0;
 	GHashTableIter it;
 	gpointer value;
@@ -203,7 +334,7 @@ void gnut_dl_refetch_all(gnut_dl *d, const char *why)
 		blamed |= *(guint64 *)value;
 	g_warning("download %" G_GUINT64_FORMAT " (%s): %s; fetching it again", d->id, d->name,
 	          why);
-	give_up_mask(d, blamed, "served data that failed the SHA-1 check");
+	give_up_mask(d, blamed, "served data that failed the SHA-1 check", FALSE);
 	g_hash_table_remove_all(d->contributors);
 	g_array_set_size(d->done, 0);
 	g_array_set_size(d->durable, 0);

@@ -154,6 +154,8 @@ gnut_downloads *gnut_downloads_new(const gnut_downloads_config *config, gnut_clo
 	m->search_interval_s = or_default(config->search_interval_s, DEFAULT_SEARCH_INTERVAL_S);
 	m->allow_local = config->allow_local;
 	m->tls = config->tls;
+	m->mesh = config->mesh;
+	m->log = gnut_log_limit_new(clock);
 	m->limit =
 	    gnut_rate_limit_new(clock, config->download_limit, limit_burst(config->download_limit));
 	m->all = g_ptr_array_new();
@@ -178,11 +180,13 @@ void gnut_downloads_free(gnut_downloads *m)
 	for (guint i = 0; i < m->all->len; i++) {
 		gnut_dl *d = g_ptr_array_index(m->all, i);
 		gnut_dl_close_partial(d);
+		gnut_dl_tree_stop(d);
 		d->mgr = NULL;
 		gnut_dl_unref(d);
 	}
 	g_ptr_array_unref(m->all);
 	gnut_rate_limit_free(m->limit);
+	gnut_log_limit_free(m->log);
 	g_main_context_unref(m->ctx);
 	g_free(m->incomplete_dir);
 	g_free(m->download_dir);

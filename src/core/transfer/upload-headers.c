@@ -50,6 +50,9 @@ void gnut_upload_learn_mesh(gnut_mesh *mesh, const gnut_shared_file *f, const gn
 	}
 	if ((v = gnut_head_get(request, "X-Nalt")) != NULL) {
 		gnut_alt_parse_compact(v, allow_local, a, &n, NULL);
+		g_autoptr(GString) named = g_string_new(NULL);
+		gnut_alt_format_compact(named, a, n);
+		g_debug("X-Nalt: bad sources of %s: %s", f->name, named->str);
 		for (size_t i = 0; i < n; i++)
 			gnut_mesh_remove(mesh, f->sha1, a[i].ip, a[i].port);
 	}

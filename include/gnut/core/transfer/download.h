@@ -28,10 +28,25 @@
  * reason; it is tried again every retry_max_s, or at once by
  * gnut_downloads_resume. A complete file is checked against its SHA-1 in a
  * worker thread and moved to its target folder under a sanitised, free
- * name; a mismatch does not deliver the file, nor discard it: the sources
- * that served its bytes this session are given up and every byte is
- * fetched again from the others (or from new ones, waiting). A chunk
- * verifier (set by a Tiger-tree module) checks each chunk as it completes.
+ * name; a mismatch does not deliver the file, nor discard it: with a Tiger
+ * tree only the slices it finds bad are fetched again; without one (or when
+ * the tree finds nothing bad: it lied, and is dropped) the sources that
+ * served its bytes this session are given up and every byte is fetched
+ * again from the others (or from new ones, waiting).
+ *
+ * Tiger trees: the root of the first source's X-Thex-URI is the one the
+ * download trusts (the final SHA-1 is what protects against a first source
+ * that lies); the tree is fetched once (thex-fetch.h) from a source naming
+ * that root, not persisted (fetched again after a restart, when every
+ * recorded byte is checked against it), and each chunk is checked against
+ * it as it completes; a bad slice is fetched again elsewhere and the
+ * sources that wrote into its chunk given up, taken out of the mesh and
+ * named in X-Nalt. Without a tree, the chunk verifier (if set) checks.
+ *
+ * The mesh (config.mesh, shared with uploads): sources' X-Alt (compact and
+ * legacy) enter it and the download's sources, X-Nalt leaves it; sources of
+ * good chunks join it; requests carry X-Alt from it (never the source's own
+ * address) and X-Nalt with the sources found bad.
  *
  * The manager never learns a size from its sources (a source serving
  * another size is given up as the wrong file).
@@ -67,6 +82,7 @@
 #include <stdint.h>
 
 #include "gnut/base/clock.h"
+#include "gnut/core/transfer/mesh.h"
 #include "gnut/net/conn.h"
 #include "gnut/proto/digest.h"
 #include "gnut/proto/guid.h"
@@ -185,6 +201,8 @@ typedef struct {
 	gboolean allow_local;     /* X-Alt sources at local addresses may be dialed */
 	guint push_wait_s;        /* how long a push waits for its GIV; 0: 30 s */
 	gboolean tls;             /* TLS on: connect TLS-first to sources that accept it */
+	gnut_mesh *mesh;          /* the download mesh shared with uploads (borrowed,
+	                             outlives the manager); NULL: none */
 } gnut_downloads_config;
 
 typedef struct gnut_downloads gnut_downloads;
