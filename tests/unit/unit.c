@@ -76,6 +76,17 @@ static gboolean timed_out(gpointer data)
 	return G_SOURCE_REMOVE;
 }
 
+static gboolean keep_ticking(gpointer data)
+{
+	(void)data;
+	return G_SOURCE_CONTINUE;
+}
+
+/* The condition may turn true in another thread (a test's fake server),
+ * which does not wake the main loop: a tick every POLL_MS makes the loop
+ * look again, so the wait never lasts until some unrelated timer fires. */
+#define POLL_MS 10
+
 gboolean gnut_unit_run_until(gboolean (*cond)(gpointer), gpointer data, guint timeout_ms)
 {
 	GMainContext *ctx = g_main_context_get_thread_default();
@@ -83,8 +94,13 @@ gboolean gnut_unit_run_until(gboolean (*cond)(gpointer), gpointer data, guint ti
 	GSource *t = g_timeout_source_new(timeout_ms);
 	g_source_set_callback(t, timed_out, &expired, NULL);
 	g_source_attach(t, ctx);
+	GSource *tick = g_timeout_source_new(POLL_MS);
+	g_source_set_callback(tick, keep_ticking, NULL, NULL);
+	g_source_attach(tick, ctx);
 	while (!cond(data) && !expired)
 		g_main_context_iteration(ctx, TRUE);
+	g_source_destroy(tick);
+	g_source_unref(tick);
 	g_source_destroy(t);
 	g_source_unref(t);
 	return cond(data);
