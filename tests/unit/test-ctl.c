@@ -114,12 +114,17 @@ static gboolean has_exactly(JsonObject *o, const char *const *names)
 static void test_method_table(void)
 {
 	static const char *const names[] = {
-	    "status",          "peers",           "hosts",          "connect",
-	    "search.start",    "search.hits",     "search.stop",    "downloads",
-	    "download.start",  "download.cancel", "download.pause", "download.resume",
-	    "download.retry",  "download.sources", "shares",        "share.add",
-	    "rescan",          "stop",            "share.remove",   "limits",
-	    "limits.set",      "disconnect",
+	    "status",         "peers",
+	    "hosts",          "connect",
+	    "search.start",   "search.hits",
+	    "search.stop",    "downloads",
+	    "download.start", "download.cancel",
+	    "download.pause", "download.resume",
+	    "download.retry", "download.sources",
+	    "shares",         "share.add",
+	    "rescan",         "stop",
+	    "share.remove",   "limits",
+	    "limits.set",     "disconnect",
 	};
 	gsize n = 0;
 	const gnut_ctl_method *all = gnut_ctl_methods(&n);

@@ -13,9 +13,10 @@
 #include "gnut/proto/digest.h" /* GNUT_SHA1_LEN */
 #include "gnut/proto/thex.h"
 
-#define GNUT_HASH_CACHE_MAX_BYTES   (512u << 20) /* largest cache file read (trees: 64 KiB a 1 GiB file) */
-#define GNUT_HASH_CACHE_MAX_ENTRIES 400000       /* stores past this are dropped */
-#define GNUT_HASH_CACHE_MAX_PATH    4096         /* bytes of a path, unescaped */
+#define GNUT_HASH_CACHE_MAX_BYTES                                                                  \
+	(512u << 20) /* largest cache file read (trees: 64 KiB a 1 GiB file) */
+#define GNUT_HASH_CACHE_MAX_ENTRIES 400000 /* stores past this are dropped */
+#define GNUT_HASH_CACHE_MAX_PATH    4096   /* bytes of a path, unescaped */
 
 typedef struct gnut_hash_cache gnut_hash_cache;
 
