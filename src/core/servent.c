@@ -931,15 +931,6 @@ void gnut_servent_status(gnut_servent *s, gnut_status_info *out)
 	out->push_proxy_used = gnut_proxy_client_accepted(s->proxy_client);
 }
 
-void gnut_servent_messages_sent(gnut_servent *s, gnut_messages_sent *out)
-{
-	gnut_routing_stats rs;
-	gnut_routing_get_stats(s->routing, &rs);
-	out->queries = rs.queries_sent;
-	out->hits = rs.hits_sent;
-	out->query_status = rs.query_status_sent;
-}
-
 GPtrArray *gnut_servent_peers(gnut_servent *s)
 {
 	return servent_info_peers(s->links);

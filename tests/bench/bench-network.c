@@ -20,7 +20,7 @@
  * without it is stopped after --query-time seconds.
  *
  * Messages: the query, query hit and query status (leaf guidance) messages
- * all servents sent on their links (gnut_servent_messages_sent) plus the
+ * all servents sent on their links (gnut_servent_counters_get) plus the
  * hits sent out of band, from the first query until the counters stay
  * still, over the queries.
  *
@@ -540,13 +540,13 @@ static guint64 traffic_now(network *net, traffic *t)
 {
 	memset(t, 0, sizeof *t);
 	for (guint i = 0; i < net->plan->n; i++) {
-		gnut_messages_sent m;
-		gnut_servent_messages_sent(net->s[i], &m);
+		gnut_servent_counters c;
+		gnut_servent_counters_get(net->s[i], &c);
 		gnut_status_info st;
 		gnut_servent_status(net->s[i], &st);
-		t->queries += m.queries;
-		t->hits += m.hits;
-		t->status += m.query_status;
+		t->queries += c.routing.queries_sent;
+		t->hits += c.routing.hits_sent;
+		t->status += c.routing.query_status_sent;
 		t->oob_hits += st.oob_hits_sent;
 	}
 	return traffic_total(t);

@@ -434,17 +434,17 @@ static guint64 star_search(gboolean flood, guint64 *alpha_got)
 		CU_ASSERT_TRUE(run_until(star_linked, &st));
 		CU_ASSERT_EQUAL(gnut_servent_search_start(st.leaf[2], "beta", NULL), 1);
 		CU_ASSERT_TRUE(run_until(star_found, &st));
-		gnut_messages_sent up, beta, searcher;
-		gnut_servent_messages_sent(st.up, &up);
-		gnut_servent_messages_sent(st.leaf[1], &beta);
-		gnut_servent_messages_sent(st.leaf[2], &searcher);
-		CU_ASSERT_EQUAL(searcher.queries, 1);
-		CU_ASSERT_EQUAL(beta.hits, 1);
-		CU_ASSERT_EQUAL(up.hits, 1);
+		gnut_servent_counters up, beta, searcher;
+		gnut_servent_counters_get(st.up, &up);
+		gnut_servent_counters_get(st.leaf[1], &beta);
+		gnut_servent_counters_get(st.leaf[2], &searcher);
+		CU_ASSERT_EQUAL(searcher.routing.queries_sent, 1);
+		CU_ASSERT_EQUAL(beta.routing.hits_sent, 1);
+		CU_ASSERT_EQUAL(up.routing.hits_sent, 1);
 		gnut_status_info alpha;
 		gnut_servent_status(st.leaf[0], &alpha);
 		*alpha_got = alpha.queries_received;
-		up_sent = up.queries;
+		up_sent = up.routing.queries_sent;
 	}
 	for (int i = 0; i < 3; i++)
 		if (st.leaf[i] != NULL)

@@ -92,13 +92,6 @@ typedef struct {
 	gnut_uploads_stats uploads;
 } gnut_servent_counters;
 
-/* Messages the servent sent on its links since it started. */
-typedef struct {
-	guint64 queries;      /* query messages: relayed, our own, dynamic querying's steps */
-	guint64 hits;         /* query hit messages: relayed and our own (not out of band) */
-	guint64 query_status; /* leaf guidance: status requests (BEAR/11) and replies */
-} gnut_messages_sent;
-
 /* What status reports (field names follow the JSON contract). */
 typedef struct {
 	const char *version;
@@ -203,7 +196,6 @@ void gnut_servent_request_stop(gnut_servent *s);
 
 void gnut_servent_status(gnut_servent *s, gnut_status_info *out);
 void gnut_servent_counters_get(gnut_servent *s, gnut_servent_counters *out);
-void gnut_servent_messages_sent(gnut_servent *s, gnut_messages_sent *out);
 /* Arrays of gnut_peer_info / gnut_hit_info / ... with their free functions set. */
 GPtrArray *gnut_servent_peers(gnut_servent *s);
 gboolean gnut_servent_connect(gnut_servent *s, const char *host_port, GError **error);
