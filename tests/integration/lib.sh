@@ -107,6 +107,19 @@ link() {
 	gnut_at "$1" connect "127.0.0.1:$b_port" >/dev/null || fail "connect $1 -> $2"
 }
 
+# two_sources_found D S1 S2 WORD OUT: D links to S1 and S2, both have
+# indexed their one file, and D's search for WORD (written to OUT, JSON)
+# finds it at both.
+two_sources_found() {
+	link "$1" "$2"
+	link "$1" "$3"
+	wait_until 20 has_peers "$1" 2 || fail "$1 has $(peers_of "$1") links, want 2"
+	wait_until 30 has_shared "$2" 1 || fail "$2 did not index"
+	wait_until 30 has_shared "$3" 1 || fail "$3 did not index"
+	gnut_at "$1" search --timeout 3 --json "$4" >"$5" || fail "$1: search failed"
+	[ "$(grep -c '"size"' "$5")" -eq 2 ] || fail "$1: want 2 hits for $4: $(cat "$5")"
+}
+
 # search_and_get NODE WORD FILE: NODE searches WORD, takes the first hit
 # (which must name FILE) and downloads it into $WORK/got-NODE.
 search_and_get() {

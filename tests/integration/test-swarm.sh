@@ -38,12 +38,7 @@ head -c $((12 * MIB)) /dev/urandom >"$WORK/files1/pair.bin"
 start_node S1 --ultrapeer --upload-limit 1M --share "$WORK/files1"
 start_node S2 --ultrapeer --upload-limit 1M --share "$WORK/files1"
 start_node D --ultrapeer
-link D S1
-link D S2
-wait_until 20 has_peers D 2 || fail "D has $(peers_of D) links, want 2"
-wait_until 30 has_shared S1 1 || fail "S1 did not index"
-wait_until 30 has_shared S2 1 || fail "S2 did not index"
-gnut_at D search --timeout 3 --json pair >"$WORK/hits1.json" || fail "search failed"
+two_sources_found D S1 S2 pair "$WORK/hits1.json"
 [ "$(grep -c '"name" *: *"pair.bin"' "$WORK/hits1.json")" -eq 2 ] || fail "want 2 hits"
 hit=$(json_field id <"$WORK/hits1.json" | head -1)
 mkdir -p "$WORK/got1"
@@ -67,12 +62,7 @@ head -c $size2 /dev/urandom >"$WORK/files2/big.bin"
 start_node S3 --ultrapeer --upload-limit 1M --share "$WORK/files2"
 start_node S4 --ultrapeer --upload-limit 1M --share "$WORK/files2"
 start_node K --ultrapeer
-link K S3
-link K S4
-wait_until 20 has_peers K 2 || fail "K has $(peers_of K) links, want 2"
-wait_until 30 has_shared S3 1 || fail "S3 did not index"
-wait_until 30 has_shared S4 1 || fail "S4 did not index"
-gnut_at K search --timeout 3 --json big >"$WORK/hits2.json" || fail "search failed"
+two_sources_found K S3 S4 big "$WORK/hits2.json"
 hit=$(json_field id <"$WORK/hits2.json" | head -1)
 mkdir -p "$WORK/got2"
 gnut_at K get --to "$WORK/got2" "$hit" >/dev/null || fail "get failed"

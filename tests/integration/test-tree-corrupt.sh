@@ -26,12 +26,7 @@ cp -p "$WORK/fa/treefile.bin" "$WORK/original.bin"
 start_node S1 --ultrapeer --upload-limit 1M --share "$WORK/fa"
 start_node S2 --ultrapeer --upload-limit 1M --verbose --share "$WORK/fb"
 start_node D --ultrapeer
-link D S1
-link D S2
-wait_until 20 has_peers D 2 || fail "D has $(peers_of D) links, want 2"
-wait_until 30 has_shared S1 1 || fail "S1 did not index"
-wait_until 30 has_shared S2 1 || fail "S2 did not index"
-gnut_at D search --timeout 3 --json treefile >"$WORK/hits.json" || fail "search failed"
+two_sources_found D S1 S2 treefile "$WORK/hits.json"
 [ "$(grep -c '"name" *: *"treefile.bin"' "$WORK/hits.json")" -eq 2 ] || fail "want 2 hits"
 urn=$(json_field urn <"$WORK/hits.json" | head -1)
 [ -n "$urn" ] || fail "no urn in the hits: $(cat "$WORK/hits.json")"
