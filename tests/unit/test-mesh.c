@@ -1,6 +1,7 @@
 /* test-mesh.c: the download mesh store: freshest first, refresh and tls,
  * removal, the caps per file and in all (least recently seen goes), expiry
- * on the injected time, and the excluded address. */
+ * on the injected time, the excluded address, and the share of one
+ * announcer. */
 #include "gnut/core/transfer/mesh.h"
 #include "unit.h"
 
@@ -74,10 +75,38 @@ static void test_expiry(void)
 	gnut_mesh_free(NULL);
 }
 
+/* One peer names many sources of a file: only its GNUT_MESH_PER_ANNOUNCER
+ * latest stay, and the entries of others and our own are not pushed out. */
+static void test_per_announcer_cap(void)
+{
+	g_autoptr(gnut_mesh) m = gnut_mesh_new(0, 0, 0);
+	const uint32_t liar = 0x0a000001, other = 0x0a000002;
+	gnut_alt ours = alt(0x01020304, 6346), theirs = alt(0x01020305, 6346);
+	gnut_mesh_add(m, file_a, &ours, 1 * SEC);
+	gnut_mesh_add_announced(m, file_a, &theirs, other, 2 * SEC);
+	for (guint16 p = 1; p <= 20; p++) {
+		gnut_alt a = alt(0x05060708, p);
+		gnut_mesh_add_announced(m, file_a, &a, liar, (2 + p) * SEC);
+	}
+	CU_ASSERT_EQUAL(gnut_mesh_size(m), 2 + GNUT_MESH_PER_ANNOUNCER);
+	gnut_alt out[40];
+	gsize n = gnut_mesh_pick(m, file_a, 0, 30 * SEC, out, G_N_ELEMENTS(out));
+	CU_ASSERT_EQUAL(n, 2 + GNUT_MESH_PER_ANNOUNCER);
+	CU_ASSERT_EQUAL(out[0].port, 20); /* the liar's latest, freshest first */
+	CU_ASSERT_EQUAL(out[GNUT_MESH_PER_ANNOUNCER - 1].port, 20 - GNUT_MESH_PER_ANNOUNCER + 1);
+	CU_ASSERT_EQUAL(out[n - 2].ip, theirs.ip);
+	CU_ASSERT_EQUAL(out[n - 1].ip, ours.ip);
+	/* the same peer's share of another file is its own */
+	gnut_alt b = alt(0x05060708, 1);
+	gnut_mesh_add_announced(m, file_b, &b, liar, 31 * SEC);
+	CU_ASSERT_EQUAL(gnut_mesh_size(m), 3 + GNUT_MESH_PER_ANNOUNCER);
+}
+
 static CU_TestInfo tests[] = {
     {"pick order, refresh, tls, exclusion, remove", test_pick_order_refresh_remove},
     {"caps per file and in all", test_caps},
     {"expiry on the caller's clock", test_expiry},
+    {"one announcer holds at most its share of a file", test_per_announcer_cap},
     CU_TEST_INFO_NULL,
 };
 

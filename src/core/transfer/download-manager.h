@@ -232,9 +232,10 @@ void gnut_dl_pause(gnut_dl *d, const char *why, guint retry_in_s, gboolean notif
 
 /* The source's IPv4 address (host order), when it is a direct IPv4 one. */
 gboolean gnut_dl_source_ipv4(const gnut_dl_source *s, uint32_t *ip);
-/* A reply head: X-Alt (compact and legacy) into the mesh and the
- * download's sources, X-Nalt out of the mesh. TRUE when a source is new. */
-gboolean gnut_dl_mesh_learn(gnut_dl *d, const gnut_head *h);
+/* A reply head from source from: X-Alt (compact and legacy) into the mesh
+ * (announced by from) and the download's sources, X-Nalt out of the mesh.
+ * TRUE when a source is new. */
+gboolean gnut_dl_mesh_learn(gnut_dl *d, const gnut_dl_source *from, const gnut_head *h);
 /* Our X-Alt (the mesh, never to's own address) and X-Nalt (the sources
  * found bad) on a request to the source to. */
 void gnut_dl_mesh_tell(gnut_dl *d, const gnut_dl_source *to, gnut_head *h);

@@ -40,15 +40,24 @@ static void note_refused(gnut_dl *d, const char *name, const gnut_alt_counts *c,
 		                 e == GNUT_PROTO_ERR_TOO_LARGE ? ", list cut at its cap" : "");
 }
 
+static gboolean to_alt(const gnut_dl_source *s, gnut_alt *a)
+{
+	uint32_t ip;
+	if (!gnut_dl_source_ipv4(s, &ip))
+		return FALSE;
+	*a = (gnut_alt){.ip = ip, .port = s->port, .tls = s->tls};
+	return TRUE;
+}
+
 /* Takes a, n: into the mesh and the sources. TRUE when a source is new. */
-static gboolean take_alts(gnut_dl *d, const gnut_alt *a, size_t n)
+static gboolean take_alts(gnut_dl *d, uint32_t announcer, const gnut_alt *a, size_t n)
 {
 	gnut_downloads *m = d->mgr;
 	gint64 now = gnut_clock_now_us(m->clock);
 	guint before = d->sources->len;
 	for (size_t i = 0; i < n; i++) {
 		if (m->mesh != NULL)
-			gnut_mesh_add(m->mesh, d->sha1, &a[i], now);
+			gnut_mesh_add_announced(m->mesh, d->sha1, &a[i], announcer, now);
 		char host[GNUT_ADDR_IPV4_LEN];
 		gnut_addr_format_ipv4(a[i].ip, host);
 		gnut_download_source src = {.host = host, .port = a[i].port, .tls = a[i].tls};
@@ -57,9 +66,11 @@ static gboolean take_alts(gnut_dl *d, const gnut_alt *a, size_t n)
 	return d->sources->len > before;
 }
 
-gboolean gnut_dl_mesh_learn(gnut_dl *d, const gnut_head *h)
+gboolean gnut_dl_mesh_learn(gnut_dl *d, const gnut_dl_source *from, const gnut_head *h)
 {
 	gnut_downloads *m = d->mgr;
+	gnut_alt self;
+	uint32_t announcer = to_alt(from, &self) ? self.ip : GNUT_MESH_ANNOUNCER_UNKNOWN;
 	gnut_alt a[GNUT_ALT_MAX];
 	size_t n = 0;
 	gnut_alt_counts c;
@@ -68,14 +79,14 @@ gboolean gnut_dl_mesh_learn(gnut_dl *d, const gnut_head *h)
 	if (v != NULL) {
 		gnut_proto_err e = gnut_alt_parse_compact(v, m->allow_local, a, &n, &c);
 		note_refused(d, "X-Alt", &c, e);
-		added |= take_alts(d, a, n);
+		added |= take_alts(d, announcer, a, n);
 	}
 	for (gsize i = 0; i < G_N_ELEMENTS(legacy_names); i++) {
 		if ((v = gnut_head_get(h, legacy_names[i])) == NULL)
 			continue;
 		gnut_proto_err e = gnut_alt_parse_legacy(v, d->sha1, m->allow_local, a, &n, &c);
 		note_refused(d, legacy_names[i], &c, e);
-		added |= take_alts(d, a, n);
+		added |= take_alts(d, announcer, a, n);
 	}
 	if ((v = gnut_head_get(h, "X-Nalt")) != NULL && m->mesh != NULL) {
 		gnut_alt_parse_compact(v, m->allow_local, a, &n, NULL);
@@ -105,15 +116,6 @@ void gnut_dl_mesh_tell(gnut_dl *d, const gnut_dl_source *to, gnut_head *h)
 		gnut_alt_format_compact(v, (const gnut_alt *)(void *)d->nalts->data, d->nalts->len);
 		gnut_head_add(h, "X-Nalt", v->str);
 	}
-}
-
-static gboolean to_alt(const gnut_dl_source *s, gnut_alt *a)
-{
-	uint32_t ip;
-	if (!gnut_dl_source_ipv4(s, &ip))
-		return FALSE;
-	*a = (gnut_alt){.ip = ip, .port = s->port, .tls = s->tls};
-	return TRUE;
 }
 
 void gnut_dl_mesh_good(gnut_dl *d, gnut_dl_source *src)

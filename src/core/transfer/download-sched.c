@@ -170,7 +170,7 @@ static void op_receiving(gpointer data)
 static void op_reply_head(gpointer data, const gnut_head *h)
 {
 	gnut_dl_slot *slot = data;
-	if (gnut_dl_mesh_learn(slot->d, h)) {
+	if (gnut_dl_mesh_learn(slot->d, slot->src, h)) {
 		gnut_downloads_save_later(slot->d->mgr);
 		gnut_downloads_schedule_soon(slot->d->mgr);
 	}

@@ -10,6 +10,7 @@ typedef struct mesh_bucket mesh_bucket;
 
 typedef struct {
 	gnut_alt alt;
+	uint32_t announcer; /* the peer that named it; 0: we know it good */
 	gint64 seen_us;
 	mesh_bucket *bucket;
 	GList by_file; /* link in bucket->entries, data = the entry */
@@ -114,24 +115,52 @@ static mesh_bucket *bucket_for(gnut_mesh *m, const uint8_t sha1[GNUT_SHA1_LEN])
 	return b;
 }
 
+/* The oldest entry of b that announcer named, when it named its share of
+ * them already; NULL otherwise (and for our own entries). */
+static mesh_entry *announcer_full(mesh_bucket *b, uint32_t announcer)
+{
+	if (announcer == 0)
+		return NULL;
+	mesh_entry *oldest = NULL;
+	guint n = 0;
+	for (GList *l = b->entries.head; l != NULL; l = l->next) {
+		mesh_entry *e = l->data;
+		if (e->announcer == announcer && n++ == 0)
+			oldest = e;
+	}
+	return n >= GNUT_MESH_PER_ANNOUNCER ? oldest : NULL;
+}
+
 void gnut_mesh_add(gnut_mesh *m, const uint8_t sha1[GNUT_SHA1_LEN], const gnut_alt *a,
                    gint64 now_us)
+{
+	gnut_mesh_add_announced(m, sha1, a, 0, now_us);
+}
+
+void gnut_mesh_add_announced(gnut_mesh *m, const uint8_t sha1[GNUT_SHA1_LEN], const gnut_alt *a,
+                             uint32_t announcer_ip, gint64 now_us)
 {
 	gnut_mesh_expire(m, now_us);
 	mesh_bucket *b = g_hash_table_lookup(m->buckets, sha1);
 	mesh_entry *e = b != NULL ? find_entry(b, a->ip, a->port) : NULL;
 	if (e != NULL) {
 		e->alt.tls = e->alt.tls || a->tls;
+		if (announcer_ip == 0)
+			e->announcer = 0; /* now known good by us */
 		touch(m, e, now_us);
 		return;
 	}
-	if (b != NULL && b->entries.length >= m->per_file)
+	mesh_entry *full = b != NULL ? announcer_full(b, announcer_ip) : NULL;
+	if (full != NULL)
+		drop_entry(m, full);
+	else if (b != NULL && b->entries.length >= m->per_file)
 		drop_entry(m, b->entries.head->data);
 	if (m->age.length >= m->max_entries)
 		drop_entry(m, m->age.head->data);
 	b = bucket_for(m, sha1); /* again: a drop may have freed it */
 	e = g_new0(mesh_entry, 1);
 	e->alt = *a;
+	e->announcer = announcer_ip;
 	e->seen_us = now_us;
 	e->bucket = b;
 	e->by_file.data = e;

@@ -21,15 +21,17 @@ static void note_refused(gnut_log_limit *log, const char *name, const gnut_alt_c
 }
 
 static void add_all(gnut_mesh *mesh, const uint8_t *sha1, const gnut_alt *a, size_t n,
-                    gint64 now_us)
+                    uint32_t announcer, gint64 now_us)
 {
 	for (size_t i = 0; i < n; i++)
-		gnut_mesh_add(mesh, sha1, &a[i], now_us);
+		gnut_mesh_add_announced(mesh, sha1, &a[i], announcer, now_us);
 }
 
 void gnut_upload_learn_mesh(gnut_mesh *mesh, const gnut_shared_file *f, const gnut_head *request,
-                            gboolean allow_local, gint64 now_us, gnut_log_limit *log)
+                            uint32_t peer_ip, gboolean allow_local, gint64 now_us,
+                            gnut_log_limit *log)
 {
+	uint32_t announcer = peer_ip != 0 ? peer_ip : GNUT_MESH_ANNOUNCER_UNKNOWN;
 	if (mesh == NULL)
 		return;
 	gnut_alt a[GNUT_ALT_MAX];
@@ -39,14 +41,14 @@ void gnut_upload_learn_mesh(gnut_mesh *mesh, const gnut_shared_file *f, const gn
 	if (v != NULL) {
 		gnut_proto_err e = gnut_alt_parse_compact(v, allow_local, a, &n, &c);
 		note_refused(log, "X-Alt", &c, e);
-		add_all(mesh, f->sha1, a, n, now_us);
+		add_all(mesh, f->sha1, a, n, announcer, now_us);
 	}
 	for (gsize i = 0; i < G_N_ELEMENTS(legacy_names); i++) {
 		if ((v = gnut_head_get(request, legacy_names[i])) == NULL)
 			continue;
 		gnut_proto_err e = gnut_alt_parse_legacy(v, f->sha1, allow_local, a, &n, &c);
 		note_refused(log, legacy_names[i], &c, e);
-		add_all(mesh, f->sha1, a, n, now_us);
+		add_all(mesh, f->sha1, a, n, announcer, now_us);
 	}
 	if ((v = gnut_head_get(request, "X-Nalt")) != NULL) {
 		gnut_alt_parse_compact(v, allow_local, a, &n, NULL);

@@ -12,10 +12,12 @@
 
 #define GNUT_UPLOAD_ALTS_SENT 10 /* X-Alt entries in one answer */
 
-/* Adds the sources a request for f names to mesh and removes those it says
+/* Adds the sources a request for f names to mesh (announced by peer_ip, 0
+ * when the client has no IPv4 address) and removes those it says
  * are bad; refused addresses are logged (rate-limited through log). */
 void gnut_upload_learn_mesh(gnut_mesh *mesh, const gnut_shared_file *f, const gnut_head *request,
-                            gboolean allow_local, gint64 now_us, gnut_log_limit *log);
+                            uint32_t peer_ip, gboolean allow_local, gint64 now_us,
+                            gnut_log_limit *log);
 
 /* Adds X-Thex-URI (when f has a tree) and X-Alt (the freshest sources of f
  * but those on peer_ip; mesh may be NULL) to an answer serving f. */

@@ -728,8 +728,8 @@ static void decide(upload_conn *uc, const gnut_head *head, upload_reply *r)
 	if ((r->code = resolve_target(uc->u, req.target, &r->file, &r->thex)) != 0)
 		return;
 	r->peer_ip = peer_ipv4(uc);
-	gnut_upload_learn_mesh(uc->u->mesh, r->file, head, uc->u->allow_local, now_us(uc->u),
-	                       uc->u->log);
+	gnut_upload_learn_mesh(uc->u->mesh, r->file, head, r->peer_ip, uc->u->allow_local,
+	                       now_us(uc->u), uc->u->log);
 	if (r->thex) {
 		/* The tree is in memory: no file to open, no slot, no range. */
 		r->code = r->file->thex != NULL ? GNUT_HTTP_OK : GNUT_HTTP_NOT_FOUND;

@@ -18,6 +18,11 @@
 #define GNUT_MESH_DEFAULT_PER_FILE 32
 #define GNUT_MESH_DEFAULT_MAX      20000
 #define GNUT_MESH_DEFAULT_TTL_US   (G_GINT64_CONSTANT(3600) * G_USEC_PER_SEC)
+/* Entries of one file that one announcer (a peer's IP) may hold: a single
+ * peer can't fill a file's list with addresses of its choosing. */
+#define GNUT_MESH_PER_ANNOUNCER 4
+/* The announcer of entries a peer without an IPv4 address handed us. */
+#define GNUT_MESH_ANNOUNCER_UNKNOWN G_MAXUINT32
 
 typedef struct gnut_mesh gnut_mesh;
 
@@ -26,9 +31,15 @@ gnut_mesh *gnut_mesh_new(guint per_file, guint max_entries, gint64 ttl_us);
 void gnut_mesh_free(gnut_mesh *m);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(gnut_mesh, gnut_mesh_free)
 
-/* Adds a source of sha1, or refreshes it (its tls flag is or-ed in). */
+/* Adds a source of sha1 that we know good ourselves, or refreshes it (its
+ * tls flag is or-ed in). */
 void gnut_mesh_add(gnut_mesh *m, const uint8_t sha1[GNUT_SHA1_LEN], const gnut_alt *a,
                    gint64 now_us);
+/* The same for a source that the peer at announcer_ip (IPv4, host order,
+ * or GNUT_MESH_ANNOUNCER_UNKNOWN) named: past GNUT_MESH_PER_ANNOUNCER
+ * entries of that file from that peer, its oldest gives way. */
+void gnut_mesh_add_announced(gnut_mesh *m, const uint8_t sha1[GNUT_SHA1_LEN], const gnut_alt *a,
+                             uint32_t announcer_ip, gint64 now_us);
 /* Forgets ip:port as a source of sha1; TRUE when it was one. */
 gboolean gnut_mesh_remove(gnut_mesh *m, const uint8_t sha1[GNUT_SHA1_LEN], uint32_t ip,
                           guint16 port);
