@@ -7,57 +7,16 @@
  * It writes its port to PORT-FILE once listening and the number of
  * requests served so far to COUNT-FILE after each one. Runs until killed.
  * Usage: bad-source MODE FILE PORT-FILE COUNT-FILE */
-#define _GNU_SOURCE /* memmem */
-#include <arpa/inet.h>
 #include <inttypes.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define MAX_REQUEST 8192
-#define REPLY_CAP   (256 * 1024) /* bytes of a reply at most */
+#include "tiny-server.h"
 
-static void write_number(const char *path, unsigned long n)
-{
-	char tmp[4096];
-	snprintf(tmp, sizeof tmp, "%s.tmp", path);
-	FILE *f = fopen(tmp, "w");
-	if (f == NULL)
-		exit(1);
-	fprintf(f, "%lu\n", n);
-	fclose(f);
-	rename(tmp, path); /* the test never reads half a number */
-}
-
-/* Reads a request head into buf (NUL-terminated); 0 when there is none. */
-static int read_request(int fd, char *buf)
-{
-	size_t have = 0;
-	while (have < MAX_REQUEST - 1) {
-		ssize_t n = read(fd, buf + have, MAX_REQUEST - 1 - have);
-		if (n <= 0)
-			return 0;
-		have += (size_t)n;
-		buf[have] = '\0';
-		if (memmem(buf, have, "\r\n\r\n", 4) != NULL)
-			return 1;
-	}
-	return 0;
-}
-
-static void write_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t k = write(fd, p, n);
-		if (k <= 0)
-			return;
-		p += k;
-		n -= (size_t)k;
-	}
-}
+#define REPLY_CAP (256 * 1024) /* bytes of a reply at most */
 
 static void answer(int fd, const char *request, const char *mode, const char *data, size_t size)
 {
@@ -85,8 +44,8 @@ static void answer(int fd, const char *request, const char *mode, const char *da
 	                 "Content-Range: bytes %" PRIu64 "-%" PRIu64 "/%zu\r\n"
 	                 "Content-Length: %" PRIu64 "\r\nConnection: close\r\n\r\n",
 	                 shown, shown + len - 1, size, claimed);
-	write_all(fd, head, (size_t)n);
-	write_all(fd, data + start, (size_t)sent);
+	tiny_write_all(fd, head, (size_t)n);
+	tiny_write_all(fd, data + start, (size_t)sent);
 }
 
 static char *read_file(const char *path, size_t *size)
@@ -112,22 +71,16 @@ int main(int argc, char **argv)
 	}
 	size_t size = 0;
 	char *data = read_file(argv[2], &size);
-	int lfd = socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	socklen_t sl = sizeof sa;
-	if (lfd < 0 || bind(lfd, (struct sockaddr *)&sa, sizeof sa) != 0 || listen(lfd, 16) != 0 ||
-	    getsockname(lfd, (struct sockaddr *)&sa, &sl) != 0)
-		return 1;
-	write_number(argv[3], ntohs(sa.sin_port));
+	int lfd = tiny_listen_loopback(argv[3], "bad-source");
 	unsigned long served = 0;
-	static char request[MAX_REQUEST];
+	static char request[TINY_MAX_REQUEST];
 	for (;;) {
 		int fd = accept(lfd, NULL, NULL);
 		if (fd < 0)
 			continue;
-		if (read_request(fd, request)) {
+		if (tiny_read_request(fd, request)) {
 			answer(fd, request, argv[1], data, size);
-			write_number(argv[4], ++served);
+			tiny_write_number(argv[4], ++served);
 		}
 		close(fd);
 	}

@@ -7,42 +7,13 @@
  * tell whether a servent asked it. Runs until killed.
  * Usage: gwc-server PORT-FILE COUNT-FILE [HOST:PORT...] */
 #define _GNU_SOURCE /* memmem */
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define MAX_REQUEST 8192
-
-static void write_number(const char *path, unsigned long n)
-{
-	char tmp[4096];
-	snprintf(tmp, sizeof tmp, "%s.tmp", path);
-	FILE *f = fopen(tmp, "w");
-	if (f == NULL)
-		exit(1);
-	fprintf(f, "%lu\n", n);
-	fclose(f);
-	rename(tmp, path); /* the test never reads half a number */
-}
-
-/* Reads up to the end of the header block (or the cap); the NUL-ended
- * request in buf. */
-static void read_request(int fd, char *buf)
-{
-	size_t len = 0;
-	buf[0] = '\0';
-	while (len < MAX_REQUEST - 1 && strstr(buf, "\r\n\r\n") == NULL) {
-		ssize_t n = read(fd, buf + len, MAX_REQUEST - 1 - len);
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-		buf[len] = '\0';
-	}
-}
+#include "tiny-server.h"
 
 static void answer(int fd, const char *request, int n_hosts, char **hosts)
 {
@@ -59,8 +30,8 @@ static void answer(int fd, const char *request, int n_hosts, char **hosts)
 	                  "HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: %zu\r\n"
 	                  "Connection: close\r\n\r\n",
 	                  len);
-	if (write(fd, head, (size_t)hl) < 0 || write(fd, body, len) < 0)
-		perror("gwc-server: write");
+	tiny_write_all(fd, head, (size_t)hl);
+	tiny_write_all(fd, body, len);
 }
 
 int main(int argc, char **argv)
@@ -69,25 +40,17 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: gwc-server PORT-FILE COUNT-FILE [HOST:PORT...]\n");
 		return 2;
 	}
-	int s = socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	socklen_t alen = sizeof a;
-	if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof a) != 0 || listen(s, 8) != 0 ||
-	    getsockname(s, (struct sockaddr *)&a, &alen) != 0) {
-		perror("gwc-server");
-		return 1;
-	}
 	unsigned long served = 0;
-	write_number(argv[2], served);
-	write_number(argv[1], ntohs(a.sin_port));
+	tiny_write_number(argv[2], served);
+	int s = tiny_listen_loopback(argv[1], "gwc-server");
 	for (;;) {
 		int fd = accept(s, NULL, NULL);
 		if (fd < 0)
 			continue;
-		char request[MAX_REQUEST];
-		read_request(fd, request);
+		char request[TINY_MAX_REQUEST];
+		tiny_read_request(fd, request);
 		answer(fd, request, argc - 3, argv + 3);
 		close(fd);
-		write_number(argv[2], ++served);
+		tiny_write_number(argv[2], ++served);
 	}
 }
