@@ -3,8 +3,9 @@
 # 127.0.0.1 (--no-bootstrap, each its own data dir), in one run:
 #   1. capped: one downloader fetches a SIZE_MB MiB file of random bytes
 #      that 4 sources share, each source at --upload-limit CAP bytes/s
-#      (default 8000000: 8 MB/s, 10^6 bytes, so the sum is 32 MB/s); its
-#      rate against the sum of the caps;
+#      (default 8000000: 8 MB/s of 10^6 bytes as the issue counts, so the
+#      sum is 32 MB/s; gnutd's "8M" would be 8 MiB/s); its rate against
+#      the sum of the caps;
 #   2. uncapped (the caps lifted live with `gnut limits --upload 0`): the
 #      same file from the 4 sources, against the same file from 1 source
 #      (a downloader linked to one source only), both measured in this run.
@@ -17,13 +18,16 @@
 # over the same span less its first 2 s (the sources' buckets, one second
 # of their rate each, are spent by then). Progress is sampled from the
 # partial file's size on disk every 100 ms. Byte rates in MB/s
-# (10^6). Not part of make check (a minute or two, a few hundred MB of
-# disk, the figures mean something only on an unsanitised build):
+# (10^6). The downloader, the sources and this script share the machine's
+# CPUs: on a loaded machine the figures say more about the load (the CPU
+# seconds do not). Not part of make check (a minute or two per run, twice
+# SIZE_MB of disk; the figures mean something only on an unsanitised build):
 #
 #   make src/daemon/gnutd src/cli/gnut && tests/bench/bench-swarm.sh
 #   (from a build dir; configure CFLAGS=-O2 without --enable-sanitizers)
 #   env: SIZE_MB (256), CAP (8000000), RUNS (1: runs of each download),
 #        GNUTD_ARGS (more gnutd options for every node, e.g. --no-tls)
+# shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/../integration/lib.sh"
 
 SIZE_MB=${SIZE_MB:-256}
@@ -33,10 +37,10 @@ read -r -a EXTRA <<<"${GNUTD_ARGS:-}"
 SOURCES=(S1 S2 S3 S4)
 SAMPLE_S=0.1
 
-[ -x "$GNUTD" ] && [ -x "$GNUT" ] || {
+if [ ! -x "$GNUTD" ] || [ ! -x "$GNUT" ]; then
 	echo "bench-swarm.sh: run it from a build dir after make src/daemon/gnutd src/cli/gnut" >&2
 	exit 2
-}
+fi
 
 now() {
 	echo "$EPOCHREALTIME" # bash 5: no process to start
@@ -70,11 +74,13 @@ sample() {
 }
 
 # timed_get NODE HIT OUT: downloads HIT on NODE into OUT, its progress
-# sampled; writes "overall transfer steady verify cpu sources_cpu" to $WORK/rates-NODE:
+# sampled; writes "overall transfer steady verify cpu sources_cpu start"
+# to $WORK/rates-NODE:
 # rates in bytes/s (from the get to the file in OUT; from the first byte
 # to the last on disk; steady: see the top), the seconds from the last
 # byte to the file in OUT (the whole file's SHA-1, the move), the
-# downloader's CPU seconds and the 4 sources' together.
+# downloader's CPU seconds, the 4 sources' together, and the seconds from
+# the get to the first byte (connecting, TLS, the Tiger tree).
 timed_get() {
 	local node=$1 hit=$2 out=$3 size samples="$WORK/samples-$1" pid
 	size=$(stat -c %s "$WORK/files/big.bin")
@@ -112,7 +118,8 @@ timed_get() {
 			if (full == "") { full = e; dfull = size }
 			steady = (t2 == "" || full <= t2) ? 0 : (dfull - d2) / (full - t2)
 			transfer = full > first ? size / (full - first) : 0
-			printf "%.0f %.0f %.0f %.2f %s %s\n", size / (e - s), transfer, steady, e - full, cpu, src
+			printf "%.0f %.0f %.0f %.2f %s %s %.2f\n", size / (e - s), transfer, steady, e - full,
+				cpu, src, first - s
 		}' "$samples" >"$WORK/rates-$node"
 }
 
@@ -141,12 +148,14 @@ mb() {
 	awk -v v="$1" 'BEGIN { printf "%.1f", v / 1e6 }'
 }
 
-# report LABEL "overall transfer steady verify cpu sources_cpu"
+# report LABEL "overall transfer steady verify cpu sources_cpu start"
 report() {
+	# shellcheck disable=SC2086 # the figures, split into arguments
 	set -- "$1" $2
 	printf "%-28s %6s MB/s overall, %6s first to last byte, %6s steady;" \
 		"$1" "$(mb "$2")" "$(mb "$3")" "$(mb "$4")"
-	printf " %s s to verify; CPU-s: downloader %s, sources %s\n" "$5" "$6" "$7"
+	printf " first byte after %s s, %s s to verify; CPU-s: downloader %s, sources %s\n" \
+		"$8" "$5" "$6" "$7"
 }
 
 mkdir -p "$WORK/files"
