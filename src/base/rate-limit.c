@@ -7,7 +7,11 @@
  * under 2^60. */
 #include "gnut/base/rate-limit.h"
 
-#define USEC_PER_SEC ((guint64)G_USEC_PER_SEC)
+#include <errno.h>
+#include <string.h>
+
+#define USEC_PER_SEC  ((guint64)G_USEC_PER_SEC)
+#define RATE_MAX_TEXT 32 /* characters of a rate in text */
 
 struct gnut_rate_limit {
 	gnut_clock *clock;
@@ -134,4 +138,27 @@ gint64 gnut_rate_limit_wait_us(gnut_rate_limit *rl, guint64 n)
 	 * rounded up: after that long the refill covers n. */
 	guint64 owed = (n - rl->tokens) * USEC_PER_SEC - rl->frac;
 	return (gint64)((owed + rl->rate - 1) / rl->rate);
+}
+
+gboolean gnut_rate_limit_parse(const char *text, guint64 *out)
+{
+	if (text == NULL || *text == '\0' || strlen(text) > RATE_MAX_TEXT ||
+	    !g_ascii_isdigit(*text))
+		return FALSE;
+	char *end = NULL;
+	errno = 0;
+	guint64 v = g_ascii_strtoull(text, &end, 10);
+	if (errno == ERANGE)
+		return FALSE;
+	guint64 unit = 1;
+	if (*end == 'k' || *end == 'K')
+		unit = 1024;
+	else if (*end == 'M')
+		unit = 1024 * 1024;
+	if (unit != 1)
+		end++;
+	if (*end != '\0' || v > G_MAXUINT64 / unit)
+		return FALSE;
+	*out = v * unit;
+	return TRUE;
 }

@@ -122,6 +122,27 @@ void gnut_cli_print_status(FILE *out, JsonObject *st, gboolean json)
 	fflush(out);
 }
 
+/* One limit: "none" for 0, else the rate and its exact bytes per second. */
+static char *format_limit(gint64 bytes_per_s)
+{
+	if (bytes_per_s <= 0)
+		return g_strdup("none");
+	g_autofree char *size = gnut_cli_format_size(bytes_per_s);
+	return g_strdup_printf("%s/s (%" G_GINT64_FORMAT " bytes/s)", size, bytes_per_s);
+}
+
+void gnut_cli_print_limits(FILE *out, JsonObject *limits, gboolean json)
+{
+	if (json) {
+		gnut_cli_print_json(out, limits);
+		return;
+	}
+	g_autofree char *up = format_limit(gnut_cli_int(limits, "upload_limit"));
+	g_autofree char *down = format_limit(gnut_cli_int(limits, "download_limit"));
+	fprintf(out, "upload limit    %s\ndownload limit  %s\n", up, down);
+	fflush(out);
+}
+
 void gnut_cli_print_peer(FILE *out, JsonObject *p, gboolean json)
 {
 	if (json) {

@@ -22,6 +22,8 @@ char *gnut_cli_safe(const char *text);
 char *gnut_cli_format_size(gint64 bytes);
 
 void gnut_cli_print_status(FILE *out, JsonObject *status, gboolean json);
+/* The bandwidth limits ({upload_limit, download_limit}, bytes/s, 0 none). */
+void gnut_cli_print_limits(FILE *out, JsonObject *limits, gboolean json);
 void gnut_cli_print_peer(FILE *out, JsonObject *peer, gboolean json);
 void gnut_cli_print_hit(FILE *out, JsonObject *hit, gboolean json);
 void gnut_cli_print_download(FILE *out, JsonObject *download, gboolean json);

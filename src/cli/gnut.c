@@ -16,6 +16,7 @@
 
 #include "cli-client.h"
 #include "cli-output.h"
+#include "gnut/base/rate-limit.h"
 #include "gnut/ctl/ctl-protocol.h"
 
 #define EXIT_USAGE       2
@@ -42,7 +43,8 @@ typedef struct {
 	gboolean wait;
 	gboolean rotate;
 	char *to;
-	char **args; /* the command's arguments, after its name */
+	char *upload_limit, *download_limit; /* limits: RATE texts to set */
+	char **args;                         /* the command's arguments, after its name */
 	gboolean json;
 	gnut_cli_client *client;
 } cli;
@@ -199,6 +201,38 @@ static int run_action(cli *c, const char *method, const char *key, const char *v
 	if (reply == NULL)
 		return fail(error);
 	gnut_cli_print_done(stdout, json_node_get_object(reply), c->json, message);
+	return EXIT_SUCCESS;
+}
+
+/* Adds key = RATE (as --upload-limit takes it) to params; FALSE when RATE
+ * is not a rate. */
+static gboolean add_rate(JsonObject *params, const char *key, const char *text)
+{
+	guint64 rate = 0;
+	if (text == NULL)
+		return TRUE;
+	if (!gnut_rate_limit_parse(text, &rate) || rate > G_MAXINT64)
+		return FALSE;
+	json_object_set_int_member(params, key, (gint64)rate);
+	return TRUE;
+}
+
+/* Shows the bandwidth limits; with --upload / --download, sets them first
+ * (live, and kept across restarts by the daemon). */
+static int run_limits(cli *c)
+{
+	g_autoptr(JsonObject) params = json_object_new();
+	if (!add_rate(params, "upload_limit", c->upload_limit) ||
+	    !add_rate(params, "download_limit", c->download_limit))
+		return usage_error("limits: RATE is bytes per second, 0 for none, optional k or M "
+		                   "suffix (64k, 2M)");
+	gboolean set = json_object_get_size(params) > 0;
+	GError *error = NULL;
+	g_autoptr(JsonNode) reply =
+	    call(c, set ? "limits.set" : "limits", set ? params : NULL, JSON_NODE_OBJECT, &error);
+	if (reply == NULL)
+		return fail(error);
+	gnut_cli_print_limits(stdout, json_node_get_object(reply), c->json);
 	return EXIT_SUCCESS;
 }
 
@@ -536,6 +570,8 @@ static const cli_command commands[] = {
     {"sources", "sources ID", "a download's sources and their state", 1, 1, run_sources},
     {"shares", "shares", "the shared files", 0, 0, run_shares},
     {"share", "share add|remove DIR", "share a folder, or stop sharing it", 2, 2, run_share},
+    {"limits", "limits [--upload RATE] [--download RATE]",
+     "show the bandwidth limits, or set them (0 none; k, M)", 0, 0, run_limits},
     {"rescan", "rescan", "rescan the shared folders", 0, 0, run_rescan},
     {"stop", "stop", "stop the daemon", 0, 0, run_stop},
     {"token", "token [--rotate]", "print the control token (--rotate: replace it)", 0, 0,
@@ -581,8 +617,17 @@ static void add_command_entries(GOptionContext *ctx, const cli_command *cmd, cli
 	     "Replace the token with a new one and print it", NULL},
 	    G_OPTION_ENTRY_NULL,
 	};
+	const GOptionEntry limits_entries[] = {
+	    {"upload", 0, 0, G_OPTION_ARG_STRING, &c->upload_limit,
+	     "Set the upload limit (bytes/s, 0 none, k or M suffix)", "RATE"},
+	    {"download", 0, 0, G_OPTION_ARG_STRING, &c->download_limit,
+	     "Set the download limit (bytes/s, 0 none, k or M suffix)", "RATE"},
+	    G_OPTION_ENTRY_NULL,
+	};
 	if (cmd->run == run_token)
 		g_option_context_add_main_entries(ctx, token_entries, NULL);
+	if (cmd->run == run_limits)
+		g_option_context_add_main_entries(ctx, limits_entries, NULL);
 	if (cmd->run == run_search)
 		g_option_context_add_main_entries(ctx, search_entries, NULL);
 	else if (cmd->run == run_get)
@@ -685,6 +730,8 @@ int main(int argc, char **argv)
 	gnut_cli_client_free(c.client);
 	g_strfreev(c.args);
 	g_free(c.to);
+	g_free(c.upload_limit);
+	g_free(c.download_limit);
 	common_clear(&c.global);
 	common_clear(&c.local);
 	return status;

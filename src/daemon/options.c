@@ -3,10 +3,10 @@
  * checked on its own, so that an error names where the bad value came from
  * ("--listen: ..." or "/path/gnutd.conf: listen: ..."); then the command
  * line layer is laid over the file's. */
-#include <errno.h>
 #include <string.h>
 
 #include "gnut/base/ip-admit.h"
+#include "gnut/base/rate-limit.h"
 #include "gnut/proto/address.h"
 #include "gnut/core/hosts/seeds.h"
 #include "gnut/core/links/links.h"
@@ -20,8 +20,6 @@ GQuark gnut_options_error_quark(void)
 {
 	return g_quark_from_static_string("gnut-options-error-quark");
 }
-
-#define RATE_MAX_TEXT 32
 
 /* One source of settings; NULL / FALSE means "not set here". */
 typedef struct {
@@ -156,29 +154,6 @@ static gboolean fail(GError **error, const char *where, const char *key, const c
 		g_set_error(error, GNUT_OPTIONS_ERROR, GNUT_OPTIONS_ERROR_INVALID, "%s: %s: %s",
 		            where, key, problem);
 	return FALSE;
-}
-
-gboolean gnut_options_parse_rate(const char *text, guint64 *out)
-{
-	if (text == NULL || *text == '\0' || strlen(text) > RATE_MAX_TEXT ||
-	    !g_ascii_isdigit(*text))
-		return FALSE;
-	char *end = NULL;
-	errno = 0;
-	guint64 v = g_ascii_strtoull(text, &end, 10);
-	if (errno == ERANGE)
-		return FALSE;
-	guint64 unit = 1;
-	if (*end == 'k' || *end == 'K')
-		unit = 1024;
-	else if (*end == 'M')
-		unit = 1024 * 1024;
-	if (unit != 1)
-		end++;
-	if (*end != '\0' || v > G_MAXUINT64 / unit)
-		return FALSE;
-	*out = v * unit;
-	return TRUE;
 }
 
 gboolean gnut_options_parse_count(const char *text, guint min, guint *out)
@@ -325,11 +300,11 @@ static gboolean layer_check(options_layer *l, const char *where, const char *bas
 	if (l->log_level != NULL && !gnut_log_level_parse(l->log_level, &level))
 		return fail(error, where, "log-level", "\"%s\" is not " GNUT_LOG_LEVEL_NAMES,
 		            l->log_level);
-	if (l->upload_limit != NULL && !gnut_options_parse_rate(l->upload_limit, &rate))
+	if (l->upload_limit != NULL && !gnut_rate_limit_parse(l->upload_limit, &rate))
 		return fail(error, where, "upload-limit",
 		            "\"%s\" is not a rate (bytes per second, optional k or M suffix)",
 		            l->upload_limit);
-	if (l->download_limit != NULL && !gnut_options_parse_rate(l->download_limit, &rate))
+	if (l->download_limit != NULL && !gnut_rate_limit_parse(l->download_limit, &rate))
 		return fail(error, where, "download-limit",
 		            "\"%s\" is not a rate (bytes per second, optional k or M suffix)",
 		            l->download_limit);
@@ -344,7 +319,7 @@ static gboolean layer_check(options_layer *l, const char *where, const char *bas
 	for (gsize i = 0; i < G_N_ELEMENTS(cap_keys); i++) {
 		const char *text = *cap_text(l, i);
 		if (text != NULL &&
-		    (!gnut_options_parse_rate(text, &rate) || rate == 0 || rate > cap_keys[i].max))
+		    (!gnut_rate_limit_parse(text, &rate) || rate == 0 || rate > cap_keys[i].max))
 			return fail(error, where, cap_keys[i].key,
 			            "\"%s\" is not a number from 1 to %" G_GUINT64_FORMAT
 			            " (optional k or M suffix)",
@@ -775,9 +750,9 @@ static void merge(gnut_options *o, options_layer *cli, options_layer *conf)
 	const char *up = cli->upload_limit ? cli->upload_limit : conf->upload_limit;
 	const char *down = cli->download_limit ? cli->download_limit : conf->download_limit;
 	if (up != NULL)
-		gnut_options_parse_rate(up, &o->upload_limit);
+		gnut_rate_limit_parse(up, &o->upload_limit);
 	if (down != NULL)
-		gnut_options_parse_rate(down, &o->download_limit);
+		gnut_rate_limit_parse(down, &o->download_limit);
 	o->verbose = cli->verbose;
 	o->check_config = cli->check_config;
 	o->log_level = GNUT_LOG_INFO;
@@ -796,7 +771,7 @@ static void merge(gnut_options *o, options_layer *cli, options_layer *conf)
 	for (gsize i = 0; i < G_N_ELEMENTS(cap_keys); i++) {
 		const char *text = *cap_text(cli, i) ? *cap_text(cli, i) : *cap_text(conf, i);
 		if (text != NULL)
-			gnut_options_parse_rate(text, &caps[i]);
+			gnut_rate_limit_parse(text, &caps[i]);
 	}
 	o->max_links_per_ip = (guint)caps[0];
 	o->leaf_query_rate = (guint)caps[1];

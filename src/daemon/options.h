@@ -92,9 +92,6 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(gnut_options, gnut_options_free)
 /* Fills a servent configuration that borrows o's strings. */
 void gnut_options_to_config(const gnut_options *o, gnut_servent_config *config);
 
-/* "0", "12345", "64k", "2M" (k = 1024, M = 1048576) -> bytes per second. */
-gboolean gnut_options_parse_rate(const char *text, guint64 *out);
-
 /* A count of connections: decimal digits, min to GNUT_OPTIONS_MAX_COUNT. */
 #define GNUT_OPTIONS_MAX_COUNT 1000000
 gboolean gnut_options_parse_count(const char *text, guint min, guint *out);

@@ -99,3 +99,24 @@ url=$(cat "$WORK/A/data/control.url")
 [ "$(status_of "$GNUT" --control "$url" --token "$token" status)" = 1 ] || fail "the old token works"
 "$GNUT" --control "$url" --token "$fresh" status >/dev/null || fail "the new token fails"
 pass "token and token --rotate"
+
+# limits: shown, set (RATE as --upload-limit takes it), read back; setting
+# one keeps the other; a bad RATE is a usage error
+gnut_at A limits --json >"$WORK/limits.json" || fail "limits"
+grep -q '^{"upload_limit":0,"download_limit":0}$' "$WORK/limits.json" ||
+	fail "limits at start: $(cat "$WORK/limits.json")"
+gnut_at A limits --upload 64k --download 2M --json >"$WORK/limits.json" || fail "limits --upload"
+grep -q '^{"upload_limit":65536,"download_limit":2097152}$' "$WORK/limits.json" ||
+	fail "limits set: $(cat "$WORK/limits.json")"
+gnut_at A limits >"$WORK/limits.txt" || fail "limits (human)"
+grep -q '^upload limit .*(65536 bytes/s)$' "$WORK/limits.txt" || fail "limits: $(cat "$WORK/limits.txt")"
+gnut_at A limits --download 0 >/dev/null || fail "limits --download 0"
+gnut_at A limits --json >"$WORK/limits.json" || fail "limits"
+grep -q '^{"upload_limit":65536,"download_limit":0}$' "$WORK/limits.json" ||
+	fail "limits after --download 0: $(cat "$WORK/limits.json")"
+grep -q '^download limit  none$' <(gnut_at A limits) || fail "no limit is not 'none'"
+[ "$(status_of gnut_at A limits --upload 1.5k)" = 2 ] || fail "a bad RATE is not 2"
+[ "$(status_of gnut_at A limits --json --upload 1G)" = 2 ] || fail "--json: a bad RATE is not 2"
+grep -q '"code":"usage"' "$WORK/out" || fail "bad RATE not a JSON usage error: $(cat "$WORK/out")"
+gnut_at A limits --json | grep -q '"upload_limit":65536' || fail "a bad RATE changed the limits"
+pass "limits shown, set, read back; bad rates refused"

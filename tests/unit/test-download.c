@@ -301,6 +301,35 @@ static void test_rate_limit_and_resume(void)
 	dlfx_server_free(s);
 }
 
+/* A limit changed while a fetch waits for tokens applies to it: halved,
+ * 100 ms bring half as much; lifted, the rest comes with the clock still. */
+static void test_limit_changed_live(void)
+{
+	dlfx_fixture fx;
+	dlfx_fixture_init(&fx, TRUE, LIMIT);
+	dlfx_server *s = dlfx_server_new(70);
+	dlfx_add_one(&fx, s, "live.bin");
+	fx.w.min_done = BURST;
+	CU_ASSERT_TRUE(dlfx_run_until(dlfx_has_min_done, &fx.w));
+	gnut_downloads_set_limit(fx.m, LIMIT / 2);
+	gnut_clock_manual_advance(fx.clock, G_USEC_PER_SEC / 10);
+	fx.w.min_done = BURST + LIMIT / 20;
+	CU_ASSERT_TRUE(dlfx_run_until(dlfx_has_min_done, &fx.w));
+	dlfx_spin_ms(200);
+	gnut_download_status st = dlfx_status_of(&fx.w);
+	CU_ASSERT_EQUAL(st.done, BURST + LIMIT / 20);
+	CU_ASSERT_EQUAL(st.state, GNUT_DOWNLOAD_DOWNLOADING);
+	gnut_download_status_clear(&st);
+	gnut_downloads_set_limit(fx.m, 0);
+	CU_ASSERT_TRUE(dlfx_run_until(dlfx_is_final, &fx.w));
+	st = dlfx_status_of(&fx.w);
+	CU_ASSERT_EQUAL(st.state, GNUT_DOWNLOAD_COMPLETE);
+	CU_ASSERT_TRUE(dlfx_file_equals(st.path, s->file));
+	gnut_download_status_clear(&st);
+	dlfx_fixture_clear(&fx);
+	dlfx_server_free(s);
+}
+
 static void test_cancel(void)
 {
 	dlfx_fixture fx;
@@ -855,6 +884,7 @@ static CU_TestInfo tests[] = {
     {"404 everywhere: the download waits", test_not_found_anywhere_waits},
     {"refused: back-off on the clock, then waiting", test_back_off_then_wait},
     {"rate limit, then resume in a new manager", test_rate_limit_and_resume},
+    {"a limit changed live applies to a running fetch", test_limit_changed_live},
     {"cancel", test_cancel},
     {"a whole partial file is verified at start", test_whole_partial_on_start},
     {"argument checks and source merging", test_add_checks_and_merge},

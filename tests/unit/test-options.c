@@ -185,52 +185,6 @@ static void test_command_line_overrides_file(void)
 	gnut_unit_rmtree(dir);
 }
 
-static void test_rates(void)
-{
-	static const struct {
-		const char *text;
-		guint64 value;
-	} good[] = {
-	    {"0", 0},
-	    {"1", 1},
-	    {"65536", 65536},
-	    {"64k", 65536},
-	    {"64K", 65536},
-	    {"2M", 2097152},
-	    {"18446744073709551615", G_MAXUINT64},
-	    {"17592186044415M", 17592186044415ULL * 1048576},
-	};
-	for (gsize i = 0; i < G_N_ELEMENTS(good); i++) {
-		guint64 v = 42;
-		CU_ASSERT_TRUE(gnut_options_parse_rate(good[i].text, &v));
-		CU_ASSERT_EQUAL(v, good[i].value);
-	}
-	static const char *const bad[] = {
-	    "",
-	    "k",
-	    "1.5k",
-	    "-1",
-	    " 1",
-	    "1 k",
-	    "1kk",
-	    "1G",
-	    "1m",
-	    "+1",
-	    "0x10",
-	    "1M ",
-	    "18446744073709551616",
-	    "17592186044416M",
-	    "18014398509481984k",
-	    "123456789012345678901234567890123",
-	};
-	for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
-		guint64 v = 42;
-		CU_ASSERT_FALSE(gnut_options_parse_rate(bad[i], &v));
-		CU_ASSERT_EQUAL(v, 42);
-	}
-	CU_ASSERT_FALSE(gnut_options_parse_rate(NULL, NULL));
-}
-
 static void test_command_line_errors(void)
 {
 	g_autofree char *dir = gnut_unit_mkdtemp();
@@ -689,7 +643,6 @@ static CU_TestInfo tests[] = {
     {"command line", test_command_line},
     {"gnutd.conf", test_conf_file},
     {"command line overrides gnutd.conf", test_command_line_overrides_file},
-    {"rates with k/M suffixes", test_rates},
     {"command line errors name the option", test_command_line_errors},
     {"gnutd.conf errors name the key", test_conf_errors},
     {"caps (LIMITS)", test_caps},

@@ -1,6 +1,7 @@
 /* test-rate-limit.c: the token bucket of rate-limit.h on a manual clock,
  * with exact figures: refills, the capacity, fractions carried across
- * refills, waits, the unlimited rate and changes of rate while it runs. */
+ * refills, waits, the unlimited rate and changes of rate while it runs;
+ * and the text form of a rate (gnut_rate_limit_parse). */
 #include "gnut/base/rate-limit.h"
 #include "unit.h"
 
@@ -137,6 +138,52 @@ static void test_set_rate_live(void)
 	CU_ASSERT_EQUAL(gnut_rate_limit_available(rl), 100);
 }
 
+static void test_parse(void)
+{
+	static const struct {
+		const char *text;
+		guint64 value;
+	} good[] = {
+	    {"0", 0},
+	    {"1", 1},
+	    {"65536", 65536},
+	    {"64k", 65536},
+	    {"64K", 65536},
+	    {"2M", 2097152},
+	    {"18446744073709551615", G_MAXUINT64},
+	    {"17592186044415M", 17592186044415ULL * 1048576},
+	};
+	for (gsize i = 0; i < G_N_ELEMENTS(good); i++) {
+		guint64 v = 42;
+		CU_ASSERT_TRUE(gnut_rate_limit_parse(good[i].text, &v));
+		CU_ASSERT_EQUAL(v, good[i].value);
+	}
+	static const char *const bad[] = {
+	    "",
+	    "k",
+	    "1.5k",
+	    "-1",
+	    " 1",
+	    "1 k",
+	    "1kk",
+	    "1G",
+	    "1m",
+	    "+1",
+	    "0x10",
+	    "1M ",
+	    "18446744073709551616",
+	    "17592186044416M",
+	    "18014398509481984k",
+	    "123456789012345678901234567890123",
+	};
+	for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
+		guint64 v = 42;
+		CU_ASSERT_FALSE(gnut_rate_limit_parse(bad[i], &v));
+		CU_ASSERT_EQUAL(v, 42);
+	}
+	CU_ASSERT_FALSE(gnut_rate_limit_parse(NULL, NULL));
+}
+
 static CU_TestInfo tests[] = {
     {"starts full, takes what it has", test_starts_full},
     {"0.5 s at 1000 B/s refills 500", test_half_second_refill},
@@ -145,6 +192,7 @@ static CU_TestInfo tests[] = {
     {"how long until n bytes", test_wait},
     {"rate 0 is unlimited", test_unlimited},
     {"changing the rate live", test_set_rate_live},
+    {"rates in text, k/M suffixes", test_parse},
     CU_TEST_INFO_NULL,
 };
 

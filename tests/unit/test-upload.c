@@ -1033,6 +1033,15 @@ static void pump(void)
 		g_main_context_iteration(NULL, FALSE);
 }
 
+/* Waits until a reply head has arrived; its length. */
+static gsize client_wait_head(client *c)
+{
+	gsize head_len = 0;
+	while (gnut_head_scan(c->in->data, c->in->len, &head_len) != GNUT_PROTO_OK)
+		CU_ASSERT_TRUE_FATAL(client_fill(c));
+	return head_len;
+}
+
 static void test_rate_limit(void)
 {
 	gnut_uploads_config cfg = {.rate_limit = 2048};
@@ -1041,9 +1050,7 @@ static void test_rate_limit(void)
 	g_autofree char *req = get_request("GET", target, "Range: bytes=0-9999\r\n");
 	client *c = client_new(srv);
 	client_send(c, req);
-	gsize head_len = 0;
-	while (gnut_head_scan(c->in->data, c->in->len, &head_len) != GNUT_PROTO_OK)
-		CU_ASSERT_TRUE_FATAL(client_fill(c));
+	gsize head_len = client_wait_head(c);
 	/* a full bucket, one second's worth, then nothing until the clock moves */
 	CU_ASSERT_TRUE_FATAL(client_wait_bytes(c, head_len + 2048));
 	pump();
@@ -1073,6 +1080,34 @@ static void test_rate_limit(void)
 	g_autofree char *whole = get_request("GET", target, NULL);
 	client_send(c, whole);
 	CU_ASSERT_TRUE(client_response(c, FALSE, &r) && r.body->len == ALPHA_SIZE);
+	response_clear(&r);
+	client_free(c);
+	server_free(srv);
+}
+
+/* A limit changed while a body is being sent applies to that body: halved,
+ * a second brings half as much; lifted, the rest goes with the clock still. */
+static void test_rate_limit_changed_live(void)
+{
+	gnut_uploads_config cfg = {.rate_limit = 2048};
+	server *srv = server_new(&cfg, TRUE, 0);
+	g_autofree char *target = urn_target(srv, "alpha.bin");
+	g_autofree char *req = get_request("GET", target, NULL);
+	client *c = client_new(srv);
+	client_send(c, req);
+	gsize head_len = client_wait_head(c);
+	CU_ASSERT_TRUE_FATAL(client_wait_bytes(c, head_len + 2048));
+	gnut_uploads_set_rate_limit(srv->uploads, 1024);
+	gnut_clock_manual_advance(srv->clock, G_USEC_PER_SEC);
+	gnut_uploads_tick(srv->uploads, gnut_clock_now_us(srv->clock));
+	CU_ASSERT_TRUE(client_wait_bytes(c, head_len + 2048 + 1024));
+	pump();
+	client_drain(c);
+	CU_ASSERT_EQUAL(c->in->len, head_len + 2048 + 1024);
+	gnut_uploads_set_rate_limit(srv->uploads, 0);
+	response r = {0};
+	CU_ASSERT_TRUE(client_response(c, FALSE, &r) && r.code == 200);
+	CU_ASSERT_TRUE(r.body != NULL && r.body->len == ALPHA_SIZE && body_is_alpha(&r, 0));
 	response_clear(&r);
 	client_free(c);
 	server_free(srv);
@@ -1326,6 +1361,7 @@ static CU_TestInfo tests[] = {
     {"keep-alive timeout shorter than the first head's", test_keep_alive_timeout},
     {"rate limit on the manual clock", test_rate_limit},
     {"rate limit on its timer", test_rate_limit_timer},
+    {"a rate limit changed live applies to a running body", test_rate_limit_changed_live},
     {"stalled client dropped", test_stalled_client_dropped},
     {"file changed or vanished on disk", test_changed_on_disk},
     {"a folder swapped for a symlink is not followed", test_swapped_folder},

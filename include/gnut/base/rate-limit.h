@@ -46,4 +46,9 @@ guint64 gnut_rate_limit_take(gnut_rate_limit *rl, guint64 want);
  * taken as at most the capacity, since the bucket never holds more. */
 gint64 gnut_rate_limit_wait_us(gnut_rate_limit *rl, guint64 n);
 
+/* A rate as the options and gnut take it: decimal digits with an optional
+ * k (1024) or M (1048576) suffix, "0", "12345", "64k", "2M" -> bytes per
+ * second. FALSE (out untouched) for anything else or a value past 64 bits. */
+gboolean gnut_rate_limit_parse(const char *text, guint64 *out);
+
 #endif
