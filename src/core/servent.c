@@ -89,6 +89,7 @@ struct gnut_servent {
 
 	/* the rooms */
 	gnut_share *share;
+	gnut_partials *partials; /* files still downloading, offered (share-partial) */
 	gnut_searches *searches;
 	gnut_hosts *hosts; /* NULL under --no-bootstrap */
 	gnut_links *links;
@@ -471,6 +472,7 @@ static void build_links_and_routing(gnut_servent *s, const gnut_servent_config *
 	    .tls = s->tls_cert != NULL,
 	    .links = s->links,
 	    .share = s->share,
+	    .partials = s->partials,
 	    .bad_log = s->bad_log,
 	    .leaf_query_rate = config->leaf_query_rate,
 	    .ultrapeer_query_rate = config->ultrapeer_query_rate,
@@ -509,6 +511,7 @@ static gboolean build_transfers(gnut_servent *s, const gnut_servent_config *conf
 	    .push_proxy_data = s,
 	    .mesh = s->mesh = gnut_mesh_new(0, 0, 0),
 	    .allow_local = s->allow_local,
+	    .partials = s->partials,
 	};
 	s->uploads = gnut_uploads_new(s->share, s->clock, &uc);
 	gnut_downloads_config dc = {
@@ -520,6 +523,7 @@ static gboolean build_transfers(gnut_servent *s, const gnut_servent_config *conf
 	    .allow_local = s->allow_local,
 	    .tls = s->tls_cert != NULL,
 	    .mesh = s->mesh,
+	    .partials = s->partials,
 	};
 	s->downloads = gnut_downloads_new(&dc, s->clock, error);
 	if (s->downloads == NULL)
@@ -570,6 +574,8 @@ static gboolean build_rooms(gnut_servent *s, const gnut_servent_config *config, 
 	for (const char *const *d = config->shares; d != NULL && *d != NULL; d++)
 		if (!gnut_share_add_dir(s->share, *d, error))
 			return FALSE;
+	s->partials = gnut_partials_new();
+	gnut_partials_set_enabled(s->partials, !config->no_share_partial);
 	s->searches = gnut_searches_new();
 	udp_pings_config upc = {
 	    .clock = s->clock,
@@ -876,6 +882,7 @@ void gnut_servent_free(gnut_servent *s)
 		gnut_searches_free(s->searches);
 	if (s->share != NULL)
 		gnut_share_free(s->share);
+	g_clear_pointer(&s->partials, gnut_partials_free); /* after its readers and writers */
 	gnut_log_limit_free(s->bad_log);
 	gnut_role_free(s->role);
 	g_clear_object(&s->tls_cert);

@@ -43,6 +43,9 @@ typedef struct {
 	guint download_sources;
 	/* longest back-off of a failing download source; 0 = default (600 s) */
 	guint download_retry_max_s;
+	/* offer nothing of the files still downloading (partial file sharing,
+	 * gnut/core/share/partials.h, is on by default) */
+	gboolean no_share_partial;
 	/* bodies under way to one address at once; 0 = default (1) */
 	guint upload_slots_per_ip;
 	/* HTTP connections one address may hold open; 0 = default (4) */

@@ -191,6 +191,7 @@ static void responder_self(gnut_routing *r, gnut_responder_self *self)
 	self->speed_kbps = HIT_SPEED_KBPS;
 	self->firewalled = r->config.firewalled;
 	self->tls = r->config.tls;
+	self->partials = r->config.partials;
 	gnut_proxying_ours(r->proxying, &self->proxies);
 }
 

@@ -117,6 +117,21 @@ static gnut_shared_file *shared_file_new(guint32 index, const gnut_scan_entry *e
 	return &box->pub;
 }
 
+gnut_shared_file *gnut_shared_file_new_outside(guint32 index, const char *path, const char *name,
+                                               guint64 size, gint64 mtime,
+                                               const uint8_t sha1[GNUT_SHA1_LEN])
+{
+	shared_file_box *box = g_new0(shared_file_box, 1);
+	g_atomic_ref_count_init(&box->refs);
+	box->pub.index = index;
+	box->pub.path = g_strdup(path);
+	box->pub.name = g_strdup(name);
+	box->pub.size = size;
+	box->pub.mtime = mtime;
+	memcpy(box->pub.sha1, sha1, GNUT_SHA1_LEN);
+	return &box->pub;
+}
+
 static guint sha1_hash(gconstpointer p)
 {
 	guint h;
