@@ -17,13 +17,15 @@ done_at_least() {
 }
 
 # http_to PORT METHOD TARGET RANGE OUT: one request (bash's /dev/tcp), the
-# whole answer (head and body) into OUT.
+# whole answer (head and body) into OUT; in a subshell, so that a refused
+# connection (SIGPIPE) fails the request, not the test.
 http_to() {
-	exec 3<>"/dev/tcp/127.0.0.1/$1" || return 1
-	printf '%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\nRange: bytes=%s\r\nConnection: close\r\n\r\n' \
-		"$2" "$3" "$4" >&3
-	timeout 20 cat <&3 >"$5"
-	exec 3<&-
+	(
+		exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1
+		printf '%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\nRange: bytes=%s\r\nConnection: close\r\n\r\n' \
+			"$2" "$3" "$4" >&3 || exit 1
+		timeout 20 cat <&3 >"$5"
+	)
 }
 
 # head_end FILE: the length of FILE's reply head (up to the empty line).
@@ -45,7 +47,8 @@ offers_chunks() {
 mkdir -p "$WORK/files"
 head -c $SIZE /dev/urandom >"$WORK/files/slowpart.bin"
 start_node A --ultrapeer --upload-limit 256k --upload-slots-per-ip 4 --share "$WORK/files"
-start_node B --ultrapeer
+# B is polled over HTTP from 127.0.0.1 many times: no reconnect throttle
+start_node B --ultrapeer --reconnect-limit 0
 start_node C --ultrapeer
 link B A
 wait_until 20 has_peers B 1 || fail "B has no link"
