@@ -1083,6 +1083,11 @@ void gnut_servent_set_limits(gnut_servent *s, guint64 upload_limit, guint64 down
 	gnut_downloads_set_limit(s->downloads, download_limit);
 }
 
+void gnut_servent_set_share_partial(gnut_servent *s, gboolean on)
+{
+	gnut_partials_set_enabled(s->partials, on);
+}
+
 void gnut_servent_limits(const gnut_servent *s, guint64 *upload_limit, guint64 *download_limit)
 {
 	*upload_limit = s->upload_limit;
