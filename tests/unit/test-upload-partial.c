@@ -142,6 +142,12 @@ static unsigned ask(const char *method, const char *range, gnut_head **head, GBy
 	return code;
 }
 
+static void answer_clear(gnut_head **h, GByteArray **body)
+{
+	g_clear_pointer(h, gnut_head_free);
+	g_clear_pointer(body, g_byte_array_unref);
+}
+
 static gboolean body_is_file(const GByteArray *body, gsize start)
 {
 	for (guint i = 0; i < body->len; i++)
@@ -167,26 +173,22 @@ static void test_available_ranges(void)
 	CU_ASSERT_STRING_EQUAL(gnut_head_get(h, "Content-Range"), "bytes 100-199/262144");
 	CU_ASSERT_EQUAL(body->len, 100);
 	CU_ASSERT_TRUE(body_is_file(body, 100));
-	g_clear_pointer(&h, gnut_head_free);
-	g_clear_pointer(&body, g_byte_array_unref);
+	answer_clear(&h, &body);
 	/* a range across a hole: its first available part only */
 	CU_ASSERT_EQUAL(ask("GET", "1000-9000", &h, &body), 206);
 	CU_ASSERT_STRING_EQUAL(gnut_head_get(h, "Content-Range"), "bytes 1000-1023/262144");
 	CU_ASSERT_TRUE(body_is_file(body, 1000));
 	CU_ASSERT_EQUAL(body->len, 24);
-	g_clear_pointer(&h, gnut_head_free);
-	g_clear_pointer(&body, g_byte_array_unref);
+	answer_clear(&h, &body);
 	CU_ASSERT_EQUAL(ask("GET", "2000-", &h, &body), 206);
 	CU_ASSERT_STRING_EQUAL(gnut_head_get(h, "Content-Range"), "bytes 8192-16383/262144");
 	CU_ASSERT_TRUE(body_is_file(body, 8192));
-	g_clear_pointer(&h, gnut_head_free);
-	g_clear_pointer(&body, g_byte_array_unref);
+	answer_clear(&h, &body);
 	/* no Range: the first available range */
 	CU_ASSERT_EQUAL(ask("HEAD", NULL, &h, &body), 206);
 	CU_ASSERT_STRING_EQUAL(gnut_head_get(h, "Content-Range"), "bytes 0-1023/262144");
 	CU_ASSERT_EQUAL(body->len, 0);
-	g_clear_pointer(&h, gnut_head_free);
-	g_clear_pointer(&body, g_byte_array_unref);
+	answer_clear(&h, &body);
 }
 
 static void test_unavailable(void)
@@ -199,22 +201,18 @@ static void test_unavailable(void)
 	CU_ASSERT_STRING_EQUAL(gnut_head_get(h, "X-Available-Ranges"), "bytes 0-1023");
 	CU_ASSERT_STRING_EQUAL(gnut_head_get(h, "Content-Range"), "bytes */262144");
 	CU_ASSERT_EQUAL(body->len, 0);
-	g_clear_pointer(&h, gnut_head_free);
-	g_clear_pointer(&body, g_byte_array_unref);
+	answer_clear(&h, &body);
 	/* past the partial file's end on disk, but within the file: 416 too */
 	CU_ASSERT_EQUAL(ask("GET", "200000-200099", &h, &body), 416);
-	g_clear_pointer(&h, gnut_head_free);
-	g_clear_pointer(&body, g_byte_array_unref);
+	answer_clear(&h, &body);
 	/* ranges the file on disk does not hold are never served */
 	const gnut_http_range beyond[] = {{0, FILE_SIZE}};
 	publish(beyond, 1);
 	CU_ASSERT_EQUAL(ask("GET", "0-99", &h, &body), 500);
-	g_clear_pointer(&h, gnut_head_free);
-	g_clear_pointer(&body, g_byte_array_unref);
+	answer_clear(&h, &body);
 	gnut_partials_withdraw(fx.partials, fx.sha1);
 	CU_ASSERT_EQUAL(ask("GET", "0-99", &h, &body), 404);
-	g_clear_pointer(&h, gnut_head_free);
-	g_clear_pointer(&body, g_byte_array_unref);
+	answer_clear(&h, &body);
 	publish(r, 1);
 	gnut_partials_set_enabled(fx.partials, FALSE);
 	CU_ASSERT_EQUAL(ask("GET", "0-99", &h, &body), 404);

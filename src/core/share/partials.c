@@ -52,22 +52,10 @@ gboolean gnut_partial_file_clip(const gnut_partial_file *pf, guint64 first, guin
 	return FALSE;
 }
 
-static guint sha1_hash(gconstpointer key)
-{
-	guint h;
-	memcpy(&h, key, sizeof h);
-	return h;
-}
-
-static gboolean sha1_equal(gconstpointer a, gconstpointer b)
-{
-	return memcmp(a, b, GNUT_SHA1_LEN) == 0;
-}
-
 gnut_partials *gnut_partials_new(void)
 {
 	gnut_partials *p = g_new0(gnut_partials, 1);
-	p->by_sha1 = g_hash_table_new_full(sha1_hash, sha1_equal, NULL,
+	p->by_sha1 = g_hash_table_new_full(gnut_sha1_key_hash, gnut_sha1_key_equal, NULL,
 	                                   (GDestroyNotify)gnut_partial_file_unref);
 	p->enabled = TRUE;
 	p->next_index = GNUT_PARTIALS_INDEX_FIRST;

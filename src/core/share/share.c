@@ -132,14 +132,14 @@ gnut_shared_file *gnut_shared_file_new_outside(guint32 index, const char *path, 
 	return &box->pub;
 }
 
-static guint sha1_hash(gconstpointer p)
+guint gnut_sha1_key_hash(gconstpointer p)
 {
 	guint h;
 	memcpy(&h, p, sizeof h); /* a SHA-1 is already uniformly spread */
 	return h;
 }
 
-static gboolean sha1_equal(gconstpointer a, gconstpointer b)
+gboolean gnut_sha1_key_equal(gconstpointer a, gconstpointer b)
 {
 	return memcmp(a, b, GNUT_SHA1_LEN) == 0;
 }
@@ -150,7 +150,7 @@ static share_snapshot *snapshot_new(void)
 	g_atomic_ref_count_init(&snap->refs);
 	snap->files = g_ptr_array_new_with_free_func((GDestroyNotify)gnut_shared_file_unref);
 	snap->by_index = g_hash_table_new(g_direct_hash, g_direct_equal);
-	snap->by_sha1 = g_hash_table_new(sha1_hash, sha1_equal);
+	snap->by_sha1 = g_hash_table_new(gnut_sha1_key_hash, gnut_sha1_key_equal);
 	snap->words = gnut_keyword_index_new();
 	return snap;
 }

@@ -48,6 +48,10 @@ gnut_shared_file *gnut_shared_file_new_outside(guint32 index, const char *path, 
                                                guint64 size, gint64 mtime,
                                                const uint8_t sha1[GNUT_SHA1_LEN]);
 
+/* GHashTable functions for keys that are GNUT_SHA1_LEN bytes of SHA-1. */
+guint gnut_sha1_key_hash(gconstpointer sha1);
+gboolean gnut_sha1_key_equal(gconstpointer a, gconstpointer b);
+
 /* Counters since gnut_share_new (the last_* ones: of the last finished scan). */
 typedef struct {
 	guint64 files_hashed; /* files whose content was read and hashed */
