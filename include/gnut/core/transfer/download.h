@@ -60,7 +60,7 @@
  * From a source that sends X-Available-Ranges (a partial source), only
  * chunks inside those ranges are asked for; a 416 with the header is not a
  * failure, and a partial source with nothing new for us is asked again
- * (a ranges probe) PARTIAL_RECHECK_S later, as its ranges grow.
+ * (a ranges probe) 15 s later, as its ranges grow.
  *
  * The manager never learns a size from its sources (a source serving
  * another size is given up as the wrong file).
