@@ -426,6 +426,13 @@ static void on_find_sources(gnut_downloads *m, const uint8_t sha1[GNUT_SHA1_LEN]
 
 /* ---- building the rooms ---- */
 
+/* The partial files we offer changed: so does our QRP table. */
+static void on_partials_changed(gpointer data)
+{
+	gnut_servent *s = data;
+	gnut_routing_share_changed(s->routing);
+}
+
 static void build_links_and_routing(gnut_servent *s, const gnut_servent_config *config)
 {
 	static const gnut_links_handlers link_handlers = {
@@ -480,6 +487,7 @@ static void build_links_and_routing(gnut_servent *s, const gnut_servent_config *
 	    .flood_queries = config->flood_queries,
 	};
 	s->routing = gnut_routing_new(&rc, &routing_handlers, s);
+	gnut_partials_set_changed(s->partials, on_partials_changed, s);
 	servent_oob_config oc = {
 	    .searches = s->searches,
 	    .routing = s->routing,
@@ -871,6 +879,8 @@ void gnut_servent_free(gnut_servent *s)
 	g_clear_pointer(&s->downloads, gnut_downloads_free);
 	gnut_links_free(s->links); /* first: its handlers reach the routing room */
 	servent_oob_free(s->oob);
+	if (s->partials != NULL)
+		gnut_partials_set_changed(s->partials, NULL, NULL);
 	gnut_routing_free(s->routing);
 	if (s->listener != NULL)
 		gnut_listener_free(s->listener);

@@ -117,11 +117,45 @@ static void test_search_and_switch(void)
 	CU_ASSERT_PTR_NOT_NULL(back);
 }
 
+static void count_change(gpointer data)
+{
+	(*(guint *)data)++;
+}
+
+/* The owner hears of files coming and going (and of the switch), not of
+ * ranges growing; the list follows the switch. */
+static void test_changed_and_list(void)
+{
+	g_autoptr(gnut_partials) p = gnut_partials_new();
+	guint changes = 0;
+	gnut_partials_set_changed(p, count_change, &changes);
+	const gnut_http_range small[] = {{0, 9}};
+	const gnut_http_range more[] = {{0, 19}};
+	CU_ASSERT_TRUE(gnut_partials_publish(p, sha_a, "a", 100, "/a", small, 1, 0));
+	CU_ASSERT_EQUAL(changes, 1);
+	CU_ASSERT_TRUE(gnut_partials_publish(p, sha_a, "a", 100, "/a", more, 1, 0));
+	CU_ASSERT_EQUAL(changes, 1);
+	g_autoptr(GPtrArray) all = gnut_partials_list(p);
+	CU_ASSERT_EQUAL(all->len, 1);
+	gnut_partials_set_enabled(p, FALSE);
+	CU_ASSERT_EQUAL(changes, 2);
+	g_autoptr(GPtrArray) none = gnut_partials_list(p);
+	CU_ASSERT_EQUAL(none->len, 0);
+	gnut_partials_withdraw(p, sha_a); /* disabled: nothing a lookup saw changes */
+	CU_ASSERT_EQUAL(changes, 2);
+	gnut_partials_set_enabled(p, TRUE);
+	CU_ASSERT_EQUAL(changes, 3);
+	gnut_partials_withdraw(p, sha_b); /* not there: no change */
+	CU_ASSERT_EQUAL(changes, 3);
+	gnut_partials_set_changed(p, NULL, NULL);
+}
+
 static CU_TestInfo tests[] = {
     {"publish and lookup", test_publish_and_lookup},
     {"refused ranges", test_refused_ranges},
     {"clip", test_clip},
     {"search and switch", test_search_and_switch},
+    {"changes told, and the list", test_changed_and_list},
     CU_TEST_INFO_NULL,
 };
 

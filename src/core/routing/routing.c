@@ -75,6 +75,7 @@ gnut_routing *gnut_routing_new(const gnut_routing_config *config,
 	r->qrp =
 	    gnut_qrp_routes_new(config->links, config->share, config->ultrapeer,
 	                        !config->no_compression, GNUT_ROUTING_QRP_LINK_SLOTS, qrp_total);
+	gnut_qrp_routes_set_partials(r->qrp, config->partials);
 	if (!config->flood_queries) {
 		rc.query_filter = gnut_qrp_routes_filter;
 		rc.query_filter_data = r->qrp;

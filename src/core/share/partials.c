@@ -15,7 +15,16 @@ struct gnut_partials {
 	GHashTable *by_sha1; /* sha1 bytes (the snapshot's) -> gnut_partial_file */
 	gboolean enabled;
 	guint32 next_index;
+	void (*changed)(gpointer data);
+	gpointer changed_data;
 };
+
+/* Tells the owner that the files lookups find changed. */
+static void tell_changed(const gnut_partials *p)
+{
+	if (p->changed != NULL)
+		p->changed(p->changed_data);
+}
 
 gnut_partial_file *gnut_partial_file_ref(gnut_partial_file *pf)
 {
@@ -72,7 +81,16 @@ void gnut_partials_free(gnut_partials *p)
 
 void gnut_partials_set_enabled(gnut_partials *p, gboolean enabled)
 {
+	gboolean was = p->enabled;
 	p->enabled = enabled;
+	if (was != enabled)
+		tell_changed(p);
+}
+
+void gnut_partials_set_changed(gnut_partials *p, void (*fn)(gpointer data), gpointer data)
+{
+	p->changed = fn;
+	p->changed_data = data;
 }
 
 gboolean gnut_partials_enabled(const gnut_partials *p)
@@ -140,12 +158,15 @@ gboolean gnut_partials_publish(gnut_partials *p, const uint8_t sha1[GNUT_SHA1_LE
 	for (guint i = 0; i < n; i++)
 		pf->available += ranges[i].end - ranges[i].start + 1;
 	g_hash_table_replace(p->by_sha1, pf->file->sha1, pf);
+	if (old == NULL && p->enabled)
+		tell_changed(p);
 	return TRUE;
 }
 
 void gnut_partials_withdraw(gnut_partials *p, const uint8_t sha1[GNUT_SHA1_LEN])
 {
-	g_hash_table_remove(p->by_sha1, sha1);
+	if (g_hash_table_remove(p->by_sha1, sha1) && p->enabled)
+		tell_changed(p);
 }
 
 gnut_partial_file *gnut_partials_by_sha1(gnut_partials *p, const uint8_t sha1[GNUT_SHA1_LEN])
@@ -185,6 +206,17 @@ GPtrArray *gnut_partials_search(gnut_partials *p, const char *query, guint max)
 		if (name_matches(pf->file->name, words))
 			g_ptr_array_add(out, gnut_partial_file_ref(pf));
 	}
+	return out;
+}
+
+GPtrArray *gnut_partials_list(gnut_partials *p)
+{
+	GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify)gnut_partial_file_unref);
+	GHashTableIter it;
+	gpointer value;
+	g_hash_table_iter_init(&it, p->by_sha1);
+	while (p->enabled && g_hash_table_iter_next(&it, NULL, &value))
+		g_ptr_array_add(out, gnut_partial_file_ref(value));
 	return out;
 }
 

@@ -72,7 +72,14 @@ gnut_partial_file *gnut_partials_by_sha1(gnut_partials *p, const uint8_t sha1[GN
  * normalisation of keywords.h, as gnut_share_search), at most max, new
  * refs (unref as free func). Empty when disabled or query has no keyword. */
 GPtrArray *gnut_partials_search(gnut_partials *p, const char *query, guint max);
+/* Every entry (new refs, unref as free func); empty when disabled. */
+GPtrArray *gnut_partials_list(gnut_partials *p);
 /* Entries published (whether enabled or not). */
 guint gnut_partials_count(const gnut_partials *p);
+
+/* Called when the set of files a lookup can find changes: an entry added
+ * or withdrawn while enabled, or the switch turned (not when an entry's
+ * ranges grow). The query routing table follows it. NULL: nobody. */
+void gnut_partials_set_changed(gnut_partials *p, void (*fn)(gpointer data), gpointer data);
 
 #endif
