@@ -89,6 +89,7 @@ struct gnut_servent {
 
 	/* the rooms */
 	gnut_share *share;
+	gnut_partials *partials; /* files still downloading, offered (share-partial) */
 	gnut_searches *searches;
 	gnut_hosts *hosts; /* NULL under --no-bootstrap */
 	gnut_links *links;
@@ -425,6 +426,13 @@ static void on_find_sources(gnut_downloads *m, const uint8_t sha1[GNUT_SHA1_LEN]
 
 /* ---- building the rooms ---- */
 
+/* The partial files we offer changed: so does our QRP table. */
+static void on_partials_changed(gpointer data)
+{
+	gnut_servent *s = data;
+	gnut_routing_share_changed(s->routing);
+}
+
 static void build_links_and_routing(gnut_servent *s, const gnut_servent_config *config)
 {
 	static const gnut_links_handlers link_handlers = {
@@ -471,6 +479,7 @@ static void build_links_and_routing(gnut_servent *s, const gnut_servent_config *
 	    .tls = s->tls_cert != NULL,
 	    .links = s->links,
 	    .share = s->share,
+	    .partials = s->partials,
 	    .bad_log = s->bad_log,
 	    .leaf_query_rate = config->leaf_query_rate,
 	    .ultrapeer_query_rate = config->ultrapeer_query_rate,
@@ -478,6 +487,7 @@ static void build_links_and_routing(gnut_servent *s, const gnut_servent_config *
 	    .flood_queries = config->flood_queries,
 	};
 	s->routing = gnut_routing_new(&rc, &routing_handlers, s);
+	gnut_partials_set_changed(s->partials, on_partials_changed, s);
 	servent_oob_config oc = {
 	    .searches = s->searches,
 	    .routing = s->routing,
@@ -509,6 +519,7 @@ static gboolean build_transfers(gnut_servent *s, const gnut_servent_config *conf
 	    .push_proxy_data = s,
 	    .mesh = s->mesh = gnut_mesh_new(0, 0, 0),
 	    .allow_local = s->allow_local,
+	    .partials = s->partials,
 	};
 	s->uploads = gnut_uploads_new(s->share, s->clock, &uc);
 	gnut_downloads_config dc = {
@@ -520,6 +531,7 @@ static gboolean build_transfers(gnut_servent *s, const gnut_servent_config *conf
 	    .allow_local = s->allow_local,
 	    .tls = s->tls_cert != NULL,
 	    .mesh = s->mesh,
+	    .partials = s->partials,
 	};
 	s->downloads = gnut_downloads_new(&dc, s->clock, error);
 	if (s->downloads == NULL)
@@ -570,6 +582,8 @@ static gboolean build_rooms(gnut_servent *s, const gnut_servent_config *config, 
 	for (const char *const *d = config->shares; d != NULL && *d != NULL; d++)
 		if (!gnut_share_add_dir(s->share, *d, error))
 			return FALSE;
+	s->partials = gnut_partials_new();
+	gnut_partials_set_enabled(s->partials, !config->no_share_partial);
 	s->searches = gnut_searches_new();
 	udp_pings_config upc = {
 	    .clock = s->clock,
@@ -865,6 +879,8 @@ void gnut_servent_free(gnut_servent *s)
 	g_clear_pointer(&s->downloads, gnut_downloads_free);
 	gnut_links_free(s->links); /* first: its handlers reach the routing room */
 	servent_oob_free(s->oob);
+	if (s->partials != NULL)
+		gnut_partials_set_changed(s->partials, NULL, NULL);
 	gnut_routing_free(s->routing);
 	if (s->listener != NULL)
 		gnut_listener_free(s->listener);
@@ -876,6 +892,7 @@ void gnut_servent_free(gnut_servent *s)
 		gnut_searches_free(s->searches);
 	if (s->share != NULL)
 		gnut_share_free(s->share);
+	g_clear_pointer(&s->partials, gnut_partials_free); /* after its readers and writers */
 	gnut_log_limit_free(s->bad_log);
 	gnut_role_free(s->role);
 	g_clear_object(&s->tls_cert);
@@ -1074,6 +1091,11 @@ void gnut_servent_set_limits(gnut_servent *s, guint64 upload_limit, guint64 down
 	s->download_limit = download_limit;
 	gnut_uploads_set_rate_limit(s->uploads, upload_limit);
 	gnut_downloads_set_limit(s->downloads, download_limit);
+}
+
+void gnut_servent_set_share_partial(gnut_servent *s, gboolean on)
+{
+	gnut_partials_set_enabled(s->partials, on);
 }
 
 void gnut_servent_limits(const gnut_servent *s, guint64 *upload_limit, guint64 *download_limit)

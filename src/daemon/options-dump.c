@@ -88,6 +88,7 @@ GKeyFile *gnut_options_to_keyfile(const gnut_options *o)
 	set_count(kf, "download-sources", o->download_sources);
 	set_count(kf, "download-retry-max", o->download_retry_max_s);
 	g_key_file_set_boolean(kf, GROUP, "allow-private-peers", o->allow_private_peers);
+	g_key_file_set_boolean(kf, GROUP, "share-partial", o->share_partial);
 	set_count(kf, "max-pending", o->max_pending);
 	set_count(kf, "max-handshakes", o->max_handshakes);
 	set_per_ip(kf, "per-ip-pending", o->per_ip_pending);

@@ -46,6 +46,7 @@ typedef struct {
 	char *upload_connections_per_ip;
 	char *download_sources;
 	char *download_retry_max;
+	char *share_partial;
 	gboolean allow_private_peers;
 	char *max_pending;
 	char *max_handshakes;
@@ -123,6 +124,7 @@ static void layer_clear(options_layer *l)
 	g_free(l->upload_slots_per_ip);
 	g_free(l->download_sources);
 	g_free(l->download_retry_max);
+	g_free(l->share_partial);
 	g_free(l->upload_connections_per_ip);
 	g_free(l->max_pending);
 	g_free(l->max_handshakes);
@@ -190,6 +192,19 @@ static gboolean check_counts(const options_layer *l, const char *where, GError *
 			            "\"%s\" is not a count from 1 to %u", counts[i].value,
 			            GNUT_OPTIONS_MAX_COUNT);
 	return TRUE;
+}
+
+gboolean gnut_options_parse_bool(const char *text, gboolean *out)
+{
+	static const char *const yes[] = {"true", "yes", "on", "1"};
+	static const char *const no[] = {"false", "no", "off", "0"};
+	for (gsize i = 0; text != NULL && i < G_N_ELEMENTS(yes); i++) {
+		if (g_ascii_strcasecmp(text, yes[i]) == 0 || g_ascii_strcasecmp(text, no[i]) == 0) {
+			*out = g_ascii_strcasecmp(text, yes[i]) == 0;
+			return TRUE;
+		}
+	}
+	return FALSE;
 }
 
 gboolean gnut_options_parse_reconnect_limit(const char *text, guint *burst, guint *seconds)
@@ -310,6 +325,10 @@ static gboolean layer_check(options_layer *l, const char *where, const char *bas
 		            l->download_limit);
 	if (!check_counts(l, where, error))
 		return FALSE;
+	gboolean yes;
+	if (l->share_partial != NULL && !gnut_options_parse_bool(l->share_partial, &yes))
+		return fail(error, where, "share-partial", "\"%s\" is not true or false",
+		            l->share_partial);
 	for (char **p = l->peers; p != NULL && *p != NULL; p++)
 		if (!valid_peer(*p))
 			return fail(error, where, "peer", "\"%s\" is not HOST:PORT", *p);
@@ -359,6 +378,8 @@ static void add_limit_entries(GOptionContext *ctx, options_layer *l)
 	     "Sources one file is fetched from at once (default 4, at most 16)", "N"},
 	    {"download-retry-max", 0, 0, G_OPTION_ARG_STRING, &l->download_retry_max,
 	     "Longest wait before a failing source is tried again (default 600)", "S"},
+	    {"share-partial", 0, 0, G_OPTION_ARG_STRING, &l->share_partial,
+	     "Offer the verified chunks of files still downloading (default true)", "BOOL"},
 	    {"allow-private-peers", 0, 0, G_OPTION_ARG_NONE, &l->allow_private_peers,
 	     "Let peers make us dial loopback and private addresses", NULL},
 	    {"max-pending", 0, 0, G_OPTION_ARG_STRING, &l->max_pending,
@@ -540,6 +561,7 @@ static const char *const conf_keys[] = {
     "upload-connections-per-ip",
     "download-sources",
     "download-retry-max",
+    "share-partial",
     "allow-private-peers",
     "max-pending",
     "max-handshakes",
@@ -662,6 +684,7 @@ static gboolean conf_load(const char *path, options_layer *l, GError **error)
 	                   error) &&
 	       conf_string(kf, path, "download-sources", &l->download_sources, error) &&
 	       conf_string(kf, path, "download-retry-max", &l->download_retry_max, error) &&
+	       conf_string(kf, path, "share-partial", &l->share_partial, error) &&
 	       conf_bool(kf, path, "allow-private-peers", &l->allow_private_peers, error) &&
 	       conf_string(kf, path, "max-pending", &l->max_pending, error) &&
 	       conf_string(kf, path, "max-handshakes", &l->max_handshakes, error) &&
@@ -766,6 +789,8 @@ static void merge(gnut_options *o, options_layer *cli, options_layer *conf)
 	merge_count(cli->download_sources, conf->download_sources, &o->download_sources);
 	merge_count(cli->download_retry_max, conf->download_retry_max, &o->download_retry_max_s);
 	o->allow_private_peers = cli->allow_private_peers || conf->allow_private_peers;
+	o->share_partial = TRUE;
+	gnut_options_parse_bool(either(cli->share_partial, conf->share_partial), &o->share_partial);
 	merge_admission(o, cli, conf);
 	guint64 caps[G_N_ELEMENTS(cap_keys)] = {0}; /* in cap_keys' order */
 	for (gsize i = 0; i < G_N_ELEMENTS(cap_keys); i++) {
@@ -886,6 +911,7 @@ void gnut_options_to_config(const gnut_options *o, gnut_servent_config *config)
 	config->upload_connections_per_ip = o->upload_connections_per_ip;
 	config->download_sources = o->download_sources;
 	config->download_retry_max_s = o->download_retry_max_s;
+	config->no_share_partial = !o->share_partial;
 	config->allow_private_peers = o->allow_private_peers;
 	config->max_pending = o->max_pending;
 	config->max_handshakes = o->max_handshakes;

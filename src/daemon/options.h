@@ -58,6 +58,7 @@ typedef struct {
 	/* download-sources, download-retry-max; 0: the servent's default */
 	guint download_sources;
 	guint download_retry_max_s;
+	gboolean share_partial; /* offer the verified chunks of downloads (default) */
 	/* connection admission, as in gnut_servent_config: 0 = default */
 	guint max_pending;
 	guint max_handshakes;
@@ -95,6 +96,8 @@ void gnut_options_to_config(const gnut_options *o, gnut_servent_config *config);
 /* A count of connections: decimal digits, min to GNUT_OPTIONS_MAX_COUNT. */
 #define GNUT_OPTIONS_MAX_COUNT 1000000
 gboolean gnut_options_parse_count(const char *text, guint min, guint *out);
+/* "true", "yes", "on", "1" or "false", "no", "off", "0" (any case). */
+gboolean gnut_options_parse_bool(const char *text, gboolean *out);
 /* "BURST/SECONDS" (each 1 to GNUT_OPTIONS_MAX_COUNT), or "0" for no
  * throttle (burst GNUT_IP_ADMIT_UNLIMITED, seconds 0). */
 gboolean gnut_options_parse_reconnect_limit(const char *text, guint *burst, guint *seconds);

@@ -6,8 +6,8 @@
 #include "reload.h"
 
 /* The keys reload_live handles; others wait for a restart. */
-static const char *const live_keys[] = {"share",          "peer",      "upload-limit",
-                                        "download-limit", "log-level", NULL};
+static const char *const live_keys[] = {
+    "share", "peer", "upload-limit", "download-limit", "log-level", "share-partial", NULL};
 
 /* Calls fn for each item of list missing from other, logging what it did
  * as "reload: DONE ITEM" or the error. */
@@ -47,6 +47,10 @@ static void reload_live(gnut_servent *s, const gnut_options *before, const gnut_
 		g_message("reload: upload limit %" G_GUINT64_FORMAT
 		          ", download limit %" G_GUINT64_FORMAT " bytes per second (0: none)",
 		          after->upload_limit, after->download_limit);
+	}
+	if (before->share_partial != after->share_partial) {
+		gnut_servent_set_share_partial(s, after->share_partial);
+		g_message("reload: partial file sharing %s", after->share_partial ? "on" : "off");
 	}
 	if (before->log_level != after->log_level) {
 		gnut_log_set_level(after->log_level);

@@ -166,18 +166,30 @@ static gboolean serve_request(dlfx_server *s, GOutputStream *out, const gnut_hea
 		start = r[0].start;
 		end = r[0].end;
 	}
+	g_autofree char *avail =
+	    s->partial_end == 0
+	        ? g_strdup("")
+	        : g_strdup_printf("X-Available-Ranges: bytes 0-%" G_GSIZE_FORMAT "\r\n",
+	                          s->partial_end - 1);
+	if (s->partial_end != 0 && start >= s->partial_end) {
+		g_autofree char *refusal = g_strdup_printf(
+		    "HTTP/1.1 416 Range Not Satisfiable\r\n%sContent-Length: 0\r\n\r\n", avail);
+		return dlfx_write_text(out, refusal);
+	}
+	if (s->partial_end != 0)
+		end = MIN(end, s->partial_end - 1);
 	end = MIN(end, start + REPLY_CAP - 1);
 	char urn[GNUT_URN_SHA1_LEN + 1];
 	gnut_urn_format_sha1(s->sha1, urn);
 	g_autofree char *head = g_strdup_printf(
 	    "HTTP/1.1 206 Partial Content\r\nServer: test\r\nX-Gnutella-Content-URN: %s\r\n"
 	    "Content-Range: bytes %" G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT "/%" G_GSIZE_FORMAT
-	    "\r\nContent-Length: %" G_GUINT64_FORMAT "\r\n%s%s%s%s%s%s%s%s\r\n",
-	    urn, start, end, size, end - start + 1, s->close_each ? "Connection: close\r\n" : "",
-	    s->x_alt != NULL ? "X-Alt: " : "", s->x_alt != NULL ? s->x_alt : "",
-	    s->x_alt != NULL ? "\r\n" : "", s->extra != NULL ? s->extra : "",
-	    s->thex_uri != NULL ? "X-Thex-URI: " : "", s->thex_uri != NULL ? s->thex_uri : "",
-	    s->thex_uri != NULL ? "\r\n" : "");
+	    "\r\nContent-Length: %" G_GUINT64_FORMAT "\r\n%s%s%s%s%s%s%s%s%s\r\n",
+	    urn, start, end, size, end - start + 1, avail,
+	    s->close_each ? "Connection: close\r\n" : "", s->x_alt != NULL ? "X-Alt: " : "",
+	    s->x_alt != NULL ? s->x_alt : "", s->x_alt != NULL ? "\r\n" : "",
+	    s->extra != NULL ? s->extra : "", s->thex_uri != NULL ? "X-Thex-URI: " : "",
+	    s->thex_uri != NULL ? s->thex_uri : "", s->thex_uri != NULL ? "\r\n" : "");
 	if (!dlfx_write_text(out, head) || s->stall)
 		return FALSE;
 	return send_body(s, out, (gsize)start, (gsize)(end - start + 1)) && !s->close_each;

@@ -41,6 +41,8 @@ typedef struct {
 	gboolean stall;       /* send the head, then nothing */
 	const char *x_alt;    /* an X-Alt header's value on every reply (NULL: none) */
 	const char *extra;    /* more header lines ("Name: value\r\n") on every reply */
+	gsize partial_end;    /* not 0: a partial source holding [0, partial_end) only:
+	                         X-Available-Ranges on every reply, 416 past it */
 	GBytes *thex_answer;  /* dlfx_server_offer_tree: the DIME answer at /thex */
 	char *thex_uri;       /* and the X-Thex-URI value on every reply */
 	/* what happened, under lock */

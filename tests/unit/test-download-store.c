@@ -209,11 +209,40 @@ static void test_store_sourceless(void)
 	gnut_unit_rmtree(dir);
 }
 
+/* What partial file sharing offers of done ranges: their whole chunks
+ * (the last, short one too), merged. */
+static void test_whole_chunks(void)
+{
+	g_autoptr(GArray) set = g_array_new(FALSE, FALSE, sizeof(gnut_download_range));
+	gnut_download_ranges_add(set, 0, 2500);    /* chunks 0, 1; part of 2 */
+	gnut_download_ranges_add(set, 3000, 5000); /* part of 2, chunks 3 and 4 */
+	gnut_download_ranges_add(set, 6000, 9500); /* chunks 6..9 (9 short, the last) */
+	g_autoptr(GArray) out = g_array_new(FALSE, FALSE, sizeof(gnut_http_range));
+	gnut_download_ranges_whole_chunks(set, 9500, 1000, out, 10);
+	CU_ASSERT_EQUAL_FATAL(out->len, 3);
+	const gnut_http_range *r = (const gnut_http_range *)(void *)out->data;
+	CU_ASSERT_EQUAL(r[0].start, 0);
+	CU_ASSERT_EQUAL(r[0].end, 1999);
+	CU_ASSERT_EQUAL(r[1].start, 3000);
+	CU_ASSERT_EQUAL(r[1].end, 4999);
+	CU_ASSERT_EQUAL(r[2].start, 6000);
+	CU_ASSERT_EQUAL(r[2].end, 9499);
+	g_array_set_size(out, 0);
+	gnut_download_ranges_whole_chunks(set, 9500, 1000, out, 1);
+	CU_ASSERT_EQUAL(out->len, 1);
+	g_autoptr(GArray) none = g_array_new(FALSE, FALSE, sizeof(gnut_download_range));
+	gnut_download_ranges_add(none, 1, 1999);
+	g_array_set_size(out, 0);
+	gnut_download_ranges_whole_chunks(none, 9500, 1000, out, 10);
+	CU_ASSERT_EQUAL(out->len, 0);
+}
+
 static CU_TestInfo tests[] = {
     {"state file round trip", test_store_round_trip},
     {"state file truncated at every offset", test_store_truncated_everywhere},
     {"state file rejects", test_store_rejects},
     {"state file: a download without a source", test_store_sourceless},
+    {"whole chunks offered", test_whole_chunks},
     CU_TEST_INFO_NULL,
 };
 

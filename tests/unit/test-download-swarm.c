@@ -210,6 +210,58 @@ static void test_retry_revives(void)
 	dlfx_server_free(s);
 }
 
+/* Whether every range asked of s starts before its partial end (its
+ * first, blind request asks chunk 0, which it has; the blind probe a
+ * partial source gets when it had nothing new 15 s ago comes later than
+ * this test lasts). */
+static gboolean asked_only_what_it_has(dlfx_server *s)
+{
+	guint n = dlfx_server_count(s, s->ranges);
+	for (guint i = 0; i < n; i++) {
+		g_autofree char *range = dlfx_server_get(s, s->ranges, i);
+		guint64 start = g_ascii_strtoull(range + strlen("bytes="), NULL, 10);
+		if (start >= s->partial_end)
+			return FALSE;
+	}
+	return n > 0;
+}
+
+static gboolean partial_done(gpointer data)
+{
+	dlfx_fixture *fx = data;
+	gnut_download_status st = dlfx_status_of(&fx->w);
+	gboolean done = st.done >= CHUNK;
+	gnut_download_status_clear(&st);
+	return done;
+}
+
+/* A partial source (X-Available-Ranges: its first chunk) is asked only
+ * for what it has, is not given up when it has nothing more, and a full
+ * source added later completes the file. */
+static void test_partial_source(void)
+{
+	dlfx_fixture fx;
+	dlfx_fixture_init(&fx, FALSE, 0);
+	dlfx_server *part = dlfx_server_new(46);
+	part->partial_end = CHUNK;
+	dlfx_server *full = dlfx_server_new(46);
+	guint64 id = dlfx_add_one(&fx, part, "partial.bin");
+	CU_ASSERT_TRUE(dlfx_run_until(partial_done, &fx));
+	dlfx_spin_ms(300);
+	CU_ASSERT_TRUE(asked_only_what_it_has(part));
+	g_autoptr(GPtrArray) list = gnut_downloads_sources(fx.m, id, NULL);
+	CU_ASSERT_EQUAL_FATAL(list->len, 1);
+	CU_ASSERT_STRING_NOT_EQUAL(
+	    ((gnut_download_source_status *)g_ptr_array_index(list, 0))->state, "dropped");
+	gnut_download_source src = dlfx_source_at(full);
+	CU_ASSERT_TRUE(gnut_downloads_add_source(fx.m, id, &src, NULL));
+	dlfx_check_complete(&fx, full->file);
+	CU_ASSERT_TRUE(asked_only_what_it_has(part));
+	dlfx_fixture_clear(&fx);
+	dlfx_server_free(part);
+	dlfx_server_free(full);
+}
+
 static void add_range(GArray *set, guint64 start, guint64 end)
 {
 	gnut_download_ranges_add(set, start, end);
@@ -258,6 +310,7 @@ static CU_TestInfo tests[] = {
     {"X-Alt names more sources", test_x_alt_adds_sources},
     {"paused: survives a restart, resume completes", test_pause_survives_restart},
     {"retry revives a given-up source", test_retry_revives},
+    {"a partial source: asked only what it has", test_partial_source},
     CU_TEST_INFO_NULL,
 };
 

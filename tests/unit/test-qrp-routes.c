@@ -7,6 +7,7 @@
  * dropped; and ultrapeer QRP: the aggregate of the leaves' tables one
  * ultrapeer sends another, kept up to date by rate-limited patches. */
 #include "core/routing/qrp-routes.h"
+#include "gnut/core/share/partials.h"
 #include "gnut/proto/qrp-table.h"
 #include "unit.h"
 
@@ -276,6 +277,40 @@ static gboolean passes(gnut_qrp_routes *q, guint64 link, const char *text)
 	return gnut_qrp_routes_filter(q, link, &m);
 }
 
+/* A leaf's table holds the partial files it offers too: once one is
+ * published and the routes told, its ultrapeer passes it the queries that
+ * only that file matches, and no longer once it is withdrawn. */
+static void test_partials_in_leaf_table(void)
+{
+	g_autoptr(GError) err = NULL;
+	gnut_share *share = gnut_share_new(NULL, &err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(share);
+	g_autoptr(gnut_partials) partials = gnut_partials_new();
+	gnut_qrp_routes *up = gnut_qrp_routes_new(NULL, NULL, TRUE, TRUE, 1u << 20, 1u << 24);
+	gnut_qrp_routes *leaf = gnut_qrp_routes_new(NULL, share, FALSE, TRUE, 1u << 20, 1u << 24);
+	gnut_qrp_routes_set_partials(leaf, partials);
+	wire w = {.to = up, .as = 5};
+	gnut_qrp_routes_set_sender(leaf, wire_send, &w);
+	gnut_qrp_routes_link_role(up, 5, GNUT_QRP_LINK_LEAF);
+	gnut_qrp_routes_link_role(leaf, 1, GNUT_QRP_LINK_ULTRAPEER);
+	CU_ASSERT_EQUAL(w.resets, 1);
+	CU_ASSERT_FALSE(passes(up, 5, "growing"));
+	const uint8_t sha1[GNUT_SHA1_LEN] = {3};
+	const gnut_http_range r[] = {{0, 99}};
+	CU_ASSERT_TRUE(
+	    gnut_partials_publish(partials, sha1, "growing file.iso", 1000, "/p", r, 1, 1));
+	gnut_qrp_routes_share_changed(leaf);
+	CU_ASSERT_TRUE(passes(up, 5, "growing"));
+	CU_ASSERT_TRUE(passes(up, 5, "file"));
+	CU_ASSERT_FALSE(passes(up, 5, "other"));
+	gnut_partials_withdraw(partials, sha1);
+	gnut_qrp_routes_share_changed(leaf);
+	CU_ASSERT_FALSE(passes(up, 5, "growing"));
+	gnut_qrp_routes_free(leaf);
+	gnut_qrp_routes_free(up);
+	gnut_share_free(share);
+}
+
 /* Two ultrapeers: up1 with leaves 1 and 2 and ultrapeer link 10 (up2's
  * link 7 to it), an ultrapeer link 11 without ultrapeer QRP, and ultrapeer
  * QRP link 12, whose table must not enter the aggregate. */
@@ -416,6 +451,7 @@ static CU_TestInfo tests[] = {
     {"ultrapeer QRP: the aggregate sent", test_aggregate_sent},
     {"ultrapeer QRP: the aggregate patched, rate-limited", test_aggregate_patched},
     {"ultrapeer QRP: the aggregate fresh for the first link", test_aggregate_fresh_for_first_link},
+    {"a leaf's table holds its partial files", test_partials_in_leaf_table},
     CU_TEST_INFO_NULL,
 };
 

@@ -8,6 +8,7 @@
 #include "gnut/core/routing/oob-serve.h"
 #include "gnut/core/routing/responder.h"
 #include "gnut/proto/oob.h"
+#include "gnut/proto/partial-result.h"
 #include "gnut/proto/vendor-msg.h"
 #include "unit.h"
 
@@ -199,6 +200,88 @@ static void test_sha1_query(void)
 	gnut_urn_format_sha1(other, urn);
 	g_autoptr(GPtrArray) none = ask("", urn, GNUT_QUERY_F_MARK, 0);
 	CU_ASSERT_EQUAL(none->len, 0);
+}
+
+/* Asks self (with partials) the query text / urn, with GGEP "PR" when
+ * wants_partials; returns the hit messages. */
+static GPtrArray *ask_partials(gnut_partials *partials, const char *text, const char *urn,
+                               gboolean wants_partials)
+{
+	gnut_responder_self self = self_of_test();
+	self.partials = partials;
+	gnut_msg_header qh = {.type = GNUT_MSG_QUERY, .ttl = 2, .hops = 0};
+	memset(qh.guid.bytes, 0x11, sizeof qh.guid.bytes);
+	gnut_query q = {.flags = GNUT_QUERY_F_MARK | GNUT_QUERY_F_GGEP_H,
+	                .text = text,
+	                .text_len = strlen(text)};
+	if (urn != NULL) {
+		q.urns[0] = (gnut_slice){(const uint8_t *)urn, strlen(urn)};
+		q.n_urns = 1;
+	}
+	gnut_ggep_item pr = {.id = GNUT_PARTIAL_GGEP_WANTED};
+	g_autoptr(GByteArray) block = g_byte_array_new();
+	gnut_ggep_encode(&pr, 1, block);
+	if (wants_partials) {
+		q.ggep[0] = (gnut_slice){block->data, block->len};
+		q.n_ggep = 1;
+	}
+	g_autoptr(GByteArray) payload = g_byte_array_new();
+	CU_ASSERT_EQUAL(gnut_query_encode(payload, &q), GNUT_PROTO_OK);
+	const char *error = "unset";
+	GPtrArray *hits =
+	    gnut_responder_hits(&self, fx.share, &qh, payload->data, payload->len, &error);
+	CU_ASSERT_PTR_NULL(error);
+	return hits;
+}
+
+/* A partial file answers a query asking for partial results by keyword,
+ * and one naming its URN, with "PRU" (its time and available bytes); a
+ * keyword query without "PR" gets nothing of it, nor does anyone once the
+ * registry is disabled; a partial file also shared complete is told once,
+ * complete. */
+static void test_partial_results(void)
+{
+	g_autoptr(gnut_partials) partials = gnut_partials_new();
+	const uint8_t sha1[GNUT_SHA1_LEN] = {7, 7, 7};
+	const gnut_http_range ranges[] = {{0, 1048575}};
+	CU_ASSERT_TRUE(gnut_partials_publish(partials, sha1, "growing movie.mkv", 5000000,
+	                                     "/x.part", ranges, 1, 1234567));
+	g_autoptr(GPtrArray) hits = ask_partials(partials, "movie", NULL, TRUE);
+	CU_ASSERT_EQUAL_FATAL(hits->len, 1);
+	gnut_qhit hit;
+	decode_hit(g_ptr_array_index(hits, 0), 2, &hit);
+	CU_ASSERT_EQUAL_FATAL(hit.n_results, 1);
+	CU_ASSERT_EQUAL(hit.results[0].size, 5000000);
+	CU_ASSERT_TRUE(hit.results[0].index >= GNUT_PARTIALS_INDEX_FIRST);
+	gnut_urn urn;
+	CU_ASSERT_TRUE(gnut_qhit_result_urn(&hit.results[0], &urn));
+	CU_ASSERT_EQUAL(memcmp(urn.sha1, sha1, GNUT_SHA1_LEN), 0);
+	gnut_pru pru;
+	CU_ASSERT_TRUE_FATAL(gnut_pru_ext_find(hit.results[0].ext, &pru));
+	CU_ASSERT_EQUAL(pru.available, 1048576);
+	CU_ASSERT_EQUAL(pru.mtime, 1234567);
+	gnut_qhit_clear(&hit);
+
+	g_autoptr(GPtrArray) not_asked = ask_partials(partials, "movie", NULL, FALSE);
+	CU_ASSERT_EQUAL(not_asked->len, 0);
+	char text[GNUT_URN_SHA1_LEN + 1];
+	gnut_urn_format_sha1(sha1, text);
+	g_autoptr(GPtrArray) by_urn = ask_partials(partials, "", text, FALSE);
+	CU_ASSERT_EQUAL(by_urn->len, 1);
+	gnut_partials_set_enabled(partials, FALSE);
+	g_autoptr(GPtrArray) off = ask_partials(partials, "movie", NULL, TRUE);
+	CU_ASSERT_EQUAL(off->len, 0);
+	gnut_partials_set_enabled(partials, TRUE);
+
+	/* image.png is shared complete: its partial twin is not told */
+	CU_ASSERT_TRUE(gnut_partials_publish(partials, fx.image_sha1, "image.png", 3, "/i.part",
+	                                     (const gnut_http_range[]){{0, 2}}, 1, 1));
+	g_autoptr(GPtrArray) image = ask_partials(partials, "image", NULL, TRUE);
+	CU_ASSERT_EQUAL_FATAL(image->len, 1);
+	decode_hit(g_ptr_array_index(image, 0), 2, &hit);
+	CU_ASSERT_EQUAL_FATAL(hit.n_results, 1);
+	CU_ASSERT_FALSE(gnut_pru_ext_find(hit.results[0].ext, &pru));
+	gnut_qhit_clear(&hit);
 }
 
 static void test_no_match_and_bad_query(void)
@@ -476,6 +559,7 @@ static CU_TestInfo tests[] = {
     {"SHA-1 query", test_sha1_query},
     {"no match, bad query", test_no_match_and_bad_query},
     {"pong", test_pong},
+    {"partial results", test_partial_results},
     CU_TEST_INFO_NULL,
 };
 

@@ -13,6 +13,7 @@
 #include "gnut/proto/query.h"
 #include "gnut/proto/urn.h"
 #include "gnut/proto/vendor-bear.h"
+#include "gnut/proto/partial-result.h"
 #include "unit.h"
 
 #include <string.h>
@@ -38,7 +39,9 @@ static void test_query_words(void)
 	CU_ASSERT_FALSE(q.flags & GNUT_QUERY_F_FIREWALLED);
 	CU_ASSERT_FALSE(q.flags & GNUT_QUERY_F_LEAF_GUIDED);
 	CU_ASSERT_EQUAL(q.n_urns, 0);
-	CU_ASSERT_EQUAL(q.n_ggep, 0);
+	/* partial results wanted too (GGEP "PR"), as gtk-gnutella asks */
+	CU_ASSERT_EQUAL(q.n_ggep, 1);
+	CU_ASSERT_TRUE(gnut_query_wants_partials(&q));
 	/* a leaf's query asks to guide its ultrapeers' dynamic query (bit 12) */
 	g_byte_array_set_size(out, 0);
 	CU_ASSERT_TRUE(

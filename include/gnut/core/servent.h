@@ -43,6 +43,9 @@ typedef struct {
 	guint download_sources;
 	/* longest back-off of a failing download source; 0 = default (600 s) */
 	guint download_retry_max_s;
+	/* offer nothing of the files still downloading (partial file sharing,
+	 * gnut/core/share/partials.h, is on by default) */
+	gboolean no_share_partial;
 	/* bodies under way to one address at once; 0 = default (1) */
 	guint upload_slots_per_ip;
 	/* HTTP connections one address may hold open; 0 = default (4) */
@@ -231,6 +234,8 @@ gboolean gnut_servent_share_remove(gnut_servent *s, const char *dir, GError **er
 /* Changes the rate limits at once (bytes per second, 0 = unlimited). */
 void gnut_servent_set_limits(gnut_servent *s, guint64 upload_limit, guint64 download_limit);
 void gnut_servent_limits(const gnut_servent *s, guint64 *upload_limit, guint64 *download_limit);
+/* Turns partial file sharing on or off at once (no_share_partial). */
+void gnut_servent_set_share_partial(gnut_servent *s, gboolean on);
 
 void gnut_peer_info_free(gpointer p);
 void gnut_hit_info_free(gpointer p);

@@ -29,6 +29,7 @@
 struct gnut_qrp_routes {
 	gnut_links *links;
 	gnut_share *share;
+	gnut_partials *partials; /* NULL: no partial file in our table */
 	gboolean ultrapeer;
 	gnut_qrp_routes_send_fn send; /* how a QRP payload goes out on a link */
 	gpointer send_data;
@@ -157,26 +158,40 @@ guint64 gnut_qrp_routes_slots_held(const gnut_qrp_routes *q)
 	return q->slots_held;
 }
 
-/* Our table: every keyword of every shared file name with its prefixes (our
- * share matches queries by word prefix) and every file's urn:sha1. */
+/* One file's name keywords with their prefixes (our share matches queries
+ * by word prefix) and its urn:sha1 into t. */
+static void add_file(gnut_qrp_table *t, const gnut_shared_file *f)
+{
+	g_autoptr(GPtrArray) words = gnut_keywords_split(f->name, strlen(f->name));
+	for (guint w = 0; w < words->len; w++) {
+		const char *kw = g_ptr_array_index(words, w);
+		gnut_qrp_table_add(t, kw, strlen(kw), true);
+	}
+	char urn[GNUT_URN_SHA1_LEN + 1];
+	gnut_urn_format_sha1(f->sha1, urn);
+	gnut_qrp_table_add(t, urn, strlen(urn), false);
+}
+
+/* Our table: every shared file, and every partial file we offer (a query
+ * that matches only one of those must reach us too). */
 static gnut_qrp_table *build_local_table(gnut_qrp_routes *q)
 {
 	gnut_qrp_table *t = gnut_qrp_table_new(GNUT_QRP_DEFAULT_SLOTS);
 	if (q->share == NULL)
 		return t; /* a test's ultrapeer shares nothing */
 	g_autoptr(GPtrArray) files = gnut_share_list(q->share);
-	for (guint i = 0; i < files->len; i++) {
-		const gnut_shared_file *f = g_ptr_array_index(files, i);
-		g_autoptr(GPtrArray) words = gnut_keywords_split(f->name, strlen(f->name));
-		for (guint w = 0; w < words->len; w++) {
-			const char *kw = g_ptr_array_index(words, w);
-			gnut_qrp_table_add(t, kw, strlen(kw), true);
-		}
-		char urn[GNUT_URN_SHA1_LEN + 1];
-		gnut_urn_format_sha1(f->sha1, urn);
-		gnut_qrp_table_add(t, urn, strlen(urn), false);
-	}
+	for (guint i = 0; i < files->len; i++)
+		add_file(t, g_ptr_array_index(files, i));
+	g_autoptr(GPtrArray) partials =
+	    q->partials != NULL ? gnut_partials_list(q->partials) : g_ptr_array_new();
+	for (guint i = 0; i < partials->len; i++)
+		add_file(t, ((gnut_partial_file *)g_ptr_array_index(partials, i))->file);
 	return t;
+}
+
+void gnut_qrp_routes_set_partials(gnut_qrp_routes *q, gnut_partials *partials)
+{
+	q->partials = partials;
 }
 
 /* Sends link what changed in table since the last one it got. */

@@ -17,6 +17,7 @@
 
 #include "gnut/core/links/links.h"
 #include "gnut/core/routing/router.h"
+#include "gnut/core/share/partials.h"
 #include "gnut/core/share/share.h"
 #include "gnut/proto/qrp-table.h"
 
@@ -63,6 +64,10 @@ void gnut_qrp_routes_link_closed(gnut_qrp_routes *q, guint64 link);
 /* Our share changed: a leaf sends its ultrapeers what changed in its table;
  * an ultrapeer's aggregate has it in its next update. */
 void gnut_qrp_routes_share_changed(gnut_qrp_routes *q);
+/* The partial files we offer (not owned, outlives the routes; NULL: none)
+ * go into our table too; tell gnut_qrp_routes_share_changed when they
+ * change. */
+void gnut_qrp_routes_set_partials(gnut_qrp_routes *q, gnut_partials *partials);
 /* As an ultrapeer: when the aggregate changed and the last update is
  * GNUT_QRP_AGGREGATE_INTERVAL_US old, rebuilds it and sends each
  * ultrapeer QRP link the patch of the difference. */

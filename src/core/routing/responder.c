@@ -1,9 +1,11 @@
-/* responder.c: pongs and query hits built from the share index. */
+/* responder.c: pongs and query hits built from the share index, and from
+ * the registry of partial files (results marked GGEP "PRU"). */
 #include "gnut/core/routing/responder.h"
 
 #include <string.h>
 
 #include "gnut/proto/ggep.h"
+#include "gnut/proto/partial-result.h"
 #include "gnut/proto/oob.h"
 #include "gnut/proto/pong.h"
 #include "gnut/proto/qhit.h"
@@ -95,9 +97,50 @@ static GByteArray *private_ggep(const gnut_responder_self *self)
 	return out;
 }
 
-/* Encodes one query hit message holding files[first..first+count). */
+/* The files a query gets as partial results (gnut_partial_file refs): by
+ * SHA-1 when it names URNs, else by keywords when it asks for partial
+ * results; none when self offers no partial file. */
+static GPtrArray *matching_partials(const gnut_responder_self *self, const gnut_query *q)
+{
+	GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify)gnut_partial_file_unref);
+	if (self->partials == NULL)
+		return out;
+	gnut_urn urns[GNUT_QUERY_MAX_URNS];
+	unsigned n = gnut_query_sha1s(q, urns, G_N_ELEMENTS(urns));
+	for (unsigned i = 0; i < n; i++) {
+		gnut_partial_file *pf = gnut_partials_by_sha1(self->partials, urns[i].sha1);
+		if (pf != NULL)
+			g_ptr_array_add(out, pf);
+	}
+	if (n == 0 && gnut_query_wants_partials(q)) {
+		g_autofree char *text = g_strndup(q->text, q->text_len);
+		g_ptr_array_unref(out);
+		out = gnut_partials_search(self->partials, text, GNUT_RESPONDER_MAX_RESULTS);
+	}
+	return out;
+}
+
+/* The extension area of one result: its URN, and "PRU" for a partial one. */
+static GByteArray *result_ext(const gnut_shared_file *f, const gnut_partial_file *partial,
+                              bool ggep_h)
+{
+	gnut_urn urn = {.has_sha1 = true};
+	memcpy(urn.sha1, f->sha1, sizeof urn.sha1);
+	GByteArray *ext = g_byte_array_new();
+	gnut_qhit_result_ext_encode(ext, &urn, !ggep_h, ggep_h);
+	if (partial != NULL) {
+		gnut_pru pru = {.has_info = true,
+		                .mtime = (uint32_t)CLAMP(f->mtime, 0, (gint64)G_MAXUINT32),
+		                .available = partial->available};
+		gnut_pru_ext_append(ext, &pru);
+	}
+	return ext;
+}
+
+/* Encodes one query hit message holding files[first..first+count);
+ * partial_of[i] is the partial file files[i] stands for, or NULL. */
 static GBytes *hit_message(const gnut_responder_self *self, const gnut_msg_header *qh, bool ggep_h,
-                           GPtrArray *files, guint first, guint count)
+                           GPtrArray *files, GPtrArray *partial_of, guint first, guint count)
 {
 	gnut_qhit hit = {
 	    .port = self->port,
@@ -116,10 +159,7 @@ static GBytes *hit_message(const gnut_responder_self *self, const gnut_msg_heade
 	GByteArray *exts[GNUT_RESPONDER_RESULTS_PER_HIT];
 	for (guint i = 0; i < count; i++) {
 		const gnut_shared_file *f = g_ptr_array_index(files, first + i);
-		gnut_urn urn = {.has_sha1 = true};
-		memcpy(urn.sha1, f->sha1, sizeof urn.sha1);
-		exts[i] = g_byte_array_new();
-		gnut_qhit_result_ext_encode(exts[i], &urn, !ggep_h, ggep_h);
+		exts[i] = result_ext(f, g_ptr_array_index(partial_of, first + i), ggep_h);
 		results[i] = (gnut_qhit_result){
 		    .index = f->index,
 		    .size = (uint32_t)f->size,
@@ -151,17 +191,27 @@ GPtrArray *gnut_responder_hits(const gnut_responder_self *self, gnut_share *shar
 	if (err != GNUT_PROTO_OK)
 		return out;
 	g_autoptr(GPtrArray) found = matching_files(share, &q);
-	/* Only files whose size fits the 32-bit field, and names that fit a hit. */
+	g_autoptr(GPtrArray) partials = matching_partials(self, &q);
+	/* Only files whose size fits the 32-bit field, and names that fit a
+	 * hit; the complete files first, then the partial ones. */
 	g_autoptr(GPtrArray) files = g_ptr_array_new();
-	for (guint i = 0; i < found->len && files->len < GNUT_RESPONDER_MAX_RESULTS; i++) {
-		gnut_shared_file *f = g_ptr_array_index(found, i);
-		if (f->size <= G_MAXUINT32 && strlen(f->name) <= GNUT_QHIT_MAX_NAME)
+	g_autoptr(GPtrArray) partial_of = g_ptr_array_new();
+	for (guint i = 0; i < found->len + partials->len; i++) {
+		gnut_partial_file *pf =
+		    i < found->len ? NULL : g_ptr_array_index(partials, i - found->len);
+		gnut_shared_file *f = pf != NULL ? pf->file : g_ptr_array_index(found, i);
+		g_autoptr(gnut_shared_file) complete =
+		    pf != NULL ? gnut_share_by_sha1(share, f->sha1) : NULL;
+		if (complete == NULL && files->len < GNUT_RESPONDER_MAX_RESULTS &&
+		    f->size <= G_MAXUINT32 && strlen(f->name) <= GNUT_QHIT_MAX_NAME) {
 			g_ptr_array_add(files, f);
+			g_ptr_array_add(partial_of, pf);
+		}
 	}
 	bool ggep_h = (q.flags & GNUT_QUERY_F_MARK) && (q.flags & GNUT_QUERY_F_GGEP_H);
 	for (guint first = 0; first < files->len; first += GNUT_RESPONDER_RESULTS_PER_HIT) {
 		guint count = MIN(GNUT_RESPONDER_RESULTS_PER_HIT, files->len - first);
-		GBytes *msg = hit_message(self, qh, ggep_h, files, first, count);
+		GBytes *msg = hit_message(self, qh, ggep_h, files, partial_of, first, count);
 		if (msg != NULL)
 			g_ptr_array_add(out, msg);
 	}

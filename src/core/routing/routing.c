@@ -75,6 +75,7 @@ gnut_routing *gnut_routing_new(const gnut_routing_config *config,
 	r->qrp =
 	    gnut_qrp_routes_new(config->links, config->share, config->ultrapeer,
 	                        !config->no_compression, GNUT_ROUTING_QRP_LINK_SLOTS, qrp_total);
+	gnut_qrp_routes_set_partials(r->qrp, config->partials);
 	if (!config->flood_queries) {
 		rc.query_filter = gnut_qrp_routes_filter;
 		rc.query_filter_data = r->qrp;
@@ -191,6 +192,7 @@ static void responder_self(gnut_routing *r, gnut_responder_self *self)
 	self->speed_kbps = HIT_SPEED_KBPS;
 	self->firewalled = r->config.firewalled;
 	self->tls = r->config.tls;
+	self->partials = r->config.partials;
 	gnut_proxying_ours(r->proxying, &self->proxies);
 }
 

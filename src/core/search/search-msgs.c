@@ -5,6 +5,7 @@
 
 #include "gnut/base/error.h"
 #include "gnut/proto/ggep.h"
+#include "gnut/proto/partial-result.h"
 #include "gnut/proto/oob.h"
 #include "gnut/proto/qhit.h"
 #include "gnut/proto/query.h"
@@ -28,10 +29,17 @@ gboolean gnut_search_query_encode(const char *query, gboolean firewalled, gboole
 	                         (firewalled ? GNUT_QUERY_F_FIREWALLED : 0) |
 	                         (oob ? GNUT_QUERY_F_OOB : 0) |
 	                         (leaf_guided ? GNUT_QUERY_F_LEAF_GUIDED : 0)};
-	g_autoptr(GByteArray) so = g_byte_array_new();
-	if (oob) {
-		gnut_oob_token_ggep_encode(so, NULL, 0);
-		q.ggep[0] = (gnut_slice){so->data, so->len};
+	/* One GGEP block: an empty "SO" asks for OOB v3; "PR" for partial
+	 * results too (files still downloading), as gtk-gnutella asks. */
+	gnut_ggep_item items[2];
+	size_t n_items = 0;
+	if (oob)
+		items[n_items++] = (gnut_ggep_item){.id = GNUT_OOB_GGEP_TOKEN};
+	if (!by_urn)
+		items[n_items++] = (gnut_ggep_item){.id = GNUT_PARTIAL_GGEP_WANTED};
+	g_autoptr(GByteArray) block = g_byte_array_new();
+	if (n_items > 0 && gnut_ggep_encode(items, n_items, block) == GNUT_PROTO_OK) {
+		q.ggep[0] = (gnut_slice){block->data, block->len};
 		q.n_ggep = 1;
 	}
 	char urn_text[GNUT_URN_SHA1_LEN + 1];

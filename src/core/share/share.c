@@ -117,14 +117,29 @@ static gnut_shared_file *shared_file_new(guint32 index, const gnut_scan_entry *e
 	return &box->pub;
 }
 
-static guint sha1_hash(gconstpointer p)
+gnut_shared_file *gnut_shared_file_new_outside(guint32 index, const char *path, const char *name,
+                                               guint64 size, gint64 mtime,
+                                               const uint8_t sha1[GNUT_SHA1_LEN])
+{
+	shared_file_box *box = g_new0(shared_file_box, 1);
+	g_atomic_ref_count_init(&box->refs);
+	box->pub.index = index;
+	box->pub.path = g_strdup(path);
+	box->pub.name = g_strdup(name);
+	box->pub.size = size;
+	box->pub.mtime = mtime;
+	memcpy(box->pub.sha1, sha1, GNUT_SHA1_LEN);
+	return &box->pub;
+}
+
+guint gnut_sha1_key_hash(gconstpointer p)
 {
 	guint h;
 	memcpy(&h, p, sizeof h); /* a SHA-1 is already uniformly spread */
 	return h;
 }
 
-static gboolean sha1_equal(gconstpointer a, gconstpointer b)
+gboolean gnut_sha1_key_equal(gconstpointer a, gconstpointer b)
 {
 	return memcmp(a, b, GNUT_SHA1_LEN) == 0;
 }
@@ -135,7 +150,7 @@ static share_snapshot *snapshot_new(void)
 	g_atomic_ref_count_init(&snap->refs);
 	snap->files = g_ptr_array_new_with_free_func((GDestroyNotify)gnut_shared_file_unref);
 	snap->by_index = g_hash_table_new(g_direct_hash, g_direct_equal);
-	snap->by_sha1 = g_hash_table_new(sha1_hash, sha1_equal);
+	snap->by_sha1 = g_hash_table_new(gnut_sha1_key_hash, gnut_sha1_key_equal);
 	snap->words = gnut_keyword_index_new();
 	return snap;
 }

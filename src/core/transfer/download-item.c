@@ -27,6 +27,8 @@ static void source_free(gpointer p)
 	g_free(s->name);
 	g_free(s->error);
 	g_free(s->thex_path);
+	if (s->avail != NULL)
+		g_array_unref(s->avail);
 	g_free(s);
 }
 
@@ -165,6 +167,8 @@ void gnut_dl_set_state(gnut_dl *d, gnut_download_state state, gboolean notify)
 	if (d->state == state)
 		return;
 	d->state = state;
+	if (state == GNUT_DOWNLOAD_VERIFYING || gnut_download_state_is_final(state))
+		gnut_dl_publish(d); /* withdrawn: the partial file is about to move or go */
 	gnut_downloads *m = d->mgr;
 	if (notify && m != NULL && m->notify != NULL)
 		m->notify(m, d->id, state, m->notify_data);
@@ -227,6 +231,7 @@ gnut_dl_slot *gnut_dl_slot_new(gnut_dl *d, gnut_dl_source *src)
 	gnut_dl_slot *slot = g_new0(gnut_dl_slot, 1);
 	slot->d = d;
 	slot->src = src;
+	slot->asked_blind = src->avail == NULL;
 	src->slot = slot;
 	g_ptr_array_add(d->slots, slot);
 	return slot;

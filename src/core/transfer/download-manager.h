@@ -2,6 +2,8 @@
  * manager, its downloads and their sources, and the functions each file
  * offers the files above it. From the bottom up:
  *
+ *   download-partial.c what a download offers others (partial file
+ *                     sharing) and what a partial source offers us
  *   download-save.c   syncing a partial file, downloads in progress ->
  *                     records -> downloads.xml, now or a little later
  *   download-item.c   one download: its sources, its transfers, its partial
@@ -54,6 +56,8 @@ typedef struct {
 	char *error;        /* its last error, or why it was given up */
 	char *thex_path;    /* the tree it offers (X-Thex-URI with our root), or NULL */
 	gboolean in_mesh;   /* it served good chunks: it is in the mesh */
+	GArray *avail;      /* a partial source: its X-Available-Ranges
+	                       (gnut_download_range, sorted); NULL: the whole file */
 } gnut_dl_source;
 
 #define GNUT_DL_MAX_ATTEMPTS 4 /* errors in a row before a source stops counting */
@@ -69,7 +73,8 @@ struct gnut_dl_slot {
 	gint64 push_until_us;       /* while pushing: when to stop waiting */
 	gboolean receiving;         /* the source has sent data */
 	gboolean has_chunk;
-	guint64 chunk; /* while has_chunk: the index of the chunk it fetches */
+	guint64 chunk;        /* while has_chunk: the index of the chunk it fetches */
+	gboolean asked_blind; /* its source's ranges were unknown when it began */
 };
 
 /* One download of the manager. Reference counted for the finishing job's
@@ -143,8 +148,9 @@ struct gnut_downloads {
 	gpointer find_data;
 	gnut_downloads_chunk_fn verify_chunk;
 	gpointer verify_chunk_data;
-	gnut_mesh *mesh;     /* borrowed; NULL: no mesh */
-	gnut_log_limit *log; /* peers' refused headers */
+	gnut_mesh *mesh;         /* borrowed; NULL: no mesh */
+	gnut_partials *partials; /* borrowed; NULL: nothing offered */
+	gnut_log_limit *log;     /* peers' refused headers */
 };
 
 /* Destroys and drops a GSource the manager keeps (NULL: nothing). */
@@ -163,6 +169,22 @@ static inline GSource *gnut_downloads_attach(gnut_downloads *m, GSource *src, GS
 	g_source_attach(src, m->ctx);
 	return src;
 }
+
+/* ---- download-partial.c ---- */
+
+/* Offers d's verified, durable whole chunks in the manager's registry of
+ * partial files (download.h), or withdraws d when it has none to offer,
+ * is being verified or is over. */
+void gnut_dl_publish(gnut_dl *d);
+/* Withdraws every download of the manager from the registry. */
+void gnut_downloads_withdraw_all(gnut_downloads *m);
+/* A reply head's X-Available-Ranges into src->avail (a missing header:
+ * the whole file, NULL); a bad one is logged and taken as no range. */
+void gnut_dl_source_learn_ranges(gnut_dl *d, gnut_dl_source *src, const gnut_head *h);
+/* The first bytes of [start, start + len) src has: TRUE and the part in
+ * [*out_start, *out_start + *out_len); FALSE when it has none. */
+gboolean gnut_dl_source_has(const gnut_dl_source *src, guint64 start, guint64 len,
+                            guint64 *out_start, guint64 *out_len);
 
 /* ---- download-save.c ---- */
 

@@ -55,6 +55,12 @@ gboolean gnut_download_ranges_missing_in(const GArray *set, guint64 from, guint6
                                          guint64 *start, guint64 *len);
 /* How many bytes of [from, to) set has. */
 guint64 gnut_download_ranges_count_in(const GArray *set, guint64 from, guint64 to);
+/* The whole chunks (aligned on chunk bytes from 0; the last one may be
+ * short: it ends at size) that set has, merged, appended to out as
+ * inclusive gnut_http_range items, at most max of them (the first ones):
+ * what partial file sharing offers of a download. */
+void gnut_download_ranges_whole_chunks(const GArray *set, guint64 size, guint64 chunk, GArray *out,
+                                       guint max);
 
 /* ---- download-http.c ---- */
 

@@ -79,3 +79,17 @@ guint64 gnut_download_ranges_count_in(const GArray *set, guint64 from, guint64 t
 	}
 	return n;
 }
+
+void gnut_download_ranges_whole_chunks(const GArray *set, guint64 size, guint64 chunk, GArray *out,
+                                       guint max)
+{
+	for (guint i = 0; i < set->len && out->len < max; i++) {
+		const gnut_download_range *r = &g_array_index(set, gnut_download_range, i);
+		guint64 start = (r->start + chunk - 1) / chunk * chunk;
+		guint64 end = r->end == size ? size : r->end / chunk * chunk;
+		if (end > start) {
+			gnut_http_range whole = {.start = start, .end = end - 1};
+			g_array_append_val(out, whole);
+		}
+	}
+}

@@ -77,10 +77,11 @@ gboolean gnut_downloads_save_now(gnut_downloads *m, GError **error)
 	g_autoptr(GPtrArray) records = g_ptr_array_new_with_free_func(gnut_download_record_free);
 	for (guint i = 0; i < m->all->len; i++) {
 		gnut_dl *d = g_ptr_array_index(m->all, i);
-		if (gnut_download_state_is_final(d->state))
-			continue;
-		gnut_dl_sync(d);
-		g_ptr_array_add(records, record_of(d));
+		if (!gnut_download_state_is_final(d->state)) {
+			gnut_dl_sync(d);
+			g_ptr_array_add(records, record_of(d));
+		}
+		gnut_dl_publish(d);
 	}
 	m->last_save_us = gnut_clock_now_us(m->clock);
 	return gnut_download_store_save(m->state_path, records, error);

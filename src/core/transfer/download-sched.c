@@ -44,13 +44,14 @@
 #include "gnut/proto/dial-rule.h"
 #include "gnut/proto/thex-answer.h"
 
-#define RETRY_BASE_S     5    /* first back-off after an error; doubles */
-#define BUSY_DEFAULT_S   60   /* a 503 without Retry-After */
-#define BUSY_MAX_S       3600 /* longest Retry-After heeded */
-#define SCHEDULE_POLL_MS 1000 /* longest sleep while a retry or a wait is pending */
-#define US_PER_MS        1000
-#define LIMIT_WAKE_BYTES 4096 /* a fetch paused by the rate limit waits for this many */
-#define RATE_WINDOW_US   (2 * G_USEC_PER_SEC)
+#define RETRY_BASE_S      5    /* first back-off after an error; doubles */
+#define BUSY_DEFAULT_S    60   /* a 503 without Retry-After */
+#define BUSY_MAX_S        3600 /* longest Retry-After heeded */
+#define SCHEDULE_POLL_MS  1000 /* longest sleep while a retry or a wait is pending */
+#define US_PER_MS         1000
+#define LIMIT_WAKE_BYTES  4096 /* a fetch paused by the rate limit waits for this many */
+#define RATE_WINDOW_US    (2 * G_USEC_PER_SEC)
+#define PARTIAL_RECHECK_S 15 /* a partial source with nothing for us: ask again */
 
 /* ---- what an outcome means for a source ---- */
 
@@ -65,7 +66,27 @@ static void source_failed(gnut_dl *d, gnut_dl_source *src, gint64 now, const cha
 	src->next_try_us = now + (gint64)backoff * G_USEC_PER_SEC;
 }
 
-static void judge_source(gnut_dl *d, gnut_dl_source *src, const gnut_download_fetch_result *r)
+/* A partial source (X-Available-Ranges) had nothing we lack (DONE without
+ * data), or refused a range (416). Asked blind, its ranges are now known:
+ * again at once. Else its ranges are forgotten, to be learnt anew by the
+ * next request when they may have grown: after PARTIAL_RECHECK_S, or the
+ * back-off of a failure for a 416 to a range it said it had. */
+static void partial_source_wait(gnut_dl *d, gnut_dl_source *src, gint64 now, gboolean blind,
+                                gboolean refused)
+{
+	if (blind && refused) {
+		src->next_try_us = now;
+		return;
+	}
+	g_clear_pointer(&src->avail, g_array_unref);
+	if (refused)
+		source_failed(d, src, now, "range not available");
+	else
+		src->next_try_us = now + (gint64)PARTIAL_RECHECK_S * G_USEC_PER_SEC;
+}
+
+static void judge_source(gnut_dl *d, gnut_dl_source *src, const gnut_download_fetch_result *r,
+                         gboolean blind)
 {
 	gint64 now = gnut_clock_now_us(d->mgr->clock);
 	if (r->received > 0)
@@ -74,6 +95,8 @@ static void judge_source(gnut_dl *d, gnut_dl_source *src, const gnut_download_fe
 	case GNUT_DOWNLOAD_FETCH_DONE:
 	case GNUT_DOWNLOAD_FETCH_CLOSED:
 		src->next_try_us = now;
+		if (src->avail != NULL && r->received == 0 && d->done_bytes < d->size)
+			partial_source_wait(d, src, now, blind, FALSE);
 		break;
 	case GNUT_DOWNLOAD_FETCH_BUSY: {
 		guint s =
@@ -90,7 +113,10 @@ static void judge_source(gnut_dl *d, gnut_dl_source *src, const gnut_download_fe
 		}
 		break;
 	case GNUT_DOWNLOAD_FETCH_BAD_RANGE:
-		gnut_dl_give_up_source(d, src, "range not available");
+		if (src->avail != NULL)
+			partial_source_wait(d, src, now, blind, TRUE);
+		else
+			gnut_dl_give_up_source(d, src, "range not available");
 		break;
 	case GNUT_DOWNLOAD_FETCH_WRONG_FILE:
 		gnut_dl_give_up_source(d, src, r->error->message);
@@ -165,11 +191,12 @@ static void op_receiving(gpointer data)
 	gnut_dl_refresh_state(slot->d, TRUE);
 }
 
-/* The mesh headers of a reply (download-mesh.c), and its offer of a
- * tree (below). */
+/* A partial source's X-Available-Ranges (download-partial.c), the mesh
+ * headers of a reply (download-mesh.c), and its offer of a tree (below). */
 static void op_reply_head(gpointer data, const gnut_head *h)
 {
 	gnut_dl_slot *slot = data;
+	gnut_dl_source_learn_ranges(slot->d, slot->src, h);
 	if (gnut_dl_mesh_learn(slot->d, slot->src, h)) {
 		gnut_downloads_save_later(slot->d->mgr);
 		gnut_downloads_schedule_soon(slot->d->mgr);
@@ -193,7 +220,7 @@ static void op_done(gpointer data, const gnut_download_fetch_result *r)
 	gnut_dl_source *src = slot->src;
 	if (r->tls_failed)
 		src->tls = FALSE; /* plain from now on */
-	judge_source(d, src, r);
+	judge_source(d, src, r, slot->asked_blind);
 	g_autofree char *local = NULL;
 	if (r->outcome == GNUT_DOWNLOAD_FETCH_LOCAL &&
 	    !g_error_matches(r->error, GNUT_DOWNLOAD_ERROR, GNUT_DOWNLOAD_ERROR_CORRUPT))

@@ -53,14 +53,32 @@ static guint64 missing_in_chunk(const gnut_dl *d, guint64 k)
 	return end - start - gnut_download_ranges_count_in(d->done, start, end);
 }
 
-/* Free chunks (missing bytes, no holder), counted up to max; the first in
- * *first. */
-static guint free_chunks(const gnut_dl *d, guint max, guint64 *first)
+/* The first run of bytes of [from, to) that d lacks and src (NULL: any
+ * source) has: [*start, *start + *len). */
+static gboolean missing_from(const gnut_dl *d, const gnut_dl_source *src, guint64 from, guint64 to,
+                             guint64 *start, guint64 *len)
+{
+	guint64 s, l;
+	while (from < to && gnut_download_ranges_missing_in(d->done, from, to, &s, &l)) {
+		if (src == NULL || gnut_dl_source_has(src, s, l, start, len)) {
+			if (src == NULL) {
+				*start = s;
+				*len = l;
+			}
+			return TRUE;
+		}
+		from = s + l;
+	}
+	return FALSE;
+}
+
+/* Free chunks (missing bytes that src, NULL: any source, has; no holder),
+ * counted up to max; the first in *first. */
+static guint free_chunks(const gnut_dl *d, const gnut_dl_source *src, guint max, guint64 *first)
 {
 	guint n = 0;
 	guint64 pos = 0, start, len;
-	while (n < max && pos < d->size &&
-	       gnut_download_ranges_missing_in(d->done, pos, d->size, &start, &len)) {
+	while (n < max && pos < d->size && missing_from(d, src, pos, d->size, &start, &len)) {
 		guint64 k = chunk_of(start);
 		if (holders(d, k) == 0 && n++ == 0)
 			*first = k;
@@ -79,8 +97,10 @@ static gboolean race_chunk(const gnut_dl *d, const gnut_dl_slot *self, guint64 *
 		const gnut_dl_slot *s = g_ptr_array_index(d->slots, i);
 		if (s == self || !s->has_chunk || holders(d, s->chunk) != 1)
 			continue;
-		guint64 missing = missing_in_chunk(d, s->chunk);
-		if (missing == 0)
+		guint64 missing = missing_in_chunk(d, s->chunk), cs, ce, start, len;
+		gnut_dl_chunk_bounds(d, s->chunk, &cs, &ce);
+		if (missing == 0 ||
+		    (self != NULL && !missing_from(d, self->src, cs, ce, &start, &len)))
 			continue;
 		(*count)++;
 		if (missing > best_missing) {
@@ -99,7 +119,7 @@ gboolean gnut_dl_has_work(const gnut_dl *d)
 	guint64 first, chunk;
 	guint racable = 0;
 	race_chunk(d, NULL, &chunk, &racable);
-	return free_chunks(d, idle + 1, &first) + racable > idle;
+	return free_chunks(d, NULL, idle + 1, &first) + racable > idle;
 }
 
 gboolean gnut_dl_next_range(gnut_dl_slot *slot, guint64 *start, guint64 *len)
@@ -108,18 +128,18 @@ gboolean gnut_dl_next_range(gnut_dl_slot *slot, guint64 *start, guint64 *len)
 	guint64 cs, ce;
 	if (slot->has_chunk) {
 		gnut_dl_chunk_bounds(d, slot->chunk, &cs, &ce);
-		if (gnut_download_ranges_missing_in(d->done, cs, ce, start, len))
+		if (missing_from(d, slot->src, cs, ce, start, len))
 			return TRUE;
 		slot->has_chunk = FALSE;
 	}
 	guint64 k = 0;
 	guint racable = 0;
-	if (free_chunks(d, 1, &k) == 0 && !race_chunk(d, slot, &k, &racable))
+	if (free_chunks(d, slot->src, 1, &k) == 0 && !race_chunk(d, slot, &k, &racable))
 		return FALSE;
 	slot->has_chunk = TRUE;
 	slot->chunk = k;
 	gnut_dl_chunk_bounds(d, k, &cs, &ce);
-	return gnut_download_ranges_missing_in(d->done, cs, ce, start, len);
+	return missing_from(d, slot->src, cs, ce, start, len);
 }
 
 static guint64 *contributors_of(gnut_dl *d, guint64 k)
@@ -200,6 +220,8 @@ static guint64 undo_bad(gnut_dl *d, const GArray *bad, const char *why)
 			*mask = 0;
 		}
 	}
+	if (undone > 0)
+		gnut_dl_publish(d); /* no longer offered, before they are written again */
 	return undone;
 }
 

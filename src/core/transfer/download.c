@@ -155,6 +155,7 @@ gnut_downloads *gnut_downloads_new(const gnut_downloads_config *config, gnut_clo
 	m->allow_local = config->allow_local;
 	m->tls = config->tls;
 	m->mesh = config->mesh;
+	m->partials = config->partials;
 	m->log = gnut_log_limit_new(clock);
 	m->limit =
 	    gnut_rate_limit_new(clock, config->download_limit, limit_burst(config->download_limit));
@@ -177,6 +178,7 @@ void gnut_downloads_free(gnut_downloads *m)
 			gnut_dl_set_state(d, GNUT_DOWNLOAD_COMPLETE, FALSE);
 	}
 	gnut_downloads_save_or_warn(m);
+	gnut_downloads_withdraw_all(m);
 	for (guint i = 0; i < m->all->len; i++) {
 		gnut_dl *d = g_ptr_array_index(m->all, i);
 		gnut_dl_close_partial(d);

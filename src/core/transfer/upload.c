@@ -40,6 +40,7 @@
 #include "gnut/proto/urn.h"
 
 #include "upload-headers.h"
+#include "upload-partial.h"
 
 #define INPUT_CAP         (GNUT_HEAD_MAX_SIZE + 4096) /* room to see a head cross its cap */
 #define UNLIMITED_CHUNK   (16 * 1024 * 1024)          /* a new rate limit applies within a chunk */
@@ -96,7 +97,8 @@ struct gnut_uploads {
 	unsigned (*push_proxy)(const gnut_guid *servent, uint32_t requester, uint32_t ipv4,
 	                       guint16 port, gpointer data);
 	gpointer push_proxy_data;
-	gnut_mesh *mesh; /* borrowed; NULL: no mesh headers */
+	gnut_mesh *mesh;         /* borrowed; NULL: no mesh headers */
+	gnut_partials *partials; /* borrowed; NULL: no partial file served */
 	gboolean allow_local;
 	GHashTable *conns;         /* set of upload_conn */
 	gnut_ip_admit *conn_holds; /* connections per address */
@@ -116,10 +118,11 @@ typedef struct {
 	gboolean is_head;
 	gnut_shared_file *file;
 	int fd;
-	guint64 start, len; /* the body: whole file (200) or one range (206) */
-	gboolean thex;      /* the file's Tiger tree was asked for (N2X) */
-	GBytes *thex_body;  /* its THEX answer, sent from memory */
-	uint32_t peer_ip;   /* IPv4 of the client (host order), 0 for IPv6 */
+	guint64 start, len;         /* the body: whole file (200) or one range (206) */
+	gboolean thex;              /* the file's Tiger tree was asked for (N2X) */
+	GBytes *thex_body;          /* its THEX answer, sent from memory */
+	uint32_t peer_ip;           /* IPv4 of the client (host order), 0 for IPv6 */
+	gnut_partial_file *partial; /* file is a partial file (upload-partial.h) */
 } upload_reply;
 
 static void on_readable(gnut_conn *conn, gpointer data);
@@ -174,6 +177,7 @@ gnut_uploads *gnut_uploads_new(gnut_share *share, gnut_clock *clock,
 	u->push_proxy = c->push_proxy;
 	u->push_proxy_data = c->push_proxy_data;
 	u->mesh = c->mesh;
+	u->partials = c->partials;
 	u->allow_local = c->allow_local;
 	u->conns = g_hash_table_new(NULL, NULL);
 	/* more entries than connections: the tables never fill with holds */
@@ -399,6 +403,8 @@ static GString *build_reply(const gnut_uploads *u, const upload_reply *r, gboole
 		body = !unsatisfiable ? r->len : 0;
 		if (!unsatisfiable)
 			gnut_upload_add_file_headers(h, u->mesh, r->file, r->peer_ip, now_us(u));
+		if (r->partial != NULL)
+			gnut_upload_partial_add_headers(h, r->partial);
 	}
 	if (r->code == GNUT_HTTP_SERVICE_UNAVAILABLE)
 		gnut_head_addf(h, "Retry-After", "%u", u->retry_after_s);
@@ -538,7 +544,7 @@ static void send_reply(upload_conn *uc, upload_reply *r, const char *line)
 /* N2R (the file) or N2X (its Tiger tree, *thex): "urn:sha1:<32>", for N2X
  * optionally followed by ";<Tiger root>" as X-Thex-URI writes it. */
 static unsigned resolve_urn(gnut_uploads *u, const char *service, const char *urn_text,
-                            gnut_shared_file **out, gboolean *thex)
+                            gnut_shared_file **out, gboolean *thex, gnut_partial_file **partial)
 {
 	*thex = strcmp(service, "N2X") == 0;
 	if (strcmp(service, "N2R") != 0 && !*thex)
@@ -554,19 +560,22 @@ static unsigned resolve_urn(gnut_uploads *u, const char *service, const char *ur
 	if (!urn.has_sha1)
 		return GNUT_HTTP_NOT_FOUND;
 	*out = gnut_share_by_sha1(u->share, urn.sha1);
+	if (*out == NULL && u->partials != NULL &&
+	    (*partial = gnut_partials_by_sha1(u->partials, urn.sha1)) != NULL)
+		*out = gnut_shared_file_ref((*partial)->file);
 	return *out != NULL ? 0 : GNUT_HTTP_NOT_FOUND;
 }
 
 /* Maps a request target to a shared file through the index only: 0 and
  * *out, or the status to answer. */
 static unsigned resolve_target(gnut_uploads *u, const char *target, gnut_shared_file **out,
-                               gboolean *thex)
+                               gboolean *thex, gnut_partial_file **partial)
 {
 	char service[4];
 	const char *urn_text = NULL;
 	gnut_proto_err e = gnut_http_parse_uri_res(target, service, &urn_text);
 	if (e == GNUT_PROTO_OK)
-		return resolve_urn(u, service, urn_text, out, thex);
+		return resolve_urn(u, service, urn_text, out, thex, partial);
 	if (e != GNUT_PROTO_ERR_UNSUPPORTED)
 		return GNUT_HTTP_BAD_REQUEST;
 	guint32 index = 0;
@@ -725,7 +734,7 @@ static void decide(upload_conn *uc, const gnut_head *head, upload_reply *r)
 	r->keep_alive = wants_keep_alive(uc, &req, head);
 	if (push_proxy_request(uc, req.target, head, r))
 		return;
-	if ((r->code = resolve_target(uc->u, req.target, &r->file, &r->thex)) != 0)
+	if ((r->code = resolve_target(uc->u, req.target, &r->file, &r->thex, &r->partial)) != 0)
 		return;
 	r->peer_ip = peer_ipv4(uc);
 	gnut_upload_learn_mesh(uc->u->mesh, r->file, head, r->peer_ip, uc->u->allow_local,
@@ -737,9 +746,15 @@ static void decide(upload_conn *uc, const gnut_head *head, upload_reply *r)
 			r->thex_body = gnut_thex_answer_build(r->file->thex);
 		return;
 	}
-	if ((r->code = open_indexed(uc->u, r)) != 0)
-		return;
-	r->code = pick_range(head, r);
+	if (r->partial != NULL) {
+		if ((r->code = gnut_upload_partial_open(r->partial, &r->fd)) != 0)
+			return;
+		r->code = gnut_upload_partial_pick_range(head, r->partial, &r->start, &r->len);
+	} else {
+		if ((r->code = open_indexed(uc->u, r)) != 0)
+			return;
+		r->code = pick_range(head, r);
+	}
 	if (is_success(r->code) && !r->is_head && r->len > 0 && !take_slot(uc))
 		r->code = GNUT_HTTP_SERVICE_UNAVAILABLE;
 }
@@ -747,6 +762,7 @@ static void decide(upload_conn *uc, const gnut_head *head, upload_reply *r)
 static void reply_clear(upload_reply *r)
 {
 	g_clear_pointer(&r->file, gnut_shared_file_unref);
+	g_clear_pointer(&r->partial, gnut_partial_file_unref);
 	g_clear_pointer(&r->thex_body, g_bytes_unref);
 	if (r->fd >= 0)
 		close(r->fd);

@@ -14,6 +14,7 @@
 #include "gnut/proto/msg-header.h"
 #include "gnut/proto/push-proxy.h"
 #include "gnut/proto/wire.h"
+#include "gnut/core/share/partials.h"
 #include "gnut/core/share/share.h"
 
 #define GNUT_RESPONDER_VENDOR          "GNTU" /* our vendor code in query hits */
@@ -36,6 +37,11 @@ typedef struct {
 	/* our push proxies: GGEP "PUSH" in the private area of our hits while
 	 * firewalled */
 	gnut_push_proxies proxies;
+	/* files still downloading that we offer (NULL: none): a query naming
+	 * one's URN, or asking for partial results (GGEP "PR") with keywords
+	 * matching its name, gets a result for it marked with GGEP "PRU"
+	 * (gnut/proto/partial-result.h), after the complete files' */
+	gnut_partials *partials;
 } gnut_responder_self;
 
 /* The pong answering ping (same GUID, TTL = its hops + 1, hops 0) with our

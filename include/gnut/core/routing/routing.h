@@ -22,6 +22,7 @@
 #include "gnut/base/log-limit.h"
 #include "gnut/core/links/links.h"
 #include "gnut/core/routing/oob-serve.h"
+#include "gnut/core/share/partials.h"
 #include "gnut/core/share/share.h"
 #include "gnut/proto/guid.h"
 #include "gnut/proto/msg-header.h"
@@ -53,6 +54,8 @@ typedef struct {
 	gboolean tls;            /* GGEP TLS in our hits and pongs: we accept TLS */
 	gnut_links *links;       /* not owned: the links messages come from and go to */
 	gnut_share *share;       /* not owned: what our pongs and hits tell */
+	gnut_partials *partials; /* not owned: partial files our hits (and our QRP table)
+	                            tell too; NULL: none */
 	gnut_log_limit *bad_log; /* not owned: where bad input from peers is logged */
 	/* 0 for the defaults; higher than the bounds are lowered to them */
 	guint leaf_query_rate; /* a second from a leaf: GNUT_FLOW_LEAF_RATE, GNUT_FLOW_MAX_RATE */

@@ -42,6 +42,16 @@ gnut_shared_file *gnut_shared_file_ref(gnut_shared_file *f);
 void gnut_shared_file_unref(gnut_shared_file *f);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(gnut_shared_file, gnut_shared_file_unref)
 
+/* A record for a file outside the index (a partial file, partials.h): the
+ * same fields, no tree; never opened through gnut_share_open_file. */
+gnut_shared_file *gnut_shared_file_new_outside(guint32 index, const char *path, const char *name,
+                                               guint64 size, gint64 mtime,
+                                               const uint8_t sha1[GNUT_SHA1_LEN]);
+
+/* GHashTable functions for keys that are GNUT_SHA1_LEN bytes of SHA-1. */
+guint gnut_sha1_key_hash(gconstpointer sha1);
+gboolean gnut_sha1_key_equal(gconstpointer a, gconstpointer b);
+
 /* Counters since gnut_share_new (the last_* ones: of the last finished scan). */
 typedef struct {
 	guint64 files_hashed; /* files whose content was read and hashed */

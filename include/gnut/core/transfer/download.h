@@ -48,6 +48,20 @@
  * good chunks join it; requests carry X-Alt from it (never the source's own
  * address) and X-Nalt with the sources found bad.
  *
+ * Partial file sharing (config.partials): a download in progress or
+ * paused offers its whole chunks that are durable (synced, as
+ * downloads.xml claims them) and, when it has a Tiger tree, checked
+ * against it; while its tree is on its way it offers nothing; without a
+ * tree (the source offered none, or it was dropped) its durable chunks are
+ * offered unverified, as gtk-gnutella does: whoever fetches them checks
+ * them against its own tree or the SHA-1. The offer is renewed at each
+ * save, taken back at once when a check undoes bytes, and withdrawn when
+ * the download is verified, complete, cancelled or the manager goes.
+ * From a source that sends X-Available-Ranges (a partial source), only
+ * chunks inside those ranges are asked for; a 416 with the header is not a
+ * failure, and a partial source with nothing new for us is asked again
+ * (a ranges probe) 15 s later, as its ranges grow.
+ *
  * The manager never learns a size from its sources (a source serving
  * another size is given up as the wrong file).
  *
@@ -82,6 +96,7 @@
 #include <stdint.h>
 
 #include "gnut/base/clock.h"
+#include "gnut/core/share/partials.h"
 #include "gnut/core/transfer/mesh.h"
 #include "gnut/net/conn.h"
 #include "gnut/proto/digest.h"
@@ -203,6 +218,10 @@ typedef struct {
 	gboolean tls;             /* TLS on: connect TLS-first to sources that accept it */
 	gnut_mesh *mesh;          /* the download mesh shared with uploads (borrowed,
 	                             outlives the manager); NULL: none */
+	gnut_partials *partials;  /* where downloads in progress offer their verified,
+	                             durable whole chunks to others (partial file
+	                             sharing; borrowed, outlives the manager); NULL:
+	                             nothing is offered */
 } gnut_downloads_config;
 
 typedef struct gnut_downloads gnut_downloads;

@@ -79,6 +79,14 @@
  * The clock decides how many bytes may go; a real timer only decides when to
  * look again, and gnut_uploads_tick looks too.
  *
+ * Partial files (config.partials, upload-partial.h): a /uri-res/N2R
+ * request for a SHA-1 the share does not have but the registry of partial
+ * files does is served from the partial file on disk, read-only, only
+ * within the ranges published as available: 206 for the first available
+ * bytes of the first Range spec that has any (no Range: of the whole
+ * file), 416 when the Range holds none; every answer about it carries
+ * X-Available-Ranges: bytes a-b,c-d (PFSP), and no X-Thex-URI.
+ *
  * Every request is logged at info level: peer, request line, status, bytes. */
 #ifndef GNUT_UPLOAD_H
 #define GNUT_UPLOAD_H
@@ -87,6 +95,7 @@
 
 #include "gnut/base/clock.h"
 #include "gnut/net/conn.h"
+#include "gnut/core/share/partials.h"
 #include "gnut/core/share/share.h"
 #include "gnut/core/transfer/mesh.h"
 #include "gnut/proto/guid.h"
@@ -133,6 +142,9 @@ typedef struct {
 	/* Whether loopback and private addresses may enter the mesh (we are
 	 * on such a network ourselves: dial-rule.h). */
 	gboolean allow_local;
+	/* Partial files to serve by URN when the share has no file of that
+	 * SHA-1 (borrowed, outlives the object); NULL: none. */
+	gnut_partials *partials;
 } gnut_uploads_config;
 
 typedef struct {
