@@ -253,6 +253,7 @@ static JsonNode *m_status(gnut_servent *s, JsonObject *params, GError **error)
 	json_object_set_int_member(o, "push_proxy_pushes", (gint64)st.push_proxy_pushes);
 	json_object_set_int_member(o, "push_proxies", (gint64)st.push_proxies);
 	json_object_set_int_member(o, "push_proxy_used", (gint64)st.push_proxy_used);
+	json_object_set_int_member(o, "uploads_queued", (gint64)st.uploads_queued);
 	set_nullable_string(o, "role", st.role);
 	set_nullable_string(o, "role_reason", st.role_reason);
 	return object_node(o);
