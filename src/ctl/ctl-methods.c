@@ -193,6 +193,10 @@ static JsonObject *source_json(gconstpointer p)
 	json_object_set_int_member(o, "received", (gint64)st->received);
 	json_object_set_int_member(o, "failures", st->failures);
 	json_object_set_int_member(o, "retry_in", st->retry_in_s);
+	if (st->queue_position > 0) {
+		json_object_set_int_member(o, "queue_position", st->queue_position);
+		json_object_set_int_member(o, "queue_length", st->queue_length);
+	}
 	if (st->range_end > 0) {
 		json_object_set_int_member(o, "range_start", (gint64)st->range_start);
 		json_object_set_int_member(o, "range_end", (gint64)st->range_end);

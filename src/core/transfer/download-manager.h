@@ -28,6 +28,7 @@
 #include "gnut/base/rate-limit.h"
 #include "gnut/core/transfer/mesh.h"
 #include "gnut/core/transfer/thex-verify.h"
+#include "gnut/proto/x-queued.h"
 
 typedef struct gnut_dl_slot gnut_dl_slot;
 
@@ -54,6 +55,11 @@ typedef struct {
 	char *error;        /* its last error, or why it was given up */
 	char *thex_path;    /* the tree it offers (X-Thex-URI with our root), or NULL */
 	gboolean in_mesh;   /* it served good chunks: it is in the mesh */
+	/* its upload queue (PARQ): the ID it gave us (sent back on each
+	 * request), and, while its last answer was a queued 503, our place */
+	char queue_id[GNUT_X_QUEUED_ID_MAX + 1];
+	gboolean queued;
+	guint queue_position, queue_length;
 } gnut_dl_source;
 
 #define GNUT_DL_MAX_ATTEMPTS 4 /* errors in a row before a source stops counting */

@@ -170,11 +170,13 @@ typedef struct {
 	guint16 port;
 	gboolean firewalled;
 	const char *state;              /* "downloading", "connecting", "pushing", "ready",
-	                                   "backoff", "dropped" */
+	                                   "backoff", "queued", "dropped" */
 	char *error;                    /* the last error, or why it was dropped; NULL */
 	guint64 received;               /* body bytes from it this session */
 	guint failures;                 /* errors in a row */
-	gint64 retry_in_s;              /* "backoff": seconds until the next try, else 0 */
+	gint64 retry_in_s;              /* "backoff", "queued": seconds until the next try */
+	guint queue_position;           /* "queued": our place in its upload queue (1: next) */
+	guint queue_length;             /* "queued": entries in its queue (0: not said) */
 	guint64 range_start, range_end; /* the chunk it fetches [start, end), or 0, 0 */
 } gnut_download_source_status;
 
