@@ -187,9 +187,7 @@ static void read_queue(gnut_dl *d, gnut_dl_source *src, const gnut_head *h)
 		                 d->id, src->host, src->port);
 	if (parsed && xq.id[0] != '\0')
 		g_strlcpy(src->queue_id, xq.id, sizeof src->queue_id);
-	if (!busy)
-		return;
-	src->queued = parsed && xq.has_position;
+	src->queued = busy && parsed && xq.has_position;
 	if (!src->queued)
 		return;
 	src->queue_position = xq.position;
