@@ -8,7 +8,8 @@
  * source that is due, as long as its chunks give them work
  * (download-swarm.c). A fetch's outcome decides its source's fate: go on
  * at once (the connection was kept alive to the end, 404 on the URN form
- * with a /get/ form to try), later (503: its Retry-After; an error: a
+ * with a /get/ form to try), later (503: its Retry-After, and a second more
+ * when the source queued us (its X-Queued, see download.h); an error: a
  * back-off doubling from RETRY_BASE_S up to retry_max_s, for ever: after
  * GNUT_DL_MAX_ATTEMPTS errors in a row the source no longer counts, but is
  * still tried), or never (416, wrong file, bad data). A download without a

@@ -51,6 +51,18 @@
  * The manager never learns a size from its sources (a source serving
  * another size is given up as the wrong file).
  *
+ * Upload queues (doc/gnutella/PARQ): every request says X-Queue: 1.1. A
+ * source whose 503 carries X-Queued with a position has a place for us in
+ * its queue: the source is "queued" (its position and queue length in
+ * gnut_downloads_sources), is asked again one second after its Retry-After,
+ * never sooner, with "X-Queued: position=<ours>; ID=<its ID>", and is not
+ * counted as failing. A queued source takes no place of the download while
+ * it waits; when its poll is due it gets the next free place before any
+ * other source, so that it keeps its place in the queue (when every place
+ * is busy downloading it waits, and may lose its place: the download goes
+ * on meanwhile). The ID a source gives, on a 503 or with data, is sent back
+ * on every later request to it (not kept across restarts).
+ *
  * Downloads in progress (urn, name, size, synced ranges, sources, target
  * folder, paused) are written atomically to <data_dir>/downloads.xml so
  * that a restart on the same data dir picks them up where they were.
