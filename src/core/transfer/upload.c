@@ -14,6 +14,10 @@
  * sendfile path one chunk at a time; when the last chunk is out, the
  * connection goes back to READING or closes.
  *
+ * A request for a body that finds no slot goes to the upload queue
+ * (upload-queue.h), which decides who gets a freed slot; its 503 says the
+ * place (X-Queued).
+ *
  * Rate limiting: one token bucket (gnut_rate_limit) for all uploads. A
  * limited body waits in a FIFO for each chunk, so uploads take turns chunk
  * by chunk; the FIFO is served when a chunk ends, by a timer armed for the
@@ -684,7 +688,7 @@ static gboolean take_slot(upload_conn *uc)
 	return TRUE;
 }
 
-/* The X-Queued ID of a request (into id), or NULL. */
+/* The ID of a request's X-Queued (parsed into xq), or NULL. */
 static const char *request_queue_id(const gnut_head *head, gnut_x_queued *xq)
 {
 	const char *v = gnut_head_get(head, "X-Queued");
