@@ -10,9 +10,9 @@
 
 command -v curl >/dev/null || { echo "curl missing: skipped"; exit 77; }
 mkdir -p "$WORK/files"
-head -c 2097152 /dev/urandom >"$WORK/files/queued.bin"
+head -c 3145728 /dev/urandom >"$WORK/files/queued.bin"
 head -c 65536 /dev/urandom >"$WORK/files/other.bin"
-start_node S --ultrapeer --upload-slots 1 --upload-limit 200k --upload-queue-per-ip 1 \
+start_node S --ultrapeer --upload-slots 1 --upload-limit 150k --upload-queue-per-ip 1 \
 	--reconnect-limit 0 \
 	--share "$WORK/files"
 start_node D1
@@ -22,13 +22,18 @@ link D2 S
 wait_until 20 has_peers S 2 || fail "S has $(peers_of S) links, want 2"
 wait_until 30 has_shared S 2 || fail "S did not index"
 
-# start_get NODE: NODE searches queued.bin and starts its download.
-start_get() {
+# search_file NODE: NODE searches queued.bin (both search before either gets, so
+# that D2's get follows D1's at once).
+search_file() {
 	gnut_at "$1" search --timeout 3 --json queued.bin >"$WORK/hits-$1.json" ||
 		fail "$1: search failed"
+	grep -q '"name" *: *"queued.bin"' "$WORK/hits-$1.json" || fail "$1: no hit for queued.bin"
+}
+
+# start_get NODE: NODE starts downloading its hit.
+start_get() {
 	local hit
 	hit=$(json_field id <"$WORK/hits-$1.json" | head -1)
-	[ -n "$hit" ] || fail "$1: no hit for queued.bin"
 	mkdir -p "$WORK/got-$1"
 	gnut_at "$1" get --to "$WORK/got-$1" "$hit" >/dev/null || fail "$1: get failed"
 }
@@ -46,6 +51,8 @@ busy_answers() {
 	grep -c '" 503 ' "$WORK/S/gnutd.log"
 }
 
+search_file D1
+search_file D2
 start_get D1
 wait_until 30 state_is D1 downloading || fail "D1 is $(dl_field D1 state), not downloading"
 start_get D2
