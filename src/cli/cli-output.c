@@ -238,6 +238,9 @@ void gnut_cli_print_source(FILE *out, JsonObject *s, gboolean json)
 	                                        gnut_cli_int(s, "port"));
 	g_autofree char *got = gnut_cli_format_size(gnut_cli_int(s, "received"));
 	fprintf(out, "%-22s  %-11s  %10s", addr, str_or_dash(s, "state"), got);
+	if (gnut_cli_int(s, "queue_position") > 0)
+		fprintf(out, "  position %" G_GINT64_FORMAT " of %" G_GINT64_FORMAT,
+		        gnut_cli_int(s, "queue_position"), gnut_cli_int(s, "queue_length"));
 	if (gnut_cli_int(s, "retry_in") > 0)
 		fprintf(out, "  retry in %" G_GINT64_FORMAT " s", gnut_cli_int(s, "retry_in"));
 	if (gnut_cli_str(s, "error") != NULL)

@@ -513,6 +513,9 @@ static gboolean build_transfers(gnut_servent *s, const gnut_servent_config *conf
 	    .rate_limit = s->upload_limit,
 	    .slots_per_ip = config->upload_slots_per_ip,
 	    .connections_per_ip = config->upload_connections_per_ip,
+	    .queue_length = config->upload_queue,
+	    .queue_per_ip = config->upload_queue_per_ip,
+	    .no_queue = config->no_upload_queue,
 	    .stale = on_share_stale,
 	    .stale_data = s,
 	    .push_proxy = on_push_proxy_request,
@@ -933,6 +936,7 @@ void gnut_servent_status(gnut_servent *s, gnut_status_info *out)
 	out->peers = gnut_links_count(s->links);
 	out->shared_files = gnut_share_count(s->share);
 	out->bytes_up = up.bytes_up;
+	out->uploads_queued = up.queued;
 	out->bytes_down = gnut_downloads_bytes_in(s->downloads);
 	out->uptime = (gnut_clock_now_us(s->clock) - s->started_us) / G_USEC_PER_SEC;
 	servent_oob_status(s->oob, out);

@@ -193,6 +193,10 @@ static JsonObject *source_json(gconstpointer p)
 	json_object_set_int_member(o, "received", (gint64)st->received);
 	json_object_set_int_member(o, "failures", st->failures);
 	json_object_set_int_member(o, "retry_in", st->retry_in_s);
+	if (st->queue_position > 0) {
+		json_object_set_int_member(o, "queue_position", st->queue_position);
+		json_object_set_int_member(o, "queue_length", st->queue_length);
+	}
 	if (st->range_end > 0) {
 		json_object_set_int_member(o, "range_start", (gint64)st->range_start);
 		json_object_set_int_member(o, "range_end", (gint64)st->range_end);
@@ -253,6 +257,7 @@ static JsonNode *m_status(gnut_servent *s, JsonObject *params, GError **error)
 	json_object_set_int_member(o, "push_proxy_pushes", (gint64)st.push_proxy_pushes);
 	json_object_set_int_member(o, "push_proxies", (gint64)st.push_proxies);
 	json_object_set_int_member(o, "push_proxy_used", (gint64)st.push_proxy_used);
+	json_object_set_int_member(o, "uploads_queued", (gint64)st.uploads_queued);
 	set_nullable_string(o, "role", st.role);
 	set_nullable_string(o, "role_reason", st.role_reason);
 	return object_node(o);

@@ -94,6 +94,12 @@ static void uploads(GString *out, const gnut_uploads_stats *u)
 	       "Upload requests answered, by outcome.", "outcome", outcomes);
 	single(out, "gnutd_upload_requests_seen_total", "counter", "Upload request heads answered.",
 	       u->requests);
+	single(out, "gnutd_upload_queued", "gauge", "Upload requests waiting in the queue now.",
+	       u->queued);
+	const metric_sample left[] = {
+	    {"served", u->queue_served}, {"expired", u->queue_expired}, {"early", u->queue_early}};
+	FAMILY(out, "gnutd_upload_queue_left_total", "counter",
+	       "Entries that left the upload queue, by why.", "reason", left);
 }
 
 static void messages(GString *out, const gnut_servent_counters *c)

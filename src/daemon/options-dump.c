@@ -85,6 +85,11 @@ GKeyFile *gnut_options_to_keyfile(const gnut_options *o)
 	set_count(kf, "upload-slots", o->upload_slots);
 	set_count(kf, "upload-slots-per-ip", o->upload_slots_per_ip);
 	set_count(kf, "upload-connections-per-ip", o->upload_connections_per_ip);
+	if (o->no_upload_queue)
+		g_key_file_set_string(kf, GROUP, "upload-queue", "0");
+	else
+		set_count(kf, "upload-queue", o->upload_queue);
+	set_count(kf, "upload-queue-per-ip", o->upload_queue_per_ip);
 	set_count(kf, "download-sources", o->download_sources);
 	set_count(kf, "download-retry-max", o->download_retry_max_s);
 	g_key_file_set_boolean(kf, GROUP, "allow-private-peers", o->allow_private_peers);

@@ -12,6 +12,7 @@
 #include "gnut/core/links/links.h"
 #include "gnut/core/routing/flow.h"
 #include "gnut/core/routing/routing.h"
+#include "gnut/core/transfer/upload-queue.h"
 #include "gnut/ctl/ctl-protocol.h"
 #include "log.h"
 #include "options.h"
@@ -44,6 +45,8 @@ typedef struct {
 	char *upload_slots;
 	char *upload_slots_per_ip;
 	char *upload_connections_per_ip;
+	char *upload_queue;
+	char *upload_queue_per_ip;
 	char *download_sources;
 	char *download_retry_max;
 	char *share_partial;
@@ -126,6 +129,8 @@ static void layer_clear(options_layer *l)
 	g_free(l->download_retry_max);
 	g_free(l->share_partial);
 	g_free(l->upload_connections_per_ip);
+	g_free(l->upload_queue);
+	g_free(l->upload_queue_per_ip);
 	g_free(l->max_pending);
 	g_free(l->max_handshakes);
 	g_free(l->per_ip_pending);
@@ -182,6 +187,7 @@ static gboolean check_counts(const options_layer *l, const char *where, GError *
 	    {"upload-slots", l->upload_slots},
 	    {"upload-slots-per-ip", l->upload_slots_per_ip},
 	    {"upload-connections-per-ip", l->upload_connections_per_ip},
+	    {"upload-queue-per-ip", l->upload_queue_per_ip},
 	    {"download-sources", l->download_sources},
 	    {"download-retry-max", l->download_retry_max},
 	};
@@ -191,6 +197,10 @@ static gboolean check_counts(const options_layer *l, const char *where, GError *
 			return fail(error, where, counts[i].key,
 			            "\"%s\" is not a count from 1 to %u", counts[i].value,
 			            GNUT_OPTIONS_MAX_COUNT);
+	if (l->upload_queue != NULL &&
+	    (!gnut_options_parse_count(l->upload_queue, 0, &v) || v > GNUT_UPLOAD_QUEUE_MAX_LENGTH))
+		return fail(error, where, "upload-queue", "\"%s\" is not a count from 0 to %u",
+		            l->upload_queue, GNUT_UPLOAD_QUEUE_MAX_LENGTH);
 	return TRUE;
 }
 
@@ -374,6 +384,10 @@ static void add_limit_entries(GOptionContext *ctx, options_layer *l)
 	     "Files uploaded at once to one address (default 1)", "N"},
 	    {"upload-connections-per-ip", 0, 0, G_OPTION_ARG_STRING, &l->upload_connections_per_ip,
 	     "HTTP connections one address may hold open (default 4)", "N"},
+	    {"upload-queue", 0, 0, G_OPTION_ARG_STRING, &l->upload_queue,
+	     "Uploads waiting in the queue behind the slots (default 64, 0: no queue)", "N"},
+	    {"upload-queue-per-ip", 0, 0, G_OPTION_ARG_STRING, &l->upload_queue_per_ip,
+	     "Queued uploads of one address (default 4)", "N"},
 	    {"download-sources", 0, 0, G_OPTION_ARG_STRING, &l->download_sources,
 	     "Sources one file is fetched from at once (default 4, at most 16)", "N"},
 	    {"download-retry-max", 0, 0, G_OPTION_ARG_STRING, &l->download_retry_max,
@@ -559,6 +573,8 @@ static const char *const conf_keys[] = {
     "upload-slots",
     "upload-slots-per-ip",
     "upload-connections-per-ip",
+    "upload-queue",
+    "upload-queue-per-ip",
     "download-sources",
     "download-retry-max",
     "share-partial",
@@ -682,6 +698,8 @@ static gboolean conf_load(const char *path, options_layer *l, GError **error)
 	       conf_string(kf, path, "upload-slots-per-ip", &l->upload_slots_per_ip, error) &&
 	       conf_string(kf, path, "upload-connections-per-ip", &l->upload_connections_per_ip,
 	                   error) &&
+	       conf_string(kf, path, "upload-queue", &l->upload_queue, error) &&
+	       conf_string(kf, path, "upload-queue-per-ip", &l->upload_queue_per_ip, error) &&
 	       conf_string(kf, path, "download-sources", &l->download_sources, error) &&
 	       conf_string(kf, path, "download-retry-max", &l->download_retry_max, error) &&
 	       conf_string(kf, path, "share-partial", &l->share_partial, error) &&
@@ -712,6 +730,18 @@ static void merge_count(const char *cli, const char *conf, guint *out)
 	const char *text = cli != NULL ? cli : conf;
 	if (text != NULL)
 		gnut_options_parse_count(text, 1, out);
+}
+
+/* --upload-queue: a length, or 0 for no queue. */
+static void merge_upload_queue(gnut_options *o, const options_layer *cli, const options_layer *conf)
+{
+	const char *text = cli->upload_queue != NULL ? cli->upload_queue : conf->upload_queue;
+	guint n = 0;
+	if (text != NULL && gnut_options_parse_count(text, 0, &n)) {
+		o->upload_queue = n;
+		o->no_upload_queue = n == 0;
+	}
+	merge_count(cli->upload_queue_per_ip, conf->upload_queue_per_ip, &o->upload_queue_per_ip);
 }
 
 /* A per-address cap: 0 lifts it. */
@@ -786,6 +816,7 @@ static void merge(gnut_options *o, options_layer *cli, options_layer *conf)
 	merge_count(cli->upload_slots_per_ip, conf->upload_slots_per_ip, &o->upload_slots_per_ip);
 	merge_count(cli->upload_connections_per_ip, conf->upload_connections_per_ip,
 	            &o->upload_connections_per_ip);
+	merge_upload_queue(o, cli, conf);
 	merge_count(cli->download_sources, conf->download_sources, &o->download_sources);
 	merge_count(cli->download_retry_max, conf->download_retry_max, &o->download_retry_max_s);
 	o->allow_private_peers = cli->allow_private_peers || conf->allow_private_peers;
@@ -909,6 +940,9 @@ void gnut_options_to_config(const gnut_options *o, gnut_servent_config *config)
 	config->upload_slots = o->upload_slots;
 	config->upload_slots_per_ip = o->upload_slots_per_ip;
 	config->upload_connections_per_ip = o->upload_connections_per_ip;
+	config->upload_queue = o->upload_queue;
+	config->no_upload_queue = o->no_upload_queue;
+	config->upload_queue_per_ip = o->upload_queue_per_ip;
 	config->download_sources = o->download_sources;
 	config->download_retry_max_s = o->download_retry_max_s;
 	config->no_share_partial = !o->share_partial;

@@ -54,6 +54,9 @@ typedef struct {
 	guint upload_slots; /* 0: the servent's default */
 	guint upload_slots_per_ip;
 	guint upload_connections_per_ip;
+	guint upload_queue;           /* 0: the default (or none, with no_upload_queue) */
+	gboolean no_upload_queue;     /* --upload-queue 0 */
+	guint upload_queue_per_ip;    /* 0: the default */
 	gboolean allow_private_peers; /* peers may make us dial local addresses */
 	/* download-sources, download-retry-max; 0: the servent's default */
 	guint download_sources;

@@ -140,6 +140,10 @@ static gboolean serve_request(dlfx_server *s, GOutputStream *out, const gnut_hea
 	record(s, s->hosts, gnut_head_get(h, "Host"));
 	record(s, s->x_alts, gnut_head_get(h, "X-Alt"));
 	record(s, s->x_nalts, gnut_head_get(h, "X-Nalt"));
+	record(s, s->x_queues, gnut_head_get(h, "X-Queue"));
+	record(s, s->x_queued, gnut_head_get(h, "X-Queued"));
+	g_autofree char *stamp = g_strdup_printf("%" G_GINT64_FORMAT, g_get_monotonic_time());
+	record(s, s->stamps, stamp);
 	if (s->thex_answer != NULL && strcmp(req.target, "/thex") == 0)
 		return serve_tree(s, out);
 	gboolean is_get = g_str_has_prefix(req.target, "/get/");
@@ -147,10 +151,13 @@ static gboolean serve_request(dlfx_server *s, GOutputStream *out, const gnut_hea
 	gboolean busy = s->busy_sent < s->busy_first;
 	s->busy_sent += busy;
 	g_mutex_unlock(&s->lock);
-	if (busy)
-		return dlfx_write_text(out,
-		                       "HTTP/1.1 503 Busy\r\nServer: test\r\nRetry-After: 1\r\n"
-		                       "Content-Length: 0\r\n\r\n");
+	if (busy) {
+		g_autofree char *reply =
+		    g_strdup_printf("HTTP/1.1 503 Busy\r\nServer: test\r\nRetry-After: 1\r\n%s"
+		                    "Content-Length: 0\r\n\r\n",
+		                    s->busy_extra != NULL ? s->busy_extra : "");
+		return dlfx_write_text(out, reply);
+	}
 	if ((is_get && s->get_missing) || (!is_get && s->urn_missing))
 		return dlfx_write_text(out, "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n");
 
@@ -239,6 +246,9 @@ dlfx_server *dlfx_server_new(guint32 seed)
 	s->hosts = g_ptr_array_new_with_free_func(g_free);
 	s->x_alts = g_ptr_array_new_with_free_func(g_free);
 	s->x_nalts = g_ptr_array_new_with_free_func(g_free);
+	s->x_queues = g_ptr_array_new_with_free_func(g_free);
+	s->x_queued = g_ptr_array_new_with_free_func(g_free);
+	s->stamps = g_ptr_array_new_with_free_func(g_free);
 	s->service = g_threaded_socket_service_new(8);
 	g_autoptr(GInetAddress) lo = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
 	g_autoptr(GSocketAddress) addr = g_inet_socket_address_new(lo, 0);
@@ -271,6 +281,9 @@ void dlfx_server_free(dlfx_server *s)
 	g_ptr_array_unref(s->hosts);
 	g_ptr_array_unref(s->x_alts);
 	g_ptr_array_unref(s->x_nalts);
+	g_ptr_array_unref(s->x_queues);
+	g_ptr_array_unref(s->x_queued);
+	g_ptr_array_unref(s->stamps);
 	g_clear_pointer(&s->thex_answer, g_bytes_unref);
 	g_free(s->thex_uri);
 	g_mutex_clear(&s->lock);

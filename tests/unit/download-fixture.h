@@ -32,27 +32,30 @@ typedef struct {
 	GBytes *file;
 	uint8_t sha1[GNUT_SHA1_LEN];
 	/* behaviour, set before the first request */
-	guint busy_first;     /* answer 503 to this many first requests */
-	gboolean urn_missing; /* 404 to /uri-res/ */
-	gboolean get_missing; /* 404 to /get/ */
-	gssize corrupt_at;    /* serve this byte flipped (-1: none) */
-	gssize cut_after;     /* close after this many body bytes in all (-1: never) */
-	gboolean close_each;  /* "Connection: close" on every reply */
-	gboolean stall;       /* send the head, then nothing */
-	const char *x_alt;    /* an X-Alt header's value on every reply (NULL: none) */
-	const char *extra;    /* more header lines ("Name: value\r\n") on every reply */
-	gsize partial_end;    /* not 0: a partial source holding [0, partial_end) only:
-	                         X-Available-Ranges on every reply, 416 past it */
-	GBytes *thex_answer;  /* dlfx_server_offer_tree: the DIME answer at /thex */
-	char *thex_uri;       /* and the X-Thex-URI value on every reply */
+	guint busy_first;       /* answer 503 to this many first requests */
+	const char *busy_extra; /* more header lines on those 503s (NULL: none) */
+	gboolean urn_missing;   /* 404 to /uri-res/ */
+	gboolean get_missing;   /* 404 to /get/ */
+	gssize corrupt_at;      /* serve this byte flipped (-1: none) */
+	gssize cut_after;       /* close after this many body bytes in all (-1: never) */
+	gboolean close_each;    /* "Connection: close" on every reply */
+	gboolean stall;         /* send the head, then nothing */
+	const char *x_alt;      /* an X-Alt header's value on every reply (NULL: none) */
+	const char *extra;      /* more header lines ("Name: value\r\n") on every reply */
+	gsize partial_end;      /* not 0: a partial source holding [0, partial_end) only:
+	                           X-Available-Ranges on every reply, 416 past it */
+	GBytes *thex_answer;    /* dlfx_server_offer_tree: the DIME answer at /thex */
+	char *thex_uri;         /* and the X-Thex-URI value on every reply */
 	/* what happened, under lock */
 	GMutex lock;
 	guint busy_sent;
 	guint64 body_sent;
 	guint connections;
 	GPtrArray *targets, *ranges, *agents, *hosts;
-	GPtrArray *x_alts, *x_nalts; /* the requests' X-Alt and X-Nalt ("" when none) */
-	gint running;                /* handler threads */
+	GPtrArray *x_alts, *x_nalts;    /* the requests' X-Alt and X-Nalt ("" when none) */
+	GPtrArray *x_queues, *x_queued; /* their X-Queue and X-Queued */
+	GPtrArray *stamps;              /* when each came (monotonic us, as text) */
+	gint running;                   /* handler threads */
 } dlfx_server;
 
 /* A deterministic pseudo-random buffer of size bytes from seed. */

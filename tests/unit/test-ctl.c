@@ -174,6 +174,7 @@ static void test_status(void)
 	                                     "push_proxy_pushes",
 	                                     "push_proxies",
 	                                     "push_proxy_used",
+	                                     "uploads_queued",
 	                                     "role",
 	                                     "role_reason",
 	                                     NULL};
@@ -1256,6 +1257,8 @@ static void test_metrics(void)
 	    "gnutd_queries_received_total",
 	    "gnutd_downloads{state=\"complete\"}",
 	    "gnutd_uploads{state=\"active\"}",
+	    "gnutd_upload_queued",
+	    "gnutd_upload_queue_left_total{reason=\"early\"}",
 	    "gnutd_caps_hit_total{cap=\"handshakes\"}",
 	    "gnutd_info{version=\"" PACKAGE_VERSION "\",mode=\"leaf\"}",
 	};

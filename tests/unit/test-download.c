@@ -113,6 +113,63 @@ static void test_busy_then_works(void)
 	dlfx_server_free(s);
 }
 
+static gboolean source_is_queued(gpointer data)
+{
+	dlfx_watch *w = data;
+	g_autoptr(GPtrArray) srcs = gnut_downloads_sources(w->m, w->id, NULL);
+	const gnut_download_source_status *ss = srcs->len > 0 ? g_ptr_array_index(srcs, 0) : NULL;
+	return ss != NULL && strcmp(ss->state, "queued") == 0 && ss->queue_position == 2 &&
+	       ss->queue_length == 3;
+}
+
+static gint64 stamp_of(dlfx_server *s, guint i)
+{
+	g_autofree char *text = dlfx_server_get(s, s->stamps, i);
+	return text != NULL ? g_ascii_strtoll(text, NULL, 10) : 0;
+}
+
+/* A source's upload queue (PARQ): X-Queue on every request; after a queued
+ * 503 the source is "queued" at its position, is asked again no sooner
+ * than Retry-After with its place and ID in X-Queued, and serves then. */
+static void test_remote_queue_honoured(void)
+{
+	dlfx_fixture fx;
+	dlfx_fixture_init(&fx, FALSE, 0);
+	dlfx_server *s = dlfx_server_new(2);
+	s->busy_first = 2;
+	s->busy_extra = "X-Queue: 1.1\r\nX-Queued: position=2; length=3; ETA=5; lifetime=70; "
+	                "ID=0a1b2c\r\n";
+	dlfx_add_one(&fx, s, "queued.bin");
+	CU_ASSERT_TRUE(dlfx_run_until(source_is_queued, &fx.w));
+	CU_ASSERT_TRUE(dlfx_run_until(dlfx_is_final, &fx.w));
+	gnut_download_status st = dlfx_status_of(&fx.w);
+	CU_ASSERT_EQUAL(st.state, GNUT_DOWNLOAD_COMPLETE);
+	gnut_download_status_clear(&st);
+	guint n = dlfx_server_count(s, s->x_queues);
+	CU_ASSERT_TRUE_FATAL(n >= 3);
+	for (guint i = 0; i < n; i++) {
+		g_autofree char *xq = dlfx_server_get(s, s->x_queues, i);
+		CU_ASSERT_STRING_EQUAL(xq, "1.1");
+	}
+	g_autofree char *first = dlfx_server_get(s, s->x_queued, 0);
+	g_autofree char *second = dlfx_server_get(s, s->x_queued, 1);
+	g_autofree char *third = dlfx_server_get(s, s->x_queued, 2);
+	CU_ASSERT_STRING_EQUAL(first, "");
+	CU_ASSERT_STRING_EQUAL(second, "position=2; ID=0a1b2c");
+	CU_ASSERT_STRING_EQUAL(third, "position=2; ID=0a1b2c");
+	/* each poll waited for Retry-After (1 s) */
+	CU_ASSERT_TRUE(stamp_of(s, 1) - stamp_of(s, 0) >= G_USEC_PER_SEC);
+	CU_ASSERT_TRUE(stamp_of(s, 2) - stamp_of(s, 1) >= G_USEC_PER_SEC);
+	/* served: no longer queued, the ID still sent back */
+	g_autoptr(GPtrArray) srcs = gnut_downloads_sources(fx.m, fx.w.id, NULL);
+	const gnut_download_source_status *ss = g_ptr_array_index(srcs, 0);
+	CU_ASSERT_EQUAL(ss->queue_position, 0);
+	g_autofree char *last = dlfx_server_get(s, s->x_queued, n - 1);
+	CU_ASSERT_STRING_EQUAL(last, "ID=0a1b2c");
+	dlfx_fixture_clear(&fx);
+	dlfx_server_free(s);
+}
+
 /* A flipped byte: the file is not delivered, nor thrown away; the source
  * that served it is given up and the download waits for others. */
 static void test_corrupt_byte_not_delivered(void)
@@ -878,6 +935,7 @@ static void test_error_domain_name(void)
 static CU_TestInfo tests[] = {
     {"whole file over one kept-alive connection", test_whole_file_keep_alive},
     {"503 with Retry-After, then the file", test_busy_then_works},
+    {"a source's upload queue is honoured", test_remote_queue_honoured},
     {"a flipped byte: not delivered, its source dropped", test_corrupt_byte_not_delivered},
     {"cut mid-body: the next source finishes", test_cut_connection_next_source},
     {"404 to the URN form: /get/<index>/<name>", test_get_fallback},

@@ -14,6 +14,7 @@
 #include "gnut/proto/base32.h"
 #include "gnut/proto/thex-answer.h"
 #include "gnut/proto/http-status.h"
+#include "gnut/proto/x-queued.h"
 #include "unit.h"
 
 #include <arpa/inet.h>
@@ -738,7 +739,7 @@ static void start_stalled_body(server *srv, client *c)
 
 static void test_busy(void)
 {
-	gnut_uploads_config cfg = {.slots = 1, .retry_after_s = 42};
+	gnut_uploads_config cfg = {.slots = 1, .retry_after_s = 42, .no_queue = TRUE};
 	server *srv = server_new(&cfg, FALSE, BIG_SIZE);
 	g_autofree char *target = urn_target(srv, "alpha.bin");
 	g_autofree char *req = get_request("GET", target, NULL);
@@ -825,7 +826,8 @@ static void test_idle_keep_alive_holds_no_slot(void)
  * addresses are served meanwhile. */
 static void test_slots_per_ip(void)
 {
-	server *srv = server_new(NULL, FALSE, BIG_SIZE);
+	gnut_uploads_config no_queue = {.no_queue = TRUE};
+	server *srv = server_new(&no_queue, FALSE, BIG_SIZE);
 	g_autofree char *target = urn_target(srv, "alpha.bin");
 	g_autofree char *req = get_request("GET", target, NULL);
 	client *a1 = client_new(srv);
@@ -858,6 +860,82 @@ static void test_slots_per_ip(void)
 	start_stalled_body(srv, a1);
 	CU_ASSERT_EQUAL(one_request(srv, req2, &r, NULL), 200);
 	client_free(a1);
+	response_clear(&r);
+	server_free(srv);
+}
+
+/* A queued 503 from c: its X-Queued (position, length, lifetime, ID) and
+ * Retry-After; the connection is closed after it. */
+static gboolean queued_reply(client *c, guint position, guint length, guint retry,
+                             gnut_x_queued *xq)
+{
+	response r = {0};
+	gboolean ok = client_response(c, FALSE, &r) && r.code == 503 &&
+	              header_is(&r, "X-Queue", GNUT_X_QUEUE_VERSION);
+	const char *v = ok ? gnut_head_get(r.head, "X-Queued") : NULL;
+	g_autofree char *retry_text = g_strdup_printf("%u", retry);
+	ok = ok && v != NULL && gnut_x_queued_parse(v, strlen(v), xq) == GNUT_PROTO_OK &&
+	     xq->position == position && xq->length == length && xq->has_lifetime &&
+	     xq->lifetime_s > retry && !xq->has_eta && strlen(xq->id) == 32 &&
+	     header_is(&r, "Retry-After", retry_text) && client_closed(c);
+	response_clear(&r);
+	return ok;
+}
+
+/* A request for a body from 127.0.0.<host> with X-Queue (and X-Queued
+ * naming id when given). */
+static client *queued_request(server *srv, const char *target, int host, const char *id)
+{
+	g_autofree char *from = g_strdup_printf("127.0.0.%d", host);
+	g_autofree char *extra = id != NULL ? g_strdup_printf("X-Queue: 1.1\r\nX-Queued: "
+	                                                      "position=1; ID=%s\r\n",
+	                                                      id)
+	                                    : g_strdup("X-Queue: 1.1\r\n");
+	g_autofree char *req = get_request("GET", target, extra);
+	client *c = client_new_from(srv, from);
+	client_send(c, req);
+	return c;
+}
+
+/* Slots full: requests queue (X-Queued, Retry-After by position); a freed
+ * slot is kept for the head, not given to a newcomer; a poll before
+ * Retry-After loses its place; the head that comes in time is served. */
+static void test_queue(void)
+{
+	gnut_uploads_config cfg = {.slots = 1};
+	server *srv = server_new(&cfg, TRUE, BIG_SIZE);
+	g_autofree char *target = urn_target(srv, "alpha.bin");
+	client *a = client_new(srv);
+	start_stalled_body(srv, a);
+	gnut_x_queued b_q, c_q, d_q;
+	client *b = queued_request(srv, target, 2, NULL);
+	CU_ASSERT_TRUE(queued_reply(b, 1, 1, 30, &b_q));
+	client *c = queued_request(srv, target, 3, NULL);
+	CU_ASSERT_TRUE(queued_reply(c, 2, 2, 50, &c_q));
+	response r = {0};
+	CU_ASSERT_TRUE(client_response(a, FALSE, &r) && r.code == 200);
+	CU_ASSERT_TRUE(run_until(no_slot_active, srv->uploads));
+	/* the slot is kept for b: a newcomer queues behind */
+	client *d = queued_request(srv, target, 4, NULL);
+	CU_ASSERT_TRUE(queued_reply(d, 3, 3, 70, &d_q));
+	/* b comes back too early: queued anew, at the tail */
+	client *b2 = queued_request(srv, target, 2, b_q.id);
+	gnut_x_queued again;
+	CU_ASSERT_TRUE(queued_reply(b2, 3, 3, 70, &again));
+	CU_ASSERT_STRING_NOT_EQUAL(again.id, b_q.id);
+	/* c, now the head, comes back in time: served */
+	gnut_clock_manual_advance(srv->clock, 50 * G_USEC_PER_SEC);
+	client *c2 = queued_request(srv, target, 3, c_q.id);
+	CU_ASSERT_TRUE(client_response(c2, FALSE, &r) && r.code == 200);
+	CU_ASSERT_EQUAL(r.body->len, ALPHA_SIZE);
+	gnut_uploads_stats st;
+	gnut_uploads_get_stats(srv->uploads, &st);
+	CU_ASSERT_EQUAL(st.queued, 2);
+	CU_ASSERT_EQUAL(st.queue_served, 1);
+	CU_ASSERT_EQUAL(st.queue_early, 1);
+	client *clients[] = {a, b, c, d, b2, c2};
+	for (gsize i = 0; i < G_N_ELEMENTS(clients); i++)
+		client_free(clients[i]);
 	response_clear(&r);
 	server_free(srv);
 }
@@ -1353,6 +1431,7 @@ static CU_TestInfo tests[] = {
     {"HEAD sends no body", test_head_then_get},
     {"keep-alive, pipelining, close", test_keep_alive},
     {"503 when slots or connections are full", test_busy},
+    {"the queue behind the slots", test_queue},
     {"idle keep-alive connections hold no slot", test_idle_keep_alive_holds_no_slot},
     {"one slot per address by default", test_slots_per_ip},
     {"connections per address capped", test_connections_per_ip},

@@ -50,6 +50,12 @@ typedef struct {
 	guint upload_slots_per_ip;
 	/* HTTP connections one address may hold open; 0 = default (4) */
 	guint upload_connections_per_ip;
+	/* the upload queue behind the slots (gnut/core/transfer/upload-queue.h):
+	 * entries in all and per address, 0 = defaults (64, 4); no_upload_queue:
+	 * none */
+	guint upload_queue;
+	guint upload_queue_per_ip;
+	gboolean no_upload_queue;
 	/* Dial loopback and private addresses that peers name (pushes, hits,
 	 * pongs) even when not listening on such an address ourselves: for a
 	 * servent on 0.0.0.0 within a private network (gnut/proto/dial-rule.h). */
@@ -123,6 +129,7 @@ typedef struct {
 	guint64 push_proxy_pushes;   /* of them, relayed to the leaf as a Push */
 	guint64 push_proxies;        /* as a leaf: ultrapeers acting as our push proxies */
 	guint64 push_proxy_used;     /* our pushes that went by a push proxy (202) */
+	guint64 uploads_queued;      /* requests in the upload queue now */
 	const char *role;            /* "auto" or "forced" */
 	const char *role_reason;     /* why mode is what it is (the last change), until the next */
 } gnut_status_info;

@@ -30,6 +30,7 @@
 #include "gnut/base/rate-limit.h"
 #include "gnut/core/transfer/mesh.h"
 #include "gnut/core/transfer/thex-verify.h"
+#include "gnut/proto/x-queued.h"
 
 typedef struct gnut_dl_slot gnut_dl_slot;
 
@@ -58,6 +59,11 @@ typedef struct {
 	gboolean in_mesh;   /* it served good chunks: it is in the mesh */
 	GArray *avail;      /* a partial source: its X-Available-Ranges
 	                       (gnut_download_range, sorted); NULL: the whole file */
+	/* its upload queue (PARQ): the ID it gave us (sent back on each
+	 * request), and, while its last answer was a queued 503, our place */
+	char queue_id[GNUT_X_QUEUED_ID_MAX + 1];
+	gboolean queued;
+	guint queue_position, queue_length;
 } gnut_dl_source;
 
 #define GNUT_DL_MAX_ATTEMPTS 4 /* errors in a row before a source stops counting */

@@ -8,7 +8,8 @@
  * source that is due, as long as its chunks give them work
  * (download-swarm.c). A fetch's outcome decides its source's fate: go on
  * at once (the connection was kept alive to the end, 404 on the URN form
- * with a /get/ form to try), later (503: its Retry-After; an error: a
+ * with a /get/ form to try), later (503: its Retry-After, and a second more
+ * when the source queued us (its X-Queued, see download.h); an error: a
  * back-off doubling from RETRY_BASE_S up to retry_max_s, for ever: after
  * GNUT_DL_MAX_ATTEMPTS errors in a row the source no longer counts, but is
  * still tried), or never (416, wrong file, bad data). A download without a
@@ -42,6 +43,7 @@
 #include "gnut/core/transfer/thex-fetch.h"
 #include "gnut/proto/address.h"
 #include "gnut/proto/dial-rule.h"
+#include "gnut/proto/http-status.h"
 #include "gnut/proto/thex-answer.h"
 
 #define RETRY_BASE_S      5    /* first back-off after an error; doubles */
@@ -91,6 +93,8 @@ static void judge_source(gnut_dl *d, gnut_dl_source *src, const gnut_download_fe
 	gint64 now = gnut_clock_now_us(d->mgr->clock);
 	if (r->received > 0)
 		src->failures = 0;
+	if (r->outcome != GNUT_DOWNLOAD_FETCH_BUSY)
+		src->queued = FALSE;
 	switch (r->outcome) {
 	case GNUT_DOWNLOAD_FETCH_DONE:
 	case GNUT_DOWNLOAD_FETCH_CLOSED:
@@ -101,7 +105,8 @@ static void judge_source(gnut_dl *d, gnut_dl_source *src, const gnut_download_fe
 	case GNUT_DOWNLOAD_FETCH_BUSY: {
 		guint s =
 		    r->retry_after_s == 0 ? BUSY_DEFAULT_S : MIN(r->retry_after_s, BUSY_MAX_S);
-		src->next_try_us = now + (gint64)s * G_USEC_PER_SEC;
+		/* queued: a second more, so that rounding never makes us early */
+		src->next_try_us = now + (gint64)(s + (src->queued ? 1 : 0)) * G_USEC_PER_SEC;
 		break;
 	}
 	case GNUT_DOWNLOAD_FETCH_NOT_FOUND:
@@ -191,12 +196,41 @@ static void op_receiving(gpointer data)
 	gnut_dl_refresh_state(slot->d, TRUE);
 }
 
+/* A reply's X-Queued (doc/gnutella/PARQ): its ID is kept and sent back;
+ * a 503 with a position is a place in the source's upload queue (the
+ * source is "queued" until an answer that is not), a 503 without one is
+ * plain busy. A value that does not parse is ignored. */
+static void read_queue(gnut_dl *d, gnut_dl_source *src, const gnut_head *h)
+{
+	gnut_http_status st;
+	gboolean busy =
+	    gnut_http_parse_status_line(gnut_head_start_line(h), &st) == GNUT_PROTO_OK &&
+	    st.code == GNUT_HTTP_SERVICE_UNAVAILABLE;
+	const char *v = gnut_head_get(h, "X-Queued");
+	gnut_x_queued xq;
+	gboolean parsed = v != NULL && gnut_x_queued_parse(v, strlen(v), &xq) == GNUT_PROTO_OK;
+	if (v != NULL && !parsed)
+		gnut_log_limited(d->mgr->log, "download %" G_GUINT64_FORMAT ": %s:%u: bad X-Queued",
+		                 d->id, src->host, src->port);
+	if (parsed && xq.id[0] != '\0')
+		g_strlcpy(src->queue_id, xq.id, sizeof src->queue_id);
+	src->queued = busy && parsed && xq.has_position;
+	if (!src->queued)
+		return;
+	src->queue_position = xq.position;
+	src->queue_length = xq.has_length ? xq.length : 0;
+	g_info("download %" G_GUINT64_FORMAT ": queued by %s:%u at %u of %u", d->id, src->host,
+	       src->port, src->queue_position, src->queue_length);
+}
+
 /* A partial source's X-Available-Ranges (download-partial.c), the mesh
- * headers of a reply (download-mesh.c), and its offer of a tree (below). */
+ * headers of a reply (download-mesh.c), its queue (above) and its offer of
+ * a tree (below). */
 static void op_reply_head(gpointer data, const gnut_head *h)
 {
 	gnut_dl_slot *slot = data;
 	gnut_dl_source_learn_ranges(slot->d, slot->src, h);
+	read_queue(slot->d, slot->src, h);
 	if (gnut_dl_mesh_learn(slot->d, slot->src, h)) {
 		gnut_downloads_save_later(slot->d->mgr);
 		gnut_downloads_schedule_soon(slot->d->mgr);
@@ -206,10 +240,21 @@ static void op_reply_head(gpointer data, const gnut_head *h)
 		gnut_dl_tree_offer(slot->d, slot->src, thex);
 }
 
+/* X-Queue on every request (we understand upload queues), X-Queued with
+ * our place when the source gave us one. */
 static void op_request_head(gpointer data, gnut_head *h)
 {
 	gnut_dl_slot *slot = data;
-	gnut_dl_mesh_tell(slot->d, slot->src, h);
+	const gnut_dl_source *src = slot->src;
+	gnut_dl_mesh_tell(slot->d, src, h);
+	gnut_head_add(h, "X-Queue", GNUT_X_QUEUE_VERSION);
+	if (src->queue_id[0] == '\0')
+		return;
+	gnut_x_queued xq = {.has_position = src->queued, .position = src->queue_position};
+	g_strlcpy(xq.id, src->queue_id, sizeof xq.id);
+	g_autoptr(GString) v = g_string_new(NULL);
+	gnut_x_queued_format(v, &xq);
+	gnut_head_add(h, "X-Queued", v->str);
 }
 
 static void op_done(gpointer data, const gnut_download_fetch_result *r)
@@ -494,20 +539,26 @@ gboolean gnut_dl_stop_verify(gnut_dl *d)
 /* ---- scheduling ---- */
 
 /* The first source due now, not fetching already (a firewalled one only
- * when no push is waiting); else NULL, and *wake is lowered to the
- * earliest retry time. */
+ * when no push is waiting), one whose upload queue holds a place for us
+ * first (its poll keeps the place); else NULL, and *wake is lowered to the
+ * earliest retry time. A queued source takes no place of the download
+ * while it waits. */
 static gnut_dl_source *pick_source(gnut_dl *d, gint64 now, gint64 *wake)
 {
 	gboolean may_push = !pushing(d);
+	gnut_dl_source *first = NULL;
 	for (guint i = 0; i < d->sources->len; i++) {
 		gnut_dl_source *s = g_ptr_array_index(d->sources, i);
 		if (s->dead || s->slot != NULL || (s->firewalled && !may_push))
 			continue;
-		if (s->next_try_us <= now)
+		if (s->next_try_us > now)
+			*wake = MIN(*wake, s->next_try_us);
+		else if (s->queued)
 			return s;
-		*wake = MIN(*wake, s->next_try_us);
+		else if (first == NULL)
+			first = s;
 	}
-	return NULL;
+	return first;
 }
 
 /* Without a push handler a firewalled source cannot be reached at all. */

@@ -496,6 +496,8 @@ static const char *source_state(const gnut_dl_source *s, gint64 now)
 		                              : "connecting";
 	if (s->dead)
 		return "dropped";
+	if (s->queued)
+		return "queued";
 	return s->next_try_us > now ? "backoff" : "ready";
 }
 
@@ -510,8 +512,12 @@ static gnut_download_source_status *source_status(const gnut_dl *d, const gnut_d
 	st->error = g_strdup(s->error);
 	st->received = s->received;
 	st->failures = s->failures;
-	if (strcmp(st->state, "backoff") == 0)
+	if ((strcmp(st->state, "backoff") == 0 || s->queued) && s->next_try_us > now)
 		st->retry_in_s = (s->next_try_us - now + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC;
+	if (s->queued) {
+		st->queue_position = s->queue_position;
+		st->queue_length = s->queue_length;
+	}
 	if (s->slot != NULL && s->slot->has_chunk)
 		gnut_dl_chunk_bounds(d, s->slot->chunk, &st->range_start, &st->range_end);
 	return st;

@@ -14,6 +14,10 @@
  * sendfile path one chunk at a time; when the last chunk is out, the
  * connection goes back to READING or closes.
  *
+ * A request for a body that finds no slot goes to the upload queue
+ * (upload-queue.h), which decides who gets a freed slot; its 503 says the
+ * place (X-Queued).
+ *
  * Rate limiting: one token bucket (gnut_rate_limit) for all uploads. A
  * limited body waits in a FIFO for each chunk, so uploads take turns chunk
  * by chunk; the FIFO is served when a chunk ends, by a timer armed for the
@@ -30,6 +34,7 @@
 #include "gnut/base/log-limit.h"
 #include "gnut/base/ip-admit.h"
 #include "gnut/base/rate-limit.h"
+#include "gnut/core/transfer/upload-queue.h"
 #include "gnut/net/listener.h"
 #include "gnut/proto/address.h"
 #include "gnut/proto/head.h"
@@ -38,6 +43,7 @@
 #include "gnut/proto/push-proxy.h"
 #include "gnut/proto/thex-answer.h"
 #include "gnut/proto/urn.h"
+#include "gnut/proto/x-queued.h"
 
 #include "upload-headers.h"
 #include "upload-partial.h"
@@ -77,6 +83,10 @@ typedef struct {
 	guint64 body_base;   /* the connection's payload_out when the body began */
 	gboolean keep_alive; /* after this answer */
 	gboolean waiting;    /* in u->waiting, for tokens */
+	/* the file of the last body served here: the next range of it on this
+	 * connection goes on without queueing (a slot between two ranges) */
+	gboolean served;
+	uint8_t served_sha1[GNUT_SHA1_LEN];
 } upload_conn;
 
 struct gnut_uploads {
@@ -105,8 +115,9 @@ struct gnut_uploads {
 	gnut_ip_admit *slot_holds; /* slots per address */
 	gnut_log_limit *log;       /* what clients can make us log */
 	guint slots_used;
-	gnut_rate_limit *limit; /* all uploads together */
-	GQueue waiting;         /* upload_conn waiting for tokens, FIFO */
+	gnut_rate_limit *limit;   /* all uploads together */
+	gnut_upload_queue *queue; /* behind the slots; NULL: none */
+	GQueue waiting;           /* upload_conn waiting for tokens, FIFO */
 	GSource *wake;
 	gnut_uploads_stats stats; /* bytes_up: of finished bodies only */
 };
@@ -123,6 +134,8 @@ typedef struct {
 	GBytes *thex_body;          /* its THEX answer, sent from memory */
 	uint32_t peer_ip;           /* IPv4 of the client (host order), 0 for IPv6 */
 	gnut_partial_file *partial; /* file is a partial file (upload-partial.h) */
+	gboolean queued;            /* a 503 of the queue: X-Queued and its Retry-After */
+	gnut_upload_answer queue;
 } upload_reply;
 
 static void on_readable(gnut_conn *conn, gpointer data);
@@ -188,6 +201,11 @@ gnut_uploads *gnut_uploads_new(gnut_share *share, gnut_clock *clock,
 	g_queue_init(&u->waiting);
 	guint64 rate = MIN(c->rate_limit, GNUT_UPLOADS_MAX_RATE);
 	u->limit = gnut_rate_limit_new(u->clock, rate, bucket_capacity(rate));
+	if (!c->no_queue) {
+		gnut_upload_queue_config qc = {.max_length = c->queue_length,
+		                               .per_ip = c->queue_per_ip};
+		u->queue = gnut_upload_queue_new(u->clock, &qc);
+	}
 	return u;
 }
 
@@ -264,6 +282,7 @@ void gnut_uploads_free(gnut_uploads *u)
 	drop_wake(u);
 	g_queue_clear(&u->waiting);
 	gnut_rate_limit_free(u->limit);
+	gnut_upload_queue_free(u->queue);
 	gnut_log_limit_free(u->log);
 	gnut_ip_admit_free(u->conn_holds);
 	gnut_ip_admit_free(u->slot_holds);
@@ -369,6 +388,26 @@ static guint64 add_thex_headers(gnut_head *h, const upload_reply *r)
 	return g_bytes_get_size(r->thex_body);
 }
 
+/* A queued 503: X-Queue (gtk-gnutella's downloader reads X-Queued only
+ * after it), X-Queued and the entry's Retry-After. */
+static void add_queue_headers(gnut_head *h, const gnut_upload_answer *a)
+{
+	gnut_x_queued xq = {.has_position = true,
+	                    .position = a->position,
+	                    .has_length = true,
+	                    .length = a->length,
+	                    .has_eta = a->has_eta,
+	                    .eta_s = a->eta_s,
+	                    .has_lifetime = true,
+	                    .lifetime_s = a->lifetime_s};
+	g_strlcpy(xq.id, a->id, sizeof xq.id);
+	g_autoptr(GString) v = g_string_new(NULL);
+	gnut_x_queued_format(v, &xq);
+	gnut_head_add(h, "X-Queue", GNUT_X_QUEUE_VERSION);
+	gnut_head_add(h, "X-Queued", v->str);
+	gnut_head_addf(h, "Retry-After", "%u", a->retry_after_s);
+}
+
 /* The response head for r; keep says whether the connection stays open. */
 static GString *build_reply(const gnut_uploads *u, const upload_reply *r, gboolean keep)
 {
@@ -406,7 +445,9 @@ static GString *build_reply(const gnut_uploads *u, const upload_reply *r, gboole
 		if (r->partial != NULL)
 			gnut_upload_partial_add_headers(h, r->partial);
 	}
-	if (r->code == GNUT_HTTP_SERVICE_UNAVAILABLE)
+	if (r->queued)
+		add_queue_headers(h, &r->queue);
+	else if (r->code == GNUT_HTTP_SERVICE_UNAVAILABLE)
 		gnut_head_addf(h, "Retry-After", "%u", u->retry_after_s);
 	if (r->code == GNUT_HTTP_METHOD_NOT_ALLOWED)
 		gnut_head_add(h, "Allow", "GET, HEAD");
@@ -492,6 +533,8 @@ static void start_body(upload_conn *uc, upload_reply *r, gboolean keep)
 	uc->next_off = r->start;
 	uc->left = r->len;
 	uc->keep_alive = keep;
+	uc->served = TRUE;
+	memcpy(uc->served_sha1, uc->file->sha1, GNUT_SHA1_LEN);
 	/* Reading pauses: pipelined requests wait in the kernel until the
 	 * body is out, and cannot fill our input buffer meanwhile. */
 	gnut_conn_set_handlers(uc->conn, NULL, on_closed, uc);
@@ -654,6 +697,44 @@ static gboolean take_slot(upload_conn *uc)
 	return TRUE;
 }
 
+/* The ID of a request's X-Queued (parsed into xq), or NULL. */
+static const char *request_queue_id(const gnut_head *head, gnut_x_queued *xq)
+{
+	const char *v = gnut_head_get(head, "X-Queued");
+	if (v == NULL || gnut_x_queued_parse(v, strlen(v), xq) != GNUT_PROTO_OK ||
+	    xq->id[0] == '\0')
+		return NULL;
+	return xq->id;
+}
+
+/* A slot for a body, through the queue (upload-queue.h) unless there is
+ * none, the client has no address key, or it asks for the next range of
+ * the file it was just served on this connection. FALSE: a 503, queued
+ * (r->queued) or not. */
+static gboolean claim_slot(upload_conn *uc, const gnut_head *head, upload_reply *r)
+{
+	gnut_uploads *u = uc->u;
+	gboolean next_range =
+	    uc->served && memcmp(uc->served_sha1, r->file->sha1, GNUT_SHA1_LEN) == 0;
+	if (u->queue == NULL || !uc->keyed || next_range)
+		return take_slot(uc);
+	gnut_x_queued xq;
+	gnut_upload_ask ask = {.key = uc->key,
+	                       .sha1 = r->file->sha1,
+	                       .len = r->len,
+	                       .active = gnut_head_get(head, "X-Queue") != NULL,
+	                       .id = request_queue_id(head, &xq),
+	                       .free_slots = u->slots - MIN(u->slots_used, u->slots),
+	                       .uploads = u->slot_holds,
+	                       .slots_per_ip = u->slots_per_ip,
+	                       .rate = gnut_rate_limit_get_rate(u->limit)};
+	gnut_upload_queue_ask(u->queue, &ask, &r->queue);
+	if (r->queue.verdict == GNUT_UPLOAD_QUEUE_SERVE)
+		return take_slot(uc);
+	r->queued = r->queue.verdict == GNUT_UPLOAD_QUEUE_QUEUED;
+	return FALSE;
+}
+
 static unsigned refused_method(const char *name)
 {
 	static const char *const known[] = {"POST",    "PUT",   "DELETE", "PATCH",
@@ -755,7 +836,7 @@ static void decide(upload_conn *uc, const gnut_head *head, upload_reply *r)
 			return;
 		r->code = pick_range(head, r);
 	}
-	if (is_success(r->code) && !r->is_head && r->len > 0 && !take_slot(uc))
+	if (is_success(r->code) && !r->is_head && r->len > 0 && !claim_slot(uc, head, r))
 		r->code = GNUT_HTTP_SERVICE_UNAVAILABLE;
 }
 
@@ -920,6 +1001,8 @@ void gnut_uploads_tick(gnut_uploads *u, gint64 now)
 	g_return_if_fail(u != NULL);
 	if (!g_queue_is_empty(&u->waiting))
 		serve_waiting(u);
+	if (u->queue != NULL)
+		gnut_upload_queue_expire(u->queue);
 	GHashTableIter it;
 	gpointer key;
 	g_hash_table_iter_init(&it, u->conns);
@@ -957,4 +1040,12 @@ void gnut_uploads_get_stats(const gnut_uploads *u, gnut_uploads_stats *out)
 	out->connections = g_hash_table_size(u->conns);
 	out->active = u->slots_used;
 	out->slots = u->slots;
+	if (u->queue != NULL) {
+		gnut_upload_queue_stats qs;
+		gnut_upload_queue_get_stats(u->queue, &qs);
+		out->queued = qs.queued;
+		out->queue_served = qs.served;
+		out->queue_expired = qs.expired;
+		out->queue_early = qs.early;
+	}
 }

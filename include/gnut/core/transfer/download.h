@@ -65,6 +65,18 @@
  * The manager never learns a size from its sources (a source serving
  * another size is given up as the wrong file).
  *
+ * Upload queues (doc/gnutella/PARQ): every request says X-Queue: 1.1. A
+ * source whose 503 carries X-Queued with a position has a place for us in
+ * its queue: the source is "queued" (its position and queue length in
+ * gnut_downloads_sources), is asked again one second after its Retry-After,
+ * never sooner, with "X-Queued: position=<ours>; ID=<its ID>", and is not
+ * counted as failing. A queued source takes no place of the download while
+ * it waits; when its poll is due it gets the next free place before any
+ * other source, so that it keeps its place in the queue (when every place
+ * is busy downloading it waits, and may lose its place: the download goes
+ * on meanwhile). The ID a source gives, on a 503 or with data, is sent back
+ * on every later request to it (not kept across restarts).
+ *
  * Downloads in progress (urn, name, size, synced ranges, sources, target
  * folder, paused) are written atomically to <data_dir>/downloads.xml so
  * that a restart on the same data dir picks them up where they were.
@@ -185,11 +197,13 @@ typedef struct {
 	guint16 port;
 	gboolean firewalled;
 	const char *state;              /* "downloading", "connecting", "pushing", "ready",
-	                                   "backoff", "dropped" */
+	                                   "backoff", "queued", "dropped" */
 	char *error;                    /* the last error, or why it was dropped; NULL */
 	guint64 received;               /* body bytes from it this session */
 	guint failures;                 /* errors in a row */
-	gint64 retry_in_s;              /* "backoff": seconds until the next try, else 0 */
+	gint64 retry_in_s;              /* "backoff", "queued": seconds until the next try */
+	guint queue_position;           /* "queued": our place in its upload queue (1: next) */
+	guint queue_length;             /* "queued": entries in its queue (0: not said) */
 	guint64 range_start, range_end; /* the chunk it fetches [start, end), or 0, 0 */
 } gnut_download_source_status;
 

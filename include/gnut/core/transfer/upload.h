@@ -40,7 +40,12 @@
  *        client's address already has its slots_per_ip bodies under way, or
  *        when too many HTTP connections are open, in all or from the
  *        client's address (connections_per_ip): then before the request is
- *        even read.
+ *        even read. A request for a body that finds no slot is queued
+ *        (upload-queue.h, unless no_queue): its 503 carries X-Queue,
+ *        X-Queued (position, length, ETA, lifetime, ID) and the queue's
+ *        Retry-After; a full queue, or an address with its share of it, is
+ *        a plain 503. The next range of the file a connection was just
+ *        served is not queued: it takes a free slot at once.
  * Successful answers carry X-Gnutella-Content-URN, Content-Type (by file
  * extension, application/octet-stream otherwise), Accept-Ranges and
  * Last-Modified, X-Thex-URI: /uri-res/N2X?urn:sha1:<32>;<Tiger root base32>
@@ -145,6 +150,12 @@ typedef struct {
 	/* Partial files to serve by URN when the share has no file of that
 	 * SHA-1 (borrowed, outlives the object); NULL: none. */
 	gnut_partials *partials;
+	/* The queue behind the slots (upload-queue.h): entries in all and per
+	 * address (0: the defaults there); no_queue: none, a request that
+	 * finds no slot is a plain 503. */
+	guint queue_length;
+	guint queue_per_ip;
+	gboolean no_queue;
 } gnut_uploads_config;
 
 typedef struct {
@@ -159,6 +170,10 @@ typedef struct {
 	guint slots;            /* slots in all */
 	guint64 refused_per_ip; /* 503 answers for an address over its caps */
 	guint64 stale;          /* 404 answers for a file no longer the one indexed */
+	guint queued;           /* entries in the upload queue now */
+	guint64 queue_served;   /* queue entries that got their slot */
+	guint64 queue_expired;  /* entries dropped at the end of their lifetime */
+	guint64 queue_early;    /* entries lost by a poll before Retry-After */
 } gnut_uploads_stats;
 
 /* share and clock are borrowed and must outlive the object (NULL clock: the
