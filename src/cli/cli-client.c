@@ -309,6 +309,15 @@ static gboolean reply_complete(const cli_call *call)
 
 static void on_read(GObject *source, GAsyncResult *res, gpointer user_data);
 
+/* A plain-HTTP call that got no reply at all may have reached a port that
+ * speaks only TLS (gnutd --control-tls): say so. */
+static const char *tls_hint(const cli_call *call)
+{
+	if (call->reply->len > 0 || !g_str_has_prefix(call->url, "http://"))
+		return "";
+	return " (does it speak HTTPS? then use its https:// URL and --fingerprint)";
+}
+
 static void read_more(GTask *task)
 {
 	cli_call *call = g_task_get_task_data(task);
@@ -348,15 +357,16 @@ static void on_read(GObject *source, GAsyncResult *res, gpointer user_data)
 	    g_input_stream_read_bytes_finish(G_INPUT_STREAM(source), res, &error);
 	if (chunk == NULL) {
 		g_task_return_new_error(task, GNUT_CLI_ERROR, GNUT_CLI_ERROR_UNREACHABLE,
-		                        "reading the reply from %s: %s", call->url, error->message);
+		                        "reading the reply from %s: %s%s", call->url,
+		                        error->message, tls_hint(call));
 		g_error_free(error);
 		return;
 	}
 	if (g_bytes_get_size(chunk) == 0) { /* the server closed */
 		if (call->head_len == 0 || call->content_length >= 0)
 			g_task_return_new_error(task, GNUT_CLI_ERROR, GNUT_CLI_ERROR_PROTOCOL,
-			                        "%s closed before its reply was complete",
-			                        call->url);
+			                        "%s closed before its reply was complete%s",
+			                        call->url, tls_hint(call));
 		else
 			finish_reply(task, call);
 		return;

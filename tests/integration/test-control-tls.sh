@@ -34,8 +34,9 @@ if curl -sS -m 10 -o "$WORK/plain.out" -H "Authorization: Bearer $token" \
 	fail "a plaintext call was answered: $(cat "$WORK/plain.out")"
 fi
 [ ! -s "$WORK/plain.out" ] || fail "a plaintext client got bytes back: $(head -c 200 "$WORK/plain.out")"
-"$GNUT" --control "$plain" --token "$token" status >/dev/null 2>&1 &&
+"$GNUT" --control "$plain" --token "$token" status >/dev/null 2>"$WORK/plain-gnut.err" &&
 	fail "gnut over plain HTTP to the TLS port succeeded"
+grep -q "does it speak HTTPS" "$WORK/plain-gnut.err" || fail "no hint at HTTPS: $(cat "$WORK/plain-gnut.err")"
 pass "plaintext refused on the TLS port"
 
 wrong=$(echo "$pin" | tr '0-9a-f' '1-9a-f0')
