@@ -61,21 +61,13 @@ static void cli_call_free(gpointer p)
 	g_free(call);
 }
 
-/* The fingerprint of a certificate as ctl-protocol.h writes it. */
-static void certificate_pin(GTlsCertificate *cert, char out[GNUT_CTL_PIN_LEN + 1])
-{
-	g_autoptr(GByteArray) der = NULL;
-	g_object_get(cert, "certificate", &der, NULL);
-	gnut_ctl_fingerprint(der->data, der->len, out);
-}
-
 /* The TLS library did not trust the certificate (it is self-signed): it
  * is accepted when it is the one pinned, whatever its name and issuer. */
 static gboolean on_accept_certificate(GTlsConnection *conn, GTlsCertificate *cert,
                                       GTlsCertificateFlags errors, gpointer user_data)
 {
 	gnut_cli_client *c = user_data;
-	certificate_pin(cert, c->seen);
+	gnut_ctl_certificate_fingerprint(cert, c->seen);
 	return c->pin[0] != '\0' && strcmp(c->seen, c->pin) == 0;
 }
 
@@ -417,7 +409,7 @@ static gboolean pinned_certificate(gnut_cli_client *c, cli_call *call, GError **
 	                            ? g_tls_connection_get_peer_certificate(G_TLS_CONNECTION(base))
 	                            : NULL;
 	if (cert != NULL)
-		certificate_pin(cert, c->seen);
+		gnut_ctl_certificate_fingerprint(cert, c->seen);
 	if (cert != NULL && strcmp(c->seen, c->pin) == 0)
 		return TRUE;
 	g_propagate_error(error, untrusted(c, call->url, cert ? c->seen : "(none)"));

@@ -4,6 +4,7 @@
  * the certificate fingerprints that TLS control connections are pinned to. */
 #include <string.h>
 
+#include <gio/gio.h>
 #include <glib.h>
 
 #include "gnut/ctl/ctl-protocol.h"
@@ -17,6 +18,13 @@ void gnut_ctl_fingerprint(const guint8 *der, gsize len, char out[GNUT_CTL_PIN_LE
 {
 	g_autofree char *hex = g_compute_checksum_for_data(G_CHECKSUM_SHA256, der, len);
 	g_strlcpy(out, hex, GNUT_CTL_PIN_LEN + 1);
+}
+
+void gnut_ctl_certificate_fingerprint(GTlsCertificate *cert, char out[GNUT_CTL_PIN_LEN + 1])
+{
+	g_autoptr(GByteArray) der = NULL;
+	g_object_get(cert, "certificate", &der, NULL);
+	gnut_ctl_fingerprint(der->data, der->len, out);
 }
 
 /* Skips a "sha256:" or "sha256=" prefix, any case. */

@@ -409,9 +409,7 @@ static char *local_url(SoupServer *soup, const char *scheme)
 /* Serves over TLS with cert from now on, and notes its fingerprint. */
 static void use_certificate(gnut_ctl_server *srv, GTlsCertificate *cert)
 {
-	g_autoptr(GByteArray) der = NULL;
-	g_object_get(cert, "certificate", &der, NULL);
-	gnut_ctl_fingerprint(der->data, der->len, srv->pin);
+	gnut_ctl_certificate_fingerprint(cert, srv->pin);
 	g_object_set(srv->soup, "tls-certificate", cert, NULL);
 }
 

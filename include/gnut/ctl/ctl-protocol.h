@@ -29,6 +29,7 @@
 #ifndef GNUT_CTL_PROTOCOL_H
 #define GNUT_CTL_PROTOCOL_H
 
+#include <gio/gio.h>
 #include <glib.h>
 
 #define GNUT_CTL_URL_FILE     "control.url"
@@ -57,6 +58,8 @@ char *gnut_ctl_default_data_dir(void);
 /* The SHA-256 of a certificate's DER form, as GNUT_CTL_PIN_LEN lowercase
  * hex digits (NUL-terminated in out). */
 void gnut_ctl_fingerprint(const guint8 *der, gsize len, char out[GNUT_CTL_PIN_LEN + 1]);
+/* The same of cert (its first certificate, the one a server shows). */
+void gnut_ctl_certificate_fingerprint(GTlsCertificate *cert, char out[GNUT_CTL_PIN_LEN + 1]);
 
 /* Reads a fingerprint as a user may write it: hex digits in either case,
  * optionally in pairs separated by ':' (as openssl prints them), optionally
