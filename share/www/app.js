@@ -73,6 +73,34 @@ async function guarded(action) {
   }
 }
 
+/* ---- magnets ---- */
+
+// A button that asks gnutd for the magnet of one thing ({hit}, {download}
+// or {path}), shows it in the magnet box and copies it where the browser
+// allows (a secure context: localhost or HTTPS).
+function magnetButton(params) {
+  return button('Magnet', () => guarded(async () => {
+    const { magnet } = await rpc('magnet', params);
+    showMagnet(magnet);
+  }));
+}
+
+async function showMagnet(uri) {
+  const ok = typeof uri === 'string' && uri.startsWith('magnet:?');
+  $('magnet-uri').value = ok ? uri : '';
+  $('magnet-open').href = ok ? uri : '#';
+  $('magnet-box').hidden = !ok;
+  $('magnet-info').textContent = '';
+  if (!ok) return;
+  $('magnet-uri').select();
+  try {
+    await navigator.clipboard.writeText(uri);
+    $('magnet-info').textContent = 'Copied.';
+  } catch (e) {
+    $('magnet-info').textContent = 'Selected: copy it by hand.';
+  }
+}
+
 /* ---- the token ---- */
 
 function askToken(message) {
@@ -198,7 +226,8 @@ function renderResults() {
     el('span', { className: 'name' }, g.name),
     el('span', { className: 'meta' }, formatSize(g.size) + ' · ' + plural(g.sources.size, 'source')),
     el('span', { className: 'actions' },
-      button('Download', (e) => download(g, e.target), 'primary')))));
+      button('Download', (e) => download(g, e.target), 'primary'),
+      magnetButton({ hit: g.hits[0].id })))));
 }
 
 async function download(group, btn) {
@@ -234,7 +263,7 @@ function downloadItem(d) {
   const li = el('li', { className: 'download' },
     el('span', { className: 'name' }, d.name), progress,
     el('span', { className: 'meta state-' + d.state }, meta),
-    el('span', { className: 'actions' }, ...downloadActions(d)));
+    el('span', { className: 'actions' }, ...downloadActions(d), magnetButton({ download: d.id })));
   li.dataset.state = d.state;
   if (d.error) li.append(el('span', { className: 'error' }, d.error));
   return li;
@@ -253,7 +282,8 @@ async function refreshShares() {
   $('shares-info').textContent = plural(files.length, 'shared file');
   $('shares').replaceChildren(...files.map((f) => el('li', {},
     el('span', { className: 'name' }, f.path),
-    el('span', { className: 'meta' }, formatSize(f.size) + (f.urn ? ' · ' + f.urn : '')))));
+    el('span', { className: 'meta' }, formatSize(f.size) + (f.urn ? ' · ' + f.urn : '')),
+    el('span', { className: 'actions' }, magnetButton({ path: f.path })))));
 }
 
 async function addShare(event) {
@@ -327,6 +357,7 @@ document.addEventListener('DOMContentLoaded', () => {
   $('limits-form').addEventListener('submit', saveLimits);
   $('peer-form').addEventListener('submit', connectPeer);
   $('forget').addEventListener('click', () => askToken(''));
+  $('magnet-close').addEventListener('click', () => { $('magnet-box').hidden = true; });
   if (token) show(view);
   else askToken('');
 });

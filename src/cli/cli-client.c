@@ -4,7 +4,9 @@
  * HTTP than that, and without libsoup (and the dozen libraries it loads)
  * it starts in a third of the time. The reply is read with caps on its
  * head and body instead of trusting its length, and each way a call can
- * fail becomes one GNUT_CLI_ERROR with a message a user can act on. */
+ * fail becomes one GNUT_CLI_ERROR with a message a user can act on. An
+ * https:// URL is reached over TLS, trusting exactly the certificate whose
+ * SHA-256 fingerprint the client was given (gnutd's is self-signed). */
 #include "config.h"
 
 #include <stdlib.h>
@@ -33,11 +35,14 @@ struct gnut_cli_client {
 	char *url;
 	char *rpc_url;
 	char *token;
+	char pin[GNUT_CTL_PIN_LEN + 1];  /* the certificate trusted; "" none given */
+	char seen[GNUT_CTL_PIN_LEN + 1]; /* the certificate the server showed last */
 };
 
 /* One call in flight: its request, its connection and the reply so far. */
 typedef struct {
-	char *url; /* for messages */
+	const gnut_cli_client *client; /* borrowed: outlives its calls */
+	char *url;                     /* for messages */
 	GBytes *request;
 	GSocketConnection *conn;
 	GByteArray *reply; /* head and body as read */
@@ -56,6 +61,24 @@ static void cli_call_free(gpointer p)
 	g_free(call);
 }
 
+/* The TLS library did not trust the certificate (it is self-signed): it
+ * is accepted when it is the one pinned, whatever its name and issuer. */
+static gboolean on_accept_certificate(GTlsConnection *conn, GTlsCertificate *cert,
+                                      GTlsCertificateFlags errors, gpointer user_data)
+{
+	gnut_cli_client *c = user_data;
+	gnut_ctl_certificate_fingerprint(cert, c->seen);
+	return c->pin[0] != '\0' && strcmp(c->seen, c->pin) == 0;
+}
+
+static void on_socket_event(GSocketClient *client, GSocketClientEvent event,
+                            GSocketConnectable *connectable, GIOStream *conn, gpointer user_data)
+{
+	if (event == G_SOCKET_CLIENT_TLS_HANDSHAKING)
+		g_signal_connect(conn, "accept-certificate", G_CALLBACK(on_accept_certificate),
+		                 user_data);
+}
+
 gnut_cli_client *gnut_cli_client_new(const char *url, const char *token)
 {
 	gnut_cli_client *c = g_new0(gnut_cli_client, 1);
@@ -69,7 +92,16 @@ gnut_cli_client *gnut_cli_client_new(const char *url, const char *token)
 	g_socket_client_set_timeout(c->sockets, CLI_TIMEOUT_S);
 	/* the daemon is local: an http_proxy in the environment must not apply */
 	g_socket_client_set_enable_proxy(c->sockets, FALSE);
+	if (g_str_has_prefix(c->url, "https://")) {
+		g_socket_client_set_tls(c->sockets, TRUE);
+		g_signal_connect(c->sockets, "event", G_CALLBACK(on_socket_event), c);
+	}
 	return c;
+}
+
+gboolean gnut_cli_client_set_fingerprint(gnut_cli_client *c, const char *fingerprint)
+{
+	return gnut_ctl_fingerprint_parse(fingerprint, c->pin);
 }
 
 static char *read_control_file(const char *dir, const char *name, GError **error)
@@ -105,7 +137,18 @@ gnut_cli_client *gnut_cli_client_new_from_dir(const char *data_dir, GError **err
 	g_autofree char *token = read_control_file(data_dir, GNUT_CTL_TOKEN_FILE, error);
 	if (token == NULL)
 		return NULL;
-	return gnut_cli_client_new(url, token);
+	g_autoptr(gnut_cli_client) c = gnut_cli_client_new(url, token);
+	if (!g_str_has_prefix(c->url, "https://"))
+		return g_steal_pointer(&c);
+	g_autofree char *pin = read_control_file(data_dir, GNUT_CTL_PIN_FILE, error);
+	if (pin == NULL)
+		return NULL;
+	if (!gnut_cli_client_set_fingerprint(c, pin)) {
+		g_set_error(error, GNUT_CLI_ERROR, GNUT_CLI_ERROR_SETUP,
+		            "%s/%s: not a SHA-256 fingerprint", data_dir, GNUT_CTL_PIN_FILE);
+		return NULL;
+	}
+	return g_steal_pointer(&c);
 }
 
 void gnut_cli_client_free(gnut_cli_client *c)
@@ -135,7 +178,8 @@ const char *gnut_cli_client_token(const gnut_cli_client *c)
 static GBytes *build_request(const gnut_cli_client *c, const char *body)
 {
 	g_autoptr(GUri) uri = g_uri_parse(c->rpc_url, G_URI_FLAGS_NONE, NULL);
-	if (uri == NULL || g_strcmp0(g_uri_get_scheme(uri), "http") != 0 ||
+	const char *scheme = uri ? g_uri_get_scheme(uri) : NULL;
+	if (uri == NULL || (g_strcmp0(scheme, "http") != 0 && g_strcmp0(scheme, "https") != 0) ||
 	    g_uri_get_host(uri) == NULL || *g_uri_get_host(uri) == '\0')
 		return NULL;
 	const char *host = g_uri_get_host(uri);
@@ -257,6 +301,15 @@ static gboolean reply_complete(const cli_call *call)
 
 static void on_read(GObject *source, GAsyncResult *res, gpointer user_data);
 
+/* A plain-HTTP call that got no reply at all may have reached a port that
+ * speaks only TLS (gnutd --control-tls): say so. */
+static const char *tls_hint(const cli_call *call)
+{
+	if (call->reply->len > 0 || !g_str_has_prefix(call->url, "http://"))
+		return "";
+	return " (does it speak HTTPS? then use its https:// URL and --fingerprint)";
+}
+
 static void read_more(GTask *task)
 {
 	cli_call *call = g_task_get_task_data(task);
@@ -296,15 +349,16 @@ static void on_read(GObject *source, GAsyncResult *res, gpointer user_data)
 	    g_input_stream_read_bytes_finish(G_INPUT_STREAM(source), res, &error);
 	if (chunk == NULL) {
 		g_task_return_new_error(task, GNUT_CLI_ERROR, GNUT_CLI_ERROR_UNREACHABLE,
-		                        "reading the reply from %s: %s", call->url, error->message);
+		                        "reading the reply from %s: %s%s", call->url,
+		                        error->message, tls_hint(call));
 		g_error_free(error);
 		return;
 	}
 	if (g_bytes_get_size(chunk) == 0) { /* the server closed */
 		if (call->head_len == 0 || call->content_length >= 0)
 			g_task_return_new_error(task, GNUT_CLI_ERROR, GNUT_CLI_ERROR_PROTOCOL,
-			                        "%s closed before its reply was complete",
-			                        call->url);
+			                        "%s closed before its reply was complete%s",
+			                        call->url, tls_hint(call));
 		else
 			finish_reply(task, call);
 		return;
@@ -335,12 +389,51 @@ static void on_written(GObject *source, GAsyncResult *res, gpointer user_data)
 	read_more(g_steal_pointer(&task));
 }
 
+static GError *untrusted(const gnut_cli_client *c, const char *url, const char *seen)
+{
+	return g_error_new(GNUT_CLI_ERROR, GNUT_CLI_ERROR_UNTRUSTED,
+	                   "%s showed a certificate with SHA-256 fingerprint %s, not the one "
+	                   "pinned (%s): refused (a stale pin, or someone in between?)",
+	                   url, seen, c->pin);
+}
+
+/* Over TLS, checks the certificate is the pinned one even where the TLS
+ * library trusted it by itself (a certificate authority's): the pin decides. */
+static gboolean pinned_certificate(gnut_cli_client *c, cli_call *call, GError **error)
+{
+	if (!G_IS_TCP_WRAPPER_CONNECTION(call->conn))
+		return TRUE;
+	GIOStream *base =
+	    g_tcp_wrapper_connection_get_base_io_stream(G_TCP_WRAPPER_CONNECTION(call->conn));
+	GTlsCertificate *cert = G_IS_TLS_CONNECTION(base)
+	                            ? g_tls_connection_get_peer_certificate(G_TLS_CONNECTION(base))
+	                            : NULL;
+	if (cert != NULL)
+		gnut_ctl_certificate_fingerprint(cert, c->seen);
+	if (cert != NULL && strcmp(c->seen, c->pin) == 0)
+		return TRUE;
+	g_propagate_error(error, untrusted(c, call->url, cert ? c->seen : "(none)"));
+	return FALSE;
+}
+
 static void on_connected(GObject *source, GAsyncResult *res, gpointer user_data)
 {
 	g_autoptr(GTask) task = user_data;
 	cli_call *call = g_task_get_task_data(task);
 	g_autoptr(GError) error = NULL;
+	gnut_cli_client *c = (gnut_cli_client *)call->client;
 	call->conn = g_socket_client_connect_to_uri_finish(G_SOCKET_CLIENT(source), res, &error);
+	if (call->conn != NULL && !pinned_certificate(c, call, &error))
+		g_clear_object(&call->conn);
+	if (call->conn == NULL && error->domain == GNUT_CLI_ERROR) {
+		g_task_return_error(task, g_steal_pointer(&error));
+		return;
+	}
+	if (call->conn == NULL &&
+	    g_error_matches(error, G_TLS_ERROR, G_TLS_ERROR_BAD_CERTIFICATE)) {
+		g_task_return_error(task, untrusted(c, call->url, c->seen));
+		return;
+	}
 	if (call->conn == NULL) {
 		const char *hint = g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED)
 		                       ? " (is gnutd running?)"
@@ -367,6 +460,7 @@ void gnut_cli_client_call_async(gnut_cli_client *c, const char *method, JsonObje
 	cli_call *call = g_new0(cli_call, 1);
 	call->reply = g_byte_array_new();
 	call->url = g_strdup(c->url);
+	call->client = c;
 	call->content_length = -1;
 	g_task_set_task_data(task, call, cli_call_free);
 
@@ -378,6 +472,15 @@ void gnut_cli_client_call_async(gnut_cli_client *c, const char *method, JsonObje
 	json_node_take_object(root, body);
 	g_autofree char *text = json_to_string(root, FALSE);
 	call->request = build_request(c, text);
+	if (call->request != NULL && g_str_has_prefix(c->url, "https://") && c->pin[0] == '\0') {
+		g_task_return_new_error(
+		    task, GNUT_CLI_ERROR, GNUT_CLI_ERROR_SETUP,
+		    "%s is HTTPS: give the SHA-256 fingerprint of its certificate "
+		    "(--fingerprint; gnutd writes it to %s)",
+		    c->url, GNUT_CTL_PIN_FILE);
+		g_object_unref(task);
+		return;
+	}
 	if (call->request == NULL) {
 		g_task_return_new_error(task, GNUT_CLI_ERROR, GNUT_CLI_ERROR_SETUP,
 		                        "\"%s\" is not a control URL", c->url);

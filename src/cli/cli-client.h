@@ -18,6 +18,7 @@ typedef enum {
 	GNUT_CLI_ERROR_REMOTE,       /* the daemon answered with an error */
 	GNUT_CLI_ERROR_NOT_FOUND,    /* ... which was "not_found" (HTTP 404) */
 	GNUT_CLI_ERROR_PROTOCOL,     /* the reply is not what the API promises */
+	GNUT_CLI_ERROR_UNTRUSTED,    /* over TLS: not the certificate pinned */
 } gnut_cli_error;
 
 /* Largest reply read (a long hit or share list fits many times over). */
@@ -25,9 +26,14 @@ typedef enum {
 
 typedef struct gnut_cli_client gnut_cli_client;
 
-/* url: "http://HOST:PORT" (a bare "HOST:PORT" gets http:// added). */
+/* url: "http://HOST:PORT" or "https://HOST:PORT" (a bare "HOST:PORT" gets
+ * http:// added). Over https, set the fingerprint before calling. */
 gnut_cli_client *gnut_cli_client_new(const char *url, const char *token);
-/* Reads control.url and control.token that gnutd wrote into data_dir. */
+/* Pins the certificate an https URL must show (a SHA-256 fingerprint as
+ * gnut_ctl_fingerprint_parse reads it); FALSE when it is not one. */
+gboolean gnut_cli_client_set_fingerprint(gnut_cli_client *c, const char *fingerprint);
+/* Reads control.url and control.token that gnutd wrote into data_dir, and
+ * control.fingerprint when the URL is https. */
 gnut_cli_client *gnut_cli_client_new_from_dir(const char *data_dir, GError **error);
 void gnut_cli_client_free(gnut_cli_client *c);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(gnut_cli_client, gnut_cli_client_free)

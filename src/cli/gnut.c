@@ -33,6 +33,7 @@ typedef struct {
 	char *data_dir;
 	char *control;
 	char *token;
+	char *fingerprint;
 	gboolean json;
 } cli_common;
 
@@ -42,6 +43,7 @@ typedef struct {
 	double timeout;
 	gboolean wait;
 	gboolean rotate;
+	gboolean hit; /* magnet --hit */
 	char *to;
 	char *upload_limit, *download_limit; /* limits: RATE texts to set */
 	char **args;                         /* the command's arguments, after its name */
@@ -64,6 +66,7 @@ static void common_clear(cli_common *k)
 	g_free(k->data_dir);
 	g_free(k->control);
 	g_free(k->token);
+	g_free(k->fingerprint);
 }
 
 static void add_common_entries(GOptionContext *ctx, cli_common *k)
@@ -74,6 +77,8 @@ static void add_common_entries(GOptionContext *ctx, cli_common *k)
 	    {"control", 'c', 0, G_OPTION_ARG_STRING, &k->control,
 	     "Control URL, instead of DIR/control.url", "URL"},
 	    {"token", 't', 0, G_OPTION_ARG_STRING, &k->token, "Control token, with --control", "T"},
+	    {"fingerprint", 0, 0, G_OPTION_ARG_STRING, &k->fingerprint,
+	     "SHA-256 of gnutd's certificate, with an https --control URL", "HEX"},
 	    {"json", 'j', 0, G_OPTION_ARG_NONE, &k->json, "Print one JSON object per line", NULL},
 	    G_OPTION_ENTRY_NULL,
 	};
@@ -137,6 +142,8 @@ static int fail(GError *error)
 		code = "unreachable";
 	} else if (g_error_matches(error, GNUT_CLI_ERROR, GNUT_CLI_ERROR_UNAUTHORIZED)) {
 		code = "unauthorized";
+	} else if (g_error_matches(error, GNUT_CLI_ERROR, GNUT_CLI_ERROR_UNTRUSTED)) {
+		code = "untrusted";
 	}
 	report(status, code, "%s", error->message);
 	g_error_free(error);
@@ -553,6 +560,39 @@ static int run_get(cli *c)
 	return EXIT_SUCCESS;
 }
 
+/* A magnet for a download (a number), a hit (a number with --hit) or a
+ * shared file (an argument with a '/': a path). */
+static int run_magnet(cli *c)
+{
+	const char *arg = c->args[0];
+	g_autoptr(JsonObject) params = json_object_new();
+	guint64 id;
+	if (strchr(arg, '/') != NULL && !c->hit) {
+		g_autofree char *path = g_canonicalize_filename(arg, NULL);
+		json_object_set_string_member(params, "path", path);
+	} else if (parse_id(arg, &id)) {
+		json_object_set_int_member(params, c->hit ? "hit" : "download", (gint64)id);
+	} else {
+		return usage_error("magnet: \"%s\" is not a %s", arg,
+		                   c->hit ? "hit id" : "download id nor a path (with a '/')");
+	}
+	GError *error = NULL;
+	g_autoptr(JsonNode) reply = call(c, "magnet", params, JSON_NODE_OBJECT, &error);
+	if (reply == NULL)
+		return fail(error);
+	JsonObject *o = json_node_get_object(reply);
+	const char *magnet = gnut_cli_str(o, "magnet");
+	if (magnet == NULL)
+		return report(EXIT_FAILURE, "failed", "magnet: unexpected reply from gnutd");
+	if (c->json) {
+		gnut_cli_print_json(stdout, o);
+	} else {
+		g_autofree char *safe = gnut_cli_safe(magnet);
+		printf("%s\n", safe);
+	}
+	return EXIT_SUCCESS;
+}
+
 static const cli_command commands[] = {
     {"status", "status", "the daemon's version, mode, links, shares, traffic", 0, 0, run_status},
     {"peers", "peers", "the servents linked to", 0, 0, run_peers},
@@ -572,6 +612,8 @@ static const cli_command commands[] = {
     {"share", "share add|remove DIR", "share a folder, or stop sharing it", 2, 2, run_share},
     {"limits", "limits [--upload RATE] [--download RATE]",
      "show the bandwidth limits, or set them (0 none; k, M)", 0, 0, run_limits},
+    {"magnet", "magnet [--hit] ID|PATH",
+     "a magnet for a download, a hit (--hit) or a shared file (a path)", 1, 1, run_magnet},
     {"rescan", "rescan", "rescan the shared folders", 0, 0, run_rescan},
     {"stop", "stop", "stop the daemon", 0, 0, run_stop},
     {"token", "token [--rotate]", "print the control token (--rotate: replace it)", 0, 0,
@@ -624,10 +666,17 @@ static void add_command_entries(GOptionContext *ctx, const cli_command *cmd, cli
 	     "Set the download limit (bytes/s, 0 none, k or M suffix)", "RATE"},
 	    G_OPTION_ENTRY_NULL,
 	};
+	const GOptionEntry magnet_entries[] = {
+	    {"hit", 0, 0, G_OPTION_ARG_NONE, &c->hit,
+	     "ID is a hit id (as gnut search prints), not a download id", NULL},
+	    G_OPTION_ENTRY_NULL,
+	};
 	if (cmd->run == run_token)
 		g_option_context_add_main_entries(ctx, token_entries, NULL);
 	if (cmd->run == run_limits)
 		g_option_context_add_main_entries(ctx, limits_entries, NULL);
+	if (cmd->run == run_magnet)
+		g_option_context_add_main_entries(ctx, magnet_entries, NULL);
 	if (cmd->run == run_search)
 		g_option_context_add_main_entries(ctx, search_entries, NULL);
 	else if (cmd->run == run_get)
@@ -660,13 +709,20 @@ static int open_client(cli *c)
 	const char *data_dir = c->local.data_dir ? c->local.data_dir : c->global.data_dir;
 	const char *control = c->local.control ? c->local.control : c->global.control;
 	const char *token = c->local.token ? c->local.token : c->global.token;
+	const char *pin = c->local.fingerprint ? c->local.fingerprint : c->global.fingerprint;
 	c->json = c->local.json || c->global.json;
 	if (control != NULL) {
 		if (token == NULL)
 			return usage_error("--control needs --token");
 		c->client = gnut_cli_client_new(control, token);
+		if (pin != NULL && !gnut_cli_client_set_fingerprint(c->client, pin))
+			return usage_error("--fingerprint: \"%s\" is not a SHA-256 fingerprint",
+			                   pin);
 		return EXIT_SUCCESS;
 	}
+	if (pin != NULL)
+		return usage_error("--fingerprint goes with --control (else DIR/%s is read)",
+		                   GNUT_CTL_PIN_FILE);
 	g_autofree char *dir =
 	    data_dir ? g_canonicalize_filename(data_dir, NULL) : gnut_ctl_default_data_dir();
 	GError *error = NULL;

@@ -30,6 +30,7 @@
 #include "gnut/proto/digest.h"
 #include "gnut/proto/http-status.h"
 #include "servent-info.h"
+#include "servent-magnet.h"
 #include "servent-oob.h"
 #include "udp-dispatch.h"
 #include "udp-pings.h"
@@ -1066,6 +1067,22 @@ GPtrArray *gnut_servent_download_sources(gnut_servent *s, guint64 id, GError **e
 GPtrArray *gnut_servent_shares(gnut_servent *s)
 {
 	return servent_info_shares(s->share);
+}
+
+char *gnut_servent_magnet_hit(gnut_servent *s, guint64 hit_id, GError **error)
+{
+	return servent_magnet_hit(s->searches, hit_id, error);
+}
+
+char *gnut_servent_magnet_download(gnut_servent *s, guint64 id, GError **error)
+{
+	return servent_magnet_download(s->downloads, id, error);
+}
+
+char *gnut_servent_magnet_file(gnut_servent *s, const char *path, GError **error)
+{
+	uint32_t self = s->firewalled ? 0 : gnut_links_self_ipv4(s->links);
+	return servent_magnet_file(s->share, path, self, s->listen_port, error);
 }
 
 GPtrArray *gnut_servent_hosts(gnut_servent *s)

@@ -462,6 +462,36 @@ static JsonNode *m_share_remove(gnut_servent *s, JsonObject *params, GError **er
 	return folder_method(s, params, gnut_servent_share_remove, error);
 }
 
+/* magnet: exactly one of {hit}, {download} or {path} -> {magnet}. */
+static JsonNode *m_magnet(gnut_servent *s, JsonObject *params, GError **error)
+{
+	static const char *const allowed[] = {"hit", "download", "path", NULL};
+	guint64 hit, download;
+	const char *path;
+	if (!check_members(params, allowed, error) ||
+	    !param_uint(params, "hit", FALSE, &hit, error) ||
+	    !param_uint(params, "download", FALSE, &download, error) ||
+	    !param_folder(params, "path", FALSE, &path, error))
+		return NULL;
+	if (json_object_get_size(params) != 1) {
+		g_set_error(error, GNUT_CTL_ERROR, GNUT_CTL_ERROR_INVALID_PARAMS,
+		            "give one of \"hit\", \"download\" or \"path\"");
+		return NULL;
+	}
+	g_autofree char *magnet = NULL;
+	if (json_object_has_member(params, "hit"))
+		magnet = gnut_servent_magnet_hit(s, hit, error);
+	else if (json_object_has_member(params, "download"))
+		magnet = gnut_servent_magnet_download(s, download, error);
+	else
+		magnet = gnut_servent_magnet_file(s, path, error);
+	if (magnet == NULL)
+		return NULL;
+	JsonObject *o = json_object_new();
+	json_object_set_string_member(o, "magnet", magnet);
+	return object_node(o);
+}
+
 static JsonNode *limits_node(gnut_servent *s)
 {
 	guint64 up, down;
@@ -536,6 +566,7 @@ static const gnut_ctl_method methods[] = {
     {"shares", m_shares, GNUT_CTL_METHOD_NONE},
     {"share.add", m_share_add, GNUT_CTL_METHOD_PERSIST},
     {"share.remove", m_share_remove, GNUT_CTL_METHOD_PERSIST},
+    {"magnet", m_magnet, GNUT_CTL_METHOD_NONE},
     {"limits", m_limits, GNUT_CTL_METHOD_NONE},
     {"limits.set", m_limits_set, GNUT_CTL_METHOD_PERSIST},
     {"rescan", m_rescan, GNUT_CTL_METHOD_NONE},

@@ -3,7 +3,9 @@
  * the size of a request before reading its body, bounds the JSON's nesting
  * before parsing it, then hands {method, params} to the method table in
  * ctl-methods.c and writes back the result or the error. The web UI's static
- * files (ctl-www.c) are answered before the token check. */
+ * files (ctl-www.c) are answered before the token check. With a
+ * certificate, everything is served over HTTPS only: a plaintext client
+ * fails the TLS handshake and its connection is closed. */
 #include <errno.h>
 #include <glib/gstdio.h>
 #include <libsoup/soup.h>
@@ -26,7 +28,8 @@ struct gnut_ctl_server {
 	char *token_path; /* where a rotated token is saved, NULL: nowhere */
 	gnut_ctl_change_fn on_change;
 	gpointer change_data;
-	char *www_dir; /* the web UI's static files */
+	char *www_dir;                  /* the web UI's static files */
+	char pin[GNUT_CTL_PIN_LEN + 1]; /* the certificate's fingerprint; "" without TLS */
 };
 
 /* A REPLY_FIRST method waiting for its reply to leave. */
@@ -383,7 +386,7 @@ static GSocketAddress *parse_address(const char *address, GError **error)
 
 /* The URL a local client uses: the bound address, with a wildcard bind
  * replaced by loopback of the same family. */
-static char *local_url(SoupServer *soup)
+static char *local_url(SoupServer *soup, const char *scheme)
 {
 	GSList *listeners = soup_server_get_listeners(soup); /* sockets not owned */
 	g_autoptr(GSocketAddress) sa =
@@ -399,12 +402,25 @@ static char *local_url(SoupServer *soup)
 		ip = loop = g_inet_address_new_loopback(family);
 	g_autofree char *host = g_inet_address_to_string(ip);
 	if (family == G_SOCKET_FAMILY_IPV6)
-		return g_strdup_printf("http://[%s]:%u", host, port);
-	return g_strdup_printf("http://%s:%u", host, port);
+		return g_strdup_printf("%s://[%s]:%u", scheme, host, port);
+	return g_strdup_printf("%s://%s:%u", scheme, host, port);
+}
+
+/* Serves over TLS with cert from now on, and notes its fingerprint. */
+static void use_certificate(gnut_ctl_server *srv, GTlsCertificate *cert)
+{
+	gnut_ctl_certificate_fingerprint(cert, srv->pin);
+	g_object_set(srv->soup, "tls-certificate", cert, NULL);
 }
 
 gnut_ctl_server *gnut_ctl_server_new(gnut_servent *s, const char *address, const char *token,
                                      GError **error)
+{
+	return gnut_ctl_server_new_tls(s, address, token, NULL, error);
+}
+
+gnut_ctl_server *gnut_ctl_server_new_tls(gnut_servent *s, const char *address, const char *token,
+                                         GTlsCertificate *cert, GError **error)
 {
 	g_return_val_if_fail(s != NULL && address != NULL && token != NULL && *token != '\0', NULL);
 	g_autoptr(GSocketAddress) sa = parse_address(address, error);
@@ -417,15 +433,17 @@ gnut_ctl_server *gnut_ctl_server_new(gnut_servent *s, const char *address, const
 	srv->soup = soup_server_new("server-header", "gnutd-control ", NULL);
 	soup_server_add_early_handler(srv->soup, NULL, on_headers, srv, NULL);
 	soup_server_add_handler(srv->soup, NULL, on_request, srv, NULL);
+	if (cert != NULL)
+		use_certificate(srv, cert);
 	GError *e = NULL;
-	if (!soup_server_listen(srv->soup, sa, 0, &e)) {
+	if (!soup_server_listen(srv->soup, sa, cert ? SOUP_SERVER_LISTEN_HTTPS : 0, &e)) {
 		g_set_error(error, G_IO_ERROR, e->code, "control: cannot listen on %s: %s", address,
 		            e->message);
 		g_error_free(e);
 		gnut_ctl_server_free(srv);
 		return NULL;
 	}
-	srv->url = local_url(srv->soup);
+	srv->url = local_url(srv->soup, cert ? "https" : "http");
 	if (srv->url == NULL) {
 		g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
 		            "control: no local address for %s", address);
@@ -461,6 +479,24 @@ const char *gnut_ctl_server_url(const gnut_ctl_server *srv)
 	return srv->url;
 }
 
+const char *gnut_ctl_server_fingerprint(const gnut_ctl_server *srv)
+{
+	return srv->pin[0] != '\0' ? srv->pin : NULL;
+}
+
+/* Writes control.fingerprint over TLS; removes a stale one otherwise, so
+ * that no client pins a certificate no longer served. */
+static gboolean publish_pin(gnut_ctl_server *srv, const char *data_dir, GError **error)
+{
+	g_autofree char *path = g_build_filename(data_dir, GNUT_CTL_PIN_FILE, NULL);
+	if (srv->pin[0] == '\0') {
+		g_unlink(path);
+		return TRUE;
+	}
+	g_autofree char *line = g_strdup_printf("%s\n", srv->pin);
+	return gnut_atomic_write(path, line, strlen(line), error);
+}
+
 gboolean gnut_ctl_server_publish(gnut_ctl_server *srv, const char *data_dir, GError **error)
 {
 	if (g_mkdir_with_parents(data_dir, 0700) != 0) {
@@ -472,8 +508,9 @@ gboolean gnut_ctl_server_publish(gnut_ctl_server *srv, const char *data_dir, GEr
 	g_autofree char *token_path = g_build_filename(data_dir, GNUT_CTL_TOKEN_FILE, NULL);
 	g_autofree char *url_path = g_build_filename(data_dir, GNUT_CTL_URL_FILE, NULL);
 	g_autofree char *url_line = g_strdup_printf("%s\n", srv->url);
-	/* the token first: a client that sees the URL must find its token */
+	/* the token and pin first: a client that sees the URL must find them */
 	if (!gnut_ctl_token_save(token_path, srv->token, error) ||
+	    !publish_pin(srv, data_dir, error) ||
 	    !gnut_atomic_write(url_path, url_line, strlen(url_line), error))
 		return FALSE;
 	g_free(srv->token_path);

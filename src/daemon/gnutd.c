@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "control-tls.h"
 #include "datadir-lock.h"
 #include "gnut/base/fd-budget.h"
 #include "gnut/core/servent.h"
@@ -161,10 +162,10 @@ static char *listen_address(const gnut_options *o, guint16 port)
 /* Listens on the control address; the default one, when taken (another
  * gnutd on another data folder), gives way to a free port with a warning. */
 static gnut_ctl_server *listen_control(const gnut_options *o, gnut_servent *s, const char *token,
-                                       GError **error)
+                                       GTlsCertificate *cert, GError **error)
 {
 	GError *e = NULL;
-	gnut_ctl_server *ctl = gnut_ctl_server_new(s, o->control, token, &e);
+	gnut_ctl_server *ctl = gnut_ctl_server_new_tls(s, o->control, token, cert, &e);
 	if (ctl != NULL || !o->control_is_default ||
 	    !g_error_matches(e, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE)) {
 		if (e != NULL)
@@ -175,17 +176,23 @@ static gnut_ctl_server *listen_control(const gnut_options *o, gnut_servent *s, c
 	g_warning("control: %s is taken (another gnutd?): listening on a free port instead "
 	          "(gnut finds it in control.url; --control sets one)",
 	          o->control);
-	return gnut_ctl_server_new(s, "127.0.0.1:0", token, error);
+	return gnut_ctl_server_new_tls(s, "127.0.0.1:0", token, cert, error);
 }
 
 /* Starts the control server with the token kept in the data folder, and
  * writes control.url and control.token. */
 static gnut_ctl_server *start_control(const gnut_options *o, gnut_servent *s, GError **error)
 {
+	GError *e = NULL;
+	g_autoptr(GTlsCertificate) cert = gnut_control_tls_certificate(o, &e);
+	if (e != NULL) {
+		g_propagate_error(error, e);
+		return NULL;
+	}
 	g_autofree char *token = gnut_ctl_token_load_or_new(o->data_dir, error);
 	if (token == NULL)
 		return NULL;
-	g_autoptr(gnut_ctl_server) ctl = listen_control(o, s, token, error);
+	g_autoptr(gnut_ctl_server) ctl = listen_control(o, s, token, cert, error);
 	memset(token, 0, strlen(token));
 	if (ctl == NULL || !gnut_ctl_server_publish(ctl, o->data_dir, error))
 		return NULL;
@@ -237,6 +244,9 @@ static int serve(daemon_state *d, gnut_servent *s, gnut_ctl_server *ctl)
 	g_autofree char *listen = listen_address(o, gnut_servent_port(s));
 	printf("gnutd %s: listening on %s\ncontrol on %s (token in %s/%s)\n", PACKAGE_VERSION,
 	       listen, gnut_ctl_server_url(ctl), o->data_dir, GNUT_CTL_TOKEN_FILE);
+	if (gnut_ctl_server_fingerprint(ctl) != NULL)
+		printf("control certificate sha256 %s (in %s/%s)\n",
+		       gnut_ctl_server_fingerprint(ctl), o->data_dir, GNUT_CTL_PIN_FILE);
 	fflush(stdout);
 	if (o->conf_path != NULL)
 		g_message("configuration: %s", o->conf_path);

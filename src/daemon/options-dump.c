@@ -74,6 +74,9 @@ GKeyFile *gnut_options_to_keyfile(const gnut_options *o)
 	g_key_file_set_boolean(kf, GROUP, "ultrapeer", !o->auto_role && o->ultrapeer);
 	g_key_file_set_boolean(kf, GROUP, "leaf", !o->auto_role && !o->ultrapeer);
 	set_string(kf, "control", o->control);
+	g_key_file_set_string(kf, GROUP, "control-tls",
+	                      gnut_options_control_tls_name(o->control_tls));
+	set_string(kf, "control-cert", o->control_cert);
 	g_key_file_set_uint64(kf, GROUP, "upload-limit", o->upload_limit);
 	g_key_file_set_uint64(kf, GROUP, "download-limit", o->download_limit);
 	g_key_file_set_boolean(kf, GROUP, "no-bootstrap", o->no_bootstrap);

@@ -14,6 +14,7 @@
 #include "gnut/core/routing/routing.h"
 #include "gnut/core/transfer/upload-queue.h"
 #include "gnut/ctl/ctl-protocol.h"
+#include "gnut/net/tls.h"
 #include "log.h"
 #include "options.h"
 
@@ -40,6 +41,8 @@ typedef struct {
 	char *upload_limit;
 	char *download_limit;
 	char *control;
+	char *control_tls;
+	char *control_cert;
 	gboolean verbose;
 	gboolean version;
 	char *upload_slots;
@@ -123,6 +126,8 @@ static void layer_clear(options_layer *l)
 	g_free(l->upload_limit);
 	g_free(l->download_limit);
 	g_free(l->control);
+	g_free(l->control_tls);
+	g_free(l->control_cert);
 	g_free(l->upload_slots);
 	g_free(l->upload_slots_per_ip);
 	g_free(l->download_sources);
@@ -160,6 +165,23 @@ static gboolean fail(GError **error, const char *where, const char *key, const c
 	else
 		g_set_error(error, GNUT_OPTIONS_ERROR, GNUT_OPTIONS_ERROR_INVALID, "%s: %s: %s",
 		            where, key, problem);
+	return FALSE;
+}
+
+static const char *const control_tls_names[] = {"off", "on", "auto"};
+
+const char *gnut_options_control_tls_name(gnut_control_tls when)
+{
+	return control_tls_names[when];
+}
+
+gboolean gnut_options_parse_control_tls(const char *text, gnut_control_tls *out)
+{
+	for (gsize i = 0; text != NULL && i < G_N_ELEMENTS(control_tls_names); i++)
+		if (strcmp(text, control_tls_names[i]) == 0) {
+			*out = (gnut_control_tls)i;
+			return TRUE;
+		}
 	return FALSE;
 }
 
@@ -321,6 +343,10 @@ static gboolean layer_check(options_layer *l, const char *where, const char *bas
 	if (l->control != NULL && !valid_bind_address(l->control))
 		return fail(error, where, "control", "\"%s\" is not ADDR:PORT (an IP address)",
 		            l->control);
+	gnut_control_tls tls;
+	if (l->control_tls != NULL && !gnut_options_parse_control_tls(l->control_tls, &tls))
+		return fail(error, where, "control-tls", "\"%s\" is not off, on or auto",
+		            l->control_tls);
 	gnut_log_level level;
 	if (l->log_level != NULL && !gnut_log_level_parse(l->log_level, &level))
 		return fail(error, where, "log-level", "\"%s\" is not " GNUT_LOG_LEVEL_NAMES,
@@ -367,6 +393,11 @@ static gboolean layer_check(options_layer *l, const char *where, const char *bas
 		l->download_dir = abs;
 		if (g_file_test(abs, G_FILE_TEST_EXISTS) && !g_file_test(abs, G_FILE_TEST_IS_DIR))
 			return fail(error, where, "download-dir", "%s: not a folder", abs);
+	}
+	if (l->control_cert != NULL) {
+		char *abs = absolute(l->control_cert, base);
+		g_free(l->control_cert);
+		l->control_cert = abs;
 	}
 	return check_admission(l, where, error);
 }
@@ -494,6 +525,14 @@ static gboolean parse_argv(int argc, char **argv, options_layer *l, GError **err
 	    {"leaf", 0, 0, G_OPTION_ARG_NONE, &l->leaf, "Always a leaf", NULL},
 	    {"control", 'c', 0, G_OPTION_ARG_STRING, &l->control,
 	     "Control API address (default 127.0.0.1:6345, a free port if taken)", "ADDR:PORT"},
+	    {"control-tls", 0, 0, G_OPTION_ARG_STRING, &l->control_tls,
+	     "Control API over HTTPS: off, on, or auto (the default: on when --control is not "
+	     "a loopback address)",
+	     "WHEN"},
+	    {"control-cert", 0, 0, G_OPTION_ARG_FILENAME, &l->control_cert,
+	     "PEM file with the control API's certificate and key (default: the servent's own, "
+	     "DATA-DIR/" GNUT_TLS_IDENTITY_FILE ")",
+	     "FILE"},
 	    {"upload-limit", 0, 0, G_OPTION_ARG_STRING, &l->upload_limit,
 	     "Upload bytes per second, k/M suffixes, 0 = unlimited", "RATE"},
 	    {"download-limit", 0, 0, G_OPTION_ARG_STRING, &l->download_limit,
@@ -562,6 +601,8 @@ static const char *const conf_keys[] = {
     "ultrapeer",
     "leaf",
     "control",
+    "control-tls",
+    "control-cert",
     "upload-limit",
     "download-limit",
     "no-bootstrap",
@@ -686,6 +727,8 @@ static gboolean conf_load(const char *path, options_layer *l, GError **error)
 	       conf_bool(kf, path, "ultrapeer", &l->ultrapeer, error) &&
 	       conf_bool(kf, path, "leaf", &l->leaf, error) &&
 	       conf_string(kf, path, "control", &l->control, error) &&
+	       conf_string(kf, path, "control-tls", &l->control_tls, error) &&
+	       conf_string(kf, path, "control-cert", &l->control_cert, error) &&
 	       conf_string(kf, path, "upload-limit", &l->upload_limit, error) &&
 	       conf_string(kf, path, "download-limit", &l->download_limit, error) &&
 	       conf_bool(kf, path, "no-bootstrap", &l->no_bootstrap, error) &&
@@ -787,6 +830,10 @@ static void merge(gnut_options *o, options_layer *cli, options_layer *conf)
 		o->control = g_strdup(GNUT_OPTIONS_DEFAULT_CONTROL);
 		o->control_is_default = TRUE;
 	}
+	o->control_tls = GNUT_CONTROL_TLS_AUTO;
+	gnut_options_parse_control_tls(either(cli->control_tls, conf->control_tls),
+	                               &o->control_tls);
+	o->control_cert = pick_string(&cli->control_cert, &conf->control_cert);
 	o->shares = pick_list(&cli->shares, &conf->shares);
 	o->peers = pick_list(&cli->peers, &conf->peers);
 	o->uhc = pick_list(&cli->uhc, &conf->uhc);
@@ -917,6 +964,7 @@ void gnut_options_free(gnut_options *o)
 	g_strfreev(o->uhc);
 	g_strfreev(o->gwc);
 	g_free(o->control);
+	g_free(o->control_cert);
 	g_free(o);
 }
 

@@ -29,6 +29,14 @@ typedef enum {
 /* What the control API changed, kept across restarts (state.h). */
 #define GNUT_STATE_FILE_NAME "settings.state"
 
+/* When the control API speaks HTTPS (--control-tls); the values' order is
+ * that of their names "off", "on", "auto". */
+typedef enum {
+	GNUT_CONTROL_TLS_OFF,
+	GNUT_CONTROL_TLS_ON,
+	GNUT_CONTROL_TLS_AUTO, /* on when the control address is not loopback */
+} gnut_control_tls;
+
 typedef struct {
 	char *data_dir;     /* absolute */
 	char *conf_path;    /* the configuration file read, NULL if none */
@@ -47,6 +55,8 @@ typedef struct {
 	guint64 download_limit;
 	char *control;               /* ADDR:PORT */
 	gboolean control_is_default; /* nobody chose it: fall back if taken */
+	gnut_control_tls control_tls;
+	char *control_cert; /* absolute; NULL: the servent's certificate */
 	gboolean check_config;
 	gnut_log_level log_level;
 	gboolean verbose;
@@ -101,6 +111,9 @@ void gnut_options_to_config(const gnut_options *o, gnut_servent_config *config);
 gboolean gnut_options_parse_count(const char *text, guint min, guint *out);
 /* "true", "yes", "on", "1" or "false", "no", "off", "0" (any case). */
 gboolean gnut_options_parse_bool(const char *text, gboolean *out);
+/* "off", "on" or "auto". */
+gboolean gnut_options_parse_control_tls(const char *text, gnut_control_tls *out);
+const char *gnut_options_control_tls_name(gnut_control_tls when);
 /* "BURST/SECONDS" (each 1 to GNUT_OPTIONS_MAX_COUNT), or "0" for no
  * throttle (burst GNUT_IP_ADMIT_UNLIMITED, seconds 0). */
 gboolean gnut_options_parse_reconnect_limit(const char *text, guint *burst, guint *seconds);

@@ -4,6 +4,8 @@
  * make a whole link unusable. */
 #include "gnut/proto/magnet.h"
 
+#include "gnut/proto/address.h"
+
 #include <string.h>
 
 #define MAGNET_PREFIX "magnet:?"
@@ -259,4 +261,13 @@ void gnut_magnet_format(const gnut_magnet *m, GString *out)
 		append_key(out, start, "as");
 		append_escaped(out, m->as[i], url_keep);
 	}
+}
+
+char *gnut_magnet_n2r_url(uint32_t ipv4, uint16_t port, const uint8_t sha1[GNUT_SHA1_LEN])
+{
+	char host[GNUT_ADDR_IPV4_PORT_LEN];
+	char urn[GNUT_URN_SHA1_LEN + 1];
+	gnut_addr_format_ipv4_port(ipv4, port, host);
+	gnut_urn_format_sha1(sha1, urn);
+	return g_strdup_printf("http://%s/uri-res/N2R?%s", host, urn);
 }

@@ -4,7 +4,8 @@
 # an ultrapeer U and leaves L1 (sharing) and L2 (whose UI is opened at a
 # phone viewport). The page takes the token, searches, downloads a file of
 # L1 and sees it complete, pauses and resumes a slower one (L1 uploads at
-# 256 KiB/s), shares and unshares a folder, sets the limits; the files'
+# 256 KiB/s), takes magnets of a result, a download and a shared file,
+# shares and unshares a folder, sets the limits; the files'
 # SHA-1 on disk are checked here. A
 # shared name with HTML in it must show as text. Screenshots are kept in
 # $builddir/tests/webui-artefacts/. Skips (77) without chromium, node or npm,

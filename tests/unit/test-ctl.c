@@ -125,6 +125,7 @@ static void test_method_table(void)
 	    "rescan",         "stop",
 	    "share.remove",   "limits",
 	    "limits.set",     "disconnect",
+	    "magnet",
 	};
 	gsize n = 0;
 	const gnut_ctl_method *all = gnut_ctl_methods(&n);
@@ -248,6 +249,47 @@ static void test_share_add(void)
 	g_autoptr(JsonNode) rescan = call(&f, "rescan", NULL, &error);
 	CU_ASSERT_PTR_NOT_NULL(rescan);
 	CU_ASSERT_TRUE(iterate_until(shares_reached, &w));
+	fixture_clear(&f);
+	gnut_unit_rmtree(folder);
+}
+
+/* magnet: a shared file by its path; one target exactly; none unknown. */
+static void test_magnet(void)
+{
+	fixture f;
+	fixture_init(&f);
+	g_autofree char *folder = gnut_unit_mkdtemp();
+	g_autofree char *a = g_build_filename(folder, "a&b.txt", NULL);
+	CU_ASSERT_TRUE(g_file_set_contents(a, "abc", 3, NULL));
+	g_autofree char *share = g_strdup_printf("{\"path\": \"%s\"}", folder);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(JsonNode) added = call(&f, "share.add", share, &error);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(added);
+	shares_wait w = {&f, 1};
+	CU_ASSERT_TRUE(iterate_until(shares_reached, &w));
+
+	g_autofree char *file = g_strdup_printf("{\"path\": \"%s\"}", a);
+	g_autoptr(JsonNode) r = call(&f, "magnet", file, &error);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	static const char *const fields[] = {"magnet", NULL};
+	CU_ASSERT_TRUE(has_exactly(json_node_get_object(r), fields));
+	/* SHA-1 and Tiger root of "abc"; the name escaped; the size */
+	const char *magnet = gnut_cli_str(json_node_get_object(r), "magnet");
+	CU_ASSERT_TRUE(g_str_has_prefix(magnet, "magnet:?xt=urn:bitprint:"
+	                                        "VGMT4NSHA2AWVOR6EVYXQUGCNSONBWE5."));
+	CU_ASSERT_PTR_NOT_NULL(strstr(magnet, "&dn=a%26b.txt&xl=3"));
+
+	GQuark ctl = GNUT_CTL_ERROR;
+	int invalid = GNUT_CTL_ERROR_INVALID_PARAMS;
+	assert_call_fails(&f, "magnet", NULL, ctl, invalid);
+	assert_call_fails(&f, "magnet", "{\"hit\": 1, \"download\": 1}", ctl, invalid);
+	assert_call_fails(&f, "magnet", "{\"path\": \"a&b.txt\"}", ctl, invalid);
+	assert_call_fails(&f, "magnet", "{\"hit\": \"1\"}", ctl, invalid);
+	assert_call_fails(&f, "magnet", "{\"file\": \"/x\"}", ctl, invalid);
+	assert_call_fails(&f, "magnet", "{\"hit\": 7}", GNUT_ERROR, GNUT_ERROR_NOT_FOUND);
+	assert_call_fails(&f, "magnet", "{\"download\": 7}", GNUT_ERROR, GNUT_ERROR_NOT_FOUND);
+	assert_call_fails(&f, "magnet", "{\"path\": \"/nonexistent/x\"}", GNUT_ERROR,
+	                  GNUT_ERROR_NOT_FOUND);
 	fixture_clear(&f);
 	gnut_unit_rmtree(folder);
 }
@@ -1310,6 +1352,7 @@ static CU_TestInfo tests[] = {
     {"method table", test_method_table},
     {"status and empty lists", test_status},
     {"share.add of a folder", test_share_add},
+    {"magnet of a shared file, and its errors", test_magnet},
     {"search and connect", test_search_and_connect},
     {"bad parameters are errors", test_bad_params},
     {"stop calls the stop handler", test_stop_method},

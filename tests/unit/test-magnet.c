@@ -221,6 +221,31 @@ static void test_truncated_xt(void)
 	}
 }
 
+/* The exact source URL of a file at a host, and its way through a magnet. */
+static void test_n2r_url(void)
+{
+	uint8_t sha1[GNUT_SHA1_LEN] = {0};
+	sha1[0] = 0xff;
+	g_autofree char *url = gnut_magnet_n2r_url(0x0a000001, 6346, sha1);
+	CU_ASSERT_STRING_EQUAL(
+	    url, "http://10.0.0.1:6346/uri-res/N2R?urn:sha1:74AAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+	g_autofree char *top = gnut_magnet_n2r_url(0xffffffff, 65535, sha1);
+	CU_ASSERT_TRUE(g_str_has_prefix(top, "http://255.255.255.255:65535/uri-res/N2R?"));
+
+	gnut_magnet m = {0};
+	CU_ASSERT(gnut_magnet_add_xs(&m, url));
+	GString *out = g_string_new(NULL);
+	gnut_magnet_format(&m, out);
+	gnut_magnet_clear(&m);
+	CU_ASSERT_STRING_EQUAL(out->str, "magnet:?xs=http://10.0.0.1:6346/uri-res/N2R?urn:sha1:"
+	                                 "74AAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+	CU_ASSERT_EQUAL_FATAL(gnut_magnet_parse(out->str, out->len, &m), GNUT_PROTO_OK);
+	CU_ASSERT_EQUAL_FATAL(m.xs_count, 1);
+	CU_ASSERT_STRING_EQUAL(m.xs[0], url);
+	gnut_magnet_clear(&m);
+	g_string_free(out, TRUE);
+}
+
 static CU_TestInfo tests[] = {
     {"parse a full magnet", test_parse_full},
     {"parse variants", test_parse_variants},
@@ -228,6 +253,7 @@ static CU_TestInfo tests[] = {
     {"caps", test_caps},
     {"format and round trip", test_format},
     {"truncated xt", test_truncated_xt},
+    {"N2R source URL", test_n2r_url},
     CU_TEST_INFO_NULL,
 };
 

@@ -4,6 +4,7 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
+#include "daemon/control-tls.h"
 #include "daemon/options.h"
 #include "gnut/base/ip-admit.h"
 #include "unit.h"
@@ -638,6 +639,47 @@ static void test_log_level_and_check_config(void)
 	gnut_unit_rmtree(dir);
 }
 
+/* --control-tls and --control-cert: values, the file, and when auto is on. */
+static void test_control_tls(void)
+{
+	g_autofree char *dir = gnut_unit_mkdtemp();
+	GError *error = NULL;
+	g_autoptr(gnut_options) def = parse(&error, "--data-dir", dir, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(def);
+	CU_ASSERT_EQUAL(def->control_tls, GNUT_CONTROL_TLS_AUTO);
+	CU_ASSERT_PTR_NULL(def->control_cert);
+	CU_ASSERT_FALSE(gnut_control_wants_tls(def)); /* 127.0.0.1:6345 */
+
+	write_conf(dir, "[gnutd]\ncontrol=0.0.0.0:7001\ncontrol-cert=my.pem\n");
+	g_autoptr(gnut_options) wide = parse(&error, "--data-dir", dir, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(wide);
+	CU_ASSERT_TRUE(gnut_control_wants_tls(wide)); /* auto, beyond loopback */
+	g_autofree char *pem = g_build_filename(dir, "my.pem", NULL);
+	CU_ASSERT_STRING_EQUAL(wide->control_cert, pem); /* relative to the data folder */
+	g_autoptr(gnut_options) off =
+	    parse(&error, "--data-dir", dir, "--control-tls", "off", NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(off);
+	CU_ASSERT_FALSE(gnut_control_wants_tls(off));
+	g_autoptr(gnut_options) on =
+	    parse(&error, "--data-dir", dir, "--control", "[::1]:9", "--control-tls", "on", NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(on);
+	CU_ASSERT_TRUE(gnut_control_wants_tls(on));
+
+	g_autoptr(gnut_options) bad =
+	    parse(&error, "--data-dir", dir, "--control-tls", "yes", NULL);
+	assert_error_names(g_steal_pointer(&bad), error, "--control-tls");
+	g_clear_error(&error);
+	gnut_unit_rmtree(dir);
+
+	CU_ASSERT_TRUE(gnut_control_address_is_loopback("127.0.0.1:6345"));
+	CU_ASSERT_TRUE(gnut_control_address_is_loopback("127.8.9.10:1"));
+	CU_ASSERT_TRUE(gnut_control_address_is_loopback("[::1]:6345"));
+	CU_ASSERT_FALSE(gnut_control_address_is_loopback("0.0.0.0:6345"));
+	CU_ASSERT_FALSE(gnut_control_address_is_loopback("[::]:6345"));
+	CU_ASSERT_FALSE(gnut_control_address_is_loopback("192.168.1.2:6345"));
+	CU_ASSERT_FALSE(gnut_control_address_is_loopback("localhost:6345")); /* not an IP */
+}
+
 static CU_TestInfo tests[] = {
     {"defaults ($XDG_DATA_HOME/gnutd)", test_defaults},
     {"command line", test_command_line},
@@ -655,6 +697,7 @@ static CU_TestInfo tests[] = {
     {"admission caps", test_admission},
     {"which configuration file", test_conf_precedence},
     {"--log-level and --check-config", test_log_level_and_check_config},
+    {"--control-tls and --control-cert", test_control_tls},
     CU_TEST_INFO_NULL,
 };
 

@@ -234,6 +234,14 @@ GPtrArray *gnut_servent_download_sources(gnut_servent *s, guint64 id, GError **e
 GPtrArray *gnut_servent_shares(gnut_servent *s);
 /* The host cache, most recently seen first; empty under --no-bootstrap. */
 GPtrArray *gnut_servent_hosts(gnut_servent *s);
+/* A magnet URI (g_free it) for a hit, a download, or the shared file at an
+ * absolute path; NULL with GNUT_ERROR_NOT_FOUND when there is no such
+ * thing, GNUT_ERROR_INVALID when it has no SHA-1. The file's names this
+ * servent as its exact source unless it runs firewalled or does not know
+ * its address yet (a wildcard listen before any peer told it). */
+char *gnut_servent_magnet_hit(gnut_servent *s, guint64 hit_id, GError **error);
+char *gnut_servent_magnet_download(gnut_servent *s, guint64 id, GError **error);
+char *gnut_servent_magnet_file(gnut_servent *s, const char *path, GError **error);
 gboolean gnut_servent_share_add(gnut_servent *s, const char *dir, GError **error);
 void gnut_servent_rescan(gnut_servent *s);
 /* Stops sharing a folder (gnut_share_remove_dir) and rescans. */

@@ -6,6 +6,7 @@
 #ifndef GNUT_CTL_SERVER_H
 #define GNUT_CTL_SERVER_H
 
+#include <gio/gio.h>
 #include <glib.h>
 #include <json-glib/json-glib.h>
 
@@ -19,6 +20,10 @@ typedef struct gnut_ctl_server gnut_ctl_server;
  * Errors are G_IO_ERROR, the message naming the address. */
 gnut_ctl_server *gnut_ctl_server_new(gnut_servent *s, const char *address, const char *token,
                                      GError **error);
+/* The same over HTTPS with cert (its key included) when cert is not NULL:
+ * the URL is then https:// and the server has a fingerprint. */
+gnut_ctl_server *gnut_ctl_server_new_tls(gnut_servent *s, const char *address, const char *token,
+                                         GTlsCertificate *cert, GError **error);
 /* Stops listening; calls in progress are dropped. */
 void gnut_ctl_server_free(gnut_ctl_server *srv);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(gnut_ctl_server, gnut_ctl_server_free)
@@ -27,8 +32,12 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(gnut_ctl_server, gnut_ctl_server_free)
  * wildcard bind is reached through loopback). The RPC endpoint is this URL
  * followed by GNUT_CTL_RPC_PATH. */
 const char *gnut_ctl_server_url(const gnut_ctl_server *srv);
+/* The SHA-256 fingerprint of the certificate served (ctl-protocol.h), NULL
+ * without TLS. */
+const char *gnut_ctl_server_fingerprint(const gnut_ctl_server *srv);
 
-/* Writes control.token (0600) and control.url into data_dir, atomically;
+/* Writes control.token (0600), control.fingerprint (over TLS; removed
+ * otherwise) and control.url into data_dir, atomically;
  * a rotated token (token.rotate) is saved there too from then on. */
 gboolean gnut_ctl_server_publish(gnut_ctl_server *srv, const char *data_dir, GError **error);
 /* Removes control.url again (at exit), so gnut says "not running" instead

@@ -24,6 +24,8 @@
  *   shares                               -> [{path, size, urn}]
  *   share.add       {path}               -> {ok, path}
  *   share.remove    {path}               -> {ok, path}
+ *   magnet          {hit} | {download} | {path} -> {magnet}  (one of the three: a hit
+ *                                            id, a download id, a shared file's path)
  *   limits                               -> {upload_limit, download_limit}
  *   limits.set      {upload_limit?, download_limit?} -> {upload_limit, download_limit}
  *   rescan                               -> {ok}

@@ -54,4 +54,9 @@ bool gnut_magnet_add_xt(gnut_magnet *m, const gnut_urn *urn);
 bool gnut_magnet_add_xs(gnut_magnet *m, const char *url);
 bool gnut_magnet_add_as(gnut_magnet *m, const char *url);
 
+/* The exact source URL servents write for a file at a host (HUGE's
+ * N2R request): "http://a.b.c.d:port/uri-res/N2R?urn:sha1:BASE32";
+ * ipv4 in host order. g_free it. */
+char *gnut_magnet_n2r_url(uint32_t ipv4, uint16_t port, const uint8_t sha1[GNUT_SHA1_LEN]);
+
 #endif

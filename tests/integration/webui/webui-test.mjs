@@ -82,10 +82,11 @@ async function shareAndUnshare(page) {
   await page.click('#share-form button[type=submit]');
   await page.locator('#shares-info', { hasText: /^1 shared file$/ }).waitFor({ timeout: WAIT });
   await shot(page, '07-shares');
+  await checkMagnet(page, page.locator('#shares li').first(), 'l2file.txt', '07-shares-magnet');
   await page.fill('#share-path', shareDir);
   await page.click('#unshare');
   await page.locator('#shares-info', { hasText: /^0 shared files$/ }).waitFor({ timeout: WAIT });
-  step('a folder shared and unshared from the page');
+  step('a folder shared (its file has a magnet) and unshared from the page');
 }
 
 // Limits set in the settings view and read back from the daemon.
@@ -101,6 +102,20 @@ async function setLimits(page) {
   await page.waitForFunction(() => document.getElementById('upload-limit').value === '64');
   await shot(page, '09-settings');
   step('limits changed from the settings view');
+}
+
+// The Magnet button of scope (a result, download or share card) fills the
+// magnet box with gnutd's magnet for it, dn naming the file.
+async function checkMagnet(page, scope, name, shotName) {
+  await scope.locator('button', { hasText: 'Magnet' }).first().click({ timeout: WAIT });
+  await page.locator('#magnet-box').waitFor({ state: 'visible', timeout: WAIT });
+  const uri = await page.inputValue('#magnet-uri');
+  assert.match(uri, /^magnet:\?xt=urn:(sha1|bitprint):[A-Z2-7.]+&dn=/);
+  assert.ok(uri.includes('&dn=' + encodeURIComponent(name) + '&'), uri);
+  assert.equal(await page.getAttribute('#magnet-open', 'href'), uri);
+  await shot(page, shotName);
+  await page.click('#magnet-close');
+  await page.locator('#magnet-box').waitFor({ state: 'hidden', timeout: WAIT });
 }
 
 const downloadItem = (page, name, state) =>
@@ -163,14 +178,18 @@ async function run(page) {
   step('a remote name with HTML in it shows as text');
 
   await checkSort(page);
-  await startDownload(page, file);
+  const result = await startDownload(page, file);
   await shot(page, '03-search');
   step('search results arrive and one click starts the download');
+  await checkMagnet(page, result, file, '03-search-magnet');
+  step('a magnet for a search result');
 
   await page.click('#tabs button[data-view=downloads]');
   await downloadItem(page, file, 'complete').waitFor({ timeout: WAIT });
   await shot(page, '04-downloads');
   step('the download completes in the downloads view');
+  await checkMagnet(page, downloadItem(page, file, 'complete'), file, '04-downloads-magnet');
+  step('a magnet for a download');
 
   await pauseAndResume(page);
 
