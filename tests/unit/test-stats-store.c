@@ -3,8 +3,8 @@
  * damaged one (garbage, a key missing, a value that is no count, the file
  * cut at every offset) is an error naming the file, never a crash; the
  * keeper gives a servent its earlier runs' totals, sets a damaged file
- * aside and starts from zero, and saves earlier plus this session at the
- * end. */
+ * aside and starts from zero, saves every interval and, at the end,
+ * earlier plus this session. */
 #include <glib/gstdio.h>
 #include <string.h>
 
@@ -168,11 +168,35 @@ static void test_keeper_damaged(void)
 	gnut_unit_rmtree(dir);
 }
 
+static gboolean file_exists(gpointer path)
+{
+	return g_file_test(path, G_FILE_TEST_EXISTS);
+}
+
+/* Saved while running, not only at the end (a SIGKILL loses one interval):
+ * here an interval of 1 s, waited for with a generous bound. */
+static void test_keeper_periodic(void)
+{
+	g_autofree char *dir = gnut_unit_mkdtemp();
+	g_autofree char *path = g_build_filename(dir, GNUT_STATS_FILE_NAME, NULL);
+	gnut_servent *s = servent_at(dir, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+	gnut_stats_keeper *k = gnut_stats_keeper_new(s, path, 1);
+	CU_ASSERT_FALSE(file_exists(path));
+	CU_ASSERT_TRUE(gnut_unit_run_until(file_exists, path, 30000));
+	gnut_servent_totals back;
+	CU_ASSERT_TRUE(gnut_stats_load(path, &back, NULL));
+	gnut_stats_keeper_free(k);
+	gnut_servent_free(s);
+	gnut_unit_rmtree(dir);
+}
+
 static CU_TestInfo tests[] = {
     {"stats.state round trip", test_round_trip},
     {"damaged stats.state refused", test_damaged},
     {"keeper adds earlier runs", test_keeper},
     {"keeper sets a damaged file aside", test_keeper_damaged},
+    {"keeper saves while running", test_keeper_periodic},
     CU_TEST_INFO_NULL,
 };
 
