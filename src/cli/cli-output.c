@@ -222,7 +222,8 @@ void gnut_cli_print_stats(FILE *out, JsonObject *stats, gboolean json)
 	JsonObject *total = tn && JSON_NODE_HOLDS_OBJECT(tn) ? json_node_get_object(tn) : NULL;
 	g_autofree char *heading =
 	    g_strdup_printf("%-20s  %16s  %16s", "", "this session", "total");
-	fprintf(out, "%s%s%s\n", color_on ? SGR_BOLD : "", heading, color_on ? SGR_RESET : "");
+	g_autofree char *bold = painted(heading, 0, SGR_BOLD);
+	fprintf(out, "%s\n", bold);
 	for (gsize i = 0; i < G_N_ELEMENTS(rows); i++) {
 		g_autofree char *now = stats_figure(session, rows[i].key);
 		g_autofree char *all = stats_figure(total, rows[i].key);

@@ -64,7 +64,7 @@ struct gnut_servent {
 	guint64 closed_msgs_in; /* messages of the links gone (counters_get) */
 	guint64 closed_msgs_out;
 	guint64 downloads_completed;
-	gnut_servent_totals totals_before; /* earlier runs' (servent-totals.c) */
+	gnut_servent_totals totals_before; /* earlier runs', the owner's count */
 	guint upload_slots;
 	guint max_ultrapeers; /* links' caps; 0: the defaults */
 	guint max_leaves;
@@ -1132,10 +1132,8 @@ void gnut_servent_totals_session(gnut_servent *s, gnut_servent_totals *out)
 {
 	gnut_servent_counters c;
 	gnut_servent_counters_get(s, &c);
-	gnut_uploads_stats up;
-	gnut_uploads_get_stats(s->uploads, &up);
 	*out = (gnut_servent_totals){
-	    .bytes_up = up.bytes_up,
+	    .bytes_up = c.uploads.bytes_up,
 	    .bytes_down = gnut_downloads_bytes_in(s->downloads),
 	    .uploads_completed = c.uploads.uploads_done,
 	    .downloads_completed = c.downloads_completed,

@@ -203,7 +203,7 @@ void gnut_servent_status(gnut_servent *s, gnut_status_info *out);
 void gnut_servent_counters_get(gnut_servent *s, gnut_servent_counters *out);
 
 /* What the control API's stats reports for a stretch of time: this
- * session, or every run the owner kept count of (servent-totals.c). */
+ * session, or every run the owner kept count of (gnutd: stats-store.h). */
 typedef struct {
 	guint64 bytes_up; /* file bytes */
 	guint64 bytes_down;
