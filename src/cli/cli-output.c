@@ -2,7 +2,9 @@
  * what a user scans for (name, size, state); --json prints the daemon's
  * objects as they came, one per line, for scripts. Remote text (file
  * names, user agents) reaches a human line only through gnut_cli_safe:
- * a peer must not be able to move the cursor or recolour the terminal. */
+ * a peer must not be able to move the cursor or recolour the terminal.
+ * Colours (download states, headings) are ours alone, and only when
+ * gnut_cli_set_color turned them on. */
 #include <string.h>
 
 #include "cli-output.h"
@@ -59,6 +61,68 @@ static const char *str_or_dash(JsonObject *o, const char *key)
 	const char *safe = slots[next];
 	next = (next + 1) % SAFE_SLOTS;
 	return safe;
+}
+
+/* SGR sequences: bold, red, green, yellow, and back to normal. */
+#define SGR_BOLD   "\033[1m"
+#define SGR_RED    "\033[31m"
+#define SGR_GREEN  "\033[32m"
+#define SGR_YELLOW "\033[33m"
+#define SGR_RESET  "\033[0m"
+
+static gboolean color_on;
+
+gboolean gnut_cli_color_parse(const char *text, gnut_cli_color *out)
+{
+	static const char *const names[] = {"auto", "always", "never"};
+	for (gsize i = 0; i < G_N_ELEMENTS(names); i++)
+		if (g_strcmp0(text ? text : "auto", names[i]) == 0) {
+			*out = (gnut_cli_color)i;
+			return TRUE;
+		}
+	return FALSE;
+}
+
+gboolean gnut_cli_color_wanted(gnut_cli_color mode, gboolean tty, const char *no_color,
+                               const char *term)
+{
+	if (mode != GNUT_CLI_COLOR_AUTO)
+		return mode == GNUT_CLI_COLOR_ALWAYS;
+	/* no-color.org: NO_COLOR set to anything but "" turns colours off */
+	gboolean refused = no_color != NULL && *no_color != '\0';
+	return tty && !refused && g_strcmp0(term, "dumb") != 0;
+}
+
+void gnut_cli_set_color(gboolean on)
+{
+	color_on = on;
+}
+
+/* The colour of a download's or a source's state: green when done, red
+ * when it failed or was cancelled, yellow while paused or waiting for a
+ * source; NULL: none. */
+static const char *state_color(const char *state)
+{
+	static const struct {
+		const char *state, *sgr;
+	} colors[] = {{"complete", SGR_GREEN},
+	              {"failed", SGR_RED},
+	              {"cancelled", SGR_RED},
+	              {"paused", SGR_YELLOW},
+	              {"waiting", SGR_YELLOW}};
+	for (gsize i = 0; i < G_N_ELEMENTS(colors); i++)
+		if (g_strcmp0(state, colors[i].state) == 0)
+			return colors[i].sgr;
+	return NULL;
+}
+
+/* text left-aligned in width columns, wrapped in sgr when colours are on
+ * (the padding inside, so that columns stay aligned); g_free it. */
+static char *painted(const char *text, int width, const char *sgr)
+{
+	if (!color_on || sgr == NULL)
+		return g_strdup_printf("%-*s", width, text);
+	return g_strdup_printf("%s%-*s%s", sgr, width, text, SGR_RESET);
 }
 
 void gnut_cli_print_json(FILE *out, JsonObject *o)
@@ -140,6 +204,51 @@ void gnut_cli_print_limits(FILE *out, JsonObject *limits, gboolean json)
 	g_autofree char *up = format_limit(gnut_cli_int(limits, "upload_limit"));
 	g_autofree char *down = format_limit(gnut_cli_int(limits, "download_limit"));
 	fprintf(out, "upload limit    %s\ndownload limit  %s\n", up, down);
+}
+
+/* One figure of stats as text: a size, a duration or a count; g_free it. */
+static char *stats_figure(JsonObject *o, const char *key)
+{
+	gint64 v = gnut_cli_int(o, key);
+	if (g_str_has_prefix(key, "bytes_"))
+		return gnut_cli_format_size(v);
+	if (strcmp(key, "uptime") == 0)
+		return format_duration(v);
+	return g_strdup_printf("%" G_GINT64_FORMAT, v);
+}
+
+void gnut_cli_print_stats(FILE *out, JsonObject *stats, gboolean json)
+{
+	if (json) {
+		gnut_cli_print_json(out, stats);
+		return;
+	}
+	static const struct {
+		const char *key, *label;
+	} rows[] = {{"bytes_up", "uploaded"},
+	            {"bytes_down", "downloaded"},
+	            {"uploads_completed", "uploads completed"},
+	            {"downloads_completed", "downloads completed"},
+	            {"queries_sent", "queries sent"},
+	            {"queries_answered", "queries answered"},
+	            {"hits_received", "hits received"},
+	            {"messages_received", "messages received"},
+	            {"messages_sent", "messages sent"},
+	            {"messages_dropped", "messages dropped"},
+	            {"uptime", "uptime"}};
+	JsonNode *sn = json_object_get_member(stats, "session");
+	JsonNode *tn = json_object_get_member(stats, "total");
+	JsonObject *session = sn && JSON_NODE_HOLDS_OBJECT(sn) ? json_node_get_object(sn) : NULL;
+	JsonObject *total = tn && JSON_NODE_HOLDS_OBJECT(tn) ? json_node_get_object(tn) : NULL;
+	g_autofree char *heading =
+	    g_strdup_printf("%-20s  %16s  %16s", "", "this session", "total");
+	g_autofree char *bold = painted(heading, 0, SGR_BOLD);
+	fprintf(out, "%s\n", bold);
+	for (gsize i = 0; i < G_N_ELEMENTS(rows); i++) {
+		g_autofree char *now = stats_figure(session, rows[i].key);
+		g_autofree char *all = stats_figure(total, rows[i].key);
+		fprintf(out, "%-20s  %16s  %16s\n", rows[i].label, now, all);
+	}
 	fflush(out);
 }
 
@@ -220,8 +329,10 @@ void gnut_cli_print_download(FILE *out, JsonObject *d, gboolean json)
 	g_autofree char *done_s = gnut_cli_format_size(done);
 	g_autofree char *size_s = gnut_cli_format_size(size);
 	g_autofree char *flow = format_flow(d);
-	fprintf(out, "%4" G_GINT64_FORMAT "  %-11s  %3d%%  %10s / %-10s  %s\n      %s\n      %s\n",
-	        gnut_cli_int(d, "id"), str_or_dash(d, "state"), percent(done, size), done_s, size_s,
+	const char *state = str_or_dash(d, "state");
+	g_autofree char *state_s = painted(state, 11, state_color(state));
+	fprintf(out, "%4" G_GINT64_FORMAT "  %s  %3d%%  %10s / %-10s  %s\n      %s\n      %s\n",
+	        gnut_cli_int(d, "id"), state_s, percent(done, size), done_s, size_s,
 	        str_or_dash(d, "name"), flow, str_or_dash(d, "path"));
 	if (gnut_cli_str(d, "error") != NULL)
 		fprintf(out, "      error: %s\n", str_or_dash(d, "error"));
@@ -237,7 +348,9 @@ void gnut_cli_print_source(FILE *out, JsonObject *s, gboolean json)
 	g_autofree char *addr = g_strdup_printf("%s:%" G_GINT64_FORMAT, str_or_dash(s, "host"),
 	                                        gnut_cli_int(s, "port"));
 	g_autofree char *got = gnut_cli_format_size(gnut_cli_int(s, "received"));
-	fprintf(out, "%-22s  %-11s  %10s", addr, str_or_dash(s, "state"), got);
+	const char *state = str_or_dash(s, "state");
+	g_autofree char *state_s = painted(state, 11, state_color(state));
+	fprintf(out, "%-22s  %s  %10s", addr, state_s, got);
 	if (gnut_cli_int(s, "queue_position") > 0)
 		fprintf(out, "  position %" G_GINT64_FORMAT " of %" G_GINT64_FORMAT,
 		        gnut_cli_int(s, "queue_position"), gnut_cli_int(s, "queue_length"));

@@ -14,6 +14,24 @@ gint64 gnut_cli_int(JsonObject *o, const char *key);
 
 void gnut_cli_print_json(FILE *out, JsonObject *o);
 
+/* --color: auto (the default) colours only a terminal, and only when
+ * NO_COLOR is unset (or empty) and TERM is not "dumb". */
+typedef enum {
+	GNUT_CLI_COLOR_AUTO,
+	GNUT_CLI_COLOR_ALWAYS,
+	GNUT_CLI_COLOR_NEVER,
+} gnut_cli_color;
+
+/* "auto", "always" or "never" (NULL: auto); FALSE for anything else. */
+gboolean gnut_cli_color_parse(const char *text, gnut_cli_color *out);
+/* Whether human lines get colours, given the mode, whether stdout is a
+ * terminal and the values of NO_COLOR and TERM (NULL when unset). */
+gboolean gnut_cli_color_wanted(gnut_cli_color mode, gboolean tty, const char *no_color,
+                               const char *term);
+/* Turns colours on or off for the human lines printed from now on (off
+ * at start; --json lines never have any). */
+void gnut_cli_set_color(gboolean on);
+
 /* Remote text for a terminal: invalid UTF-8 repaired, and every control
  * character (C0, DEL, C1: escape sequences, carriage returns, bells) and
  * line separator replaced by '?'. g_free it. */
@@ -24,6 +42,8 @@ char *gnut_cli_format_size(gint64 bytes);
 void gnut_cli_print_status(FILE *out, JsonObject *status, gboolean json);
 /* The bandwidth limits ({upload_limit, download_limit}, bytes/s, 0 none). */
 void gnut_cli_print_limits(FILE *out, JsonObject *limits, gboolean json);
+/* stats ({session, total}): one line a figure, a column for each. */
+void gnut_cli_print_stats(FILE *out, JsonObject *stats, gboolean json);
 void gnut_cli_print_peer(FILE *out, JsonObject *peer, gboolean json);
 void gnut_cli_print_hit(FILE *out, JsonObject *hit, gboolean json);
 void gnut_cli_print_download(FILE *out, JsonObject *download, gboolean json);

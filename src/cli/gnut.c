@@ -34,6 +34,7 @@ typedef struct {
 	char *control;
 	char *token;
 	char *fingerprint;
+	char *color; /* --color: auto, always or never */
 	gboolean json;
 } cli_common;
 
@@ -41,6 +42,7 @@ typedef struct {
 	cli_common global, local;
 	gboolean version;
 	double timeout;
+	int max_hits; /* search --max: stop after this many hits (0: no cap) */
 	gboolean wait;
 	gboolean rotate;
 	gboolean hit; /* magnet --hit */
@@ -67,6 +69,7 @@ static void common_clear(cli_common *k)
 	g_free(k->control);
 	g_free(k->token);
 	g_free(k->fingerprint);
+	g_free(k->color);
 }
 
 static void add_common_entries(GOptionContext *ctx, cli_common *k)
@@ -80,6 +83,8 @@ static void add_common_entries(GOptionContext *ctx, cli_common *k)
 	    {"fingerprint", 0, 0, G_OPTION_ARG_STRING, &k->fingerprint,
 	     "SHA-256 of gnutd's certificate, with an https --control URL", "HEX"},
 	    {"json", 'j', 0, G_OPTION_ARG_NONE, &k->json, "Print one JSON object per line", NULL},
+	    {"color", 0, 0, G_OPTION_ARG_STRING, &k->color,
+	     "Colour states: auto (on a terminal without NO_COLOR), always or never", "WHEN"},
 	    G_OPTION_ENTRY_NULL,
 	};
 	g_option_context_add_main_entries(ctx, entries, NULL);
@@ -166,14 +171,25 @@ static int print_list(cli *c, const char *method, void (*print)(FILE *, JsonObje
 	return EXIT_SUCCESS;
 }
 
-static int run_status(cli *c)
+/* Calls a method answering an object and prints it. */
+static int print_object(cli *c, const char *method, void (*print)(FILE *, JsonObject *, gboolean))
 {
 	GError *error = NULL;
-	g_autoptr(JsonNode) st = call(c, "status", NULL, JSON_NODE_OBJECT, &error);
-	if (st == NULL)
+	g_autoptr(JsonNode) o = call(c, method, NULL, JSON_NODE_OBJECT, &error);
+	if (o == NULL)
 		return fail(error);
-	gnut_cli_print_status(stdout, json_node_get_object(st), c->json);
+	print(stdout, json_node_get_object(o), c->json);
 	return EXIT_SUCCESS;
+}
+
+static int run_status(cli *c)
+{
+	return print_object(c, "status", gnut_cli_print_status);
+}
+
+static int run_stats(cli *c)
+{
+	return print_object(c, "stats", gnut_cli_print_stats);
 }
 
 static int run_peers(cli *c)
@@ -412,7 +428,13 @@ static int run_sources(cli *c)
 	return EXIT_SUCCESS;
 }
 
-/* Prints the hits of search_id numbered above *after; moves *after on. */
+static gboolean enough_hits(const cli *c, guint count)
+{
+	return c->max_hits > 0 && count >= (guint)c->max_hits;
+}
+
+/* Prints the hits of search_id numbered above *after, up to --max in all;
+ * moves *after on. */
 static gboolean poll_hits(cli *c, gint64 search_id, gint64 *after, guint *count, GError **error)
 {
 	g_autoptr(JsonObject) params = json_object_new();
@@ -422,7 +444,7 @@ static gboolean poll_hits(cli *c, gint64 search_id, gint64 *after, guint *count,
 	if (hits == NULL)
 		return FALSE;
 	JsonArray *a = json_node_get_array(hits);
-	for (guint i = 0; i < json_array_get_length(a); i++) {
+	for (guint i = 0; i < json_array_get_length(a) && !enough_hits(c, *count); i++) {
 		JsonNode *item = json_array_get_element(a, i);
 		if (!JSON_NODE_HOLDS_OBJECT(item))
 			continue;
@@ -435,12 +457,14 @@ static gboolean poll_hits(cli *c, gint64 search_id, gint64 *after, guint *count,
 }
 
 /* Starts a search, prints hits as they arrive (polled every 200 ms) until
- * the timeout, then stops the search. */
+ * the timeout or --max hits, then stops the search. */
 static int run_search(cli *c)
 {
 	if (c->timeout <= 0 || c->timeout > SEARCH_MAX_S)
 		return usage_error("search: --timeout must be from 0 to %.0f seconds",
 		                   SEARCH_MAX_S);
+	if (c->max_hits < 0)
+		return usage_error("search: --max must be 0 (no cap) or more hits");
 	g_autofree char *query = g_strjoinv(" ", c->args);
 	g_autoptr(JsonObject) params = json_object_new();
 	json_object_set_string_member(params, "query", query);
@@ -456,7 +480,7 @@ static int run_search(cli *c)
 		if (!poll_hits(c, search_id, &after, &count, &error))
 			return fail(error);
 		gint64 left = deadline - g_get_monotonic_time();
-		if (left <= 0)
+		if (left <= 0 || enough_hits(c, count))
 			break;
 		g_usleep((gulong)MIN(left, SEARCH_POLL_US));
 	}
@@ -595,12 +619,13 @@ static int run_magnet(cli *c)
 
 static const cli_command commands[] = {
     {"status", "status", "the daemon's version, mode, links, shares, traffic", 0, 0, run_status},
+    {"stats", "stats", "traffic, transfers, queries: this session and every run", 0, 0, run_stats},
     {"peers", "peers", "the servents linked to", 0, 0, run_peers},
     {"connect", "connect HOST:PORT", "link to a servent (and keep it)", 1, 1, run_connect},
     {"disconnect", "disconnect HOST:PORT", "drop a link and forget the peer", 1, 1, run_disconnect},
     {"hosts", "hosts", "the host cache: servents known, where from, how fresh", 0, 0, run_hosts},
-    {"search", "search [--timeout S] QUERY", "search the network, print hits as they arrive", 1,
-     G_MAXUINT, run_search},
+    {"search", "search [--timeout S] [--max N] QUERY",
+     "search the network, print hits as they arrive", 1, G_MAXUINT, run_search},
     {"get", "get [--wait] [--to DIR] URN|MAGNET|HIT-ID", "download a file", 1, 1, run_get},
     {"downloads", "downloads", "downloads and their progress", 0, 0, run_downloads},
     {"cancel", "cancel ID", "cancel a download", 1, 1, run_cancel},
@@ -646,6 +671,8 @@ static void add_command_entries(GOptionContext *ctx, const cli_command *cmd, cli
 	const GOptionEntry search_entries[] = {
 	    {"timeout", 0, 0, G_OPTION_ARG_DOUBLE, &c->timeout,
 	     "Seconds to wait for hits (default 10)", "S"},
+	    {"max", 'm', 0, G_OPTION_ARG_INT, &c->max_hits,
+	     "Stop once N hits were printed (default: no cap)", "N"},
 	    G_OPTION_ENTRY_NULL,
 	};
 	const GOptionEntry get_entries[] = {
@@ -703,6 +730,19 @@ static int parse_command(cli *c, const cli_command *cmd, char **args)
 	return EXIT_SUCCESS;
 }
 
+/* Colours for human lines on a terminal (--color, NO_COLOR, TERM); never
+ * under --json. */
+static int setup_color(cli *c)
+{
+	gnut_cli_color mode;
+	if (!gnut_cli_color_parse(c->local.color ? c->local.color : c->global.color, &mode))
+		return usage_error("--color must be auto, always or never");
+	gnut_cli_set_color(!c->json &&
+	                   gnut_cli_color_wanted(mode, isatty(STDOUT_FILENO), g_getenv("NO_COLOR"),
+	                                         g_getenv("TERM")));
+	return EXIT_SUCCESS;
+}
+
 /* Finds the daemon: --control URL --token T, else DIR/control.url. */
 static int open_client(cli *c)
 {
@@ -711,6 +751,8 @@ static int open_client(cli *c)
 	const char *token = c->local.token ? c->local.token : c->global.token;
 	const char *pin = c->local.fingerprint ? c->local.fingerprint : c->global.fingerprint;
 	c->json = c->local.json || c->global.json;
+	if (setup_color(c) != EXIT_SUCCESS)
+		return EXIT_USAGE;
 	if (control != NULL) {
 		if (token == NULL)
 			return usage_error("--control needs --token");

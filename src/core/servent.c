@@ -61,7 +61,11 @@ struct gnut_servent {
 	guint64 upload_limit;
 	guint64 download_limit;
 	guint download_sources, download_retry_max_s;
-	guint64 hits_received; /* results of our searches, counted for /metrics */
+	guint64 hits_received;  /* results of our searches, counted for /metrics */
+	guint64 closed_msgs_in; /* messages of the links gone (counters_get) */
+	guint64 closed_msgs_out;
+	guint64 downloads_completed;
+	gnut_servent_totals totals_before; /* earlier runs', the owner's count */
 	guint upload_slots;
 	guint max_ultrapeers; /* links' caps; 0: the defaults */
 	guint max_leaves;
@@ -235,6 +239,10 @@ static gboolean finish_stop(gpointer data);
 static void on_link_closed(gnut_node *node, gpointer data)
 {
 	gnut_servent *s = data;
+	gnut_node_stats ns;
+	gnut_node_get_stats(node, &ns);
+	s->closed_msgs_in += ns.msgs_in;
+	s->closed_msgs_out += ns.msgs_out;
 	gnut_routing_link_closed(s->routing, node);
 	if (s->stopping != NULL && gnut_links_count(s->links) <= 1) {
 		/* this was the last one: finish once it is gone */
@@ -325,6 +333,15 @@ static void on_proxies_failed(const gnut_guid *servent, guint32 index, gpointer 
 	gnut_servent *s = data;
 	gnut_routing_push(s->routing, servent, index, gnut_links_self_ipv4(s->links),
 	                  gnut_links_self_port(s->links));
+}
+
+/* A download changed state by itself: count the ones that completed. */
+static void on_download_state(gnut_downloads *m, guint64 id, gnut_download_state state,
+                              gpointer data)
+{
+	gnut_servent *s = data;
+	if (state == GNUT_DOWNLOAD_COMPLETE)
+		s->downloads_completed++;
 }
 
 /* The downloads want a firewalled source to connect to us: by its push
@@ -540,6 +557,7 @@ static gboolean build_transfers(gnut_servent *s, const gnut_servent_config *conf
 	s->downloads = gnut_downloads_new(&dc, s->clock, error);
 	if (s->downloads == NULL)
 		return FALSE;
+	gnut_downloads_set_notify(s->downloads, on_download_state, s);
 	gnut_downloads_set_push_handler(s->downloads, on_push_wanted, s);
 	gnut_downloads_set_source_finder(s->downloads, on_find_sources, s);
 	gnut_push_service_config pc = {
@@ -1143,6 +1161,50 @@ void gnut_servent_counters_get(gnut_servent *s, gnut_servent_counters *out)
 	gnut_routing_get_stats(s->routing, &out->routing);
 	gnut_uploads_get_stats(s->uploads, &out->uploads);
 	out->hits_received = s->hits_received;
+	out->msgs_in = s->closed_msgs_in + out->link_msgs_in;
+	out->msgs_out = s->closed_msgs_out + out->link_msgs_out;
+	out->downloads_completed = s->downloads_completed;
+}
+
+void gnut_servent_set_totals_before(gnut_servent *s, const gnut_servent_totals *before)
+{
+	s->totals_before = *before;
+}
+
+void gnut_servent_totals_session(gnut_servent *s, gnut_servent_totals *out)
+{
+	gnut_servent_counters c;
+	gnut_servent_counters_get(s, &c);
+	*out = (gnut_servent_totals){
+	    .bytes_up = c.uploads.bytes_up,
+	    .bytes_down = gnut_downloads_bytes_in(s->downloads),
+	    .uploads_completed = c.uploads.uploads_done,
+	    .downloads_completed = c.downloads_completed,
+	    .queries_sent = c.routing.queries_sent,
+	    .queries_answered = c.routing.queries_answered,
+	    .hits_received = c.hits_received,
+	    .messages_received = c.msgs_in,
+	    .messages_sent = c.msgs_out,
+	    .messages_dropped = c.routing.dropped,
+	    .uptime = (guint64)MAX(gnut_clock_now_us(s->clock) - s->started_us, 0) / G_USEC_PER_SEC,
+	};
+}
+
+void gnut_servent_totals_all(gnut_servent *s, gnut_servent_totals *out)
+{
+	gnut_servent_totals_session(s, out);
+	const gnut_servent_totals *b = &s->totals_before;
+	out->bytes_up += b->bytes_up;
+	out->bytes_down += b->bytes_down;
+	out->uploads_completed += b->uploads_completed;
+	out->downloads_completed += b->downloads_completed;
+	out->queries_sent += b->queries_sent;
+	out->queries_answered += b->queries_answered;
+	out->hits_received += b->hits_received;
+	out->messages_received += b->messages_received;
+	out->messages_sent += b->messages_sent;
+	out->messages_dropped += b->messages_dropped;
+	out->uptime += b->uptime;
 }
 
 gboolean gnut_servent_disconnect(gnut_servent *s, const char *host_port, GError **error)

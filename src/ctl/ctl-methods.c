@@ -263,6 +263,37 @@ static JsonNode *m_status(gnut_servent *s, JsonObject *params, GError **error)
 	return object_node(o);
 }
 
+static JsonObject *totals_json(const gnut_servent_totals *t)
+{
+	JsonObject *o = json_object_new();
+	json_object_set_int_member(o, "bytes_up", (gint64)t->bytes_up);
+	json_object_set_int_member(o, "bytes_down", (gint64)t->bytes_down);
+	json_object_set_int_member(o, "uploads_completed", (gint64)t->uploads_completed);
+	json_object_set_int_member(o, "downloads_completed", (gint64)t->downloads_completed);
+	json_object_set_int_member(o, "queries_sent", (gint64)t->queries_sent);
+	json_object_set_int_member(o, "queries_answered", (gint64)t->queries_answered);
+	json_object_set_int_member(o, "hits_received", (gint64)t->hits_received);
+	json_object_set_int_member(o, "messages_received", (gint64)t->messages_received);
+	json_object_set_int_member(o, "messages_sent", (gint64)t->messages_sent);
+	json_object_set_int_member(o, "messages_dropped", (gint64)t->messages_dropped);
+	json_object_set_int_member(o, "uptime", (gint64)t->uptime);
+	return o;
+}
+
+/* This session's counts and those of every run the daemon kept. */
+static JsonNode *m_stats(gnut_servent *s, JsonObject *params, GError **error)
+{
+	if (!check_members(params, NULL, error))
+		return NULL;
+	gnut_servent_totals session, total;
+	gnut_servent_totals_session(s, &session);
+	gnut_servent_totals_all(s, &total);
+	JsonObject *o = json_object_new();
+	json_object_set_object_member(o, "session", totals_json(&session));
+	json_object_set_object_member(o, "total", totals_json(&total));
+	return object_node(o);
+}
+
 static JsonNode *m_peers(gnut_servent *s, JsonObject *params, GError **error)
 {
 	if (!check_members(params, NULL, error))
@@ -549,6 +580,7 @@ static JsonNode *m_stop(gnut_servent *s, JsonObject *params, GError **error)
 
 static const gnut_ctl_method methods[] = {
     {"status", m_status, GNUT_CTL_METHOD_NONE},
+    {"stats", m_stats, GNUT_CTL_METHOD_NONE},
     {"peers", m_peers, GNUT_CTL_METHOD_NONE},
     {"hosts", m_hosts, GNUT_CTL_METHOD_NONE},
     {"connect", m_connect, GNUT_CTL_METHOD_PERSIST},

@@ -26,6 +26,7 @@
 #include "reload.h"
 #include "sd-notify.h"
 #include "state.h"
+#include "stats-store.h"
 
 #define EXIT_USAGE 2
 
@@ -252,6 +253,8 @@ static int serve(daemon_state *d, gnut_servent *s, gnut_ctl_server *ctl)
 		g_message("configuration: %s", o->conf_path);
 
 	d->servent = s;
+	g_autofree char *stats_path = g_build_filename(o->data_dir, GNUT_STATS_FILE_NAME, NULL);
+	gnut_stats_keeper *stats = gnut_stats_keeper_new(s, stats_path, GNUT_STATS_SAVE_S);
 	gnut_servent_set_stop_handler(s, G_CALLBACK(on_stop_request), d);
 	gnut_ctl_server_set_change_handler(ctl, on_setting_changed, d);
 	GSource *signals[] = {
@@ -261,6 +264,7 @@ static int serve(daemon_state *d, gnut_servent *s, gnut_ctl_server *ctl)
 
 	for (gsize i = 0; i < G_N_ELEMENTS(signals); i++)
 		destroy_source(signals[i]);
+	gnut_stats_keeper_free(stats);                   /* the last save, the links closed */
 	gnut_ctl_server_unpublish(d->options->data_dir); /* o may be gone (reload) */
 	gnut_ctl_server_set_change_handler(ctl, NULL, NULL);
 	gnut_servent_set_stop_handler(s, NULL, NULL);

@@ -1,5 +1,6 @@
 #!/bin/sh
-# test-checks.sh: shows that check-layers.sh and check-cycles.sh can fail.
+# test-checks.sh: shows that check-layers.sh and check-cycles.sh (and
+# check-dist.sh, where git is installed) can fail.
 # It builds a small tree that follows every rule and checks both pass on
 # it, then adds one violation of each kind to a copy (an upward include, a
 # cli include of core and of ctl, daemon and cli including each other, a
@@ -185,6 +186,33 @@ if [ "$rc" -eq 99 ]; then
 	pass "check-cycles says 99 without an archive"
 else
 	fail "check-cycles without an archive: status $rc: $out"
+fi
+
+# check-dist: a git tree whose Makefile's DISTFILES list a file and a
+# folder; a tracked file outside both fails, naming it
+if command -v git >/dev/null 2>&1; then
+	d=$work/dist
+	put "$d/src/a.c" 'int a;'
+	put "$d/data/b.txt" 'b'
+	put "$d/build/Makefile" 'print-dist-files:' '	@echo src/a.c data'
+	(cd "$d" && git init -q . && git add src data) >/dev/null 2>&1
+	run_dist() {
+		abs_top_srcdir=$d abs_top_builddir=$d/build MAKE=make "$here/check-dist.sh" 2>&1
+	}
+	out=$(run_dist)
+	rc=$?
+	[ "$rc" -eq 0 ] && pass "check-dist passes a covered tree" ||
+		fail "check-dist on a covered tree: status $rc: $out"
+	put "$d/extra.txt" 'x'
+	(cd "$d" && git add extra.txt)
+	out=$(run_dist)
+	rc=$?
+	if [ "$rc" -eq 1 ] && printf '%s\n' "$out" | grep -qF "not in the dist tarball: extra.txt" &&
+		! printf '%s\n' "$out" | grep -q 'a\.c\|b\.txt'; then
+		pass "check-dist fails a tracked file not distributed, naming it"
+	else
+		fail "check-dist with extra.txt: status $rc, expected 1 naming it: $out"
+	fi
 fi
 
 if [ "$failures" -gt 0 ]; then

@@ -5,7 +5,9 @@
 # not found, 4 daemon unreachable) and with --json an error is a JSON
 # object; share remove; token and token --rotate; remote names with escape
 # codes reach the terminal stripped; sizes use plain ASCII spaces; /metrics
-# counts the link, the queries B answered and the hits A received.
+# counts the link, the queries B answered and the hits A received; search
+# --max N stops at N hits; colours only on a terminal (--color, NO_COLOR,
+# TERM=dumb), never in piped output or --json.
 . "$(dirname "$0")/lib.sh"
 
 start_node A --ultrapeer
@@ -68,6 +70,39 @@ grep -q "$(printf '\302\240')" "$WORK/shares.txt" && fail "a no-break space in s
 grep -q ' 5.0 kB ' "$WORK/shares.txt" || fail "no '5.0 kB' in: $(cat "$WORK/shares.txt")"
 awk '{print $2}' "$WORK/shares.txt" | grep -q '^kB$' || fail "awk does not split sizes"
 pass "sizes with ASCII spaces"
+
+# search --max: three files match, two are printed, long before the timeout
+for n in 1 2 3; do
+	printf 'capped %s\n' "$n" >"$WORK/B/share/capped-$n.txt"
+done
+gnut_at B rescan >/dev/null || fail "rescan"
+wait_until 30 has_shared B 5 || fail "B did not index the capped files"
+started=$(date +%s)
+gnut_at A search --timeout 120 --max 2 capped >"$WORK/capped.txt" 2>/dev/null ||
+	fail "search --max"
+[ "$(grep -c 'capped-' "$WORK/capped.txt")" -eq 2 ] || fail "--max 2 printed: $(cat "$WORK/capped.txt")"
+[ $(($(date +%s) - started)) -lt 120 ] || fail "search --max waited for the timeout"
+gnut_at A search --timeout 120 --max 1 --json capped >"$WORK/capped.json" || fail "--max --json"
+[ "$(grep -c '"name"' "$WORK/capped.json")" -eq 1 ] || fail "--max 1 --json: $(cat "$WORK/capped.json")"
+[ "$(status_of gnut_at A search --max -1 capped)" = 2 ] || fail "--max -1 is not a usage error"
+pass "search --max N stops at N hits"
+
+# colours: the stats heading is bold on a terminal only
+gnut_at A stats >"$WORK/stats.txt" || fail "stats"
+grep -q 'hits received' "$WORK/stats.txt" || fail "stats: $(cat "$WORK/stats.txt")"
+grep -q "$esc" "$WORK/stats.txt" && fail "escape bytes in piped output"
+gnut_at A stats --color=always | grep -q "$esc\[1m" || fail "--color=always: no bold"
+gnut_at A stats --json --color=always | grep -q "$esc" && fail "escape bytes in --json"
+[ "$(status_of gnut_at A stats --color=sometimes)" = 2 ] || fail "--color=sometimes is not 2"
+if command -v script >/dev/null; then
+	on_tty() { TERM=${TERM_FOR_TTY:-xterm} script -qec "$*" /dev/null </dev/null; }
+	cmd="$GNUT --data-dir $WORK/A/data stats"
+	on_tty "$cmd" | grep -q "$esc\[1m" || fail "no colour on a terminal"
+	on_tty "NO_COLOR=1 $cmd" | grep -q "$esc" && fail "colour despite NO_COLOR"
+	TERM_FOR_TTY=dumb on_tty "$cmd" | grep -q "$esc" && fail "colour on TERM=dumb"
+	on_tty "$cmd --color=never" | grep -q "$esc" && fail "colour despite --color=never"
+fi
+pass "colours only on a terminal"
 
 [ "$(status_of gnut_at A disconnect "localhost:$PORT_B")" = 0 ] || fail "disconnect: $(cat "$WORK/err")"
 wait_until 20 test "$(peers_of A)" -eq 0 || fail "A still linked after disconnect"

@@ -125,7 +125,7 @@ static void test_method_table(void)
 	    "rescan",         "stop",
 	    "share.remove",   "limits",
 	    "limits.set",     "disconnect",
-	    "magnet",
+	    "magnet",         "stats",
 	};
 	gsize n = 0;
 	const gnut_ctl_method *all = gnut_ctl_methods(&n);
@@ -1085,6 +1085,79 @@ static void test_human_uptime(void)
 	}
 }
 
+/* stats: this session and the total, the same fields in each; with no
+ * earlier runs given, the total is the session. */
+static void test_stats(void)
+{
+	fixture f;
+	fixture_init(&f);
+	static const char *const fields[] = {"bytes_up",
+	                                     "bytes_down",
+	                                     "uploads_completed",
+	                                     "downloads_completed",
+	                                     "queries_sent",
+	                                     "queries_answered",
+	                                     "hits_received",
+	                                     "messages_received",
+	                                     "messages_sent",
+	                                     "messages_dropped",
+	                                     "uptime",
+	                                     NULL};
+	static const char *const parts[] = {"session", "total", NULL};
+	g_autoptr(GError) error = NULL;
+	g_autoptr(JsonNode) r = call(&f, "stats", NULL, &error);
+	CU_ASSERT_TRUE_FATAL(r != NULL && JSON_NODE_HOLDS_OBJECT(r));
+	JsonObject *o = json_node_get_object(r);
+	CU_ASSERT_TRUE(has_exactly(o, parts));
+	for (gsize i = 0; parts[i] != NULL; i++)
+		CU_ASSERT_TRUE(has_exactly(json_object_get_object_member(o, parts[i]), fields));
+	gnut_servent_totals before = {.bytes_up = 1000, .uptime = 50, .messages_dropped = 3};
+	gnut_servent_set_totals_before(f.servent, &before);
+	g_autoptr(JsonNode) again = call(&f, "stats", NULL, &error);
+	JsonObject *total = json_object_get_object_member(json_node_get_object(again), "total");
+	JsonObject *session = json_object_get_object_member(json_node_get_object(again), "session");
+	CU_ASSERT_EQUAL(gnut_cli_int(total, "bytes_up"), 1000 + gnut_cli_int(session, "bytes_up"));
+	CU_ASSERT_EQUAL(gnut_cli_int(total, "uptime"), 50 + gnut_cli_int(session, "uptime"));
+	CU_ASSERT_EQUAL(gnut_cli_int(total, "messages_dropped"),
+	                3 + gnut_cli_int(session, "messages_dropped"));
+	CU_ASSERT_PTR_NULL(call(&f, "stats", "{\"since\": 1}", &error));
+	CU_ASSERT_TRUE(g_error_matches(error, GNUT_CTL_ERROR, GNUT_CTL_ERROR_INVALID_PARAMS));
+	fixture_clear(&f);
+}
+
+/* Colours: auto only on a terminal without NO_COLOR and TERM=dumb; the
+ * escape codes only when on, the columns aligned either way. */
+static void test_colors(void)
+{
+	gnut_cli_color mode;
+	CU_ASSERT_TRUE(gnut_cli_color_parse(NULL, &mode) && mode == GNUT_CLI_COLOR_AUTO);
+	CU_ASSERT_TRUE(gnut_cli_color_parse("never", &mode) && mode == GNUT_CLI_COLOR_NEVER);
+	CU_ASSERT_TRUE(gnut_cli_color_parse("always", &mode) && mode == GNUT_CLI_COLOR_ALWAYS);
+	CU_ASSERT_FALSE(gnut_cli_color_parse("yes", &mode));
+	CU_ASSERT_TRUE(gnut_cli_color_wanted(GNUT_CLI_COLOR_AUTO, TRUE, NULL, "xterm"));
+	CU_ASSERT_TRUE(gnut_cli_color_wanted(GNUT_CLI_COLOR_AUTO, TRUE, "", "xterm"));
+	CU_ASSERT_FALSE(gnut_cli_color_wanted(GNUT_CLI_COLOR_AUTO, FALSE, NULL, "xterm"));
+	CU_ASSERT_FALSE(gnut_cli_color_wanted(GNUT_CLI_COLOR_AUTO, TRUE, "1", "xterm"));
+	CU_ASSERT_FALSE(gnut_cli_color_wanted(GNUT_CLI_COLOR_AUTO, TRUE, NULL, "dumb"));
+	CU_ASSERT_TRUE(gnut_cli_color_wanted(GNUT_CLI_COLOR_ALWAYS, FALSE, "1", "dumb"));
+	CU_ASSERT_FALSE(gnut_cli_color_wanted(GNUT_CLI_COLOR_NEVER, TRUE, NULL, "xterm"));
+
+	g_autoptr(JsonObject) d = params_of("{\"id\": 3, \"state\": \"complete\", \"size\": 10, "
+	                                    "\"done\": 10, \"name\": \"a\"}");
+	g_autofree char *plain = printed(gnut_cli_print_download, d, FALSE);
+	CU_ASSERT_PTR_NULL(strchr(plain, '\033'));
+	CU_ASSERT_PTR_NOT_NULL(strstr(plain, "   3  complete     100%"));
+	gnut_cli_set_color(TRUE);
+	g_autofree char *green = printed(gnut_cli_print_download, d, FALSE);
+	g_autofree char *json = printed(gnut_cli_print_download, d, TRUE);
+	g_autoptr(JsonObject) stats = params_of("{\"session\": {}, \"total\": {}}");
+	g_autofree char *heading = printed(gnut_cli_print_stats, stats, FALSE);
+	gnut_cli_set_color(FALSE);
+	CU_ASSERT_PTR_NOT_NULL(strstr(green, "   3  \033[32mcomplete   \033[0m  100%"));
+	CU_ASSERT_PTR_NULL(strchr(json, '\033'));
+	CU_ASSERT_TRUE(g_str_has_prefix(heading, "\033[1m"));
+}
+
 static void test_request_parse(void)
 {
 	static const char valid[] = "{\"method\": \"search.hits\", \"params\": {\"search_id\": 3}}";
@@ -1376,6 +1449,8 @@ static CU_TestInfo tests[] = {
     {"HTTP: stop replies first", test_stop_over_http},
     {"gnut --json output keeps the field names", test_json_output},
     {"gnut status: uptime in days, hours, minutes", test_human_uptime},
+    {"stats: session and total", test_stats},
+    {"gnut colours only when asked", test_colors},
     CU_TEST_INFO_NULL,
 };
 

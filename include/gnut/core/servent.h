@@ -97,6 +97,11 @@ typedef struct {
 	guint64 handshakes_refused; /* closed at once by the admission caps */
 	guint64 links_refused_full; /* 503: the cap of their role was full */
 	guint64 hits_received;      /* hits for our searches */
+	/* Since start, links gone included (the link_ ones count only the
+	 * links up now): messages received and sent; downloads complete. */
+	guint64 msgs_in;
+	guint64 msgs_out;
+	guint64 downloads_completed;
 	gnut_routing_stats routing;
 	gnut_uploads_stats uploads;
 } gnut_servent_counters;
@@ -206,6 +211,29 @@ void gnut_servent_request_stop(gnut_servent *s);
 
 void gnut_servent_status(gnut_servent *s, gnut_status_info *out);
 void gnut_servent_counters_get(gnut_servent *s, gnut_servent_counters *out);
+
+/* What the control API's stats reports for a stretch of time: this
+ * session, or every run the owner kept count of (gnutd: stats-store.h). */
+typedef struct {
+	guint64 bytes_up; /* file bytes */
+	guint64 bytes_down;
+	guint64 uploads_completed; /* bodies sent to their last byte */
+	guint64 downloads_completed;
+	guint64 queries_sent;     /* query messages sent on links, relayed ones too */
+	guint64 queries_answered; /* queries our share had results for */
+	guint64 hits_received;    /* hits for our searches */
+	guint64 messages_received;
+	guint64 messages_sent;
+	guint64 messages_dropped; /* by the router: no route, duplicates, full queues */
+	guint64 uptime;           /* seconds */
+} gnut_servent_totals;
+
+/* This session's totals, from the counters above. */
+void gnut_servent_totals_session(gnut_servent *s, gnut_servent_totals *out);
+/* The totals of earlier runs, which the owner keeps (on disk); zero until
+ * set. gnut_servent_totals_all adds this session's to them. */
+void gnut_servent_set_totals_before(gnut_servent *s, const gnut_servent_totals *before);
+void gnut_servent_totals_all(gnut_servent *s, gnut_servent_totals *out);
 /* Arrays of gnut_peer_info / gnut_hit_info / ... with their free functions set. */
 GPtrArray *gnut_servent_peers(gnut_servent *s);
 gboolean gnut_servent_connect(gnut_servent *s, const char *host_port, GError **error);

@@ -5,6 +5,13 @@
  *
  *   status                               -> {version, mode, peers, shared_files,
  *                                            bytes_up, bytes_down, uptime}
+ *   stats                                -> {session: T, total: T}, T = {bytes_up,
+ *                                            bytes_down, uploads_completed,
+ *                                            downloads_completed, queries_sent,
+ *                                            queries_answered, hits_received,
+ *                                            messages_received, messages_sent,
+ *                                            messages_dropped, uptime}; total adds
+ *                                            the runs the daemon kept (stats-store.h)
  *   peers                                -> [{host, port, mode, user_agent}]
  *   connect         {address}            -> {ok, address}
  *   disconnect      {address}            -> {ok, address}  (not_found: no such link)
