@@ -4,9 +4,10 @@
 # enough to be interrupted.
 #  1. Two sources of one file, both fetched from at once; one is killed
 #     mid-transfer: the other finishes it, SHA-1 checked.
-#  2. The downloading gnutd is SIGKILLed mid-download and restarted on the
-#     same data dir: it completes, and the sources' upload counters show
-#     that what downloads.xml had recorded was not sent again.
+#  2. The downloading gnutd is SIGKILLed at two points of the download and
+#     restarted on the same data dir each time: it completes, what
+#     downloads.xml records only grows, and the sources' upload counters
+#     show that what it had recorded was not sent again.
 #  3. The only source goes away for a while and comes back (same port):
 #     the download waits (it does not fail) and completes.
 . "$(dirname "$0")/lib.sh"
@@ -66,25 +67,33 @@ two_sources_found K S3 S4 big "$WORK/hits2.json"
 hit=$(json_field id <"$WORK/hits2.json" | head -1)
 mkdir -p "$WORK/got2"
 gnut_at K get --to "$WORK/got2" "$hit" >/dev/null || fail "get failed"
-wait_until 60 done_at_least K $((5 * MIB)) || fail "no progress"
-kill -9 "$(cat "$WORK/K/pid")"
-sleep 1
-recorded=$(recorded_bytes "$WORK/K/data/downloads.xml")
-sent_before=$(sum_bytes_up S3 S4)
-[ "$recorded" -ge $((2 * MIB)) ] || fail "only $recorded bytes recorded before the kill"
-start_node K --ultrapeer
-wait_until 120 state_is K complete || fail "not complete after the restart: $(gnut_at K downloads)"
+# SIGKILLed twice, at two points of the download: each restart resumes
+# from what downloads.xml recorded, which never shrinks
+recorded=0
+for point in 5 10; do
+	wait_until 60 done_at_least K $((point * MIB)) || fail "no progress before ${point} MiB"
+	kill -9 "$(cat "$WORK/K/pid")"
+	sleep 1
+	was=$recorded
+	recorded=$(recorded_bytes "$WORK/K/data/downloads.xml")
+	[ "$recorded" -ge $((was + MIB)) ] ||
+		fail "killed past ${point} MiB: $recorded bytes recorded, $was at the kill before"
+	sent_before=$(sum_bytes_up S3 S4)
+	echo "killed past ${point} MiB: recorded $recorded, sources sent $sent_before so far"
+	start_node K --ultrapeer
+done
+wait_until 120 state_is K complete || fail "not complete after the restarts: $(gnut_at K downloads)"
 cmp "$WORK/files2/big.bin" "$WORK/got2/big.bin" || fail "downloaded file differs"
 sent_after=$(sum_bytes_up S3 S4)
 again=$((sent_after - sent_before))
-echo "file $size2 bytes; recorded at the kill $recorded; sent before the kill" \
-	"$sent_before, after the restart $again; in all $sent_after" \
+echo "file $size2 bytes; recorded at the last kill $recorded; sent before it" \
+	"$sent_before, after the last restart $again; in all $sent_after" \
 	"($((sent_after * 100 / size2))% of the file)"
 # what was recorded is never asked again: after the restart the sources
 # sent at most the rest, plus one chunk the end race may fetch twice
 [ "$again" -le $((size2 - recorded + MIB)) ] ||
 	fail "sent $again bytes after the restart, but only $((size2 - recorded)) were missing"
-pass "SIGKILL mid-download: resumed, nothing recorded fetched again"
+pass "SIGKILL at two points: resumed each time, nothing recorded fetched again"
 kill "$(cat "$WORK/S3/pid")" "$(cat "$WORK/S4/pid")" "$(cat "$WORK/K/pid")"
 
 # ---- 3. the only source gone for a while, then back ----
