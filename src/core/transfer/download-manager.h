@@ -110,6 +110,8 @@ typedef struct gnut_dl {
 	uint8_t root[GNUT_TIGER_LEN];
 	GCancellable *tree_cancel;    /* while a tree fetch runs */
 	gnut_thex_verifier *verifier; /* once the tree is here */
+	guint checks;                 /* completed chunks whose tree check runs */
+	GArray *checking;             /* gnut_download_range: their bytes (not durable yet) */
 	GArray *nalts;                /* gnut_alt: sources found bad, told in X-Nalt */
 } gnut_dl;
 
@@ -259,6 +261,11 @@ gboolean gnut_dl_has_work(const gnut_dl *d);
  * *error (CORRUPT), when the chunk they completed failed its check: the
  * source is given up, the chunk undone. */
 gboolean gnut_dl_wrote(gnut_dl_slot *slot, guint64 offset, gsize len, GError **error);
+/* Whether a chunk's tree check runs (the file is not finished before). */
+gboolean gnut_dl_checking(const gnut_dl *d);
+/* Runs the main context until no download of m has a chunk check
+ * running (the manager's end). */
+void gnut_downloads_wait_checks(gnut_downloads *m);
 /* The tree has come: every recorded byte is checked against it (bytes
  * recorded in an earlier run included); bad slices are undone. Returns the
  * bytes undone. */

@@ -34,6 +34,10 @@ gboolean gnut_dl_sync(gnut_dl *d)
 	d->unsynced = FALSE;
 	g_array_set_size(d->durable, 0);
 	g_array_append_vals(d->durable, d->done->data, d->done->len);
+	for (guint i = 0; i < d->checking->len; i++) {
+		const gnut_download_range *r = &g_array_index(d->checking, gnut_download_range, i);
+		gnut_download_ranges_remove(d->durable, r->start, r->end);
+	}
 	return TRUE;
 }
 

@@ -176,6 +176,8 @@ void gnut_downloads_free(gnut_downloads *m)
 		if (gnut_dl_stop_verify(d))
 			gnut_dl_set_state(d, GNUT_DOWNLOAD_COMPLETE, FALSE);
 	}
+	gnut_downloads_wait_checks(m); /* their verdicts hold references */
+	gnut_downloads_stop_source(&m->schedule_src);
 	gnut_downloads_save_or_warn(m);
 	for (guint i = 0; i < m->all->len; i++) {
 		gnut_dl *d = g_ptr_array_index(m->all, i);
