@@ -30,6 +30,8 @@
 #include "gnut/core/transfer/thex-verify.h"
 
 typedef struct gnut_dl_slot gnut_dl_slot;
+/* A save running in a worker thread (download-save.c). */
+typedef struct gnut_downloads_save_job gnut_downloads_save_job;
 
 /* One place a download can be fetched from, as the manager tracks it. */
 typedef struct {
@@ -99,6 +101,8 @@ typedef struct gnut_dl {
 	gint64 next_search_us; /* when it may next ask for a URN search */
 	int fd;
 	gboolean unsynced; /* written since the last fdatasync */
+	guint undone;      /* times bytes were taken out of done (a save in a worker
+	                      then claims none of what it synced) */
 	guint64 rate;      /* bytes per second over the last window */
 	guint64 rate_bytes;
 	gint64 rate_since_us, last_data_us;
@@ -137,6 +141,8 @@ struct gnut_downloads {
 	GSource *schedule_src;
 	GSource *save_src;
 	gint64 last_save_us;
+	gnut_downloads_save_job *save_job; /* the save running in a worker */
+	gboolean save_again;               /* one more wanted after it */
 	gnut_downloads_notify_fn notify;
 	gpointer notify_data;
 	gnut_downloads_push_fn push;
@@ -176,9 +182,12 @@ gboolean gnut_dl_sync(gnut_dl *d);
 gboolean gnut_downloads_save_now(gnut_downloads *m, GError **error);
 /* The same, with a warning for an error. */
 void gnut_downloads_save_or_warn(gnut_downloads *m);
-/* Saves within a few seconds (progress as it flows). */
+/* Runs the main context until no save runs in a worker (the manager's
+ * end). */
+void gnut_downloads_wait_saves(gnut_downloads *m);
+/* Saves within a few seconds (progress as it flows), in a worker. */
 void gnut_downloads_save_later(gnut_downloads *m);
-/* Saves now, or, when the last save is very recent, as soon as it is not
+/* Saves now (in a worker), or, when the last save is very recent, as soon as it is not
  * (a chunk completed: its bytes become durable at once, but the disk is
  * not synced more than a few times a second). */
 void gnut_downloads_save_soon(gnut_downloads *m);

@@ -190,6 +190,7 @@ static guint64 undo_bad(gnut_dl *d, const GArray *bad, const char *why)
 		gnut_download_ranges_remove(d->done, r->start, r->end);
 		gnut_download_ranges_remove(d->durable, r->start, r->end);
 		d->done_bytes -= had;
+		d->undone++;
 		undone += had;
 		gnut_thex_verifier_forget(d->verifier, r->start, r->end);
 		g_message("download %" G_GUINT64_FORMAT ": bytes %" G_GUINT64_FORMAT
@@ -226,6 +227,7 @@ static gboolean chunk_failed(gnut_dl *d, guint64 k, GError **error)
 	gnut_dl_chunk_bounds(d, k, &cs, &ce);
 	gnut_download_ranges_remove(d->done, cs, ce);
 	d->done_bytes -= ce - cs;
+	d->undone++;
 	guint64 *mask = contributors_of(d, k);
 	give_up_mask(d, *mask, "sent a chunk that failed its check", TRUE);
 	*mask = 0;
@@ -438,6 +440,7 @@ void gnut_dl_refetch_all(gnut_dl *d, const char *why)
 	g_array_set_size(d->done, 0);
 	g_array_set_size(d->durable, 0);
 	d->done_bytes = 0;
+	d->undone++;
 	g_free(d->last_error);
 	d->last_error = g_strdup_printf("%s; fetching it again", why);
 	gnut_dl_set_state(d, GNUT_DOWNLOAD_QUEUED, FALSE);

@@ -177,6 +177,7 @@ void gnut_downloads_free(gnut_downloads *m)
 			gnut_dl_set_state(d, GNUT_DOWNLOAD_COMPLETE, FALSE);
 	}
 	gnut_downloads_wait_checks(m); /* their verdicts hold references */
+	gnut_downloads_wait_saves(m);
 	gnut_downloads_stop_source(&m->schedule_src);
 	gnut_downloads_save_or_warn(m);
 	for (guint i = 0; i < m->all->len; i++) {
