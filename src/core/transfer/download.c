@@ -169,6 +169,9 @@ void gnut_downloads_free(gnut_downloads *m)
 {
 	if (m == NULL)
 		return;
+	/* the workers' callbacks hold references (and may schedule: first) */
+	gnut_downloads_wait_checks(m);
+	gnut_downloads_wait_saves(m);
 	gnut_downloads_stop_source(&m->schedule_src);
 	for (guint i = 0; i < m->all->len; i++) {
 		gnut_dl *d = g_ptr_array_index(m->all, i);
@@ -176,9 +179,6 @@ void gnut_downloads_free(gnut_downloads *m)
 		if (gnut_dl_stop_verify(d))
 			gnut_dl_set_state(d, GNUT_DOWNLOAD_COMPLETE, FALSE);
 	}
-	gnut_downloads_wait_checks(m); /* their verdicts hold references */
-	gnut_downloads_wait_saves(m);
-	gnut_downloads_stop_source(&m->schedule_src);
 	gnut_downloads_save_or_warn(m);
 	for (guint i = 0; i < m->all->len; i++) {
 		gnut_dl *d = g_ptr_array_index(m->all, i);
