@@ -151,8 +151,10 @@ struct gnut_downloads {
 	gpointer find_data;
 	gnut_downloads_chunk_fn verify_chunk;
 	gpointer verify_chunk_data;
-	gnut_mesh *mesh;     /* borrowed; NULL: no mesh */
-	gnut_log_limit *log; /* peers' refused headers */
+	void (*reschedule)(gnut_downloads *m); /* the scheduler, soon (download-sched.c),
+	                                          for the files below it */
+	gnut_mesh *mesh;                       /* borrowed; NULL: no mesh */
+	gnut_log_limit *log;                   /* peers' refused headers */
 };
 
 /* Destroys and drops a GSource the manager keeps (NULL: nothing). */

@@ -30,15 +30,20 @@
 
 /* Why take back on failure: a failed fdatasync may have dropped the pages,
  * so the bytes not known durable are not known to be anywhere. */
+static void take_back_unsynced(gnut_dl *d, int sync_errno)
+{
+	g_warning("cannot sync %s: %s; its unsynced bytes will be fetched again", d->partial,
+	          g_strerror(sync_errno));
+	g_array_set_size(d->done, 0);
+	g_array_append_vals(d->done, d->durable->data, d->durable->len);
+	d->undone++;
+	d->done_bytes = gnut_download_ranges_count_in(d->done, 0, d->size);
+}
+
 gboolean gnut_dl_sync(gnut_dl *d)
 {
 	if (d->fd >= 0 && d->unsynced && fdatasync(d->fd) != 0) {
-		g_warning("cannot sync %s: %s; its unsynced bytes will be fetched again",
-		          d->partial, g_strerror(errno));
-		g_array_set_size(d->done, 0);
-		g_array_append_vals(d->done, d->durable->data, d->durable->len);
-		d->undone++;
-		d->done_bytes = gnut_download_ranges_count_in(d->done, 0, d->size);
+		take_back_unsynced(d, errno);
 		return FALSE;
 	}
 	d->unsynced = FALSE;
@@ -89,7 +94,7 @@ static gnut_download_record *record_of(const gnut_dl *d)
 
 /* One download in the worker's save. */
 typedef struct {
-	gnut_dl *d;   /* a reference */
+	guint64 id;   /* of its download (downloads stay in the manager until its end) */
 	int fd;       /* a dup of its partial file's, or -1: nothing to sync */
 	GArray *want; /* what it claims once synced: done less the chunks in check */
 	guint undone; /* d->undone at the snapshot */
@@ -113,7 +118,6 @@ static void save_item_free(gpointer p)
 		close(it->fd);
 	g_array_unref(it->want);
 	gnut_download_record_free(it->record);
-	gnut_dl_unref(it->d);
 	g_free(it);
 }
 
@@ -130,7 +134,7 @@ static void save_job_free(gpointer p)
 static save_item *snapshot_item(gnut_dl *d)
 {
 	save_item *it = g_new0(save_item, 1);
-	it->d = gnut_dl_ref(d);
+	it->id = d->id;
 	it->fd = d->fd >= 0 && d->unsynced ? dup(d->fd) : -1;
 	it->want = g_array_copy(d->done);
 	for (guint i = 0; i < d->checking->len; i++) {
@@ -172,18 +176,25 @@ static void save_thread(GTask *task, gpointer source, gpointer data, GCancellabl
 
 /* What the worker synced becomes durable, unless bytes were taken out of
  * done since the snapshot (those offsets may hold newer, unsynced bytes). */
-static void apply_synced(save_item *it)
+static gnut_dl *download_of(gnut_downloads *m, guint64 id)
 {
-	gnut_dl *d = it->d;
+	for (guint i = 0; i < m->all->len; i++) {
+		gnut_dl *d = g_ptr_array_index(m->all, i);
+		if (d->id == id)
+			return d;
+	}
+	return NULL;
+}
+
+static void apply_synced(gnut_downloads *m, const save_item *it)
+{
+	gnut_dl *d = download_of(m, it->id);
+	if (d == NULL)
+		return;
 	if (it->fd < 0 || d->undone != it->undone)
 		return;
 	if (!it->synced) {
-		g_warning("cannot sync %s: %s; its unsynced bytes will be fetched again",
-		          d->partial, g_strerror(it->sync_errno));
-		g_array_set_size(d->done, 0);
-		g_array_append_vals(d->done, d->durable->data, d->durable->len);
-		d->done_bytes = gnut_download_ranges_count_in(d->done, 0, d->size);
-		d->undone++;
+		take_back_unsynced(d, it->sync_errno);
 		return;
 	}
 	for (guint i = 0; i < it->want->len; i++) {
@@ -203,7 +214,7 @@ static void on_saved(GObject *source, GAsyncResult *res, gpointer data)
 	if (!g_task_propagate_boolean(G_TASK(res), &err))
 		g_warning("cannot save the downloads: %s", err->message);
 	for (guint i = 0; i < job->items->len; i++)
-		apply_synced(g_ptr_array_index(job->items, i));
+		apply_synced(m, g_ptr_array_index(job->items, i));
 	m->save_job = NULL;
 	if (m->save_again) {
 		m->save_again = FALSE;

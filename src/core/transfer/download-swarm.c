@@ -319,7 +319,7 @@ static void on_chunk_checked(gnut_thex_verifier *v, const GArray *bad, const GEr
 		gnut_downloads_save_soon(d->mgr);
 	}
 	if (d->mgr != NULL)
-		gnut_downloads_schedule_soon(d->mgr); /* the file may be whole now */
+		d->mgr->reschedule(d->mgr); /* the file may be whole now */
 	gnut_dl_unref(d);
 	g_free(c);
 }

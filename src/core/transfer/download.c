@@ -159,6 +159,7 @@ gnut_downloads *gnut_downloads_new(const gnut_downloads_config *config, gnut_clo
 	m->limit =
 	    gnut_rate_limit_new(clock, config->download_limit, limit_burst(config->download_limit));
 	m->all = g_ptr_array_new();
+	m->reschedule = gnut_downloads_schedule_soon;
 	m->next_id = 1;
 	load_state(m);
 	gnut_downloads_schedule_soon(m);
