@@ -306,7 +306,8 @@ static void on_chunk_checked(gnut_thex_verifier *v, const GArray *bad, const GEr
 	gnut_dl_chunk_bounds(d, c->chunk, &cs, &ce);
 	d->checks--;
 	gnut_download_ranges_remove(d->checking, cs, ce);
-	d->unsynced = TRUE; /* its bytes may become durable at the next sync */
+	if (d->fd >= 0)
+		d->unsynced = TRUE; /* its bytes become durable at the next sync */
 	if (verdict_counts(d, v, c->chunk)) {
 		if (error != NULL)
 			g_warning("download %" G_GUINT64_FORMAT ": %s", d->id, error->message);
@@ -314,6 +315,9 @@ static void on_chunk_checked(gnut_thex_verifier *v, const GArray *bad, const GEr
 			undo_bad(d, bad, "sent data that failed the Tiger tree");
 		else
 			praise_mask(d, *contributors_of(d, c->chunk));
+		/* a closed partial file was synced as it was closed */
+		if (d->fd < 0 && (error != NULL || bad->len == 0))
+			gnut_download_ranges_add(d->durable, cs, ce);
 		drop_dead_slots(d);
 		gnut_dl_refresh_state(d, TRUE);
 		gnut_downloads_save_soon(d->mgr);
