@@ -50,6 +50,7 @@ void gnut_dl_unref(gnut_dl *d)
 	g_free(d->last_error);
 	g_array_unref(d->done);
 	g_array_unref(d->durable);
+	g_array_unref(d->checking);
 	g_ptr_array_unref(d->slots);
 	g_ptr_array_unref(d->sources);
 	g_hash_table_unref(d->contributors);
@@ -82,6 +83,7 @@ gnut_dl *gnut_dl_new(gnut_downloads *m, guint64 id, const uint8_t sha1[GNUT_SHA1
 	d->partial = partial_path(m, sha1);
 	d->done = g_array_new(FALSE, FALSE, sizeof(gnut_download_range));
 	d->durable = g_array_new(FALSE, FALSE, sizeof(gnut_download_range));
+	d->checking = g_array_new(FALSE, FALSE, sizeof(gnut_download_range));
 	d->sources = g_ptr_array_new_with_free_func(source_free);
 	d->slots = g_ptr_array_new();
 	d->contributors = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);

@@ -33,6 +33,8 @@
 #include "gnut/proto/x-queued.h"
 
 typedef struct gnut_dl_slot gnut_dl_slot;
+/* A save running in a worker thread (download-save.c). */
+typedef struct gnut_downloads_save_job gnut_downloads_save_job;
 
 /* One place a download can be fetched from, as the manager tracks it. */
 typedef struct {
@@ -110,6 +112,8 @@ typedef struct gnut_dl {
 	gint64 next_search_us; /* when it may next ask for a URN search */
 	int fd;
 	gboolean unsynced; /* written since the last fdatasync */
+	guint undone;      /* times bytes were taken out of done (a save in a worker
+	                      then claims none of what it synced) */
 	guint64 rate;      /* bytes per second over the last window */
 	guint64 rate_bytes;
 	gint64 rate_since_us, last_data_us;
@@ -121,6 +125,8 @@ typedef struct gnut_dl {
 	uint8_t root[GNUT_TIGER_LEN];
 	GCancellable *tree_cancel;    /* while a tree fetch runs */
 	gnut_thex_verifier *verifier; /* once the tree is here */
+	guint checks;                 /* completed chunks whose tree check runs */
+	GArray *checking;             /* gnut_download_range: their bytes (not durable yet) */
 	GArray *nalts;                /* gnut_alt: sources found bad, told in X-Nalt */
 } gnut_dl;
 
@@ -146,6 +152,8 @@ struct gnut_downloads {
 	GSource *schedule_src;
 	GSource *save_src;
 	gint64 last_save_us;
+	gnut_downloads_save_job *save_job; /* the save running in a worker */
+	gboolean save_again;               /* one more wanted after it */
 	gnut_downloads_notify_fn notify;
 	gpointer notify_data;
 	gnut_downloads_push_fn push;
@@ -154,10 +162,23 @@ struct gnut_downloads {
 	gpointer find_data;
 	gnut_downloads_chunk_fn verify_chunk;
 	gpointer verify_chunk_data;
-	gnut_mesh *mesh;         /* borrowed; NULL: no mesh */
-	gnut_partials *partials; /* borrowed; NULL: nothing offered */
-	gnut_log_limit *log;     /* peers' refused headers */
+	void (*reschedule)(gnut_downloads *m); /* the scheduler, soon (download-sched.c),
+	                                          for the files below it */
+	gnut_mesh *mesh;                       /* borrowed; NULL: no mesh */
+	gnut_partials *partials;               /* borrowed; NULL: nothing offered */
+	gnut_log_limit *log;                   /* peers' refused headers */
 };
+
+/* The download of this id, whatever its state; NULL: none. */
+static inline gnut_dl *gnut_dl_find(gnut_downloads *m, guint64 id)
+{
+	for (guint i = 0; i < m->all->len; i++) {
+		gnut_dl *d = g_ptr_array_index(m->all, i);
+		if (d->id == id)
+			return d;
+	}
+	return NULL;
+}
 
 /* Destroys and drops a GSource the manager keeps (NULL: nothing). */
 static inline void gnut_downloads_stop_source(GSource **src)
@@ -202,9 +223,12 @@ gboolean gnut_dl_sync(gnut_dl *d);
 gboolean gnut_downloads_save_now(gnut_downloads *m, GError **error);
 /* The same, with a warning for an error. */
 void gnut_downloads_save_or_warn(gnut_downloads *m);
-/* Saves within a few seconds (progress as it flows). */
+/* Runs the main context until no save runs in a worker (the manager's
+ * end). */
+void gnut_downloads_wait_saves(gnut_downloads *m);
+/* Saves within a few seconds (progress as it flows), in a worker. */
 void gnut_downloads_save_later(gnut_downloads *m);
-/* Saves now, or, when the last save is very recent, as soon as it is not
+/* Saves now (in a worker), or, when the last save is very recent, as soon as it is not
  * (a chunk completed: its bytes become durable at once, but the disk is
  * not synced more than a few times a second). */
 void gnut_downloads_save_soon(gnut_downloads *m);
@@ -287,6 +311,11 @@ gboolean gnut_dl_has_work(const gnut_dl *d);
  * *error (CORRUPT), when the chunk they completed failed its check: the
  * source is given up, the chunk undone. */
 gboolean gnut_dl_wrote(gnut_dl_slot *slot, guint64 offset, gsize len, GError **error);
+/* Whether a chunk's tree check runs (the file is not finished before). */
+gboolean gnut_dl_checking(const gnut_dl *d);
+/* Runs the main context until no download of m has a chunk check
+ * running (the manager's end). */
+void gnut_downloads_wait_checks(gnut_downloads *m);
 /* The tree has come: every recorded byte is checked against it (bytes
  * recorded in an earlier run included); bad slices are undone. Returns the
  * bytes undone. */

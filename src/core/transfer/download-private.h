@@ -22,6 +22,7 @@
 
 #include "gnut/base/clock.h"
 #include "gnut/core/transfer/download.h"
+#include "gnut/core/transfer/thex-verify.h"
 #include "gnut/net/conn.h"
 #include "gnut/proto/digest.h"
 #include "gnut/proto/head.h"
@@ -237,5 +238,18 @@ gnut_download_verify *gnut_download_verify_start(const gnut_download_verify_para
  * the caller then knows for sure whether the file was moved into place.
  * Returns where it went (g_free it), or NULL. */
 char *gnut_download_verify_stop(gnut_download_verify *job);
+
+/* ---- download-check.c: a completed chunk's tree check, off the main loop ---- */
+
+/* The verdict: bad holds the byte ranges (half-open gnut_download_range)
+ * of the bad slices (empty: good), or it is NULL and error says why the
+ * file could not be read. verifier is the one checked against. */
+typedef void (*gnut_download_check_done_fn)(gnut_thex_verifier *verifier, const GArray *bad,
+                                            const GError *error, gpointer user_data);
+/* Checks the slices inside [start, end) of the file open as fd against
+ * verifier in a worker thread; done comes on the calling thread's main
+ * context. FALSE (nothing started) when fd cannot be duplicated. */
+gboolean gnut_download_check_start(gnut_thex_verifier *verifier, int fd, guint64 start, guint64 end,
+                                   gnut_download_check_done_fn done, gpointer user_data);
 
 #endif

@@ -506,6 +506,8 @@ void gnut_dl_start_verify(gnut_dl *d)
 	gnut_downloads *m = d->mgr;
 	if (d->tree_cancel != NULL)
 		return; /* a tree on its way judges first (bounded by the fetch's timeouts) */
+	if (gnut_dl_checking(d))
+		return; /* a chunk's verdict first: the scheduler comes back after it */
 	if (!gnut_dl_open_partial(d) || ftruncate(d->fd, (off_t)d->size) != 0) {
 		g_autofree char *why =
 		    g_strdup_printf("cannot prepare %s: %s", d->partial, g_strerror(errno));

@@ -13,7 +13,8 @@
  *      nothing wrong). A stalled source's chunk is so fetched elsewhere.
  *
  * A completed chunk is checked against the download's Tiger tree when it
- * has one (download-tree.c), else by the chunk verifier, if one is set. A
+ * has one (in a worker thread, see below), else by the chunk verifier, if
+ * one is set. A
  * bad one (with a tree: its bad slices) is undone and the sources that
  * wrote into it are given up, taken out of the mesh and named in our
  * X-Nalt; a good one's sources join the mesh. A good one (or one nobody
@@ -209,6 +210,7 @@ static guint64 undo_bad(gnut_dl *d, const GArray *bad, const char *why)
 		gnut_download_ranges_remove(d->done, r->start, r->end);
 		gnut_download_ranges_remove(d->durable, r->start, r->end);
 		d->done_bytes -= had;
+		d->undone++;
 		undone += had;
 		gnut_thex_verifier_forget(d->verifier, r->start, r->end);
 		g_message("download %" G_GUINT64_FORMAT ": bytes %" G_GUINT64_FORMAT
@@ -247,6 +249,7 @@ static gboolean chunk_failed(gnut_dl *d, guint64 k, GError **error)
 	gnut_dl_chunk_bounds(d, k, &cs, &ce);
 	gnut_download_ranges_remove(d->done, cs, ce);
 	d->done_bytes -= ce - cs;
+	d->undone++;
 	guint64 *mask = contributors_of(d, k);
 	give_up_mask(d, *mask, "sent a chunk that failed its check", TRUE);
 	*mask = 0;
@@ -270,6 +273,104 @@ static gnut_download_chunk_verdict check_chunk(gnut_dl *d, guint64 k, GArray *ba
 	return m->verify_chunk(d->sha1, d->size, d->fd, cs, ce - cs, m->verify_chunk_data);
 }
 
+/* ---- the tree check off the main loop ----
+ *
+ * A completed chunk of a download with a tree is checked in a worker
+ * (download-check.c): its slot takes its next chunk at once. Until the
+ * verdict the chunk's bytes are done (nobody fetches them) but in
+ * d->checking, which keeps them out of the state file. The verdict counts
+ * only while the download is in the manager, not finished, checked
+ * against the same tree and the chunk still whole; a bad one undoes the
+ * bad slices and stops the transfers of the sources given up for it. */
+
+typedef struct {
+	gnut_dl *d; /* a reference */
+	guint64 chunk;
+} chunk_check;
+
+gboolean gnut_dl_checking(const gnut_dl *d)
+{
+	return d->checks > 0;
+}
+
+void gnut_downloads_wait_checks(gnut_downloads *m)
+{
+	for (guint i = 0; i < m->all->len; i++)
+		while (gnut_dl_checking(g_ptr_array_index(m->all, i)))
+			g_main_context_iteration(m->ctx, TRUE);
+}
+
+/* The transfers of sources given up (a verdict that came while they
+ * fetch other chunks). */
+static void drop_dead_slots(gnut_dl *d)
+{
+	for (guint i = d->slots->len; i-- > 0;) {
+		gnut_dl_slot *s = g_ptr_array_index(d->slots, i);
+		if (s->src->dead && s->fetch != NULL)
+			gnut_dl_slot_drop(s);
+	}
+}
+
+static gboolean verdict_counts(const gnut_dl *d, const gnut_thex_verifier *v, guint64 k)
+{
+	if (d->mgr == NULL || gnut_download_state_is_final(d->state) ||
+	    d->state == GNUT_DOWNLOAD_VERIFYING || d->verifier != v)
+		return FALSE;
+	return missing_in_chunk(d, k) == 0;
+}
+
+static void on_chunk_checked(gnut_thex_verifier *v, const GArray *bad, const GError *error,
+                             gpointer data)
+{
+	chunk_check *c = data;
+	gnut_dl *d = c->d;
+	guint64 cs, ce;
+	gnut_dl_chunk_bounds(d, c->chunk, &cs, &ce);
+	d->checks--;
+	gnut_download_ranges_remove(d->checking, cs, ce);
+	if (d->fd >= 0)
+		d->unsynced = TRUE; /* its bytes become durable at the next sync */
+	if (verdict_counts(d, v, c->chunk)) {
+		if (error != NULL)
+			g_warning("download %" G_GUINT64_FORMAT ": %s", d->id, error->message);
+		else if (bad->len > 0)
+			undo_bad(d, bad, "sent data that failed the Tiger tree");
+		else
+			praise_mask(d, *contributors_of(d, c->chunk));
+		/* a closed partial file was synced as it was closed */
+		if (d->fd < 0 && (error != NULL || bad->len == 0))
+			gnut_download_ranges_add(d->durable, cs, ce);
+		drop_dead_slots(d);
+		gnut_dl_refresh_state(d, TRUE);
+		gnut_downloads_save_soon(d->mgr);
+	}
+	if (d->mgr != NULL)
+		d->mgr->reschedule(d->mgr); /* the file may be whole now */
+	gnut_dl_unref(d);
+	g_free(c);
+}
+
+/* Starts the check of chunk k in a worker; FALSE when it cannot (no tree,
+ * or no descriptor to spare: checked here as before). */
+static gboolean start_chunk_check(gnut_dl *d, guint64 k)
+{
+	if (d->verifier == NULL || d->fd < 0)
+		return FALSE;
+	guint64 cs, ce;
+	gnut_dl_chunk_bounds(d, k, &cs, &ce);
+	chunk_check *c = g_new0(chunk_check, 1);
+	c->d = gnut_dl_ref(d);
+	c->chunk = k;
+	if (!gnut_download_check_start(d->verifier, d->fd, cs, ce, on_chunk_checked, c)) {
+		gnut_dl_unref(d);
+		g_free(c);
+		return FALSE;
+	}
+	d->checks++;
+	gnut_download_ranges_add(d->checking, cs, ce);
+	return TRUE;
+}
+
 gboolean gnut_dl_wrote(gnut_dl_slot *slot, guint64 offset, gsize len, GError **error)
 {
 	gnut_dl *d = slot->d;
@@ -279,6 +380,10 @@ gboolean gnut_dl_wrote(gnut_dl_slot *slot, guint64 offset, gsize len, GError **e
 	d->unsynced = TRUE;
 	if (missing_in_chunk(d, k) > 0)
 		return TRUE;
+	if (start_chunk_check(d, k)) {
+		cut_losers(d, slot, k);
+		return TRUE;
+	}
 	g_autoptr(GArray) bad = g_array_new(FALSE, FALSE, sizeof(gnut_download_range));
 	gnut_download_chunk_verdict verdict = check_chunk(d, k, bad);
 	if (verdict == GNUT_DOWNLOAD_CHUNK_BAD && bad->len > 0) {
@@ -361,6 +466,7 @@ void gnut_dl_refetch_all(gnut_dl *d, const char *why)
 	g_array_set_size(d->done, 0);
 	g_array_set_size(d->durable, 0);
 	d->done_bytes = 0;
+	d->undone++;
 	g_free(d->last_error);
 	d->last_error = g_strdup_printf("%s; fetching it again", why);
 	gnut_dl_set_state(d, GNUT_DOWNLOAD_QUEUED, FALSE);

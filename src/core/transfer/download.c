@@ -46,16 +46,6 @@ static guint64 limit_burst(guint64 bytes_per_s)
 	return MAX(bytes_per_s / LIMIT_BURST_DIVISOR, LIMIT_MIN_BURST);
 }
 
-static gnut_dl *find_by_id(gnut_downloads *m, guint64 id)
-{
-	for (guint i = 0; i < m->all->len; i++) {
-		gnut_dl *d = g_ptr_array_index(m->all, i);
-		if (d->id == id)
-			return d;
-	}
-	return NULL;
-}
-
 /* The download of this SHA-1 still in progress, if any. */
 static gnut_dl *find_live_by_sha1(gnut_downloads *m, const uint8_t sha1[GNUT_SHA1_LEN])
 {
@@ -103,7 +93,7 @@ static void load_state(gnut_downloads *m)
 	}
 	for (guint i = 0; i < records->len; i++) {
 		const gnut_download_record *r = g_ptr_array_index(records, i);
-		if (find_by_id(m, r->id) != NULL || find_live_by_sha1(m, r->sha1) != NULL)
+		if (gnut_dl_find(m, r->id) != NULL || find_live_by_sha1(m, r->sha1) != NULL)
 			continue;
 		gnut_dl *d = gnut_dl_new(m, r->id, r->sha1, r->name, r->size, r->to_dir);
 		restore_ranges(d, r->ranges);
@@ -160,6 +150,7 @@ gnut_downloads *gnut_downloads_new(const gnut_downloads_config *config, gnut_clo
 	m->limit =
 	    gnut_rate_limit_new(clock, config->download_limit, limit_burst(config->download_limit));
 	m->all = g_ptr_array_new();
+	m->reschedule = gnut_downloads_schedule_soon;
 	m->next_id = 1;
 	load_state(m);
 	gnut_downloads_schedule_soon(m);
@@ -170,6 +161,9 @@ void gnut_downloads_free(gnut_downloads *m)
 {
 	if (m == NULL)
 		return;
+	/* the workers' callbacks hold references (and may schedule: first) */
+	gnut_downloads_wait_checks(m);
+	gnut_downloads_wait_saves(m);
 	gnut_downloads_stop_source(&m->schedule_src);
 	for (guint i = 0; i < m->all->len; i++) {
 		gnut_dl *d = g_ptr_array_index(m->all, i);
@@ -337,7 +331,7 @@ guint64 gnut_downloads_add(gnut_downloads *m, const uint8_t sha1[GNUT_SHA1_LEN],
 
 static gnut_dl *find_or_error(gnut_downloads *m, guint64 id, GError **error)
 {
-	gnut_dl *d = find_by_id(m, id);
+	gnut_dl *d = gnut_dl_find(m, id);
 	if (d == NULL)
 		g_set_error(error, GNUT_DOWNLOAD_ERROR, GNUT_DOWNLOAD_ERROR_NOT_FOUND,
 		            "no download %" G_GUINT64_FORMAT, id);
@@ -539,7 +533,7 @@ GPtrArray *gnut_downloads_sources(gnut_downloads *m, guint64 id, GError **error)
 gboolean gnut_downloads_get(gnut_downloads *m, guint64 id, gnut_download_status *out)
 {
 	g_return_val_if_fail(m != NULL && out != NULL, FALSE);
-	gnut_dl *d = find_by_id(m, id);
+	gnut_dl *d = gnut_dl_find(m, id);
 	if (d == NULL)
 		return FALSE;
 	fill_status(d, out);

@@ -10,6 +10,7 @@
 #define READ_BUFFER (64 * 1024)
 
 struct gnut_thex_verifier {
+	gint refs;
 	GMutex lock; /* guards good */
 	gnut_thex_level *level;
 	guint8 *good; /* one byte per slice: checked good */
@@ -18,15 +19,22 @@ struct gnut_thex_verifier {
 gnut_thex_verifier *gnut_thex_verifier_new(const gnut_thex_level *level)
 {
 	gnut_thex_verifier *v = g_new0(gnut_thex_verifier, 1);
+	v->refs = 1;
 	g_mutex_init(&v->lock);
 	v->level = gnut_thex_level_copy(level);
 	v->good = g_new0(guint8, level->n_nodes);
 	return v;
 }
 
+gnut_thex_verifier *gnut_thex_verifier_ref(gnut_thex_verifier *v)
+{
+	g_atomic_int_inc(&v->refs);
+	return v;
+}
+
 void gnut_thex_verifier_free(gnut_thex_verifier *v)
 {
-	if (v == NULL)
+	if (v == NULL || !g_atomic_int_dec_and_test(&v->refs))
 		return;
 	gnut_thex_level_free(v->level);
 	g_free(v->good);

@@ -16,6 +16,9 @@
 typedef struct gnut_thex_verifier gnut_thex_verifier;
 
 gnut_thex_verifier *gnut_thex_verifier_new(const gnut_thex_level *level); /* copied */
+/* Another reference (a check running in a worker thread holds one). */
+gnut_thex_verifier *gnut_thex_verifier_ref(gnut_thex_verifier *v);
+/* Drops a reference; the last frees it. */
 void gnut_thex_verifier_free(gnut_thex_verifier *v);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(gnut_thex_verifier, gnut_thex_verifier_free)
 
