@@ -507,6 +507,25 @@ static void add_role_entries(GOptionContext *ctx, options_layer *l)
 	g_option_context_add_main_entries(ctx, entries, NULL);
 }
 
+/* The control API's address and its HTTPS. */
+static void add_control_entries(GOptionContext *ctx, options_layer *l)
+{
+	GOptionEntry entries[] = {
+	    {"control", 'c', 0, G_OPTION_ARG_STRING, &l->control,
+	     "Control API address (default 127.0.0.1:6345, a free port if taken)", "ADDR:PORT"},
+	    {"control-tls", 0, 0, G_OPTION_ARG_STRING, &l->control_tls,
+	     "Control API over HTTPS: off, on, or auto (the default: on when --control is not "
+	     "a loopback address)",
+	     "WHEN"},
+	    {"control-cert", 0, 0, G_OPTION_ARG_FILENAME, &l->control_cert,
+	     "PEM file with the control API's certificate and key (default: the servent's own, "
+	     "DATA-DIR/" GNUT_TLS_IDENTITY_FILE ")",
+	     "FILE"},
+	    G_OPTION_ENTRY_NULL,
+	};
+	g_option_context_add_main_entries(ctx, entries, NULL);
+}
+
 static gboolean parse_argv(int argc, char **argv, options_layer *l, GError **error)
 {
 	GOptionEntry entries[] = {
@@ -523,16 +542,6 @@ static gboolean parse_argv(int argc, char **argv, options_layer *l, GError **err
 	    {"ultrapeer", 0, 0, G_OPTION_ARG_NONE, &l->ultrapeer,
 	     "Always an ultrapeer (default: a leaf that becomes one when it qualifies)", NULL},
 	    {"leaf", 0, 0, G_OPTION_ARG_NONE, &l->leaf, "Always a leaf", NULL},
-	    {"control", 'c', 0, G_OPTION_ARG_STRING, &l->control,
-	     "Control API address (default 127.0.0.1:6345, a free port if taken)", "ADDR:PORT"},
-	    {"control-tls", 0, 0, G_OPTION_ARG_STRING, &l->control_tls,
-	     "Control API over HTTPS: off, on, or auto (the default: on when --control is not "
-	     "a loopback address)",
-	     "WHEN"},
-	    {"control-cert", 0, 0, G_OPTION_ARG_FILENAME, &l->control_cert,
-	     "PEM file with the control API's certificate and key (default: the servent's own, "
-	     "DATA-DIR/" GNUT_TLS_IDENTITY_FILE ")",
-	     "FILE"},
 	    {"upload-limit", 0, 0, G_OPTION_ARG_STRING, &l->upload_limit,
 	     "Upload bytes per second, k/M suffixes, 0 = unlimited", "RATE"},
 	    {"download-limit", 0, 0, G_OPTION_ARG_STRING, &l->download_limit,
@@ -563,6 +572,7 @@ static gboolean parse_argv(int argc, char **argv, options_layer *l, GError **err
 	};
 	g_autoptr(GOptionContext) ctx = g_option_context_new("- a Gnutella 0.6 servent");
 	g_option_context_add_main_entries(ctx, entries, NULL);
+	add_control_entries(ctx, l);
 	add_limit_entries(ctx, l);
 	g_option_context_set_description(
 	    ctx,
