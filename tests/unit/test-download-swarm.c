@@ -136,6 +136,20 @@ static void test_bad_chunk_refetched(void)
 	dlfx_server_free(s[1]);
 }
 
+/* A source claiming bytes up to 2^64 - 1 (the largest end a peer can
+ * write) has the whole file: the end is clipped, not wrapped to 0. */
+static void test_available_to_the_last_offset(void)
+{
+	dlfx_fixture fx;
+	dlfx_fixture_init(&fx, FALSE, 0);
+	dlfx_server *s = dlfx_server_new(47);
+	s->extra = "X-Available-Ranges: bytes 0-18446744073709551615\r\n";
+	dlfx_add_one(&fx, s, "claims-all.bin");
+	dlfx_check_complete(&fx, s->file);
+	dlfx_fixture_clear(&fx);
+	dlfx_server_free(s);
+}
+
 /* A source's X-Alt names another: it becomes a source too. */
 static void test_x_alt_adds_sources(void)
 {
@@ -315,6 +329,7 @@ static CU_TestInfo tests[] = {
     {"paused: survives a restart, resume completes", test_pause_survives_restart},
     {"retry revives a given-up source", test_retry_revives},
     {"a partial source: asked only what it has", test_partial_source},
+    {"available ranges to the last offset", test_available_to_the_last_offset},
     CU_TEST_INFO_NULL,
 };
 

@@ -61,10 +61,11 @@ void gnut_dl_source_learn_ranges(gnut_dl *d, gnut_dl_source *src, const gnut_hea
 		                 src->host, src->port);
 		return;
 	}
+	/* end is inclusive and may be 2^64 - 1: clipped before the + 1 */
 	for (size_t i = 0; i < n; i++)
 		if (r[i].start < d->size)
 			gnut_download_ranges_add(src->avail, r[i].start,
-			                         MIN(r[i].end + 1, d->size));
+			                         MIN(r[i].end, d->size - 1) + 1);
 }
 
 gboolean gnut_dl_source_has(const gnut_dl_source *src, guint64 start, guint64 len,
