@@ -155,11 +155,13 @@ static int fail(GError *error)
 	return status;
 }
 
-/* Calls a method answering a list and prints each object of it. */
-static int print_list(cli *c, const char *method, void (*print)(FILE *, JsonObject *, gboolean))
+/* Calls a method answering a list (params may be NULL) and prints each
+ * object of it. */
+static int print_list(cli *c, const char *method, JsonObject *params,
+                      void (*print)(FILE *, JsonObject *, gboolean))
 {
 	GError *error = NULL;
-	g_autoptr(JsonNode) list = call(c, method, NULL, JSON_NODE_ARRAY, &error);
+	g_autoptr(JsonNode) list = call(c, method, params, JSON_NODE_ARRAY, &error);
 	if (list == NULL)
 		return fail(error);
 	JsonArray *a = json_node_get_array(list);
@@ -194,22 +196,22 @@ static int run_stats(cli *c)
 
 static int run_peers(cli *c)
 {
-	return print_list(c, "peers", gnut_cli_print_peer);
+	return print_list(c, "peers", NULL, gnut_cli_print_peer);
 }
 
 static int run_hosts(cli *c)
 {
-	return print_list(c, "hosts", gnut_cli_print_host);
+	return print_list(c, "hosts", NULL, gnut_cli_print_host);
 }
 
 static int run_downloads(cli *c)
 {
-	return print_list(c, "downloads", gnut_cli_print_download);
+	return print_list(c, "downloads", NULL, gnut_cli_print_download);
 }
 
 static int run_shares(cli *c)
 {
-	return print_list(c, "shares", gnut_cli_print_share);
+	return print_list(c, "shares", NULL, gnut_cli_print_share);
 }
 
 /* An action: one call with at most one string parameter, then a message. */
@@ -415,17 +417,7 @@ static int run_sources(cli *c)
 	g_autoptr(JsonObject) params = id_params(c, "sources", &id);
 	if (params == NULL)
 		return EXIT_USAGE;
-	GError *error = NULL;
-	g_autoptr(JsonNode) list = call(c, "download.sources", params, JSON_NODE_ARRAY, &error);
-	if (list == NULL)
-		return fail(error);
-	JsonArray *a = json_node_get_array(list);
-	for (guint i = 0; i < json_array_get_length(a); i++) {
-		JsonNode *item = json_array_get_element(a, i);
-		if (JSON_NODE_HOLDS_OBJECT(item))
-			gnut_cli_print_source(stdout, json_node_get_object(item), c->json);
-	}
-	return EXIT_SUCCESS;
+	return print_list(c, "download.sources", params, gnut_cli_print_source);
 }
 
 static gboolean enough_hits(const cli *c, guint count)
